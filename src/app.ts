@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import { DomainError } from './kernel/errors.ts';
+import type { Kernel } from './kernel/kernel.ts';
+import { problem, toProblem } from './http/errors.ts';
+import { OPENAPI } from './http/openapi.ts';
+import { auditRoutes } from './http/routes/audit.ts';
+import { sessionRoutes } from './http/routes/sessions.ts';
+
+/**
+ * The HTTP face of the kernel, identical on every runtime. Routes validate input and call the
+ * kernel; every error leaves as `application/problem+json` with a stable `code`.
+ */
+export function createApp(kernel: Kernel): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json(kernel.health()));
+  app.get('/openapi.json', (c) => c.json(OPENAPI));
+  app.get('/v1/kernel/public-key', (c) => c.json(kernel.publicKey()));
+  app.route('/v1/sessions', sessionRoutes(kernel));
+  app.route('/v1/audit', auditRoutes(kernel));
+  app.notFound((c) => problem(c, new DomainError('NOT_FOUND', `no route for \`${c.req.method} ${new URL(c.req.url).pathname}\``)));
+  app.onError((err, c) => toProblem(c, err));
+  return app;
+}

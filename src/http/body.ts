@@ -1,0 +1,38 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { DomainError } from '../kernel/errors.ts';
+
+/** Largest request body the kernel reads (64 KiB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads and validates a JSON body: 415 unless `application/json`, 413 past the size limit
+ * (checked on the declared length and on the bytes read), 400 for malformed JSON or a body
+ * that does not match `schema`.
+ */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
+  }
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+  } catch {
+    throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`);
+    throw new DomainError('INVALID_INPUT', `invalid request body: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function tooLarge(): DomainError {
+  return new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+}

@@ -1,0 +1,149 @@
+/**
+ * The HTTP contract, served at `GET /openapi.json`. Paths and fields here are called by tools
+ * outside the repository: change them only with good reason, and keep this document in step
+ * (test/openapi.test.ts checks every route of the app is described).
+ */
+const problem = {
+  description: 'RFC 9457 problem',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+const entity = {
+  type: 'object',
+  required: ['type', 'id'],
+  additionalProperties: false,
+  properties: { type: { type: 'string', minLength: 1, maxLength: 256 }, id: { type: 'string', minLength: 1, maxLength: 1024 } },
+};
+const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
+const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) };
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Kee — KEE-1 governance kernel',
+    version: '0.1.0',
+    description: 'Authorizes agent actions with Cedar (fail-closed), records every decision in a hash-chained audit log, and closes sessions into signed Merkle Session Blocks.',
+  },
+  paths: {
+    '/healthz': {
+      get: {
+        summary: 'Liveness and kernel state',
+        responses: { '200': { description: 'kernel state', ...json({ $ref: '#/components/schemas/Health' }) } },
+      },
+    },
+    '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+    '/v1/kernel/public-key': {
+      get: { summary: 'The kernel signing key (KIA)', responses: { '200': { description: 'public key', ...json({ $ref: '#/components/schemas/PublicKey' }) } } },
+    },
+    '/v1/sessions': {
+      post: {
+        summary: 'Open an agent session',
+        requestBody: {
+          required: true,
+          ...json({ type: 'object', required: ['agent_id'], additionalProperties: false, properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 } } }),
+        },
+        responses: {
+          '201': { description: 'session opened', ...json({ type: 'object', required: ['session_id', 'block_id'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16) } }) },
+          '400': problem, '413': problem, '415': problem, '503': problem,
+        },
+      },
+    },
+    '/v1/sessions/{session_id}/authorize': {
+      post: {
+        summary: 'Authorize one agent action (Cedar, fail-closed); the audit record is durable before the answer',
+        parameters: [sessionId],
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['principal', 'action', 'resource'],
+            additionalProperties: false,
+            properties: { principal: entity, action: entity, resource: entity, context: { type: 'object', additionalProperties: true } },
+          }),
+        },
+        responses: {
+          '200': { description: 'decision', ...json({ $ref: '#/components/schemas/Decision' }) },
+          '400': problem, '404': problem, '409': problem, '413': problem, '415': problem, '503': problem,
+        },
+      },
+    },
+    '/v1/sessions/{session_id}/close': {
+      post: {
+        summary: 'Close a session into a signed Session Block (idempotent)',
+        parameters: [sessionId],
+        responses: { '200': { description: 'the Session Block', ...json({ $ref: '#/components/schemas/SessionBlock' }) }, '404': problem, '409': problem, '503': problem },
+      },
+    },
+    '/v1/audit/blocks/{block_id}': {
+      get: { summary: 'A Session Block header', parameters: [blockId], responses: { '200': { description: 'block', ...json({ $ref: '#/components/schemas/SessionBlock' }) }, '404': problem } },
+    },
+    '/v1/audit/blocks/{block_id}/package': {
+      get: {
+        summary: 'Audit package: block, records, one inclusion proof per record, public key; check with `npx kee audit verify <file>`',
+        parameters: [blockId],
+        responses: { '200': { description: 'audit package', ...json({ $ref: '#/components/schemas/AuditPackage' }) }, '404': problem, '409': problem },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'code', 'detail'],
+        properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' } },
+      },
+      Health: {
+        type: 'object',
+        required: ['status', 'state', 'runtime'],
+        properties: {
+          status: { const: 'ok' },
+          state: { enum: ['NORMAL', 'DENY_ALL', 'SUSPENDED_GAR', 'SIGNING_SUSPENDED', 'MANIFEST_INTEGRITY_FAILURE'] },
+          runtime: { enum: ['node', 'bun', 'deno', 'workerd'] },
+          conditions: { type: 'array', items: { type: 'object', properties: { state: { type: 'string' }, reason: { type: 'string' } } } },
+        },
+      },
+      PublicKey: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32) } },
+      Decision: {
+        type: 'object',
+        required: ['decision', 'ale_seq', 'policy_ids', 'cedar_policy_hash'],
+        properties: {
+          decision: { enum: ['PERMIT', 'DENY'] },
+          ale_seq: { type: 'integer', minimum: 1 },
+          policy_ids: { type: 'array', items: { type: 'string' } },
+          cedar_policy_hash: hex(32),
+          reasons: { type: 'array', items: { type: 'string' }, description: 'why a DENY was forced (engine error, kernel state)' },
+        },
+      },
+      SessionBlock: {
+        type: 'object',
+        required: ['block_id', 'session_id', 'merkle_root', 'block_close_timestamp', 'record_count', 'block_signature'],
+        properties: {
+          block_id: hex(16),
+          session_id: { type: 'string', format: 'uuid' },
+          merkle_root: hex(32),
+          block_close_timestamp: { type: 'string', format: 'date-time' },
+          record_count: { type: 'integer' },
+          block_signature: {
+            type: 'object',
+            description: 'Ed25519 over JCS {"block_id","merkle_root","block_close_timestamp"}',
+            properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32), signature: hex(64) },
+          },
+        },
+      },
+      AuditPackage: {
+        type: 'object',
+        required: ['format', 'block', 'public_key', 'records'],
+        properties: {
+          format: { const: 'kee-audit-package/1' },
+          block: { $ref: '#/components/schemas/SessionBlock' },
+          public_key: { $ref: '#/components/schemas/PublicKey' },
+          records: {
+            type: 'array',
+            items: { type: 'object', properties: { leaf_index: { type: 'integer' }, record: { type: 'object' }, inclusion_proof: { type: 'array', items: hex(32) } } },
+          },
+        },
+      },
+    },
+  },
+} as const;

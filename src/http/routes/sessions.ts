@@ -1,0 +1,36 @@
+import { Hono } from 'hono';
+import { DomainError } from '../../kernel/errors.ts';
+import type { Kernel } from '../../kernel/kernel.ts';
+import type { Json } from '../../kernel/types.ts';
+import { readJson } from '../body.ts';
+import { authorizeBody, openSessionBody, SESSION_ID } from '../schemas.ts';
+
+/** Sessions: open, authorize an action inside one, close into a signed Session Block. */
+export function sessionRoutes(kernel: Kernel): Hono {
+  const app = new Hono();
+
+  app.post('/', async (c) => {
+    const body = await readJson(c, openSessionBody);
+    const session = await kernel.openSession(body.agent_id);
+    return c.json({ session_id: session.session_id, block_id: session.block_id }, 201);
+  });
+
+  app.post('/:session_id/authorize', async (c) => {
+    const sessionId = checkedSessionId(c.req.param('session_id'));
+    const body = await readJson(c, authorizeBody);
+    const result = await kernel.authorize(sessionId, { ...body, context: body.context as Record<string, Json> });
+    return c.json(result, 200);
+  });
+
+  app.post('/:session_id/close', async (c) => {
+    const sessionId = checkedSessionId(c.req.param('session_id'));
+    return c.json(await kernel.closeSession(sessionId), 200);
+  });
+
+  return app;
+}
+
+function checkedSessionId(id: string): string {
+  if (!SESSION_ID.test(id)) throw new DomainError('SESSION_NOT_FOUND', `no session \`${id.slice(0, 64)}\``);
+  return id;
+}

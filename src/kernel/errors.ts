@@ -1,0 +1,39 @@
+/**
+ * Domain errors carry a stable string `code`. The kernel never names HTTP statuses:
+ * `src/http/errors.ts` is the only table from code to status.
+ *
+ * Messages follow Cedar's style: lowercase, no full stop, user input in backticks.
+ */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'MALFORMED_JSON',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_FOUND',
+  'SESSION_NOT_FOUND',
+  'BLOCK_NOT_FOUND',
+  'SESSION_CLOSED',
+  'CONFLICT',
+  'GAR_UNAVAILABLE',
+  'SIGNER_FAILED',
+  'PROOF_INVALID',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DomainError';
+    this.code = code;
+  }
+}
+
+/** True when `e` is a DomainError, optionally of the given code. */
+export function isDomainError(e: unknown, code?: ErrorCode): e is DomainError {
+  return e instanceof DomainError && (code === undefined || e.code === code);
+}

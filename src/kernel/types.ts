@@ -1,0 +1,54 @@
+/** Plain data shared by the kernel and its ports. No Hono, drizzle, WASM or OTel types here. */
+
+export type EntityRef = { type: string; id: string };
+
+export type Decision = 'PERMIT' | 'DENY';
+
+/** JSON value as accepted in a Cedar context. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type AuthorizationRequest = {
+  principal: EntityRef;
+  action: EntityRef;
+  resource: EntityRef;
+  context: Record<string, Json>;
+};
+
+/** One audit record (ALE) as hashed and stored: its JCS text is the Merkle leaf. */
+export type AuditRecord = {
+  ale_type: string;
+  ale_seq: number;
+  session_id: string;
+  block_id: string;
+  kernel_id: string;
+  timestamp: string;
+  prev_span_hash: string | null;
+  [field: string]: Json;
+};
+
+export type SessionStatus = 'OPEN' | 'CLOSING' | 'CLOSED';
+
+export type Session = {
+  session_id: string;
+  block_id: string;
+  agent_id: string;
+  status: SessionStatus;
+  created_at: string;
+};
+
+export type BlockSignature = {
+  algorithm: 'Ed25519';
+  key_id: string;
+  public_key: string;
+  signature: string;
+};
+
+/** A signed Session Block header (KEE §4.7, GAR §14.3). */
+export type SessionBlock = {
+  block_id: string;
+  session_id: string;
+  merkle_root: string;
+  block_close_timestamp: string;
+  record_count: number;
+  block_signature: BlockSignature;
+};

@@ -1,0 +1,56 @@
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { CedarPolicyEngine, type CapProfileSource } from '../../src/adapters/cedar/policy-engine.ts';
+import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
+import { JsMerkle } from '../../src/adapters/memory/js-merkle.ts';
+import { MemoryStore } from '../../src/adapters/memory/store.ts';
+import { Ed25519Signer } from '../../src/adapters/noble/ed25519.ts';
+import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
+import { systemClock } from '../../src/adapters/system/clock.ts';
+import { createApp } from '../../src/app.ts';
+import { Kernel } from '../../src/kernel/kernel.ts';
+import type { KernelDeps } from '../../src/kernel/deps.ts';
+import type { Merkle } from '../../src/ports/merkle.ts';
+import type { AuditStore } from '../../src/ports/storage.ts';
+import { loadCedar } from './cedar.ts';
+
+export type Harness = ReturnType<typeof makeHarness>;
+
+/** A kernel over in-memory adapters (unless given others), its app, and its span exporter. */
+export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; profile?: CapProfileSource; deps?: Partial<KernelDeps> } = {}) {
+  const merkle = options.merkle ?? new JsMerkle();
+  const store = options.store ?? new MemoryStore();
+  const spans = new InMemorySpanExporter();
+  const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: spans }] });
+  const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+  const policy = CedarPolicyEngine.load(loadCedar(), options.profile ?? DEFAULT_CAP_PROFILE, merkle);
+  const kernel = new Kernel({ store, merkle, signer, policy, clock: systemClock, telemetry, runtime: 'node', ...options.deps });
+  const app = createApp(kernel);
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+    if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    const res = await app.request(`http://kee.test${path}`, init);
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, json, text };
+  };
+  return { kernel, app, store, merkle, spans, signer, call };
+}
+
+export const agentRead = (id = 'agent-1') => ({
+  principal: { type: 'Agent', id },
+  action: { type: 'Action', id: 'read' },
+  resource: { type: 'Dataset', id: 'quake-sensors' },
+  context: {},
+});
+
+export const classifyGold = (approved?: boolean) => ({
+  principal: { type: 'Agent', id: 'master-ai' },
+  action: { type: 'Action', id: 'classify_gold' },
+  resource: { type: 'Incident', id: 'm7.2-2026' },
+  context: approved === undefined ? {} : { human_approval: approved },
+});
