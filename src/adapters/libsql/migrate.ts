@@ -1,0 +1,19 @@
+import { sql } from 'drizzle-orm';
+import { MIGRATIONS } from './migrations/bundle.gen.ts';
+import type { SqliteDb } from './store.ts';
+
+/**
+ * Applies the bundled drizzle-kit migrations that have not run yet, each in one batch together
+ * with its bookkeeping row. Works on libSQL and D1 alike (no file system needed).
+ */
+export async function migrate(db: SqliteDb): Promise<void> {
+  await db.run(sql.raw('CREATE TABLE IF NOT EXISTS `__kee_migrations` (`tag` text PRIMARY KEY NOT NULL, `applied_at` text NOT NULL)'));
+  const done = new Set((await db.all<{ tag: string }>(sql.raw('SELECT tag FROM `__kee_migrations`'))).map((r) => r.tag));
+  for (const m of MIGRATIONS) {
+    if (done.has(m.tag)) continue;
+    await db.batch([
+      ...m.statements.map((s) => db.run(sql.raw(s))),
+      db.run(sql`INSERT INTO __kee_migrations (tag, applied_at) VALUES (${m.tag}, ${new Date().toISOString()})`),
+    ]);
+  }
+}

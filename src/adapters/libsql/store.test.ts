@@ -1,0 +1,32 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { describe, expect, it } from 'vitest';
+import { runStorageContract } from '../../../test/contract/storage.case.ts';
+import { isDomainError } from '../../kernel/errors.ts';
+import { openLibsqlStore } from './open-libsql.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kee-libsql-'));
+let n = 0;
+const open = (file = `t${n++}.db`) => openLibsqlStore(createClient({ url: `file:${join(dir, file)}` }), { embedded: true });
+
+runStorageContract('libsql (embedded file, WAL)', () => open());
+
+describe('libsql store', () => {
+  it('runs in WAL mode and applies migrations once', async () => {
+    const client = createClient({ url: `file:${join(dir, 'wal.db')}` });
+    await openLibsqlStore(client, { embedded: true });
+    await openLibsqlStore(client, { embedded: true });
+    expect((await client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode).toBe('wal');
+    expect((await client.execute('SELECT count(*) AS n FROM __kee_migrations')).rows[0]?.n).toBe(1);
+  });
+
+  it('reports an unusable database as GAR_UNAVAILABLE', async () => {
+    const client = createClient({ url: `file:${join(dir, 'closed.db')}` });
+    const store = await openLibsqlStore(client, { embedded: true });
+    client.close();
+    const err = await store.getSession('x').catch((e: unknown) => e);
+    expect(isDomainError(err, 'GAR_UNAVAILABLE')).toBe(true);
+  });
+});

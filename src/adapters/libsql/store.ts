@@ -1,0 +1,112 @@
+import { asc, desc, eq } from 'drizzle-orm';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { DomainError } from '../../kernel/errors.ts';
+import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
+import type { AuditStore, StoredRecord } from '../../ports/storage.ts';
+import { auditRecords, schema, sessionBlocks, sessions } from './schema.ts';
+
+/**
+ * A drizzle database over an async SQLite driver: `drizzle-orm/libsql` (embedded file in WAL
+ * mode, or libSQL over HTTP) or `drizzle-orm/d1` on workerd. Both offer `batch`, which runs its
+ * statements in one transaction.
+ */
+export type SqliteDb = BaseSQLiteDatabase<'async', unknown, typeof schema> & {
+  batch(queries: readonly unknown[]): Promise<unknown>;
+};
+
+/** AuditStore over drizzle + SQLite (libSQL by default, D1 on workerd). */
+export class SqliteAuditStore implements AuditStore {
+  constructor(private readonly db: SqliteDb) {}
+
+  async createSession(session: Session, first: StoredRecord): Promise<void> {
+    await this.run(() =>
+      this.db.batch([
+        this.db.insert(sessions).values({
+          sessionId: session.session_id,
+          blockId: session.block_id,
+          agentId: session.agent_id,
+          status: session.status,
+          createdAt: session.created_at,
+        }),
+        this.db.insert(auditRecords).values(first),
+      ]),
+    );
+  }
+
+  async getSession(sessionId: string): Promise<Session | null> {
+    const rows = await this.run(() => this.db.select().from(sessions).where(eq(sessions.sessionId, sessionId)).limit(1));
+    const r = rows[0];
+    return r ? { session_id: r.sessionId, block_id: r.blockId, agent_id: r.agentId, status: r.status, created_at: r.createdAt } : null;
+  }
+
+  async lastRecord(sessionId: string): Promise<StoredRecord | null> {
+    const rows = await this.run(() =>
+      this.db.select().from(auditRecords).where(eq(auditRecords.sessionId, sessionId)).orderBy(desc(auditRecords.aleSeq)).limit(1),
+    );
+    return rows[0] ?? null;
+  }
+
+  async appendRecord(record: StoredRecord, status?: SessionStatus): Promise<void> {
+    const insert = this.db.insert(auditRecords).values(record);
+    await this.run(() =>
+      status ? this.db.batch([insert, this.db.update(sessions).set({ status }).where(eq(sessions.sessionId, record.sessionId))]) : insert,
+    );
+  }
+
+  async listRecords(sessionId: string): Promise<StoredRecord[]> {
+    return this.run(() => this.db.select().from(auditRecords).where(eq(auditRecords.sessionId, sessionId)).orderBy(asc(auditRecords.aleSeq)));
+  }
+
+  async storeBlock(block: SessionBlock): Promise<void> {
+    const s = block.block_signature;
+    await this.run(() =>
+      this.db.batch([
+        this.db.insert(sessionBlocks).values({
+          blockId: block.block_id,
+          sessionId: block.session_id,
+          merkleRoot: block.merkle_root,
+          blockCloseTimestamp: block.block_close_timestamp,
+          recordCount: block.record_count,
+          signatureAlgorithm: s.algorithm,
+          keyId: s.key_id,
+          publicKey: s.public_key,
+          signature: s.signature,
+        }),
+        this.db.update(sessions).set({ status: 'CLOSED' }).where(eq(sessions.sessionId, block.session_id)),
+      ]),
+    );
+  }
+
+  async getBlock(blockId: string): Promise<SessionBlock | null> {
+    const rows = await this.run(() => this.db.select().from(sessionBlocks).where(eq(sessionBlocks.blockId, blockId)).limit(1));
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      block_id: r.blockId,
+      session_id: r.sessionId,
+      merkle_root: r.merkleRoot,
+      block_close_timestamp: r.blockCloseTimestamp,
+      record_count: r.recordCount,
+      block_signature: { algorithm: 'Ed25519', key_id: r.keyId, public_key: r.publicKey, signature: r.signature },
+    };
+  }
+
+  /** Translates driver errors: constraint violations are CONFLICT, anything else GAR_UNAVAILABLE. */
+  private async run<T>(op: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      if (isConstraintError(e)) throw new DomainError('CONFLICT', 'the record already exists', { cause: e });
+      throw new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable', { cause: e });
+    }
+  }
+}
+
+function isConstraintError(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
+    const msg = cur instanceof Error ? `${cur.message} ${(cur as { code?: string }).code ?? ''}` : String(cur);
+    if (/constraint/i.test(msg)) return true;
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return false;
+}
