@@ -22,8 +22,10 @@ export class Kernel {
   readonly state = new KernelState();
   readonly kernelId: string;
   private readonly audit: AuditLog;
+  private readonly deps: KernelDeps;
 
-  constructor(private readonly deps: KernelDeps) {
+  constructor(deps: KernelDeps) {
+    this.deps = deps;
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({ ...deps, state: this.state, kernelId: this.kernelId });
   }
@@ -91,7 +93,7 @@ export class Kernel {
   async closeSession(sessionId: string): Promise<SessionBlock> {
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'CLOSED') {
-      const existing = await this.deps.store.getBlock(session.block_id);
+      const existing = await this.audit.io(() => this.deps.store.getBlock(session.block_id), false);
       if (existing) return existing;
     }
     if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', {}, 'CLOSING');
@@ -123,7 +125,7 @@ export class Kernel {
         record_count: records.length,
         block_signature: { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(signer.publicKey()), signature: toHex(signature) },
       };
-      await this.deps.store.storeBlock(block);
+      await this.audit.io(() => this.deps.store.storeBlock(block), true);
       span.setAttributes({
         'soos.gar.block_id': block.block_id,
         'soos.gar.event_merkle_root': block.merkle_root,
@@ -135,7 +137,7 @@ export class Kernel {
   }
 
   async getBlock(blockId: string): Promise<SessionBlock> {
-    const block = await this.deps.store.getBlock(blockId);
+    const block = await this.audit.io(() => this.deps.store.getBlock(blockId), false);
     if (!block) throw new DomainError('BLOCK_NOT_FOUND', `no session block \`${blockId}\``);
     return block;
   }
@@ -159,7 +161,7 @@ export class Kernel {
   }
 
   private async readRecords(session: Session): Promise<AuditRecord[]> {
-    const stored = await this.deps.store.listRecords(session.session_id);
+    const stored = await this.audit.io(() => this.deps.store.listRecords(session.session_id), false);
     const records = stored.map((s) => JSON.parse(s.canonical) as AuditRecord);
     const broken = findChainBreak(this.deps.merkle, records, session);
     if (broken) {
@@ -169,7 +171,7 @@ export class Kernel {
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {
-    const session = await this.deps.store.getSession(sessionId);
+    const session = await this.audit.io(() => this.deps.store.getSession(sessionId), false);
     if (!session) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sessionId}\``);
     return session;
   }

@@ -27,7 +27,7 @@ export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; prof
   const app = createApp(kernel);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
-    if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
     const res = await app.request(`http://kee.test${path}`, init);
     const text = await res.text();
     let json: any;

@@ -13,11 +13,15 @@ export type CapProfileSource = { capProfileId: string; policies: string };
  * `statefulIsAuthorized`, without re-sending the policies.
  */
 export class CedarPolicyEngine implements PolicyEngine {
-  private constructor(
-    private readonly cedar: CedarApi,
-    private readonly setId: string,
-    private readonly info: ActivePolicySet,
-  ) {}
+  private readonly cedar: CedarApi;
+  private readonly setId: string;
+  private readonly info: ActivePolicySet;
+
+  private constructor(cedar: CedarApi, setId: string, info: ActivePolicySet) {
+    this.cedar = cedar;
+    this.setId = setId;
+    this.info = info;
+  }
 
   /** Parses, indexes and pre-parses a profile; throws DomainError INVALID_INPUT on any error. */
   static load(cedar: CedarApi, profile: CapProfileSource, merkle: Merkle): CedarPolicyEngine {

@@ -16,7 +16,11 @@ export type SqliteDb = BaseSQLiteDatabase<'async', unknown, typeof schema> & {
 
 /** AuditStore over drizzle + SQLite (libSQL by default, D1 on workerd). */
 export class SqliteAuditStore implements AuditStore {
-  constructor(private readonly db: SqliteDb) {}
+  private readonly db: SqliteDb;
+
+  constructor(db: SqliteDb) {
+    this.db = db;
+  }
 
   async createSession(session: Session, first: StoredRecord): Promise<void> {
     await this.run(() =>

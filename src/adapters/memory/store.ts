@@ -11,7 +11,7 @@ export class MemoryStore implements AuditStore {
   failWith: Error | null = null;
 
   private check(): void {
-    if (this.failWith) throw this.failWith;
+    if (this.failWith) throw new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable', { cause: this.failWith });
   }
 
   async createSession(session: Session, first: StoredRecord): Promise<void> {

@@ -6,8 +6,10 @@ import type { SignatureVerifier, Signer } from '../../ports/signer.ts';
 export class Ed25519Signer implements Signer {
   readonly algorithm = 'Ed25519' as const;
   private readonly pub: Uint8Array;
+  private readonly seed: Uint8Array;
 
-  constructor(private readonly seed: Uint8Array) {
+  constructor(seed: Uint8Array) {
+    this.seed = seed;
     if (seed.length !== 32) throw new DomainError('INVALID_INPUT', 'an ed25519 secret key is 32 bytes');
     this.pub = ed25519.getPublicKey(seed);
   }

@@ -19,7 +19,7 @@ export function createGovernanceTracing(options: {
     sampler: new AlwaysOnSampler(),
     resource: resourceFromAttributes({ [RESOURCE.serviceName]: 'kee', ...options.resource }),
     spanProcessors: options.exporters.map(({ exporter, batch }) =>
-      batch ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter),
+      batch ? new BatchSpanProcessor({ exporter }) : new SimpleSpanProcessor({ exporter }),
     ),
   });
   return { telemetry: new OtelTelemetry(provider.getTracer('soos.governance')), provider };
@@ -27,7 +27,11 @@ export function createGovernanceTracing(options: {
 
 /** Telemetry port over the OpenTelemetry API: one span per call, errors recorded, status set. */
 export class OtelTelemetry implements Telemetry {
-  constructor(private readonly tracer: Tracer) {}
+  private readonly tracer: Tracer;
+
+  constructor(tracer: Tracer) {
+    this.tracer = tracer;
+  }
 
   async span<T>(
     name: string,

@@ -28,7 +28,11 @@ export type SessionRef = { session_id: string; block_id: string };
 export class AuditLog {
   private readonly mutex = new KeyedMutex();
 
-  constructor(private readonly deps: AppendDeps) {}
+  private readonly deps: AppendDeps;
+
+  constructor(deps: AppendDeps) {
+    this.deps = deps;
+  }
 
   /** Builds the first record of a session (ale_seq 1, prev_span_hash null) without storing it. */
   firstRecord(session: SessionRef, aleType: string, fields: Record<string, Json>): { record: AuditRecord; stored: StoredRecord } {
@@ -42,7 +46,7 @@ export class AuditLog {
 
   async append(session: SessionRef, aleType: string, fields: Record<string, Json>, status?: SessionStatus): Promise<AuditRecord> {
     return this.mutex.run(session.session_id, async () => {
-      const last = await this.guard(() => this.deps.store.lastRecord(session.session_id));
+      const last = await this.io(() => this.deps.store.lastRecord(session.session_id), false);
       const { record, stored } = this.build(session, aleType, fields, last);
       await this.write(record, () => this.deps.store.appendRecord(stored, status));
       return record;
@@ -87,15 +91,18 @@ export class AuditLog {
           'soos.governance.kernel_id': record.kernel_id,
         },
       },
-      () => this.guard(op),
+      () => this.io(op, true),
     );
   }
 
-  /** Runs a store operation, translating failure into SUSPENDED_GAR + GAR_UNAVAILABLE. */
-  private async guard<T>(op: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store operation, translating failure into SUSPENDED_GAR + GAR_UNAVAILABLE. Only a
+   * successful write ends SUSPENDED_GAR: a read proves nothing about durability.
+   */
+  async io<T>(op: () => Promise<T>, write: boolean): Promise<T> {
     try {
       const out = await op();
-      this.deps.state.leave('SUSPENDED_GAR');
+      if (write) this.deps.state.leave('SUSPENDED_GAR');
       return out;
     } catch (e) {
       if (isDomainError(e, 'CONFLICT')) throw e;

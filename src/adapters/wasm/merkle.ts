@@ -1,0 +1,85 @@
+import { DomainError } from '../../kernel/errors.ts';
+import type { Merkle } from '../../ports/merkle.ts';
+import type { KeeWasm, WasmFailure } from './load.ts';
+
+/**
+ * The Merkle port over the Rust crate compiled to WASM. Batches every tree operation into one
+ * boundary crossing: leaves go in as one buffer plus offsets, proofs come back the same way.
+ */
+export class WasmMerkle implements Merkle {
+  private readonly wasm: KeeWasm;
+
+  constructor(wasm: KeeWasm) {
+    this.wasm = wasm;
+  }
+
+  sha256(data: Uint8Array): Uint8Array {
+    return this.wasm.sha256(data);
+  }
+
+  canonicalize(value: unknown): string {
+    const text = JSON.stringify(value);
+    if (typeof text !== 'string') throw new DomainError('INVALID_INPUT', 'value cannot be canonicalized as JSON');
+    return unwrap(this.wasm.jcs(text));
+  }
+
+  root(leaves: readonly Uint8Array[]): Uint8Array {
+    const { data, offsets } = pack(leaves);
+    return unwrap(this.wasm.merkleRootFromLeaves(data, offsets));
+  }
+
+  rootAndProofs(leaves: readonly Uint8Array[]): { root: Uint8Array; proofs: Uint8Array[][] } {
+    const { data, offsets } = pack(leaves);
+    const hashes = unwrap(this.wasm.leafHashes(data, offsets));
+    const root = unwrap(this.wasm.merkleRootFromLeafHashes(hashes));
+    const all = this.wasm.allInclusionProofs(hashes);
+    if (all.type === 'failure') throw fromFailure(all);
+    const proofs: Uint8Array[][] = [];
+    for (let i = 0; i < leaves.length; i++) {
+      const from = all.offsets[i] ?? 0;
+      const to = all.offsets[i + 1] ?? from;
+      const proof: Uint8Array[] = [];
+      for (let j = from; j < to; j++) proof.push(all.value.subarray(j * 32, j * 32 + 32));
+      proofs.push(proof);
+    }
+    return { root, proofs };
+  }
+
+  verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || size < 1 || index >= size || size > 0xffffffff) return false;
+    const hash = this.wasm.leafHashes(leaf, Uint32Array.of(0, leaf.length));
+    if (hash.type === 'failure') return false;
+    const flat = new Uint8Array(proof.length * 32);
+    for (let i = 0; i < proof.length; i++) {
+      const p = proof[i] as Uint8Array;
+      if (p.length !== 32) return false;
+      flat.set(p, i * 32);
+    }
+    return this.wasm.verifyInclusion(hash.value, index, size, flat, root).type === 'success';
+  }
+}
+
+/** Concatenates leaves into one buffer with n+1 offsets. */
+export function pack(leaves: readonly Uint8Array[]): { data: Uint8Array; offsets: Uint32Array } {
+  let total = 0;
+  for (const l of leaves) total += l.length;
+  const data = new Uint8Array(total);
+  const offsets = new Uint32Array(leaves.length + 1);
+  let at = 0;
+  for (let i = 0; i < leaves.length; i++) {
+    const l = leaves[i] as Uint8Array;
+    data.set(l, at);
+    at += l.length;
+    offsets[i + 1] = at;
+  }
+  return { data, offsets };
+}
+
+function unwrap<T>(r: { type: 'success'; value: T } | WasmFailure): T {
+  if (r.type === 'failure') throw fromFailure(r);
+  return r.value;
+}
+
+function fromFailure(f: WasmFailure): DomainError {
+  return new DomainError(f.error.code === 'PROOF_INVALID' ? 'PROOF_INVALID' : 'INVALID_INPUT', f.error.message);
+}

@@ -1,0 +1,54 @@
+/**
+ * Cloudflare Workers (workerd) entry. Storage is D1 through drizzle (`wrangler dev` keeps it in
+ * a local SQLite file under KEE_DATA_DIR); both WASM modules are imported as compiled modules.
+ * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed).
+ */
+import * as cedar from '@cedar-policy/cedar-wasm/web';
+import { drizzle } from 'drizzle-orm/d1';
+import type { Hono } from 'hono';
+import cedarModule from '../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm';
+import keeModule from '../../wasm/kee_wasm_bg.wasm';
+import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
+import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
+import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
+import { migrate } from '../adapters/libsql/migrate.ts';
+import { schema } from '../adapters/libsql/schema.ts';
+import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
+import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
+import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
+import { systemClock } from '../adapters/system/clock.ts';
+import { initKeeWasm } from '../adapters/wasm/load.ts';
+import { WasmMerkle } from '../adapters/wasm/merkle.ts';
+import { createApp } from '../app.ts';
+import { fromHex } from '../kernel/hex.ts';
+import { Kernel } from '../kernel/kernel.ts';
+
+type Env = { DB: unknown; KEE_SIGNING_KEY?: string };
+
+let ready: Promise<Hono> | null = null;
+
+async function build(env: Env): Promise<Hono> {
+  const merkle = new WasmMerkle(initKeeWasm(keeModule));
+  cedar.initSync({ module: cedarModule });
+  const db = drizzle(env.DB as Parameters<typeof drizzle>[0], { schema }) as unknown as SqliteDb;
+  await migrate(db);
+  const seed = env.KEE_SIGNING_KEY ? fromHex(env.KEE_SIGNING_KEY.trim()) : null;
+  if (env.KEE_SIGNING_KEY && (!seed || seed.length !== 32)) throw new Error('KEE_SIGNING_KEY must be 32 bytes of lowercase hex');
+  if (!seed) console.warn('KEE_SIGNING_KEY is not set: using an ephemeral kernel key for this isolate');
+  const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
+  const { telemetry } = createGovernanceTracing({ exporters: [] });
+  const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, merkle, clock: systemClock, telemetry, runtime: 'workerd' });
+  return createApp(kernel);
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: unknown): Promise<Response> {
+    ready ??= build(env).catch((e: unknown) => {
+      ready = null;
+      throw e;
+    });
+    const app = await ready;
+    return app.fetch(request, env, ctx as never);
+  },
+};

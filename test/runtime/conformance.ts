@@ -1,0 +1,92 @@
+/**
+ * The black-box HTTP conformance suite, portable across runtimes: it only needs a base URL and
+ * `fetch`. session -> authorize -> close -> block -> package, plus client-error handling.
+ * Throws (node:assert) on the first deviation; returns the audit package for offline checks.
+ */
+import assert from 'node:assert/strict';
+
+type Json = any;
+
+async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  let json: Json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json, text };
+}
+
+function assertProblem(r: Awaited<ReturnType<typeof call>>, status: number, code: string): void {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status}: ${r.text}`);
+  assert.match(r.type, /application\/problem\+json/);
+  assert.equal(r.json.code, code);
+  assert.doesNotMatch(r.text, /\bat \S+ \(|\.ts:\d+/, 'no stack trace in a problem body');
+}
+
+export async function runConformance(base: string, runtime: string): Promise<{ blockId: string; pkg: Json }> {
+  const health = await call(base, 'GET', '/healthz');
+  assert.equal(health.status, 200);
+  assert.deepEqual({ status: health.json.status, state: health.json.state, runtime: health.json.runtime }, { status: 'ok', state: 'NORMAL', runtime });
+
+  const openapi = await call(base, 'GET', '/openapi.json');
+  assert.equal(openapi.status, 200);
+  assert.ok(openapi.json.paths['/v1/sessions/{session_id}/authorize']);
+
+  const opened = await call(base, 'POST', '/v1/sessions', { agent_id: 'master-ai' });
+  assert.equal(opened.status, 201, opened.text);
+  const { session_id: sid, block_id: blockId } = opened.json;
+  assert.match(blockId, /^[0-9a-f]{32}$/);
+
+  const authz = (action: string, context: Json = {}) =>
+    call(base, 'POST', `/v1/sessions/${sid}/authorize`, {
+      principal: { type: 'Agent', id: 'master-ai' },
+      action: { type: 'Action', id: action },
+      resource: { type: 'Incident', id: 'm7.2' },
+      context,
+    });
+  const read = await authz('read');
+  assert.equal(read.status, 200, read.text);
+  assert.equal(read.json.decision, 'PERMIT');
+  assert.equal(read.json.ale_seq, 2);
+  assert.deepEqual(read.json.policy_ids, ['kee-default-read']);
+  assert.match(read.json.cedar_policy_hash, /^[0-9a-f]{64}$/);
+  const gold = await authz('classify_gold');
+  assert.equal(gold.json.decision, 'DENY');
+  assert.deepEqual(gold.json.policy_ids, ['tier0b-no-auto-gold']);
+  const approved = await authz('classify_gold', { human_approval: true });
+  assert.equal(approved.json.decision, 'PERMIT');
+  assert.equal(approved.json.ale_seq, 4);
+
+  // client mistakes: 4xx problem+json, never a 500
+  assertProblem(await call(base, 'POST', `/v1/sessions/${sid}/authorize`, '{"principal":'), 400, 'MALFORMED_JSON');
+  assertProblem(await call(base, 'POST', `/v1/sessions/${sid}/authorize`, { principal: 'x' }), 400, 'INVALID_INPUT');
+  assertProblem(await call(base, 'POST', '/v1/sessions', { agent_id: 'x'.repeat(70_000) }), 413, 'PAYLOAD_TOO_LARGE');
+  assertProblem(await call(base, 'POST', '/v1/sessions', 'agent', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+  assertProblem(await call(base, 'POST', '/v1/sessions/00000000-0000-4000-8000-000000000000/authorize', { principal: { type: 'Agent', id: 'a' }, action: { type: 'Action', id: 'read' }, resource: { type: 'R', id: 'r' } }), 404, 'SESSION_NOT_FOUND');
+  assertProblem(await call(base, 'GET', '/v1/audit/blocks/not-a-block'), 404, 'BLOCK_NOT_FOUND');
+  assertProblem(await call(base, 'GET', '/nowhere'), 404, 'NOT_FOUND');
+
+  const closed = await call(base, 'POST', `/v1/sessions/${sid}/close`);
+  assert.equal(closed.status, 200, closed.text);
+  assert.equal(closed.json.block_id, blockId);
+  assert.equal(closed.json.record_count, 5);
+  assert.match(closed.json.merkle_root, /^[0-9a-f]{64}$/);
+  assert.match(closed.json.block_signature.signature, /^[0-9a-f]{128}$/);
+  assertProblem(await authz('read'), 409, 'SESSION_CLOSED');
+
+  const block = await call(base, 'GET', `/v1/audit/blocks/${blockId}`);
+  assert.deepEqual(block.json, closed.json);
+  const pkg = await call(base, 'GET', `/v1/audit/blocks/${blockId}/package`);
+  assert.equal(pkg.status, 200, pkg.text);
+  assert.equal(pkg.json.records.length, 5);
+  assert.deepEqual(
+    pkg.json.records.map((r: Json) => r.record.ale_type),
+    ['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY', 'CEDAR_PERMIT', 'SESSION_COMPLETE'],
+  );
+  return { blockId, pkg: pkg.json };
+}

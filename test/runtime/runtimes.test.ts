@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runConformance } from './conformance.ts';
+import { startServer, type RunningServer, type RuntimeName } from './servers.ts';
+
+const run = promisify(execFile);
+const tmp = mkdtempSync(join(tmpdir(), 'kee-pkg-'));
+
+async function kee(...args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const r = await run('node', ['bin/kee.mjs', ...args]);
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, out: err.stdout + err.stderr };
+  }
+}
+
+const runtimes: RuntimeName[] = ['node', 'bun', 'deno', 'workerd'];
+
+describe.each(runtimes)('the same kernel on %s', (runtime) => {
+  let server: RunningServer | undefined;
+  afterAll(async () => server?.stop());
+
+  it('serves session -> authorize -> close -> package, and the package verifies offline', async () => {
+    server = await startServer(runtime);
+    const { blockId, pkg } = await runConformance(server.base, runtime);
+    const file = join(tmp, `${runtime}-${blockId}.json`);
+    writeFileSync(file, JSON.stringify(pkg));
+    const ok = await kee('audit', 'verify', file);
+    expect(ok.out).toContain('OK block');
+    expect(ok.code).toBe(0);
+
+    pkg.records[1].record.decision = 'DENY';
+    const bad = join(tmp, `${runtime}-tampered.json`);
+    writeFileSync(bad, JSON.stringify(pkg));
+    const fail = await kee('audit', 'verify', bad);
+    expect(fail.code).toBe(1);
+    expect(fail.out).toContain('record 1 (ale_seq 2)');
+  }, 180_000);
+});

@@ -1,0 +1,85 @@
+/** Starts the kernel under a given runtime on a free loopback port, for the black-box suite. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd';
+
+const bin = (name: string) => join('node_modules', '.bin', name);
+
+function command(runtime: RuntimeName, port: number, dataDir: string): string[] {
+  switch (runtime) {
+    case 'node':
+      return [bin('tsx'), 'src/entry/node.ts'];
+    case 'bun':
+      return [bin('bun'), 'src/entry/bun.ts'];
+    case 'deno':
+      return [bin('deno'), 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', 'src/entry/deno.ts'];
+    case 'workerd':
+      return [
+        bin('wrangler'), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dataDir, 'workerd'),
+        '--var', `KEE_SIGNING_KEY:${'42'.repeat(32)}`, '--show-interactive-dev-session=false', '--log-level', 'warn',
+      ];
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; output: () => string };
+
+export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-${runtime}-`));
+  const [cmd, ...args] = command(runtime, port, dataDir);
+  const child: ChildProcess = spawn(cmd as string, args, {
+    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += String(d)));
+  child.stderr?.on('data', (d) => (out += String(d)));
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const t = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.status === 200) return { base, dataDir, stop, output: () => out };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`${runtime} did not become healthy in time:\n${out}`);
+}
