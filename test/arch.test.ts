@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** Import-boundary rules of STYLE.md 8.1, enforced as a test (the tessera idea). */
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const src = files('src').map((p) => ({ path: relative('.', p), text: readFileSync(p, 'utf8') }));
+const imports = (text: string) => [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
+
+describe('architecture', () => {
+  it('the kernel imports only the kernel and the ports', () => {
+    for (const f of src.filter((f) => f.path.startsWith('src/kernel/'))) {
+      for (const spec of imports(f.text)) {
+        const ok = spec.startsWith('.') && !/\/(adapters|http|entry|audit-cli)\//.test(join(f.path, '..', spec)) && !spec.includes('wasm/');
+        expect(ok, `${f.path} imports ${spec}`).toBe(true);
+      }
+    }
+  });
+
+  it('only entry files touch runtime globals or node: modules', () => {
+    for (const f of src.filter((f) => !f.path.startsWith('src/entry/'))) {
+      expect(f.text, f.path).not.toMatch(/\bprocess\.|\bDeno\.|\bBun\.|from ['"]node:/);
+    }
+  });
+
+  it('only the WASM loader imports the generated bindings', () => {
+    for (const f of src) {
+      const bad = imports(f.text).filter((s) => /(^|\/)wasm\/kee_wasm/.test(s));
+      if (f.path !== 'src/adapters/wasm/load.ts' && f.path !== 'src/entry/workers.ts') expect(bad, f.path).toEqual([]);
+    }
+  });
+
+  it('only entry files name the cedar-wasm package', () => {
+    for (const f of src.filter((f) => !f.path.startsWith('src/entry/'))) {
+      expect(imports(f.text).filter((s) => s.startsWith('@cedar-policy/')), f.path).toEqual([]);
+    }
+  });
+});
