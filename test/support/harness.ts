@@ -1,7 +1,6 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { CedarPolicyEngine, type CapProfileSource } from '../../src/adapters/cedar/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
-import { JsMerkle } from '../../src/adapters/memory/js-merkle.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer } from '../../src/adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
@@ -12,12 +11,13 @@ import type { KernelDeps } from '../../src/kernel/deps.ts';
 import type { Merkle } from '../../src/ports/merkle.ts';
 import type { AuditStore } from '../../src/ports/storage.ts';
 import { loadCedar } from './cedar.ts';
+import { wasmMerkle } from './wasm.ts';
 
 export type Harness = ReturnType<typeof makeHarness>;
 
 /** A kernel over in-memory adapters (unless given others), its app, and its span exporter. */
 export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; profile?: CapProfileSource; deps?: Partial<KernelDeps> } = {}) {
-  const merkle = options.merkle ?? new JsMerkle();
+  const merkle = options.merkle ?? wasmMerkle();
   const store = options.store ?? new MemoryStore();
   const spans = new InMemorySpanExporter();
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: spans }] });

@@ -11,9 +11,12 @@ export async function migrate(db: SqliteDb): Promise<void> {
   const done = new Set((await db.all<{ tag: string }>(sql.raw('SELECT tag FROM `__kee_migrations`'))).map((r) => r.tag));
   for (const m of MIGRATIONS) {
     if (done.has(m.tag)) continue;
+    // Literal values, not bound parameters: D1's drizzle batch cannot bind raw statements.
+    // INVARIANT: tags are drizzle-kit file names (`0000_init`), never user input.
+    if (!/^[\w-]+$/.test(m.tag)) throw new Error(`migration tag \`${m.tag}\` is not a plain name`);
     await db.batch([
       ...m.statements.map((s) => db.run(sql.raw(s))),
-      db.run(sql`INSERT INTO __kee_migrations (tag, applied_at) VALUES (${m.tag}, ${new Date().toISOString()})`),
+      db.run(sql.raw(`INSERT INTO __kee_migrations (tag, applied_at) VALUES ('${m.tag}', '${new Date().toISOString()}')`)),
     ]);
   }
 }

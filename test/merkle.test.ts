@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JsMerkle } from '../src/adapters/memory/js-merkle.ts';
+import { fromHex, toHex } from '../src/kernel/hex.ts';
+import type { Merkle } from '../src/ports/merkle.ts';
+import rfc from './vectors/rfc9162-merkle.json' with { type: 'json' };
+import jcs from './vectors/jcs.json' with { type: 'json' };
+import appT from './vectors/kee-appendix-t.json' with { type: 'json' };
+import { refMth, refPath } from './reference-merkle.ts';
+import { wasmMerkle } from './support/wasm.ts';
+
+const impls: [string, Merkle][] = [
+  ['wasm (Rust)', wasmMerkle()],
+  ['pure TS (@noble/hashes)', new JsMerkle()],
+];
+const hex = (s: string) => fromHex(s) as Uint8Array;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe.each(impls)('Merkle port: %s', (_name, m) => {
+  const leaves = rfc.leaves.map(hex);
+
+  it('matches the RFC 9162 / CT roots for every tree size 0..8', () => {
+    rfc.roots.by_size.forEach((root, n) => expect(toHex(m.root(leaves.slice(0, n)))).toBe(root));
+  });
+
+  it('generates and verifies the RFC 9162 / CT inclusion proofs', () => {
+    for (const v of rfc.inclusion) {
+      const { root, proofs } = m.rootAndProofs(leaves.slice(0, v.tree_size));
+      expect(proofs[v.leaf_index]!.map(toHex)).toEqual(v.proof);
+      expect(m.verifyInclusion(leaves[v.leaf_index]!, v.leaf_index, v.tree_size, v.proof.map(hex), root)).toBe(true);
+    }
+  });
+
+  it('matches the digest Appendix T values', () => {
+    const rec = appT.records as Record<string, string>;
+    for (const r of appT.roots) expect(toHex(m.root(r.records.map((id) => utf8(rec[id]!))))).toBe(r.root);
+    for (const j of appT.jcs_sha256) {
+      const canonical = m.canonicalize(JSON.parse(rec[j.record]!));
+      expect(canonical).toBe(rec[j.record]);
+      expect(toHex(m.sha256(utf8(canonical)))).toBe(j.sha256);
+    }
+  });
+
+  it('canonicalizes the RFC 8785 examples', () => {
+    for (const v of jcs.valid) expect(m.canonicalize(JSON.parse(v.input)), v.name).toBe(v.expected);
+  });
+
+  it('agrees with the recursive reference on random trees (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 70 }), (ls) => {
+        const ref = refMth(ls);
+        expect(toHex(m.root(ls))).toBe(toHex(ref));
+        const { root, proofs } = m.rootAndProofs(ls);
+        expect(toHex(root)).toBe(toHex(ref));
+        ls.forEach((leaf, i) => {
+          expect(proofs[i]!.map(toHex)).toEqual(refPath(i, ls).map(toHex));
+          expect(m.verifyInclusion(leaf, i, ls.length, proofs[i]!, root)).toBe(true);
+        });
+      }),
+      { numRuns: 150, seed: 9162 },
+    );
+  });
+
+  it('rejects tampered leaves, proofs, indexes and roots (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 16 }), { minLength: 2, maxLength: 40 }), fc.nat(), fc.nat(), (raw, a, b) => {
+        // distinct leaves (index-prefixed), so a proof can only be valid at its own index
+        const ls = raw.map((l, idx) => Uint8Array.of(idx >> 8, idx & 0xff, ...l));
+        const { root, proofs } = m.rootAndProofs(ls);
+        const i = a % ls.length;
+        const proof = proofs[i]!;
+        const leaf = ls[i]!;
+        const flipped = leaf.slice();
+        flipped[b % flipped.length]! ^= 1;
+        expect(m.verifyInclusion(flipped, i, ls.length, proof, root)).toBe(false);
+        expect(m.verifyInclusion(leaf, (i + 1) % ls.length, ls.length, proof, root)).toBe(false);
+        if (proof.length > 0) {
+          const bad = proof.map((p) => p.slice());
+          bad[b % bad.length]![0]! ^= 0x80;
+          expect(m.verifyInclusion(leaf, i, ls.length, bad, root)).toBe(false);
+          expect(m.verifyInclusion(leaf, i, ls.length, proof.slice(1), root)).toBe(false);
+        }
+        expect(m.verifyInclusion(leaf, i, ls.length, proof, m.sha256(root))).toBe(false);
+      }),
+      { numRuns: 200, seed: 6962 },
+    );
+  });
+
+  it('canonicalizes like the canonicalize package on random JSON (property)', () => {
+    const js = new JsMerkle();
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(m.canonicalize(v)).toBe(js.canonicalize(v));
+      }),
+      { numRuns: 300, seed: 8785 },
+    );
+  });
+});
