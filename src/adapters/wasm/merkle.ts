@@ -31,9 +31,9 @@ export class WasmMerkle implements Merkle {
   rootAndProofs(leaves: readonly Uint8Array[]): { root: Uint8Array; proofs: Uint8Array[][] } {
     const { data, offsets } = pack(leaves);
     const hashes = unwrap(this.wasm.leafHashes(data, offsets));
-    const root = unwrap(this.wasm.merkleRootFromLeafHashes(hashes));
     const all = this.wasm.allInclusionProofs(hashes);
     if (all.type === 'failure') throw fromFailure(all);
+    const root = all.root;
     const proofs: Uint8Array[][] = [];
     for (let i = 0; i < leaves.length; i++) {
       const from = all.offsets[i] ?? 0;
