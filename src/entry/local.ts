@@ -14,7 +14,7 @@ import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
-import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
+import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
@@ -48,7 +48,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     resource: { 'soos.governance.kernel_id': toHex(merkle.sha256(signer.publicKey())), 'soos.kee.runtime': runtime },
   });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store, policy, signer, merkle, clock: systemClock, telemetry, runtime });
+  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime });
   return {
     app: createApp(kernel),
     kernel,

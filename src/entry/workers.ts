@@ -14,7 +14,7 @@ import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
-import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
+import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
@@ -38,7 +38,7 @@ async function build(env: Env): Promise<Hono> {
   const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, merkle, clock: systemClock, telemetry, runtime: 'workerd' });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd' });
   return createApp(kernel);
 }
 

@@ -14,6 +14,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   SESSION_CLOSED: 409,
   CONFLICT: 409,
   PROOF_INVALID: 422,
+  AUDIT_TAMPERED: 409,
   GAR_UNAVAILABLE: 503,
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
@@ -23,6 +24,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 const TITLES: Partial<Record<ErrorCode, string>> = {
   GAR_UNAVAILABLE: 'agent actions suspended',
   SIGNER_FAILED: 'signing unavailable',
+  AUDIT_TAMPERED: 'audit data failed verification',
 };
 
 /** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */

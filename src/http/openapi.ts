@@ -85,6 +85,36 @@ export const OPENAPI = {
         responses: { '200': { description: 'audit package', ...json({ $ref: '#/components/schemas/AuditPackage' }) }, '404': problem, '409': problem },
       },
     },
+    '/v1/audit/checkpoint': {
+      get: {
+        summary: 'Signed checkpoint of the block log (one RFC 9162 leaf per Session Block header), as a C2SP tlog-checkpoint signed note; JSON with `Accept: application/json`',
+        responses: {
+          '200': {
+            description: 'checkpoint',
+            content: {
+              'text/plain': { schema: { type: 'string', description: 'origin\\nsize\\nbase64 root\\n\\n— <origin> base64(key id || Ed25519 signature)\\n' } },
+              'application/json': { schema: { type: 'object', properties: { origin: { type: 'string' }, size: { type: 'integer' }, root: { type: 'string', description: 'base64' }, note: { type: 'string' } } } },
+            },
+          },
+        },
+      },
+    },
+    '/v1/audit/proofs/consistency': {
+      get: {
+        summary: 'RFC 9162 consistency proof between two sizes of the block log',
+        parameters: [
+          { name: 'from', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'to', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          '200': {
+            description: 'proof (hashes in lowercase hex)',
+            ...json({ type: 'object', properties: { from: { type: 'integer' }, to: { type: 'integer' }, from_root: hex(32), to_root: hex(32), proof: { type: 'array', items: hex(32) } } }),
+          },
+          '400': problem,
+        },
+      },
+    },
   },
   components: {
     schemas: {
@@ -117,6 +147,7 @@ export const OPENAPI = {
       },
       SessionBlock: {
         type: 'object',
+        description: 'GET /v1/audit/blocks/{block_id} adds `log_index`, the block\'s leaf index in the block log',
         required: ['block_id', 'session_id', 'merkle_root', 'block_close_timestamp', 'record_count', 'block_signature'],
         properties: {
           block_id: hex(16),

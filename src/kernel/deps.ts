@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock.ts';
 import type { Merkle } from '../ports/merkle.ts';
 import type { PolicyEngine } from '../ports/policy.ts';
-import type { Signer } from '../ports/signer.ts';
+import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 
@@ -10,9 +10,18 @@ export type KernelDeps = {
   store: AuditStore;
   policy: PolicyEngine;
   signer: Signer;
+  /** Ed25519 verification: every audit read re-verifies block signatures. */
+  verifier: SignatureVerifier;
   merkle: Merkle;
   clock: Clock;
   telemetry: Telemetry;
   /** Which runtime hosts the kernel: reported by /healthz. */
   runtime: 'node' | 'bun' | 'deno' | 'workerd';
+  /** Tuning and identity; all optional. */
+  options?: {
+    /** Most audit records per transaction (1 = one commit per record). Default 1,000. */
+    maxBatch?: number;
+    /** Origin line (and key name) of block-log checkpoints. Default `kee.local/<kernel_id>`. */
+    logOrigin?: string;
+  };
 };

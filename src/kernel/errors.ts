@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'GAR_UNAVAILABLE',
   'SIGNER_FAILED',
   'PROOF_INVALID',
+  'AUDIT_TAMPERED',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

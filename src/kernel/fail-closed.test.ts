@@ -120,7 +120,8 @@ describe('session close signing', () => {
     rows[0]!.canonical = rows[0]!.canonical.replace('"agent_id":"a"', '"agent_id":"b"');
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(r.status).toBe(409);
-    expect(r.json.detail).toContain('broken at record 1');
+    expect(r.json.code).toBe('AUDIT_TAMPERED');
+    expect(r.json.detail).toContain('record 0 (ale_seq 1): stored hash does not match its content');
     expect((await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status).toBe(404);
   });
 });

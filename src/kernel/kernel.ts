@@ -1,13 +1,13 @@
 import { AuditLog } from './audit/audit-log.ts';
-import { AUDIT_PACKAGE_FORMAT, type AuditPackage } from './audit/audit-package.ts';
-import { blockSigningInput } from './audit/block-signing.ts';
-import { findChainBreak } from './audit/chain.ts';
+import type { AuditPackage } from './audit/audit-package.ts';
+import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/blocks.ts';
+import { KernelJournal } from './audit/journal.ts';
 import { evaluate } from './authorize/authorize.ts';
 import type { KernelDeps } from './deps.ts';
-import { DomainError, isDomainError } from './errors.ts';
+import { DomainError } from './errors.ts';
 import { randomHex, toHex } from './hex.ts';
 import { KernelState } from './state/kernel-state.ts';
-import type { AuditRecord, AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
+import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
 
 export type AuthorizeResult = {
   decision: Decision;
@@ -21,13 +21,16 @@ export type AuthorizeResult = {
 export class Kernel {
   readonly state = new KernelState();
   readonly kernelId: string;
-  private readonly audit: AuditLog;
   private readonly deps: KernelDeps;
+  private readonly audit: AuditLog;
+  private readonly blocks: BlockService;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
-    this.audit = new AuditLog({ ...deps, state: this.state, kernelId: this.kernelId });
+    this.audit = new AuditLog({ ...deps, state: this.state, kernelId: this.kernelId, ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}) });
+    const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
+    this.blocks = new BlockService(deps, this.audit, journal, this.kernelId);
   }
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
@@ -49,17 +52,15 @@ export class Kernel {
       created_at: this.deps.clock.nowIso(),
     };
     const active = this.deps.policy.active();
-    const { record, stored } = this.audit.firstRecord(session, 'SESSION_OPEN', {
-      agent_id: agentId,
-      cap_profile_id: active.capProfileId,
-      cedar_policy_hash: active.cedarPolicyHash,
-    });
-    await this.audit.createSession(() => this.deps.store.createSession(session, stored), record);
+    const fields = { agent_id: agentId, cap_profile_id: active.capProfileId, cedar_policy_hash: active.cedarPolicyHash };
+    await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }
 
   async authorize(sessionId: string, request: AuthorizationRequest): Promise<AuthorizeResult> {
-    const session = await this.openSessionOrThrow(sessionId);
+    const session = await this.sessionOrThrow(sessionId);
+    if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
+    if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     const result = await evaluate({ ...this.deps, state: this.state, kernelId: this.kernelId }, session, request);
     const subject = this.deps.merkle.canonicalize(request);
     const fields: Record<string, Json> = {
@@ -91,94 +92,32 @@ export class Kernel {
    * CLOSING so the close can be retried without a second SESSION_COMPLETE record.
    */
   async closeSession(sessionId: string): Promise<SessionBlock> {
-    const session = await this.sessionOrThrow(sessionId);
-    if (session.status === 'CLOSED') {
-      const existing = await this.audit.io(() => this.deps.store.getBlock(session.block_id), false);
-      if (existing) return existing;
-    }
-    if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', {}, 'CLOSING');
-
-    const records = await this.readRecords(session);
-    const { merkle, signer, clock, telemetry } = this.deps;
-    return telemetry.span('soos.gar.block_close', { traceId: session.block_id }, async (span) => {
-      const leaves = records.map((r) => new TextEncoder().encode(merkle.canonicalize(r)));
-      const header = {
-        block_id: session.block_id,
-        merkle_root: toHex(merkle.root(leaves)),
-        block_close_timestamp: clock.nowIso(),
-      };
-      const signature = await telemetry.span(
-        'soos.kia.sign',
-        { traceId: session.block_id, attributes: { 'soos.governance.kia_key_id': this.kernelId } },
-        async () => {
-          try {
-            return await signer.sign(blockSigningInput(merkle, header));
-          } catch (e) {
-            if (isDomainError(e)) throw e;
-            throw new DomainError('SIGNER_FAILED', 'the kernel could not sign the session block', { cause: e });
-          }
-        },
-      );
-      const block: SessionBlock = {
-        ...header,
-        session_id: session.session_id,
-        record_count: records.length,
-        block_signature: { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(signer.publicKey()), signature: toHex(signature) },
-      };
-      await this.audit.io(() => this.deps.store.storeBlock(block), true);
-      span.setAttributes({
-        'soos.gar.block_id': block.block_id,
-        'soos.gar.event_merkle_root': block.merkle_root,
-        'soos.gar.block_signature': block.block_signature.signature,
-        'soos.governance.session_id': block.session_id,
-      });
-      return block;
-    });
+    return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
-  async getBlock(blockId: string): Promise<SessionBlock> {
-    const block = await this.audit.io(() => this.deps.store.getBlock(blockId), false);
-    if (!block) throw new DomainError('BLOCK_NOT_FOUND', `no session block \`${blockId}\``);
-    return block;
+  getBlock(blockId: string): Promise<SessionBlock> {
+    return this.blocks.getBlock(blockId);
   }
 
-  /** The audit package of a closed block; the stored root is re-verified before it is served. */
-  async getPackage(blockId: string): Promise<AuditPackage> {
-    const block = await this.getBlock(blockId);
-    const session = await this.sessionOrThrow(block.session_id);
-    const records = await this.readRecords(session);
-    const leaves = records.map((r) => new TextEncoder().encode(this.deps.merkle.canonicalize(r)));
-    const { root, proofs } = this.deps.merkle.rootAndProofs(leaves);
-    if (toHex(root) !== block.merkle_root || records.length !== block.record_count) {
-      throw new DomainError('CONFLICT', `stored records of block \`${blockId}\` no longer match its signed merkle_root`);
-    }
-    return {
-      format: AUDIT_PACKAGE_FORMAT,
-      block,
-      public_key: { algorithm: 'Ed25519', key_id: block.block_signature.key_id, public_key: block.block_signature.public_key },
-      records: records.map((record, i) => ({ leaf_index: i, record, inclusion_proof: (proofs[i] ?? []).map(toHex) })),
-    };
+  getPackage(blockId: string): Promise<AuditPackage> {
+    return this.blocks.getPackage(blockId);
   }
 
-  private async readRecords(session: Session): Promise<AuditRecord[]> {
-    const stored = await this.audit.io(() => this.deps.store.listRecords(session.session_id), false);
-    const records = stored.map((s) => JSON.parse(s.canonical) as AuditRecord);
-    const broken = findChainBreak(this.deps.merkle, records, session);
-    if (broken) {
-      throw new DomainError('CONFLICT', `audit chain of session \`${session.session_id}\` is broken at record ${broken.index}: ${broken.reason}`);
-    }
-    return records;
+  checkpoint(): Promise<Checkpoint> {
+    return this.blocks.checkpoint();
+  }
+
+  consistency(from: number, to: number): Promise<ConsistencyProof> {
+    return this.blocks.consistency(from, to);
+  }
+
+  blockLogIndex(blockId: string): Promise<number | null> {
+    return this.blocks.logIndex(blockId);
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {
     const session = await this.audit.io(() => this.deps.store.getSession(sessionId), false);
     if (!session) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sessionId}\``);
-    return session;
-  }
-
-  private async openSessionOrThrow(sessionId: string): Promise<Session> {
-    const session = await this.sessionOrThrow(sessionId);
-    if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     return session;
   }
 }

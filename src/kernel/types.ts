@@ -26,7 +26,7 @@ export type AuditRecord = {
   [field: string]: Json;
 };
 
-export type SessionStatus = 'OPEN' | 'CLOSING' | 'CLOSED';
+export type SessionStatus = 'OPEN' | 'CLOSING' | 'CLOSED' | 'TAMPERED';
 
 export type Session = {
   session_id: string;

@@ -12,6 +12,12 @@ export interface Merkle {
   root(leaves: readonly Uint8Array[]): Uint8Array;
   /** The root and an RFC 9162 §2.1.3.1 inclusion proof for every leaf, in one call. */
   rootAndProofs(leaves: readonly Uint8Array[]): { root: Uint8Array; proofs: Uint8Array[][] };
+  /** RFC 9162 §2.1.1 root over leaf hashes (each already SHA-256(0x00 || data)). */
+  rootFromLeafHashes(hashes: readonly Uint8Array[]): Uint8Array;
+  /** RFC 9162 §2.1.4.1 consistency proof from the first `oldSize` leaves to all of `hashes`. */
+  consistencyProof(hashes: readonly Uint8Array[], oldSize: number): Uint8Array[];
+  /** RFC 9162 §2.1.4.2: true only if `proof` proves the tree of `oldSize` with `oldRoot` is a prefix of the tree of `newSize` with `newRoot`. */
+  verifyConsistency(oldSize: number, newSize: number, proof: readonly Uint8Array[], oldRoot: Uint8Array, newRoot: Uint8Array): boolean;
   /** RFC 9162 §2.1.3.2: true only if `proof` proves leaf data `leaf` at `index` in a tree of `size` with `root`. */
   verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean;
 }

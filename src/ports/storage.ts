@@ -11,20 +11,39 @@ export type StoredRecord = {
   hash: string;
 };
 
+export type StatusChange = { sessionId: string; status: SessionStatus };
+
+/** One leaf of the kernel's block log: Session Block headers form an append-only RFC 9162 log. */
+export type BlockLogLeaf = { index: number; blockId: string; leafHash: string };
+
 /**
- * Durable audit storage (GAR). Implementations translate driver errors into
- * DomainError `GAR_UNAVAILABLE`.
+ * Durable audit storage (GAR). Every write is one transaction, durable when the promise
+ * resolves. Implementations translate driver errors into DomainError `GAR_UNAVAILABLE`, and
+ * unique-key violations into `CONFLICT`.
  */
 export interface AuditStore {
   createSession(session: Session, first: StoredRecord): Promise<void>;
   getSession(sessionId: string): Promise<Session | null>;
   /** The record with the highest `ale_seq` of the session, or null. */
   lastRecord(sessionId: string): Promise<StoredRecord | null>;
-  /** Appends one record; rejects with CONFLICT if `(sessionId, aleSeq)` exists; may set the session status in the same transaction. */
-  appendRecord(record: StoredRecord, status?: SessionStatus): Promise<void>;
+  /**
+   * Appends records of any sessions and applies status changes, all in one transaction (group
+   * commit): all or none. Rejects with CONFLICT if any `(sessionId, aleSeq)` exists.
+   */
+  appendRecords(records: readonly StoredRecord[], statuses?: readonly StatusChange[]): Promise<void>;
   /** All records of a session in `ale_seq` order. */
   listRecords(sessionId: string): Promise<StoredRecord[]>;
-  /** Stores the signed block and marks the session CLOSED, atomically. */
-  storeBlock(block: SessionBlock): Promise<void>;
+  setSessionStatus(sessionId: string, status: SessionStatus): Promise<void>;
+  /**
+   * Stores the signed block, appends its leaf to the block log and marks the session CLOSED, in
+   * one transaction. Rejects with CONFLICT if the block or the log index exists.
+   */
+  storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void>;
   getBlock(blockId: string): Promise<SessionBlock | null>;
+  /** Number of leaves in the block log. */
+  blockLogSize(): Promise<number>;
+  /** Block log leaves with `from <= index < to`, in index order. */
+  blockLogLeaves(from: number, to: number): Promise<BlockLogLeaf[]>;
+  /** The log leaf of a block, or null. */
+  blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null>;
 }

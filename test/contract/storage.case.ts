@@ -43,9 +43,9 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       const store = await make();
       const s = session(3);
       await store.createSession(s, rec(s, 1));
-      await store.appendRecord(rec(s, 2));
-      await store.appendRecord(rec(s, 3));
-      const dup = await store.appendRecord(rec(s, 3)).catch((e: unknown) => e);
+      await store.appendRecords([rec(s, 2)]);
+      await store.appendRecords([rec(s, 3)]);
+      const dup = await store.appendRecords([rec(s, 3)]).catch((e: unknown) => e);
       expect(isDomainError(dup, 'CONFLICT')).toBe(true);
       expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1, 2, 3]);
       expect((await store.lastRecord(s.session_id))?.aleSeq).toBe(3);
@@ -55,14 +55,51 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       const store = await make();
       const s = session(4);
       await store.createSession(s, rec(s, 1));
-      await store.appendRecord(rec(s, 2, 'SESSION_COMPLETE'), 'CLOSING');
+      await store.appendRecords([rec(s, 2, 'SESSION_COMPLETE')], [{ sessionId: s.session_id, status: 'CLOSING' }]);
       expect((await store.getSession(s.session_id))?.status).toBe('CLOSING');
-      await store.storeBlock(block(s));
+      const leaf = { index: 0, blockId: s.block_id, leafHash: '11'.repeat(32) };
+      await store.storeBlock(block(s), leaf);
       expect((await store.getSession(s.session_id))?.status).toBe('CLOSED');
       expect(await store.getBlock(s.block_id)).toEqual(block(s));
       expect(await store.getBlock('f'.repeat(32))).toBeNull();
-      const again = await store.storeBlock(block(s)).catch((e: unknown) => e);
+      expect(await store.blockLogSize()).toBe(1);
+      expect(await store.blockLogLeaf(s.block_id)).toEqual(leaf);
+      const again = await store.storeBlock(block(s), { ...leaf, index: 1 }).catch((e: unknown) => e);
       expect(isDomainError(again, 'CONFLICT')).toBe(true);
+      expect(await store.blockLogSize()).toBe(1);
+    });
+
+    it('group-commits records of many sessions in one transaction: all or none', async () => {
+      const store = await make();
+      const a = session(7);
+      const b = session(8);
+      await store.createSession(a, rec(a, 1));
+      await store.createSession(b, rec(b, 1));
+      const many = [...Array.from({ length: 1200 }, (_, i) => rec(a, i + 2)), rec(b, 2), rec(b, 3)];
+      await store.appendRecords(many, [{ sessionId: b.session_id, status: 'CLOSING' }]);
+      expect((await store.listRecords(a.session_id)).length).toBe(1201);
+      expect((await store.lastRecord(a.session_id))?.aleSeq).toBe(1201);
+      expect((await store.getSession(b.session_id))?.status).toBe('CLOSING');
+      // one duplicate anywhere rolls back the whole batch, status changes included
+      const bad = await store.appendRecords([rec(a, 1202), rec(b, 4), rec(b, 3)], [{ sessionId: a.session_id, status: 'CLOSING' }]).catch((e: unknown) => e);
+      expect(isDomainError(bad, 'CONFLICT')).toBe(true);
+      expect((await store.lastRecord(a.session_id))?.aleSeq).toBe(1201);
+      expect((await store.lastRecord(b.session_id))?.aleSeq).toBe(3);
+      expect((await store.getSession(a.session_id))?.status).toBe('OPEN');
+      await store.setSessionStatus(a.session_id, 'TAMPERED');
+      expect((await store.getSession(a.session_id))?.status).toBe('TAMPERED');
+    });
+
+    it('keeps the block log in index order', async () => {
+      const store = await make();
+      const ids = [10, 11, 12].map(session);
+      for (const [i, s] of ids.entries()) {
+        await store.createSession(s, rec(s, 1));
+        await store.storeBlock(block(s), { index: i, blockId: s.block_id, leafHash: String(i).repeat(64) });
+      }
+      expect(await store.blockLogSize()).toBe(3);
+      expect((await store.blockLogLeaves(1, 3)).map((l) => l.index)).toEqual([1, 2]);
+      expect((await store.blockLogLeaves(0, 10)).map((l) => l.blockId)).toEqual(ids.map((s) => s.block_id));
     });
 
     it('keeps sessions apart', async () => {
@@ -71,7 +108,7 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       const b = session(6);
       await store.createSession(a, rec(a, 1));
       await store.createSession(b, rec(b, 1));
-      await store.appendRecord(rec(a, 2));
+      await store.appendRecords([rec(a, 2)]);
       expect((await store.listRecords(b.session_id)).length).toBe(1);
       expect((await store.listRecords(a.session_id)).length).toBe(2);
     });

@@ -2,7 +2,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { CedarPolicyEngine, type CapProfileSource } from '../../src/adapters/cedar/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
-import { Ed25519Signer } from '../../src/adapters/noble/ed25519.ts';
+import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { createApp } from '../../src/app.ts';
@@ -18,12 +18,13 @@ export type Harness = ReturnType<typeof makeHarness>;
 /** A kernel over in-memory adapters (unless given others), its app, and its span exporter. */
 export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; profile?: CapProfileSource; deps?: Partial<KernelDeps> } = {}) {
   const merkle = options.merkle ?? wasmMerkle();
-  const store = options.store ?? new MemoryStore();
+  // typed as MemoryStore for the tamper hooks; only tests that pass no store use them
+  const store = (options.store ?? new MemoryStore()) as MemoryStore;
   const spans = new InMemorySpanExporter();
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: spans }] });
   const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
   const policy = CedarPolicyEngine.load(loadCedar(), options.profile ?? DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store, merkle, signer, policy, clock: systemClock, telemetry, runtime: 'node', ...options.deps });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, clock: systemClock, telemetry, runtime: 'node', ...options.deps });
   const app = createApp(kernel);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };

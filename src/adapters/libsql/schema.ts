@@ -5,7 +5,7 @@ export const sessions = sqliteTable('sessions', {
   sessionId: text('session_id').primaryKey(),
   blockId: text('block_id').notNull().unique(),
   agentId: text('agent_id').notNull(),
-  status: text('status', { enum: ['OPEN', 'CLOSING', 'CLOSED'] }).notNull(),
+  status: text('status', { enum: ['OPEN', 'CLOSING', 'CLOSED', 'TAMPERED'] }).notNull(),
   createdAt: text('created_at').notNull(),
 });
 
@@ -35,4 +35,11 @@ export const sessionBlocks = sqliteTable('session_blocks', {
   signature: text('signature').notNull(),
 });
 
-export const schema = { sessions, auditRecords, sessionBlocks };
+/** The block log: one RFC 9162 leaf per Session Block header, in close order (append-only). */
+export const blockLog = sqliteTable('block_log', {
+  idx: integer('idx').primaryKey(),
+  blockId: text('block_id').notNull().unique(),
+  leafHash: text('leaf_hash').notNull(),
+});
+
+export const schema = { sessions, auditRecords, sessionBlocks, blockLog };

@@ -19,7 +19,7 @@ describe('libsql store', () => {
     await openLibsqlStore(client, { embedded: true });
     await openLibsqlStore(client, { embedded: true });
     expect((await client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode).toBe('wal');
-    expect((await client.execute('SELECT count(*) AS n FROM __kee_migrations')).rows[0]?.n).toBe(1);
+    expect((await client.execute('SELECT count(*) AS n FROM __kee_migrations')).rows[0]?.n).toBe(2);
   });
 
   it('reports an unusable database as GAR_UNAVAILABLE', async () => {

@@ -1,9 +1,12 @@
-import { asc, desc, eq } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
-import type { AuditStore, StoredRecord } from '../../ports/storage.ts';
-import { auditRecords, schema, sessionBlocks, sessions } from './schema.ts';
+import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
+import { auditRecords, blockLog, schema, sessionBlocks, sessions } from './schema.ts';
+
+/** Rows per INSERT statement: 5 parameters a row stays far below SQLite's variable limit. */
+const ROWS_PER_INSERT = 500;
 
 /**
  * A drizzle database over an async SQLite driver: `drizzle-orm/libsql` (embedded file in WAL
@@ -50,21 +53,29 @@ export class SqliteAuditStore implements AuditStore {
     return rows[0] ?? null;
   }
 
-  async appendRecord(record: StoredRecord, status?: SessionStatus): Promise<void> {
-    const insert = this.db.insert(auditRecords).values(record);
-    await this.run(() =>
-      status ? this.db.batch([insert, this.db.update(sessions).set({ status }).where(eq(sessions.sessionId, record.sessionId))]) : insert,
-    );
+  async appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
+    const queries: unknown[] = [];
+    for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
+      queries.push(this.db.insert(auditRecords).values(records.slice(i, i + ROWS_PER_INSERT)));
+    }
+    for (const s of statuses) queries.push(this.db.update(sessions).set({ status: s.status }).where(eq(sessions.sessionId, s.sessionId)));
+    if (queries.length === 0) return;
+    await this.run(() => this.db.batch(queries));
+  }
+
+  async setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
+    await this.run(() => this.db.update(sessions).set({ status }).where(eq(sessions.sessionId, sessionId)));
   }
 
   async listRecords(sessionId: string): Promise<StoredRecord[]> {
     return this.run(() => this.db.select().from(auditRecords).where(eq(auditRecords.sessionId, sessionId)).orderBy(asc(auditRecords.aleSeq)));
   }
 
-  async storeBlock(block: SessionBlock): Promise<void> {
+  async storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
     const s = block.block_signature;
     await this.run(() =>
       this.db.batch([
+        this.db.insert(blockLog).values({ idx: leaf.index, blockId: leaf.blockId, leafHash: leaf.leafHash }),
         this.db.insert(sessionBlocks).values({
           blockId: block.block_id,
           sessionId: block.session_id,
@@ -93,6 +104,24 @@ export class SqliteAuditStore implements AuditStore {
       record_count: r.recordCount,
       block_signature: { algorithm: 'Ed25519', key_id: r.keyId, public_key: r.publicKey, signature: r.signature },
     };
+  }
+
+  async blockLogSize(): Promise<number> {
+    const rows = await this.run(() => this.db.select({ n: count() }).from(blockLog));
+    return rows[0]?.n ?? 0;
+  }
+
+  async blockLogLeaves(from: number, to: number): Promise<BlockLogLeaf[]> {
+    const rows = await this.run(() =>
+      this.db.select().from(blockLog).where(and(gte(blockLog.idx, from), lt(blockLog.idx, to))).orderBy(asc(blockLog.idx)),
+    );
+    return rows.map((r) => ({ index: r.idx, blockId: r.blockId, leafHash: r.leafHash }));
+  }
+
+  async blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null> {
+    const rows = await this.run(() => this.db.select().from(blockLog).where(eq(blockLog.blockId, blockId)).limit(1));
+    const r = rows[0];
+    return r ? { index: r.idx, blockId: r.blockId, leafHash: r.leafHash } : null;
   }
 
   /** Translates driver errors: constraint violations are CONFLICT, anything else GAR_UNAVAILABLE. */

@@ -35,6 +35,63 @@ export class JsMerkle implements Merkle {
     return level[0] as Uint8Array;
   }
 
+  rootFromLeafHashes(hashes: readonly Uint8Array[]): Uint8Array {
+    return this.rootOfHashes(hashes);
+  }
+
+  /** RFC 9162 §2.1.4.1 SUBPROOF. */
+  consistencyProof(hashes: readonly Uint8Array[], oldSize: number): Uint8Array[] {
+    if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > hashes.length) {
+      throw new DomainError('INVALID_INPUT', `old size ${oldSize} is not within 0..${hashes.length}`);
+    }
+    if (oldSize === 0 || oldSize === hashes.length) return [];
+    const sub = (m: number, d: readonly Uint8Array[], complete: boolean): Uint8Array[] => {
+      if (m === d.length) return complete ? [] : [this.rootOfHashes(d)];
+      const k = splitPoint(d.length);
+      return m <= k
+        ? [...sub(m, d.slice(0, k), complete), this.rootOfHashes(d.slice(k))]
+        : [...sub(m - k, d.slice(k), false), this.rootOfHashes(d.slice(0, k))];
+    };
+    return sub(oldSize, hashes, true);
+  }
+
+  /** RFC 9162 §2.1.4.2. */
+  verifyConsistency(oldSize: number, newSize: number, proof: readonly Uint8Array[], oldRoot: Uint8Array, newRoot: Uint8Array): boolean {
+    if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 0 || oldSize > newSize) return false;
+    if (oldSize === newSize) return proof.length === 0 && equalBytes(oldRoot, newRoot);
+    if (oldSize === 0) return proof.length === 0;
+    let path = [...proof];
+    if ((oldSize & (oldSize - 1)) === 0) path = [oldRoot, ...path];
+    let fn = oldSize - 1;
+    let sn = newSize - 1;
+    while (fn % 2 === 1) {
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    const [first, ...rest] = path;
+    if (!first) return false;
+    let fr = first;
+    let sr = first;
+    for (const c of rest) {
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        fr = nodeHash(c, fr);
+        sr = nodeHash(c, sr);
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) {
+            fn = Math.floor(fn / 2);
+            sn = Math.floor(sn / 2);
+          }
+        }
+      } else {
+        sr = nodeHash(sr, c);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && equalBytes(fr, oldRoot) && equalBytes(sr, newRoot);
+  }
+
   rootAndProofs(leaves: readonly Uint8Array[]): { root: Uint8Array; proofs: Uint8Array[][] } {
     const hashes = leaves.map(leafHash);
     const proofs: Uint8Array[][] = hashes.map(() => []);

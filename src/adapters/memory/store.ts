@@ -1,13 +1,14 @@
 import { DomainError } from '../../kernel/errors.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
-import type { AuditStore, StoredRecord } from '../../ports/storage.ts';
+import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
 
-/** In-memory AuditStore for tests and `createApp` without a database. Not durable. */
+/** In-memory AuditStore for tests. Not durable. Runs the same contract suite as the real ones. */
 export class MemoryStore implements AuditStore {
   private readonly sessions = new Map<string, Session>();
   private readonly records = new Map<string, StoredRecord[]>();
   private readonly blocks = new Map<string, SessionBlock>();
-  /** When set, every call rejects: lets tests simulate an unreachable store. */
+  private readonly log: BlockLogLeaf[] = [];
+  /** When set, every call rejects with GAR_UNAVAILABLE: simulates an unreachable store. */
   failWith: Error | null = null;
 
   private check(): void {
@@ -16,7 +17,9 @@ export class MemoryStore implements AuditStore {
 
   async createSession(session: Session, first: StoredRecord): Promise<void> {
     this.check();
-    if (this.sessions.has(session.session_id)) throw new DomainError('CONFLICT', `session \`${session.session_id}\` exists`);
+    if (this.sessions.has(session.session_id) || [...this.sessions.values()].some((s) => s.block_id === session.block_id)) {
+      throw new DomainError('CONFLICT', `session \`${session.session_id}\` exists`);
+    }
     this.sessions.set(session.session_id, { ...session });
     this.records.set(session.session_id, [{ ...first }]);
   }
@@ -30,18 +33,27 @@ export class MemoryStore implements AuditStore {
   async lastRecord(sessionId: string): Promise<StoredRecord | null> {
     this.check();
     const list = this.records.get(sessionId) ?? [];
-    const last = list[list.length - 1];
+    let last: StoredRecord | null = null;
+    for (const r of list) if (!last || r.aleSeq > last.aleSeq) last = r;
     return last ? { ...last } : null;
   }
 
-  async appendRecord(record: StoredRecord, status?: SessionStatus): Promise<void> {
+  async appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
     this.check();
-    const list = this.records.get(record.sessionId);
-    const session = this.sessions.get(record.sessionId);
-    if (!list || !session) throw new DomainError('SESSION_NOT_FOUND', `no session \`${record.sessionId}\``);
-    if (list.some((r) => r.aleSeq === record.aleSeq)) throw new DomainError('CONFLICT', `record ${record.aleSeq} exists`);
-    list.push({ ...record });
-    if (status) session.status = status;
+    // validate everything first: all or none
+    const seen = new Set<string>();
+    for (const r of records) {
+      const list = this.records.get(r.sessionId);
+      if (!list) throw new DomainError('CONFLICT', `no session \`${r.sessionId}\``);
+      const key = `${r.sessionId}/${r.aleSeq}`;
+      if (seen.has(key) || list.some((x) => x.aleSeq === r.aleSeq)) throw new DomainError('CONFLICT', `record ${key} exists`);
+      seen.add(key);
+    }
+    for (const r of records) (this.records.get(r.sessionId) as StoredRecord[]).push({ ...r });
+    for (const s of statuses) {
+      const session = this.sessions.get(s.sessionId);
+      if (session) session.status = s.status;
+    }
   }
 
   async listRecords(sessionId: string): Promise<StoredRecord[]> {
@@ -49,12 +61,20 @@ export class MemoryStore implements AuditStore {
     return (this.records.get(sessionId) ?? []).map((r) => ({ ...r })).sort((a, b) => a.aleSeq - b.aleSeq);
   }
 
-  async storeBlock(block: SessionBlock): Promise<void> {
+  async setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
+    this.check();
+    const s = this.sessions.get(sessionId);
+    if (s) s.status = status;
+  }
+
+  async storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
     this.check();
     const session = this.sessions.get(block.session_id);
-    if (!session) throw new DomainError('SESSION_NOT_FOUND', `no session \`${block.session_id}\``);
+    if (!session) throw new DomainError('CONFLICT', `no session \`${block.session_id}\``);
     if (this.blocks.has(block.block_id)) throw new DomainError('CONFLICT', `block \`${block.block_id}\` exists`);
+    if (leaf.index !== this.log.length) throw new DomainError('CONFLICT', `block log index ${leaf.index} is not the next (${this.log.length})`);
     this.blocks.set(block.block_id, structuredClone(block));
+    this.log.push({ ...leaf });
     session.status = 'CLOSED';
   }
 
@@ -64,8 +84,29 @@ export class MemoryStore implements AuditStore {
     return b ? structuredClone(b) : null;
   }
 
+  async blockLogSize(): Promise<number> {
+    this.check();
+    return this.log.length;
+  }
+
+  async blockLogLeaves(from: number, to: number): Promise<BlockLogLeaf[]> {
+    this.check();
+    return this.log.slice(from, to).map((l) => ({ ...l }));
+  }
+
+  async blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null> {
+    this.check();
+    const l = this.log.find((x) => x.blockId === blockId);
+    return l ? { ...l } : null;
+  }
+
   /** Test hook: direct access to a session's stored records (to tamper with them). */
   rawRecords(sessionId: string): StoredRecord[] {
     return this.records.get(sessionId) ?? [];
+  }
+
+  /** Test hook: direct access to a stored block (to tamper with it). */
+  rawBlock(blockId: string): SessionBlock | undefined {
+    return this.blocks.get(blockId);
   }
 }

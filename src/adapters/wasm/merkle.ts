@@ -45,6 +45,19 @@ export class WasmMerkle implements Merkle {
     return { root, proofs };
   }
 
+  rootFromLeafHashes(hashes: readonly Uint8Array[]): Uint8Array {
+    return unwrap(this.wasm.merkleRootFromLeafHashes(pack(hashes).data));
+  }
+
+  consistencyProof(hashes: readonly Uint8Array[], oldSize: number): Uint8Array[] {
+    return split(unwrap(this.wasm.consistencyProof(pack(hashes).data, oldSize)));
+  }
+
+  verifyConsistency(oldSize: number, newSize: number, proof: readonly Uint8Array[], oldRoot: Uint8Array, newRoot: Uint8Array): boolean {
+    if (proof.some((p) => p.length !== 32)) return false;
+    return this.wasm.verifyConsistency(oldSize, newSize, pack(proof).data, oldRoot, newRoot).type === 'success';
+  }
+
   verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
     if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || size < 1 || index >= size || size > 0xffffffff) return false;
     const hash = this.wasm.leafHashes(leaf, Uint32Array.of(0, leaf.length));
@@ -73,6 +86,12 @@ export function pack(leaves: readonly Uint8Array[]): { data: Uint8Array; offsets
     offsets[i + 1] = at;
   }
   return { data, offsets };
+}
+
+function split(flat: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i + 32 <= flat.length; i += 32) out.push(flat.subarray(i, i + 32));
+  return out;
 }
 
 function unwrap<T>(r: { type: 'success'; value: T } | WasmFailure): T {

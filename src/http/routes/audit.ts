@@ -6,9 +6,28 @@ import { BLOCK_ID } from '../schemas.ts';
 /** Audit reads: a block header, and the offline-verifiable audit package. */
 export function auditRoutes(kernel: Kernel): Hono {
   const app = new Hono();
-  app.get('/blocks/:block_id', async (c) => c.json(await kernel.getBlock(checkedBlockId(c.req.param('block_id')))));
+  app.get('/blocks/:block_id', async (c) => {
+    const id = checkedBlockId(c.req.param('block_id'));
+    const block = await kernel.getBlock(id);
+    return c.json({ ...block, log_index: await kernel.blockLogIndex(id) });
+  });
   app.get('/blocks/:block_id/package', async (c) => c.json(await kernel.getPackage(checkedBlockId(c.req.param('block_id')))));
+  app.get('/checkpoint', async (c) => {
+    const cp = await kernel.checkpoint();
+    if ((c.req.header('accept') ?? '').includes('application/json')) return c.json(cp);
+    return c.body(cp.note, 200, { 'content-type': 'text/plain; charset=utf-8' });
+  });
+  app.get('/proofs/consistency', async (c) => {
+    const from = nat(c.req.query('from'), 'from');
+    const to = nat(c.req.query('to'), 'to');
+    return c.json(await kernel.consistency(from, to));
+  });
   return app;
+}
+
+function nat(text: string | undefined, name: string): number {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) throw new DomainError('INVALID_INPUT', `query parameter \`${name}\` must be a non-negative integer`);
+  return Number(text);
 }
 
 function checkedBlockId(id: string): string {

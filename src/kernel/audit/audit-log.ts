@@ -6,7 +6,6 @@ import { DomainError, isDomainError } from '../errors.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { AuditRecord, Json, SessionStatus } from '../types.ts';
 import { recordHash } from './chain.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
 
 export type AppendDeps = {
   store: AuditStore;
@@ -15,84 +14,80 @@ export type AppendDeps = {
   telemetry: Telemetry;
   state: KernelState;
   kernelId: string;
+  /** Most records per transaction: 1 = one commit per record; default 1,000 (group commit). */
+  maxBatch?: number;
 };
 
 export type SessionRef = { session_id: string; block_id: string };
 
+/** A session's chain head; `closed` once SESSION_COMPLETE is queued: nothing may follow it. */
+type Head = { seq: number; hash: string; closed?: boolean };
+type Pending = { stored: StoredRecord; status?: SessionStatus; resolve: () => void; reject: (e: unknown) => void };
+
+/** Rejection of a queued record whose predecessor's batch failed: it must be rebuilt. */
+class Rebuild extends Error {}
+
+const MAX_ATTEMPTS = 4;
+
 /**
- * The GAR write path (P7): every record gets the next `ale_seq`, the kernel-clock timestamp and
- * `prev_span_hash` = SHA-256(JCS(previous record)), and is durable before `append` resolves.
- * A failed write puts the kernel in SUSPENDED_GAR and rejects with GAR_UNAVAILABLE; the next
- * successful write returns it to normal.
+ * The GAR write path (P7) with group commit. Each record gets the next `ale_seq`, the kernel
+ * clock's timestamp and `prev_span_hash` = SHA-256(JCS(previous record)) from the session's
+ * chain head, kept in memory; records of all sessions are queued and written by one flusher,
+ * many per transaction, and each `append` resolves only when its own record is committed.
+ *
+ * INVARIANT: a head in `heads` is either committed or queued behind committed records. When a
+ * batch fails, the heads of its sessions are dropped and every queued record of those sessions
+ * is rebuilt from the store, so nothing ever chains onto a record that was not stored.
+ *
+ * A write failure puts the kernel in SUSPENDED_GAR and rejects with GAR_UNAVAILABLE; the next
+ * committed batch returns it to NORMAL.
  */
 export class AuditLog {
-  private readonly mutex = new KeyedMutex();
-
   private readonly deps: AppendDeps;
+  private readonly heads = new Map<string, Head>();
+  private readonly loading = new Map<string, Promise<void>>();
+  private queue: Pending[] = [];
+  private flushing = false;
+  private readonly maxBatch: number;
 
   constructor(deps: AppendDeps) {
     this.deps = deps;
+    this.maxBatch = Math.max(1, deps.maxBatch ?? 1000);
   }
 
-  /** Builds the first record of a session (ale_seq 1, prev_span_hash null) without storing it. */
-  firstRecord(session: SessionRef, aleType: string, fields: Record<string, Json>): { record: AuditRecord; stored: StoredRecord } {
-    return this.build(session, aleType, fields, null);
+  /** Creates a session with its first record (ale_seq 1, prev_span_hash null), durably. */
+  async createSession(session: SessionRef, aleType: string, fields: Record<string, Json>, write: (first: StoredRecord) => Promise<void>): Promise<AuditRecord> {
+    const { record, stored } = this.build(session, aleType, fields, null);
+    await this.span(record, () => this.io(() => write(stored), true));
+    this.heads.set(session.session_id, { seq: 1, hash: stored.hash });
+    return record;
   }
 
-  /** Stores a session's first record together with the session row. */
-  async createSession(write: () => Promise<void>, record: AuditRecord): Promise<void> {
-    await this.write(record, write);
-  }
-
+  /** Appends one record to a session's chain; resolves once it is durable. */
   async append(session: SessionRef, aleType: string, fields: Record<string, Json>, status?: SessionStatus): Promise<AuditRecord> {
-    return this.mutex.run(session.session_id, async () => {
-      const last = await this.io(() => this.deps.store.lastRecord(session.session_id), false);
-      const { record, stored } = this.build(session, aleType, fields, last);
-      await this.write(record, () => this.deps.store.appendRecord(stored, status));
-      return record;
-    });
-  }
-
-  private build(
-    session: SessionRef,
-    aleType: string,
-    fields: Record<string, Json>,
-    last: StoredRecord | null,
-  ): { record: AuditRecord; stored: StoredRecord } {
-    const { merkle, clock, kernelId } = this.deps;
-    const record: AuditRecord = {
-      ...fields,
-      ale_type: aleType,
-      ale_seq: last ? last.aleSeq + 1 : 1,
-      session_id: session.session_id,
-      block_id: session.block_id,
-      kernel_id: kernelId,
-      timestamp: clock.nowIso(),
-      prev_span_hash: last ? last.hash : null,
-    };
-    const canonical = merkle.canonicalize(record);
-    return {
-      record,
-      stored: { sessionId: session.session_id, aleSeq: record.ale_seq, aleType, canonical, hash: recordHash(merkle, canonical) },
-    };
-  }
-
-  private async write(record: AuditRecord, op: () => Promise<void>): Promise<void> {
-    await this.deps.telemetry.span(
-      'soos.gar.write',
-      {
-        traceId: record.block_id,
-        attributes: {
-          'soos.governance.ale_type': record.ale_type,
-          'soos.governance.ale_seq': record.ale_seq,
-          'soos.gar.prev_span_hash': record.prev_span_hash ?? '',
-          'soos.gar.block_id': record.block_id,
-          'soos.governance.session_id': record.session_id,
-          'soos.governance.kernel_id': record.kernel_id,
-        },
-      },
-      () => this.io(op, true),
-    );
+    for (let attempt = 1; ; attempt++) {
+      const sid = session.session_id;
+      let head = this.heads.get(sid);
+      while (!head) {
+        await this.loadHead(sid);
+        head = this.heads.get(sid);
+      }
+      if (head.closed) throw new DomainError('SESSION_CLOSED', `session \`${sid}\` is closed`);
+      // From here to enqueue is synchronous: the head cannot move underneath us.
+      const { record, stored } = this.build(session, aleType, fields, head);
+      this.heads.set(sid, { seq: stored.aleSeq, hash: stored.hash, ...(status && status !== 'OPEN' ? { closed: true } : {}) });
+      const committed = new Promise<void>((resolve, reject) => {
+        this.queue.push({ stored, ...(status ? { status } : {}), resolve, reject });
+      });
+      this.kick();
+      try {
+        await this.span(record, () => committed);
+        return record;
+      } catch (e) {
+        const retry = e instanceof Rebuild || isDomainError(e, 'CONFLICT');
+        if (!retry || attempt >= MAX_ATTEMPTS) throw e instanceof Rebuild ? unavailable(e) : e;
+      }
+    }
   }
 
   /**
@@ -107,8 +102,103 @@ export class AuditLog {
     } catch (e) {
       if (isDomainError(e, 'CONFLICT')) throw e;
       this.deps.state.enter('SUSPENDED_GAR', 'audit store write failed');
-      if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
-      throw new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable; agent actions are suspended', { cause: e });
+      throw isDomainError(e, 'GAR_UNAVAILABLE') ? e : unavailable(e);
     }
   }
+
+  /** Forgets cached chain heads (e.g. after another writer may have appended). */
+  forgetHead(sessionId: string): void {
+    this.heads.delete(sessionId);
+  }
+
+  private loadHead(sid: string): Promise<void> {
+    let p = this.loading.get(sid);
+    if (!p) {
+      p = this.io(() => this.deps.store.lastRecord(sid), false)
+        .then((last) => {
+          if (!this.heads.has(sid)) {
+            if (!last) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sid}\``);
+            this.heads.set(sid, { seq: last.aleSeq, hash: last.hash });
+          }
+        })
+        .finally(() => this.loading.delete(sid));
+      this.loading.set(sid, p);
+    }
+    return p;
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    // a microtask later, so that appends started together share the first transaction
+    queueMicrotask(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        const statuses = batch.flatMap((p) => (p.status ? [{ sessionId: p.stored.sessionId, status: p.status }] : []));
+        try {
+          await this.io(() => this.deps.store.appendRecords(batch.map((p) => p.stored), statuses), true);
+          for (const p of batch) p.resolve();
+        } catch (e) {
+          this.failBatch(batch, e);
+        }
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.kick();
+    }
+  }
+
+  private failBatch(batch: Pending[], error: unknown): void {
+    const sessions = new Set(batch.map((p) => p.stored.sessionId));
+    for (const sid of sessions) this.heads.delete(sid);
+    const dependents = this.queue.filter((p) => sessions.has(p.stored.sessionId));
+    this.queue = this.queue.filter((p) => !sessions.has(p.stored.sessionId));
+    for (const p of batch) p.reject(error);
+    for (const p of dependents) p.reject(new Rebuild('a preceding record of the session was not stored', { cause: error }));
+  }
+
+  private build(session: SessionRef, aleType: string, fields: Record<string, Json>, head: Head | null): { record: AuditRecord; stored: StoredRecord } {
+    const { merkle, clock, kernelId } = this.deps;
+    const record: AuditRecord = {
+      ...fields,
+      ale_type: aleType,
+      ale_seq: head ? head.seq + 1 : 1,
+      session_id: session.session_id,
+      block_id: session.block_id,
+      kernel_id: kernelId,
+      timestamp: clock.nowIso(),
+      prev_span_hash: head ? head.hash : null,
+    };
+    const canonical = merkle.canonicalize(record);
+    return {
+      record,
+      stored: { sessionId: session.session_id, aleSeq: record.ale_seq, aleType, canonical, hash: recordHash(merkle, canonical) },
+    };
+  }
+
+  private span<T>(record: AuditRecord, fn: () => Promise<T>): Promise<T> {
+    return this.deps.telemetry.span(
+      'soos.gar.write',
+      {
+        traceId: record.block_id,
+        attributes: {
+          'soos.governance.ale_type': record.ale_type,
+          'soos.governance.ale_seq': record.ale_seq,
+          'soos.gar.prev_span_hash': record.prev_span_hash ?? '',
+          'soos.gar.block_id': record.block_id,
+          'soos.governance.session_id': record.session_id,
+          'soos.governance.kernel_id': record.kernel_id,
+        },
+      },
+      fn,
+    );
+  }
+}
+
+function unavailable(cause: unknown): DomainError {
+  return new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable; agent actions are suspended', { cause });
 }

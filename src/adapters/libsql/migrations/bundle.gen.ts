@@ -9,5 +9,12 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
       "CREATE TABLE `sessions` (\n\t`session_id` text PRIMARY KEY NOT NULL,\n\t`block_id` text NOT NULL,\n\t`agent_id` text NOT NULL,\n\t`status` text NOT NULL,\n\t`created_at` text NOT NULL\n);",
       "CREATE UNIQUE INDEX `sessions_block_id_unique` ON `sessions` (`block_id`);"
     ]
+  },
+  {
+    "tag": "0001_block_log",
+    "statements": [
+      "CREATE TABLE `block_log` (\n\t`idx` integer PRIMARY KEY NOT NULL,\n\t`block_id` text NOT NULL,\n\t`leaf_hash` text NOT NULL\n);",
+      "CREATE UNIQUE INDEX `block_log_block_id_unique` ON `block_log` (`block_id`);"
+    ]
   }
 ];

@@ -1,0 +1,205 @@
+import type { KernelDeps } from '../deps.ts';
+import { DomainError, isDomainError } from '../errors.ts';
+import { fromHex, toHex } from '../hex.ts';
+import type { AuditRecord, Session, SessionBlock } from '../types.ts';
+import { AUDIT_PACKAGE_FORMAT, type AuditPackage } from './audit-package.ts';
+import type { AuditLog } from './audit-log.ts';
+import { blockSigningInput } from './block-signing.ts';
+import { findChainBreak, recordHash } from './chain.ts';
+import { base64, checkpointBody, noteKeyId, signedNote } from './checkpoint.ts';
+import type { KernelJournal } from './journal.ts';
+import { verifyPackage } from './verify-package.ts';
+
+const utf8 = new TextEncoder();
+
+export type Checkpoint = { origin: string; size: number; root: string; note: string };
+export type ConsistencyProof = { from: number; to: number; from_root: string; to_root: string; proof: string[] };
+
+/**
+ * Session Blocks (P7): close = re-verify the chain, Merkle root over the JCS of every record,
+ * one signature over (block_id, merkle_root, block_close_timestamp), store with the block-log
+ * leaf. Every read re-verifies the stored records, root and signature with the same verifier
+ * an auditor runs offline; a mismatch is reported, never served as valid. Closed blocks form an
+ * append-only RFC 9162 log with C2SP signed checkpoints.
+ */
+export class BlockService {
+  private readonly deps: KernelDeps;
+  private readonly audit: AuditLog;
+  private readonly journal: KernelJournal;
+  private readonly kernelId: string;
+  private readonly origin: string;
+  /** Closes are serialized: the block log index is the log size at store time. */
+  private closing: Promise<unknown> = Promise.resolve();
+  private checkpointCache: Checkpoint | null = null;
+
+  constructor(deps: KernelDeps, audit: AuditLog, journal: KernelJournal, kernelId: string) {
+    this.deps = deps;
+    this.audit = audit;
+    this.journal = journal;
+    this.kernelId = kernelId;
+    this.origin = deps.options?.logOrigin ?? `kee.local/${kernelId}`;
+  }
+
+  close(session: Session): Promise<SessionBlock> {
+    const run = this.closing.then(() => this.closeNow(session));
+    this.closing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async closeNow(initial: Session): Promise<SessionBlock> {
+    const { store, merkle, signer, clock, telemetry } = this.deps;
+    const session = (await this.audit.io(() => store.getSession(initial.session_id), false)) ?? initial;
+    if (session.status === 'CLOSED') {
+      const existing = await this.audit.io(() => store.getBlock(session.block_id), false);
+      if (existing) return existing;
+    }
+    if (session.status === 'TAMPERED') throw tampered(`session \`${session.session_id}\` is marked tampered; no block is signed over it`);
+    if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', {}, 'CLOSING');
+
+    const records = await this.readRecords(session, { onBreak: 'mark' });
+    return telemetry.span('soos.gar.block_close', { traceId: session.block_id }, async (span) => {
+      const leaves = records.map((r) => utf8.encode(merkle.canonicalize(r)));
+      const header = { block_id: session.block_id, merkle_root: toHex(merkle.root(leaves)), block_close_timestamp: clock.nowIso() };
+      const signature = await this.sign(blockSigningInput(merkle, header), session.block_id);
+      const block: SessionBlock = {
+        ...header,
+        session_id: session.session_id,
+        record_count: records.length,
+        block_signature: { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(signer.publicKey()), signature: toHex(signature) },
+      };
+      const index = await this.audit.io(() => store.blockLogSize(), false);
+      const leafHash = toHex(merkle.root([utf8.encode(merkle.canonicalize(block))]));
+      await this.audit.io(() => store.storeBlock(block, { index, blockId: block.block_id, leafHash }), true);
+      span.setAttributes({
+        'soos.gar.block_id': block.block_id,
+        'soos.gar.event_merkle_root': block.merkle_root,
+        'soos.gar.block_signature': block.block_signature.signature,
+        'soos.governance.session_id': block.session_id,
+      });
+      return block;
+    });
+  }
+
+  async getBlock(blockId: string): Promise<SessionBlock> {
+    return (await this.getPackage(blockId)).block;
+  }
+
+  /** The audit package of a closed block, verified exactly as `kee audit verify` would before it is served. */
+  async getPackage(blockId: string): Promise<AuditPackage> {
+    const { store, merkle, verifier } = this.deps;
+    const block = await this.audit.io(() => store.getBlock(blockId), false);
+    if (!block) throw new DomainError('BLOCK_NOT_FOUND', `no session block \`${blockId}\``);
+    const session = await this.audit.io(() => store.getSession(block.session_id), false);
+    if (!session) throw tampered(`session \`${block.session_id}\` of block \`${blockId}\` is missing`);
+    const records = await this.readRecords(session, { onBreak: 'report' });
+    const { proofs } = merkle.rootAndProofs(records.map((r) => utf8.encode(merkle.canonicalize(r))));
+    const pkg: AuditPackage = {
+      format: AUDIT_PACKAGE_FORMAT,
+      block,
+      public_key: { algorithm: 'Ed25519', key_id: block.block_signature.key_id, public_key: block.block_signature.public_key },
+      records: records.map((record, i) => ({ leaf_index: i, record, inclusion_proof: (proofs[i] ?? []).map(toHex) })),
+    };
+    const result = verifyPackage(pkg, { merkle, verifier });
+    if (!result.ok) {
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: result.failure.kind, detail: result.failure.message });
+      throw tampered(`block \`${blockId}\` failed verification: ${result.failure.message}`);
+    }
+    return pkg;
+  }
+
+  /** A C2SP signed checkpoint of the block log (cached per tree size). */
+  async checkpoint(): Promise<Checkpoint> {
+    const { store, merkle, signer } = this.deps;
+    const size = await this.audit.io(() => store.blockLogSize(), false);
+    if (this.checkpointCache?.size === size) return this.checkpointCache;
+    const root = merkle.rootFromLeafHashes(await this.logHashes(size));
+    const body = checkpointBody(this.origin, size, root);
+    const signature = await this.sign(utf8.encode(body), undefined);
+    const note = signedNote(body, this.origin, noteKeyId(merkle, this.origin, signer.publicKey()), signature);
+    const cp = { origin: this.origin, size, root: base64(root), note };
+    this.checkpointCache = cp;
+    return cp;
+  }
+
+  async consistency(from: number, to: number): Promise<ConsistencyProof> {
+    const { store, merkle } = this.deps;
+    const size = await this.audit.io(() => store.blockLogSize(), false);
+    if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && from <= to && to <= size)) {
+      throw new DomainError('INVALID_INPUT', `need 0 <= from <= to <= ${size} (the block log size), got from=${from} to=${to}`);
+    }
+    const hashes = await this.logHashes(to);
+    return {
+      from,
+      to,
+      from_root: toHex(merkle.rootFromLeafHashes(hashes.slice(0, from))),
+      to_root: toHex(merkle.rootFromLeafHashes(hashes)),
+      proof: merkle.consistencyProof(hashes, from).map(toHex),
+    };
+  }
+
+  /** Where a block sits in the block log. */
+  async logIndex(blockId: string): Promise<number | null> {
+    return (await this.audit.io(() => this.deps.store.blockLogLeaf(blockId), false))?.index ?? null;
+  }
+
+  private async logHashes(size: number): Promise<Uint8Array[]> {
+    const leaves = await this.audit.io(() => this.deps.store.blockLogLeaves(0, size), false);
+    if (leaves.length !== size || leaves.some((l, i) => l.index !== i)) throw tampered('the block log has gaps');
+    return leaves.map((l) => fromHex(l.leafHash) ?? new Uint8Array(0));
+  }
+
+  /**
+   * A session's records, parsed and checked: the chain links, and each stored hash against the
+   * canonical text. On a break, close marks the session TAMPERED and records an anomaly
+   * (`OTEL_SPAN_CHAIN_GAP`); a read reports it.
+   */
+  async readRecords(session: Session, options: { onBreak: 'mark' | 'report' }): Promise<AuditRecord[]> {
+    const { store, merkle } = this.deps;
+    const stored = await this.audit.io(() => store.listRecords(session.session_id), false);
+    const records: AuditRecord[] = [];
+    let problem: string | null = null;
+    for (const [i, s] of stored.entries()) {
+      let rec: AuditRecord;
+      try {
+        rec = JSON.parse(s.canonical) as AuditRecord;
+      } catch {
+        problem = `record ${i} is not valid JSON`;
+        break;
+      }
+      if (recordHash(merkle, s.canonical) !== s.hash) {
+        problem = `record ${i} (ale_seq ${s.aleSeq}): stored hash does not match its content`;
+        break;
+      }
+      records.push(rec);
+    }
+    if (!problem) {
+      const broken = findChainBreak(merkle, records, session);
+      if (broken) problem = `record ${broken.index}: ${broken.reason}`;
+    }
+    if (!problem) return records;
+    if (options.onBreak === 'mark') {
+      await this.audit.io(() => store.setSessionStatus(session.session_id, 'TAMPERED'), true);
+      await this.journal.anomaly('OTEL_SPAN_CHAIN_GAP', { tampered_session_id: session.session_id, tampered_block_id: session.block_id, detail: problem });
+    }
+    throw tampered(`audit chain of session \`${session.session_id}\` is broken at ${problem}`);
+  }
+
+  private async sign(message: Uint8Array, traceId: string | undefined): Promise<Uint8Array> {
+    return this.deps.telemetry.span(
+      'soos.kia.sign',
+      { ...(traceId ? { traceId } : {}), attributes: { 'soos.governance.kia_key_id': this.kernelId } },
+      async () => {
+        try {
+          return await this.deps.signer.sign(message);
+        } catch (e) {
+          if (isDomainError(e)) throw e;
+          throw new DomainError('SIGNER_FAILED', 'the kernel could not sign', { cause: e });
+        }
+      },
+    );
+  }
+}
+
+function tampered(message: string): DomainError {
+  return new DomainError('AUDIT_TAMPERED', message);
+}

@@ -1,0 +1,31 @@
+import type { Json } from '../types.ts';
+import type { AuditLog } from './audit-log.ts';
+
+/**
+ * The kernel's own chained session, for records that belong to no agent session:
+ * `KERNEL_AUDIT_ANOMALY` (chain gaps, tamper found on read; later FROST ceremonies). Opened
+ * lazily, once per kernel instance.
+ */
+export class KernelJournal {
+  private readonly log: AuditLog;
+  private readonly open: () => Promise<{ session_id: string; block_id: string }>;
+  private session: Promise<{ session_id: string; block_id: string }> | null = null;
+
+  constructor(log: AuditLog, open: () => Promise<{ session_id: string; block_id: string }>) {
+    this.log = log;
+    this.open = open;
+  }
+
+  /** Appends a KERNEL_AUDIT_ANOMALY record; never throws (an anomaly must not hide the original error). */
+  async anomaly(eventType: string, fields: Record<string, Json>): Promise<void> {
+    try {
+      this.session ??= this.open().catch((e: unknown) => {
+        this.session = null;
+        throw e;
+      });
+      await this.log.append(await this.session, 'KERNEL_AUDIT_ANOMALY', { event_type: eventType, severity: 'CRITICAL', ...fields });
+    } catch {
+      // the store is failing too: SUSPENDED_GAR is already set by the audit log
+    }
+  }
+}
