@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../adapters/memory/store.ts';
+import { systemClock } from '../../adapters/system/clock.ts';
+import { wasmMerkle } from '../../../test/support/wasm.ts';
+import { isDomainError } from '../errors.ts';
+import { KernelState } from '../state/kernel-state.ts';
+import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
+import type { Telemetry } from '../../ports/telemetry.ts';
+import { AuditLog } from './audit-log.ts';
+import { findChainBreak } from './chain.ts';
+import type { AuditRecord } from '../types.ts';
+
+const telemetry: Telemetry = { span: async (_n, _o, fn) => fn({ setAttributes: () => undefined }) };
+
+/** A MemoryStore that counts transactions and can fail the next N of them. */
+class CountingStore extends MemoryStore {
+  batches: number[] = [];
+  failNext = 0;
+  override async appendRecords(records: readonly StoredRecord[], statuses?: readonly StatusChange[]): Promise<void> {
+    this.batches.push(records.length);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('disk full');
+    }
+    await new Promise((r) => setTimeout(r, 1)); // a sync takes time: let writers pile up
+    return super.appendRecords(records, statuses);
+  }
+}
+
+function setup(maxBatch?: number) {
+  const store = new CountingStore();
+  const state = new KernelState();
+  const merkle = wasmMerkle();
+  const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state, kernelId: 'k', ...(maxBatch ? { maxBatch } : {}) });
+  const open = async (n: number) => {
+    const s = { session_id: `s${n}`, block_id: n.toString(16).padStart(32, '0') };
+    await log.createSession(s, 'SESSION_OPEN', {}, (first) =>
+      store.createSession({ ...s, agent_id: 'a', status: 'OPEN', created_at: systemClock.nowIso() }, first),
+    );
+    return s;
+  };
+  const chainOk = async (s: { session_id: string; block_id: string }) => {
+    const recs = (await store.listRecords(s.session_id)).map((r) => JSON.parse(r.canonical) as AuditRecord);
+    return findChainBreak(merkle, recs, s) === null;
+  };
+  return { store, state, log, open, chainOk };
+}
+
+describe('AuditLog group commit', () => {
+  it('shares one transaction among concurrent writers and keeps every chain exact', async () => {
+    const { store, log, open, chainOk } = setup();
+    const sessions = await Promise.all(Array.from({ length: 16 }, (_, i) => open(i)));
+    store.batches = [];
+    const results = await Promise.all(
+      sessions.flatMap((s) => Array.from({ length: 64 }, (_, j) => log.append(s, 'CEDAR_PERMIT', { j }))),
+    );
+    expect(results).toHaveLength(1024);
+    expect(store.batches.reduce((a, b) => a + b, 0)).toBe(1024);
+    expect(store.batches.length).toBeLessThan(20); // group commit: far fewer transactions than records
+    for (const s of sessions) {
+      expect(await chainOk(s)).toBe(true);
+      expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual(Array.from({ length: 65 }, (_, i) => i + 1));
+    }
+  });
+
+  it('commits one record per transaction with maxBatch 1', async () => {
+    const { store, log, open } = setup(1);
+    const s = await open(1);
+    store.batches = [];
+    await Promise.all(Array.from({ length: 20 }, () => log.append(s, 'CEDAR_PERMIT', {})));
+    expect(store.batches).toEqual(Array(20).fill(1));
+  });
+
+  it('resolves a caller only once its record is durable, and rebuilds records queued behind a failed batch', async () => {
+    const { store, state, log, open, chainOk } = setup(4);
+    const s = await open(1);
+    store.failNext = 1;
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, j) => log.append(s, 'CEDAR_PERMIT', { j })));
+    const failed = outcomes.filter((o) => o.status === 'rejected');
+    // the first batch failed: its callers get GAR_UNAVAILABLE; the rest were rebuilt and committed
+    expect(failed.length).toBe(4);
+    for (const f of failed) expect(isDomainError((f as PromiseRejectedResult).reason, 'GAR_UNAVAILABLE')).toBe(true);
+    const stored = await store.listRecords(s.session_id);
+    expect(stored.length).toBe(1 + 8);
+    const ok = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    // every acknowledged record is stored, byte for byte
+    for (const rec of ok) expect(stored.some((r) => r.aleSeq === rec.ale_seq && JSON.parse(r.canonical).j === rec.j)).toBe(true);
+    expect(await chainOk(s)).toBe(true);
+    expect(state.primary()).toBe('NORMAL');
+  });
+
+  it('enters SUSPENDED_GAR while writes fail and leaves it on the next committed batch', async () => {
+    const { store, state, log, open } = setup();
+    const s = await open(1);
+    store.failNext = 100;
+    const err = await log.append(s, 'CEDAR_PERMIT', {}).catch((e: unknown) => e);
+    expect(isDomainError(err, 'GAR_UNAVAILABLE')).toBe(true);
+    expect(state.primary()).toBe('SUSPENDED_GAR');
+    store.failNext = 0;
+    const rec = await log.append(s, 'CEDAR_PERMIT', {});
+    expect(rec.ale_seq).toBe(2);
+    expect(state.primary()).toBe('NORMAL');
+  });
+
+  it('refuses records after SESSION_COMPLETE is queued', async () => {
+    const { log, open } = setup();
+    const s = await open(1);
+    const closing = log.append(s, 'SESSION_COMPLETE', {}, 'CLOSING');
+    const late = await log.append(s, 'CEDAR_PERMIT', {}).catch((e: unknown) => e);
+    expect(isDomainError(late, 'SESSION_CLOSED')).toBe(true);
+    expect((await closing).ale_seq).toBe(2);
+  });
+
+  it('recovers from another writer having appended (CONFLICT) by reloading the head', async () => {
+    const { store, log, open, chainOk } = setup();
+    const s = await open(1);
+    await log.append(s, 'CEDAR_PERMIT', {});
+    // a second kernel instance appends behind this one's back
+    const other = new AuditLog({ store, merkle: wasmMerkle(), clock: systemClock, telemetry, state: new KernelState(), kernelId: 'k2' });
+    await other.append(s, 'CEDAR_DENY', {});
+    const rec = await log.append(s, 'CEDAR_PERMIT', {});
+    expect(rec.ale_seq).toBe(4);
+    expect(await chainOk(s)).toBe(true);
+  });
+});
