@@ -130,8 +130,10 @@ export class AuditLog {
   private kick(): void {
     if (this.flushing) return;
     this.flushing = true;
-    // a microtask later, so that appends started together share the first transaction
-    queueMicrotask(() => void this.flush());
+    // A macrotask later, not a microtask: drivers such as embedded libSQL complete
+    // synchronously, so a microtask flush would commit each request alone and starve the event
+    // loop. After a timer turn, every request that arrived meanwhile shares the transaction.
+    setTimeout(() => void this.flush(), 0);
   }
 
   private async flush(): Promise<void> {
@@ -145,6 +147,8 @@ export class AuditLog {
         } catch (e) {
           this.failBatch(batch, e);
         }
+        // let callers and new requests run before the next transaction
+        await new Promise((r) => setTimeout(r, 0));
       }
     } finally {
       this.flushing = false;
