@@ -1,0 +1,77 @@
+/**
+ * Outage test (issue 3): the database becomes unwritable mid-load. The kernel must enter
+ * SUSPENDED_GAR, answer 503 GAR_UNAVAILABLE instead of any decision it cannot record, never
+ * return a PERMIT without its record, and return to NORMAL by itself when writes succeed again.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { describe, expect, it } from 'vitest';
+import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
+import { findChainBreak } from '../src/kernel/audit/chain.ts';
+import type { AuditRecord } from '../src/kernel/types.ts';
+import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
+
+describe('audit store outage', () => {
+  it('suspends instead of deciding unrecorded, and recovers without restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kee-outage-')), 'kee.db');
+    const client = createClient({ url: `file:${file}` });
+    const store = await openLibsqlStore(client, { embedded: true });
+    const h = makeHarness({ store });
+    const sessions = await Promise.all(Array.from({ length: 16 }, (_, i) => h.call('POST', '/v1/sessions', { agent_id: `a${i}` })));
+    const ids = sessions.map((s) => s.json.session_id as string);
+
+    const answered: { sid: string; status: number; body: any; phase: string }[] = [];
+    let phase = 'before';
+    const states = new Set<string>();
+    let stop = false;
+    const workers = ids.map(async (sid, w) => {
+      let i = 0;
+      while (!stop) {
+        const r = await h.call('POST', `/v1/sessions/${sid}/authorize`, i++ % 3 ? agentRead(`w${w}`) : classifyGold(true));
+        answered.push({ sid, status: r.status, body: r.json, phase });
+        await new Promise((res) => setTimeout(res, 1));
+      }
+    });
+    const watch = (async () => {
+      while (!stop) {
+        states.add((await h.call('GET', '/healthz')).json.state);
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    })();
+
+    await new Promise((r) => setTimeout(r, 400));
+    phase = 'outage';
+    await client.execute('PRAGMA query_only = ON'); // the database refuses every write from here
+    await new Promise((r) => setTimeout(r, 600));
+    const duringOutage = (await h.call('GET', '/healthz')).json.state;
+    await client.execute('PRAGMA query_only = OFF');
+    phase = 'after';
+    await new Promise((r) => setTimeout(r, 600));
+    stop = true;
+    await Promise.all([...workers, watch]);
+
+    expect(duringOutage).toBe('SUSPENDED_GAR');
+    expect(states.has('SUSPENDED_GAR')).toBe(true);
+    expect((await h.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    // only decisions and 503s, never a 500
+    for (const a of answered) {
+      expect([200, 503]).toContain(a.status);
+      if (a.status === 503) expect(a.body.code).toBe('GAR_UNAVAILABLE');
+    }
+    expect(answered.filter((a) => a.phase === 'outage' && a.status === 503).length).toBeGreaterThan(0);
+    expect(answered.filter((a) => a.phase === 'after' && a.status === 200).length).toBeGreaterThan(0);
+    // every decision that was returned has its record, with the same decision
+    for (const sid of ids) {
+      const recs = (await store.listRecords(sid)).map((r) => JSON.parse(r.canonical) as AuditRecord);
+      const session = (await store.getSession(sid))!;
+      expect(findChainBreak(h.merkle, recs, session)).toBeNull();
+      for (const a of answered.filter((x) => x.sid === sid && x.status === 200)) {
+        const rec = recs.find((r) => r.ale_seq === a.body.ale_seq);
+        expect(rec?.decision, `decision ${sid}#${a.body.ale_seq} returned without its record`).toBe(a.body.decision);
+      }
+    }
+    client.close();
+  }, 60_000);
+});
