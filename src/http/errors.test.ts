@@ -10,6 +10,7 @@ describe('client mistakes are 4xx problem+json with a stable code', () => {
     ['oversized body', 'POST', '/v1/sessions', { agent_id: 'x'.repeat(70_000) }, {}, 413, 'PAYLOAD_TOO_LARGE'],
     ['declared oversized', 'POST', '/v1/sessions', { agent_id: 'a' }, { 'content-length': '999999' }, 413, 'PAYLOAD_TOO_LARGE'],
     ['not JSON', 'POST', '/v1/sessions', 'agent', { 'content-type': 'text/plain' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['lone surrogate', 'POST', '/v1/sessions', '{"agent_id":"a\\ud800"}', {}, 400, 'INVALID_INPUT'],
     ['invalid UTF-8', 'POST', '/v1/sessions', new Uint8Array([0x7b, 0xff, 0x7d]) as unknown as string, {}, 400, 'MALFORMED_JSON'],
     ['unknown session', 'POST', '/v1/sessions/00000000-0000-4000-8000-000000000000/close', undefined, {}, 404, 'SESSION_NOT_FOUND'],
     ['malformed session id', 'POST', '/v1/sessions/..%2F..%2Fetc/authorize', { a: 1 }, {}, 404, 'SESSION_NOT_FOUND'],

@@ -6,6 +6,7 @@ import { evaluate } from './authorize/authorize.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
 import { randomHex, toHex } from './hex.ts';
+import { canonicalJson } from './jcs.ts';
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
 
@@ -62,7 +63,7 @@ export class Kernel {
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     const result = await evaluate({ ...this.deps, state: this.state, kernelId: this.kernelId }, session, request);
-    const subject = this.deps.merkle.canonicalize(request);
+    const subject = canonicalJson(request);
     const fields: Record<string, Json> = {
       decision: result.decision,
       principal: request.principal,

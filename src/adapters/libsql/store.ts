@@ -6,7 +6,7 @@ import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../..
 import { auditRecords, blockLog, schema, sessionBlocks, sessions } from './schema.ts';
 
 /** Rows per INSERT statement: 5 parameters a row stays far below SQLite's variable limit. */
-const ROWS_PER_INSERT = 500;
+export const ROWS_PER_INSERT = 500;
 
 /**
  * A drizzle database over an async SQLite driver: `drizzle-orm/libsql` (embedded file in WAL
@@ -125,7 +125,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   /** Translates driver errors: constraint violations are CONFLICT, anything else GAR_UNAVAILABLE. */
-  private async run<T>(op: () => PromiseLike<T>): Promise<T> {
+  protected async run<T>(op: () => PromiseLike<T>): Promise<T> {
     try {
       return await op();
     } catch (e) {

@@ -3,6 +3,7 @@ import type { Merkle } from '../../ports/merkle.ts';
 import type { AuditStore, StoredRecord } from '../../ports/storage.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import { DomainError, isDomainError } from '../errors.ts';
+import { canonicalJson } from '../jcs.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { AuditRecord, Json, SessionStatus } from '../types.ts';
 import { recordHash } from './chain.ts';
@@ -177,7 +178,7 @@ export class AuditLog {
       timestamp: clock.nowIso(),
       prev_span_hash: head ? head.hash : null,
     };
-    const canonical = merkle.canonicalize(record);
+    const canonical = canonicalJson(record);
     return {
       record,
       stored: { sessionId: session.session_id, aleSeq: record.ale_seq, aleType, canonical, hash: recordHash(merkle, canonical) },

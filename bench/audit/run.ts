@@ -1,0 +1,90 @@
+/**
+ * bench/audit: durable audit appends on the embedded libSQL default (WAL, synchronous=FULL),
+ * at 1, 64 and 1,024 concurrent writers, one commit per record versus group commit. Each
+ * writer appends to its own session through the kernel's write path (JCS + SHA-256 chain in
+ * WASM, OTel span per write); an append counts when its transaction is durable.
+ * Also: whole decisions (`kernel.authorize`: Cedar + audit record) at the same concurrency.
+ * Run: `npm run bench:audit [-- --seconds 3]`. Writes bench/audit/RESULTS.md.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
+import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
+import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
+import { systemClock } from '../../src/adapters/system/clock.ts';
+import { AuditLog } from '../../src/kernel/audit/audit-log.ts';
+import { Kernel } from '../../src/kernel/kernel.ts';
+import { KernelState } from '../../src/kernel/state/kernel-state.ts';
+import { CedarPolicyEngine } from '../../src/adapters/cedar/policy-engine.ts';
+import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
+import { loadCedar } from '../../test/support/cedar.ts';
+import { wasmMerkle } from '../../test/support/wasm.ts';
+
+const secArg = process.argv.indexOf('--seconds');
+const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 3;
+
+/** Spans are produced (P6) and dropped: the bench measures the kernel, not an exporter. */
+const dropExporter: SpanExporter = { export: (_s, cb) => cb({ code: 0 }), shutdown: async () => undefined };
+
+type Row = { mode: string; writers: number; perSec: number; p50: number; p99: number; max: number };
+
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+
+async function run(mode: 'single-row commit' | 'group commit' | 'authorize (group commit)', writers: number): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'kee-bench-audit-'));
+  const client = createClient({ url: `file:${join(dir, 'kee.db')}` });
+  const store = await openLibsqlStore(client, { embedded: true });
+  const merkle = wasmMerkle();
+  const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
+  const maxBatch = mode === 'single-row commit' ? 1 : 2000;
+  const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+  const policy = CedarPolicyEngine.load(loadCedar(), DEFAULT_CAP_PROFILE, merkle);
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, clock: systemClock, telemetry, runtime: 'node', options: { maxBatch } });
+  const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch });
+  const sessions = [];
+  for (let i = 0; i < writers; i++) sessions.push(await kernel.openSession(`agent-${i}`));
+
+  const latencies: number[] = [];
+  let stop = false;
+  let count = 0;
+  const request = { principal: { type: 'Agent', id: 'a' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: {} };
+  const t0 = performance.now();
+  await Promise.all(
+    sessions.map(async (s) => {
+      while (!stop) {
+        const t = performance.now();
+        if (mode === 'authorize (group commit)') await kernel.authorize(s.session_id, request);
+        else await log.append(s, 'CEDAR_PERMIT', { decision: 'PERMIT', policy_ids: ['kee-default-read'], subject_digest: 'ab'.repeat(32) });
+        latencies.push(performance.now() - t);
+        count++;
+        if (performance.now() - t0 > SECONDS * 1000) stop = true;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  client.close();
+  latencies.sort((a, b) => a - b);
+  return { mode, writers, perSec: count / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1] ?? NaN };
+}
+
+const rows: Row[] = [];
+for (const mode of ['single-row commit', 'group commit', 'authorize (group commit)'] as const) {
+  for (const writers of [1, 64, 1024]) {
+    const r = await run(mode, writers);
+    rows.push(r);
+    console.error(`${mode} ${writers}: ${Math.round(r.perSec)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms`);
+  }
+}
+const table = [
+  '| mode | concurrent writers | durable appends/s | p50 ms | p99 ms | max ms |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.mode} | ${r.writers} | ${Math.round(r.perSec).toLocaleString('en')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} |`),
+].join('\n');
+console.log(table);
+writeFileSync(
+  'bench/audit/RESULTS.md',
+  `# bench/audit results\n\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; embedded libSQL file, WAL, synchronous=FULL; ${SECONDS} s per row.\nCommand: \`npm run bench:audit\`.\n\n${table}\n`,
+);
