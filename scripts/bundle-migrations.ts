@@ -1,15 +1,21 @@
 /**
  * Bundles drizzle-kit's SQL migrations into a TypeScript module so every runtime (workerd has no
  * file system) applies the same statements. Run by `npm run db:generate`; never edit the output.
- * `--check` exits 1 if the bundle is stale (used by the test suite).
+ *
+ *   tsx scripts/bundle-migrations.ts [--check] [<migrations dir>...]
+ *
+ * Writes `<dir>/bundle.gen.ts` for each directory (default: every MIGRATION_DIRS entry); with `--check` it writes nothing and exits 1
+ * if any bundle is stale (the test suite checks the same through `renderBundle`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = 'src/adapters/libsql/migrations';
-const out = join(dir, 'bundle.gen.ts');
+/** The migrations directories of the adapters, each with drizzle-kit output and a bundle. */
+export const MIGRATION_DIRS = ['src/adapters/libsql/migrations', 'src/adapters/postgres/migrations'] as const;
 
-export function renderBundle(root = '.'): string {
+export const bundlePath = (dir: string): string => join(dir, 'bundle.gen.ts');
+
+export function renderBundle(dir: string, root = '.'): string {
   const journal = JSON.parse(readFileSync(join(root, dir, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
   const migrations = journal.entries.map(({ tag }) => ({
     tag,
@@ -25,14 +31,29 @@ export function renderBundle(root = '.'): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const text = renderBundle();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(out, 'utf8') !== text) {
-      console.error(`${out} is stale: run npm run db:generate`);
-      process.exit(1);
+  const args = process.argv.slice(2);
+  const check = args.includes('--check');
+  const given = args.filter((a) => a !== '--check');
+  const dirs = given.length > 0 ? given : MIGRATION_DIRS;
+  let stale = false;
+  for (const dir of dirs) {
+    const out = bundlePath(dir);
+    const text = renderBundle(dir);
+    if (check) {
+      let current = '';
+      try {
+        current = readFileSync(out, 'utf8');
+      } catch {
+        // a missing bundle is stale
+      }
+      if (current !== text) {
+        console.error(`${out} is stale: run npm run db:generate`);
+        stale = true;
+      }
+    } else {
+      writeFileSync(out, text);
+      console.log(`wrote ${out}`);
     }
-  } else {
-    writeFileSync(out, text);
-    console.log(`wrote ${out}`);
   }
+  if (stale) process.exit(1);
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { expect, it } from 'vitest';
-import { renderBundle } from '../scripts/bundle-migrations.ts';
+import { describe, expect, it } from 'vitest';
+import { bundlePath, MIGRATION_DIRS, renderBundle } from '../scripts/bundle-migrations.ts';
 
-it('the bundled migrations match drizzle-kit output (run `npm run db:generate` if not)', () => {
-  expect(readFileSync('src/adapters/libsql/migrations/bundle.gen.ts', 'utf8')).toBe(renderBundle());
+describe('bundled migrations', () => {
+  it.each(MIGRATION_DIRS)('%s/bundle.gen.ts matches drizzle-kit output (run `npm run db:generate` if not)', (dir) => {
+    expect(readFileSync(bundlePath(dir), 'utf8')).toBe(renderBundle(dir));
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Composition shared by the Node, Bun and Deno entries: embedded libSQL under KEE_DATA_DIR (or
- * KEE_DATABASE_URL), the kernel key file, both WASM modules read from disk, and OTLP export when
- * OTEL_EXPORTER_OTLP_ENDPOINT is set. Uses only `node:` APIs that all three runtimes provide.
+ * KEE_DATABASE_URL: a libSQL URL, or PostgreSQL for `postgres://` and `postgresql://`), the kernel
+ * key file, both WASM modules read from disk, and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is
+ * set. Uses only `node:` APIs that all three runtimes provide.
  */
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import type { AuditStore } from '../ports/storage.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -38,8 +40,19 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   const merkle = new WasmMerkle(wasm);
 
   const url = process.env.KEE_DATABASE_URL ?? `file:${join(dataDir, 'kee.db')}`;
-  const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
-  const store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
+  let store: AuditStore;
+  let closeStore: () => unknown;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    // loaded only when selected, so libSQL deployments never load the pg driver
+    const { openPostgresStore } = await import('../adapters/postgres/open-postgres.ts');
+    const pg = await openPostgresStore(url);
+    store = pg.store;
+    closeStore = pg.close;
+  } else {
+    const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
+    store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
+    closeStore = () => client.close();
+  }
 
   const signer = new Ed25519Signer(await loadOrCreateKey(join(dataDir, 'kernel-ed25519.key')));
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
@@ -55,7 +68,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     port,
     shutdown: async () => {
       await provider.shutdown();
-      client.close();
+      await closeStore();
     },
   };
 }

@@ -1,0 +1,47 @@
+import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+
+// The same tables and columns as the SQLite schema (src/adapters/libsql/schema.ts).
+
+/** Agent sessions; one Session Block each. */
+export const sessions = pgTable('sessions', {
+  sessionId: text('session_id').primaryKey(),
+  blockId: text('block_id').notNull().unique(),
+  agentId: text('agent_id').notNull(),
+  status: text('status', { enum: ['OPEN', 'CLOSING', 'CLOSED', 'TAMPERED'] }).notNull(),
+  createdAt: text('created_at').notNull(),
+});
+
+/** The GAR write stream: one row per audit record; `canonical` (JCS) is authoritative. */
+export const auditRecords = pgTable(
+  'audit_records',
+  {
+    sessionId: text('session_id').notNull(),
+    aleSeq: integer('ale_seq').notNull(),
+    aleType: text('ale_type').notNull(),
+    canonical: text('canonical').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.aleSeq] })],
+);
+
+/** Signed Session Blocks. A row exists only once the block is signed. */
+export const sessionBlocks = pgTable('session_blocks', {
+  blockId: text('block_id').primaryKey(),
+  sessionId: text('session_id').notNull().unique(),
+  merkleRoot: text('merkle_root').notNull(),
+  blockCloseTimestamp: text('block_close_timestamp').notNull(),
+  recordCount: integer('record_count').notNull(),
+  signatureAlgorithm: text('signature_algorithm').notNull(),
+  keyId: text('key_id').notNull(),
+  publicKey: text('public_key').notNull(),
+  signature: text('signature').notNull(),
+});
+
+/** The block log: one RFC 9162 leaf per Session Block header, in close order (append-only). */
+export const blockLog = pgTable('block_log', {
+  idx: integer('idx').primaryKey(),
+  blockId: text('block_id').notNull().unique(),
+  leafHash: text('leaf_hash').notNull(),
+});
+
+export const schema = { sessions, auditRecords, sessionBlocks, blockLog };
