@@ -1,19 +1,31 @@
 /**
  * `kee` command-line tool. `kee audit verify <file> [--public-key <hex>] [--json]` checks an
- * audit package offline: exit 0 when intact, 1 naming the first broken record, proof or
- * signature, 2 for a usage error or an unreadable file.
+ * audit package offline, as JSON (`GET …/package`) or as an NDJSON stream
+ * (`GET …/package?format=ndjson`, any size, verified in one streaming pass with progress on a
+ * terminal). Exit 0 when intact, 1 naming the first broken record, proof or signature, 2 for a
+ * usage error or an unreadable file.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import process from 'node:process';
+import { createInterface } from 'node:readline';
 import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
-import { parseAuditPackage } from '../audit-cli/package-schema.ts';
+import { parseAuditPackage, parseStreamEntry, parseStreamHeader } from '../audit-cli/package-schema.ts';
+import { AUDIT_PACKAGE_STREAM_FORMAT } from '../kernel/audit/audit-package.ts';
+import { StreamVerifier, type VerifyResult } from '../kernel/audit/stream-verify.ts';
 import { verifyPackage } from '../kernel/audit/verify-package.ts';
 
 const USAGE = `usage:
-  kee audit verify <package.json> [--public-key <hex>] [--json]
-      verify an audit package offline (GET /v1/audit/blocks/{block_id}/package)`;
+  kee audit verify <package> [--public-key <hex>] [--json]
+      verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
+      or NDJSON (…/package?format=ndjson, streamed, any size)`;
+
+/** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
@@ -33,20 +45,103 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!file) return usage(2);
 
-  let pkg;
+  const merkle = new WasmMerkle(initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url))));
+  const deps = { merkle, verifier: ed25519Verifier };
+  const options = publicKey ? { expectedPublicKey: publicKey } : {};
+  let result: VerifyResult;
   try {
-    pkg = parseAuditPackage(JSON.parse(await readFile(file, 'utf8')));
+    result = (await isStream(file)) ? await verifyStream(file, deps, options, !json && process.stderr.isTTY === true) : await verifyWhole(file, deps, options);
   } catch (e) {
     const msg = (e as { code?: string }).code === 'ENOENT' ? `no such file \`${file}\`` : e instanceof Error ? e.message : String(e);
     console.error(`kee: cannot read audit package: ${msg}`);
     return 2;
   }
-  const merkle = new WasmMerkle(initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url))));
-  const result = verifyPackage(pkg, { merkle, verifier: ed25519Verifier }, publicKey ? { expectedPublicKey: publicKey } : {});
   if (json) console.log(JSON.stringify(result));
   else if (result.ok) console.log(`OK block ${result.block_id}: ${result.records} records, chain, inclusion proofs, Merkle root and Ed25519 signature verified`);
   else console.error(`FAIL ${result.failure.kind}: ${result.failure.message}`);
   return result.ok ? 0 : 1;
+}
+
+/** An NDJSON stream starts with a one-line header naming the stream format. */
+async function isStream(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8').includes(`"format":"${AUDIT_PACKAGE_STREAM_FORMAT}"`);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function verifyWhole(file: string, deps: ConstructorParameters<typeof StreamVerifier>[1], options: { expectedPublicKey?: string }): Promise<VerifyResult> {
+  if ((await stat(file)).size > MAX_JSON_BYTES) throw new UsageError('package is too large for JSON: fetch it with `?format=ndjson`');
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    if ((e as { code?: string }).code) throw e;
+    throw new UsageError('the file is not valid JSON');
+  }
+  return verifyPackage(parseAuditPackage(value), deps, options);
+}
+
+async function verifyStream(
+  file: string,
+  deps: ConstructorParameters<typeof StreamVerifier>[1],
+  options: { expectedPublicKey?: string },
+  progress: boolean,
+): Promise<VerifyResult> {
+  const lines = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  let verifier: StreamVerifier | null = null;
+  let total = 0;
+  let n = 0;
+  let lineNo = 0;
+  let last = 0;
+  const show = (done = false) => {
+    if (!progress) return;
+    const pct = total ? Math.floor((100 * n) / total) : 100;
+    process.stderr.write(`\rverifying: ${n.toLocaleString('en')} / ${total.toLocaleString('en')} records (${pct}%)${done ? '\n' : ''}`);
+  };
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        if (!verifier) throw new UsageError(`line ${lineNo} is not valid JSON`);
+        return { ok: false, failure: { kind: 'record', index: n, message: `record ${n}: line ${lineNo} is not valid JSON` } };
+      }
+      if (!verifier) {
+        const header = parseStreamHeader(value);
+        verifier = new StreamVerifier(header, deps, options);
+        total = header.block.record_count;
+        const failed = verifier.begin();
+        if (failed) return { ok: false, failure: failed };
+        continue;
+      }
+      let entry;
+      try {
+        entry = parseStreamEntry(value, lineNo);
+      } catch (e) {
+        return { ok: false, failure: { kind: 'record', index: n, message: `record ${n}: ${e instanceof Error ? e.message : String(e)}` } };
+      }
+      const failed = verifier.push(entry);
+      if (failed) return { ok: false, failure: failed };
+      n++;
+      if (progress && (n & 0x3ff) === 0 && Date.now() - last > 200) {
+        last = Date.now();
+        show();
+      }
+    }
+  } finally {
+    lines.close();
+  }
+  if (!verifier) throw new UsageError('the stream is empty');
+  show(true);
+  return verifier.end();
 }
 
 function usage(code: number): number {

@@ -81,7 +81,10 @@ export const OPENAPI = {
     '/v1/audit/blocks/{block_id}/package': {
       get: {
         summary: 'Audit package: block, records, one inclusion proof per record, public key; check with `npx kee audit verify <file>`',
-        parameters: [blockId],
+        parameters: [
+          blockId,
+          { name: 'format', in: 'query', required: false, schema: { enum: ['json', 'ndjson'], default: 'json' }, description: '`ndjson`: a header line then one line per record (application/x-ndjson), for streaming verification of large blocks' },
+        ],
         responses: { '200': { description: 'audit package', ...json({ $ref: '#/components/schemas/AuditPackage' }) }, '404': problem, '409': problem },
       },
     },

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { AUDIT_PACKAGE_STREAM_FORMAT } from '../../kernel/audit/audit-package.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { BLOCK_ID } from '../schemas.ts';
@@ -11,7 +12,24 @@ export function auditRoutes(kernel: Kernel): Hono {
     const block = await kernel.getBlock(id);
     return c.json({ ...block, log_index: await kernel.blockLogIndex(id) });
   });
-  app.get('/blocks/:block_id/package', async (c) => c.json(await kernel.getPackage(checkedBlockId(c.req.param('block_id')))));
+  app.get('/blocks/:block_id/package', async (c) => {
+    const pkg = await kernel.getPackage(checkedBlockId(c.req.param('block_id')));
+    const format = c.req.query('format') ?? 'json';
+    if (format === 'json') return c.json(pkg);
+    if (format !== 'ndjson') throw new DomainError('INVALID_INPUT', `format must be \`json\` or \`ndjson\`, got \`${format.slice(0, 32)}\``);
+    const header = JSON.stringify({ format: AUDIT_PACKAGE_STREAM_FORMAT, block: pkg.block, public_key: pkg.public_key });
+    const enc = new TextEncoder();
+    let i = -1;
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        if (i === -1) ctrl.enqueue(enc.encode(`${header}\n`));
+        else if (i < pkg.records.length) ctrl.enqueue(enc.encode(`${JSON.stringify(pkg.records[i])}\n`));
+        else ctrl.close();
+        i++;
+      },
+    });
+    return c.body(body, 200, { 'content-type': 'application/x-ndjson' });
+  });
   app.get('/checkpoint', async (c) => {
     const cp = await kernel.checkpoint();
     if ((c.req.header('accept') ?? '').includes('application/json')) return c.json(cp);
