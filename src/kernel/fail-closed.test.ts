@@ -123,6 +123,13 @@ describe('session close signing', () => {
     expect(r.json.code).toBe('AUDIT_TAMPERED');
     expect(r.json.detail).toContain('record 0 (ale_seq 1): stored hash does not match its content');
     expect((await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status).toBe(404);
+    // the session is marked tampered and the kernel journal records the anomaly
+    expect(h.store.allSessions().find((x) => x.session_id === s.session_id)?.status).toBe('TAMPERED');
+    const journal = h.store.allSessions().find((x) => x.agent_id === 'kee-kernel')!;
+    const anomaly = JSON.parse(h.store.rawRecords(journal.session_id).at(-1)!.canonical);
+    expect(anomaly).toMatchObject({ ale_type: 'KERNEL_AUDIT_ANOMALY', event_type: 'OTEL_SPAN_CHAIN_GAP', tampered_session_id: s.session_id, severity: 'CRITICAL' });
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).json.code).toBe('AUDIT_TAMPERED');
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead())).json.code).toBe('AUDIT_TAMPERED');
   });
 });
 

@@ -105,6 +105,11 @@ export class MemoryStore implements AuditStore {
     return this.records.get(sessionId) ?? [];
   }
 
+  /** Test hook: every session. */
+  allSessions(): Session[] {
+    return [...this.sessions.values()].map((x) => ({ ...x }));
+  }
+
   /** Test hook: direct access to a stored block (to tamper with it). */
   rawBlock(blockId: string): SessionBlock | undefined {
     return this.blocks.get(blockId);
