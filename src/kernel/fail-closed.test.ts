@@ -103,12 +103,16 @@ describe('session close signing', () => {
     expect(r.status).toBe(503);
     expect(r.json.code).toBe('SIGNER_FAILED');
     expect((await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status).toBe(404);
+    expect((await h.call('GET', '/healthz')).json.state).toBe('SIGNING_SUSPENDED');
+    const journal = h.store.allSessions().find((x) => x.agent_id === 'kee-kernel')!;
+    expect(JSON.parse(h.store.rawRecords(journal.session_id).at(-1)!.canonical)).toMatchObject({ event_type: 'SIGNING_QUORUM_LOST' });
     // no further actions once closing
     expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead())).json.code).toBe('SESSION_CLOSED');
     fail = false;
     const ok = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(ok.status).toBe(200);
     expect(ok.json.record_count).toBe(2);
+    expect((await h.call('GET', '/healthz')).json.state).toBe('NORMAL');
     expect(h.store.rawRecords(s.session_id).filter((x) => x.aleType === 'SESSION_COMPLETE')).toHaveLength(1);
   });
 

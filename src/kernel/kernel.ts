@@ -31,7 +31,7 @@ export class Kernel {
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({ ...deps, state: this.state, kernelId: this.kernelId, ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}) });
     const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
-    this.blocks = new BlockService(deps, this.audit, journal, this.kernelId);
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
   }
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {

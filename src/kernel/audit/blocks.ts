@@ -7,6 +7,7 @@ import type { AuditLog } from './audit-log.ts';
 import { blockSigningInput } from './block-signing.ts';
 import { findChainBreak, recordHash } from './chain.ts';
 import { base64, checkpointBody, noteKeyId, signedNote } from './checkpoint.ts';
+import type { KernelState } from '../state/kernel-state.ts';
 import type { KernelJournal } from './journal.ts';
 import { verifyPackage } from './verify-package.ts';
 
@@ -26,16 +27,18 @@ export class BlockService {
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
   private readonly journal: KernelJournal;
+  private readonly state: KernelState;
   private readonly kernelId: string;
   private readonly origin: string;
   /** Closes are serialized: the block log index is the log size at store time. */
   private closing: Promise<unknown> = Promise.resolve();
   private checkpointCache: Checkpoint | null = null;
 
-  constructor(deps: KernelDeps, audit: AuditLog, journal: KernelJournal, kernelId: string) {
+  constructor(deps: KernelDeps, audit: AuditLog, journal: KernelJournal, state: KernelState, kernelId: string) {
     this.deps = deps;
     this.audit = audit;
     this.journal = journal;
+    this.state = state;
     this.kernelId = kernelId;
     this.origin = deps.options?.logOrigin ?? `kee.local/${kernelId}`;
   }
@@ -190,10 +193,17 @@ export class BlockService {
       { ...(traceId ? { traceId } : {}), attributes: { 'soos.governance.kia_key_id': this.kernelId } },
       async () => {
         try {
-          return await this.deps.signer.sign(message);
+          const signature = await this.deps.signer.sign(message);
+          this.state.leave('SIGNING_SUSPENDED');
+          return signature;
         } catch (e) {
-          if (isDomainError(e)) throw e;
-          throw new DomainError('SIGNER_FAILED', 'the kernel could not sign', { cause: e });
+          const err = isDomainError(e) ? e : new DomainError('SIGNER_FAILED', 'the kernel could not sign', { cause: e });
+          if (err.code === 'SIGNER_FAILED') {
+            // no single-signer fallback: signing is suspended until a signature succeeds again
+            if (!this.state.has('SIGNING_SUSPENDED')) await this.journal.anomaly('SIGNING_QUORUM_LOST', { detail: err.message });
+            this.state.enter('SIGNING_SUSPENDED', err.message);
+          }
+          throw err;
         }
       },
     );
