@@ -11,6 +11,7 @@
  * sessions (the seed benchmark's load model); latency counts from the arrival time.
  * Run: `npm run bench:audit [-- --seconds 3]`. Writes bench/audit/RESULTS.md.
  */
+import '../../src/entry/node-v8-flags.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';

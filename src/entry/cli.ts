@@ -5,6 +5,7 @@
  * terminal). Exit 0 when intact, 1 naming the first broken record, proof or signature, 2 for a
  * usage error or an unreadable file.
  */
+import './node-v8-flags.ts';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import process from 'node:process';

@@ -1,3 +1,4 @@
+import './node-v8-flags.ts';
 import { serve } from '@hono/node-server';
 import { buildLocalKernel } from './local.ts';
 

@@ -4,6 +4,7 @@
  * `BLOCK <block_id>` after a close returned. Killed with SIGKILL by test/crash.test.ts.
  * Usage: node --import tsx test/crash/writer.ts <db-file>
  */
+import '../../src/entry/node-v8-flags.ts';
 import { createClient } from '@libsql/client';
 import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
 import { agentRead, classifyGold, makeHarness } from '../support/harness.ts';

@@ -1,3 +1,5 @@
+// Node 20 V8 crash workaround (see the module): tests drive the kernel under heavy concurrency
+import '../../src/entry/node-v8-flags.ts';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { CedarPolicyEngine, type CapProfileSource } from '../../src/adapters/cedar/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';

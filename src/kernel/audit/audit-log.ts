@@ -141,9 +141,17 @@ export class AuditLog {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        const statuses = batch.flatMap((p) => (p.status ? [{ sessionId: p.stored.sessionId, status: p.status }] : []));
+        // Plain loops, not map/flatMap callbacks: Node 20's V8 crashes (a fatal deoptimizer bug
+        // in builtin continuations) on this hot path under ~1,000 concurrent writers.
+        const records: StoredRecord[] = [];
+        const statuses: { sessionId: string; status: SessionStatus }[] = [];
+        for (let i = 0; i < batch.length; i++) {
+          const p = batch[i] as Pending;
+          records.push(p.stored);
+          if (p.status) statuses.push({ sessionId: p.stored.sessionId, status: p.status });
+        }
         try {
-          await this.io(() => this.deps.store.appendRecords(batch.map((p) => p.stored), statuses), true);
+          await this.io(() => this.deps.store.appendRecords(records, statuses), true);
           for (const p of batch) p.resolve();
         } catch (e) {
           this.failBatch(batch, e);
