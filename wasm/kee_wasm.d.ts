@@ -1,8 +1,42 @@
 /* tslint:disable */
 /* eslint-disable */
 
+/** What `loadPolicySet` reads: Cedar policy text (every policy and template with `@id`), template links, an optional schema. */
+export type KeePolicySource = {
+    policies: string;
+    links?: { templateId: string; newId: string; values: Record<"?principal" | "?resource", { type: string; id: string }> }[];
+    schema?: string;
+};
+/** A Cedar request: uids as `{type, id}`, `context` a record, `entities` Cedar's entity JSON array. */
+export type KeePolicyRequest = {
+    principal: { type: string; id: string };
+    action: { type: string; id: string };
+    resource: { type: string; id: string };
+    context?: Record<string, unknown>;
+    entities?: unknown[];
+};
+/** Cedar's answer: `reasons` are the determining policies (sorted), `errors` the policies Cedar skipped. */
+export type KeeDecision = { allow: boolean; reasons: string[]; errors: { policyId: string; message: string }[] };
+/** The loaded set: `cedarPolicyHash` is lowercase hex (KEE-1 digest 4.1); ids are sorted. */
+export type KeePolicySetInfo = { cedarPolicyHash: string; policyIds: string[]; templateIds: string[]; tiers: Record<string, string> };
+
+
+
+/** Why a FROST call failed. */
+export type KeeFrostErrorCode = "INVALID_INPUT" | "SIGNER_FAILED" | "NONCE_REUSE" | "INVALID_SHARE";
+/** A failed FROST call; `culprits` names the participants whose shares do not verify. */
+export type KeeFrostFailure = { type: "failure"; error: { code: KeeFrostErrorCode; message: string; culprits?: number[] } };
+/** The result of a FROST call. */
+export type KeeFrostResult<T> = { type: "success"; value: T } | KeeFrostFailure;
+/** Packages addressed to (or received from) participants: `packages[i]` goes with `ids[i]`. */
+export type FrostPackages = { ids: Uint16Array; packages: Uint8Array[] };
+/** Repair deltas from one helper: `deltas` is ids.length x 32 bytes, delta i goes to helper ids[i]. */
+export type FrostDeltas = { ids: Uint16Array; deltas: Uint8Array };
+
+
+
 /** Why a call failed: malformed arguments, or a proof that does not verify. */
-export type KeeErrorCode = "INVALID_INPUT" | "PROOF_INVALID";
+export type KeeErrorCode = "INVALID_INPUT" | "PROOF_INVALID" | "ENGINE_FAILED" | "SIGNER_FAILED" | "NONCE_REUSE" | "INVALID_SHARE";
 /** A failed call. `message` is lowercase, has no full stop and names the sizes involved. */
 export type KeeFailure = { type: "failure"; error: { code: KeeErrorCode; message: string } };
 /** The result of every call except `sha256` and `version`: exports never throw. */
@@ -11,6 +45,107 @@ export type KeeResult<T> = { type: "success"; value: T } | KeeFailure;
 export type KeeProofs = { type: "success"; root: Uint8Array; value: Uint8Array; offsets: Uint32Array } | KeeFailure;
 
 
+
+/**
+ * One participant's side of a distributed key generation or share refresh.
+ */
+export class FrostDkg {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Starts a DKG as participant `id` of `n` with threshold `t` ((2, 3) or upward).
+     */
+    static begin(id: number, t: number, n: number): KeeFrostResult<FrostDkg>;
+    /**
+     * Part 3: given the round-2 packages received, the participant with its new share.
+     */
+    finish(ids: Uint16Array | number[], packages: Uint8Array[]): KeeFrostResult<FrostParticipant>;
+    /**
+     * Part 2: given the others' round-1 packages, the round-2 package for each other participant
+     * (secret: deliver each only to its recipient).
+     */
+    part2(ids: Uint16Array | number[], packages: Uint8Array[]): KeeFrostResult<FrostPackages>;
+    /**
+     * The round-1 package to broadcast (public: commitments and a proof of knowledge).
+     */
+    round1Package(): Uint8Array;
+}
+
+/**
+ * One FROST participant: its share of the group key and the nonces of its open sessions, held in
+ * WASM memory (zeroized when freed).
+ */
+export class FrostParticipant {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Starts refreshing this share among `n` participants, keeping the threshold `t` (lowering
+     * it is refused). This handle stays usable until the refresh finishes.
+     */
+    beginRefresh(t: number, n: number): KeeFrostResult<FrostDkg>;
+    /**
+     * Drops the nonces of an open session; true when it was open.
+     */
+    cancel(sessionId: Uint8Array | number[]): boolean;
+    /**
+     * The share in plaintext, for encrypted at-rest storage by the caller. The only way a share
+     * leaves WASM memory.
+     */
+    exportShare(): KeeFrostResult<Uint8Array>;
+    /**
+     * The 32-byte group key (a plain Ed25519 public key).
+     */
+    groupKey(): Uint8Array;
+    /**
+     * A participant from a share exported by `exportShare()`.
+     */
+    static importShare(share: Uint8Array | number[]): KeeFrostResult<FrostParticipant>;
+    /**
+     * The group's public package (threshold, group key, every verifying share).
+     */
+    publicPackage(): Uint8Array;
+    /**
+     * Repair step 1 (this participant helps restore `lost`'s share): one delta per helper.
+     */
+    repairDeltas(helpers: Uint16Array | number[], lost: number): KeeFrostResult<FrostDeltas>;
+    /**
+     * Round 1: fresh nonces for `sessionId` (1 to 64 bytes, never reused), kept in this handle;
+     * returns the 64-byte commitments.
+     */
+    round1(sessionId: Uint8Array | number[]): KeeFrostResult<Uint8Array>;
+    /**
+     * Round 2: the 32-byte signature share over `message`, given every signer's identifier and
+     * 64-byte commitments (`commitments` = ids.length x 64). Consumes the session's nonces.
+     */
+    round2(sessionId: Uint8Array | number[], message: Uint8Array | number[], ids: Uint16Array | number[], commitments: Uint8Array | number[]): KeeFrostResult<Uint8Array>;
+    /**
+     * This participant's identifier (1..=n).
+     */
+    readonly identifier: number;
+    /**
+     * The threshold t.
+     */
+    readonly threshold: number;
+}
+
+/**
+ * A loaded, indexed policy set. Free it with `free()` when it is replaced.
+ */
+export class PolicySetHandle {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Evaluates one request, a JSON `KeePolicyRequest` (`value: KeeDecision`).
+     */
+    evaluate(requestJson: string): KeeResult<KeeDecision>;
+    /**
+     * The hash, ids and tiers of the loaded set.
+     */
+    info(): KeePolicySetInfo;
+}
 
 /**
  * The inclusion proofs of every leaf, in `O(n log n)`: proof `i` is hashes
@@ -23,6 +158,38 @@ export function allInclusionProofs(hashes: Uint8Array | number[]): KeeProofs;
  * `hashes` (`value: Uint8Array`, `k * 32` bytes).
  */
 export function consistencyProof(hashes: Uint8Array | number[], oldSize: number): KeeResult<Uint8Array>;
+
+/**
+ * Aggregates the signers' shares into a 64-byte Ed25519 signature; an invalid share fails with
+ * `INVALID_SHARE` naming its sender.
+ */
+export function frostAggregate(publicPackage: Uint8Array | number[], message: Uint8Array | number[], ids: Uint16Array | number[], commitments: Uint8Array | number[], shares: Uint8Array | number[]): KeeFrostResult<Uint8Array>;
+
+/**
+ * Checks RFC 9591 test vectors (frost-rs JSON layout); `value` is how many values matched.
+ */
+export function frostCheckVectors(json: string): KeeFrostResult<number>;
+
+/**
+ * Repair step 3 (run by the participant who lost its share): its participant from the helpers'
+ * sigmas (k x 32 bytes) and the group's public package.
+ */
+export function frostRepairShare(sigmas: Uint8Array | number[], lost: number, publicPackage: Uint8Array | number[]): KeeFrostResult<FrostParticipant>;
+
+/**
+ * Repair step 2 (run by each helper): the sum of the deltas it received (k x 32 bytes).
+ */
+export function frostRepairSigma(deltas: Uint8Array | number[]): KeeFrostResult<Uint8Array>;
+
+/**
+ * Trusted-dealer key generation, identifiers 1..=n. Development only: the dealer sees the key.
+ */
+export function frostTrustedDealer(t: number, n: number): KeeFrostResult<FrostParticipant[]>;
+
+/**
+ * Verifies a 64-byte Ed25519 signature under a 32-byte group key.
+ */
+export function frostVerify(groupKey: Uint8Array | number[], message: Uint8Array | number[], signature: Uint8Array | number[]): KeeFrostResult<true>;
 
 /**
  * The inclusion proof of leaf `index` (`value: Uint8Array`, `k * 32` bytes, leaf side first).
@@ -50,6 +217,11 @@ export function jcsSha256(json: string): KeeResult<Uint8Array>;
  * (`value: Uint8Array`, `n * 32` bytes).
  */
 export function leafHashes(data: Uint8Array | number[], offsets: Uint32Array | number[]): KeeResult<Uint8Array>;
+
+/**
+ * Loads a policy set from a JSON `KeePolicySource` (`value: PolicySetHandle`).
+ */
+export function loadPolicySet(sourceJson: string): KeeResult<PolicySetHandle>;
 
 /**
  * The RFC 9162 root of a list of leaf hashes (`n * 32` bytes); `SHA-256("")` when empty.
@@ -88,15 +260,42 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_frostdkg_free: (a: number, b: number) => void;
+    readonly __wbg_frostparticipant_free: (a: number, b: number) => void;
+    readonly __wbg_policysethandle_free: (a: number, b: number) => void;
     readonly allInclusionProofs: (a: number, b: number) => any;
     readonly consistencyProof: (a: number, b: number, c: number) => any;
+    readonly frostAggregate: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => any;
+    readonly frostCheckVectors: (a: number, b: number) => any;
+    readonly frostRepairShare: (a: number, b: number, c: number, d: number, e: number) => any;
+    readonly frostRepairSigma: (a: number, b: number) => any;
+    readonly frostTrustedDealer: (a: number, b: number) => any;
+    readonly frostVerify: (a: number, b: number, c: number, d: number, e: number, f: number) => any;
+    readonly frostdkg_begin: (a: number, b: number, c: number) => any;
+    readonly frostdkg_finish: (a: number, b: number, c: number, d: any) => any;
+    readonly frostdkg_part2: (a: number, b: number, c: number, d: any) => any;
+    readonly frostdkg_round1Package: (a: number, b: number) => void;
+    readonly frostparticipant_beginRefresh: (a: number, b: number, c: number) => any;
+    readonly frostparticipant_cancel: (a: number, b: number, c: number) => number;
+    readonly frostparticipant_exportShare: (a: number) => any;
+    readonly frostparticipant_groupKey: (a: number, b: number) => void;
+    readonly frostparticipant_identifier: (a: number) => number;
+    readonly frostparticipant_importShare: (a: number, b: number) => any;
+    readonly frostparticipant_publicPackage: (a: number, b: number) => void;
+    readonly frostparticipant_repairDeltas: (a: number, b: number, c: number, d: number) => any;
+    readonly frostparticipant_round1: (a: number, b: number, c: number) => any;
+    readonly frostparticipant_round2: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => any;
+    readonly frostparticipant_threshold: (a: number) => number;
     readonly inclusionProof: (a: number, b: number, c: number) => any;
     readonly inclusionProofs: (a: number, b: number, c: number, d: number) => any;
     readonly jcs: (a: number, b: number) => any;
     readonly jcsSha256: (a: number, b: number) => any;
     readonly leafHashes: (a: number, b: number, c: number, d: number) => any;
+    readonly loadPolicySet: (a: number, b: number) => any;
     readonly merkleRootFromLeafHashes: (a: number, b: number) => any;
     readonly merkleRootFromLeaves: (a: number, b: number, c: number, d: number) => any;
+    readonly policysethandle_evaluate: (a: number, b: number, c: number) => any;
+    readonly policysethandle_info: (a: number) => any;
     readonly sha256: (a: number, b: number, c: number) => void;
     readonly verifyConsistency: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
     readonly verifyInclusion: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;

@@ -1,6 +1,295 @@
 /* @ts-self-types="./kee_wasm.d.ts" */
 
 /**
+ * One participant's side of a distributed key generation or share refresh.
+ */
+export class FrostDkg {
+    static __wrap(ptr) {
+        const obj = Object.create(FrostDkg.prototype);
+        obj.__wbg_ptr = ptr;
+        FrostDkgFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        FrostDkgFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_frostdkg_free(ptr, 0);
+    }
+    /**
+     * Starts a DKG as participant `id` of `n` with threshold `t` ((2, 3) or upward).
+     * @param {number} id
+     * @param {number} t
+     * @param {number} n
+     * @returns {KeeFrostResult<FrostDkg>}
+     */
+    static begin(id, t, n) {
+        const ret = wasm.frostdkg_begin(id, t, n);
+        return ret;
+    }
+    /**
+     * Part 3: given the round-2 packages received, the participant with its new share.
+     * @param {Uint16Array | number[]} ids
+     * @param {Uint8Array[]} packages
+     * @returns {KeeFrostResult<FrostParticipant>}
+     */
+    finish(ids, packages) {
+        const ptr0 = passArray16ToWasm0(ids, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostdkg_finish(this.__wbg_ptr, ptr0, len0, packages);
+        return ret;
+    }
+    /**
+     * Part 2: given the others' round-1 packages, the round-2 package for each other participant
+     * (secret: deliver each only to its recipient).
+     * @param {Uint16Array | number[]} ids
+     * @param {Uint8Array[]} packages
+     * @returns {KeeFrostResult<FrostPackages>}
+     */
+    part2(ids, packages) {
+        const ptr0 = passArray16ToWasm0(ids, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostdkg_part2(this.__wbg_ptr, ptr0, len0, packages);
+        return ret;
+    }
+    /**
+     * The round-1 package to broadcast (public: commitments and a proof of knowledge).
+     * @returns {Uint8Array}
+     */
+    round1Package() {
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            wasm.frostdkg_round1Package(retptr, this.__wbg_ptr);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var v1 = getArrayU8FromWasm0(r0, r1).slice();
+            wasm.__wbindgen_export4(r0, r1 * 1, 1);
+            return v1;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
+        }
+    }
+}
+if (Symbol.dispose) FrostDkg.prototype[Symbol.dispose] = FrostDkg.prototype.free;
+
+/**
+ * One FROST participant: its share of the group key and the nonces of its open sessions, held in
+ * WASM memory (zeroized when freed).
+ */
+export class FrostParticipant {
+    static __wrap(ptr) {
+        const obj = Object.create(FrostParticipant.prototype);
+        obj.__wbg_ptr = ptr;
+        FrostParticipantFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        FrostParticipantFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_frostparticipant_free(ptr, 0);
+    }
+    /**
+     * Starts refreshing this share among `n` participants, keeping the threshold `t` (lowering
+     * it is refused). This handle stays usable until the refresh finishes.
+     * @param {number} t
+     * @param {number} n
+     * @returns {KeeFrostResult<FrostDkg>}
+     */
+    beginRefresh(t, n) {
+        const ret = wasm.frostparticipant_beginRefresh(this.__wbg_ptr, t, n);
+        return ret;
+    }
+    /**
+     * Drops the nonces of an open session; true when it was open.
+     * @param {Uint8Array | number[]} sessionId
+     * @returns {boolean}
+     */
+    cancel(sessionId) {
+        const ptr0 = passArray8ToWasm0(sessionId, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostparticipant_cancel(this.__wbg_ptr, ptr0, len0);
+        return ret !== 0;
+    }
+    /**
+     * The share in plaintext, for encrypted at-rest storage by the caller. The only way a share
+     * leaves WASM memory.
+     * @returns {KeeFrostResult<Uint8Array>}
+     */
+    exportShare() {
+        const ret = wasm.frostparticipant_exportShare(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * The 32-byte group key (a plain Ed25519 public key).
+     * @returns {Uint8Array}
+     */
+    groupKey() {
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            wasm.frostparticipant_groupKey(retptr, this.__wbg_ptr);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var v1 = getArrayU8FromWasm0(r0, r1).slice();
+            wasm.__wbindgen_export4(r0, r1 * 1, 1);
+            return v1;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
+        }
+    }
+    /**
+     * This participant's identifier (1..=n).
+     * @returns {number}
+     */
+    get identifier() {
+        const ret = wasm.frostparticipant_identifier(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * A participant from a share exported by `exportShare()`.
+     * @param {Uint8Array | number[]} share
+     * @returns {KeeFrostResult<FrostParticipant>}
+     */
+    static importShare(share) {
+        const ptr0 = passArray8ToWasm0(share, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostparticipant_importShare(ptr0, len0);
+        return ret;
+    }
+    /**
+     * The group's public package (threshold, group key, every verifying share).
+     * @returns {Uint8Array}
+     */
+    publicPackage() {
+        try {
+            const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+            wasm.frostparticipant_publicPackage(retptr, this.__wbg_ptr);
+            var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+            var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+            var v1 = getArrayU8FromWasm0(r0, r1).slice();
+            wasm.__wbindgen_export4(r0, r1 * 1, 1);
+            return v1;
+        } finally {
+            wasm.__wbindgen_add_to_stack_pointer(16);
+        }
+    }
+    /**
+     * Repair step 1 (this participant helps restore `lost`'s share): one delta per helper.
+     * @param {Uint16Array | number[]} helpers
+     * @param {number} lost
+     * @returns {KeeFrostResult<FrostDeltas>}
+     */
+    repairDeltas(helpers, lost) {
+        const val2 = +lost;
+        const ptr0 = passArray16ToWasm0(helpers, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostparticipant_repairDeltas(this.__wbg_ptr, ptr0, len0, val2);
+        return ret;
+    }
+    /**
+     * Round 1: fresh nonces for `sessionId` (1 to 64 bytes, never reused), kept in this handle;
+     * returns the 64-byte commitments.
+     * @param {Uint8Array | number[]} sessionId
+     * @returns {KeeFrostResult<Uint8Array>}
+     */
+    round1(sessionId) {
+        const ptr0 = passArray8ToWasm0(sessionId, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostparticipant_round1(this.__wbg_ptr, ptr0, len0);
+        return ret;
+    }
+    /**
+     * Round 2: the 32-byte signature share over `message`, given every signer's identifier and
+     * 64-byte commitments (`commitments` = ids.length x 64). Consumes the session's nonces.
+     * @param {Uint8Array | number[]} sessionId
+     * @param {Uint8Array | number[]} message
+     * @param {Uint16Array | number[]} ids
+     * @param {Uint8Array | number[]} commitments
+     * @returns {KeeFrostResult<Uint8Array>}
+     */
+    round2(sessionId, message, ids, commitments) {
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArray8ToWasm0(sessionId, wasm.__wbindgen_export3);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray8ToWasm0(message, wasm.__wbindgen_export3);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray16ToWasm0(ids, wasm.__wbindgen_export3);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(commitments, wasm.__wbindgen_export3);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_export4(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_export4(ptr2, len2 * 2, 2); }
+            if (ptr1) { wasm.__wbindgen_export4(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_export4(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.frostparticipant_round2(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        return ret;
+    }
+    /**
+     * The threshold t.
+     * @returns {number}
+     */
+    get threshold() {
+        const ret = wasm.frostparticipant_threshold(this.__wbg_ptr);
+        return ret;
+    }
+}
+if (Symbol.dispose) FrostParticipant.prototype[Symbol.dispose] = FrostParticipant.prototype.free;
+
+/**
+ * A loaded, indexed policy set. Free it with `free()` when it is replaced.
+ */
+export class PolicySetHandle {
+    static __wrap(ptr) {
+        const obj = Object.create(PolicySetHandle.prototype);
+        obj.__wbg_ptr = ptr;
+        PolicySetHandleFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        PolicySetHandleFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_policysethandle_free(ptr, 0);
+    }
+    /**
+     * Evaluates one request, a JSON `KeePolicyRequest` (`value: KeeDecision`).
+     * @param {string} requestJson
+     * @returns {KeeResult<KeeDecision>}
+     */
+    evaluate(requestJson) {
+        const ptr0 = passStringToWasm0(requestJson, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.policysethandle_evaluate(this.__wbg_ptr, ptr0, len0);
+        return ret;
+    }
+    /**
+     * The hash, ids and tiers of the loaded set.
+     * @returns {KeePolicySetInfo}
+     */
+    info() {
+        const ret = wasm.policysethandle_info(this.__wbg_ptr);
+        return ret;
+    }
+}
+if (Symbol.dispose) PolicySetHandle.prototype[Symbol.dispose] = PolicySetHandle.prototype.free;
+
+/**
  * The inclusion proofs of every leaf, in `O(n log n)`: proof `i` is hashes
  * `offsets[i]..offsets[i + 1]` of `value` (`offsets` has `n + 1` entries, in 32-byte units).
  * @param {Uint8Array | number[]} hashes
@@ -25,6 +314,127 @@ export function consistencyProof(hashes, oldSize) {
     const ptr0 = passArray8ToWasm0(hashes, wasm.__wbindgen_export3);
     const len0 = WASM_VECTOR_LEN;
     const ret = wasm.consistencyProof(ptr0, len0, val2);
+    return ret;
+}
+
+/**
+ * Aggregates the signers' shares into a 64-byte Ed25519 signature; an invalid share fails with
+ * `INVALID_SHARE` naming its sender.
+ * @param {Uint8Array | number[]} publicPackage
+ * @param {Uint8Array | number[]} message
+ * @param {Uint16Array | number[]} ids
+ * @param {Uint8Array | number[]} commitments
+ * @param {Uint8Array | number[]} shares
+ * @returns {KeeFrostResult<Uint8Array>}
+ */
+export function frostAggregate(publicPackage, message, ids, commitments, shares) {
+    let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+    try {
+        ptr0 = passArray8ToWasm0(publicPackage, wasm.__wbindgen_export3);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(message, wasm.__wbindgen_export3);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray16ToWasm0(ids, wasm.__wbindgen_export3);
+        len2 = WASM_VECTOR_LEN;
+        ptr3 = passArray8ToWasm0(commitments, wasm.__wbindgen_export3);
+        len3 = WASM_VECTOR_LEN;
+        ptr4 = passArray8ToWasm0(shares, wasm.__wbindgen_export3);
+        len4 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr4) { wasm.__wbindgen_export4(ptr4, len4 * 1, 1); }
+        if (ptr3) { wasm.__wbindgen_export4(ptr3, len3 * 1, 1); }
+        if (ptr2) { wasm.__wbindgen_export4(ptr2, len2 * 2, 2); }
+        if (ptr1) { wasm.__wbindgen_export4(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_export4(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.frostAggregate(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4);
+    return ret;
+}
+
+/**
+ * Checks RFC 9591 test vectors (frost-rs JSON layout); `value` is how many values matched.
+ * @param {string} json
+ * @returns {KeeFrostResult<number>}
+ */
+export function frostCheckVectors(json) {
+    const ptr0 = passStringToWasm0(json, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.frostCheckVectors(ptr0, len0);
+    return ret;
+}
+
+/**
+ * Repair step 3 (run by the participant who lost its share): its participant from the helpers'
+ * sigmas (k x 32 bytes) and the group's public package.
+ * @param {Uint8Array | number[]} sigmas
+ * @param {number} lost
+ * @param {Uint8Array | number[]} publicPackage
+ * @returns {KeeFrostResult<FrostParticipant>}
+ */
+export function frostRepairShare(sigmas, lost, publicPackage) {
+    const val3 = +lost;
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArray8ToWasm0(sigmas, wasm.__wbindgen_export3);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(publicPackage, wasm.__wbindgen_export3);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_export4(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_export4(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.frostRepairShare(ptr0, len0, val3, ptr1, len1);
+    return ret;
+}
+
+/**
+ * Repair step 2 (run by each helper): the sum of the deltas it received (k x 32 bytes).
+ * @param {Uint8Array | number[]} deltas
+ * @returns {KeeFrostResult<Uint8Array>}
+ */
+export function frostRepairSigma(deltas) {
+    const ptr0 = passArray8ToWasm0(deltas, wasm.__wbindgen_export3);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.frostRepairSigma(ptr0, len0);
+    return ret;
+}
+
+/**
+ * Trusted-dealer key generation, identifiers 1..=n. Development only: the dealer sees the key.
+ * @param {number} t
+ * @param {number} n
+ * @returns {KeeFrostResult<FrostParticipant[]>}
+ */
+export function frostTrustedDealer(t, n) {
+    const ret = wasm.frostTrustedDealer(t, n);
+    return ret;
+}
+
+/**
+ * Verifies a 64-byte Ed25519 signature under a 32-byte group key.
+ * @param {Uint8Array | number[]} groupKey
+ * @param {Uint8Array | number[]} message
+ * @param {Uint8Array | number[]} signature
+ * @returns {KeeFrostResult<true>}
+ */
+export function frostVerify(groupKey, message, signature) {
+    let ptr0, len0, ptr1, len1, ptr2, len2;
+    try {
+        ptr0 = passArray8ToWasm0(groupKey, wasm.__wbindgen_export3);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArray8ToWasm0(message, wasm.__wbindgen_export3);
+        len1 = WASM_VECTOR_LEN;
+        ptr2 = passArray8ToWasm0(signature, wasm.__wbindgen_export3);
+        len2 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr2) { wasm.__wbindgen_export4(ptr2, len2 * 1, 1); }
+        if (ptr1) { wasm.__wbindgen_export4(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_export4(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+    const ret = wasm.frostVerify(ptr0, len0, ptr1, len1, ptr2, len2);
     return ret;
 }
 
@@ -109,6 +519,18 @@ export function leafHashes(data, offsets) {
         throw e;
     }
     const ret = wasm.leafHashes(ptr0, len0, ptr1, len1);
+    return ret;
+}
+
+/**
+ * Loads a policy set from a JSON `KeePolicySource` (`value: PolicySetHandle`).
+ * @param {string} sourceJson
+ * @returns {KeeResult<PolicySetHandle>}
+ */
+export function loadPolicySet(sourceJson) {
+    const ptr0 = passStringToWasm0(sourceJson, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.loadPolicySet(ptr0, len0);
     return ret;
 }
 
@@ -253,11 +675,85 @@ export function version() {
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
+        __wbg___wbindgen_is_function_741ff2bb612836f5: function(arg0) {
+            const ret = typeof(arg0) === 'function';
+            return ret;
+        },
+        __wbg___wbindgen_is_object_8b968c3ab8e96595: function(arg0) {
+            const val = arg0;
+            const ret = typeof(val) === 'object' && val !== null;
+            return ret;
+        },
+        __wbg___wbindgen_is_string_fc456fee5d3317de: function(arg0) {
+            const ret = typeof(arg0) === 'string';
+            return ret;
+        },
+        __wbg___wbindgen_is_undefined_be5b34249ff1fc15: function(arg0) {
+            const ret = arg0 === undefined;
+            return ret;
+        },
         __wbg___wbindgen_throw_4c88d8bf264fd984: function(arg0, arg1) {
             throw new Error(getStringFromWasm0(arg0, arg1));
         },
+        __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = arg0.call(arg1, arg2);
+            return ret;
+        }, arguments); },
+        __wbg_crypto_23f565a907d30078: function(arg0) {
+            const ret = arg0.crypto;
+            return ret;
+        },
+        __wbg_frostdkg_new: function(arg0) {
+            const ret = FrostDkg.__wrap(arg0);
+            return ret;
+        },
+        __wbg_frostparticipant_new: function(arg0) {
+            const ret = FrostParticipant.__wrap(arg0);
+            return ret;
+        },
+        __wbg_getRandomValues_d2908e0b99612b91: function() { return handleError(function (arg0, arg1) {
+            arg0.getRandomValues(arg1);
+        }, arguments); },
+        __wbg_get_2080c49015e35254: function() { return handleError(function (arg0, arg1) {
+            const ret = Reflect.get(arg0, arg1);
+            return ret;
+        }, arguments); },
+        __wbg_get_unchecked_e6325ad374eff861: function(arg0, arg1) {
+            const ret = arg0[arg1 >>> 0];
+            return ret;
+        },
+        __wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof Uint8Array;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
+        __wbg_length_186163212ffe79c3: function(arg0) {
+            const ret = arg0.length;
+            return ret;
+        },
+        __wbg_length_b03a0fabb109b1e9: function(arg0) {
+            const ret = arg0.length;
+            return ret;
+        },
+        __wbg_msCrypto_d5f06fad6bf1409b: function(arg0) {
+            const ret = arg0.msCrypto;
+            return ret;
+        },
+        __wbg_new_37eb45aaf5eeb820: function() {
+            const ret = new Array();
+            return ret;
+        },
         __wbg_new_cd4348290afae586: function() {
             const ret = new Object();
+            return ret;
+        },
+        __wbg_new_from_slice_1ed4a41a79189233: function(arg0, arg1) {
+            const ret = new Uint16Array(getArrayU16FromWasm0(arg0, arg1));
             return ret;
         },
         __wbg_new_from_slice_3512352010266e02: function(arg0, arg1) {
@@ -268,11 +764,75 @@ function __wbg_get_imports() {
             const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
             return ret;
         },
+        __wbg_new_with_length_01b143a7e5dd5a3e: function(arg0) {
+            const ret = new Uint8Array(arg0 >>> 0);
+            return ret;
+        },
+        __wbg_node_86166ff8ce1f2002: function(arg0) {
+            const ret = arg0.node;
+            return ret;
+        },
+        __wbg_policysethandle_new: function(arg0) {
+            const ret = PolicySetHandle.__wrap(arg0);
+            return ret;
+        },
+        __wbg_process_91f425a63f58e399: function(arg0) {
+            const ret = arg0.process;
+            return ret;
+        },
+        __wbg_prototypesetcall_13162965d1fe7aa3: function(arg0, arg1, arg2) {
+            Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
+        },
+        __wbg_push_c9f4893fc209f768: function(arg0, arg1) {
+            const ret = arg0.push(arg1);
+            return ret;
+        },
+        __wbg_randomFillSync_34b023059e3363de: function() { return handleError(function (arg0, arg1) {
+            arg0.randomFillSync(arg1);
+        }, arguments); },
+        __wbg_require_9a7d8cc2e1d275c0: function() { return handleError(function () {
+            const ret = module.require;
+            return ret;
+        }, arguments); },
         __wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = Reflect.set(arg0, arg1, arg2);
             return ret;
         }, arguments); },
-        __wbindgen_generic_0000000000000001: function(arg0, arg1) {
+        __wbg_static_accessor_GLOBAL_THIS_003ee833af9699fc: function() {
+            const ret = typeof globalThis === 'undefined' ? undefined : globalThis;
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        },
+        __wbg_static_accessor_GLOBAL_e4293fb22cbe77da: function() {
+            const ret = typeof global === 'undefined' ? undefined : global;
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        },
+        __wbg_static_accessor_SELF_53bb20457401453d: function() {
+            const ret = typeof self === 'undefined' ? undefined : self;
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        },
+        __wbg_static_accessor_WINDOW_b5e0810bfecb7feb: function() {
+            const ret = typeof window === 'undefined' ? undefined : window;
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        },
+        __wbg_subarray_58f388a9247ac0bb: function(arg0, arg1, arg2) {
+            const ret = arg0.subarray(arg1 >>> 0, arg2 >>> 0);
+            return ret;
+        },
+        __wbg_versions_6e128a981b0df859: function(arg0) {
+            const ret = arg0.versions;
+            return ret;
+        },
+        __wbindgen_generic_0000000000000001: function(arg0) {
+            // Cast intrinsic for `F64 -> Externref`.
+            const ret = arg0;
+            return ret;
+        },
+        __wbindgen_generic_0000000000000002: function(arg0, arg1) {
+            // Cast intrinsic for `Ref(Slice(U8)) -> NamedExternref("Uint8Array")`.
+            const ret = getArrayU8FromWasm0(arg0, arg1);
+            return ret;
+        },
+        __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Ref(String) -> Externref`.
             const ret = getStringFromWasm0(arg0, arg1);
             return ret;
@@ -292,10 +852,25 @@ function __wbg_get_imports() {
     };
 }
 
+const FrostDkgFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_frostdkg_free(ptr, 1));
+const FrostParticipantFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_frostparticipant_free(ptr, 1));
+const PolicySetHandleFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_policysethandle_free(ptr, 1));
+
 function addToExternrefTable0(obj) {
     const idx = wasm.__wbindgen_export2();
     wasm.__wbindgen_externrefs.set(idx, obj);
     return idx;
+}
+
+function getArrayU16FromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return getUint16ArrayMemory0().subarray(ptr / 2, ptr / 2 + len);
 }
 
 function getArrayU32FromWasm0(ptr, len) {
@@ -321,6 +896,14 @@ function getStringFromWasm0(ptr, len) {
     return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
 }
 
+let cachedUint16ArrayMemory0 = null;
+function getUint16ArrayMemory0() {
+    if (cachedUint16ArrayMemory0 === null || cachedUint16ArrayMemory0.byteLength === 0) {
+        cachedUint16ArrayMemory0 = new Uint16Array(wasm.memory.buffer);
+    }
+    return cachedUint16ArrayMemory0;
+}
+
 let cachedUint32ArrayMemory0 = null;
 function getUint32ArrayMemory0() {
     if (cachedUint32ArrayMemory0 === null || cachedUint32ArrayMemory0.byteLength === 0) {
@@ -344,6 +927,17 @@ function handleError(f, args) {
         const idx = addToExternrefTable0(e);
         wasm.__wbindgen_export(idx);
     }
+}
+
+function isLikeNone(x) {
+    return x === undefined || x === null;
+}
+
+function passArray16ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 2, 2) >>> 0;
+    getUint16ArrayMemory0().set(arg, ptr / 2);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
 }
 
 function passArray32ToWasm0(arg, malloc) {
@@ -432,6 +1026,7 @@ function __wbg_finalize_init(instance, module) {
     wasm = instance.exports;
     wasmModule = module;
     cachedDataViewMemory0 = null;
+    cachedUint16ArrayMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;
     wasm.__wbindgen_start();

@@ -21,6 +21,8 @@ export type KernelDeps = {
   options?: {
     /** Most audit records per transaction (1 = one commit per record). Default 1,000. */
     maxBatch?: number;
+    /** false on runtimes where requests may not share promises (workerd): no group commit. */
+    groupCommit?: boolean;
     /** Origin line (and key name) of block-log checkpoints. Default `kee.local/<kernel_id>`. */
     logOrigin?: string;
   };

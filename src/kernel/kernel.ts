@@ -29,7 +29,13 @@ export class Kernel {
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
-    this.audit = new AuditLog({ ...deps, state: this.state, kernelId: this.kernelId, ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}) });
+    this.audit = new AuditLog({
+      ...deps,
+      state: this.state,
+      kernelId: this.kernelId,
+      ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}),
+      ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
+    });
     const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
   }

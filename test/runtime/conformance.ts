@@ -80,7 +80,18 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assertProblem(await authz('read'), 409, 'SESSION_CLOSED');
 
   const block = await call(base, 'GET', `/v1/audit/blocks/${blockId}`);
-  assert.deepEqual(block.json, closed.json);
+  const { log_index: logIndex, ...header } = block.json;
+  assert.deepEqual(header, closed.json);
+  assert.equal(typeof logIndex, 'number');
+  const checkpoint = await call(base, 'GET', '/v1/audit/checkpoint');
+  assert.equal(checkpoint.status, 200);
+  const [origin, size, root] = checkpoint.text.split('\n');
+  assert.match(origin ?? '', /^kee\.local\/[0-9a-f]{64}$/);
+  assert.ok(Number(size) >= logIndex + 1);
+  assert.match(root ?? '', /^[A-Za-z0-9+/]{43}=$/);
+  assert.match(checkpoint.text, /\n\n\u2014 kee\.local\/[0-9a-f]{64} [A-Za-z0-9+/]+=*\n$/);
+  const proof = await call(base, 'GET', `/v1/audit/proofs/consistency?from=0&to=${size}`);
+  assert.equal(proof.status, 200, proof.text);
   const pkg = await call(base, 'GET', `/v1/audit/blocks/${blockId}/package`);
   assert.equal(pkg.status, 200, pkg.text);
   assert.equal(pkg.json.records.length, 5);

@@ -23,10 +23,13 @@ use kee_merkle::jcs;
 use kee_merkle::{Error, ErrorKind, Hash, Tree};
 use wasm_bindgen::prelude::*;
 
+mod frost;
+mod policy;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
 /** Why a call failed: malformed arguments, or a proof that does not verify. */
-export type KeeErrorCode = "INVALID_INPUT" | "PROOF_INVALID";
+export type KeeErrorCode = "INVALID_INPUT" | "PROOF_INVALID" | "ENGINE_FAILED" | "SIGNER_FAILED" | "NONCE_REUSE" | "INVALID_SHARE";
 /** A failed call. `message` is lowercase, has no full stop and names the sizes involved. */
 export type KeeFailure = { type: "failure"; error: { code: KeeErrorCode; message: string } };
 /** The result of every call except `sha256` and `version`: exports never throw. */

@@ -1,4 +1,6 @@
-//! `kee-native-bench`: the native side of the native-vs-WASM Merkle benchmark.
+//! `kee-native-bench`: the native side of the native-vs-WASM Merkle benchmark (and, with the
+//! `policy` subcommand, of bench/policy: see `policy.rs`; with `frost --iters K`, of
+//! bench/signing: see `frost.rs`).
 //!
 //! ```text
 //! kee-native-bench merkle --leaves N --iters K
@@ -29,6 +31,10 @@ use kee_merkle::{leaf_hash, root_from_leaves, verify_inclusion, Hash, Tree};
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
+
+mod frost;
+
+mod policy;
 
 /// Bytes per benchmark leaf.
 const LEAF_SIZE: usize = 100;
@@ -116,7 +122,7 @@ fn merkle(n: u64, iters: u32) -> Result<(), String> {
 }
 
 fn parse_args(args: &[String]) -> Result<(u64, u32), String> {
-    let usage = "usage: kee-native-bench merkle --leaves N --iters K";
+    let usage = "usage: kee-native-bench merkle --leaves N --iters K | frost --iters K";
     let mut leaves = None;
     let mut iters = None;
     match args.first().map(String::as_str) {
@@ -151,7 +157,12 @@ fn parse_args(args: &[String]) -> Result<(u64, u32), String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse_args(&args).and_then(|(n, iters)| merkle(n, iters)) {
+    let result = match args.split_first() {
+        Some((cmd, rest)) if cmd == "policy" => policy::run(rest),
+        Some((cmd, _)) if cmd == "frost" => frost::parse_args(&args).and_then(frost::run),
+        _ => parse_args(&args).and_then(|(n, iters)| merkle(n, iters)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kee-native-bench: {e}");

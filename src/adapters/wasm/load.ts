@@ -10,6 +10,45 @@ export type WasmResult<T> = { type: 'success'; value: T } | WasmFailure;
 /** Inclusion proofs in one buffer (proof i = hashes offsets[i]..offsets[i+1]) and the tree root. */
 export type WasmProofs = { type: 'success'; root: Uint8Array; value: Uint8Array; offsets: Uint32Array } | WasmFailure;
 
+/** Cedar's answer from `kee-policy`: determining policies (sorted) and the policies Cedar skipped on error. */
+export type WasmDecision = { allow: boolean; reasons: string[]; errors: { policyId: string; message: string }[] };
+/** A loaded `kee-policy` set; `cedarPolicyHash` is lowercase hex (KEE-1 digest 4.1), ids sorted. */
+export type WasmPolicySetInfo = { cedarPolicyHash: string; policyIds: string[]; templateIds: string[]; tiers: Record<string, string> };
+/** A policy set held in WASM memory: one `evaluate` call per decision; `free` releases it. */
+export type WasmPolicySet = {
+  evaluate(requestJson: string): WasmResult<WasmDecision>;
+  info(): WasmPolicySetInfo;
+  free(): void;
+};
+
+/** A failed FROST call; `culprits` names the participants whose shares do not verify. */
+export type WasmFrostFailure = {
+  type: 'failure';
+  error: { code: 'INVALID_INPUT' | 'SIGNER_FAILED' | 'NONCE_REUSE' | 'INVALID_SHARE'; message: string; culprits?: number[] };
+};
+export type WasmFrostResult<T> = { type: 'success'; value: T } | WasmFrostFailure;
+/** A FROST participant held in WASM memory (`kee-frost`): its share leaves only through `exportShare`. */
+export type WasmFrostParticipant = {
+  readonly identifier: number;
+  readonly threshold: number;
+  groupKey(): Uint8Array;
+  publicPackage(): Uint8Array;
+  round1(sessionId: Uint8Array): WasmFrostResult<Uint8Array>;
+  round2(sessionId: Uint8Array, message: Uint8Array, ids: Uint16Array, commitments: Uint8Array): WasmFrostResult<Uint8Array>;
+  cancel(sessionId: Uint8Array): boolean;
+  exportShare(): WasmFrostResult<Uint8Array>;
+  beginRefresh(t: number, n: number): WasmFrostResult<WasmFrostDkg>;
+  repairDeltas(helpers: Uint16Array, lost: number): WasmFrostResult<{ ids: Uint16Array; deltas: Uint8Array }>;
+  free(): void;
+};
+/** One participant's side of a FROST DKG or share refresh. */
+export type WasmFrostDkg = {
+  round1Package(): Uint8Array;
+  part2(ids: Uint16Array, packages: Uint8Array[]): WasmFrostResult<{ ids: Uint16Array; packages: Uint8Array[] }>;
+  finish(ids: Uint16Array, packages: Uint8Array[]): WasmFrostResult<WasmFrostParticipant>;
+  free(): void;
+};
+
 /** The narrow surface of the Rust `kee-wasm` crate used by the adapters. */
 export type KeeWasm = {
   sha256(data: Uint8Array): Uint8Array;
@@ -25,6 +64,17 @@ export type KeeWasm = {
   consistencyProof(hashes: Uint8Array, oldSize: number): WasmResult<Uint8Array>;
   verifyConsistency(oldSize: number, newSize: number, proof: Uint8Array, oldRoot: Uint8Array, newRoot: Uint8Array): WasmResult<true>;
   version(): string;
+  /** Loads a JSON `{ policies, links?, schema? }` policy source into an indexed set. */
+  loadPolicySet(sourceJson: string): WasmResult<WasmPolicySet>;
+  /** FROST(Ed25519, SHA-512), RFC 9591 (`kee-frost`). */
+  FrostParticipant: { importShare(share: Uint8Array): WasmFrostResult<WasmFrostParticipant> };
+  FrostDkg: { begin(id: number, t: number, n: number): WasmFrostResult<WasmFrostDkg> };
+  frostTrustedDealer(t: number, n: number): WasmFrostResult<WasmFrostParticipant[]>;
+  frostAggregate(publicPackage: Uint8Array, message: Uint8Array, ids: Uint16Array, commitments: Uint8Array, shares: Uint8Array): WasmFrostResult<Uint8Array>;
+  frostVerify(groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): WasmFrostResult<true>;
+  frostRepairSigma(deltas: Uint8Array): WasmFrostResult<Uint8Array>;
+  frostRepairShare(sigmas: Uint8Array, lost: number, publicPackage: Uint8Array): WasmFrostResult<WasmFrostParticipant>;
+  frostCheckVectors(json: string): WasmFrostResult<number>;
 };
 
 let loaded: KeeWasm | null = null;

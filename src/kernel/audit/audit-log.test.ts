@@ -27,11 +27,11 @@ class CountingStore extends MemoryStore {
   }
 }
 
-function setup(maxBatch?: number) {
+function setup(maxBatch?: number, groupCommit = true) {
   const store = new CountingStore();
   const state = new KernelState();
   const merkle = wasmMerkle();
-  const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state, kernelId: 'k', ...(maxBatch ? { maxBatch } : {}) });
+  const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state, kernelId: 'k', groupCommit, ...(maxBatch ? { maxBatch } : {}) });
   const open = async (n: number) => {
     const s = { session_id: `s${n}`, block_id: n.toString(16).padStart(32, '0') };
     await log.createSession(s, 'SESSION_OPEN', {}, (first) =>
@@ -109,6 +109,19 @@ describe('AuditLog group commit', () => {
     const late = await log.append(s, 'CEDAR_PERMIT', {}).catch((e: unknown) => e);
     expect(isDomainError(late, 'SESSION_CLOSED')).toBe(true);
     expect((await closing).ale_seq).toBe(2);
+  });
+
+  it('without group commit (workerd): each append commits alone and racing appends still form one exact chain', async () => {
+    const { store, log, open, chainOk } = setup(undefined, false);
+    const s = await open(1);
+    store.batches = [];
+    const recs = await Promise.all(Array.from({ length: 12 }, (_, j) => log.append(s, 'CEDAR_PERMIT', { j })));
+    expect(recs.map((r) => r.ale_seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
+    expect(store.batches.every((n) => n === 1)).toBe(true);
+    expect(await chainOk(s)).toBe(true);
+    await log.append(s, 'SESSION_COMPLETE', {}, 'CLOSING');
+    const late = await log.append(s, 'CEDAR_PERMIT', {}).catch((e: unknown) => e);
+    expect(isDomainError(late, 'SESSION_CLOSED')).toBe(true);
   });
 
   it('recovers from another writer having appended (CONFLICT) by reloading the head', async () => {

@@ -17,6 +17,12 @@ export type AppendDeps = {
   kernelId: string;
   /** Most records per transaction: 1 = one commit per record; default 1,000 (group commit). */
   maxBatch?: number;
+  /**
+   * false: no queue shared between requests; each append reads the head from the store and
+   * commits alone, retrying on CONFLICT. For workerd, where one request may not resolve another
+   * request's promises. Default true.
+   */
+  groupCommit?: boolean;
 };
 
 export type SessionRef = { session_id: string; block_id: string };
@@ -29,6 +35,8 @@ type Pending = { stored: StoredRecord; status?: SessionStatus; resolve: () => vo
 class Rebuild extends Error {}
 
 const MAX_ATTEMPTS = 4;
+/** Direct mode: concurrent appends to one session race for the next ale_seq; the losers retry. */
+const MAX_DIRECT_ATTEMPTS = 32;
 
 /**
  * The GAR write path (P7) with group commit. Each record gets the next `ale_seq`, the kernel
@@ -66,6 +74,7 @@ export class AuditLog {
 
   /** Appends one record to a session's chain; resolves once it is durable. */
   async append(session: SessionRef, aleType: string, fields: Record<string, Json>, status?: SessionStatus): Promise<AuditRecord> {
+    if (this.deps.groupCommit === false) return this.appendDirect(session, aleType, fields, status);
     for (let attempt = 1; ; attempt++) {
       const sid = session.session_id;
       let head = this.heads.get(sid);
@@ -87,6 +96,23 @@ export class AuditLog {
       } catch (e) {
         const retry = e instanceof Rebuild || isDomainError(e, 'CONFLICT');
         if (!retry || attempt >= MAX_ATTEMPTS) throw e instanceof Rebuild ? unavailable(e) : e;
+      }
+    }
+  }
+
+  /** One transaction per record, head read from the store: nothing shared between requests. */
+  private async appendDirect(session: SessionRef, aleType: string, fields: Record<string, Json>, status?: SessionStatus): Promise<AuditRecord> {
+    const sid = session.session_id;
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.io(() => this.deps.store.lastRecord(sid), false);
+      if (!last) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sid}\``);
+      if (last.aleType === 'SESSION_COMPLETE') throw new DomainError('SESSION_CLOSED', `session \`${sid}\` is closed`);
+      const { record, stored } = this.build(session, aleType, fields, { seq: last.aleSeq, hash: last.hash });
+      try {
+        await this.span(record, () => this.io(() => this.deps.store.appendRecords([stored], status ? [{ sessionId: sid, status }] : []), true));
+        return record;
+      } catch (e) {
+        if (!isDomainError(e, 'CONFLICT') || attempt >= MAX_DIRECT_ATTEMPTS) throw e;
       }
     }
   }

@@ -44,6 +44,9 @@ export class BlockService {
   }
 
   close(session: Session): Promise<SessionBlock> {
+    // Without group commit (workerd) requests share no promises: concurrent closes race on the
+    // block log index instead, and the loser retries (storeBlock rejects a reused index).
+    if (this.deps.options?.groupCommit === false) return this.closeNow(session);
     const run = this.closing.then(() => this.closeNow(session));
     this.closing = run.catch(() => undefined);
     return run;
@@ -70,9 +73,19 @@ export class BlockService {
         record_count: records.length,
         block_signature: { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(signer.publicKey()), signature: toHex(signature) },
       };
-      const index = await this.audit.io(() => store.blockLogSize(), false);
       const leafHash = toHex(merkle.root([utf8.encode(merkle.canonicalize(block))]));
-      await this.audit.io(() => store.storeBlock(block, { index, blockId: block.block_id, leafHash }), true);
+      for (let attempt = 1; ; attempt++) {
+        const index = await this.audit.io(() => store.blockLogSize(), false);
+        try {
+          await this.audit.io(() => store.storeBlock(block, { index, blockId: block.block_id, leafHash }), true);
+          break;
+        } catch (e) {
+          if (!isDomainError(e, 'CONFLICT') || attempt >= 4) throw e;
+          // another close took the index, or the same session was closed concurrently
+          const existing = await this.audit.io(() => store.getBlock(block.block_id), false);
+          if (existing) return existing;
+        }
+      }
       span.setAttributes({
         'soos.gar.block_id': block.block_id,
         'soos.gar.event_merkle_root': block.merkle_root,

@@ -9,7 +9,7 @@ import type { AuditLog } from './audit-log.ts';
 export class KernelJournal {
   private readonly log: AuditLog;
   private readonly open: () => Promise<{ session_id: string; block_id: string }>;
-  private session: Promise<{ session_id: string; block_id: string }> | null = null;
+  private session: { session_id: string; block_id: string } | null = null;
 
   constructor(log: AuditLog, open: () => Promise<{ session_id: string; block_id: string }>) {
     this.log = log;
@@ -19,11 +19,9 @@ export class KernelJournal {
   /** Appends a KERNEL_AUDIT_ANOMALY record; never throws (an anomaly must not hide the original error). */
   async anomaly(eventType: string, fields: Record<string, Json>): Promise<void> {
     try {
-      this.session ??= this.open().catch((e: unknown) => {
-        this.session = null;
-        throw e;
-      });
-      await this.log.append(await this.session, 'KERNEL_AUDIT_ANOMALY', { event_type: eventType, severity: 'CRITICAL', ...fields });
+      // the session object, not a shared promise: workerd requests may not await each other
+      this.session ??= await this.open();
+      await this.log.append(this.session, 'KERNEL_AUDIT_ANOMALY', { event_type: eventType, severity: 'CRITICAL', ...fields });
     } catch {
       // the store is failing too: SUSPENDED_GAR is already set by the audit log
     }

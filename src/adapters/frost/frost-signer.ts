@@ -1,0 +1,139 @@
+/**
+ * The FROST signer (KEE-1 P2): a coordinator that runs the two rounds of RFC 9591 with t of the
+ * n participants and aggregates their shares into one plain Ed25519 signature under the group key.
+ *
+ * Round 1 goes to every participant at once; the first t that answer (lowest identifiers first)
+ * sign, the others' sessions are cancelled. Fewer than t answers: SIGNER_FAILED naming the
+ * unavailable participants (never a fallback to fewer signers). A share that does not verify:
+ * SIGNER_FAILED naming the culprit. Every signature is verified (in the aggregation) before it is
+ * returned.
+ */
+import { DomainError } from '../../kernel/errors.ts';
+import type { Signer } from '../../ports/signer.ts';
+import type { KeeWasm } from '../wasm/load.ts';
+import type { Participant } from './participant.ts';
+import { parsePublicPackage, type FrostPublic } from './public-package.ts';
+
+/** A signing failure with the participants involved, for the quorum-failure anomaly record. */
+export class FrostSigningError extends DomainError {
+  /** Participants that did not answer (or failed) in time. */
+  readonly unavailable: readonly number[];
+  /** Participants whose signature shares did not verify. */
+  readonly culprits: readonly number[];
+
+  constructor(message: string, detail: { unavailable?: number[]; culprits?: number[]; cause?: unknown }) {
+    super('SIGNER_FAILED', message, { cause: detail.cause });
+    this.name = 'FrostSigningError';
+    this.unavailable = detail.unavailable ?? [];
+    this.culprits = detail.culprits ?? [];
+  }
+}
+
+export type FrostSignerOptions = {
+  wasm: KeeWasm;
+  /** The group's public package (`kee-frost` format): threshold, group key, verifying shares. */
+  publicPackage: Uint8Array;
+  participants: readonly Participant[];
+  /** How long one round may take per participant (default 5000 ms). */
+  roundTimeoutMs?: number;
+};
+
+const list = (ids: readonly number[]) => ids.join(', ');
+
+/** Resolves with `p`'s value, or rejects after `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class FrostSigner implements Signer {
+  readonly algorithm = 'Ed25519' as const;
+  readonly threshold: number;
+  private readonly wasm: KeeWasm;
+  private readonly pkg: Uint8Array;
+  private readonly pub: FrostPublic;
+  private readonly participants: readonly Participant[];
+  private readonly timeoutMs: number;
+
+  constructor(opts: FrostSignerOptions) {
+    this.wasm = opts.wasm;
+    this.pkg = opts.publicPackage.slice();
+    this.pub = parsePublicPackage(this.pkg);
+    this.threshold = this.pub.threshold;
+    this.participants = [...opts.participants].sort((a, b) => a.id - b.id);
+    this.timeoutMs = opts.roundTimeoutMs ?? 5000;
+    const ids = this.participants.map((p) => p.id);
+    if (new Set(ids).size !== ids.length) throw new DomainError('INVALID_INPUT', `participants repeat an identifier: ${list(ids)}`);
+    const unknown = ids.filter((id) => !this.pub.verifyingShares.has(id));
+    if (unknown.length > 0) throw new DomainError('INVALID_INPUT', `participants ${list(unknown)} are not in the public package`);
+  }
+
+  publicKey(): Uint8Array {
+    return this.pub.groupKey.slice();
+  }
+
+  /** `frost:t-of-n:<t>-<n>`, the GEC Manifest's deployment constraint. */
+  get config(): string {
+    return `frost:t-of-n:${this.threshold}-${this.pub.verifyingShares.size}`;
+  }
+
+  async sign(message: Uint8Array): Promise<Uint8Array> {
+    const t = this.threshold;
+    const sessionId = crypto.getRandomValues(new Uint8Array(16));
+    // Round 1: ask everyone, keep the first t (by identifier) who answer.
+    const answers = await Promise.allSettled(this.participants.map((p) => withTimeout(p.round1(sessionId), this.timeoutMs)));
+    const ready: { p: Participant; commitments: Uint8Array }[] = [];
+    const unavailable: number[] = [];
+    answers.forEach((a, i) => {
+      const p = this.participants[i] as Participant;
+      if (a.status === 'fulfilled' && a.value.length === 64) ready.push({ p, commitments: a.value });
+      else unavailable.push(p.id);
+    });
+    const missingFromKey = [...this.pub.verifyingShares.keys()].filter((id) => !this.participants.some((p) => p.id === id));
+    const down = [...unavailable, ...missingFromKey].sort((a, b) => a - b);
+    if (ready.length < t) {
+      await this.cancelAll(ready.map((r) => r.p), sessionId);
+      throw new FrostSigningError(`only ${ready.length} of the ${t} required frost participants are available: participants ${list(down)} did not answer`, {
+        unavailable: down,
+      });
+    }
+    const chosen = ready.slice(0, t);
+    await this.cancelAll(ready.slice(t).map((r) => r.p), sessionId);
+
+    // Round 2 with the chosen t.
+    const ids = chosen.map((c) => c.p.id);
+    const commitments = new Uint8Array(64 * t);
+    chosen.forEach((c, i) => commitments.set(c.commitments, 64 * i));
+    const request = { sessionId, message, ids, commitments };
+    const shares = await Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs)));
+    const failed = chosen.filter((_, i) => shares[i]?.status !== 'fulfilled').map((c) => c.p.id);
+    if (failed.length > 0) {
+      await this.cancelAll(chosen.map((c) => c.p), sessionId);
+      const first = shares.find((s) => s.status === 'rejected');
+      throw new FrostSigningError(`frost round 2 failed at participants ${list(failed)}`, {
+        unavailable: failed,
+        cause: first?.status === 'rejected' ? first.reason : undefined,
+      });
+    }
+    const flat = new Uint8Array(32 * t);
+    shares.forEach((s, i) => {
+      if (s.status === 'fulfilled') flat.set(s.value.subarray(0, 32), 32 * i);
+    });
+    const r = this.wasm.frostAggregate(this.pkg, message, Uint16Array.from(ids), commitments, flat);
+    if (r.type === 'failure') {
+      const culprits = r.error.culprits ?? [];
+      const message_ = culprits.length > 0 ? `frost participants ${list(culprits)} sent invalid signature shares` : `frost aggregation failed: ${r.error.message}`;
+      throw new FrostSigningError(message_, { culprits, cause: r.error });
+    }
+    // frostAggregate returns only signatures that verify under the group key (frost-core checks the
+    // aggregate and, when it fails, blames shares or fails with SIGNER_FAILED).
+    return r.value;
+  }
+
+  private async cancelAll(ps: Participant[], sessionId: Uint8Array): Promise<void> {
+    await Promise.allSettled(ps.map((p) => withTimeout(p.cancel(sessionId), this.timeoutMs)));
+  }
+}

@@ -1,0 +1,120 @@
+import { DomainError } from '../../kernel/errors.ts';
+import type { AuthorizationRequest } from '../../kernel/types.ts';
+import type { ActivePolicySet, PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
+import type { CapProfileSource } from '../cedar/policy-engine.ts';
+import type { KeeWasm, WasmPolicySet } from '../wasm/load.ts';
+
+/** A template link: `values` fills `?principal` and/or `?resource`. */
+export type PolicyLink = { templateId: string; newId: string; values: Partial<Record<'?principal' | '?resource', { type: string; id: string }>> };
+
+/** A CAP Profile's policies, plus the template links and the optional Cedar schema. */
+export type KeePolicySource = CapProfileSource & { links?: PolicyLink[]; schema?: string };
+
+/** A request with the entities (Cedar's entity JSON array) that `in` and attributes read. */
+export type EntityRequest = AuthorizationRequest & { entities?: unknown[] };
+
+export type KeePolicyEngineOptions = {
+  /**
+   * A decision that took longer than this is DENY (fail-closed). The call is synchronous, so
+   * the check runs after it returns; on Workers the clock does not move during a call.
+   */
+  budgetMs?: number;
+  /** The clock for the budget, in milliseconds; defaults to `performance.now`. */
+  now?: () => number;
+};
+
+/**
+ * PolicyEngine over the Rust `kee-policy` crate in WASM: the set is parsed, indexed by scope
+ * and hashed once in WASM memory; each decision is one call that evaluates only the policies
+ * whose scope can match. Fail-closed: a failure, trap, exception or overrun is a DENY with a
+ * reason, never a throw; after a trap the engine DENYs everything until it is reloaded.
+ *
+ * ```ts
+ * const engine = KeePolicyEngine.load(initKeeWasm(bytes), DEFAULT_CAP_PROFILE);
+ * engine.evaluate({ principal, action, resource, context: {} }).decision; // 'PERMIT' | 'DENY'
+ * ```
+ */
+export class KeePolicyEngine implements PolicyEngine {
+  private readonly set: WasmPolicySet;
+  private readonly info: ActivePolicySet;
+  private readonly budgetMs: number;
+  private readonly now: () => number;
+  private fault: string | null = null;
+
+  private constructor(set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions) {
+    this.set = set;
+    this.info = info;
+    this.budgetMs = options.budgetMs ?? 100;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Parses, indexes and hashes a profile; throws DomainError INVALID_INPUT if it does not load. */
+  static load(wasm: KeeWasm, profile: KeePolicySource, options: KeePolicyEngineOptions = {}): KeePolicyEngine {
+    const source = JSON.stringify({ policies: profile.policies, links: profile.links ?? [], ...(profile.schema === undefined ? {} : { schema: profile.schema }) });
+    let loaded;
+    try {
+      loaded = wasm.loadPolicySet(source);
+    } catch (cause) {
+      throw new DomainError('UNAVAILABLE', 'policy engine trapped while loading the policy set', { cause });
+    }
+    if (loaded.type === 'failure') throw new DomainError('INVALID_INPUT', loaded.error.message, { cause: loaded.error });
+    const set = loaded.value;
+    const { cedarPolicyHash, policyIds, tiers } = set.info();
+    return new KeePolicyEngine(set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options);
+  }
+
+  active(): ActivePolicySet {
+    return this.info;
+  }
+
+  /** Evaluates one request; `entities` is optional (none means no hierarchy and no attributes). */
+  evaluate(request: EntityRequest): PolicyEvaluation {
+    if (this.fault !== null) return deny(`policy engine is unavailable after a fault: ${this.fault}`);
+    let json: string;
+    try {
+      json = JSON.stringify({
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        context: request.context,
+        entities: request.entities ?? [],
+      });
+    } catch (e) {
+      return deny(`request cannot be serialized: ${message(e)}`);
+    }
+    const start = this.now();
+    let answer;
+    try {
+      answer = this.set.evaluate(json);
+    } catch (e) {
+      // A trap may leave the instance's memory inconsistent: refuse everything from now on.
+      this.fault = message(e);
+      return deny(`policy engine trapped: ${this.fault}`);
+    }
+    const elapsed = this.now() - start;
+    if (elapsed > this.budgetMs) return deny(`policy evaluation took ${elapsed.toFixed(1)} ms, over the ${this.budgetMs} ms budget`);
+    if (answer.type === 'failure') return deny(`kee-policy: ${answer.error.message}`);
+    const { allow, reasons, errors } = answer.value;
+    return {
+      decision: allow ? 'PERMIT' : 'DENY',
+      policyIds: reasons,
+      errors: errors.map((e) => `policy \`${e.policyId}\`: ${e.message}`),
+    };
+  }
+
+  /** Releases the WASM memory of the set; the engine DENYs afterwards. */
+  dispose(): void {
+    if (this.fault === null) {
+      this.fault = 'the policy set was released';
+      this.set.free();
+    }
+  }
+}
+
+function deny(reason: string): PolicyEvaluation {
+  return { decision: 'DENY', policyIds: [], errors: [reason] };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
+import { KeePolicyEngine } from '../src/adapters/kee-policy/policy-engine.ts';
+import type { KeeWasm, WasmPolicySet } from '../src/adapters/wasm/load.ts';
+import { DomainError } from '../src/kernel/errors.ts';
+import { loadKeeWasm } from './support/wasm.ts';
+
+const wasm = loadKeeWasm();
+const agent = { type: 'Agent', id: 'a1' };
+const incident = { type: 'Incident', id: 'i1' };
+const action = (id: string) => ({ type: 'Action', id });
+
+/** A KeeWasm whose loaded set behaves as `evaluate` says. */
+function fakeWasm(evaluate: WasmPolicySet['evaluate']): KeeWasm {
+  const set: WasmPolicySet = { evaluate, info: () => ({ cedarPolicyHash: 'h', policyIds: [], templateIds: [], tiers: {} }), free: () => {} };
+  return { ...wasm, loadPolicySet: () => ({ type: 'success', value: set }) };
+}
+
+describe('KeePolicyEngine', () => {
+  it('decides the default profile', () => {
+    const engine = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE);
+    expect(engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} })).toEqual({ decision: 'PERMIT', policyIds: ['kee-default-read'], errors: [] });
+    expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: {} })).toEqual({ decision: 'DENY', policyIds: ['tier0b-no-auto-gold'], errors: [] });
+    expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: { human_approval: true } }).decision).toBe('PERMIT');
+    expect(engine.active().capProfileId).toBe(DEFAULT_CAP_PROFILE.capProfileId);
+    expect(engine.active().cedarPolicyHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reads hierarchy from entities and applies template links', () => {
+    const engine = KeePolicyEngine.load(wasm, {
+      capProfileId: 'p',
+      policies: '@id("t") permit (principal in ?principal, action, resource);',
+      links: [{ templateId: 't', newId: 'responders', values: { '?principal': { type: 'Team', id: 'responders' } } }],
+    });
+    const request = { principal: agent, action: action('read'), resource: incident, context: {} };
+    expect(engine.evaluate(request).decision).toBe('DENY');
+    const entities = [{ uid: agent, attrs: {}, parents: [{ type: 'Team', id: 'responders' }] }];
+    expect(engine.evaluate({ ...request, entities })).toEqual({ decision: 'PERMIT', policyIds: ['responders'], errors: [] });
+    expect(engine.active().policyIds).toEqual(['responders']);
+  });
+
+  it('reports policy errors as Cedar does', () => {
+    const engine = KeePolicyEngine.load(wasm, { capProfileId: 'p', policies: '@id("p") permit (principal, action, resource) when { context.missing };' });
+    const answer = engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} });
+    expect(answer.decision).toBe('DENY');
+    expect(answer.errors).toHaveLength(1);
+    expect(answer.errors[0]).toMatch(/^policy `p`: /);
+  });
+
+  it('refuses a set that does not load', () => {
+    expect(() => KeePolicyEngine.load(wasm, { capProfileId: 'p', policies: 'permit (principal, action, resource);' })).toThrow(DomainError);
+    expect(() => KeePolicyEngine.load(wasm, { capProfileId: 'p', policies: '@id("a") permit (' })).toThrow(/does not parse/);
+  });
+
+  it('denies with a reason on a malformed request', () => {
+    const engine = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE);
+    const answer = engine.evaluate({ principal: { type: 'not a type', id: 'x' }, action: action('read'), resource: incident, context: {} });
+    expect(answer.decision).toBe('DENY');
+    expect(answer.errors[0]).toMatch(/^kee-policy: request is invalid/);
+  });
+
+  it('is fail-closed on a trap, and stays closed', () => {
+    let calls = 0;
+    const engine = KeePolicyEngine.load(
+      fakeWasm(() => {
+        calls++;
+        throw new WebAssembly.RuntimeError('unreachable');
+      }),
+      DEFAULT_CAP_PROFILE,
+    );
+    const request = { principal: agent, action: action('read'), resource: incident, context: {} };
+    expect(engine.evaluate(request)).toEqual({ decision: 'DENY', policyIds: [], errors: ['policy engine trapped: unreachable'] });
+    expect(engine.evaluate(request).errors[0]).toMatch(/unavailable after a fault/);
+    expect(calls).toBe(1);
+  });
+
+  it('denies a decision over its time budget', () => {
+    let t = 0;
+    const permit = () => ({ type: 'success' as const, value: { allow: true, reasons: ['p'], errors: [] } });
+    const engine = KeePolicyEngine.load(fakeWasm(permit), DEFAULT_CAP_PROFILE, { budgetMs: 5, now: () => (t += 10) });
+    const answer = engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} });
+    expect(answer.decision).toBe('DENY');
+    expect(answer.errors[0]).toMatch(/over the 5 ms budget/);
+  });
+
+  it('denies after dispose', () => {
+    const engine = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE);
+    engine.dispose();
+    expect(engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} }).decision).toBe('DENY');
+  });
+});
