@@ -1,9 +1,9 @@
 /** Starts the kernel under a given runtime on a free loopback port, for the black-box suite. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/free-port.ts';
 
 export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd';
 
@@ -25,16 +25,6 @@ function command(runtime: RuntimeName, port: number, dataDir: string): string[] 
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; output: () => string };
 

@@ -8,11 +8,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { Client } from 'pg';
+import { freePort } from './free-port.ts';
 
 export type PostgresServer = {
   /** URL of database `db` on the server, as the `postgres` superuser. */
@@ -41,16 +41,6 @@ export function findPostgresBin(): string {
   return join(PG_ROOT, v, 'bin');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = findPostgresBin();

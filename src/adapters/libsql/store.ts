@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gte, lt } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { DomainError } from '../../kernel/errors.ts';
+import { blockFromRow, blockToRow, leafFromRow } from '../sql-rows.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
 import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { auditRecords, blockLog, schema, sessionBlocks, sessions } from './schema.ts';
@@ -72,21 +73,10 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
-    const s = block.block_signature;
     await this.run(() =>
       this.db.batch([
         this.db.insert(blockLog).values({ idx: leaf.index, blockId: leaf.blockId, leafHash: leaf.leafHash }),
-        this.db.insert(sessionBlocks).values({
-          blockId: block.block_id,
-          sessionId: block.session_id,
-          merkleRoot: block.merkle_root,
-          blockCloseTimestamp: block.block_close_timestamp,
-          recordCount: block.record_count,
-          signatureAlgorithm: s.algorithm,
-          keyId: s.key_id,
-          publicKey: s.public_key,
-          signature: s.signature,
-        }),
+        this.db.insert(sessionBlocks).values(blockToRow(block)),
         this.db.update(sessions).set({ status: 'CLOSED' }).where(eq(sessions.sessionId, block.session_id)),
       ]),
     );
@@ -95,15 +85,7 @@ export class SqliteAuditStore implements AuditStore {
   async getBlock(blockId: string): Promise<SessionBlock | null> {
     const rows = await this.run(() => this.db.select().from(sessionBlocks).where(eq(sessionBlocks.blockId, blockId)).limit(1));
     const r = rows[0];
-    if (!r) return null;
-    return {
-      block_id: r.blockId,
-      session_id: r.sessionId,
-      merkle_root: r.merkleRoot,
-      block_close_timestamp: r.blockCloseTimestamp,
-      record_count: r.recordCount,
-      block_signature: { algorithm: 'Ed25519', key_id: r.keyId, public_key: r.publicKey, signature: r.signature },
-    };
+    return r ? blockFromRow(r) : null;
   }
 
   async blockLogSize(): Promise<number> {
@@ -115,13 +97,13 @@ export class SqliteAuditStore implements AuditStore {
     const rows = await this.run(() =>
       this.db.select().from(blockLog).where(and(gte(blockLog.idx, from), lt(blockLog.idx, to))).orderBy(asc(blockLog.idx)),
     );
-    return rows.map((r) => ({ index: r.idx, blockId: r.blockId, leafHash: r.leafHash }));
+    return rows.map(leafFromRow);
   }
 
   async blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null> {
     const rows = await this.run(() => this.db.select().from(blockLog).where(eq(blockLog.blockId, blockId)).limit(1));
     const r = rows[0];
-    return r ? { index: r.idx, blockId: r.blockId, leafHash: r.leafHash } : null;
+    return r ? leafFromRow(r) : null;
   }
 
   /** Translates driver errors: constraint violations are CONFLICT, anything else GAR_UNAVAILABLE. */

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gte, lt } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { DomainError } from '../../kernel/errors.ts';
+import { blockFromRow, blockToRow, leafFromRow } from '../sql-rows.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
 import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { auditRecords, blockLog, type schema, sessionBlocks, sessions } from './schema.ts';
@@ -80,21 +81,10 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
-    const s = block.block_signature;
     await this.run(() =>
       this.db.transaction(async (tx) => {
         await tx.insert(blockLog).values({ idx: leaf.index, blockId: leaf.blockId, leafHash: leaf.leafHash });
-        await tx.insert(sessionBlocks).values({
-          blockId: block.block_id,
-          sessionId: block.session_id,
-          merkleRoot: block.merkle_root,
-          blockCloseTimestamp: block.block_close_timestamp,
-          recordCount: block.record_count,
-          signatureAlgorithm: s.algorithm,
-          keyId: s.key_id,
-          publicKey: s.public_key,
-          signature: s.signature,
-        });
+        await tx.insert(sessionBlocks).values(blockToRow(block));
         await tx.update(sessions).set({ status: 'CLOSED' }).where(eq(sessions.sessionId, block.session_id));
       }),
     );
@@ -103,15 +93,7 @@ export class PostgresAuditStore implements AuditStore {
   async getBlock(blockId: string): Promise<SessionBlock | null> {
     const rows = await this.run(() => this.db.select().from(sessionBlocks).where(eq(sessionBlocks.blockId, blockId)).limit(1));
     const r = rows[0];
-    if (!r) return null;
-    return {
-      block_id: r.blockId,
-      session_id: r.sessionId,
-      merkle_root: r.merkleRoot,
-      block_close_timestamp: r.blockCloseTimestamp,
-      record_count: r.recordCount,
-      block_signature: { algorithm: 'Ed25519', key_id: r.keyId, public_key: r.publicKey, signature: r.signature },
-    };
+    return r ? blockFromRow(r) : null;
   }
 
   async blockLogSize(): Promise<number> {
@@ -123,13 +105,13 @@ export class PostgresAuditStore implements AuditStore {
     const rows = await this.run(() =>
       this.db.select().from(blockLog).where(and(gte(blockLog.idx, from), lt(blockLog.idx, to))).orderBy(asc(blockLog.idx)),
     );
-    return rows.map((r) => ({ index: r.idx, blockId: r.blockId, leafHash: r.leafHash }));
+    return rows.map(leafFromRow);
   }
 
   async blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null> {
     const rows = await this.run(() => this.db.select().from(blockLog).where(eq(blockLog.blockId, blockId)).limit(1));
     const r = rows[0];
-    return r ? { index: r.idx, blockId: r.blockId, leafHash: r.leafHash } : null;
+    return r ? leafFromRow(r) : null;
   }
 
   /**
