@@ -122,8 +122,7 @@ export class StreamVerifier {
     if (this.failure) return { ok: false, failure: this.failure };
     if (!this.root) return { ok: false, failure: { kind: 'signature', message: 'begin() was not called' } };
     if (this.next !== this.size) {
-      this.fail({ kind: 'count', message: `block declares ${this.size} records, package holds ${this.next}` });
-      return { ok: false, failure: this.failure as unknown as VerifyFailure };
+      return { ok: false, failure: this.fail({ kind: 'count', message: `block declares ${this.size} records, package holds ${this.next}` }) };
     }
     return { ok: true, block_id: this.header.block.block_id, records: this.next };
   }
