@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../kernel/errors.ts';
+import { wellFormedJson } from '../kernel/jcs.ts';
 
 /** Largest request body the kernel reads (64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -25,23 +26,13 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   } catch {
     throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
   }
-  if (!wellFormed(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
+  if (!wellFormedJson(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`);
     throw new DomainError('INVALID_INPUT', `invalid request body: ${issues.join('; ')}`);
   }
   return parsed.data;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** True when every string (keys included) is well-formed UTF-16: audit records must canonicalize. */
-function wellFormed(v: unknown): boolean {
-  if (typeof v === 'string') return !LONE_SURROGATE.test(v);
-  if (Array.isArray(v)) return v.every(wellFormed);
-  if (v && typeof v === 'object') return Object.entries(v).every(([k, x]) => !LONE_SURROGATE.test(k) && wellFormed(x));
-  return true;
 }
 
 function tooLarge(): DomainError {

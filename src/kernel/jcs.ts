@@ -2,6 +2,14 @@ import { DomainError } from './errors.ts';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** True when every string in a JSON value (keys included) is well-formed UTF-16. */
+export function wellFormedJson(v: unknown): boolean {
+  if (typeof v === 'string') return !LONE_SURROGATE.test(v);
+  if (Array.isArray(v)) return v.every(wellFormedJson);
+  if (v && typeof v === 'object') return Object.entries(v).every(([k, x]) => !LONE_SURROGATE.test(k) && wellFormedJson(x));
+  return true;
+}
+
 /**
  * RFC 8785 (JCS) canonical JSON, in TypeScript: the kernel's write path. RFC 8785 defines
  * string and number serialization as ECMAScript's `JSON.stringify`, so canonicalization is
