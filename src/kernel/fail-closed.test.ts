@@ -92,6 +92,7 @@ describe('session close signing', () => {
     const signer: Signer = {
       algorithm: 'Ed25519',
       publicKey: () => base.signer.publicKey(),
+      describe: () => base.signer.describe(),
       sign: async (m) => {
         if (fail) throw new Error('hsm offline');
         return base.signer.sign(m);

@@ -3,6 +3,8 @@ export interface Signer {
   readonly algorithm: 'Ed25519';
   /** Raw 32-byte Ed25519 public key (or FROST group key). */
   publicKey(): Uint8Array;
+  /** How the key is held, as the GEC Manifest declares it (KEE-1 §4.2, digest 3.1). */
+  describe(): SignerDescription;
   /** Signs `message`; rejects with DomainError SIGNER_FAILED when no signature can be made. */
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
@@ -11,3 +13,13 @@ export interface Signer {
 export interface SignatureVerifier {
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }
+
+/** The signing configuration a GEC Manifest declares. */
+export type SignerDescription = {
+  /** `ed25519` (one key, L1 only) or `frost` (threshold). */
+  scheme: 'ed25519' | 'frost';
+  /** `ed25519:single`, or `frost:t-of-n:<t>-<n>`. */
+  deployment_constraint: string;
+  /** false for software keys and shares. */
+  hardware_backed: boolean;
+};

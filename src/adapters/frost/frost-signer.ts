@@ -9,7 +9,7 @@
  * returned.
  */
 import { DomainError } from '../../kernel/errors.ts';
-import type { Signer } from '../../ports/signer.ts';
+import type { Signer, SignerDescription } from '../../ports/signer.ts';
 import type { KeeWasm } from '../wasm/load.ts';
 import type { Participant } from './participant.ts';
 import { parsePublicPackage, type FrostPublic } from './public-package.ts';
@@ -78,6 +78,10 @@ export class FrostSigner implements Signer {
   /** `frost:t-of-n:<t>-<n>`, the GEC Manifest's deployment constraint. */
   get config(): string {
     return `frost:t-of-n:${this.threshold}-${this.pub.verifyingShares.size}`;
+  }
+
+  describe(): SignerDescription {
+    return { scheme: 'frost', deployment_constraint: this.config, hardware_backed: false };
   }
 
   async sign(message: Uint8Array): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { DomainError } from '../../kernel/errors.ts';
-import type { SignatureVerifier, Signer } from '../../ports/signer.ts';
+import type { SignatureVerifier, Signer, SignerDescription } from '../../ports/signer.ts';
 
 /** Single-key Ed25519 signer (KIA §4.1, allowed at L1) over a 32-byte secret seed. */
 export class Ed25519Signer implements Signer {
@@ -21,6 +21,10 @@ export class Ed25519Signer implements Signer {
 
   publicKey(): Uint8Array {
     return this.pub.slice();
+  }
+
+  describe(): SignerDescription {
+    return { scheme: 'ed25519', deployment_constraint: 'ed25519:single', hardware_backed: false };
   }
 
   async sign(message: Uint8Array): Promise<Uint8Array> {
