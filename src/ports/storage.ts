@@ -17,6 +17,13 @@ export type StatusChange = { sessionId: string; status: SessionStatus };
 export type BlockLogLeaf = { index: number; blockId: string; leafHash: string };
 
 /**
+ * A signed governance document kept as its exact text: an accepted CAP Profile (`cap_profile`)
+ * or an issued GEC Manifest (`gec_manifest`). Append-only; `seq` (1, 2, …) is the caller's
+ * monotone counter per kind (profile activation, manifest epoch).
+ */
+export type StoredDocument = { kind: string; seq: number; docId: string; body: string; createdAt: string };
+
+/**
  * Durable audit storage (GAR). Every write is one transaction, durable when the promise
  * resolves. Implementations translate driver errors into DomainError `GAR_UNAVAILABLE`, and
  * unique-key violations into `CONFLICT`.
@@ -46,4 +53,10 @@ export interface AuditStore {
   blockLogLeaves(from: number, to: number): Promise<BlockLogLeaf[]>;
   /** The log leaf of a block, or null. */
   blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null>;
+  /** Appends a document. Rejects with CONFLICT if `(kind, seq)` exists. */
+  putDocument(doc: StoredDocument): Promise<void>;
+  /** The document of `kind` with the highest `seq`, or null. */
+  latestDocument(kind: string): Promise<StoredDocument | null>;
+  /** The document `(kind, seq)`, or null. */
+  getDocument(kind: string, seq: number): Promise<StoredDocument | null>;
 }

@@ -112,5 +112,21 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       expect((await store.listRecords(b.session_id)).length).toBe(1);
       expect((await store.listRecords(a.session_id)).length).toBe(2);
     });
+
+    it('keeps documents per kind, newest by seq, refusing a second (kind, seq)', async () => {
+      const store = await make();
+      expect(await store.latestDocument('gec_manifest')).toBeNull();
+      const doc = (kind: string, seq: number) => ({ kind, seq, docId: `${kind}-${seq}`, body: `{"seq":${seq},"kind":"${kind}","text":"ü \\u2028"}`, createdAt: '2026-11-22T00:00:00.000Z' });
+      await store.putDocument(doc('gec_manifest', 1));
+      await store.putDocument(doc('gec_manifest', 2));
+      await store.putDocument(doc('cap_profile', 7));
+      expect(await store.latestDocument('gec_manifest')).toEqual(doc('gec_manifest', 2));
+      expect(await store.latestDocument('cap_profile')).toEqual(doc('cap_profile', 7));
+      expect(await store.getDocument('gec_manifest', 1)).toEqual(doc('gec_manifest', 1));
+      expect(await store.getDocument('gec_manifest', 3)).toBeNull();
+      const dup = await store.putDocument({ ...doc('gec_manifest', 2), body: '{}' }).catch((e: unknown) => e);
+      expect(isDomainError(dup) && dup.code).toBe('CONFLICT');
+      expect((await store.latestDocument('gec_manifest'))?.body).toBe(doc('gec_manifest', 2).body);
+    });
   });
 }

@@ -42,4 +42,17 @@ export const blockLog = sqliteTable('block_log', {
   leafHash: text('leaf_hash').notNull(),
 });
 
-export const schema = { sessions, auditRecords, sessionBlocks, blockLog };
+/** Signed governance documents (CAP Profiles, GEC Manifests), append-only per kind. */
+export const documents = sqliteTable(
+  'documents',
+  {
+    kind: text('kind').notNull(),
+    seq: integer('seq').notNull(),
+    docId: text('doc_id').notNull(),
+    body: text('body').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.seq] })],
+);
+
+export const schema = { sessions, auditRecords, sessionBlocks, blockLog, documents };

@@ -3,8 +3,8 @@ import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { DomainError } from '../../kernel/errors.ts';
 import { blockFromRow, blockToRow, leafFromRow } from '../sql-rows.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
-import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
-import { auditRecords, blockLog, schema, sessionBlocks, sessions } from './schema.ts';
+import type { AuditStore, BlockLogLeaf, StatusChange, StoredDocument, StoredRecord } from '../../ports/storage.ts';
+import { auditRecords, blockLog, documents, schema, sessionBlocks, sessions } from './schema.ts';
 
 /** Rows per INSERT statement: 5 parameters a row stays far below SQLite's variable limit. */
 export const ROWS_PER_INSERT = 500;
@@ -105,6 +105,20 @@ export class SqliteAuditStore implements AuditStore {
     const r = rows[0];
     return r ? leafFromRow(r) : null;
   }
+  async putDocument(doc: StoredDocument): Promise<void> {
+    await this.run(() => this.db.insert(documents).values(doc));
+  }
+
+  async latestDocument(kind: string): Promise<StoredDocument | null> {
+    const rows = await this.run(() => this.db.select().from(documents).where(eq(documents.kind, kind)).orderBy(desc(documents.seq)).limit(1));
+    return rows[0] ?? null;
+  }
+
+  async getDocument(kind: string, seq: number): Promise<StoredDocument | null> {
+    const rows = await this.run(() => this.db.select().from(documents).where(and(eq(documents.kind, kind), eq(documents.seq, seq))).limit(1));
+    return rows[0] ?? null;
+  }
+
 
   /** Translates driver errors: constraint violations are CONFLICT, anything else GAR_UNAVAILABLE. */
   protected async run<T>(op: () => PromiseLike<T>): Promise<T> {

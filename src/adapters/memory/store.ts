@@ -1,6 +1,6 @@
 import { DomainError } from '../../kernel/errors.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
-import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
+import type { AuditStore, BlockLogLeaf, StatusChange, StoredDocument, StoredRecord } from '../../ports/storage.ts';
 
 /** In-memory AuditStore for tests. Not durable. Runs the same contract suite as the real ones. */
 export class MemoryStore implements AuditStore {
@@ -8,6 +8,7 @@ export class MemoryStore implements AuditStore {
   private readonly records = new Map<string, StoredRecord[]>();
   private readonly blocks = new Map<string, SessionBlock>();
   private readonly log: BlockLogLeaf[] = [];
+  private readonly documents: StoredDocument[] = [];
   /** When set, every call rejects with GAR_UNAVAILABLE: simulates an unreachable store. */
   failWith: Error | null = null;
 
@@ -98,6 +99,30 @@ export class MemoryStore implements AuditStore {
     this.check();
     const l = this.log.find((x) => x.blockId === blockId);
     return l ? { ...l } : null;
+  }
+
+  async putDocument(doc: StoredDocument): Promise<void> {
+    this.check();
+    if (this.documents.some((d) => d.kind === doc.kind && d.seq === doc.seq)) throw new DomainError('CONFLICT', `document ${doc.kind}/${doc.seq} exists`);
+    this.documents.push({ ...doc });
+  }
+
+  async latestDocument(kind: string): Promise<StoredDocument | null> {
+    this.check();
+    let last: StoredDocument | null = null;
+    for (const d of this.documents) if (d.kind === kind && (!last || d.seq > last.seq)) last = d;
+    return last ? { ...last } : null;
+  }
+
+  async getDocument(kind: string, seq: number): Promise<StoredDocument | null> {
+    this.check();
+    const d = this.documents.find((x) => x.kind === kind && x.seq === seq);
+    return d ? { ...d } : null;
+  }
+
+  /** Test hook: direct access to a stored document (to tamper with it). */
+  rawDocument(kind: string, seq: number): StoredDocument | undefined {
+    return this.documents.find((x) => x.kind === kind && x.seq === seq);
   }
 
   /** Test hook: direct access to a session's stored records (to tamper with them). */

@@ -3,8 +3,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { DomainError } from '../../kernel/errors.ts';
 import { blockFromRow, blockToRow, leafFromRow } from '../sql-rows.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
-import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord } from '../../ports/storage.ts';
-import { auditRecords, blockLog, type schema, sessionBlocks, sessions } from './schema.ts';
+import type { AuditStore, BlockLogLeaf, StatusChange, StoredDocument, StoredRecord } from '../../ports/storage.ts';
+import { auditRecords, blockLog, documents, type schema, sessionBlocks, sessions } from './schema.ts';
 
 /** Rows per INSERT statement: 5 parameters a row stays far below PostgreSQL's 65535 bind limit. */
 const ROWS_PER_INSERT = 1000;
@@ -113,6 +113,20 @@ export class PostgresAuditStore implements AuditStore {
     const r = rows[0];
     return r ? leafFromRow(r) : null;
   }
+  async putDocument(doc: StoredDocument): Promise<void> {
+    await this.run(() => this.db.insert(documents).values(doc));
+  }
+
+  async latestDocument(kind: string): Promise<StoredDocument | null> {
+    const rows = await this.run(() => this.db.select().from(documents).where(eq(documents.kind, kind)).orderBy(desc(documents.seq)).limit(1));
+    return rows[0] ?? null;
+  }
+
+  async getDocument(kind: string, seq: number): Promise<StoredDocument | null> {
+    const rows = await this.run(() => this.db.select().from(documents).where(and(eq(documents.kind, kind), eq(documents.seq, seq))).limit(1));
+    return rows[0] ?? null;
+  }
+
 
   /**
    * Runs one statement or one whole transaction, retrying it when PostgreSQL rolled it back for a

@@ -16,5 +16,11 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
       "CREATE TABLE `block_log` (\n\t`idx` integer PRIMARY KEY NOT NULL,\n\t`block_id` text NOT NULL,\n\t`leaf_hash` text NOT NULL\n);",
       "CREATE UNIQUE INDEX `block_log_block_id_unique` ON `block_log` (`block_id`);"
     ]
+  },
+  {
+    "tag": "0002_documents",
+    "statements": [
+      "CREATE TABLE `documents` (\n\t`kind` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`doc_id` text NOT NULL,\n\t`body` text NOT NULL,\n\t`created_at` text NOT NULL,\n\tPRIMARY KEY(`kind`, `seq`)\n);"
+    ]
   }
 ];

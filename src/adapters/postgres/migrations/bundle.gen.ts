@@ -8,5 +8,11 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
       "CREATE TABLE \"session_blocks\" (\n\t\"block_id\" text PRIMARY KEY NOT NULL,\n\t\"session_id\" text NOT NULL,\n\t\"merkle_root\" text NOT NULL,\n\t\"block_close_timestamp\" text NOT NULL,\n\t\"record_count\" integer NOT NULL,\n\t\"signature_algorithm\" text NOT NULL,\n\t\"key_id\" text NOT NULL,\n\t\"public_key\" text NOT NULL,\n\t\"signature\" text NOT NULL,\n\tCONSTRAINT \"session_blocks_session_id_unique\" UNIQUE(\"session_id\")\n);",
       "CREATE TABLE \"sessions\" (\n\t\"session_id\" text PRIMARY KEY NOT NULL,\n\t\"block_id\" text NOT NULL,\n\t\"agent_id\" text NOT NULL,\n\t\"status\" text NOT NULL,\n\t\"created_at\" text NOT NULL,\n\tCONSTRAINT \"sessions_block_id_unique\" UNIQUE(\"block_id\")\n);"
     ]
+  },
+  {
+    "tag": "0001_documents",
+    "statements": [
+      "CREATE TABLE \"documents\" (\n\t\"kind\" text NOT NULL,\n\t\"seq\" integer NOT NULL,\n\t\"doc_id\" text NOT NULL,\n\t\"body\" text NOT NULL,\n\t\"created_at\" text NOT NULL,\n\tCONSTRAINT \"documents_kind_seq_pk\" PRIMARY KEY(\"kind\",\"seq\")\n);"
+    ]
   }
 ];
