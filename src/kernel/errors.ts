@@ -1,3 +1,5 @@
+import { CAP_REFUSAL_CODES } from './cap-profile/refusal.ts';
+
 /**
  * Domain errors carry a stable string `code`. The kernel never names HTTP statuses:
  * `src/http/errors.ts` is the only table from code to status.
@@ -20,6 +22,7 @@ export const ERROR_CODES = [
   'AUDIT_TAMPERED',
   'UNAVAILABLE',
   'INTERNAL',
+  ...CAP_REFUSAL_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
