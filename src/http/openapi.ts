@@ -229,7 +229,7 @@ export const OPENAPI = {
       },
       ActiveCapProfile: {
         type: 'object',
-        required: ['cap_profile_id', 'version', 'cedar_policy_hash', 'policy_ids', 'signed', 'activated_at'],
+        required: ['cap_profile_id', 'version', 'cedar_policy_hash', 'policy_ids', 'signed'],
         properties: {
           cap_profile_id: { type: 'string' },
           version: { type: 'integer', minimum: 0 },
@@ -241,7 +241,7 @@ export const OPENAPI = {
           policy_ids: { type: 'array', items: { type: 'string' } },
           tiers: { type: 'object', additionalProperties: { type: 'string' } },
           publishers: { type: 'array', items: hex(32), description: 'kids of the publishers whose signatures verified' },
-          activated_at: { type: 'string', format: 'date-time' },
+          activated_at: { type: ['string', 'null'], format: 'date-time', description: 'null for the built-in profile' },
           signed: { type: 'boolean', description: 'false for the built-in profile the kernel starts with' },
         },
       },

@@ -36,7 +36,7 @@ export class Kernel {
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.policy = deps.policy;
-    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), deps.clock.nowIso());
+    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({
       ...deps,

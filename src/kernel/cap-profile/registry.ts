@@ -31,7 +31,8 @@ export type ActiveCapProfile = {
   policy_ids: string[];
   tiers: Record<string, string>;
   publishers: string[];
-  activated_at: string;
+  /** null for the built-in profile (active since start). */
+  activated_at: string | null;
   signed: boolean;
 };
 
@@ -49,7 +50,7 @@ export class CapProfileRegistry {
   /** Highest version being activated (between its record and its swap): concurrent updates race on it. */
   private reserved = 0;
 
-  constructor(deps: CapProfileDeps | undefined, initial: ActivePolicySet, startedAt: string) {
+  constructor(deps: CapProfileDeps | undefined, initial: ActivePolicySet) {
     this.deps = deps;
     this.current = {
       cap_profile_id: initial.capProfileId,
@@ -62,7 +63,7 @@ export class CapProfileRegistry {
       policy_ids: initial.policyIds,
       tiers: initial.tiers,
       publishers: [],
-      activated_at: startedAt,
+      activated_at: null,
       signed: false,
     };
   }
