@@ -103,6 +103,17 @@ describe('publisher signatures (2 of 3, checked first)', () => {
     }
   });
 
+  it('takes the configured keys raw as well', async () => {
+    const r = await verifyCapProfileUpdate(await sign(body(), pubs.slice(1)), {
+      publisherKeys: pubs.map((p) => p.publicKey),
+      jws: joseJwsVerifier,
+      active: { capProfileId: 'kee-default', version: 0 },
+      inspectPolicies: (t) => inspector().inspect(t),
+      now: () => '2026-11-22T00:00:00Z',
+    });
+    expect(accepted(r).publishers).toEqual([pubs[1]!.kid, pubs[2]!.kid].sort());
+  });
+
   it('needs exactly three distinct configured keys', async () => {
     await expect(publisherKeySet(pubs.slice(0, 2).map((p) => p.publicKey))).rejects.toThrow(/exactly 3/);
     await expect(publisherKeySet([pubs[0]!.publicKey, pubs[1]!.publicKey, pubs[0]!.publicKey])).rejects.toThrow(/configured twice/);

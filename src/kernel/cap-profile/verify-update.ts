@@ -15,14 +15,14 @@ export type ActiveProfileFacts = {
   capProfileId: string;
   /** 0 for the built-in profile a kernel starts with. */
   version: number;
-  /** `catalog_version.version_id` of the active profile; null for the built-in one. */
-  catalogVersionId: string | null;
-  effectiveDate: string | null;
+  /** `catalog_version.version_id` of the active profile; null (or absent) for the built-in one. */
+  catalogVersionId?: string | null;
+  effectiveDate?: string | null;
 };
 
 export type VerifyUpdateDeps = {
-  /** The three configured publisher keys (see `publisherKeySet`). */
-  publisherKeys: PublisherKey[];
+  /** The three configured publisher keys: raw 32-byte Ed25519 keys, or already named by `publisherKeySet`. */
+  publisherKeys: Uint8Array[] | PublisherKey[];
   jws: JwsVerifier;
   active: ActiveProfileFacts;
   /** Parses policy text without activating it; the hash is the serving engine's. */
@@ -66,9 +66,10 @@ export type VerifiedCapProfile = {
  */
 export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateDeps): Promise<VerifiedCapProfile | CapProfileRefusal> {
   if (deps.publisherKeys.length !== PUBLISHER_COUNT) throw new DomainError('UNAVAILABLE', `cap profile updates need exactly ${PUBLISHER_COUNT} configured publisher keys`);
+  const keys = deps.publisherKeys.every((k) => k instanceof Uint8Array) ? await publisherKeySet(deps.publisherKeys as Uint8Array[]) : (deps.publisherKeys as PublisherKey[]);
 
   // 1. signatures
-  const sigs = await countPublisherSignatures(input, deps.publisherKeys, deps.jws);
+  const sigs = await countPublisherSignatures(input, keys, deps.jws);
   const sigDetail = signatureDetail(sigs);
   if (sigs.malformed) return refuse('CAP_SIGNATURES_INSUFFICIENT', sigs.malformed, sigDetail);
   if (sigs.publishers.length < PUBLISHER_THRESHOLD || sigs.payload === null) {
@@ -124,15 +125,16 @@ export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateD
   }
 
   // 6. catalog version and dates
-  const activeCatalog = deps.active.catalogVersionId;
+  const activeCatalog = deps.active.catalogVersionId ?? null;
   if (activeCatalog !== null && body.catalog_version.supersedes !== activeCatalog) {
     return refuse('CAP_CATALOG_VERSION_CONFLICT', `\`catalog_version.supersedes\` is \`${body.catalog_version.supersedes}\`, the active catalog is \`${activeCatalog}\``, {
       ...about,
       active_catalog_version: activeCatalog,
     });
   }
-  if (deps.active.effectiveDate !== null && Date.parse(body.effective_date) < Date.parse(deps.active.effectiveDate)) {
-    return refuse('CAP_CATALOG_VERSION_CONFLICT', `\`effective_date\` ${body.effective_date} precedes the active profile's ${deps.active.effectiveDate}`, about);
+  const activeDate = deps.active.effectiveDate ?? null;
+  if (activeDate !== null && Date.parse(body.effective_date) < Date.parse(activeDate)) {
+    return refuse('CAP_CATALOG_VERSION_CONFLICT', `\`effective_date\` ${body.effective_date} precedes the active profile's ${activeDate}`, about);
   }
   if (Date.parse(body.effective_date) > Date.parse(deps.now())) {
     return refuse('CAP_NOT_YET_EFFECTIVE', `\`effective_date\` ${body.effective_date} is in the future: submit the update once it is effective`, about);
