@@ -4,6 +4,13 @@ import type { Json } from '../types.ts';
 /** At most this many signature entries are looked at (three publishers, with room for mistakes). */
 export const MAX_SIGNATURES = 16;
 
+/**
+ * The only protected header parameters accepted. Anything else is refused, `b64` and `crit`
+ * above all: RFC 7797 `b64: false` changes which bytes a signature covers, so two entries of
+ * one JWS could verify over different content.
+ */
+const HEADER_PARAMS = new Set(['alg', 'kid', 'typ', 'cty']);
+
 export type PublisherKey = { kid: string; publicKey: Uint8Array };
 
 export type SignatureCount = {
@@ -45,13 +52,22 @@ export async function countPublisherSignatures(input: unknown, keys: PublisherKe
       continue;
     }
     const header = jws.protectedHeader(e.protected);
-    const kid = header && typeof header.kid === 'string' ? header.kid : null;
+    const kid = header && typeof header.kid === 'string' ? header.kid.slice(0, 128) : null;
     if (!header || kid === null) {
       out.invalid.push({ index, kid: null, reason: 'protected header has no `kid`' });
       continue;
     }
     if (header.alg !== 'EdDSA') {
-      out.invalid.push({ index, kid, reason: `protected header \`alg\` must be \`EdDSA\`` });
+      out.invalid.push({ index, kid, reason: 'protected header `alg` must be `EdDSA`' });
+      continue;
+    }
+    const extra = Object.keys(header).find((k) => !HEADER_PARAMS.has(k));
+    if (extra !== undefined) {
+      out.invalid.push({ index, kid, reason: `protected header parameter \`${extra.slice(0, 64)}\` is not accepted` });
+      continue;
+    }
+    if (e.header !== undefined && Object.keys(e.header).length > 0) {
+      out.invalid.push({ index, kid, reason: 'unprotected header parameters are not accepted' });
       continue;
     }
     const key = byKid.get(kid);
@@ -60,13 +76,21 @@ export async function countPublisherSignatures(input: unknown, keys: PublisherKe
       continue;
     }
     const check = await jws.verify({ payload, protected: e.protected, signature: e.signature, ...(e.header ? { header: e.header as Record<string, unknown> } : {}) }, key);
-    if (check.valid) {
+    if (!check.valid) out.invalid.push({ index, kid, reason: check.reason });
+    else if (out.payload !== null && !sameBytes(out.payload, check.payload)) out.invalid.push({ index, kid, reason: 'signature covers other bytes than the other signatures' });
+    else {
       valid.add(kid);
       out.payload = check.payload;
-    } else out.invalid.push({ index, kid, reason: check.reason });
+    }
   }
   out.publishers = [...valid].sort();
   return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The signature facts as audit-record detail. */

@@ -103,6 +103,23 @@ describe('publisher signatures (2 of 3, checked first)', () => {
     }
   });
 
+  it('refuses header parameters that change what is signed (b64, crit) and unprotected headers', async () => {
+    const { FlattenedSign, importJWK } = await import('jose');
+    const text = new TextDecoder().decode(payloadOf(body()));
+    const entries = [];
+    for (const p of pubs.slice(0, 2)) {
+      const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: base64url(p.publicKey), d: base64url(p.seed) }, 'EdDSA');
+      const f = await new FlattenedSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'EdDSA', kid: p.kid, b64: false, crit: ['b64'] }).sign(key);
+      entries.push({ protected: f.protected!, signature: f.signature });
+    }
+    const r = refused(await verify({ payload: text, signatures: entries }));
+    expect(r.code).toBe('CAP_SIGNATURES_INSUFFICIENT');
+    expect((r.detail.invalid_signatures as { reason: string }[])[0]!.reason).toMatch(/`(b64|crit)` is not accepted/);
+    const jws = await sign(body(), pubs.slice(0, 2));
+    const withHeader = { ...jws, signatures: jws.signatures.map((s) => ({ ...s, header: { note: 'x' } })) };
+    expect(refused(await verify(withHeader)).detail.valid_publishers).toEqual([]);
+  });
+
   it('takes the configured keys raw as well', async () => {
     const r = await verifyCapProfileUpdate(await sign(body(), pubs.slice(1)), {
       publisherKeys: pubs.map((p) => p.publicKey),

@@ -9,6 +9,8 @@ import { countPublisherSignatures, signatureDetail, type PublisherKey } from './
 /** How many of the configured publishers must sign (digest 2.4: 2-of-3). */
 export const PUBLISHER_THRESHOLD = 2;
 export const PUBLISHER_COUNT = 3;
+/** At most this many offending policies are listed in a refusal's detail (the count is always given). */
+const MAX_LISTED = 20;
 
 /** What the verifier needs to know about the profile being replaced. */
 export type ActiveProfileFacts = {
@@ -147,7 +149,8 @@ export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateD
     return refuse('CAP_CONFLICT', `tier 2 permit \`${first.permit}\` may allow what tier ${first.forbid_tier} forbid \`${first.forbid}\` prohibits`, {
       ...about,
       conflict_detected: true,
-      conflicts,
+      conflict_count: conflicts.length,
+      conflicts: conflicts.slice(0, MAX_LISTED),
     });
   }
 
@@ -155,7 +158,11 @@ export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateD
   if (body.profile_kind === 'government') {
     const missing = inspection.policies.filter((p) => !p.annotations.authority_source_uri).map((p) => p.id ?? '');
     if (missing.length > 0) {
-      return refuse('CAP_AUTHORITY_SOURCE_MISSING', `government profile: policy \`${missing[0]}\` has no \`@authority_source_uri\``, { ...about, policies_without_authority_source: missing });
+      return refuse('CAP_AUTHORITY_SOURCE_MISSING', `government profile: policy \`${missing[0]}\` has no \`@authority_source_uri\``, {
+        ...about,
+        missing_count: missing.length,
+        policies_without_authority_source: missing.slice(0, MAX_LISTED),
+      });
     }
   }
 
