@@ -116,6 +116,17 @@ describe('PUT /v1/cap-profile', () => {
     expect((await bare.call('GET', '/v1/cap-profile')).json.version).toBe(0);
   });
 
+  it('a set the serving engine refuses at activation is a recorded CAP_POLICY_INVALID refusal', async () => {
+    const deps = capProfileDeps(pubs);
+    const h = makeHarness({ deps: { capProfile: { ...deps, loadEngine: () => { throw new Error('schema says no'); } } } });
+    const res = await h.call('PUT', '/v1/cap-profile', await sign(body(), pubs));
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ code: 'CAP_POLICY_INVALID', detail: 'the serving policy engine refuses the set: schema says no' });
+    const events = await journal(h.store);
+    expect(events.map((e) => e.ale_type)).toEqual(['SESSION_OPEN', 'CAP_PROFILE_REFUSED']);
+    expect((await h.call('GET', '/v1/cap-profile')).json.version).toBe(0);
+  });
+
   it('concurrent updates: the active version is never lower than one that was accepted', async () => {
     const h = makeHarness({ deps: { capProfile: capProfileDeps(pubs) } });
     const cat = (n: number) => ({ version_id: `cat-${n}`, supersedes: null, published_by: 'x', published_at: '2026-02-01T00:00:00Z' });
