@@ -50,6 +50,7 @@ export function problem(c: Context, err: DomainError): Response {
     status,
     code: err.code,
     detail: err.message,
+    ...(err.facts ? { facts: err.facts } : {}),
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (status === 503) headers['retry-after'] = '1';

@@ -162,7 +162,14 @@ export const OPENAPI = {
       Problem: {
         type: 'object',
         required: ['type', 'title', 'status', 'code', 'detail'],
-        properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' } },
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          code: { type: 'string' },
+          detail: { type: 'string' },
+          facts: { type: 'object', description: 'structured facts where the code has them, e.g. a refused CAP Profile: valid_publishers, unknown_kids, invalid_signatures, conflicts' },
+        },
       },
       Health: {
         type: 'object',

@@ -1,4 +1,5 @@
 import { CAP_REFUSAL_CODES } from './cap-profile/refusal.ts';
+import type { Json } from './types.ts';
 
 /**
  * Domain errors carry a stable string `code`. The kernel never names HTTP statuses:
@@ -29,11 +30,14 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
+  /** Structured facts for the client (e.g. why a CAP Profile was refused); never internals. */
+  readonly facts: Record<string, Json> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; facts?: Record<string, Json> }) {
     super(message, options);
     this.name = 'DomainError';
     this.code = code;
+    this.facts = options?.facts;
   }
 }
 

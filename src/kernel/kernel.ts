@@ -142,7 +142,7 @@ export class Kernel {
     const verified = await this.capProfiles.verify(jws, this.deps.clock);
     if (verified.refused) {
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
-      throw new DomainError(verified.code, verified.reason);
+      throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     }
     return this.activateVerifiedProfile(verified);
   }
@@ -162,7 +162,7 @@ export class Kernel {
     const engine = this.capProfiles.load(verified);
     const refuse = async (code: Parameters<typeof refusalFields>[0]) => {
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(code));
-      return new DomainError(code.code, code.reason);
+      return new DomainError(code.code, code.reason, { facts: code.detail });
     };
     if ('refused' in engine) throw await refuse(engine);
     const version = verified.body.version;

@@ -94,6 +94,9 @@ describe('PUT /v1/cap-profile', () => {
     for (const r of refusals) expect(r.reason).toMatch(/\S/);
     expect(refusals.find((r) => r.code === 'CAP_CONFLICT')).toMatchObject({ 'soos.cap.conflict_detected': true, spec_ale: 'ALE-NEW-02' });
     expect(refusals[1]!.detail.unknown_kids).toEqual([stranger.kid]);
+    // the client gets the same facts as the record
+    const again = await h.call('PUT', '/v1/cap-profile', cases[1]![1]);
+    expect(again.json.facts).toEqual(refusals[1]!.detail);
     expect((await h.call('GET', '/v1/cap-profile')).json.version).toBe(1);
     // and a valid version 2 still goes through
     expect((await h.call('PUT', '/v1/cap-profile', await sign(body(next, WRITE_POLICIES), pubs))).status).toBe(200);
