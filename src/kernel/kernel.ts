@@ -4,6 +4,7 @@ import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/bl
 import { KernelJournal } from './audit/journal.ts';
 import { evaluate } from './authorize/authorize.ts';
 import { activationFields, CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
+import type { CapProfileRefusal } from './cap-profile/refusal.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
@@ -159,16 +160,15 @@ export class Kernel {
    * swaps the engine reference; decisions already evaluating finish on the old set.
    */
   private async activateVerifiedProfile(verified: VerifiedCapProfile): Promise<CapProfileAccepted> {
-    const engine = this.capProfiles.load(verified);
-    const refuse = async (code: Parameters<typeof refusalFields>[0]) => {
-      await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(code));
-      return new DomainError(code.code, code.reason, { facts: code.detail });
+    const refuse = async (refusal: CapProfileRefusal) => {
+      await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(refusal));
+      return new DomainError(refusal.code, refusal.reason, { facts: refusal.detail });
     };
+    const overtaken = (version: number): CapProfileRefusal => ({ refused: true, code: 'CAP_ROLLBACK', reason: `version ${version} was overtaken by a concurrent update`, detail: { version } });
+    const engine = this.capProfiles.load(verified);
     if ('refused' in engine) throw await refuse(engine);
     const version = verified.body.version;
-    if (!this.capProfiles.reserve(version)) {
-      throw await refuse({ refused: true, code: 'CAP_ROLLBACK', reason: `version ${version} was overtaken by a concurrent update`, detail: { version } });
-    }
+    if (!this.capProfiles.reserve(version)) throw await refuse(overtaken(version));
     const activatedAt = this.deps.clock.nowIso();
     try {
       await this.journal.record('CAP_CATALOG_ACTIVATED', { ...activationFields(verified), activated_at: activatedAt });
@@ -176,6 +176,8 @@ export class Kernel {
       this.capProfiles.release(version);
       throw e;
     }
+    // a higher version reserved after this one may have committed first: never go back
+    if (version <= this.capProfiles.active().version) throw await refuse(overtaken(version));
     this.capProfiles.commit(verified, engine, activatedAt);
     this.policy = engine;
     return { cap_profile_id: verified.body.cap_profile_id, version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: engine.active().cedarPolicyHash, activated_at: activatedAt };
