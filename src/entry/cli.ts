@@ -21,7 +21,9 @@ import { verifyPackage } from '../kernel/audit/verify-package.ts';
 const USAGE = `usage:
   kee audit verify <package> [--public-key <hex>] [--json]
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
-      or NDJSON (…/package?format=ndjson, streamed, any size)`;
+      or NDJSON (…/package?format=ndjson, streamed, any size)
+  kee policy keygen | sign | push
+      CAP Profile publisher tools (\`kee policy --help\`)`;
 
 /** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -30,6 +32,7 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
+  if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
   if (group !== 'audit' || verb !== 'verify') return usage(group === undefined || group === '--help' || group === '-h' ? 0 : 2);
   let file: string | undefined;
   let publicKey: string | undefined;

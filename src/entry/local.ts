@@ -14,6 +14,8 @@ import type { Hono } from 'hono';
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
+import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
+import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
 import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
@@ -24,6 +26,7 @@ import { createApp } from '../app.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import type { AuditStore } from '../ports/storage.ts';
+import { publisherKeysOrExit } from './publisher-keys.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -61,7 +64,13 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     resource: { 'soos.governance.kernel_id': toHex(merkle.sha256(signer.publicKey())), 'soos.kee.runtime': runtime },
   });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime });
+  const capProfile = {
+    publisherKeys: await publisherKeysOrExit(dataDir),
+    jws: joseJwsVerifier,
+    inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
+    loadEngine: (source: { capProfileId: string; policies: string }) => CedarPolicyEngine.load(cedar as unknown as CedarApi, source, merkle),
+  };
+  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile });
   return {
     app: createApp(kernel),
     kernel,

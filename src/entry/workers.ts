@@ -11,6 +11,8 @@ import keeModule from '../../wasm/kee_wasm_bg.wasm';
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
+import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
+import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
@@ -22,8 +24,10 @@ import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { fromHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
+import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 
-type Env = { DB: unknown; KEE_SIGNING_KEY?: string };
+type Env = { DB: unknown; KEE_SIGNING_KEY?: string; KEE_PUBLISHER_KEYS?: string };
 
 let ready: Promise<Hono> | null = null;
 
@@ -38,8 +42,24 @@ async function build(env: Env): Promise<Hono> {
   const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false } });
+  // P4: without KEE_PUBLISHER_KEYS (no files to keep dev keys in) CAP Profile updates answer 503
+  const capProfile = env.KEE_PUBLISHER_KEYS
+    ? {
+        publisherKeys: await checkedPublisherKeys(env.KEE_PUBLISHER_KEYS),
+        jws: joseJwsVerifier,
+        inspector: createPolicyInspector(cedar as unknown as CedarApi, initKeeWasm(keeModule)),
+        loadEngine: (source: { capProfileId: string; policies: string }) => CedarPolicyEngine.load(cedar as unknown as CedarApi, source, merkle),
+      }
+    : undefined;
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
   return createApp(kernel);
+}
+
+/** Exactly three distinct keys, or the isolate does not start. */
+async function checkedPublisherKeys(text: string): Promise<Uint8Array[]> {
+  const keys = parsePublisherKeys(text);
+  await publisherKeySet(keys);
+  return keys;
 }
 
 export default {

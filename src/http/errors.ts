@@ -19,12 +19,26 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
+  CAP_SIGNATURES_INSUFFICIENT: 422,
+  CAP_PROFILE_MALFORMED: 422,
+  CAP_POLICY_INVALID: 422,
+  CAP_ANNOTATION_INVALID: 422,
+  CAP_POLICY_HASH_MISMATCH: 422,
+  CAP_ROLLBACK: 409,
+  CAP_CATALOG_VERSION_CONFLICT: 409,
+  CAP_NOT_YET_EFFECTIVE: 409,
+  CAP_CONFLICT: 409,
+  CAP_AUTHORITY_SOURCE_MISSING: 422,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
   GAR_UNAVAILABLE: 'agent actions suspended',
   SIGNER_FAILED: 'signing unavailable',
   AUDIT_TAMPERED: 'audit data failed verification',
+  CAP_SIGNATURES_INSUFFICIENT: 'cap profile refused: not signed by 2 of the 3 publishers',
+  CAP_ROLLBACK: 'cap profile refused: rollback',
+  CAP_CONFLICT: 'cap profile refused: tier conflict',
 };
 
 /** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */
@@ -36,6 +50,7 @@ export function problem(c: Context, err: DomainError): Response {
     status,
     code: err.code,
     detail: err.message,
+    ...(err.facts ? { facts: err.facts } : {}),
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (status === 503) headers['retry-after'] = '1';

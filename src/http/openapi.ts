@@ -75,6 +75,44 @@ export const OPENAPI = {
         responses: { '200': { description: 'the Session Block', ...json({ $ref: '#/components/schemas/SessionBlock' }) }, '404': problem, '409': problem, '503': problem },
       },
     },
+    '/v1/cap-profile': {
+      get: {
+        summary: 'The active CAP Profile: id, version (0 for the built-in unsigned profile), cap_profile_hash, cedar_policy_hash, policy ids and tiers, signing publishers',
+        responses: { '200': { description: 'active profile', ...json({ $ref: '#/components/schemas/ActiveCapProfile' }) } },
+      },
+      put: {
+        summary: 'Submit a signed CAP Profile update (P4): accepted only when ≥ 2 of the 3 configured publishers signed; every refusal is recorded as CAP_PROFILE_REFUSED',
+        description:
+          'Body: a JWS JSON general serialization (RFC 7515 §7.2.1), up to 4 MiB. `payload` is base64url(JCS(profile body)); one `signatures[]` entry per publisher with protected header `{"alg":"EdDSA","kid":<hex SHA-256 of the raw Ed25519 public key>}`. Refusal codes: 422 `CAP_SIGNATURES_INSUFFICIENT`, `CAP_PROFILE_MALFORMED`, `CAP_POLICY_INVALID`, `CAP_ANNOTATION_INVALID`, `CAP_POLICY_HASH_MISMATCH`, `CAP_AUTHORITY_SOURCE_MISSING`; 409 `CAP_ROLLBACK`, `CAP_CATALOG_VERSION_CONFLICT`, `CAP_NOT_YET_EFFECTIVE`, `CAP_CONFLICT`. 503 `UNAVAILABLE` when no publisher keys are configured.',
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['payload', 'signatures'],
+            properties: {
+              payload: { type: 'string', description: 'base64url of the JCS form of the CapProfileBody' },
+              signatures: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 16,
+                items: { type: 'object', required: ['protected', 'signature'], properties: { protected: { type: 'string' }, header: { type: 'object' }, signature: { type: 'string' } } },
+              },
+            },
+          }),
+        },
+        responses: {
+          '200': {
+            description: 'accepted and activated',
+            ...json({
+              type: 'object',
+              required: ['cap_profile_id', 'version', 'cap_profile_hash', 'cedar_policy_hash', 'activated_at'],
+              properties: { cap_profile_id: { type: 'string' }, version: { type: 'integer', minimum: 1 }, cap_profile_hash: hex(32), cedar_policy_hash: hex(32), activated_at: { type: 'string', format: 'date-time' } },
+            }),
+          },
+          '400': problem, '409': problem, '413': problem, '415': problem, '422': problem, '503': problem,
+        },
+      },
+    },
     '/v1/audit/blocks/{block_id}': {
       get: { summary: 'A Session Block header', parameters: [blockId], responses: { '200': { description: 'block', ...json({ $ref: '#/components/schemas/SessionBlock' }) }, '404': problem } },
     },
@@ -124,7 +162,14 @@ export const OPENAPI = {
       Problem: {
         type: 'object',
         required: ['type', 'title', 'status', 'code', 'detail'],
-        properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' } },
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          code: { type: 'string' },
+          detail: { type: 'string' },
+          facts: { type: 'object', description: 'structured facts where the code has them, e.g. a refused CAP Profile: valid_publishers, unknown_kids, invalid_signatures, conflicts' },
+        },
       },
       Health: {
         type: 'object',
@@ -163,6 +208,48 @@ export const OPENAPI = {
             description: 'Ed25519 over JCS {"block_id","merkle_root","block_close_timestamp"}',
             properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32), signature: hex(64) },
           },
+        },
+      },
+      CapProfileBody: {
+        type: 'object',
+        description: 'The signed body of a CAP Profile; cap_profile_hash = SHA-256(JCS(body))',
+        required: ['cap_profile_id', 'version', 'effective_date', 'catalog_version', 'profile_kind', 'cedar_policy_hash', 'policies', 'controls'],
+        additionalProperties: false,
+        properties: {
+          cap_profile_id: { type: 'string' },
+          version: { type: 'integer', minimum: 1, description: 'monotone: must exceed the active version' },
+          effective_date: { type: 'string', format: 'date-time' },
+          catalog_version: {
+            type: 'object',
+            required: ['version_id', 'supersedes', 'published_by', 'published_at'],
+            properties: { version_id: { type: 'string' }, supersedes: { type: ['string', 'null'] }, published_by: { type: 'string' }, published_at: { type: 'string', format: 'date-time' }, effective_date: { type: 'string', format: 'date-time' }, amendment_basis: { type: 'string' } },
+          },
+          profile_kind: { enum: ['standard', 'government'] },
+          cedar_policy_hash: hex(32),
+          policies: { type: 'string', description: 'Cedar policy text; every policy has @id and @tier (0-A, 0-B, 1, 2), optionally @cap_rrs_control_id and @authority_source_uri (required on every policy of a government profile)' },
+          controls: {
+            type: 'object',
+            description: 'cedar_policy_id -> { cap_rrs_control_id, authority_source_uri }, exactly as annotated',
+            additionalProperties: { type: 'object', properties: { cap_rrs_control_id: { type: ['string', 'null'] }, authority_source_uri: { type: ['string', 'null'] } } },
+          },
+        },
+      },
+      ActiveCapProfile: {
+        type: 'object',
+        required: ['cap_profile_id', 'version', 'cedar_policy_hash', 'policy_ids', 'signed'],
+        properties: {
+          cap_profile_id: { type: 'string' },
+          version: { type: 'integer', minimum: 0 },
+          cap_profile_hash: { oneOf: [hex(32), { type: 'null' }] },
+          cedar_policy_hash: hex(32),
+          effective_date: { type: ['string', 'null'] },
+          profile_kind: { enum: ['standard', 'government', null] },
+          catalog_version: { type: ['object', 'null'] },
+          policy_ids: { type: 'array', items: { type: 'string' } },
+          tiers: { type: 'object', additionalProperties: { type: 'string' } },
+          publishers: { type: 'array', items: hex(32), description: 'kids of the publishers whose signatures verified' },
+          activated_at: { type: ['string', 'null'], format: 'date-time', description: 'null for the built-in profile' },
+          signed: { type: 'boolean', description: 'false for the built-in profile the kernel starts with' },
         },
       },
       AuditPackage: {

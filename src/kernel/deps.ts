@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock.ts';
+import type { CapProfileDeps } from './cap-profile/registry.ts';
 import type { Merkle } from '../ports/merkle.ts';
 import type { PolicyEngine } from '../ports/policy.ts';
 import type { SignatureVerifier, Signer } from '../ports/signer.ts';
@@ -15,6 +16,8 @@ export type KernelDeps = {
   merkle: Merkle;
   clock: Clock;
   telemetry: Telemetry;
+  /** P4 signed CAP Profile updates; without it `PUT /v1/cap-profile` answers UNAVAILABLE. */
+  capProfile?: CapProfileDeps;
   /** Which runtime hosts the kernel: reported by /healthz. */
   runtime: 'node' | 'bun' | 'deno' | 'workerd';
   /** Tuning and identity; all optional. */

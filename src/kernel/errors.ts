@@ -1,3 +1,6 @@
+import { CAP_REFUSAL_CODES } from './cap-profile/refusal.ts';
+import type { Json } from './types.ts';
+
 /**
  * Domain errors carry a stable string `code`. The kernel never names HTTP statuses:
  * `src/http/errors.ts` is the only table from code to status.
@@ -20,17 +23,21 @@ export const ERROR_CODES = [
   'AUDIT_TAMPERED',
   'UNAVAILABLE',
   'INTERNAL',
+  ...CAP_REFUSAL_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
+  /** Structured facts for the client (e.g. why a CAP Profile was refused); never internals. */
+  readonly facts: Record<string, Json> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; facts?: Record<string, Json> }) {
     super(message, options);
     this.name = 'DomainError';
     this.code = code;
+    this.facts = options?.facts;
   }
 }
 
