@@ -1,7 +1,8 @@
 /**
  * Cloudflare Workers (workerd) entry. Storage is D1 through drizzle (`wrangler dev` keeps it in
  * a local SQLite file under KEE_DATA_DIR); both WASM modules are imported as compiled modules.
- * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed).
+ * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed); the policy engine
+ * is `kee-policy` unless the `KEE_POLICY_ENGINE` var says `cedar-wasm`.
  */
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { drizzle } from 'drizzle-orm/d1';
@@ -10,7 +11,6 @@ import cedarModule from '../../node_modules/@cedar-policy/cedar-wasm/web/cedar_w
 import keeModule from '../../wasm/kee_wasm_bg.wasm';
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
-import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
@@ -22,13 +22,16 @@ import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { fromHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { policyEngineFactory, policyEngineName } from './policy-engine.ts';
 
-type Env = { DB: unknown; KEE_SIGNING_KEY?: string };
+type Env = { DB: unknown; KEE_SIGNING_KEY?: string; KEE_POLICY_ENGINE?: string };
 
 let ready: Promise<Hono> | null = null;
 
 async function build(env: Env): Promise<Hono> {
-  const merkle = new WasmMerkle(initKeeWasm(keeModule));
+  const engine = policyEngineName(env.KEE_POLICY_ENGINE);
+  const wasm = initKeeWasm(keeModule);
+  const merkle = new WasmMerkle(wasm);
   cedar.initSync({ module: cedarModule });
   const db = drizzle(env.DB as Parameters<typeof drizzle>[0], { schema }) as unknown as SqliteDb;
   await migrate(db);
@@ -37,8 +40,10 @@ async function build(env: Env): Promise<Hono> {
   if (!seed) console.warn('KEE_SIGNING_KEY is not set: using an ephemeral kernel key for this isolate');
   const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
-  const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false } });
+  const policyFactory = policyEngineFactory(engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
+  const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false } });
+  await kernel.start();
   return createApp(kernel);
 }
 

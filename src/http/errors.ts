@@ -19,6 +19,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  CAP_ROLLBACK: 409,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

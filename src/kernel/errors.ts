@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'AUDIT_TAMPERED',
   'UNAVAILABLE',
   'INTERNAL',
+  // a policy activation whose version does not exceed the active one (P4 rollback rule, re-checked under the activation lock)
+  'CAP_ROLLBACK',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -7,6 +7,8 @@ import type { KernelDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
 import { randomHex, toHex } from './hex.ts';
 import { canonicalJson } from './jcs.ts';
+import type { EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
+import { PolicyRegistry } from './policy/policy-registry.ts';
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
 
@@ -25,6 +27,7 @@ export class Kernel {
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
+  private readonly policies: PolicyRegistry;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -38,6 +41,47 @@ export class Kernel {
     });
     const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
+    this.policies = new PolicyRegistry(
+      {
+        factory: deps.policyFactory,
+        store: deps.store,
+        clock: deps.clock,
+        state: this.state,
+        journal,
+        io: (op, write) => this.audit.io(op, write),
+        queue: deps.options?.groupCommit !== false,
+      },
+      deps.policy,
+    );
+  }
+
+  /**
+   * Brings the kernel up before it serves: restores the latest stored CAP Profile (re-verified
+   * through `deps.reloadCapProfile`; DENY_ALL if that fails). One method: later start-up steps
+   * (the GEC Manifest) go here too.
+   */
+  async start(): Promise<void> {
+    await this.policies.restore(this.deps.reloadCapProfile);
+  }
+
+  /**
+   * P1 atomic hot swap of the policy set (see `PolicyRegistry`): throws, with the old set still
+   * serving and the refusal recorded, unless the candidate loads, its version exceeds the active
+   * one, every epoch hook prepares and the activation is durable.
+   */
+  activatePolicy(candidate: PolicyCandidate): Promise<PolicyActivation> {
+    return this.policies.activate(candidate);
+  }
+
+  /** Registers a manifest-epoch hook: prepared before every swap, committed in the same turn as it. */
+  onPolicyEpoch(hook: EpochHook): void {
+    this.policies.onEpoch(hook);
+  }
+
+  /** The serving policy set: ids, hashes, tiers, version (0: the built-in profile). */
+  activePolicy(): PolicyEpoch & { activatedAt: string | null } {
+    const live = this.policies.current();
+    return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
@@ -58,8 +102,8 @@ export class Kernel {
       status: 'OPEN',
       created_at: this.deps.clock.nowIso(),
     };
-    const active = this.deps.policy.active();
-    const fields = { agent_id: agentId, cap_profile_id: active.capProfileId, cedar_policy_hash: active.cedarPolicyHash };
+    const live = this.policies.current();
+    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }
@@ -68,8 +112,10 @@ export class Kernel {
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
-    const result = await evaluate({ ...this.deps, state: this.state, kernelId: this.kernelId }, session, request);
-    const subject = canonicalJson(request);
+    const result = await evaluate({ policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId }, session, request);
+    // the digest commits to everything the decision read, entities included
+    const { principal, action, resource, context, entities } = request;
+    const subject = canonicalJson({ principal, action, resource, context, ...(entities === undefined ? {} : { entities }) });
     const fields: Record<string, Json> = {
       decision: result.decision,
       principal: request.principal,
@@ -78,9 +124,11 @@ export class Kernel {
       subject_digest: toHex(this.deps.merkle.sha256(new TextEncoder().encode(subject))),
       policy_ids: result.policyIds,
       cap_profile_id: result.capProfileId,
+      cap_profile_version: result.version,
       cedar_policy_hash: result.cedarPolicyHash,
       cap_tier: result.tier ?? null,
     };
+    if (entities !== undefined) fields.entity_count = entities.length;
     if (result.reasons.length > 0) fields.reasons = result.reasons;
     // The record is durable before the decision leaves the kernel; no record, no decision.
     const record = await this.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields);

@@ -3,8 +3,9 @@ import type { AuditLog } from './audit-log.ts';
 
 /**
  * The kernel's own chained session, for records that belong to no agent session:
- * `KERNEL_AUDIT_ANOMALY` (chain gaps, tamper found on read; later FROST ceremonies). Opened
- * lazily, once per kernel instance.
+ * `KERNEL_AUDIT_ANOMALY` (chain gaps, tamper found on read; later FROST ceremonies) and
+ * kernel events such as CAP Profile refusals and activations. Opened lazily, once per kernel
+ * instance.
  */
 export class KernelJournal {
   private readonly log: AuditLog;
@@ -25,5 +26,11 @@ export class KernelJournal {
     } catch {
       // the store is failing too: SUSPENDED_GAR is already set by the audit log
     }
+  }
+
+  /** Appends a kernel event and resolves once it is durable; throws (GAR_UNAVAILABLE) if it cannot be written. */
+  async record(aleType: string, fields: Record<string, Json>): Promise<void> {
+    this.session ??= await this.open();
+    await this.log.append(this.session, aleType, fields);
   }
 }
