@@ -66,7 +66,7 @@ describe('policy hot swap under load', () => {
     }
     expect(oracle.size).toBe(SWAPS + 1);
 
-    const sessions = [];
+    const sessions: Session[] = [];
     for (let i = 0; i < SESSIONS; i++) sessions.push(await h.kernel.openSession(`agent-${i}`));
 
     type Sent = { client: number; sessionId: string; request: AuthorizationRequest; decision: string; aleSeq: number; hash: string };

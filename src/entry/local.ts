@@ -24,7 +24,7 @@ import { createApp } from '../app.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import type { AuditStore } from '../ports/storage.ts';
-import { policyEngineFactory, policyEngineName } from './policy-engine.ts';
+import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -33,7 +33,7 @@ export type LocalKernel = { app: Hono; kernel: Kernel; port: number; shutdown: (
 export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKernel> {
   const port = Number(process.env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got \`${process.env.PORT}\``);
-  const engine = policyEngineName(process.env.KEE_POLICY_ENGINE);
+  const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   const dataDir = process.env.KEE_DATA_DIR ?? './data';
   await mkdir(dataDir, { recursive: true });
 
@@ -75,6 +75,16 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
       await closeStore();
     },
   };
+}
+
+/** The engine KEE_POLICY_ENGINE names; an unknown name stops the process with a clear message (exit 2), no stack trace. */
+function policyEngineOrExit(value: string | undefined): PolicyEngineName {
+  try {
+    return policyEngineName(value);
+  } catch (e) {
+    console.error(`kee: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
 }
 
 /** Reads the kernel's Ed25519 seed (hex), creating it with mode 0600 on first start. */
