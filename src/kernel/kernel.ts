@@ -125,6 +125,8 @@ export class Kernel {
       policy_ids: result.policyIds,
       cap_profile_id: result.capProfileId,
       cap_profile_version: result.version,
+      // digest choice 5.5: the signed profile body's hash (null for the built-in profile) beside the policy-set hash
+      cap_profile_hash: result.capProfileHash,
       cedar_policy_hash: result.cedarPolicyHash,
       cap_tier: result.tier ?? null,
     };

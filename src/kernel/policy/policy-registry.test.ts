@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../adapters/memory/store.ts';
 import { agentRead, engineFactory, makeHarness } from '../../../test/support/harness.ts';
-import { candidate, INVALID_POLICIES, journal, probe, withDocument } from '../../../test/support/policy-sets.ts';
+import { candidate, INVALID_POLICIES, journal, probe, records, withDocument } from '../../../test/support/policy-sets.ts';
 import type { PolicyEngine } from '../../ports/policy.ts';
 import type { StoredDocument } from '../../ports/storage.ts';
 import { isDomainError } from '../errors.ts';
@@ -29,6 +29,7 @@ describe('kernel.activatePolicy', () => {
       // the open session is decided by the new set at once (no pinning)
       const after = await h.kernel.authorize(s.session_id, probe());
       expect(after).toMatchObject({ decision: 'PERMIT', policy_ids: ['probe-permit'], cedar_policy_hash: activation.cedarPolicyHash });
+      expect(records(h, s.session_id).map((r) => [r.cap_profile_version, r.cap_profile_hash])).toEqual([[0, undefined], [0, null], [1, 'ab'.repeat(32)]]);
 
       const rec = journal(h).find((r) => r.ale_type === 'CAP_CATALOG_ACTIVATED');
       expect(rec).toMatchObject({
