@@ -18,7 +18,8 @@ function fakeWasm(evaluate: WasmPolicySet['evaluate']): KeeWasm {
 
 describe('KeePolicyEngine', () => {
   it('decides the default profile', () => {
-    const engine = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE);
+    // the first evaluation in a process pays one-time costs: no time budget here
+    const engine = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE, { budgetMs: 60_000 });
     expect(engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} })).toEqual({ decision: 'PERMIT', policyIds: ['kee-default-read'], errors: [] });
     expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: {} })).toEqual({ decision: 'DENY', policyIds: ['tier0b-no-auto-gold'], errors: [] });
     expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: { human_approval: true } }).decision).toBe('PERMIT');

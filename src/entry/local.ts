@@ -2,7 +2,8 @@
  * Composition shared by the Node, Bun and Deno entries: embedded libSQL under KEE_DATA_DIR (or
  * KEE_DATABASE_URL: a libSQL URL, or PostgreSQL for `postgres://` and `postgresql://`), the kernel
  * key file, both WASM modules read from disk, and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is
- * set. Uses only `node:` APIs that all three runtimes provide.
+ * set. The policy engine is `kee-policy` unless KEE_POLICY_ENGINE=cedar-wasm. Uses only `node:`
+ * APIs that all three runtimes provide.
  */
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { Hono } from 'hono';
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
-import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
@@ -27,6 +27,7 @@ import { fromHex, toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import { publisherKeysOrExit } from './publisher-keys.ts';
+import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -35,6 +36,7 @@ export type LocalKernel = { app: Hono; kernel: Kernel; port: number; shutdown: (
 export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKernel> {
   const port = Number(process.env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got \`${process.env.PORT}\``);
+  const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   const dataDir = process.env.KEE_DATA_DIR ?? './data';
   await mkdir(dataDir, { recursive: true });
 
@@ -63,14 +65,15 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     exporters,
     resource: { 'soos.governance.kernel_id': toHex(merkle.sha256(signer.publicKey())), 'soos.kee.runtime': runtime },
   });
-  const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
+  const policyFactory = policyEngineFactory(engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
+  const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
   const capProfile = {
     publisherKeys: await publisherKeysOrExit(dataDir),
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
-    loadEngine: (source: { capProfileId: string; policies: string }) => CedarPolicyEngine.load(cedar as unknown as CedarApi, source, merkle),
   };
-  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile });
+  await kernel.start();
   return {
     app: createApp(kernel),
     kernel,
@@ -80,6 +83,16 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
       await closeStore();
     },
   };
+}
+
+/** The engine KEE_POLICY_ENGINE names; an unknown name stops the process with a clear message (exit 2), no stack trace. */
+function policyEngineOrExit(value: string | undefined): PolicyEngineName {
+  try {
+    return policyEngineName(value);
+  } catch (e) {
+    console.error(`kee: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
 }
 
 /** Reads the kernel's Ed25519 seed (hex), creating it with mode 0600 on first start. */

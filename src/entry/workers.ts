@@ -1,7 +1,8 @@
 /**
  * Cloudflare Workers (workerd) entry. Storage is D1 through drizzle (`wrangler dev` keeps it in
  * a local SQLite file under KEE_DATA_DIR); both WASM modules are imported as compiled modules.
- * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed).
+ * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed); the policy engine
+ * is `kee-policy` unless the `KEE_POLICY_ENGINE` var says `cedar-wasm`.
  */
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { drizzle } from 'drizzle-orm/d1';
@@ -10,7 +11,6 @@ import cedarModule from '../../node_modules/@cedar-policy/cedar-wasm/web/cedar_w
 import keeModule from '../../wasm/kee_wasm_bg.wasm';
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
-import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
@@ -26,13 +26,16 @@ import { fromHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
+import { policyEngineFactory, policyEngineName } from './policy-engine.ts';
 
-type Env = { DB: unknown; KEE_SIGNING_KEY?: string; KEE_PUBLISHER_KEYS?: string };
+type Env = { DB: unknown; KEE_SIGNING_KEY?: string; KEE_PUBLISHER_KEYS?: string; KEE_POLICY_ENGINE?: string };
 
 let ready: Promise<Hono> | null = null;
 
 async function build(env: Env): Promise<Hono> {
-  const merkle = new WasmMerkle(initKeeWasm(keeModule));
+  const engine = policyEngineName(env.KEE_POLICY_ENGINE);
+  const wasm = initKeeWasm(keeModule);
+  const merkle = new WasmMerkle(wasm);
   cedar.initSync({ module: cedarModule });
   const db = drizzle(env.DB as Parameters<typeof drizzle>[0], { schema }) as unknown as SqliteDb;
   await migrate(db);
@@ -41,17 +44,18 @@ async function build(env: Env): Promise<Hono> {
   if (!seed) console.warn('KEE_SIGNING_KEY is not set: using an ephemeral kernel key for this isolate');
   const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
-  const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
+  const policyFactory = policyEngineFactory(engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
+  const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
   // P4: without KEE_PUBLISHER_KEYS (no files to keep dev keys in) CAP Profile updates answer 503
   const capProfile = env.KEE_PUBLISHER_KEYS
     ? {
         publisherKeys: await checkedPublisherKeys(env.KEE_PUBLISHER_KEYS),
         jws: joseJwsVerifier,
-        inspector: createPolicyInspector(cedar as unknown as CedarApi, initKeeWasm(keeModule)),
-        loadEngine: (source: { capProfileId: string; policies: string }) => CedarPolicyEngine.load(cedar as unknown as CedarApi, source, merkle),
+        inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
       }
     : undefined;
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
+  await kernel.start();
   return createApp(kernel);
 }
 

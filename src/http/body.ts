@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../kernel/errors.ts';
 import { wellFormedJson } from '../kernel/jcs.ts';
+import { MAX_JSON_DEPTH, withinDepth } from './json-depth.ts';
 
 /** Largest request body the kernel reads (64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -27,6 +28,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   } catch {
     throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
   }
+  if (!withinDepth(value)) throw new DomainError('INVALID_INPUT', `invalid request body: nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (!wellFormedJson(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {

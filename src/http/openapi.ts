@@ -13,6 +13,17 @@ const entity = {
   additionalProperties: false,
   properties: { type: { type: 'string', minLength: 1, maxLength: 256 }, id: { type: 'string', minLength: 1, maxLength: 1024 } },
 };
+const cedarEntity = {
+  type: 'object',
+  required: ['uid'],
+  additionalProperties: false,
+  description: "Cedar entity JSON: attribute values may use Cedar's `__entity` / `__extn` escapes",
+  properties: {
+    uid: entity,
+    attrs: { type: 'object', additionalProperties: true, default: {} },
+    parents: { type: 'array', items: entity, maxItems: 100, default: [] },
+  },
+};
 const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
 const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) };
@@ -59,7 +70,19 @@ export const OPENAPI = {
             type: 'object',
             required: ['principal', 'action', 'resource'],
             additionalProperties: false,
-            properties: { principal: entity, action: entity, resource: entity, context: { type: 'object', additionalProperties: true } },
+            description: 'At most 64 KiB and 64 levels of nesting',
+            properties: {
+              principal: entity,
+              action: entity,
+              resource: entity,
+              context: { type: 'object', additionalProperties: true },
+              entities: {
+                type: 'array',
+                items: cedarEntity,
+                maxItems: 1000,
+                description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The audit record commits to them through `subject_digest`',
+              },
+            },
           }),
         },
         responses: {

@@ -5,6 +5,30 @@ const entity = z.strictObject({
   id: z.string().min(1).max(1024),
 });
 
+/** Most entities one authorization request may carry (the 64 KiB body limit bounds their size). */
+export const MAX_ENTITIES = 1000;
+/** Most direct parents of one entity. */
+export const MAX_PARENTS = 100;
+
+/** One entity in Cedar's entity JSON format (attribute values may use `__entity` / `__extn`). */
+const cedarEntity = z.strictObject({
+  uid: entity,
+  attrs: z.record(z.string(), z.json()).default({}),
+  parents: z.array(entity).max(MAX_PARENTS).default([]),
+});
+
+const entities = z
+  .array(cedarEntity)
+  .max(MAX_ENTITIES)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((e, i) => {
+      const key = JSON.stringify([e.uid.type, e.uid.id]);
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'uid'], message: `entity ${e.uid.type}::${JSON.stringify(e.uid.id)} appears twice` });
+      seen.add(key);
+    });
+  });
+
 /** `POST /v1/sessions` */
 export const openSessionBody = z.strictObject({
   agent_id: z.string().min(1).max(256),
@@ -16,6 +40,7 @@ export const authorizeBody = z.strictObject({
   action: entity,
   resource: entity,
   context: z.record(z.string(), z.json()).default({}),
+  entities: entities.optional(),
 });
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,15 +1,24 @@
 import type { Clock } from '../ports/clock.ts';
 import type { CapProfileDeps } from './cap-profile/registry.ts';
 import type { Merkle } from '../ports/merkle.ts';
-import type { PolicyEngine } from '../ports/policy.ts';
+import type { PolicyEngine, PolicyEngineFactory } from '../ports/policy.ts';
 import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import type { CapProfileReloader } from './policy/activation.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
   store: AuditStore;
+  /** The built-in profile's engine: active as version 0 until `start()` restores a stored profile or one is activated. */
   policy: PolicyEngine;
+  /** Builds the engine of each candidate set (`kernel.activatePolicy`, hot swap). */
+  policyFactory: PolicyEngineFactory;
+  /**
+   * Re-verifies the latest stored CAP Profile at `start()` and returns it as a candidate. A
+   * stored profile without this, or failing it, puts the kernel in DENY_ALL.
+   */
+  reloadCapProfile?: CapProfileReloader;
   signer: Signer;
   /** Ed25519 verification: every audit read re-verifies block signatures. */
   verifier: SignatureVerifier;

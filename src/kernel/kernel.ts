@@ -3,16 +3,17 @@ import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
 import { evaluate } from './authorize/authorize.ts';
-import { activationFields, CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
-import type { CapProfileRefusal } from './cap-profile/refusal.ts';
+import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
 import { randomHex, toHex } from './hex.ts';
 import { canonicalJson } from './jcs.ts';
+import type { EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
+import { PolicyRegistry } from './policy/policy-registry.ts';
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
-import type { PolicyEngine } from '../ports/policy.ts';
+import type { StoredDocument } from '../ports/storage.ts';
 
 export type AuthorizeResult = {
   decision: Decision;
@@ -30,13 +31,13 @@ export class Kernel {
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
   private readonly journal: KernelJournal;
-  /** The serving policy set; replaced whole by an accepted CAP Profile update. */
-  private policy: PolicyEngine;
+  private readonly policies: PolicyRegistry;
   private readonly capProfiles: CapProfileRegistry;
+  /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
+  private readonly pendingProfiles = new Map<number, VerifiedCapProfile>();
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
-    this.policy = deps.policy;
     this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({
@@ -49,6 +50,54 @@ export class Kernel {
     const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
     this.journal = journal;
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
+    this.policies = new PolicyRegistry(
+      {
+        factory: deps.policyFactory,
+        store: deps.store,
+        clock: deps.clock,
+        state: this.state,
+        journal,
+        io: (op, write) => this.audit.io(op, write),
+        queue: deps.options?.groupCommit !== false,
+      },
+      deps.policy,
+    );
+    // The active CAP Profile's facts (GET /v1/cap-profile, the rollback and catalog checks) change
+    // in the same turn as the swap of the set they describe.
+    this.policies.onEpoch(async (next) => () => {
+      const verified = this.pendingProfiles.get(next.version);
+      if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
+    });
+  }
+
+  /**
+   * Brings the kernel up before it serves: restores the latest stored CAP Profile (re-verified
+   * through `deps.reloadCapProfile`; DENY_ALL if that fails). One method: later start-up steps
+   * (the GEC Manifest) go here too.
+   */
+  async start(): Promise<void> {
+    const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
+    await this.policies.restore(this.deps.reloadCapProfile ?? signed);
+  }
+
+  /**
+   * P1 atomic hot swap of the policy set (see `PolicyRegistry`): throws, with the old set still
+   * serving and the refusal recorded, unless the candidate loads, its version exceeds the active
+   * one, every epoch hook prepares and the activation is durable.
+   */
+  activatePolicy(candidate: PolicyCandidate): Promise<PolicyActivation> {
+    return this.policies.activate(candidate);
+  }
+
+  /** Registers a manifest-epoch hook: prepared before every swap, committed in the same turn as it. */
+  onPolicyEpoch(hook: EpochHook): void {
+    this.policies.onEpoch(hook);
+  }
+
+  /** The serving policy set: ids, hashes, tiers, version (0: the built-in profile). */
+  activePolicy(): PolicyEpoch & { activatedAt: string | null } {
+    const live = this.policies.current();
+    return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
@@ -69,8 +118,8 @@ export class Kernel {
       status: 'OPEN',
       created_at: this.deps.clock.nowIso(),
     };
-    const active = this.policy.active();
-    const fields = { agent_id: agentId, cap_profile_id: active.capProfileId, cedar_policy_hash: active.cedarPolicyHash };
+    const live = this.policies.current();
+    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }
@@ -79,8 +128,10 @@ export class Kernel {
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
-    const result = await evaluate({ ...this.deps, policy: this.policy, state: this.state, kernelId: this.kernelId }, session, request);
-    const subject = canonicalJson(request);
+    const result = await evaluate({ policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId }, session, request);
+    // the digest commits to everything the decision read, entities included
+    const { principal, action, resource, context, entities } = request;
+    const subject = canonicalJson({ principal, action, resource, context, ...(entities === undefined ? {} : { entities }) });
     const fields: Record<string, Json> = {
       decision: result.decision,
       principal: request.principal,
@@ -89,9 +140,13 @@ export class Kernel {
       subject_digest: toHex(this.deps.merkle.sha256(new TextEncoder().encode(subject))),
       policy_ids: result.policyIds,
       cap_profile_id: result.capProfileId,
+      cap_profile_version: result.version,
+      // digest choice 5.5: the signed profile body's hash (null for the built-in profile) beside the policy-set hash
+      cap_profile_hash: result.capProfileHash,
       cedar_policy_hash: result.cedarPolicyHash,
       cap_tier: result.tier ?? null,
     };
+    if (entities !== undefined) fields.entity_count = entities.length;
     if (result.reasons.length > 0) fields.reasons = result.reasons;
     // The record is durable before the decision leaves the kernel; no record, no decision.
     const record = await this.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields);
@@ -145,7 +200,7 @@ export class Kernel {
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
       throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     }
-    return this.activateVerifiedProfile(verified);
+    return this.activateVerifiedProfile(verified, jws);
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
@@ -154,33 +209,52 @@ export class Kernel {
   }
 
   /**
-   * INTEGRATION POINT: the simplest correct activation, to be replaced by the `policy` branch's
-   * pipeline (atomic hot swap, persistence, manifest epoch). Builds the new engine beside the
-   * old one, writes `CAP_CATALOG_ACTIVATED` (durable first: no record, no activation), then
-   * swaps the engine reference; decisions already evaluating finish on the old set.
+   * Activates a verified profile through the atomic hot swap (`PolicyRegistry`): the signed JWS
+   * is stored with the activation and re-verified at every start. A set the serving engine
+   * refuses, or a version overtaken by a concurrent update, is refused (and recorded by the
+   * registry as POLICY_ACTIVATION_REJECTED).
    */
-  private async activateVerifiedProfile(verified: VerifiedCapProfile): Promise<CapProfileAccepted> {
-    const refuse = async (refusal: CapProfileRefusal) => {
-      await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(refusal));
-      return new DomainError(refusal.code, refusal.reason, { facts: refusal.detail });
-    };
-    const overtaken = (version: number): CapProfileRefusal => ({ refused: true, code: 'CAP_ROLLBACK', reason: `version ${version} was overtaken by a concurrent update`, detail: { version } });
-    const engine = this.capProfiles.load(verified);
-    if ('refused' in engine) throw await refuse(engine);
+  private async activateVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
     const version = verified.body.version;
-    if (!this.capProfiles.reserve(version)) throw await refuse(overtaken(version));
-    const activatedAt = this.deps.clock.nowIso();
+    this.pendingProfiles.set(version, verified);
     try {
-      await this.journal.record('CAP_CATALOG_ACTIVATED', { ...activationFields(verified), activated_at: activatedAt });
+      const a = await this.policies.activate({
+        capProfileId: verified.body.cap_profile_id,
+        version,
+        policies: verified.policies,
+        capProfileHash: verified.cap_profile_hash,
+        document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) },
+        recordFields: {
+          effective_date: verified.body.effective_date,
+          profile_kind: verified.body.profile_kind,
+          catalog_version: verified.body.catalog_version as unknown as Json,
+          publishers: verified.publishers,
+          unknown_kids: verified.unknown_kids,
+        },
+      });
+      return { cap_profile_id: a.capProfileId, version: a.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: a.cedarPolicyHash, activated_at: a.activatedAt };
     } catch (e) {
-      this.capProfiles.release(version);
+      if (e instanceof DomainError && e.code === 'INVALID_INPUT') {
+        throw new DomainError('CAP_POLICY_INVALID', `the serving policy engine refuses the set: ${e.message}`, { cause: e, facts: { cap_profile_id: verified.body.cap_profile_id, version } });
+      }
       throw e;
+    } finally {
+      this.pendingProfiles.delete(version);
     }
-    // a higher version reserved after this one may have committed first: never go back
-    if (version <= this.capProfiles.active().version) throw await refuse(overtaken(version));
-    this.capProfiles.commit(verified, engine, activatedAt);
-    this.policy = engine;
-    return { cap_profile_id: verified.body.cap_profile_id, version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: engine.active().cedarPolicyHash, activated_at: activatedAt };
+  }
+
+  /** At start: the stored signed profile passes the P4 signature and content checks again. */
+  private async reloadSignedProfile(doc: StoredDocument): Promise<PolicyCandidate> {
+    let jws: unknown;
+    try {
+      jws = JSON.parse(doc.body);
+    } catch {
+      throw new DomainError('CAP_PROFILE_MALFORMED', `stored cap profile ${doc.seq} is not JSON`);
+    }
+    const verified = await this.capProfiles.verify(jws, this.deps.clock);
+    if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
+    this.pendingProfiles.set(verified.body.version, verified);
+    return { capProfileId: verified.body.cap_profile_id, version: verified.body.version, policies: verified.policies, capProfileHash: verified.cap_profile_hash };
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {

@@ -7,11 +7,19 @@ export type Decision = 'PERMIT' | 'DENY';
 /** JSON value as accepted in a Cedar context. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/**
+ * One entity in Cedar's entity JSON format: its attributes (Cedar JSON values, with the
+ * `__entity` / `__extn` escapes) and its direct parents (what `in` reads).
+ */
+export type CedarEntity = { uid: EntityRef; attrs: Record<string, Json>; parents: EntityRef[] };
+
 export type AuthorizationRequest = {
   principal: EntityRef;
   action: EntityRef;
   resource: EntityRef;
   context: Record<string, Json>;
+  /** The entities the policies may read (hierarchy for `in`, attributes); none when absent. */
+  entities?: CedarEntity[];
 };
 
 /** One audit record (ALE) as hashed and stored: its JCS text is the Merkle leaf. */

@@ -48,5 +48,3 @@ export interface PolicyInspector {
   inspect(policiesText: string): PolicyInspection;
 }
 
-/** Builds a ready engine for a verified profile; throws a DomainError if the set does not load. */
-export type PolicyEngineLoader = (source: { capProfileId: string; policies: string }) => PolicyEngine;

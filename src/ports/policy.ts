@@ -1,4 +1,4 @@
-import type { AuthorizationRequest } from '../kernel/types.ts';
+import type { AuthorizationRequest, EntityRef } from '../kernel/types.ts';
 
 /** What the engine decided for one request. `errors` non-empty means the kernel must DENY. */
 export type PolicyEvaluation = {
@@ -19,7 +19,27 @@ export type ActivePolicySet = {
 
 /** Synchronous Cedar evaluation over a pre-parsed, active policy set. */
 export interface PolicyEngine {
-  /** Evaluates one request; may throw, in which case the kernel DENYs. */
+  /**
+   * Evaluates one request (with its `entities`, if any); may throw, in which case the kernel
+   * DENYs. Synchronous: the kernel reads the active engine and evaluates in one turn.
+   */
   evaluate(request: AuthorizationRequest): PolicyEvaluation;
   active(): ActivePolicySet;
+  /** Releases the set (e.g. its WASM memory); called once no evaluation can use it any more. */
+  dispose?(): void;
+}
+
+/** A template link: `values` fills `?principal` and/or `?resource`. */
+export type PolicyLink = { templateId: string; newId: string; values: Partial<Record<'?principal' | '?resource', EntityRef>> };
+
+/** A policy set to load: a CAP Profile's Cedar text, its template links and an optional Cedar schema. */
+export type PolicySource = { capProfileId: string; policies: string; links?: PolicyLink[]; schema?: string };
+
+/**
+ * Builds engines for candidate policy sets (P1 hot swap): parse, validate against the schema
+ * when one is given, index. Throws DomainError `INVALID_INPUT` when the set does not parse or
+ * validate; the kernel keeps serving the old set meanwhile.
+ */
+export interface PolicyEngineFactory {
+  load(source: PolicySource): PolicyEngine;
 }

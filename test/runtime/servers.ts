@@ -28,12 +28,12 @@ function command(runtime: RuntimeName, port: number, dataDir: string): string[] 
 
 export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; output: () => string };
 
-export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-${runtime}-`));
   const [cmd, ...args] = command(runtime, port, dataDir);
   const child: ChildProcess = spawn(cmd as string, args, {
-    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -1,5 +1,4 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { CedarPolicyEngine } from '../../src/adapters/cedar/policy-engine.ts';
 import { createPolicyInspector } from '../../src/adapters/cedar/policy-inspector.ts';
 import { addSignature, joseJwsVerifier, type GeneralJws } from '../../src/adapters/jose/jws.ts';
 import { buildCapProfileBody, type CapProfileMetadata } from '../../src/kernel/cap-profile/build-body.ts';
@@ -8,7 +7,7 @@ import type { CapProfileDeps } from '../../src/kernel/cap-profile/registry.ts';
 import { canonicalJson } from '../../src/kernel/jcs.ts';
 import type { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { loadCedar } from './cedar.ts';
-import { loadKeeWasm, wasmMerkle } from './wasm.ts';
+import { loadKeeWasm } from './wasm.ts';
 
 export type Publisher = { seed: Uint8Array; publicKey: Uint8Array; kid: string };
 
@@ -26,12 +25,10 @@ export const inspector = () => createPolicyInspector(loadCedar(), loadKeeWasm())
 
 /** The P4 dependencies of a kernel trusting these publishers, over cedar-wasm like the harness. */
 export function capProfileDeps(publishers: Publisher[]): CapProfileDeps {
-  const merkle = wasmMerkle();
   return {
     publisherKeys: publishers.map((p) => p.publicKey),
     jws: joseJwsVerifier,
     inspector: inspector(),
-    loadEngine: (source) => CedarPolicyEngine.load(loadCedar(), source, merkle),
   };
 }
 

@@ -1,8 +1,9 @@
 // Node 20 V8 crash workaround (see the module): tests drive the kernel under heavy concurrency
 import '../../src/entry/node-v8-flags.ts';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
-import { CedarPolicyEngine, type CapProfileSource } from '../../src/adapters/cedar/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
+import { cedarPolicyEngineFactory } from '../../src/adapters/cedar/factory.ts';
+import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
@@ -11,22 +12,39 @@ import { createApp } from '../../src/app.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import type { KernelDeps } from '../../src/kernel/deps.ts';
 import type { Merkle } from '../../src/ports/merkle.ts';
+import type { PolicySource } from '../../src/ports/policy.ts';
 import type { AuditStore } from '../../src/ports/storage.ts';
 import { loadCedar } from './cedar.ts';
-import { wasmMerkle } from './wasm.ts';
+import { loadKeeWasm, wasmMerkle } from './wasm.ts';
+
+export type EngineName = 'kee-policy' | 'cedar-wasm';
+
+/**
+ * The engine factory the entries build for `KEE_POLICY_ENGINE=<name>`. Tests lift the
+ * kee-policy time budget (a DENY past 100 ms) out of reach: on a shared, loaded machine a
+ * preempted decision would otherwise fail an assertion about policy. The budget itself is
+ * tested with an injected clock.
+ */
+export function engineFactory(name: EngineName = 'kee-policy', merkle: Merkle = wasmMerkle()) {
+  return name === 'cedar-wasm' ? cedarPolicyEngineFactory(loadCedar(), merkle) : keePolicyEngineFactory(loadKeeWasm(), { budgetMs: 60_000 });
+}
 
 export type Harness = ReturnType<typeof makeHarness>;
 
-/** A kernel over in-memory adapters (unless given others), its app, and its span exporter. */
-export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; profile?: CapProfileSource; deps?: Partial<KernelDeps> } = {}) {
+/**
+ * A kernel over in-memory adapters (unless given others), its app, and its span exporter. The
+ * engine is `kee-policy` (the default in every entry) unless `engine` says `cedar-wasm`.
+ */
+export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; profile?: PolicySource; engine?: EngineName; deps?: Partial<KernelDeps> } = {}) {
   const merkle = options.merkle ?? wasmMerkle();
   // typed as MemoryStore for the tamper hooks; only tests that pass no store use them
   const store = (options.store ?? new MemoryStore()) as MemoryStore;
   const spans = new InMemorySpanExporter();
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: spans }] });
   const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
-  const policy = CedarPolicyEngine.load(loadCedar(), options.profile ?? DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, clock: systemClock, telemetry, runtime: 'node', ...options.deps });
+  const policyFactory = engineFactory(options.engine, merkle);
+  const policy = policyFactory.load(options.profile ?? DEFAULT_CAP_PROFILE);
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', ...options.deps });
   const app = createApp(kernel);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };

@@ -23,4 +23,7 @@ export type CedarApi = {
   }):
     | { type: 'success'; response: { decision: 'allow' | 'deny'; diagnostics: { reason: string[]; errors: { policyId: string; error: CedarDetailedError }[] } } }
     | { type: 'failure'; errors: CedarDetailedError[] };
+  validate(call: { schema: string; policies: { staticPolicies: Record<string, string> } }):
+    | { type: 'success'; validationErrors: { policyId: string; error: CedarDetailedError }[] }
+    | { type: 'failure'; errors: CedarDetailedError[] };
 };

@@ -7,6 +7,9 @@ import type { CedarApi } from './cedar-api.ts';
 
 export type CapProfileSource = { capProfileId: string; policies: string };
 
+/** cedar-wasm takes a Cedar schema (text) to validate the set against; template links need `kee-policy`. */
+export type CedarPolicySource = CapProfileSource & { links?: readonly unknown[]; schema?: string };
+
 /**
  * PolicyEngine over `@cedar-policy/cedar-wasm`: the policy set is parsed once (keyed by each
  * policy's `@id`) and pre-parsed into the engine, then every request is evaluated with
@@ -23,8 +26,12 @@ export class CedarPolicyEngine implements PolicyEngine {
     this.info = info;
   }
 
-  /** Parses, indexes and pre-parses a profile; throws DomainError INVALID_INPUT on any error. */
-  static load(cedar: CedarApi, profile: CapProfileSource, merkle: Merkle): CedarPolicyEngine {
+  /**
+   * Parses, validates (against `schema` when given), indexes and pre-parses a profile; throws
+   * DomainError INVALID_INPUT on any error.
+   */
+  static load(cedar: CedarApi, profile: CedarPolicySource, merkle: Merkle): CedarPolicyEngine {
+    if (profile.links && profile.links.length > 0) throw new DomainError('INVALID_INPUT', 'template links need the `kee-policy` engine');
     const parts = cedar.policySetTextToParts(profile.policies);
     if (parts.type === 'failure') throw invalid('policy set does not parse', parts.errors);
     if (parts.policy_templates.length > 0) throw new DomainError('INVALID_INPUT', 'templates are not supported in a cap profile yet');
@@ -41,6 +48,13 @@ export class CedarPolicyEngine implements PolicyEngine {
       est[id] = json.json;
       const tier = json.json.annotations?.tier;
       if (tier !== undefined) tiers[id] = tier;
+    }
+    if (profile.schema !== undefined) {
+      const checked = cedar.validate({ schema: profile.schema, policies: { staticPolicies: byId } });
+      if (checked.type === 'failure') throw invalid('schema or policy set does not parse', checked.errors);
+      if (checked.validationErrors.length > 0) {
+        throw invalid('policy set does not validate against the schema', checked.validationErrors.map((e) => ({ message: `policy \`${e.policyId}\`: ${e.error.message}` })));
+      }
     }
     // cedar_policy_hash (digest 4.1): SHA-256 over JCS({"policies": {id: EST}, "templates": {}}).
     const canonical = merkle.canonicalize({ policies: est, templates: {} });
@@ -67,7 +81,7 @@ export class CedarPolicyEngine implements PolicyEngine {
       resource: request.resource,
       context: request.context,
       preparsedPolicySetId: this.setId,
-      entities: [],
+      entities: request.entities ?? [],
     });
     if (answer.type === 'failure') {
       return { decision: 'DENY', policyIds: [], errors: answer.errors.map((e) => `cedar: ${e.message}`) };

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../../adapters/cedar/default-profile.ts';
+import { DomainError } from '../../kernel/errors.ts';
+import { MemoryStore } from '../../adapters/memory/store.ts';
 import { agentRead, classifyGold, makeHarness } from '../../../test/support/harness.ts';
 import { body, capProfileDeps, journal, makePublisher, makePublishers, POLICIES_V1, sign, type Publisher } from '../../../test/support/cap-profile.ts';
 
@@ -46,7 +48,7 @@ describe('PUT /v1/cap-profile', () => {
     const events = await journal(h.store);
     const activated = events.filter((e) => e.ale_type === 'CAP_CATALOG_ACTIVATED');
     expect(activated).toHaveLength(1);
-    expect(activated[0]).toMatchObject({ cap_profile_id: 'test-profile', version: 1, cap_profile_hash: res.json.cap_profile_hash, spec_ale: 'ALE-DIST-04' });
+    expect(activated[0]).toMatchObject({ cap_profile_id: 'test-profile', cap_profile_version: 1, cap_profile_hash: res.json.cap_profile_hash, ale_number: 'ALE-DIST-04', profile_kind: 'government', publishers: [pubs[0]!.kid, pubs[2]!.kid].sort() });
     // new sessions open on the new profile
     const s2 = await h.call('POST', '/v1/sessions', { agent_id: 'b' });
     const rec = (await h.store.listRecords(s2.json.session_id)).map((r) => JSON.parse(r.canonical))[0];
@@ -121,12 +123,14 @@ describe('PUT /v1/cap-profile', () => {
 
   it('a set the serving engine refuses at activation is a recorded CAP_POLICY_INVALID refusal', async () => {
     const deps = capProfileDeps(pubs);
-    const h = makeHarness({ deps: { capProfile: { ...deps, loadEngine: () => { throw new Error('schema says no'); } } } });
+    const refusing = { load: () => { throw new DomainError('INVALID_INPUT', 'schema says no'); } };
+    const h = makeHarness({ deps: { capProfile: deps, policyFactory: refusing } });
     const res = await h.call('PUT', '/v1/cap-profile', await sign(body(), pubs));
     expect(res.status).toBe(422);
     expect(res.json).toMatchObject({ code: 'CAP_POLICY_INVALID', detail: 'the serving policy engine refuses the set: schema says no' });
     const events = await journal(h.store);
-    expect(events.map((e) => e.ale_type)).toEqual(['SESSION_OPEN', 'CAP_PROFILE_REFUSED']);
+    expect(events.map((e) => e.ale_type)).toEqual(['SESSION_OPEN', 'KERNEL_AUDIT_ANOMALY']);
+    expect(events[1]).toMatchObject({ event_type: 'POLICY_ACTIVATION_REJECTED', code: 'INVALID_INPUT', reason: 'schema says no' });
     expect((await h.call('GET', '/v1/cap-profile')).json.version).toBe(0);
   });
 
@@ -139,9 +143,47 @@ describe('PUT /v1/cap-profile', () => {
     expect(acceptedVersions.length).toBeGreaterThan(0);
     for (const a of answers) if (a.status !== 200) expect(['CAP_ROLLBACK', 'CAP_CATALOG_VERSION_CONFLICT']).toContain(a.json.code);
     expect((await h.call('GET', '/v1/cap-profile')).json.version).toBe(Math.max(...acceptedVersions));
-    const activated = (await journal(h.store)).filter((e) => e.ale_type === 'CAP_CATALOG_ACTIVATED').map((e) => e.version);
+    const activated = (await journal(h.store)).filter((e) => e.ale_type === 'CAP_CATALOG_ACTIVATED').map((e) => e.cap_profile_version);
     // every accepted version was recorded as activated, in increasing order
     expect(activated).toEqual(expect.arrayContaining(acceptedVersions));
     expect(activated).toEqual(activated.slice().sort());
+  });
+});
+
+describe('a signed CAP Profile across restarts', () => {
+  it('is stored with its signatures and re-verified at start: the restarted kernel serves it and refuses its replay', async () => {
+    const store = new MemoryStore();
+    const first = makeHarness({ store, deps: { capProfile: capProfileDeps(pubs) } });
+    await first.kernel.start();
+    const v2 = await sign(body({ version: 2 }, WRITE_POLICIES), pubs.slice(0, 2));
+    expect((await first.call('PUT', '/v1/cap-profile', v2)).status).toBe(200);
+
+    const second = makeHarness({ store, deps: { capProfile: capProfileDeps(pubs) } });
+    await second.kernel.start();
+    expect((await second.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    expect((await second.call('GET', '/v1/cap-profile')).json).toMatchObject({ version: 2, signed: true, publishers: [pubs[0]!.kid, pubs[1]!.kid].sort() });
+    expect((await (await session(second))(write)).json).toMatchObject({ decision: 'PERMIT', policy_ids: ['t2-write'] });
+    // an older signed update (version 1) is a rollback after the restart too
+    const replay = await second.call('PUT', '/v1/cap-profile', await sign(body({ version: 1 }), pubs.slice(0, 2)));
+    expect(replay.json.code).toBe('CAP_ROLLBACK');
+  });
+
+  it('a stored profile whose signatures no longer verify puts the restarted kernel in DENY_ALL', async () => {
+    const store = new MemoryStore();
+    const first = makeHarness({ store, deps: { capProfile: capProfileDeps(pubs) } });
+    await first.kernel.start();
+    expect((await first.call('PUT', '/v1/cap-profile', await sign(body({ version: 1 }, WRITE_POLICIES), pubs.slice(0, 2)))).status).toBe(200);
+    // drop one of the two signatures in the store: 1 of 3 is not enough
+    const doc = store.rawDocument('cap_profile', 1)!;
+    const jws = JSON.parse(doc.body);
+    jws.signatures = jws.signatures.slice(0, 1);
+    doc.body = JSON.stringify(jws);
+
+    const second = makeHarness({ store, deps: { capProfile: capProfileDeps(pubs) } });
+    await second.kernel.start();
+    const health = (await second.call('GET', '/healthz')).json;
+    expect(health.state).toBe('DENY_ALL');
+    expect(health.conditions[0].reason).toMatch(/CAP|signature|publisher/i);
+    expect((await (await session(second))(write)).json.decision).toBe('DENY');
   });
 });

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
-import type { Json } from '../../kernel/types.ts';
+import type { CedarEntity, Json } from '../../kernel/types.ts';
 import { readJson } from '../body.ts';
 import { authorizeBody, openSessionBody, SESSION_ID } from '../schemas.ts';
 
@@ -18,7 +18,9 @@ export function sessionRoutes(kernel: Kernel): Hono {
   app.post('/:session_id/authorize', async (c) => {
     const sessionId = checkedSessionId(c.req.param('session_id'));
     const body = await readJson(c, authorizeBody);
-    const result = await kernel.authorize(sessionId, { ...body, context: body.context as Record<string, Json> });
+    const { entities, ...rest } = body;
+    const request = { ...rest, context: body.context as Record<string, Json>, ...(entities ? { entities: entities as CedarEntity[] } : {}) };
+    const result = await kernel.authorize(sessionId, request);
     return c.json(result, 200);
   });
 

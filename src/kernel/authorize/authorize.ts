@@ -1,5 +1,6 @@
-import type { PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
+import type { PolicyEvaluation } from '../../ports/policy.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
+import type { LivePolicy } from '../policy/activation.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { AuthorizationRequest, Decision } from '../types.ts';
 
@@ -10,21 +11,29 @@ export type Evaluated = {
   reasons: string[];
   capProfileId: string;
   cedarPolicyHash: string;
+  /** The active set's version (0: the built-in profile) and CAP Profile hash, if signed. */
+  version: number;
+  capProfileHash: string | null;
   tier: string | undefined;
 };
 
 /**
  * P1: synchronous Cedar evaluation, fail-closed. An exception from the engine, an evaluation
- * error of any policy, or a kernel condition that forbids serving makes the decision DENY with
- * a reason; nothing but a clean engine PERMIT is a PERMIT.
+ * error of any policy, a malformed answer, or a kernel condition that forbids serving makes the
+ * decision DENY with a reason; nothing but a clean engine PERMIT is a PERMIT.
+ *
+ * INVARIANT: the serving set is read exactly once (`deps.policy()`), in the same synchronous
+ * turn as the evaluation, so a hot swap can neither split a decision between two sets nor
+ * release the engine under it; the decision names that set's hash.
  */
 export async function evaluate(
-  deps: { policy: PolicyEngine; telemetry: Telemetry; state: KernelState; kernelId: string },
+  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string },
   ctx: { session_id: string; block_id: string },
   request: AuthorizationRequest,
 ): Promise<Evaluated> {
   return deps.telemetry.span('soos.cedar.evaluate', { traceId: ctx.block_id }, (span) => {
-    const active = deps.policy.active();
+    const live = deps.policy();
+    const active = live.info;
     let result: PolicyEvaluation;
     const reasons: string[] = [];
     if (deps.state.has('MANIFEST_INTEGRITY_FAILURE') || deps.state.has('DENY_ALL')) {
@@ -32,9 +41,9 @@ export async function evaluate(
       result = { decision: 'DENY', policyIds: [], errors: [] };
     } else {
       try {
-        result = deps.policy.evaluate(request);
+        result = checked(live.engine.evaluate(request));
       } catch (e) {
-        result = { decision: 'DENY', policyIds: [], errors: [`policy engine failed: ${e instanceof Error ? e.message : String(e)}`] };
+        result = fault(`policy engine failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     if (result.errors.length > 0) reasons.push(...result.errors);
@@ -59,7 +68,29 @@ export async function evaluate(
       reasons,
       capProfileId: active.capProfileId,
       cedarPolicyHash: active.cedarPolicyHash,
+      version: live.version,
+      capProfileHash: live.capProfileHash,
       tier,
     };
   });
+}
+
+/** The engine's answer if it is well-formed; otherwise a DENY naming what is wrong with it. */
+function checked(answer: unknown): PolicyEvaluation {
+  if (typeof answer !== 'object' || answer === null) return fault('policy engine returned no answer');
+  const { decision, policyIds, errors } = answer as Record<string, unknown>;
+  if (decision !== 'PERMIT' && decision !== 'DENY') return fault(`policy engine returned an invalid decision \`${String(decision).slice(0, 64)}\``);
+  if (!isStrings(policyIds)) return fault('policy engine returned malformed policy ids');
+  if (!isStrings(errors)) return fault('policy engine returned malformed errors');
+  // Cedar permits only through a satisfied permit policy: a PERMIT naming none is a fault.
+  if (decision === 'PERMIT' && policyIds.length === 0) return fault('policy engine returned PERMIT without a determining policy');
+  return { decision, policyIds, errors };
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function fault(reason: string): PolicyEvaluation {
+  return { decision: 'DENY', policyIds: [], errors: [reason] };
 }

@@ -1,4 +1,4 @@
-import type { PolicyEngineLoader, PolicyInspector, JwsVerifier } from '../../ports/cap-profile.ts';
+import type { PolicyInspector, JwsVerifier } from '../../ports/cap-profile.ts';
 import type { ActivePolicySet, PolicyEngine } from '../../ports/policy.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { DomainError } from '../errors.ts';
@@ -14,8 +14,6 @@ export type CapProfileDeps = {
   publisherKeys: Uint8Array[];
   jws: JwsVerifier;
   inspector: PolicyInspector;
-  /** Builds the serving engine for a verified profile (the same kind as `KernelDeps.policy`). */
-  loadEngine: PolicyEngineLoader;
 };
 
 /** The active profile as `GET /v1/cap-profile` shows it. */
@@ -47,8 +45,6 @@ export class CapProfileRegistry {
   private readonly deps: CapProfileDeps | undefined;
   private keys: PublisherKey[] | null = null;
   private current: ActiveCapProfile;
-  /** Highest version being activated (between its record and its swap): concurrent updates race on it. */
-  private reserved = 0;
 
   constructor(deps: CapProfileDeps | undefined, initial: ActivePolicySet) {
     this.deps = deps;
@@ -78,41 +74,16 @@ export class CapProfileRegistry {
     this.keys ??= await publisherKeySet(deps.publisherKeys);
     const facts: ActiveProfileFacts = {
       capProfileId: this.current.cap_profile_id,
-      version: Math.max(this.current.version, this.reserved),
+      version: this.current.version,
       catalogVersionId: this.current.catalog_version?.version_id ?? null,
       effectiveDate: this.current.effective_date,
     };
     return verifyCapProfileUpdate(jws, { publisherKeys: this.keys, jws: deps.jws, active: facts, inspectPolicies: (t) => deps.inspector.inspect(t), now: () => clock.nowIso() });
   }
 
-  /** Builds the engine for a verified profile; a set the serving engine refuses is a refusal. */
-  load(verified: VerifiedCapProfile): PolicyEngine | CapProfileRefusal {
-    try {
-      return this.requireDeps().loadEngine({ capProfileId: verified.body.cap_profile_id, policies: verified.policies });
-    } catch (e) {
-      return refuse('CAP_POLICY_INVALID', `the serving policy engine refuses the set: ${e instanceof Error ? e.message : String(e)}`, {
-        cap_profile_id: verified.body.cap_profile_id,
-        version: verified.body.version,
-      });
-    }
-  }
-
-  /** Claims the version before the activation record is written; false if a concurrent update got there first. */
-  reserve(version: number): boolean {
-    if (version <= Math.max(this.current.version, this.reserved)) return false;
-    this.reserved = version;
-    return true;
-  }
-
-  /** Gives up a reservation whose record could not be written. */
-  release(version: number): void {
-    if (this.reserved === version) this.reserved = this.current.version;
-  }
-
   /** The verified profile is now the active one. */
-  commit(verified: VerifiedCapProfile, engine: PolicyEngine, activatedAt: string): ActiveCapProfile {
+  commit(verified: VerifiedCapProfile, info: ActivePolicySet, activatedAt: string): ActiveCapProfile {
     const b = verified.body;
-    const info = engine.active();
     this.current = {
       cap_profile_id: b.cap_profile_id,
       version: b.version,
@@ -140,21 +111,4 @@ export class CapProfileRegistry {
 export function refusalFields(r: CapProfileRefusal): Record<string, Json> {
   const spec = SPEC_EVENT[r.code];
   return { code: r.code, reason: r.reason, detail: r.detail, spec_event: spec.name, spec_ale: spec.ale, 'soos.cap.conflict_detected': r.code === 'CAP_CONFLICT' };
-}
-
-/** Audit fields of a `CAP_CATALOG_ACTIVATED` record (ALE-DIST-04). */
-export function activationFields(v: VerifiedCapProfile): Record<string, Json> {
-  return {
-    cap_profile_id: v.body.cap_profile_id,
-    version: v.body.version,
-    cap_profile_hash: v.cap_profile_hash,
-    cedar_policy_hash: v.cedar_policy_hash,
-    effective_date: v.body.effective_date,
-    profile_kind: v.body.profile_kind,
-    catalog_version: v.body.catalog_version as unknown as Json,
-    publishers: v.publishers,
-    unknown_kids: v.unknown_kids,
-    policy_ids: v.policy_ids,
-    spec_ale: 'ALE-DIST-04',
-  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KernelState } from './kernel-state.ts';
+import { KernelState, type KernelCondition } from './kernel-state.ts';
 
 describe('KernelState', () => {
   it('is NORMAL with no condition and reports the most restrictive one first', () => {
@@ -13,5 +13,33 @@ describe('KernelState', () => {
     expect(s.primary()).toBe('SUSPENDED_GAR');
     s.leave('SUSPENDED_GAR');
     expect(s.primary()).toBe('NORMAL');
+  });
+
+  it('holds any combination at once; leaving one keeps the others with their reasons', () => {
+    const all: KernelCondition[] = ['SIGNING_SUSPENDED', 'SUSPENDED_GAR', 'DENY_ALL', 'MANIFEST_INTEGRITY_FAILURE'];
+    const order = ['MANIFEST_INTEGRITY_FAILURE', 'DENY_ALL', 'SUSPENDED_GAR', 'SIGNING_SUSPENDED'];
+    // every subset, entered in an arbitrary order, reports in precedence order
+    for (let mask = 1; mask < 16; mask++) {
+      const s = new KernelState();
+      const held = all.filter((_, i) => mask & (1 << i));
+      for (const c of held) s.enter(c, `why ${c}`);
+      const expected = order.filter((c) => held.includes(c as KernelCondition));
+      expect(s.snapshot()).toEqual({ state: expected[0], conditions: expected.map((c) => ({ state: c, reason: `why ${c}` })) });
+      for (const c of held) {
+        s.leave(c);
+        expect(s.has(c)).toBe(false);
+        expect(s.reason(c)).toBeUndefined();
+        for (const other of held.filter((o) => s.has(o))) expect(s.reason(other)).toBe(`why ${other}`);
+      }
+      expect(s.primary()).toBe('NORMAL');
+    }
+  });
+
+  it('re-entering a condition replaces its reason; leaving one that does not hold is a no-op', () => {
+    const s = new KernelState();
+    s.leave('DENY_ALL');
+    s.enter('DENY_ALL', 'first');
+    s.enter('DENY_ALL', 'second');
+    expect(s.snapshot().conditions).toEqual([{ state: 'DENY_ALL', reason: 'second' }]);
   });
 });

@@ -24,6 +24,11 @@ export class KernelState {
     return this.conditions.has(condition);
   }
 
+  /** Why `condition` holds, or undefined when it does not. */
+  reason(condition: KernelCondition): string | undefined {
+    return this.conditions.get(condition);
+  }
+
   /** The single state to report: `NORMAL`, or the most restrictive condition in force. */
   primary(): KernelStateName {
     for (const c of ORDER) if (this.conditions.has(c)) return c;

@@ -1,0 +1,35 @@
+import { DomainError } from '../errors.ts';
+
+/**
+ * Serializes async critical sections. `queue`: callers wait their turn (one promise chain).
+ * Without it (workerd, where one request may not wait on another request's promise) a caller
+ * arriving while the section is busy is refused with CONFLICT and may retry.
+ */
+export class Mutex {
+  private readonly queue: boolean;
+  private tail: Promise<void> = Promise.resolve();
+  private busy = false;
+
+  constructor(options: { queue: boolean }) {
+    this.queue = options.queue;
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.queue) {
+      if (this.busy) return Promise.reject(new DomainError('CONFLICT', 'another policy activation is in progress; retry'));
+      this.busy = true;
+      const release = () => {
+        this.busy = false;
+      };
+      return Promise.resolve()
+        .then(fn)
+        .finally(release);
+    }
+    const run = this.tail.then(fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
