@@ -18,6 +18,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   GAR_UNAVAILABLE: 503,
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
+  UNAUTHENTICATED: 401,
   INTERNAL: 500,
 };
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'PROOF_INVALID',
   'AUDIT_TAMPERED',
   'UNAVAILABLE',
+  'UNAUTHENTICATED',
   'INTERNAL',
 ] as const;
 

@@ -2,6 +2,7 @@ import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
+import { SigningMonitor } from './audit/signing-monitor.ts';
 import { evaluate } from './authorize/authorize.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
@@ -25,6 +26,8 @@ export class Kernel {
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
+  private readonly journal: KernelJournal;
+  private readonly monitor: SigningMonitor;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -37,7 +40,18 @@ export class Kernel {
       ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
     });
     const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
+    this.journal = journal;
+    this.monitor = new SigningMonitor({
+      signer: deps.signer,
+      clock: deps.clock,
+      state: this.state,
+      journal,
+      alerts: deps.alerts,
+      kernelId: this.kernelId,
+      options: deps.options?.signing,
+      completeClose: async (sessionId) => this.blocks.close(await this.sessionOrThrow(sessionId), 0),
+    });
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor);
   }
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
@@ -47,6 +61,31 @@ export class Kernel {
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
     return { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(this.deps.signer.publicKey()) };
+  }
+
+  /**
+   * Records a signer ceremony transcript (`FROST_CEREMONY`, `FROST_RESHARD`; no secrets) as a
+   * KERNEL_AUDIT_ANOMALY in the kernel journal. Rejects when it cannot be written, so the caller
+   * can keep it for a later attempt.
+   */
+  async recordSignerEvent(event: { event_type: string } & Record<string, Json>): Promise<void> {
+    const { event_type, ...fields } = event;
+    await this.journal.record(event_type, { severity: 'INFO', ...fields });
+  }
+
+  /** Starts the signer health probes (quorum-loss alerts, recovery by itself). */
+  startSigningMonitor(): void {
+    this.monitor.start();
+  }
+
+  /** Stops background work (the signer probes). */
+  stop(): void {
+    this.monitor.stop();
+  }
+
+  /** One signer probe round now (what the monitor runs on its timer). */
+  probeSigner(): Promise<void> {
+    return this.monitor.probe();
   }
 
   /** Opens a session; its block id is a fresh OTel trace id; SESSION_OPEN is its first record. */

@@ -9,7 +9,7 @@
  * returned.
  */
 import { DomainError } from '../../kernel/errors.ts';
-import type { Signer, SignerDescription } from '../../ports/signer.ts';
+import type { Signer, SignerDescription, SignerHealth } from '../../ports/signer.ts';
 import type { KeeWasm } from '../wasm/load.ts';
 import type { Participant } from './participant.ts';
 import { parsePublicPackage, type FrostPublic } from './public-package.ts';
@@ -135,6 +135,14 @@ export class FrostSigner implements Signer {
     // frostAggregate returns only signatures that verify under the group key (frost-core checks the
     // aggregate and, when it fails, blames shares or fails with SIGNER_FAILED).
     return r.value;
+  }
+
+  /** Which participants answer a health check now (in-process ones always do). No signing. */
+  async probe(): Promise<SignerHealth> {
+    const checks = await Promise.allSettled(this.participants.map((p) => withTimeout(p.health ? p.health(this.pub.groupKey) : Promise.resolve(), this.timeoutMs)));
+    const available = this.participants.filter((_, i) => checks[i]?.status === 'fulfilled').map((p) => p.id);
+    const unavailable = [...this.pub.verifyingShares.keys()].filter((id) => !available.includes(id)).sort((a, b) => a - b);
+    return { threshold: this.threshold, participants: this.pub.verifyingShares.size, available, unavailable };
   }
 
   private async cancelAll(ps: Participant[], sessionId: Uint8Array): Promise<void> {
