@@ -4,6 +4,7 @@
  * handle), seal each share into its own file, write the public package, and queue the
  * transcript (no secrets) for the kernel journal.
  */
+import { mkdir } from 'node:fs/promises';
 import { runDkg, refreshShares, repairShare } from '../adapters/frost/ceremony.ts';
 import { InProcessParticipant, unwrap } from '../adapters/frost/participant.ts';
 import { parsePublicPackage } from '../adapters/frost/public-package.ts';
@@ -28,6 +29,7 @@ async function persist(dir: string, participants: readonly InProcessParticipant[
 /** Distributed key generation among n in-process participants; writes shares, public package, transcript. */
 export async function generateKeys(dir: string, wasm: KeeWasm, kek: Uint8Array, config: { t: number; n: number }): Promise<{ participants: InProcessParticipant[]; publicPackage: Uint8Array; transcript: Record<string, Json> }> {
   const set = runDkg(wasm, config);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await persist(dir, set.participants, set.publicPackage, kek);
   const transcript = set.transcript as unknown as { event_type: string } & Record<string, Json>;
   await queueEvent(dir, transcript);
