@@ -17,7 +17,9 @@ const wasm = loadKeeWasm();
 class Switchable implements Participant {
   readonly id: number;
   down = false;
-  constructor(private readonly inner: Participant) {
+  private readonly inner: Participant;
+  constructor(inner: Participant) {
+    this.inner = inner;
     this.id = inner.id;
   }
   private check() {
