@@ -24,9 +24,9 @@ describe('FROST sidecar app', () => {
   const remote = (i: number, key = coordinator) => new HttpParticipant({ id: i + 1, baseUrl: 'http://sidecar.test', coordinatorKey: key, transport: async (r) => apps[i]!.fetch(r) });
   const post = (i: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
     apps[i]!.fetch(new Request(`http://sidecar.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
-  const signed = (i: number, path: string, body: unknown, key = coordinator, participant = i + 1) => {
+  const signed = async (i: number, path: string, body: unknown, key = coordinator, participant = i + 1) => {
     const bytes = utf8(JSON.stringify(body));
-    return post(i, path, body, coordinatorHeaders(key, { method: 'POST', path, participant, body: bytes, now }));
+    return post(i, path, body, await coordinatorHeaders(key, { method: 'POST', path, participant, body: bytes, now }));
   };
 
   it('signs 2-of-3 through HTTP participants; the signature is plain Ed25519 under the group key', async () => {
@@ -55,7 +55,7 @@ describe('FROST sidecar app', () => {
       expect(await r.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
     }
     // a signed body that was altered on the way
-    const headers = coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body: utf8('{"session_id":"02"}'), now });
+    const headers = await coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body: utf8('{"session_id":"02"}'), now });
     const altered = await post(0, '/v1/frost/round1', { session_id: '03' }, headers);
     expect(altered.status).toBe(401);
     await expect(remote(0, ed25519.utils.randomSecretKey()).round1(utf8('s'))).rejects.toThrow(/participant 1 refused: UNAUTHENTICATED/);
@@ -63,12 +63,12 @@ describe('FROST sidecar app', () => {
 
   it('refuses a replayed request and one outside the time window', async () => {
     const body = utf8(JSON.stringify({ session_id: '0a' }));
-    const headers = coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body, now });
+    const headers = await coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body, now });
     expect((await post(0, '/v1/frost/round1', { session_id: '0a' }, headers)).status).toBe(200);
     const again = await post(0, '/v1/frost/round1', { session_id: '0a' }, headers);
     expect(again.status).toBe(401);
     expect((await again.json()).detail).toBe('replayed request (its nonce was already used)');
-    const old = coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body: utf8('{"session_id":"0b"}'), now: now - REPLAY_WINDOW_MS - 1000 });
+    const old = await coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body: utf8('{"session_id":"0b"}'), now: now - REPLAY_WINDOW_MS - 1000 });
     const stale = await post(0, '/v1/frost/round1', { session_id: '0b' }, old);
     expect(stale.status).toBe(401);
     expect((await stale.json()).detail).toMatch(/timestamp is 31 s off/);
@@ -96,7 +96,7 @@ describe('FROST sidecar app', () => {
     ];
     for (const [body, status, code] of cases) {
       const bytes = utf8(typeof body === 'string' ? body : JSON.stringify(body));
-      const headers = coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body: bytes, now });
+      const headers = await coordinatorHeaders(coordinator, { method: 'POST', path: '/v1/frost/round1', participant: 1, body: bytes, now });
       const r = await post(0, '/v1/frost/round1', typeof body === 'string' ? body : JSON.stringify(body), headers);
       expect(r.status, JSON.stringify(body)).toBe(status);
       const j = await r.json();

@@ -66,7 +66,7 @@ async function authenticated<S extends z.ZodType>(c: Context, auth: CoordinatorV
   if (declared > MAX_BODY_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
   const body = new Uint8Array(await c.req.arrayBuffer());
   if (body.length > MAX_BODY_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-  auth.verify({ method: c.req.method, path: new URL(c.req.url).pathname, headers: (n) => c.req.header(n), body });
+  await auth.verify({ method: c.req.method, path: new URL(c.req.url).pathname, headers: (n) => c.req.header(n), body });
   if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
   let json: unknown;
   try {

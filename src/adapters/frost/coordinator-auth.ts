@@ -12,6 +12,9 @@
  * Signed text (UTF-8, `\n`-separated): `kee-frost-sidecar/1`, method, path, participant id,
  * timestamp (Unix ms), request nonce (32 hex), SHA-256 of the body (hex).
  * Headers: `kee-timestamp`, `kee-nonce`, `kee-signature` (hex, 64 bytes).
+ *
+ * Signing and verification use WebCrypto Ed25519 (Node, Bun, Deno): about ten times faster than
+ * pure JS here, and this is on every signer round trip.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -24,15 +27,29 @@ export const REPLAY_WINDOW_MS = 30_000;
 
 const utf8 = new TextEncoder();
 
+const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+
+/** The coordinator's signing key for WebCrypto, from its 32-byte Ed25519 seed. */
+export function coordinatorSigningKey(seed: Uint8Array): Promise<CryptoKey> {
+  if (seed.length !== 32) throw new DomainError('INVALID_INPUT', 'the coordinator key is a 32-byte Ed25519 seed');
+  const jwk = { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: b64url(ed25519.getPublicKey(seed)) };
+  return crypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['sign']);
+}
+
 function signedText(method: string, path: string, participant: number, timestamp: string, nonce: string, body: Uint8Array): Uint8Array {
   return utf8.encode([AUTH_SCHEME, method.toUpperCase(), path, String(participant), timestamp, nonce, toHex(sha256(body))].join('\n'));
 }
 
-/** The authentication headers for one request from the coordinator (holding `seed`) to `participant`. */
-export function coordinatorHeaders(seed: Uint8Array, req: { method: string; path: string; participant: number; body: Uint8Array; now?: number }): Record<string, string> {
+/** The authentication headers for one request from the coordinator (its seed or signing key) to `participant`. */
+export async function coordinatorHeaders(
+  key: Uint8Array | CryptoKey,
+  req: { method: string; path: string; participant: number; body: Uint8Array; now?: number },
+): Promise<Record<string, string>> {
+  const signing = key instanceof Uint8Array ? await coordinatorSigningKey(key) : key;
   const timestamp = String(req.now ?? Date.now());
   const nonce = randomHex(16);
-  const signature = ed25519.sign(signedText(req.method, req.path, req.participant, timestamp, nonce, req.body), seed);
+  const text = signedText(req.method, req.path, req.participant, timestamp, nonce, req.body);
+  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', signing, text as Uint8Array<ArrayBuffer>));
   return { 'kee-timestamp': timestamp, 'kee-nonce': nonce, 'kee-signature': toHex(signature) };
 }
 
@@ -43,20 +60,20 @@ export function coordinatorPublicKey(seed: Uint8Array): Uint8Array {
 
 /** Checks coordinator signatures for one participant, remembering request nonces inside the window. */
 export class CoordinatorVerifier {
-  private readonly key: Uint8Array;
+  private readonly key: Promise<CryptoKey>;
   private readonly participant: number;
   private readonly seen = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(publicKey: Uint8Array, participant: number, now: () => number = Date.now) {
     if (publicKey.length !== 32) throw new DomainError('INVALID_INPUT', 'the coordinator public key is 32 bytes (64 hex characters)');
-    this.key = publicKey;
+    this.key = crypto.subtle.importKey('raw', publicKey as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
     this.participant = participant;
     this.now = now;
   }
 
   /** Throws UNAUTHENTICATED unless the request is signed by the coordinator, fresh, and not seen before. */
-  verify(req: { method: string; path: string; headers: (name: string) => string | undefined; body: Uint8Array }): void {
+  async verify(req: { method: string; path: string; headers: (name: string) => string | undefined; body: Uint8Array }): Promise<void> {
     const timestamp = req.headers('kee-timestamp') ?? '';
     const nonce = req.headers('kee-nonce') ?? '';
     const signature = fromHex(req.headers('kee-signature') ?? '');
@@ -65,7 +82,8 @@ export class CoordinatorVerifier {
     }
     let ok = false;
     try {
-      ok = ed25519.verify(signature, signedText(req.method, req.path, this.participant, timestamp, nonce, req.body), this.key);
+      const text = signedText(req.method, req.path, this.participant, timestamp, nonce, req.body);
+      ok = await crypto.subtle.verify('Ed25519', await this.key, signature as Uint8Array<ArrayBuffer>, text as Uint8Array<ArrayBuffer>);
     } catch {
       ok = false;
     }

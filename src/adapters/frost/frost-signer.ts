@@ -105,14 +105,15 @@ export class FrostSigner implements Signer {
       });
     }
     const chosen = ready.slice(0, t);
-    await this.cancelAll(ready.slice(t).map((r) => r.p), sessionId);
+    // the others' nonces are dropped while round 2 runs (cancel is off the critical path)
+    const cancelling = this.cancelAll(ready.slice(t).map((r) => r.p), sessionId);
 
     // Round 2 with the chosen t.
     const ids = chosen.map((c) => c.p.id);
     const commitments = new Uint8Array(64 * t);
     chosen.forEach((c, i) => commitments.set(c.commitments, 64 * i));
     const request = { sessionId, message, ids, commitments };
-    const shares = await Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs)));
+    const [shares] = await Promise.all([Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs))), cancelling]);
     const failed = chosen.filter((_, i) => shares[i]?.status !== 'fulfilled').map((c) => c.p.id);
     if (failed.length > 0) {
       await this.cancelAll(chosen.map((c) => c.p), sessionId);

@@ -7,7 +7,7 @@
 import { DomainError } from '../../kernel/errors.ts';
 import { fromHex, toHex } from '../../kernel/hex.ts';
 import { identityAnswer, round1Answer, round2Answer, type SidecarIdentity } from '../../http/sidecar-schemas.ts';
-import { coordinatorHeaders } from './coordinator-auth.ts';
+import { coordinatorHeaders, coordinatorSigningKey } from './coordinator-auth.ts';
 import type { Participant, Round2Request } from './participant.ts';
 
 /** Sends one request; `fetch` by default. */
@@ -27,13 +27,14 @@ const utf8 = new TextEncoder();
 export class HttpParticipant implements Participant {
   readonly id: number;
   private readonly base: string;
-  private readonly key: Uint8Array;
+  private readonly key: Promise<CryptoKey>;
   private readonly send: Transport;
 
   constructor(opts: HttpParticipantOptions) {
     this.id = opts.id;
     this.base = opts.baseUrl.replace(/\/+$/, '');
-    this.key = opts.coordinatorKey;
+    this.key = coordinatorSigningKey(opts.coordinatorKey);
+    this.key.catch(() => undefined); // reported by the first request
     this.send = opts.transport ?? ((r) => fetch(r));
   }
 
@@ -67,7 +68,7 @@ export class HttpParticipant implements Participant {
   private async post(path: string, value: unknown): Promise<unknown> {
     const body = utf8.encode(JSON.stringify(value));
     const pathname = new URL(`${this.base}${path}`).pathname;
-    const headers = { 'content-type': 'application/json', ...coordinatorHeaders(this.key, { method: 'POST', path: pathname, participant: this.id, body }) };
+    const headers = { 'content-type': 'application/json', ...(await coordinatorHeaders(await this.key, { method: 'POST', path: pathname, participant: this.id, body })) };
     const res = await this.send(new Request(`${this.base}${path}`, { method: 'POST', headers, body }));
     return this.answer(res);
   }
