@@ -3,6 +3,7 @@
  * configuration runs FROST (2, 3) with a DKG on first start and records FROST_CEREMONY in the
  * kernel journal; a restart reuses the shares; (t, n) only upward; KEK errors are clear.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,13 @@ describe('npm start with no configuration', () => {
     await second.stop();
     expect(key2).toBe(key1);
     expect(second.output()).not.toContain('first start');
+
+    // a wrong KEK stops the start with one line, no stack trace
+    const wrong = spawnSync(join('node_modules', '.bin', 'tsx'), ['src/entry/node.ts'], { env: { ...process.env, KEE_DATA_DIR: dataDir, PORT: '0', KEE_SHARE_KEK: '00'.repeat(32) }, encoding: 'utf8' });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([
+      `kee: share file \`${join(dataDir, 'frost', 'share-1.json')}\` does not open: wrong key-encryption key (KEE_SHARE_KEK), or the file was modified`,
+    ]);
 
     const events = (await journalEvents(dataDir)).filter((e) => e.event_type === 'FROST_CEREMONY');
     expect(events).toHaveLength(1);
