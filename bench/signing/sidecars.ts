@@ -16,7 +16,7 @@ import { HttpParticipant } from '../../src/adapters/frost/http-participant.ts';
 import type { Participant } from '../../src/adapters/frost/participant.ts';
 import { initKeeWasm } from '../../src/adapters/wasm/load.ts';
 import { loadParticipants } from '../../src/entry/frost-keys.ts';
-import { unixTransport } from '../../src/entry/unix-transport.ts';
+import { nodeHttpTransport, unixTransport } from '../../src/entry/unix-transport.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { kee, startSidecar, type Sidecar } from '../../test/support/sidecars.ts';
 
@@ -85,8 +85,10 @@ try {
   results.push(['WASM in-process (FrostSigner over InProcessParticipant)', await measure(participants)]);
   const ports = [await freePort(), await freePort(), await freePort()];
   for (let i = 0; i < 3; i++) sidecars.push(await startSidecar(['--share', join(frost, `share-${i + 1}.json`), '--port', String(ports[i]), '--coordinator-key-file', pubFile], env));
-  const tcp = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey }));
-  results.push(['WASM sidecars, loopback TCP (3 `kee signer serve` processes)', await measure(tcp)]);
+  const tcpFetch = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey }));
+  results.push(['WASM sidecars, loopback TCP, `fetch` (3 `kee signer serve` processes)', await measure(tcpFetch)]);
+  const tcp = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey, transport: nodeHttpTransport() }));
+  results.push(['WASM sidecars, loopback TCP, `node:http` keep-alive (what `npm start` uses)', await measure(tcp)]);
   for (const s of sidecars.splice(0)) await s.kill('SIGTERM');
   for (let i = 0; i < 3; i++) sidecars.push(await startSidecar(['--share', join(frost, `share-${i + 1}.json`), '--socket', join(dir, `p${i + 1}.sock`), '--coordinator-key-file', pubFile], env));
   const unix = [1, 2, 3].map((id) => new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, transport: unixTransport(join(dir, `p${id}.sock`)) }));
@@ -106,7 +108,7 @@ const section =
   `<!-- sidecars -->\n## Sidecars (\`npx tsx bench/signing/sidecars.ts --iters ${ITERS}\`)\n\n` +
   `A whole 2-of-3 signature (\`FrostSigner.sign\`: round 1 to all three participants, round 2 with the first two, ` +
   `cancel to the third, aggregation with verification) over ${ITERS} signatures after 50 warm-up ones, sequential. ` +
-  `Sidecar requests are JSON over HTTP/1.1 keep-alive (Node 20 \`fetch\` for TCP, \`node:http\` for Unix sockets), each signed ` +
+  `Sidecar requests are JSON over HTTP/1.1 keep-alive (Node 20 \`fetch\`, or \`node:http\` with a keep-alive agent), each signed ` +
   `with the coordinator's Ed25519 key and verified by the sidecar. Round 1/2 columns: one request as the coordinator awaits it ` +
   `(requests to the participants run concurrently). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared with other ` +
   `work: load average ${load.map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min) at the start. Node ${process.version}.\n\n` +

@@ -30,7 +30,7 @@ import type { AlertSink } from '../ports/alert.ts';
 import type { Signer } from '../ports/signer.ts';
 import { type Env, frostDir, loadOrCreateKeyFile, pendingEvents, readPublic, resolveKek } from './frost-files.ts';
 import { generateKeys, loadParticipants, requirePublic } from './frost-keys.ts';
-import { unixTransport } from './unix-transport.ts';
+import { nodeHttpTransport, unixTransport } from './unix-transport.ts';
 
 export type SignerSetup = {
   signer: Signer;
@@ -170,7 +170,8 @@ function parseParticipants(list: string, coordinatorKey: Uint8Array): Participan
       const target = m ? (m[2] as string) : entry;
       if (target.startsWith('unix:')) return new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, transport: unixTransport(target.slice(5)) });
       if (!/^https?:\/\//.test(target)) throw new DomainError('INVALID_INPUT', `KEE_FROST_PARTICIPANTS entry \`${entry}\` is not an http(s) URL or unix:<path>`);
-      return new HttpParticipant({ id, baseUrl: target, coordinatorKey });
+      // plain http over node:http (cheaper per request on Node 20); https through fetch
+      return new HttpParticipant({ id, baseUrl: target, coordinatorKey, ...(target.startsWith('http:') ? { transport: nodeHttpTransport() } : {}) });
     });
 }
 

@@ -1,11 +1,18 @@
 /**
- * A fetch-like transport over a Unix domain socket (`node:http` with `socketPath`), for
- * `HttpParticipant`s configured as `unix:/path/to.sock`. Node, Bun and Deno provide `node:http`.
+ * A fetch-like transport over `node:http` with a keep-alive agent: over a Unix domain socket
+ * (`socketPath`) for `HttpParticipant`s configured as `unix:/path/to.sock`, or over TCP (on Node
+ * 20 it costs less per request than `fetch`, and a signature is five requests). Node, Bun and
+ * Deno provide `node:http`.
  */
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import type { Transport } from '../adapters/frost/http-participant.ts';
 
 export function unixTransport(socketPath: string): Transport {
+  return nodeHttpTransport({ socketPath });
+}
+
+export function nodeHttpTransport(opts: { socketPath?: string } = {}): Transport {
+  const agent = new Agent({ keepAlive: true });
   return async (req: Request) => {
     const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
     const url = new URL(req.url);
@@ -13,7 +20,8 @@ export function unixTransport(socketPath: string): Transport {
     req.headers.forEach((v, k) => (headers[k] = v));
     if (body) headers['content-length'] = String(body.length);
     return new Promise<Response>((resolve, reject) => {
-      const r = request({ socketPath, method: req.method, path: `${url.pathname}${url.search}`, headers }, (res) => {
+      const target = opts.socketPath ? { socketPath: opts.socketPath } : { host: url.hostname, port: url.port || 80 };
+      const r = request({ ...target, agent, method: req.method, path: `${url.pathname}${url.search}`, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
