@@ -20,7 +20,7 @@ import { DomainError } from '../kernel/errors.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
 import { MAX_BODY_BYTES } from './body.ts';
 import { problem, toProblem } from './errors.ts';
-import { cancelBody, round1Body, round2Body, type SidecarIdentity } from './sidecar-schemas.ts';
+import { cancelBody, round1Body, round2Body, type SidecarIdentity } from '../adapters/frost/sidecar-wire.ts';
 
 export function createSidecarApp(participant: WasmFrostParticipant, auth: CoordinatorVerifier): Hono {
   const app = new Hono();

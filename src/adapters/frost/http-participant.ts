@@ -6,7 +6,7 @@
  */
 import { DomainError } from '../../kernel/errors.ts';
 import { fromHex, toHex } from '../../kernel/hex.ts';
-import { identityAnswer, round1Answer, round2Answer, type SidecarIdentity } from '../../http/sidecar-schemas.ts';
+import { identityAnswer, round1Answer, round2Answer, type SidecarIdentity } from './sidecar-wire.ts';
 import { coordinatorHeaders, coordinatorSigningKey } from './coordinator-auth.ts';
 import type { Participant, Round2Request } from './participant.ts';
 

@@ -1,4 +1,4 @@
-/** Request and response bodies of a FROST sidecar (`kee signer serve`). All bytes are lowercase hex. */
+/** The FROST sidecar wire format (`kee signer serve` and HttpParticipant): request and response bodies. All bytes are lowercase hex. */
 import { z } from 'zod';
 
 const hex = (min: number, max: number) =>
