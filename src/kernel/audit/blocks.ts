@@ -210,6 +210,15 @@ export class BlockService {
     throw tampered(`audit chain of session \`${session.session_id}\` is broken at ${problem}`);
   }
 
+  /** `soos.kia.sign` attributes (digest 2.2): the KIA key id and, for FROST, the threshold config. */
+  private signAttributes(): Record<string, string> {
+    const d = this.deps.signer.describe();
+    return {
+      'soos.governance.kia_key_id': this.kernelId,
+      ...(d.scheme === 'frost' ? { 'soos.governance.frost_threshold_config': d.deployment_constraint } : {}),
+    };
+  }
+
   /** Signs a block, retrying with backoff until `deadline` while signing is suspended. */
   private async signForClose(message: Uint8Array, session: Session, deadline: number): Promise<Uint8Array> {
     for (let delay = 250; ; delay = Math.min(2 * delay, 4_000)) {
@@ -229,7 +238,7 @@ export class BlockService {
   private async sign(message: Uint8Array, traceId: string | undefined): Promise<Uint8Array> {
     return this.deps.telemetry.span(
       'soos.kia.sign',
-      { ...(traceId ? { traceId } : {}), attributes: { 'soos.governance.kia_key_id': this.kernelId } },
+      { ...(traceId ? { traceId } : {}), attributes: this.signAttributes() },
       async () => {
         try {
           const signature = await this.deps.signer.sign(message);

@@ -134,6 +134,14 @@ describe('signing quorum failure', () => {
     expect(h.store.rawRecords(s.session_id).filter((x) => x.aleType === 'SESSION_COMPLETE')).toHaveLength(1);
   });
 
+  it('each soos.kia.sign span carries the KIA key id and the frost threshold config', async () => {
+    const { h, open } = setup();
+    const s = await open();
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(200);
+    const span = h.spans.getFinishedSpans().find((x) => x.name === 'soos.kia.sign');
+    expect(span?.attributes).toMatchObject({ 'soos.governance.kia_key_id': h.kernel.kernelId, 'soos.governance.frost_threshold_config': 'frost:t-of-n:2-3' });
+  });
+
   it('the health check alerts a degraded signer, and a quorum loss before any signature is needed', async () => {
     const { h, ps, alerts, journal } = setup();
     await h.kernel.probeSigner();
