@@ -121,6 +121,7 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
     },
     attach: async (kernel) => {
       kernelRef = kernel;
+      signer.onCulprits = (ids, message) => void kernel.reportSignerFault(ids, message);
       for (const { event, done } of await pendingEvents(dir)) {
         await kernel.recordSignerEvent(event);
         await done();

@@ -83,6 +83,11 @@ export class Kernel {
     this.monitor.stop();
   }
 
+  /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
+  reportSignerFault(culprits: readonly number[], detail: string): Promise<void> {
+    return this.monitor.culprits(culprits, detail);
+  }
+
   /** One signer probe round now (what the monitor runs on its timer). */
   probeSigner(): Promise<void> {
     return this.monitor.probe();

@@ -17,6 +17,7 @@ const wasm = loadKeeWasm();
 class Switchable implements Participant {
   readonly id: number;
   down = false;
+  corrupt = false;
   private readonly inner: Participant;
   constructor(inner: Participant) {
     this.inner = inner;
@@ -31,7 +32,9 @@ class Switchable implements Participant {
   }
   async round2(r: Round2Request) {
     this.check();
-    return this.inner.round2(r);
+    const share = await this.inner.round2(r);
+    if (this.corrupt) share[0] = (share[0] as number) ^ 1;
+    return share;
   }
   async cancel(s: Uint8Array) {
     return this.inner.cancel(s);
@@ -47,6 +50,7 @@ function setup(signing: { closeRetryMs?: number; probeIntervalMs?: number; healt
   const signer = new FrostSigner({ wasm, publicPackage, participants: ps });
   const alerts: OperatorAlert[] = [];
   const h = makeHarness({ deps: { signer, alerts: { alert: (a) => void alerts.push(a) }, options: { signing } } });
+  signer.onCulprits = (ids, message) => void h.kernel.reportSignerFault(ids, message);
   const journal = () => {
     const j = h.store.allSessions().find((x) => x.agent_id === 'kee-kernel');
     return j ? h.store.rawRecords(j.session_id).map((r) => JSON.parse(r.canonical)) : [];
@@ -132,6 +136,26 @@ describe('signing quorum failure', () => {
     expect(r.json.code).toBe('SIGNER_FAILED');
     expect(h.store.allSessions().find((x) => x.session_id === s.session_id)?.status).toBe('CLOSING');
     expect(h.store.rawRecords(s.session_id).filter((x) => x.aleType === 'SESSION_COMPLETE')).toHaveLength(1);
+  });
+
+  it('a participant with a corrupt share is named and left out; the other two sign', async () => {
+    const { h, ps, alerts, journal, open } = setup();
+    ps[0]!.corrupt = true;
+    const s = await open();
+    const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
+    expect(r.status).toBe(200);
+    expect((await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status).toBe(200);
+    await sleep(10);
+    expect(journal().find((x) => x.event_type === 'FROST_INVALID_SHARE')).toMatchObject({ severity: 'CRITICAL', culprit_participants: [1], detail: 'frost participants 1 sent invalid signature shares' });
+    expect(alerts).toEqual([expect.objectContaining({ alert: 'FROST_INVALID_SHARE', culprit_participants: [1] })]);
+    expect((await h.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    // two corrupt participants: fewer than t honest ones, no signature
+    ps[1]!.corrupt = true;
+    const s2 = await open();
+    const r2 = await h.call('POST', `/v1/sessions/${s2.session_id}/close`);
+    expect(r2.status).toBe(503);
+    expect(r2.json.detail).toBe('frost participants 1, 2 sent invalid signature shares');
+    expect(journal().at(-1)).toMatchObject({ event_type: 'SIGNING_QUORUM_LOST', culprit_participants: [1, 2] });
   });
 
   it('each soos.kia.sign span carries the KIA key id and the frost threshold config', async () => {

@@ -112,6 +112,16 @@ export class SigningMonitor {
     this.schedule();
   }
 
+  /**
+   * Participants sent signature shares that do not verify (a corrupt or malicious share): named
+   * in the journal (`FROST_INVALID_SHARE`) and an alert, also when the others then signed.
+   */
+  async culprits(ids: readonly number[], detail: string): Promise<void> {
+    const culprit = [...ids];
+    await this.d.journal.anomaly('FROST_INVALID_SHARE', { culprit_participants: culprit, detail });
+    await this.send({ alert: 'FROST_INVALID_SHARE', severity: 'critical', detail }, { culprits: culprit });
+  }
+
   /** A close gave up waiting: it is completed in the background once signing is back. */
   leftClosing(sessionId: string): void {
     this.pending.add(sessionId);
