@@ -20,7 +20,8 @@ describe('FROST sidecar app', () => {
   const { participants, publicPackage, groupKey } = runDkg(wasm);
   const coordinator = ed25519.utils.randomSecretKey();
   let now = Date.now();
-  const apps = participants.map((p) => createSidecarApp(p.handle, new CoordinatorVerifier(coordinatorPublicKey(coordinator), p.id, () => now)));
+  let sessionClock = Date.now();
+  const apps = participants.map((p) => createSidecarApp(p.handle, new CoordinatorVerifier(coordinatorPublicKey(coordinator), p.id, () => now), { now: () => sessionClock }));
   const remote = (i: number, key = coordinator) => new HttpParticipant({ id: i + 1, baseUrl: 'http://sidecar.test', coordinatorKey: key, transport: async (r) => apps[i]!.fetch(r) });
   const post = (i: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
     apps[i]!.fetch(new Request(`http://sidecar.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
@@ -85,6 +86,17 @@ describe('FROST sidecar app', () => {
     await expect(a.round2({ ...req, message: utf8('other') })).rejects.toThrow(/CONFLICT/);
     await expect(a.round1(sid)).rejects.toThrow(/CONFLICT/);
     await b.cancel(sid);
+  });
+
+  it('drops nonces of sessions abandoned between the rounds, so they cannot fill the 64 open slots', async () => {
+    const p3 = remote(2);
+    for (let i = 0; i < 64; i++) await p3.round1(utf8(`abandoned-${i}`));
+    await expect(p3.round1(utf8('one-more'))).rejects.toThrow(/64 open sessions/);
+    sessionClock += 61_000;
+    expect((await p3.round1(utf8('one-more'))).length).toBe(64);
+    // an abandoned session's nonces are gone: its round 2 is refused
+    await expect(p3.round2({ sessionId: utf8('abandoned-0'), message: utf8('m'), ids: [2, 3], commitments: new Uint8Array(128) })).rejects.toThrow(/CONFLICT/);
+    await p3.cancel(utf8('one-more'));
   });
 
   it('validates bodies: clear 4xx problems', async () => {

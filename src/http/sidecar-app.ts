@@ -10,6 +10,8 @@
  * - `POST /v1/frost/cancel` `{session_id}` → `{cancelled}`
  *
  * Every POST must carry the coordinator's signature (see `coordinator-auth.ts`), else 401.
+ * Nonces of a session left open longer than SESSION_TTL_MS (the coordinator went away between
+ * the rounds) are dropped, so abandoned sessions cannot fill the participant's 64 open slots.
  */
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
@@ -22,8 +24,21 @@ import { MAX_BODY_BYTES } from './body.ts';
 import { problem, toProblem } from './errors.ts';
 import { cancelBody, round1Body, round2Body, type SidecarIdentity } from '../adapters/frost/sidecar-wire.ts';
 
-export function createSidecarApp(participant: WasmFrostParticipant, auth: CoordinatorVerifier): Hono {
+/** Round-1 nonces a coordinator abandoned (it crashed between the rounds) are dropped after this. */
+export const SESSION_TTL_MS = 60_000;
+
+export function createSidecarApp(participant: WasmFrostParticipant, auth: CoordinatorVerifier, opts: { now?: () => number } = {}): Hono {
   const app = new Hono();
+  const now = opts.now ?? Date.now;
+  // open sessions by hex id, with their round-1 time: the WASM participant holds at most 64
+  const open = new Map<string, number>();
+  const sweep = () => {
+    for (const [sid, at] of open) {
+      if (now() - at <= SESSION_TTL_MS) continue;
+      participant.cancel(bytes(sid));
+      open.delete(sid);
+    }
+  };
   const pub = parsePublicPackage(participant.publicPackage());
   const identity: SidecarIdentity = {
     status: 'ok',
@@ -38,18 +53,22 @@ export function createSidecarApp(participant: WasmFrostParticipant, auth: Coordi
 
   app.post('/v1/frost/round1', async (c) => {
     const body = await authenticated(c, auth, round1Body);
-    const r = participant.round1(bytes(body.session_id));
-    return c.json({ commitments: toHex(value(r, `participant ${id} round 1`)) });
+    sweep();
+    const commitments = value(participant.round1(bytes(body.session_id)), `participant ${id} round 1`);
+    open.set(body.session_id, now());
+    return c.json({ commitments: toHex(commitments) });
   });
 
   app.post('/v1/frost/round2', async (c) => {
     const body = await authenticated(c, auth, round2Body);
+    open.delete(body.session_id);
     const r = participant.round2(bytes(body.session_id), bytes(body.message), Uint16Array.from(body.ids), bytes(body.commitments));
     return c.json({ signature_share: toHex(value(r, `participant ${id} round 2`)) });
   });
 
   app.post('/v1/frost/cancel', async (c) => {
     const body = await authenticated(c, auth, cancelBody);
+    open.delete(body.session_id);
     return c.json({ cancelled: participant.cancel(bytes(body.session_id)) });
   });
 
