@@ -33,7 +33,8 @@ class Switchable implements Participant {
   async round2(r: Round2Request) {
     this.check();
     const share = await this.inner.round2(r);
-    if (this.corrupt) share[0] = (share[0] as number) ^ 1;
+    // a different byte per participant: two corruptions must not cancel out in the aggregate
+    if (this.corrupt) share[this.id] = (share[this.id] as number) ^ 0x40;
     return share;
   }
   async cancel(s: Uint8Array) {
