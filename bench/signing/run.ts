@@ -3,7 +3,8 @@
  * frost`), the same Rust as WASM in this process (the `kee-frost` handles and the FrostSigner
  * coordinator), and @noble/curves' pure-JS RFC 9591 FROST. Prints a table and writes
  * bench/signing/RESULTS.md. Run: `npx tsx bench/signing/run.ts [--iters K] [--no-native]`
- * (`--no-native` skips the Rust build and leaves RESULTS.md alone).
+ * (`--no-native` skips the Rust build and leaves RESULTS.md alone). The sidecar column (participants
+ * in `kee signer serve` processes over loopback HTTP) is `bench/signing/sidecars.ts`.
  *
  * Operations (see crates/native-bench/src/frost.rs; message: 64 bytes of 7):
  *   keygen_dealer  trusted-dealer 2-of-3 key generation
@@ -153,4 +154,7 @@ const header =
   `(keygen_dkg over a quarter of the iterations, @noble/curves over a quarter of them).\n\n` +
   `Published anchor (frost-rs, native): round 1 0.08 ms, round 2 0.12 ms, aggregate 0.22 ms. Aim: a whole in-process WASM signature under 2 ms ` +
   `(\`sign\` on the WASM path is \`FrostSigner.sign\`: the Signer port, async participants, session id, verification of the result).\n\n`;
-if (!skipNative) writeFileSync('bench/signing/RESULTS.md', `${header}${table}\n`);
+// keep the sidecar section (bench/signing/sidecars.ts writes it)
+const previous = existsSync('bench/signing/RESULTS.md') ? readFileSync('bench/signing/RESULTS.md', 'utf8') : '';
+const sidecars = previous.includes('<!-- sidecars -->') ? `\n${previous.slice(previous.indexOf('<!-- sidecars -->'))}` : '';
+if (!skipNative) writeFileSync('bench/signing/RESULTS.md', `${header}${table}\n${sidecars}`);

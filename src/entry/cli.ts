@@ -19,6 +19,7 @@ import { StreamVerifier, type VerifyResult } from '../kernel/audit/stream-verify
 import { verifyPackage } from '../kernel/audit/verify-package.ts';
 
 const USAGE = `usage:
+  kee signer <serve|keygen|refresh|repair|coordinator-key> …   (kee signer --help)
   kee audit verify <package> [--public-key <hex>] [--json]
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
       or NDJSON (…/package?format=ndjson, streamed, any size)
@@ -33,6 +34,7 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
+  if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
   if (group !== 'audit' || verb !== 'verify') return usage(group === undefined || group === '--help' || group === '-h' ? 0 : 2);
   let file: string | undefined;
   let publicKey: string | undefined;

@@ -1,11 +1,11 @@
 /**
  * Composition shared by the Node, Bun and Deno entries: embedded libSQL under KEE_DATA_DIR (or
  * KEE_DATABASE_URL: a libSQL URL, or PostgreSQL for `postgres://` and `postgresql://`), the kernel
- * key file, both WASM modules read from disk, and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is
- * set. The policy engine is `kee-policy` unless KEE_POLICY_ENGINE=cedar-wasm. Uses only `node:`
- * APIs that all three runtimes provide.
+ * signer (`signer-setup.ts`: FROST by default), both WASM modules read from disk, and OTLP
+ * export when OTEL_EXPORTER_OTLP_ENDPOINT is set. The policy engine is `kee-policy` unless
+ * KEE_POLICY_ENGINE=cedar-wasm. Uses only `node:` APIs that all three runtimes provide.
  */
-import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import process from 'node:process';
 import { createClient } from '@libsql/client';
@@ -17,17 +17,18 @@ import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
-import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
+import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
-import { fromHex, toHex } from '../kernel/hex.ts';
+import { toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import { publisherKeysOrExit } from './publisher-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
+import { exitOnConfigError, setupSigner } from './signer-setup.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -59,7 +60,8 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     closeStore = () => client.close();
   }
 
-  const signer = new Ed25519Signer(await loadOrCreateKey(join(dataDir, 'kernel-ed25519.key')));
+  const signing = await setupSigner({ dataDir, wasm }).catch(exitOnConfigError);
+  const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
   const { telemetry, provider } = createGovernanceTracing({
     exporters,
@@ -72,13 +74,15 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, alerts: signing.alerts, options: { signing: signing.options } });
   await kernel.start();
+  await signing.attach(kernel);
   return {
     app: createApp(kernel),
     kernel,
     port,
     shutdown: async () => {
+      signing.close();
       await provider.shutdown();
       await closeStore();
     },
@@ -92,20 +96,5 @@ function policyEngineOrExit(value: string | undefined): PolicyEngineName {
   } catch (e) {
     console.error(`kee: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(2);
-  }
-}
-
-/** Reads the kernel's Ed25519 seed (hex), creating it with mode 0600 on first start. */
-async function loadOrCreateKey(path: string): Promise<Uint8Array> {
-  try {
-    const seed = fromHex((await readFile(path, 'utf8')).trim());
-    if (!seed || seed.length !== 32) throw new Error(`kernel key file \`${path}\` is not 32 bytes of hex`);
-    return seed;
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ENOENT') throw e;
-    const seed = Ed25519Signer.generateSeed();
-    await writeFile(path, `${toHex(seed)}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(path, 0o600);
-    return seed;
   }
 }

@@ -18,6 +18,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   GAR_UNAVAILABLE: 503,
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
+  UNAUTHENTICATED: 401,
   INTERNAL: 500,
   // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
   CAP_SIGNATURES_INSUFFICIENT: 422,

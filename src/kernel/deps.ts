@@ -1,3 +1,4 @@
+import type { AlertSink } from '../ports/alert.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CapProfileDeps } from './cap-profile/registry.ts';
 import type { Merkle } from '../ports/merkle.ts';
@@ -6,6 +7,7 @@ import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
+import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -29,6 +31,8 @@ export type KernelDeps = {
   capProfile?: CapProfileDeps;
   /** Which runtime hosts the kernel: reported by /healthz. */
   runtime: 'node' | 'bun' | 'deno' | 'workerd';
+  /** Operator alerts (signing quorum lost / restored). Optional. */
+  alerts?: AlertSink;
   /** Tuning and identity; all optional. */
   options?: {
     /** Most audit records per transaction (1 = one commit per record). Default 1,000. */
@@ -37,5 +41,7 @@ export type KernelDeps = {
     groupCommit?: boolean;
     /** Origin line (and key name) of block-log checkpoints. Default `kee.local/<kernel_id>`. */
     logOrigin?: string;
+    /** Quorum-failure behaviour: close retry window, probe intervals. */
+    signing?: SigningMonitorOptions;
   };
 };

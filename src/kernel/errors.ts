@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'PROOF_INVALID',
   'AUDIT_TAMPERED',
   'UNAVAILABLE',
+  'UNAUTHENTICATED',
   'INTERNAL',
   ...CAP_REFUSAL_CODES,
 ] as const;

@@ -2,6 +2,7 @@ import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
+import { SigningMonitor } from './audit/signing-monitor.ts';
 import { evaluate } from './authorize/authorize.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
@@ -35,6 +36,7 @@ export class Kernel {
   private readonly capProfiles: CapProfileRegistry;
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
   private readonly pendingProfiles = new Map<number, VerifiedCapProfile>();
+  private readonly monitor: SigningMonitor;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -49,7 +51,17 @@ export class Kernel {
     });
     const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
     this.journal = journal;
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
+    this.monitor = new SigningMonitor({
+      signer: deps.signer,
+      clock: deps.clock,
+      state: this.state,
+      journal,
+      alerts: deps.alerts,
+      kernelId: this.kernelId,
+      options: deps.options?.signing,
+      completeClose: async (sessionId) => this.blocks.close(await this.sessionOrThrow(sessionId), 0),
+    });
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor);
     this.policies = new PolicyRegistry(
       {
         factory: deps.policyFactory,
@@ -107,6 +119,36 @@ export class Kernel {
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
     return { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(this.deps.signer.publicKey()) };
+  }
+
+  /**
+   * Records a signer ceremony transcript (`FROST_CEREMONY`, `FROST_RESHARD`; no secrets) as a
+   * KERNEL_AUDIT_ANOMALY in the kernel journal. Rejects when it cannot be written, so the caller
+   * can keep it for a later attempt.
+   */
+  async recordSignerEvent(event: { event_type: string } & Record<string, Json>): Promise<void> {
+    const { event_type, ...fields } = event;
+    await this.journal.recordAnomaly(event_type, { severity: 'INFO', ...fields });
+  }
+
+  /** Starts the signer health probes (quorum-loss alerts, recovery by itself). */
+  startSigningMonitor(): void {
+    this.monitor.start();
+  }
+
+  /** Stops background work (the signer probes). */
+  stop(): void {
+    this.monitor.stop();
+  }
+
+  /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
+  reportSignerFault(culprits: readonly number[], detail: string): Promise<void> {
+    return this.monitor.culprits(culprits, detail);
+  }
+
+  /** One signer probe round now (what the monitor runs on its timer). */
+  probeSigner(): Promise<void> {
+    return this.monitor.probe();
   }
 
   /** Opens a session; its block id is a fresh OTel trace id; SESSION_OPEN is its first record. */

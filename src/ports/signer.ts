@@ -1,4 +1,4 @@
-/** The kernel's signing identity (KIA). A single Ed25519 key for now; FROST comes behind the same port. */
+/** The kernel's signing identity (KIA): a single Ed25519 key (L1) or a FROST threshold key. */
 export interface Signer {
   readonly algorithm: 'Ed25519';
   /** Raw 32-byte Ed25519 public key (or FROST group key). */
@@ -7,7 +7,21 @@ export interface Signer {
   describe(): SignerDescription;
   /** Signs `message`; rejects with DomainError SIGNER_FAILED when no signature can be made. */
   sign(message: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Threshold signers: which participants answer a health check now (no signing). The kernel
+   * probes while signing is suspended, and now and then otherwise, to alert and recover by itself.
+   */
+  probe?(): Promise<SignerHealth>;
 }
+
+/** Participants reachable now, out of the key's n; signing needs `threshold` of them. */
+export type SignerHealth = { threshold: number; participants: number; available: number[]; unavailable: number[] };
+
+/**
+ * What a failed threshold signature may carry (duck-typed by the kernel; FrostSigningError has
+ * both): participants that did not answer, and those whose shares did not verify.
+ */
+export type SignerFailureDetail = { unavailable?: readonly number[]; culprits?: readonly number[] };
 
 /** Verifies Ed25519 signatures; used by the offline audit verifier. */
 export interface SignatureVerifier {

@@ -5,11 +5,12 @@
  * Round 1 goes to every participant at once; the first t that answer (lowest identifiers first)
  * sign, the others' sessions are cancelled. Fewer than t answers: SIGNER_FAILED naming the
  * unavailable participants (never a fallback to fewer signers). A share that does not verify:
- * SIGNER_FAILED naming the culprit. Every signature is verified (in the aggregation) before it is
+ * the culprit is named (`onCulprits`) and left out, and the signature is retried with the others
+ * while t remain; otherwise SIGNER_FAILED naming the culprits. Every signature is verified (in the aggregation) before it is
  * returned.
  */
 import { DomainError } from '../../kernel/errors.ts';
-import type { Signer, SignerDescription } from '../../ports/signer.ts';
+import type { Signer, SignerDescription, SignerHealth } from '../../ports/signer.ts';
 import type { KeeWasm } from '../wasm/load.ts';
 import type { Participant } from './participant.ts';
 import { parsePublicPackage, type FrostPublic } from './public-package.ts';
@@ -36,6 +37,7 @@ export type FrostSignerOptions = {
   participants: readonly Participant[];
   /** How long one round may take per participant (default 5000 ms). */
   roundTimeoutMs?: number;
+  onCulprits?: (culprits: readonly number[], message: string) => void;
 };
 
 const list = (ids: readonly number[]) => ids.join(', ');
@@ -57,6 +59,8 @@ export class FrostSigner implements Signer {
   private readonly pub: FrostPublic;
   private readonly participants: readonly Participant[];
   private readonly timeoutMs: number;
+  /** Told about participants that sent invalid shares, also when the signature then succeeds without them. */
+  onCulprits: ((culprits: readonly number[], message: string) => void) | undefined;
 
   constructor(opts: FrostSignerOptions) {
     this.wasm = opts.wasm;
@@ -65,6 +69,7 @@ export class FrostSigner implements Signer {
     this.threshold = this.pub.threshold;
     this.participants = [...opts.participants].sort((a, b) => a.id - b.id);
     this.timeoutMs = opts.roundTimeoutMs ?? 5000;
+    this.onCulprits = opts.onCulprits;
     const ids = this.participants.map((p) => p.id);
     if (new Set(ids).size !== ids.length) throw new DomainError('INVALID_INPUT', `participants repeat an identifier: ${list(ids)}`);
     const unknown = ids.filter((id) => !this.pub.verifyingShares.has(id));
@@ -84,15 +89,37 @@ export class FrostSigner implements Signer {
     return { scheme: 'frost', deployment_constraint: this.config, hardware_backed: false };
   }
 
+  /**
+   * Signs with t participants. When some send invalid shares, they are reported to
+   * `onCulprits` and left out, and a new session is tried with the others while t remain.
+   */
   async sign(message: Uint8Array): Promise<Uint8Array> {
+    const culprits: number[] = [];
+    for (;;) {
+      try {
+        return await this.attempt(message, culprits);
+      } catch (e) {
+        if (!(e instanceof FrostSigningError) || e.culprits.length === 0) throw e;
+        culprits.push(...e.culprits);
+        this.onCulprits?.(e.culprits, e.message);
+        if (this.participants.filter((p) => !culprits.includes(p.id)).length < this.threshold) {
+          const all = [...culprits].sort((a, b) => a - b);
+          throw new FrostSigningError(`frost participants ${list(all)} sent invalid signature shares`, { culprits: all, unavailable: e.unavailable as number[], cause: e.cause });
+        }
+      }
+    }
+  }
+
+  private async attempt(message: Uint8Array, excluded: readonly number[]): Promise<Uint8Array> {
     const t = this.threshold;
+    const pool = this.participants.filter((p) => !excluded.includes(p.id));
     const sessionId = crypto.getRandomValues(new Uint8Array(16));
     // Round 1: ask everyone, keep the first t (by identifier) who answer.
-    const answers = await Promise.allSettled(this.participants.map((p) => withTimeout(p.round1(sessionId), this.timeoutMs)));
+    const answers = await Promise.allSettled(pool.map((p) => withTimeout(p.round1(sessionId), this.timeoutMs)));
     const ready: { p: Participant; commitments: Uint8Array }[] = [];
     const unavailable: number[] = [];
     answers.forEach((a, i) => {
-      const p = this.participants[i] as Participant;
+      const p = pool[i] as Participant;
       if (a.status === 'fulfilled' && a.value.length === 64) ready.push({ p, commitments: a.value });
       else unavailable.push(p.id);
     });
@@ -105,14 +132,15 @@ export class FrostSigner implements Signer {
       });
     }
     const chosen = ready.slice(0, t);
-    await this.cancelAll(ready.slice(t).map((r) => r.p), sessionId);
+    // the others' nonces are dropped while round 2 runs (cancel is off the critical path)
+    const cancelling = this.cancelAll(ready.slice(t).map((r) => r.p), sessionId);
 
     // Round 2 with the chosen t.
     const ids = chosen.map((c) => c.p.id);
     const commitments = new Uint8Array(64 * t);
     chosen.forEach((c, i) => commitments.set(c.commitments, 64 * i));
     const request = { sessionId, message, ids, commitments };
-    const shares = await Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs)));
+    const [shares] = await Promise.all([Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs))), cancelling]);
     const failed = chosen.filter((_, i) => shares[i]?.status !== 'fulfilled').map((c) => c.p.id);
     if (failed.length > 0) {
       await this.cancelAll(chosen.map((c) => c.p), sessionId);
@@ -135,6 +163,14 @@ export class FrostSigner implements Signer {
     // frostAggregate returns only signatures that verify under the group key (frost-core checks the
     // aggregate and, when it fails, blames shares or fails with SIGNER_FAILED).
     return r.value;
+  }
+
+  /** Which participants answer a health check now (in-process ones always do). No signing. */
+  async probe(): Promise<SignerHealth> {
+    const checks = await Promise.allSettled(this.participants.map((p) => withTimeout(p.health ? p.health(this.pub.groupKey) : Promise.resolve(), this.timeoutMs)));
+    const available = this.participants.filter((_, i) => checks[i]?.status === 'fulfilled').map((p) => p.id);
+    const unavailable = [...this.pub.verifyingShares.keys()].filter((id) => !available.includes(id)).sort((a, b) => a - b);
+    return { threshold: this.threshold, participants: this.pub.verifyingShares.size, available, unavailable };
   }
 
   private async cancelAll(ps: Participant[], sessionId: Uint8Array): Promise<void> {

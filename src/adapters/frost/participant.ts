@@ -24,6 +24,11 @@ export interface Participant {
   round2(request: Round2Request): Promise<Uint8Array>;
   /** Drops the nonces of a session the coordinator abandoned. */
   cancel(sessionId: Uint8Array): Promise<void>;
+  /**
+   * A cheap reachability check without signing: resolves when the participant answers as
+   * participant `id` of the group with key `groupKey`, rejects otherwise.
+   */
+  health?(groupKey: Uint8Array): Promise<void>;
 }
 
 /** The WASM failure as a DomainError; `INVALID_SHARE` and `NONCE_REUSE` are signer failures. */
@@ -58,6 +63,11 @@ export class InProcessParticipant implements Participant {
 
   async cancel(sessionId: Uint8Array): Promise<void> {
     this.handle.cancel(sessionId);
+  }
+
+  async health(groupKey: Uint8Array): Promise<void> {
+    const mine = this.handle.groupKey();
+    if (mine.length !== groupKey.length || mine.some((b, i) => b !== groupKey[i])) throw new DomainError('SIGNER_FAILED', `participant ${this.id} holds a share of another group key`);
   }
 
   /** The group's public package (threshold, group key, verifying shares). */

@@ -9,6 +9,7 @@ import { findChainBreak, recordHash } from './chain.ts';
 import { base64, checkpointBody, noteKeyId, signedNote } from './checkpoint.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { KernelJournal } from './journal.ts';
+import type { SigningMonitor } from './signing-monitor.ts';
 import { verifyPackage } from './verify-package.ts';
 
 const utf8 = new TextEncoder();
@@ -30,12 +31,14 @@ export class BlockService {
   private readonly state: KernelState;
   private readonly kernelId: string;
   private readonly origin: string;
+  private readonly monitor: SigningMonitor;
   /** Closes are serialized: the block log index is the log size at store time. */
   private closing: Promise<unknown> = Promise.resolve();
   private checkpointCache: Checkpoint | null = null;
 
-  constructor(deps: KernelDeps, audit: AuditLog, journal: KernelJournal, state: KernelState, kernelId: string) {
+  constructor(deps: KernelDeps, audit: AuditLog, journal: KernelJournal, state: KernelState, kernelId: string, monitor: SigningMonitor) {
     this.deps = deps;
+    this.monitor = monitor;
     this.audit = audit;
     this.journal = journal;
     this.state = state;
@@ -43,16 +46,23 @@ export class BlockService {
     this.origin = deps.options?.logOrigin ?? `kee.local/${kernelId}`;
   }
 
-  close(session: Session): Promise<SessionBlock> {
+  /**
+   * Closes a session. While signing is suspended the close waits and retries, with backoff, for
+   * up to `closeRetryMs` from the call (so closes queued behind it wait no longer); then it fails
+   * with SIGNER_FAILED, the session stays CLOSING and is completed in the background once
+   * signing is back.
+   */
+  close(session: Session, retryMs: number = this.monitor.closeRetryMs): Promise<SessionBlock> {
+    const deadline = Date.now() + retryMs;
     // Without group commit (workerd) requests share no promises: concurrent closes race on the
     // block log index instead, and the loser retries (storeBlock rejects a reused index).
-    if (this.deps.options?.groupCommit === false) return this.closeNow(session);
-    const run = this.closing.then(() => this.closeNow(session));
+    if (this.deps.options?.groupCommit === false) return this.closeNow(session, deadline);
+    const run = this.closing.then(() => this.closeNow(session, deadline));
     this.closing = run.catch(() => undefined);
     return run;
   }
 
-  private async closeNow(initial: Session): Promise<SessionBlock> {
+  private async closeNow(initial: Session, deadline: number): Promise<SessionBlock> {
     const { store, merkle, signer, clock, telemetry } = this.deps;
     const session = (await this.audit.io(() => store.getSession(initial.session_id), false)) ?? initial;
     if (session.status === 'CLOSED') {
@@ -66,7 +76,7 @@ export class BlockService {
     return telemetry.span('soos.gar.block_close', { traceId: session.block_id }, async (span) => {
       const leaves = records.map((r) => utf8.encode(merkle.canonicalize(r)));
       const header = { block_id: session.block_id, merkle_root: toHex(merkle.root(leaves)), block_close_timestamp: clock.nowIso() };
-      const signature = await this.sign(blockSigningInput(merkle, header), session.block_id);
+      const signature = await this.signForClose(blockSigningInput(merkle, header), session, deadline);
       const block: SessionBlock = {
         ...header,
         session_id: session.session_id,
@@ -200,22 +210,44 @@ export class BlockService {
     throw tampered(`audit chain of session \`${session.session_id}\` is broken at ${problem}`);
   }
 
+  /** `soos.kia.sign` attributes (digest 2.2): the KIA key id and, for FROST, the threshold config. */
+  private signAttributes(): Record<string, string> {
+    const d = this.deps.signer.describe();
+    return {
+      'soos.governance.kia_key_id': this.kernelId,
+      ...(d.scheme === 'frost' ? { 'soos.governance.frost_threshold_config': d.deployment_constraint } : {}),
+    };
+  }
+
+  /** Signs a block, retrying with backoff until `deadline` while signing is suspended. */
+  private async signForClose(message: Uint8Array, session: Session, deadline: number): Promise<Uint8Array> {
+    for (let delay = 250; ; delay = Math.min(2 * delay, 4_000)) {
+      try {
+        return await this.sign(message, session.block_id);
+      } catch (e) {
+        const left = deadline - Date.now();
+        if (!isDomainError(e, 'SIGNER_FAILED') || left <= 0) {
+          if (isDomainError(e, 'SIGNER_FAILED')) this.monitor.leftClosing(session.session_id);
+          throw e;
+        }
+        await this.monitor.waitForRecovery(Math.min(delay, left));
+      }
+    }
+  }
+
   private async sign(message: Uint8Array, traceId: string | undefined): Promise<Uint8Array> {
     return this.deps.telemetry.span(
       'soos.kia.sign',
-      { ...(traceId ? { traceId } : {}), attributes: { 'soos.governance.kia_key_id': this.kernelId } },
+      { ...(traceId ? { traceId } : {}), attributes: this.signAttributes() },
       async () => {
         try {
           const signature = await this.deps.signer.sign(message);
-          this.state.leave('SIGNING_SUSPENDED');
+          await this.monitor.succeeded();
           return signature;
         } catch (e) {
           const err = isDomainError(e) ? e : new DomainError('SIGNER_FAILED', 'the kernel could not sign', { cause: e });
-          if (err.code === 'SIGNER_FAILED') {
-            // no single-signer fallback: signing is suspended until a signature succeeds again
-            if (!this.state.has('SIGNING_SUSPENDED')) await this.journal.anomaly('SIGNING_QUORUM_LOST', { detail: err.message });
-            this.state.enter('SIGNING_SUSPENDED', err.message);
-          }
+          // no single-signer fallback: signing is suspended until a signature succeeds again
+          await this.monitor.failed(err);
           throw err;
         }
       },

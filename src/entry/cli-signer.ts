@@ -1,0 +1,210 @@
+/**
+ * `kee signer …`: the FROST participant sidecar and the operator's key ceremonies.
+ *
+ *   kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
+ *                    (--coordinator-key <hex> | --coordinator-key-file <file>)
+ *   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force]
+ *     (writes frost/coordinator-ed25519.key, the coordinator's seed, and .pub, its public key)
+ *   kee signer refresh [--data-dir <dir>]
+ *   kee signer repair <id> [--data-dir <dir>]
+ *   kee signer coordinator-key [--data-dir <dir>]
+ *
+ * Share files are opened with KEE_SHARE_KEK / KEE_SHARE_KEK_FILE (or the generated
+ * `share-kek.hex` beside them). Ceremonies run with the kernel stopped; their transcripts are
+ * recorded in the kernel journal at its next start.
+ */
+import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { dirname } from 'node:path';
+import process from 'node:process';
+import { getRequestListener } from '@hono/node-server';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { CoordinatorVerifier, coordinatorPublicKey } from '../adapters/frost/coordinator-auth.ts';
+import { checkFrostConfig } from '../adapters/frost/ceremony.ts';
+import { unwrap } from '../adapters/frost/participant.ts';
+import { parsePublicPackage } from '../adapters/frost/public-package.ts';
+import { initKeeWasm, type KeeWasm } from '../adapters/wasm/load.ts';
+import { createSidecarApp } from '../http/sidecar-app.ts';
+import { DomainError, isDomainError } from '../kernel/errors.ts';
+import { fromHex, toHex } from '../kernel/hex.ts';
+import { frostDir, loadOrCreateKeyFile, readPublic, readShare, resolveKek } from './frost-files.ts';
+import { generateKeys, refreshKeys, repairKey } from './frost-keys.ts';
+import { join } from 'node:path';
+
+const USAGE = `usage:
+  kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
+                   (--coordinator-key <hex> | --coordinator-key-file <file>)
+      serve one FROST participant (round 1, round 2, cancel) to the coordinator only
+  kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force]
+      run a DKG: sealed share files, public package, coordinator key under <dir>/frost
+  kee signer refresh [--data-dir <dir>]      new shares, same group key (FROST_RESHARD)
+  kee signer repair <id> [--data-dir <dir>]  restore participant <id>'s share from the others
+  kee signer coordinator-key [--data-dir <dir>]  print the coordinator's public key (hex)`;
+
+class UsageError extends Error {}
+
+type Flags = { positional: string[]; values: Map<string, string>; switches: Set<string> };
+
+function parseFlags(args: string[], valued: string[], switches: string[]): Flags {
+  const out: Flags = { positional: [], values: new Map(), switches: new Set() };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (valued.includes(a)) {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      out.values.set(a, v);
+    } else if (switches.includes(a)) out.switches.add(a);
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else out.positional.push(a);
+  }
+  return out;
+}
+
+const loadWasm = async (): Promise<KeeWasm> => initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url)));
+const dataDir = (f: Flags) => f.values.get('--data-dir') ?? process.env.KEE_DATA_DIR ?? './data';
+const log = (line: string) => console.error(line);
+
+function int(f: Flags, name: string): number | undefined {
+  const v = f.values.get(name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a whole number`);
+  return Number(v);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  try {
+    switch (verb) {
+      case 'serve':
+        return await serve(parseFlags(rest, ['--share', '--port', '--host', '--socket', '--coordinator-key', '--coordinator-key-file'], []));
+      case 'keygen':
+        return await keygen(parseFlags(rest, ['--data-dir', '--threshold', '--participants'], ['--force']));
+      case 'refresh': {
+        const f = parseFlags(rest, ['--data-dir'], []);
+        if (f.positional.length > 0) throw new UsageError('refresh takes no arguments');
+        const dir = frostDir(dataDir(f));
+        const t = await refreshKeys(dir, await loadWasm(), await resolveKek(process.env, dir, { create: false, log }));
+        console.log(`refreshed the shares of participants ${(t.participants as number[]).join(', ')}: group key ${String(t.group_key)} unchanged; FROST_RESHARD is recorded at the kernel's next start`);
+        return 0;
+      }
+      case 'repair': {
+        const f = parseFlags(rest, ['--data-dir'], []);
+        const id = Number(f.positional[0]);
+        if (f.positional.length !== 1 || !Number.isInteger(id) || id < 1) throw new UsageError('repair needs one participant id');
+        const dir = frostDir(dataDir(f));
+        const t = await repairKey(dir, await loadWasm(), await resolveKek(process.env, dir, { create: false, log }), id);
+        console.log(`restored the share of participant ${id} with the help of participants ${(t.helpers as number[]).join(', ')}; FROST_RESHARD is recorded at the kernel's next start`);
+        return 0;
+      }
+      case 'coordinator-key': {
+        const f = parseFlags(rest, ['--data-dir'], []);
+        const { key } = await loadOrCreateKeyFile(join(frostDir(dataDir(f)), 'coordinator-ed25519.key'), () => ed25519.utils.randomSecretKey());
+        console.log(toHex(coordinatorPublicKey(key)));
+        return 0;
+      }
+      case undefined:
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return verb === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command \`signer ${verb}\``);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`kee: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (isDomainError(e)) {
+      console.error(`kee: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function keygen(f: Flags): Promise<number> {
+  if (f.positional.length > 0) throw new UsageError('keygen takes no arguments');
+  const dir = frostDir(dataDir(f));
+  const existing = await readPublic(dir);
+  const t = int(f, '--threshold') ?? 2;
+  const n = int(f, '--participants') ?? Math.max(3, t);
+  checkFrostConfig(t, n);
+  if (existing && !f.switches.has('--force')) {
+    const p = parsePublicPackage(existing);
+    throw new DomainError('INVALID_INPUT', `\`${dir}\` already holds a frost key (${p.threshold}-of-${p.verifyingShares.size}); --force replaces it with a new group key`);
+  }
+  if (existing && t < parsePublicPackage(existing).threshold) throw new DomainError('INVALID_INPUT', `lowering t below the key's ${parsePublicPackage(existing).threshold} is refused`);
+  const wasm = await loadWasm();
+  const kek = await resolveKek(process.env, dir, { create: true, log });
+  const keys = await generateKeys(dir, wasm, kek, { t, n });
+  for (const p of keys.participants) p.free();
+  const { key } = await loadOrCreateKeyFile(join(dir, 'coordinator-ed25519.key'), () => ed25519.utils.randomSecretKey());
+  // the public half, for the sidecars' --coordinator-key-file (never give them the .key file)
+  await writeFile(join(dir, 'coordinator-ed25519.pub'), `${toHex(coordinatorPublicKey(key))}\n`);
+  console.log(`frost key frost:t-of-n:${t}-${n}, group key ${String(keys.transcript.group_key)}`);
+  console.log(`share files: ${keys.participants.map((p) => join(dir, `share-${p.id}.json`)).join(', ')}`);
+  console.log(`coordinator public key (for kee signer serve --coordinator-key): ${toHex(coordinatorPublicKey(key))}`);
+  return 0;
+}
+
+async function serve(f: Flags): Promise<number> {
+  const sharePath = f.values.get('--share');
+  if (!sharePath || f.positional.length > 0) throw new UsageError('serve needs --share <file>');
+  const port = int(f, '--port');
+  const socket = f.values.get('--socket');
+  if ((port === undefined) === (socket === undefined)) throw new UsageError('serve needs exactly one of --port and --socket');
+  if (port !== undefined && port > 65535) throw new UsageError('--port must be 0 to 65535');
+  const host = f.values.get('--host') ?? '127.0.0.1';
+  const coordinator = await coordinatorKeyArg(f);
+
+  const kek = await resolveKek(process.env, dirname(sharePath), { create: false, log });
+  const share = await readShare(sharePath, kek);
+  kek.fill(0);
+  if (!share) throw new DomainError('INVALID_INPUT', `no share file \`${sharePath}\``);
+  const wasm = await loadWasm();
+  let handle;
+  try {
+    handle = unwrap(wasm.FrostParticipant.importShare(share), `share file \`${sharePath}\``);
+  } finally {
+    share.fill(0);
+  }
+  const pub = parsePublicPackage(handle.publicPackage());
+  const app = createSidecarApp(handle, new CoordinatorVerifier(coordinator, handle.identifier));
+  const server = createServer(getRequestListener(app.fetch));
+  if (socket) await rm(socket, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (socket) server.listen(socket, resolve);
+    else server.listen(port, host, resolve);
+  });
+  if (socket) await chmod(socket, 0o600);
+  const addr = server.address();
+  const where = socket ? `unix:${socket}` : typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : String(addr);
+  if (!socket && !['127.0.0.1', '::1', 'localhost'].includes(host)) log(`kee signer: warning: listening on ${host}: requests are authenticated, not encrypted; put TLS in front beyond loopback`);
+  console.log(`kee signer: participant ${handle.identifier} of frost:t-of-n:${pub.threshold}-${pub.verifyingShares.size} (group key ${toHex(pub.groupKey)}) listening on ${where}`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  server.close();
+  handle.free();
+  if (socket) await rm(socket, { force: true });
+  return 0;
+}
+
+async function coordinatorKeyArg(f: Flags): Promise<Uint8Array> {
+  let hex = f.values.get('--coordinator-key');
+  const file = f.values.get('--coordinator-key-file');
+  if ((hex === undefined) === (file === undefined)) throw new UsageError('serve needs exactly one of --coordinator-key and --coordinator-key-file');
+  if (file !== undefined) {
+    try {
+      await stat(file);
+      hex = await readFile(file, 'utf8');
+    } catch {
+      throw new DomainError('INVALID_INPUT', `the coordinator key file \`${file}\` cannot be read`);
+    }
+  }
+  const key = fromHex((hex ?? '').trim().toLowerCase());
+  if (!key || key.length !== 32) throw new DomainError('INVALID_INPUT', 'the coordinator key must be an Ed25519 public key: 64 hex characters');
+  return key;
+}
