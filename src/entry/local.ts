@@ -23,6 +23,7 @@ import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info.ts';
 import type { AuditStore } from '../ports/storage.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
@@ -35,9 +36,13 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   const dataDir = process.env.KEE_DATA_DIR ?? './data';
   await mkdir(dataDir, { recursive: true });
 
-  const wasm = initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url)));
-  cedar.initSync({ module: await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url)) });
+  const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
+  const cedarBytes = await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url));
+  const wasm = initKeeWasm(keeBytes);
+  cedar.initSync({ module: cedarBytes });
   const merkle = new WasmMerkle(wasm);
+  // the manifest declares the hashes of the bytes actually loaded
+  const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
   const url = process.env.KEE_DATABASE_URL ?? `file:${join(dataDir, 'kee.db')}`;
   let store: AuditStore;
@@ -61,7 +66,9 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     resource: { 'soos.governance.kernel_id': toHex(merkle.sha256(signer.publicKey())), 'soos.kee.runtime': runtime },
   });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime });
+  const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
+  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, manifest });
+  await kernel.start();
   return {
     app: createApp(kernel),
     kernel,

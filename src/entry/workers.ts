@@ -1,7 +1,8 @@
 /**
  * Cloudflare Workers (workerd) entry. Storage is D1 through drizzle (`wrangler dev` keeps it in
  * a local SQLite file under KEE_DATA_DIR); both WASM modules are imported as compiled modules.
- * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed).
+ * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed). The manifest declares
+ * the WASM hashes recorded in build-info.ts (a compiled module's bytes cannot be hashed here).
  */
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { drizzle } from 'drizzle-orm/d1';
@@ -22,6 +23,7 @@ import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { fromHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
 
 type Env = { DB: unknown; KEE_SIGNING_KEY?: string };
 
@@ -38,7 +40,9 @@ async function build(env: Env): Promise<Hono> {
   const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false } });
+  const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false } });
+  await kernel.start();
   return createApp(kernel);
 }
 

@@ -18,6 +18,8 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   GAR_UNAVAILABLE: 503,
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
+  MANIFEST_INTEGRITY_FAILURE: 503,
+  KERNEL_NOT_STARTED: 503,
   INTERNAL: 500,
 };
 
@@ -25,6 +27,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   GAR_UNAVAILABLE: 'agent actions suspended',
   SIGNER_FAILED: 'signing unavailable',
   AUDIT_TAMPERED: 'audit data failed verification',
+  MANIFEST_INTEGRITY_FAILURE: 'gec manifest failed verification: fail-closed',
+  KERNEL_NOT_STARTED: 'kernel not started',
 };
 
 /** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */

@@ -4,9 +4,10 @@ import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/bl
 import { KernelJournal } from './audit/journal.ts';
 import { evaluate } from './authorize/authorize.ts';
 import type { KernelDeps } from './deps.ts';
-import { DomainError } from './errors.ts';
+import { DomainError, isDomainError } from './errors.ts';
 import { randomHex, toHex } from './hex.ts';
 import { canonicalJson } from './jcs.ts';
+import { ManifestService } from './manifest/manifest-service.ts';
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
 
@@ -25,6 +26,10 @@ export class Kernel {
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
+  /** The GEC Manifest (P5): issued by `start()`, one epoch per policy activation. */
+  readonly manifests: ManifestService;
+  private started = false;
+  private starting: Promise<void> | null = null;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -36,8 +41,49 @@ export class Kernel {
       ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}),
       ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
     });
-    const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId);
+    const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
+    this.manifests = new ManifestService({
+      ...deps,
+      state: this.state,
+      journal,
+      kernelId: this.kernelId,
+      inputs: deps.manifest,
+      io: (op, write) => this.audit.io(op, write),
+      recheckMs: deps.options?.manifestRecheckMs ?? 250,
+    });
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, (what) => this.manifests.beforeSigning(what));
+  }
+
+  /**
+   * Starts the kernel: issues the GEC Manifest (verifying the latest stored one first). Until it
+   * has run, the kernel opens no session, decides nothing and signs nothing (503
+   * KERNEL_NOT_STARTED); calls made while it runs wait for it. A stored manifest that fails
+   * verification leaves the kernel started in MANIFEST_INTEGRITY_FAILURE (deny-all, no
+   * signatures, visible on /healthz); any other failure rejects, and start may be called again.
+   */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      try {
+        await this.manifests.issue();
+      } catch (e) {
+        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
+          this.starting = null;
+          throw e;
+        }
+      }
+      this.started = true;
+    })();
+    return this.starting;
+  }
+
+  private async ready(): Promise<void> {
+    const starting = this.starting;
+    if (!starting) throw new DomainError('KERNEL_NOT_STARTED', 'the kernel has not been started');
+    try {
+      await starting;
+    } catch (e) {
+      throw new DomainError('KERNEL_NOT_STARTED', 'the kernel failed to start', { cause: e });
+    }
   }
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
@@ -51,6 +97,11 @@ export class Kernel {
 
   /** Opens a session; its block id is a fresh OTel trace id; SESSION_OPEN is its first record. */
   async openSession(agentId: string): Promise<Session> {
+    if (!this.started) await this.ready();
+    return this.open(agentId);
+  }
+
+  private async open(agentId: string): Promise<Session> {
     const session: Session = {
       session_id: crypto.randomUUID(),
       block_id: newTraceId(),
@@ -65,9 +116,14 @@ export class Kernel {
   }
 
   async authorize(sessionId: string, request: AuthorizationRequest): Promise<AuthorizeResult> {
+    if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
+    // P5 on the hot path: the live set is the manifest's (one comparison), full re-verify at most
+    // every `manifestRecheckMs`; a mismatch enters MANIFEST_INTEGRITY_FAILURE before evaluation
+    const manifestCheck = this.manifests.checkDecision(this.deps.policy.active());
+    if (manifestCheck) await manifestCheck;
     const result = await evaluate({ ...this.deps, state: this.state, kernelId: this.kernelId }, session, request);
     const subject = canonicalJson(request);
     const fields: Record<string, Json> = {
@@ -99,6 +155,7 @@ export class Kernel {
    * CLOSING so the close can be retried without a second SESSION_COMPLETE record.
    */
   async closeSession(sessionId: string): Promise<SessionBlock> {
+    if (!this.started) await this.ready();
     return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
@@ -110,12 +167,19 @@ export class Kernel {
     return this.blocks.getPackage(blockId);
   }
 
-  checkpoint(): Promise<Checkpoint> {
+  async checkpoint(): Promise<Checkpoint> {
+    if (!this.started) await this.ready();
     return this.blocks.checkpoint();
   }
 
   consistency(from: number, to: number): Promise<ConsistencyProof> {
     return this.blocks.consistency(from, to);
+  }
+
+  /** The current GEC Manifest as served (JCS text), re-verified in memory and against the stored copy. */
+  async manifest(): Promise<string> {
+    if (!this.started) await this.ready();
+    return this.manifests.read();
   }
 
   blockLogIndex(blockId: string): Promise<number | null> {
