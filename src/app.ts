@@ -5,6 +5,7 @@ import { problem, toProblem } from './http/errors.ts';
 import { OPENAPI } from './http/openapi.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
+import { manifestRoutes } from './http/routes/manifest.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
 
 /**
@@ -19,6 +20,7 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/sessions', sessionRoutes(kernel));
   app.route('/v1/audit', auditRoutes(kernel));
   app.route('/v1/cap-profile', capProfileRoutes(kernel));
+  app.route('/v1/manifest', manifestRoutes(kernel));
   app.notFound((c) => problem(c, new DomainError('NOT_FOUND', `no route for \`${c.req.method} ${new URL(c.req.url).pathname}\``)));
   app.onError((err, c) => toProblem(c, err));
   return app;

@@ -22,6 +22,7 @@ import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { AuditLog } from '../../src/kernel/audit/audit-log.ts';
+import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { KernelState } from '../../src/kernel/state/kernel-state.ts';
 import { cedarPolicyEngineFactory } from '../../src/adapters/cedar/factory.ts';
@@ -50,7 +51,8 @@ async function run(mode: 'single-row commit' | 'group commit' | 'authorize (grou
   const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
   const policy = CedarPolicyEngine.load(loadCedar(), DEFAULT_CAP_PROFILE, merkle);
   const policyFactory = cedarPolicyEngineFactory(loadCedar(), merkle);
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', options: { maxBatch } });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch } });
+  await kernel.start();
   const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch });
   const sessions: { session_id: string; block_id: string }[] = [];
   for (let i = 0; i < writers; i++) sessions.push(await kernel.openSession(`agent-${i}`));

@@ -17,6 +17,7 @@ import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
+import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import type { PolicyCandidate } from '../../src/kernel/policy/activation.ts';
 import { loadKeeWasm, wasmMerkle } from '../../test/support/wasm.ts';
@@ -58,6 +59,7 @@ async function measure(n: number) {
     verifier: ed25519Verifier,
     policy: factory.load(DEFAULT_CAP_PROFILE),
     policyFactory: factory,
+    manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 },
     clock: systemClock,
     telemetry,
     runtime: 'node',

@@ -25,6 +25,7 @@ import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import { publisherKeysOrExit } from './publisher-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
@@ -41,9 +42,13 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   const dataDir = process.env.KEE_DATA_DIR ?? './data';
   await mkdir(dataDir, { recursive: true });
 
-  const wasm = initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url)));
-  cedar.initSync({ module: await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url)) });
+  const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
+  const cedarBytes = await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url));
+  const wasm = initKeeWasm(keeBytes);
+  cedar.initSync({ module: cedarBytes });
   const merkle = new WasmMerkle(wasm);
+  // the manifest declares the hashes of the bytes actually loaded
+  const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
   const url = process.env.KEE_DATABASE_URL ?? `file:${join(dataDir, 'kee.db')}`;
   let store: AuditStore;
@@ -74,7 +79,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, alerts: signing.alerts, options: { signing: signing.options } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { signing: signing.options } });
   await kernel.start();
   await signing.attach(kernel);
   return {

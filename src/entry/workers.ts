@@ -2,7 +2,8 @@
  * Cloudflare Workers (workerd) entry. Storage is D1 through drizzle (`wrangler dev` keeps it in
  * a local SQLite file under KEE_DATA_DIR); both WASM modules are imported as compiled modules.
  * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed); the policy engine
- * is `kee-policy` unless the `KEE_POLICY_ENGINE` var says `cedar-wasm`.
+ * is `kee-policy` unless the `KEE_POLICY_ENGINE` var says `cedar-wasm`. The manifest declares
+ * the WASM hashes recorded in build-info.ts (a compiled module's bytes cannot be hashed here).
  */
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { drizzle } from 'drizzle-orm/d1';
@@ -27,6 +28,7 @@ import { Kernel } from '../kernel/kernel.ts';
 import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { policyEngineFactory, policyEngineName } from './policy-engine.ts';
+import { KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
 
 type Env = { DB: unknown; KEE_SIGNING_KEY?: string; KEE_PUBLISHER_KEYS?: string; KEE_POLICY_ENGINE?: string };
 
@@ -54,7 +56,8 @@ async function build(env: Env): Promise<Hono> {
         inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
       }
     : undefined;
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
+  const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
   await kernel.start();
   return createApp(kernel);
 }

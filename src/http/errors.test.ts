@@ -37,7 +37,11 @@ describe('client mistakes are 4xx problem+json with a stable code', () => {
   });
 
   it('answers an unexpected internal fault with a bare 500, no details', async () => {
-    const h = makeHarness({ deps: { clock: { nowIso: () => { throw new TypeError('secret internals at /srv/x.ts:12'); } } } });
+    let broken = false;
+    const clock = { nowIso: () => { if (broken) throw new TypeError('secret internals at /srv/x.ts:12'); return new Date().toISOString(); } };
+    const h = makeHarness({ deps: { clock } });
+    await h.started;
+    broken = true;
     const r = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
     expect(r.status).toBe(500);
     expect(r.json).toMatchObject({ code: 'INTERNAL', detail: 'internal error' });

@@ -19,6 +19,8 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   SIGNER_FAILED: 503,
   UNAVAILABLE: 503,
   UNAUTHENTICATED: 401,
+  MANIFEST_INTEGRITY_FAILURE: 503,
+  KERNEL_NOT_STARTED: 503,
   INTERNAL: 500,
   // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
   CAP_SIGNATURES_INSUFFICIENT: 422,
@@ -40,6 +42,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   CAP_SIGNATURES_INSUFFICIENT: 'cap profile refused: not signed by 2 of the 3 publishers',
   CAP_ROLLBACK: 'cap profile refused: rollback',
   CAP_CONFLICT: 'cap profile refused: tier conflict',
+  MANIFEST_INTEGRITY_FAILURE: 'gec manifest failed verification: fail-closed',
+  KERNEL_NOT_STARTED: 'kernel not started',
 };
 
 /** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */

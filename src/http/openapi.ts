@@ -47,6 +47,15 @@ export const OPENAPI = {
     '/v1/kernel/public-key': {
       get: { summary: 'The kernel signing key (KIA)', responses: { '200': { description: 'public key', ...json({ $ref: '#/components/schemas/PublicKey' }) } } },
     },
+    '/v1/manifest': {
+      get: {
+        summary: 'The GEC Manifest (P5): hash-locked, signed, re-verified on every read (in memory and against the stored copy)',
+        responses: {
+          '200': { description: 'the current manifest, in JCS form', content: { 'application/soos-gec-manifest+json': { schema: { $ref: '#/components/schemas/GecManifest' } } } },
+          '503': { ...problem, description: '`MANIFEST_INTEGRITY_FAILURE` (the manifest failed re-verification: the kernel denies everything and signs nothing) or `KERNEL_NOT_STARTED`' },
+        },
+      },
+    },
     '/v1/sessions': {
       post: {
         summary: 'Open an agent session',
@@ -273,6 +282,44 @@ export const OPENAPI = {
           publishers: { type: 'array', items: hex(32), description: 'kids of the publishers whose signatures verified' },
           activated_at: { type: ['string', 'null'], format: 'date-time', description: 'null for the built-in profile' },
           signed: { type: 'boolean', description: 'false for the built-in profile the kernel starts with' },
+        },
+      },
+      GecManifest: {
+        type: 'object',
+        description:
+          'Hash-lock = SHA-256 over the RFC 8785 JCS of the manifest without `manifest_signature`; `manifest_signature.signature` is Ed25519 over that JCS text by `signing_config.public_key`. A new epoch (new `manifest_id`) is issued at each start and policy activation; `previous_manifest_hash` is the previous epoch\'s hash-lock.',
+        required: [
+          'manifest_version', 'manifest_id', 'epoch', 'previous_manifest_hash', 'issued_at', 'attestation_timestamp', 'gec_id', 'kernel_version',
+          'soos_conformance_version', 'conformance_level', 'kernel_keypair_fingerprint', 'signing_config', 'deployment_constraints', 'hardware_backed',
+          'cedar_policy_hash', 'cedar_policy_set_hashes', 'loaded_policy_ids', 'cap_profile_id', 'cap_profile_version', 'publisher_keys', 'wasm_modules',
+          'xpid_derivation_version', 'capability_flags', 'manifest_signature',
+        ],
+        properties: {
+          manifest_version: { type: 'string' },
+          manifest_id: { type: 'string', format: 'uuid' },
+          epoch: { type: 'integer', minimum: 1 },
+          previous_manifest_hash: { oneOf: [hex(32), { type: 'null' }] },
+          issued_at: { type: 'string', format: 'date-time' },
+          attestation_timestamp: { type: 'integer', description: 'Unix seconds' },
+          gec_id: hex(32),
+          kernel_version: { type: 'string' },
+          soos_conformance_version: { type: 'string' },
+          conformance_level: { enum: ['KEE1-L1', 'KEE1-L2', 'KEE1-L3'] },
+          kernel_keypair_fingerprint: hex(32),
+          signing_config: { type: 'object', properties: { scheme: { enum: ['ed25519', 'frost'] }, algorithm: { const: 'Ed25519' }, public_key: hex(32) } },
+          deployment_constraints: { type: 'array', items: { type: 'string' }, description: 'e.g. `ed25519:single`, `frost:t-of-n:2-3`' },
+          hardware_backed: { type: 'boolean' },
+          cedar_policy_hash: hex(32),
+          cedar_policy_set_hashes: { type: 'array', items: hex(32) },
+          loaded_policy_ids: { type: 'array', items: { type: 'string' } },
+          cap_profile_id: { type: 'string' },
+          cap_profile_version: { type: 'integer', description: '0 for the built-in unsigned profile' },
+          cap_profile_hash: { ...hex(32), description: 'SHA-256(JCS(signed CAP Profile body)); absent for the built-in profile' },
+          publisher_keys: { type: 'array', items: { type: 'object', properties: { key_id: hex(32), public_key: hex(32) } } },
+          wasm_modules: { type: 'object', additionalProperties: hex(32), description: 'module file name -> SHA-256 of the loaded module' },
+          xpid_derivation_version: { type: 'string' },
+          capability_flags: { type: 'object', additionalProperties: { type: 'boolean' } },
+          manifest_signature: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), signature: hex(64) } },
         },
       },
       AuditPackage: {

@@ -2,6 +2,7 @@ import type { AlertSink } from '../ports/alert.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CapProfileDeps } from './cap-profile/registry.ts';
 import type { Merkle } from '../ports/merkle.ts';
+import type { ManifestInputs } from './manifest/manifest-service.ts';
 import type { PolicyEngine, PolicyEngineFactory } from '../ports/policy.ts';
 import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
@@ -33,6 +34,8 @@ export type KernelDeps = {
   runtime: 'node' | 'bun' | 'deno' | 'workerd';
   /** Operator alerts (signing quorum lost / restored). Optional. */
   alerts?: AlertSink;
+  /** What the GEC Manifest declares about the build (version, level, WASM module hashes, publisher keys). */
+  manifest: ManifestInputs;
   /** Tuning and identity; all optional. */
   options?: {
     /** Most audit records per transaction (1 = one commit per record). Default 1,000. */
@@ -43,5 +46,7 @@ export type KernelDeps = {
     logOrigin?: string;
     /** Quorum-failure behaviour: close retry window, probe intervals. */
     signing?: SigningMonitorOptions;
+    /** Longest time between two full manifest re-verifications on the authorization path. Default 250 ms. */
+    manifestRecheckMs?: number;
   };
 };

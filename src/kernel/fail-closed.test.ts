@@ -87,7 +87,7 @@ describe('audit store outage', () => {
 
 describe('session close signing', () => {
   it('never stores an unsigned block; a failed close can be retried', async () => {
-    let fail = true;
+    let fail = false;
     const base = makeHarness();
     const signer: Signer = {
       algorithm: 'Ed25519',
@@ -99,6 +99,8 @@ describe('session close signing', () => {
       },
     };
     const h = makeHarness({ deps: { signer } });
+    await h.started; // the start signs the manifest
+    fail = true;
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(r.status).toBe(503);

@@ -7,11 +7,12 @@ import { evaluate } from './authorize/authorize.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
-import { DomainError } from './errors.ts';
+import { DomainError, isDomainError } from './errors.ts';
 import { randomHex, toHex } from './hex.ts';
 import { canonicalJson } from './jcs.ts';
 import type { EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
+import { ManifestService } from './manifest/manifest-service.ts';
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
 import type { StoredDocument } from '../ports/storage.ts';
@@ -37,6 +38,11 @@ export class Kernel {
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
   private readonly pendingProfiles = new Map<number, VerifiedCapProfile>();
   private readonly monitor: SigningMonitor;
+  /** The GEC Manifest (P5): issued by `start()`, one epoch per policy activation. */
+  readonly manifests: ManifestService;
+  private started = false;
+  private manifestIssued = false;
+  private starting: Promise<void> | null = null;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -49,7 +55,7 @@ export class Kernel {
       ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}),
       ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
     });
-    const journal = new KernelJournal(this.audit, () => this.openSession('kee-kernel'));
+    const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
     this.journal = journal;
     this.monitor = new SigningMonitor({
       signer: deps.signer,
@@ -61,7 +67,17 @@ export class Kernel {
       options: deps.options?.signing,
       completeClose: async (sessionId) => this.blocks.close(await this.sessionOrThrow(sessionId), 0),
     });
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor);
+    this.manifests = new ManifestService({
+      ...deps,
+      state: this.state,
+      journal,
+      kernelId: this.kernelId,
+      livePolicy: () => this.policies.current().engine.active(),
+      inputs: { ...deps.manifest, publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [] },
+      io: (op, write) => this.audit.io(op, write),
+      recheckMs: deps.options?.manifestRecheckMs ?? 250,
+    });
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what));
     this.policies = new PolicyRegistry(
       {
         factory: deps.policyFactory,
@@ -80,16 +96,47 @@ export class Kernel {
       const verified = this.pendingProfiles.get(next.version);
       if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
     });
+    // P5 / choice 5.6, the manifest epoch: every activation after start signs and stores the next
+    // manifest first, and it becomes current in the same turn as the swap. (The activation that
+    // restores the stored profile at start runs before the first manifest, which then declares it.)
+    this.policies.onEpoch((next) => (this.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
   }
 
   /**
-   * Brings the kernel up before it serves: restores the latest stored CAP Profile (re-verified
-   * through `deps.reloadCapProfile`; DENY_ALL if that fails). One method: later start-up steps
-   * (the GEC Manifest) go here too.
+   * Starts the kernel: restores the latest stored CAP Profile (re-verified through the P4 checks,
+   * or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the GEC Manifest for the
+   * serving set (verifying the latest stored manifest first). Until it has run, the kernel opens
+   * no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls made while it
+   * runs wait for it. A stored manifest that fails verification leaves the kernel started in
+   * MANIFEST_INTEGRITY_FAILURE (deny-all, no signatures, visible on /healthz); any other failure
+   * rejects, and start may be called again.
    */
-  async start(): Promise<void> {
-    const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
-    await this.policies.restore(this.deps.reloadCapProfile ?? signed);
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
+      await this.policies.restore(this.deps.reloadCapProfile ?? signed);
+      try {
+        await this.manifests.issue(this.activePolicy());
+        this.manifestIssued = true;
+      } catch (e) {
+        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
+          this.starting = null;
+          throw e;
+        }
+      }
+      this.started = true;
+    })();
+    return this.starting;
+  }
+
+  private async ready(): Promise<void> {
+    const starting = this.starting;
+    if (!starting) throw new DomainError('KERNEL_NOT_STARTED', 'the kernel has not been started');
+    try {
+      await starting;
+    } catch (e) {
+      throw new DomainError('KERNEL_NOT_STARTED', 'the kernel failed to start', { cause: e });
+    }
   }
 
   /**
@@ -153,6 +200,11 @@ export class Kernel {
 
   /** Opens a session; its block id is a fresh OTel trace id; SESSION_OPEN is its first record. */
   async openSession(agentId: string): Promise<Session> {
+    if (!this.started) await this.ready();
+    return this.open(agentId);
+  }
+
+  private async open(agentId: string): Promise<Session> {
     const session: Session = {
       session_id: crypto.randomUUID(),
       block_id: newTraceId(),
@@ -167,9 +219,15 @@ export class Kernel {
   }
 
   async authorize(sessionId: string, request: AuthorizationRequest): Promise<AuthorizeResult> {
+    if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
+    // P5 on the hot path: the live set is the manifest's (one comparison), full re-verify at most
+    // every `manifestRecheckMs`; a mismatch enters MANIFEST_INTEGRITY_FAILURE before evaluation.
+    // (A swap during the await changes set and manifest together, in one turn.)
+    const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
+    if (manifestCheck) await manifestCheck;
     const result = await evaluate({ policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId }, session, request);
     // the digest commits to everything the decision read, entities included
     const { principal, action, resource, context, entities } = request;
@@ -207,6 +265,7 @@ export class Kernel {
    * CLOSING so the close can be retried without a second SESSION_COMPLETE record.
    */
   async closeSession(sessionId: string): Promise<SessionBlock> {
+    if (!this.started) await this.ready();
     return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
@@ -218,12 +277,19 @@ export class Kernel {
     return this.blocks.getPackage(blockId);
   }
 
-  checkpoint(): Promise<Checkpoint> {
+  async checkpoint(): Promise<Checkpoint> {
+    if (!this.started) await this.ready();
     return this.blocks.checkpoint();
   }
 
   consistency(from: number, to: number): Promise<ConsistencyProof> {
     return this.blocks.consistency(from, to);
+  }
+
+  /** The current GEC Manifest as served (JCS text), re-verified in memory and against the stored copy. */
+  async manifest(): Promise<string> {
+    if (!this.started) await this.ready();
+    return this.manifests.read();
   }
 
   blockLogIndex(blockId: string): Promise<number | null> {

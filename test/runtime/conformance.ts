@@ -4,6 +4,8 @@
  * Throws (node:assert) on the first deviation; returns the audit package for offline checks.
  */
 import assert from 'node:assert/strict';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import canonicalize from 'canonicalize';
 
 type Json = any;
 
@@ -26,6 +28,39 @@ function assertProblem(r: Awaited<ReturnType<typeof call>>, status: number, code
   assert.match(r.type, /application\/problem\+json/);
   assert.equal(r.json.code, code);
   assert.doesNotMatch(r.text, /\bat \S+ \(|\.ts:\d+/, 'no stack trace in a problem body');
+}
+
+/** SHA-256 over the JCS of a manifest without its signature: its hash-lock, computed independently. */
+export function manifestLock(manifest: Json): string {
+  const { manifest_signature: _sig, ...body } = manifest;
+  return createHash('sha256').update(canonicalize(body) as string).digest('hex');
+}
+
+/**
+ * GET /v1/manifest: the GEC Manifest in JCS form under its media type, signed by the kernel key
+ * (verified here with node:crypto), declaring the signer, the live policy hash and the WASM modules.
+ */
+export async function checkManifest(base: string, cedarPolicyHash?: string): Promise<Json> {
+  const r = await call(base, 'GET', '/v1/manifest');
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.type, /^application\/soos-gec-manifest\+json/);
+  const m = r.json;
+  assert.equal(r.text, canonicalize(m), 'served in JCS form');
+  const key = (await call(base, 'GET', '/v1/kernel/public-key')).json;
+  assert.deepEqual(m.signing_config, { scheme: 'ed25519', algorithm: 'Ed25519', public_key: key.public_key });
+  assert.equal(m.kernel_keypair_fingerprint, key.key_id);
+  const { manifest_signature: sig, ...body } = m;
+  const pub = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.public_key, 'hex').toString('base64url') }, format: 'jwk' });
+  assert.ok(verify(null, Buffer.from(canonicalize(body) as string), pub, Buffer.from(sig.signature, 'hex')), 'manifest_signature verifies');
+  assert.deepEqual(m.deployment_constraints, ['ed25519:single']);
+  assert.equal(m.hardware_backed, false);
+  assert.equal(m.conformance_level, 'KEE1-L1');
+  assert.ok(Number.isInteger(m.epoch) && m.epoch >= 1);
+  if (cedarPolicyHash) assert.equal(m.cedar_policy_hash, cedarPolicyHash);
+  assert.ok(m.loaded_policy_ids.includes('kee-default-read'));
+  assert.deepEqual(Object.keys(m.wasm_modules).sort(), ['cedar_wasm_bg.wasm', 'kee_wasm_bg.wasm']);
+  for (const h of Object.values(m.wasm_modules)) assert.match(h as string, /^[0-9a-f]{64}$/);
+  return m;
 }
 
 export async function runConformance(base: string, runtime: string): Promise<{ blockId: string; pkg: Json }> {
@@ -55,6 +90,7 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assert.equal(read.json.ale_seq, 2);
   assert.deepEqual(read.json.policy_ids, ['kee-default-read']);
   assert.match(read.json.cedar_policy_hash, /^[0-9a-f]{64}$/);
+  await checkManifest(base, read.json.cedar_policy_hash);
   const gold = await authz('classify_gold');
   assert.equal(gold.json.decision, 'DENY');
   assert.deepEqual(gold.json.policy_ids, ['tier0b-no-auto-gold']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runConformance } from './conformance.ts';
+import { checkManifest, manifestLock, runConformance } from './conformance.ts';
 import { startServer, type RunningServer, type RuntimeName } from './servers.ts';
 
 const run = promisify(execFile);
@@ -41,5 +41,14 @@ describe.each(runtimes)('the same kernel on %s', (runtime) => {
     const fail = await kee('audit', 'verify', bad);
     expect(fail.code).toBe(1);
     expect(fail.out).toContain('record 1 (ale_seq 2)');
-  }, 180_000);
+
+    // a restart on the same data verifies the stored manifest and issues the next epoch
+    const before = await checkManifest(server.base);
+    await server.stop();
+    server = await startServer(runtime, { dataDir: server.dataDir });
+    const after = await checkManifest(server.base, before.cedar_policy_hash);
+    expect(after.epoch).toBe(before.epoch + 1);
+    expect(after.previous_manifest_hash).toBe(manifestLock(before));
+    expect(after.manifest_id).not.toBe(before.manifest_id);
+  }, 240_000);
 });

@@ -9,10 +9,12 @@ import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { createApp } from '../../src/app.ts';
+import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import type { KernelDeps } from '../../src/kernel/deps.ts';
 import type { Merkle } from '../../src/ports/merkle.ts';
 import type { PolicySource } from '../../src/ports/policy.ts';
+import type { Signer } from '../../src/ports/signer.ts';
 import type { AuditStore } from '../../src/ports/storage.ts';
 import { loadCedar } from './cedar.ts';
 import { loadKeeWasm, wasmMerkle } from './wasm.ts';
@@ -35,16 +37,22 @@ export type Harness = ReturnType<typeof makeHarness>;
  * A kernel over in-memory adapters (unless given others), its app, and its span exporter. The
  * engine is `kee-policy` (the default in every entry) unless `engine` says `cedar-wasm`.
  */
-export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; profile?: PolicySource; engine?: EngineName; deps?: Partial<KernelDeps> } = {}) {
+export function makeHarness(
+  options: { store?: AuditStore; merkle?: Merkle; profile?: PolicySource; engine?: EngineName; deps?: Partial<KernelDeps>; signer?: Signer; start?: boolean } = {},
+) {
   const merkle = options.merkle ?? wasmMerkle();
   // typed as MemoryStore for the tamper hooks; only tests that pass no store use them
   const store = (options.store ?? new MemoryStore()) as MemoryStore;
   const spans = new InMemorySpanExporter();
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: spans }] });
-  const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+  const signer = options.signer ?? new Ed25519Signer(Ed25519Signer.generateSeed());
   const policyFactory = engineFactory(options.engine, merkle);
   const policy = policyFactory.load(options.profile ?? DEFAULT_CAP_PROFILE);
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', ...options.deps });
+  const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps });
+  // calls made before start() settles wait for it; `started` rejects if it fails
+  const started = options.start === false ? Promise.resolve() : kernel.start();
+  started.catch(() => undefined);
   const app = createApp(kernel);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
@@ -59,7 +67,7 @@ export function makeHarness(options: { store?: AuditStore; merkle?: Merkle; prof
     }
     return { status: res.status, headers: res.headers, json, text };
   };
-  return { kernel, app, store, merkle, spans, signer, call };
+  return { kernel, app, store, merkle, spans, signer, call, started };
 }
 
 export const agentRead = (id = 'agent-1') => ({

@@ -158,9 +158,17 @@ describe('a signed CAP Profile across restarts', () => {
     const v2 = await sign(body({ version: 2 }, WRITE_POLICIES), pubs.slice(0, 2));
     expect((await first.call('PUT', '/v1/cap-profile', v2)).status).toBe(200);
 
+    // the manifest epoch (choice 5.6): the activation issued the next manifest, declaring the new set
+    const m1 = await first.call('GET', '/v1/manifest');
+    expect(m1.json).toMatchObject({ epoch: 2, cap_profile_version: 2, cedar_policy_hash: first.kernel.activePolicy().cedarPolicyHash });
+    expect(m1.json.cap_profile_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(m1.json.publisher_keys).toHaveLength(3);
+
     const second = makeHarness({ store, deps: { capProfile: capProfileDeps(pubs) } });
     await second.kernel.start();
     expect((await second.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    // the restarted kernel's first manifest declares the restored profile
+    expect((await second.call('GET', '/v1/manifest')).json).toMatchObject({ epoch: 3, cap_profile_version: 2, cap_profile_hash: m1.json.cap_profile_hash, previous_manifest_hash: expect.any(String) });
     expect((await second.call('GET', '/v1/cap-profile')).json).toMatchObject({ version: 2, signed: true, publishers: [pubs[0]!.kid, pubs[1]!.kid].sort() });
     expect((await (await session(second))(write)).json).toMatchObject({ decision: 'PERMIT', policy_ids: ['t2-write'] });
     // an older signed update (version 1) is a rollback after the restart too

@@ -35,10 +35,21 @@ export class BlockService {
   /** Closes are serialized: the block log index is the log size at store time. */
   private closing: Promise<unknown> = Promise.resolve();
   private checkpointCache: Checkpoint | null = null;
+  /** Runs before every signature: the manifest re-verification (P5); rejects to refuse signing. */
+  private readonly beforeSigning: (what: string) => Promise<void>;
 
-  constructor(deps: KernelDeps, audit: AuditLog, journal: KernelJournal, state: KernelState, kernelId: string, monitor: SigningMonitor) {
+  constructor(
+    deps: KernelDeps,
+    audit: AuditLog,
+    journal: KernelJournal,
+    state: KernelState,
+    kernelId: string,
+    monitor: SigningMonitor,
+    beforeSigning: (what: string) => Promise<void>,
+  ) {
     this.deps = deps;
     this.monitor = monitor;
+    this.beforeSigning = beforeSigning;
     this.audit = audit;
     this.journal = journal;
     this.state = state;
@@ -70,6 +81,8 @@ export class BlockService {
       if (existing) return existing;
     }
     if (session.status === 'TAMPERED') throw tampered(`session \`${session.session_id}\` is marked tampered; no block is signed over it`);
+    // P5: the manifest is re-verified (in memory and in the store) before the close changes anything
+    await this.beforeSigning(`sign the session block \`${session.block_id}\``);
     if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', {}, 'CLOSING');
 
     const records = await this.readRecords(session, { onBreak: 'mark' });
@@ -138,6 +151,7 @@ export class BlockService {
     const { store, merkle, signer } = this.deps;
     const size = await this.audit.io(() => store.blockLogSize(), false);
     if (this.checkpointCache?.size === size) return this.checkpointCache;
+    await this.beforeSigning('sign a block log checkpoint');
     const root = merkle.rootFromLeafHashes(await this.logHashes(size));
     const body = checkpointBody(this.origin, size, root);
     const signature = await this.sign(utf8.encode(body), undefined);
@@ -236,6 +250,10 @@ export class BlockService {
   }
 
   private async sign(message: Uint8Array, traceId: string | undefined): Promise<Uint8Array> {
+    // signing stops while the manifest cannot be verified (it may have failed since the close began)
+    if (this.state.has('MANIFEST_INTEGRITY_FAILURE')) {
+      throw new DomainError('MANIFEST_INTEGRITY_FAILURE', 'the kernel is in MANIFEST_INTEGRITY_FAILURE: nothing is signed');
+    }
     return this.deps.telemetry.span(
       'soos.kia.sign',
       { ...(traceId ? { traceId } : {}), attributes: this.signAttributes() },

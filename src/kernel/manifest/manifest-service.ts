@@ -1,0 +1,288 @@
+import type { ActivePolicySet } from '../../ports/policy.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { Merkle } from '../../ports/merkle.ts';
+import type { SignatureVerifier, Signer } from '../../ports/signer.ts';
+import type { AuditStore, StoredDocument } from '../../ports/storage.ts';
+import type { KernelJournal } from '../audit/journal.ts';
+import { DomainError, isDomainError } from '../errors.ts';
+import { fromHex, toHex } from '../hex.ts';
+import { canonicalJson } from '../jcs.ts';
+import type { KernelState } from '../state/kernel-state.ts';
+import {
+  CAPABILITY_FLAGS,
+  MANIFEST_DOCUMENT_KIND,
+  MANIFEST_VERSION,
+  SOOS_CONFORMANCE_VERSION,
+  XPID_DERIVATION_VERSION,
+  manifestBody,
+  type ConformanceLevel,
+  type GecManifest,
+  type ManifestBody,
+} from './manifest.ts';
+import { manifestLock, verifyManifestText } from './verify-manifest.ts';
+
+/** What an entry (composition root) declares about the running build; the rest comes from the ports. */
+export type ManifestInputs = {
+  /** Kernel software version (semver). */
+  kernelVersion: string;
+  /** Default `KEE1-L1`; software keys (`hardware_backed: false`) allow nothing else (choice 5.31). */
+  conformanceLevel?: ConformanceLevel;
+  /** Module file name -> SHA-256 (hex) of the WASM bytes the entry loaded. */
+  wasmModules: Record<string, string>;
+  /** Raw 32-byte Ed25519 publisher keys (hex), once configured. */
+  publisherKeys?: readonly string[];
+};
+
+/** The policy set a manifest epoch declares: the active set plus its CAP Profile version and hash. */
+export type PolicyEpoch = ActivePolicySet & { version: number; capProfileHash?: string };
+
+export type ManifestServiceDeps = {
+  store: AuditStore;
+  /** The serving policy set's description, read at each check (it changes with every hot swap). */
+  livePolicy: () => ActivePolicySet;
+  signer: Signer;
+  verifier: SignatureVerifier;
+  merkle: Merkle;
+  clock: Clock;
+  state: KernelState;
+  journal: KernelJournal;
+  kernelId: string;
+  inputs: ManifestInputs;
+  /** Store access through the audit log (a failing store sets SUSPENDED_GAR). */
+  io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
+  /** Longest time between two full re-verifications on the authorization path (ms). */
+  recheckMs: number;
+};
+
+/** An issued manifest and what was fixed when it was signed. */
+type Issued = { manifest: GecManifest; lock: string; signatureText: string };
+
+const utf8 = new TextEncoder();
+const MIF = 'MANIFEST_INTEGRITY_FAILURE';
+
+/**
+ * P5: issues the GEC Manifest (at start, and one per policy epoch), stores it before it is
+ * served, and re-verifies it on every access. Any mismatch puts the kernel in
+ * MANIFEST_INTEGRITY_FAILURE (every authorization DENY, no signature of any kind, a
+ * KERNEL_AUDIT_ANOMALY record); there is no automatic recovery, a restart re-issues after
+ * verifying the latest stored manifest.
+ *
+ * What "every access" costs. A full check is a TypeScript JCS of the manifest plus a SHA-256,
+ * tens of microseconds: at the ≥ 20k decisions/s the kernel aims for that alone would be a large
+ * share of a decision's budget. So:
+ * - every decision checks, by one string comparison, that the live engine's `cedar_policy_hash`
+ *   is the manifest's (the property decisions depend on: the set that decides is the set
+ *   declared), and runs the full re-verification when the last one is older than `recheckMs`
+ *   (default 250 ms, so an in-memory tamper is caught within that window, while the cost is
+ *   amortized over thousands of decisions);
+ * - every manifest read (`current()`, `GET /v1/manifest`) and every signature (block close,
+ *   checkpoint, next epoch) runs the full re-verification first; HTTP reads and block closes also
+ *   compare the stored copy with the issued one.
+ */
+export class ManifestService {
+  private readonly deps: ManifestServiceDeps;
+  private issued: Issued | null = null;
+  /** Highest epoch stored by this instance (a prepared epoch may never be committed). */
+  private lastEpoch = 0;
+  private lastFullCheck = 0;
+
+  constructor(deps: ManifestServiceDeps) {
+    this.deps = deps;
+  }
+
+  /**
+   * Issues the manifest at kernel start: epoch 1 on a fresh store; otherwise the latest stored
+   * manifest is verified first (canonical form, fingerprint, signature, epoch and id) and the
+   * next epoch chains to it. A stored manifest that fails verification puts the kernel in
+   * MANIFEST_INTEGRITY_FAILURE and nothing is issued (rejects with that code).
+   */
+  async issue(policy?: PolicyEpoch): Promise<GecManifest> {
+    const { store, io } = this.deps;
+    const epochInfo = policy ?? { ...this.deps.livePolicy(), version: 0 };
+    for (let attempt = 1; ; attempt++) {
+      const latest = await io(() => store.latestDocument(MANIFEST_DOCUMENT_KIND), false);
+      let previous: { epoch: number; lock: string } | null = null;
+      if (latest) {
+        const check = this.verifyStored(latest);
+        if (!check.ok) return this.fail(`stored manifest of epoch ${latest.seq} failed verification at start: ${check.reason}`);
+        previous = { epoch: latest.seq, lock: check.lock };
+      }
+      try {
+        const next = await this.build(epochInfo, (previous?.epoch ?? 0) + 1, previous?.lock ?? null);
+        this.issued = next;
+        this.lastFullCheck = Date.now();
+        return next.manifest;
+      } catch (e) {
+        // another instance on the same store took the epoch: verify its manifest and chain to it
+        if (!isDomainError(e, 'CONFLICT') || attempt >= 4) throw e;
+      }
+    }
+  }
+
+  /**
+   * Prepares the next epoch for a policy activation: builds, signs and stores its manifest while
+   * the current one stays in force. The returned commit makes it current, synchronously; run it
+   * in the same tick as the policy swap, so the live set and the served manifest never disagree
+   * (choice 5.6). Rejects (and the current manifest stays) when the kernel is in
+   * MANIFEST_INTEGRITY_FAILURE, the current manifest fails re-verification, or signing or the
+   * store fail.
+   */
+  async prepareEpoch(next: PolicyEpoch): Promise<() => void> {
+    const base = await this.verified('prepare the next manifest epoch');
+    const prepared = await this.build(next, Math.max(base.manifest.epoch, this.lastEpoch) + 1, base.lock);
+    return () => {
+      this.issued = prepared;
+      this.lastFullCheck = Date.now();
+    };
+  }
+
+  /**
+   * The current manifest, after a full re-verification (in memory: lock, signature, live policy
+   * hash). Rejects with MANIFEST_INTEGRITY_FAILURE while that condition holds.
+   */
+  async current(): Promise<GecManifest> {
+    return (await this.verified('read the manifest')).manifest;
+  }
+
+  /**
+   * The current manifest as served (its JCS text), after a full re-verification that also
+   * compares the stored copy with the issued one.
+   */
+  async read(): Promise<string> {
+    const issued = await this.verified('serve the manifest');
+    await this.compareStored(issued);
+    return canonicalJson(issued.manifest);
+  }
+
+  /** Before any kernel signature (block close, checkpoint): full re-verification including the stored copy. */
+  async beforeSigning(what: string): Promise<void> {
+    await this.compareStored(await this.verified(what));
+  }
+
+  /**
+   * The per-decision check, on the authorization hot path: the live policy hash equals the
+   * manifest's, and a full re-verification when the last is older than `recheckMs`. Returns
+   * undefined when all is well (no extra await); on a mismatch the kernel is already in
+   * MANIFEST_INTEGRITY_FAILURE when this returns, and the promise journals the anomaly.
+   */
+  checkDecision(live: ActivePolicySet): Promise<void> | undefined {
+    const issued = this.issued;
+    if (!issued || this.deps.state.has(MIF)) return undefined;
+    let problem: string | null = null;
+    if (live.cedarPolicyHash !== issued.manifest.cedar_policy_hash) problem = mismatch(live.cedarPolicyHash, issued.manifest);
+    else if (Date.now() - this.lastFullCheck >= this.deps.recheckMs) problem = this.inMemoryProblem(issued);
+    if (problem === null) return undefined;
+    return this.fail(problem).catch(() => undefined);
+  }
+
+  private async verified(what: string): Promise<Issued> {
+    const issued = this.issued;
+    if (this.deps.state.has(MIF)) throw new DomainError(MIF, `the kernel is in MANIFEST_INTEGRITY_FAILURE: cannot ${what}`);
+    if (!issued) throw new DomainError('KERNEL_NOT_STARTED', `no manifest has been issued: cannot ${what}`);
+    const problem = this.inMemoryProblem(issued);
+    if (problem !== null) return this.fail(problem);
+    return issued;
+  }
+
+  /** Full in-memory re-verification; null when intact. */
+  private inMemoryProblem(issued: Issued): string | null {
+    this.lastFullCheck = Date.now();
+    const m = issued.manifest;
+    let lock: string;
+    let signatureText: string;
+    try {
+      lock = manifestLock(this.deps.merkle, canonicalJson(manifestBody(m)));
+      signatureText = canonicalJson(m.manifest_signature);
+    } catch {
+      return 'the manifest in memory can no longer be canonicalized';
+    }
+    if (lock !== issued.lock) return `manifest \`${m.manifest_id}\` in memory does not match its hash-lock (${issued.lock} fixed at issue, now ${lock})`;
+    if (signatureText !== issued.signatureText) return `manifest \`${m.manifest_id}\` in memory: \`manifest_signature\` changed since issue`;
+    const live = this.deps.livePolicy().cedarPolicyHash;
+    if (live !== m.cedar_policy_hash) return mismatch(live, m);
+    return null;
+  }
+
+  private async compareStored(issued: Issued): Promise<void> {
+    const m = issued.manifest;
+    const stored = await this.deps.io(() => this.deps.store.getDocument(MANIFEST_DOCUMENT_KIND, m.epoch), false);
+    if (!stored) return this.fail(`stored manifest of epoch ${m.epoch} is missing`);
+    if (stored.docId !== m.manifest_id || stored.body !== canonicalJson(m)) {
+      return this.fail(`stored manifest of epoch ${m.epoch} differs from the issued manifest \`${m.manifest_id}\``);
+    }
+  }
+
+  private verifyStored(doc: StoredDocument): { ok: true; lock: string } | { ok: false; reason: string } {
+    const check = verifyManifestText(doc.body, this.deps);
+    if (!check.ok) return check;
+    if (check.manifest.epoch !== doc.seq) return { ok: false, reason: `it declares epoch ${check.manifest.epoch}` };
+    if (check.manifest.manifest_id !== doc.docId) return { ok: false, reason: `it declares id \`${check.manifest.manifest_id}\`, stored as \`${doc.docId}\`` };
+    return { ok: true, lock: check.lock };
+  }
+
+  /** Builds, signs and stores the manifest of `epoch`. Nothing is signed in MANIFEST_INTEGRITY_FAILURE. */
+  private async build(policy: PolicyEpoch, epoch: number, previousLock: string | null): Promise<Issued> {
+    const { signer, merkle, clock, kernelId, inputs, store, io } = this.deps;
+    const description = signer.describe();
+    const level = inputs.conformanceLevel ?? 'KEE1-L1';
+    if (!description.hardware_backed && level !== 'KEE1-L1') {
+      throw new DomainError('INVALID_INPUT', `conformance level \`${level}\` needs hardware-backed keys; software keys are KEE1-L1`);
+    }
+    const publicKey = signer.publicKey();
+    const issuedAt = clock.nowIso();
+    const body: ManifestBody = {
+      manifest_version: MANIFEST_VERSION,
+      manifest_id: crypto.randomUUID(),
+      epoch,
+      previous_manifest_hash: previousLock,
+      issued_at: issuedAt,
+      attestation_timestamp: Math.floor(Date.parse(issuedAt) / 1000),
+      gec_id: kernelId,
+      kernel_version: inputs.kernelVersion,
+      soos_conformance_version: SOOS_CONFORMANCE_VERSION,
+      conformance_level: level,
+      kernel_keypair_fingerprint: toHex(merkle.sha256(publicKey)),
+      signing_config: { scheme: description.scheme, algorithm: 'Ed25519', public_key: toHex(publicKey) },
+      deployment_constraints: [description.deployment_constraint],
+      hardware_backed: description.hardware_backed,
+      cedar_policy_hash: policy.cedarPolicyHash,
+      cedar_policy_set_hashes: [policy.cedarPolicyHash],
+      loaded_policy_ids: [...policy.policyIds].sort(),
+      cap_profile_id: policy.capProfileId,
+      cap_profile_version: policy.version,
+      ...(policy.capProfileHash ? { cap_profile_hash: policy.capProfileHash } : {}),
+      publisher_keys: (inputs.publisherKeys ?? []).map((k) => {
+        const key = fromHex(k);
+        if (!key || key.length !== 32) throw new DomainError('INVALID_INPUT', `publisher key \`${k.slice(0, 80)}\` is not 32 bytes of lowercase hex`);
+        return { key_id: toHex(merkle.sha256(key)), public_key: k };
+      }),
+      wasm_modules: { ...inputs.wasmModules },
+      xpid_derivation_version: XPID_DERIVATION_VERSION,
+      capability_flags: { ...CAPABILITY_FLAGS },
+    };
+    const canonicalBody = canonicalJson(body);
+    const lock = manifestLock(merkle, canonicalBody);
+    if (this.deps.state.has(MIF)) throw new DomainError(MIF, 'the kernel is in MANIFEST_INTEGRITY_FAILURE: no manifest is signed');
+    const signature = await signer.sign(utf8.encode(canonicalBody));
+    const manifest: GecManifest = { ...body, manifest_signature: { algorithm: 'Ed25519', key_id: body.kernel_keypair_fingerprint, signature: toHex(signature) } };
+    // stored before it is served; CONFLICT if the epoch is taken
+    await io(() => store.putDocument({ kind: MANIFEST_DOCUMENT_KIND, seq: epoch, docId: manifest.manifest_id, body: canonicalJson(manifest), createdAt: issuedAt }), true);
+    this.lastEpoch = Math.max(this.lastEpoch, epoch);
+    // the kernel's copy is its own: later changes to the inputs cannot reach it
+    const own = JSON.parse(canonicalJson(manifest)) as GecManifest;
+    return { manifest: own, lock, signatureText: canonicalJson(own.manifest_signature) };
+  }
+
+  /** Enters MANIFEST_INTEGRITY_FAILURE (once), journals it, and rejects with that code. */
+  private async fail(reason: string): Promise<never> {
+    if (!this.deps.state.has(MIF)) {
+      this.deps.state.enter(MIF, reason);
+      await this.deps.journal.anomaly(MIF, { detail: reason, manifest_id: this.issued?.manifest.manifest_id ?? null, epoch: this.issued?.manifest.epoch ?? null });
+    }
+    throw new DomainError(MIF, reason);
+  }
+}
+
+function mismatch(live: string, m: GecManifest): string {
+  return `the live policy set (${live}) is not the one manifest \`${m.manifest_id}\` declares (${m.cedar_policy_hash})`;
+}
