@@ -144,7 +144,9 @@ export class Kernel {
    * serving and the refusal recorded, unless the candidate loads, its version exceeds the active
    * one, every epoch hook prepares and the activation is durable.
    */
-  activatePolicy(candidate: PolicyCandidate): Promise<PolicyActivation> {
+  async activatePolicy(candidate: PolicyCandidate): Promise<PolicyActivation> {
+    // after start: the manifest of the restored set exists, so this activation is its next epoch
+    if (!this.started) await this.ready();
     return this.policies.activate(candidate);
   }
 
@@ -303,6 +305,7 @@ export class Kernel {
    * is activated.
    */
   async submitCapProfile(jws: unknown): Promise<CapProfileAccepted> {
+    if (!this.started) await this.ready();
     const verified = await this.capProfiles.verify(jws, this.deps.clock);
     if (verified.refused) {
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
@@ -326,7 +329,7 @@ export class Kernel {
     const version = verified.body.version;
     this.pendingProfiles.set(version, verified);
     try {
-      const a = await this.policies.activate({
+      const a = await this.activatePolicy({
         capProfileId: verified.body.cap_profile_id,
         version,
         policies: verified.policies,

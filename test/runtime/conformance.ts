@@ -40,19 +40,21 @@ export function manifestLock(manifest: Json): string {
  * GET /v1/manifest: the GEC Manifest in JCS form under its media type, signed by the kernel key
  * (verified here with node:crypto), declaring the signer, the live policy hash and the WASM modules.
  */
-export async function checkManifest(base: string, cedarPolicyHash?: string): Promise<Json> {
+export async function checkManifest(base: string, runtime: string, cedarPolicyHash?: string): Promise<Json> {
   const r = await call(base, 'GET', '/v1/manifest');
   assert.equal(r.status, 200, r.text);
   assert.match(r.type, /^application\/soos-gec-manifest\+json/);
   const m = r.json;
   assert.equal(r.text, canonicalize(m), 'served in JCS form');
   const key = (await call(base, 'GET', '/v1/kernel/public-key')).json;
-  assert.deepEqual(m.signing_config, { scheme: 'ed25519', algorithm: 'Ed25519', public_key: key.public_key });
+  // FROST (2,3) by default on Node, Bun and Deno; one Ed25519 key (KEE_SIGNING_KEY) on workerd
+  const scheme = runtime === 'workerd' ? 'ed25519' : 'frost';
+  assert.deepEqual(m.signing_config, { scheme, algorithm: 'Ed25519', public_key: key.public_key });
   assert.equal(m.kernel_keypair_fingerprint, key.key_id);
   const { manifest_signature: sig, ...body } = m;
   const pub = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.public_key, 'hex').toString('base64url') }, format: 'jwk' });
   assert.ok(verify(null, Buffer.from(canonicalize(body) as string), pub, Buffer.from(sig.signature, 'hex')), 'manifest_signature verifies');
-  assert.deepEqual(m.deployment_constraints, ['ed25519:single']);
+  assert.deepEqual(m.deployment_constraints, [scheme === 'frost' ? 'frost:t-of-n:2-3' : 'ed25519:single']);
   assert.equal(m.hardware_backed, false);
   assert.equal(m.conformance_level, 'KEE1-L1');
   assert.ok(Number.isInteger(m.epoch) && m.epoch >= 1);
@@ -90,7 +92,7 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assert.equal(read.json.ale_seq, 2);
   assert.deepEqual(read.json.policy_ids, ['kee-default-read']);
   assert.match(read.json.cedar_policy_hash, /^[0-9a-f]{64}$/);
-  await checkManifest(base, read.json.cedar_policy_hash);
+  await checkManifest(base, runtime, read.json.cedar_policy_hash);
   const gold = await authz('classify_gold');
   assert.equal(gold.json.decision, 'DENY');
   assert.deepEqual(gold.json.policy_ids, ['tier0b-no-auto-gold']);

@@ -43,10 +43,10 @@ describe.each(runtimes)('the same kernel on %s', (runtime) => {
     expect(fail.out).toContain('record 1 (ale_seq 2)');
 
     // a restart on the same data verifies the stored manifest and issues the next epoch
-    const before = await checkManifest(server.base);
+    const before = await checkManifest(server.base, runtime);
     await server.stop();
     server = await startServer(runtime, { dataDir: server.dataDir });
-    const after = await checkManifest(server.base, before.cedar_policy_hash);
+    const after = await checkManifest(server.base, runtime, before.cedar_policy_hash);
     expect(after.epoch).toBe(before.epoch + 1);
     expect(after.previous_manifest_hash).toBe(manifestLock(before));
     expect(after.manifest_id).not.toBe(before.manifest_id);

@@ -141,6 +141,7 @@ describe('signing quorum failure', () => {
 
   it('a participant with a corrupt share is named and left out; the other two sign', async () => {
     const { h, ps, alerts, journal, open } = setup();
+    await h.kernel.start(); // the start-up manifest is signed by all three first
     ps[0]!.corrupt = true;
     const s = await open();
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
