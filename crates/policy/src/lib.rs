@@ -33,8 +33,10 @@ pub mod hash;
 pub mod index;
 pub mod load;
 pub mod scope;
+pub mod store;
 
 pub use error::Error;
 pub use evaluate::{Evaluation, PolicyError, RequestJson};
 pub use hash::cedar_policy_hash;
 pub use load::{Link, LoadedSet, Source};
+pub use store::EntityStore;
