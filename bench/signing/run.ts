@@ -10,7 +10,8 @@
  *   keygen_dkg     a whole 2-of-3 DKG among three participants in one process
  *   round1         one participant's round 1 (fresh nonces, commitments)
  *   round2         one participant's round 2 (signature share)
- *   aggregate      aggregating two shares (frost-rs also checks the group signature)
+ *   aggregate      aggregating two shares (frost-rs also checks the group signature); WASM: a
+ *                  FrostCoordinator (the public package parsed once), as FrostSigner does
  *   sign           a whole 2-of-3 signature: two round 1s, two round 2s, aggregate, verify
  *                  (WASM: FrostSigner.sign, the Signer port with its async participants)
  */
@@ -71,6 +72,7 @@ async function wasmPath(w: KeeWasm, k: number): Promise<Record<Op, number>> {
   const keygen_dkg = await time(Math.max(1, k / 4), () => runDkg(w).participants.forEach((p) => p.free()));
   const [a, b, c] = ok(w.frostTrustedDealer(2, 3)) as [WasmFrostParticipant, WasmFrostParticipant, WasmFrostParticipant];
   const pkg = a.publicPackage();
+  const coordinator = ok(w.FrostCoordinator.load(pkg));
   const ids = Uint16Array.from([1, 2]);
   let n = 0;
   const parts = timeParts(k, (tick) => {
@@ -85,7 +87,7 @@ async function wasmPath(w: KeeWasm, k: number): Promise<Record<Op, number>> {
     tick('round2', performance.now() - t0);
     const shares = new Uint8Array([...sa, ...ok(b.round2(s, MESSAGE, ids, commitments))]);
     t0 = performance.now();
-    ok(w.frostAggregate(pkg, MESSAGE, ids, commitments, shares));
+    ok(coordinator.aggregate(MESSAGE, ids, commitments, shares));
     tick('aggregate', performance.now() - t0);
   });
   const signer = new FrostSigner({ wasm: w, publicPackage: pkg, participants: [a, b, c].map((h) => new InProcessParticipant(h)) });
