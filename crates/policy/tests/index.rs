@@ -1,6 +1,7 @@
 //! The index never changes Cedar's answer: on generated policy sets, entity hierarchies and
 //! requests, evaluating only the candidate policies gives the same decision, determining
 //! policies and errors as evaluating the whole set.
+#![allow(clippy::panic, reason = "tests fail by panicking")]
 
 use kee_policy::{Link, LoadedSet, RequestJson, Source};
 use proptest::prelude::*;
