@@ -161,6 +161,22 @@ const entities = fc
     return out;
   });
 
+/**
+ * Entities a request carries on top of the store: users (u4 is never stored) with other groups
+ * and attributes, and groups with other parent groups (which changes the stored hierarchy).
+ */
+const extraEntities = fc.uniqueArray(
+  fc.oneof(
+    fc
+      .record({ i: int(USERS), groups: fc.array(fc.boolean(), { minLength: GROUPS, maxLength: GROUPS }), level: optional(fc.integer({ min: 0, max: 5 })), dept: optional(fc.constantFrom('ops', 'legal')) })
+      .map(({ i, groups, level, dept }) => ({ uid: uid('User', `u${i}`), attrs: withOptional({ level, dept }), parents: groups.flatMap((b, g) => (b ? [uid('Group', `g${g}`)] : [])) })),
+    fc
+      .record({ g: int(GROUPS), up: fc.array(fc.boolean(), { minLength: GROUPS, maxLength: GROUPS }) })
+      .map(({ g, up }) => ({ uid: uid('Group', `g${g}`), attrs: {}, parents: up.flatMap((b, h) => (b && h > g ? [uid('Group', `g${h}`)] : [])) })),
+  ),
+  { selector: (e) => `${e.uid.type}::${e.uid.id}`, maxLength: 3 },
+);
+
 const context = fc
   .record({
     flag: optional(fc.boolean()),
@@ -242,6 +258,55 @@ describe('kee-policy agrees with cedar-wasm', () => {
     expect(stats.withErrors).toBeGreaterThan(stats.requests / 20);
   }, 300_000);
 
+  it('with the entities stored in WASM, which request entities replace or extend', () => {
+    const stats = { requests: 0, allow: 0, withErrors: 0, replaced: 0 };
+    fc.assert(
+      fc.property(world, fc.array(extraEntities, { minLength: 30, maxLength: 30 }), (w, extras) => {
+        const staticPolicies = Object.fromEntries(w.policies.map((p, i) => [`p${i}`, p]));
+        const templateLinks = w.links.map((l, i) => ({ ...l, newId: `link${i}` }));
+        const text = [...Object.entries(staticPolicies), ...Object.entries(TEMPLATES)].map(([id, p]) => `@id("${id}")\n${p}`).join('\n');
+        const loaded = wasm.loadPolicySet(JSON.stringify({ policies: text, links: templateLinks }));
+        if (loaded.type === 'failure') throw new Error(loaded.error.message);
+        const set = loaded.value;
+        try {
+          const stored = set.setEntities(JSON.stringify(w.entities));
+          expect(stored).toEqual({ type: 'success', value: w.entities.length });
+          const policies = { staticPolicies, templates: TEMPLATES, templateLinks };
+          w.requests.forEach((r, i) => {
+            // The store alone: the request carries no entities.
+            const ref = theirs(cedar.isAuthorized({ ...r, entities: w.entities, policies }));
+            expect(ours(set.evaluateStored(JSON.stringify(r))), JSON.stringify({ text, links: templateLinks, r })).toEqual(ref);
+            // Request entities replace the stored ones with the same uid and extend the store.
+            const extra = extras[i] ?? [];
+            const key = (e: unknown) => JSON.stringify((e as { uid: Uid }).uid);
+            const replaced = new Set(extra.map(key));
+            const merged = [...w.entities.filter((e) => !replaced.has(key(e))), ...extra];
+            const refExtra = theirs(cedar.isAuthorized({ ...r, entities: merged, policies }));
+            expect(ours(set.evaluateStored(JSON.stringify({ ...r, entities: extra }))), JSON.stringify({ text, links: templateLinks, r, extra })).toEqual(refExtra);
+            stats.requests += 2;
+            if (w.entities.some((e) => replaced.has(key(e)))) stats.replaced++;
+            for (const x of [ref, refExtra]) {
+              if (x.ok && x.allow) stats.allow++;
+              if (x.ok && x.errorIds.length > 0) stats.withErrors++;
+            }
+          });
+          // The store is unchanged by the requests that extended it.
+          for (const r of w.requests.slice(0, 3)) {
+            expect(ours(set.evaluateStored(JSON.stringify(r)))).toEqual(theirs(cedar.isAuthorized({ ...r, entities: w.entities, policies })));
+          }
+        } finally {
+          set.free();
+        }
+      }),
+      { seed: 20261122, numRuns: 200 },
+    );
+    console.log(`policy differential (stored entities): ${stats.requests} requests, ${stats.replaced} replacing stored entities: ${stats.allow} allow, ${stats.withErrors} with errors`);
+    expect(stats.requests).toBeGreaterThan(5000);
+    expect(stats.replaced).toBeGreaterThan(stats.requests / 10);
+    expect(stats.allow).toBeGreaterThan(stats.requests / 20);
+    expect(stats.withErrors).toBeGreaterThan(stats.requests / 40);
+  }, 300_000);
+
   it('refuses the same malformed requests', () => {
     const loaded = wasm.loadPolicySet(JSON.stringify({ policies: '@id("p") permit (principal, action, resource);' }));
     if (loaded.type === 'failure') throw new Error(loaded.error.message);
@@ -249,12 +314,14 @@ describe('kee-policy agrees with cedar-wasm', () => {
       { principal: { type: 'User' }, action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [] },
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: { x: { __extn: { fn: 'ip', arg: 'nope' } } }, entities: [] },
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [] }, { uid: uid('User', 'u'), attrs: {}, parents: [] }] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [] }, { uid: uid('User', 'u'), attrs: { x: 1 }, parents: [] }] },
       { principal: uid('User name', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [] },
     ];
     for (const call of bad) {
       const mine = ours(loaded.value.evaluate(JSON.stringify(call)));
       const ref = theirs(cedar.isAuthorized({ ...call, policies: { staticPolicies: { p: 'permit (principal, action, resource);' } } }));
       expect(mine, JSON.stringify(call)).toEqual(ref);
+      expect(ours(loaded.value.evaluateStored(JSON.stringify(call))), JSON.stringify(call)).toEqual(ref);
     }
     loaded.value.free();
   });

@@ -12,7 +12,13 @@ const action = (id: string) => ({ type: 'Action', id });
 
 /** A KeeWasm whose loaded set behaves as `evaluate` says. */
 function fakeWasm(evaluate: WasmPolicySet['evaluate']): KeeWasm {
-  const set: WasmPolicySet = { evaluate, info: () => ({ cedarPolicyHash: 'h', policyIds: [], templateIds: [], tiers: {} }), free: () => {} };
+  const set: WasmPolicySet = {
+    evaluate,
+    evaluateStored: evaluate,
+    setEntities: () => ({ type: 'success', value: 0 }),
+    info: () => ({ cedarPolicyHash: 'h', policyIds: [], templateIds: [], tiers: {} }),
+    free: () => {},
+  };
   return { ...wasm, loadPolicySet: () => ({ type: 'success', value: set }) };
 }
 
@@ -38,6 +44,43 @@ describe('KeePolicyEngine', () => {
     const entities = [{ uid: agent, attrs: {}, parents: [{ type: 'Team', id: 'responders' }] }];
     expect(engine.evaluate({ ...request, entities })).toEqual({ decision: 'PERMIT', policyIds: ['responders'], errors: [] });
     expect(engine.active().policyIds).toEqual(['responders']);
+  });
+
+  it('decides against the entities stored in WASM, which request entities replace or extend', () => {
+    const engine = KeePolicyEngine.load(wasm, {
+      capProfileId: 'p',
+      policies: '@id("team") permit (principal in Team::"responders", action, resource) when { resource has severity && resource.severity <= 2 };',
+    });
+    const request = { principal: agent, action: action('read'), resource: incident, context: {} };
+    const team = { type: 'Team', id: 'responders' };
+    expect(engine.evaluateStored(request).decision).toBe('DENY');
+    expect(engine.setEntities([{ uid: agent, attrs: {}, parents: [team] }, { uid: incident, attrs: { severity: 1 }, parents: [] }])).toBe(2);
+    expect(engine.evaluateStored(request)).toEqual({ decision: 'PERMIT', policyIds: ['team'], errors: [] });
+    // `evaluate` does not read the store.
+    expect(engine.evaluate(request).decision).toBe('DENY');
+    // Request entities replace the stored entity with the same uid, for that request only.
+    expect(engine.evaluateStored({ ...request, entities: [{ uid: incident, attrs: { severity: 3 }, parents: [] }] }).decision).toBe('DENY');
+    expect(engine.evaluateStored({ ...request, entities: [{ uid: agent, attrs: {}, parents: [] }] }).decision).toBe('DENY');
+    expect(engine.evaluateStored(request).decision).toBe('PERMIT');
+    // ... and extend the store.
+    const other = { type: 'Agent', id: 'a2' };
+    expect(engine.evaluateStored({ ...request, principal: other }).decision).toBe('DENY');
+    expect(engine.evaluateStored({ ...request, principal: other, entities: [{ uid: other, attrs: {}, parents: [team] }] }).decision).toBe('PERMIT');
+    // Entities Cedar refuses leave the store as it was.
+    expect(() => engine.setEntities([{ uid: agent, attrs: {}, parents: [] }, { uid: agent, attrs: { x: 1 }, parents: [] }])).toThrow(DomainError);
+    expect(() => engine.setEntities([{ uid: { type: 'not a type', id: 'x' }, attrs: {}, parents: [] }])).toThrow(/kee-policy: request is invalid/);
+    expect(engine.evaluateStored(request).decision).toBe('PERMIT');
+    expect(engine.setEntities([])).toBe(0);
+    expect(engine.evaluateStored(request).decision).toBe('DENY');
+  });
+
+  it('checks stored entities against the schema', () => {
+    const schema = 'entity Team; entity Agent in [Team]; entity Incident { severity: Long }; action read appliesTo { principal: [Agent], resource: [Incident] };';
+    const engine = KeePolicyEngine.load(wasm, { capProfileId: 'p', schema, policies: '@id("sev") permit (principal, action == Action::"read", resource) when { resource.severity <= 2 };' });
+    expect(() => engine.setEntities([{ uid: incident, attrs: { severity: 'high' }, parents: [] }])).toThrow(DomainError);
+    // With a schema the store also holds the schema's action entities.
+    expect(engine.setEntities([{ uid: agent, attrs: {}, parents: [] }, { uid: incident, attrs: { severity: 2 }, parents: [] }])).toBe(3);
+    expect(engine.evaluateStored({ principal: agent, action: action('read'), resource: incident, context: {} })).toEqual({ decision: 'PERMIT', policyIds: ['sev'], errors: [] });
   });
 
   it('reports policy errors as Cedar does', () => {
@@ -82,6 +125,19 @@ describe('KeePolicyEngine', () => {
     const answer = engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} });
     expect(answer.decision).toBe('DENY');
     expect(answer.errors[0]).toMatch(/over the 5 ms budget/);
+  });
+
+  it('is fail-closed when the store cannot be loaded after a trap', () => {
+    const engine = KeePolicyEngine.load(
+      fakeWasm(() => {
+        throw new WebAssembly.RuntimeError('unreachable');
+      }),
+      DEFAULT_CAP_PROFILE,
+    );
+    const request = { principal: agent, action: action('read'), resource: incident, context: {} };
+    expect(engine.evaluateStored(request).errors[0]).toBe('policy engine trapped: unreachable');
+    expect(() => engine.setEntities([])).toThrow(/unavailable after a fault/);
+    expect(engine.evaluate(request).decision).toBe('DENY');
   });
 
   it('denies after dispose', () => {

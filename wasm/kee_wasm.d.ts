@@ -47,6 +47,24 @@ export type KeeProofs = { type: "success"; root: Uint8Array; value: Uint8Array; 
 
 
 /**
+ * A coordinator's view of one group: its public package, parsed (every point decoded and its
+ * order checked) once instead of on every aggregation. It holds no secrets.
+ */
+export class FrostCoordinator {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * `frostAggregate` with this coordinator's public package.
+     */
+    aggregate(message: Uint8Array | number[], ids: Uint16Array | number[], commitments: Uint8Array | number[], shares: Uint8Array | number[]): KeeFrostResult<Uint8Array>;
+    /**
+     * A coordinator for the group of this public package.
+     */
+    static load(publicPackage: Uint8Array | number[]): KeeFrostResult<FrostCoordinator>;
+}
+
+/**
  * One participant's side of a distributed key generation or share refresh.
  */
 export class FrostDkg {
@@ -138,6 +156,11 @@ export class PolicySetHandle {
     free(): void;
     [Symbol.dispose](): void;
     /**
+     * Evaluates one request, a JSON `KeePolicyRequest`, against the stored entities; its own
+     * `entities`, if any, replace (same uid) or extend them for this request (`value: KeeDecision`).
+     */
+    evaluateStored(requestJson: string): KeeResult<KeeDecision>;
+    /**
      * Evaluates one request, a JSON `KeePolicyRequest` (`value: KeeDecision`).
      */
     evaluate(requestJson: string): KeeResult<KeeDecision>;
@@ -145,6 +168,12 @@ export class PolicySetHandle {
      * The hash, ids and tiers of the loaded set.
      */
     info(): KeePolicySetInfo;
+    /**
+     * Replaces the entity store with Cedar's entity JSON array `entitiesJson`, checked against
+     * the set's schema if it has one (`value`: how many entities the store holds). On failure
+     * the store is left as it was.
+     */
+    setEntities(entitiesJson: string): KeeResult<number>;
 }
 
 /**
@@ -260,6 +289,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_frostcoordinator_free: (a: number, b: number) => void;
     readonly __wbg_frostdkg_free: (a: number, b: number) => void;
     readonly __wbg_frostparticipant_free: (a: number, b: number) => void;
     readonly __wbg_policysethandle_free: (a: number, b: number) => void;
@@ -271,6 +301,8 @@ export interface InitOutput {
     readonly frostRepairSigma: (a: number, b: number) => any;
     readonly frostTrustedDealer: (a: number, b: number) => any;
     readonly frostVerify: (a: number, b: number, c: number, d: number, e: number, f: number) => any;
+    readonly frostcoordinator_aggregate: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => any;
+    readonly frostcoordinator_load: (a: number, b: number) => any;
     readonly frostdkg_begin: (a: number, b: number, c: number) => any;
     readonly frostdkg_finish: (a: number, b: number, c: number, d: any) => any;
     readonly frostdkg_part2: (a: number, b: number, c: number, d: any) => any;
@@ -295,7 +327,9 @@ export interface InitOutput {
     readonly merkleRootFromLeafHashes: (a: number, b: number) => any;
     readonly merkleRootFromLeaves: (a: number, b: number, c: number, d: number) => any;
     readonly policysethandle_evaluate: (a: number, b: number, c: number) => any;
+    readonly policysethandle_evaluateStored: (a: number, b: number, c: number) => any;
     readonly policysethandle_info: (a: number) => any;
+    readonly policysethandle_setEntities: (a: number, b: number, c: number) => any;
     readonly sha256: (a: number, b: number, c: number) => void;
     readonly verifyConsistency: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
     readonly verifyInclusion: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;

@@ -1,6 +1,70 @@
 /* @ts-self-types="./kee_wasm.d.ts" */
 
 /**
+ * A coordinator's view of one group: its public package, parsed (every point decoded and its
+ * order checked) once instead of on every aggregation. It holds no secrets.
+ */
+export class FrostCoordinator {
+    static __wrap(ptr) {
+        const obj = Object.create(FrostCoordinator.prototype);
+        obj.__wbg_ptr = ptr;
+        FrostCoordinatorFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        FrostCoordinatorFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_frostcoordinator_free(ptr, 0);
+    }
+    /**
+     * `frostAggregate` with this coordinator's public package.
+     * @param {Uint8Array | number[]} message
+     * @param {Uint16Array | number[]} ids
+     * @param {Uint8Array | number[]} commitments
+     * @param {Uint8Array | number[]} shares
+     * @returns {KeeFrostResult<Uint8Array>}
+     */
+    aggregate(message, ids, commitments, shares) {
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+        try {
+            ptr0 = passArray8ToWasm0(message, wasm.__wbindgen_export3);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passArray16ToWasm0(ids, wasm.__wbindgen_export3);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = passArray8ToWasm0(commitments, wasm.__wbindgen_export3);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passArray8ToWasm0(shares, wasm.__wbindgen_export3);
+            len3 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr3) { wasm.__wbindgen_export4(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_export4(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_export4(ptr1, len1 * 2, 2); }
+            if (ptr0) { wasm.__wbindgen_export4(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.frostcoordinator_aggregate(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        return ret;
+    }
+    /**
+     * A coordinator for the group of this public package.
+     * @param {Uint8Array | number[]} publicPackage
+     * @returns {KeeFrostResult<FrostCoordinator>}
+     */
+    static load(publicPackage) {
+        const ptr0 = passArray8ToWasm0(publicPackage, wasm.__wbindgen_export3);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostcoordinator_load(ptr0, len0);
+        return ret;
+    }
+}
+if (Symbol.dispose) FrostCoordinator.prototype[Symbol.dispose] = FrostCoordinator.prototype.free;
+
+/**
  * One participant's side of a distributed key generation or share refresh.
  */
 export class FrostDkg {
@@ -268,6 +332,18 @@ export class PolicySetHandle {
         wasm.__wbg_policysethandle_free(ptr, 0);
     }
     /**
+     * Evaluates one request, a JSON `KeePolicyRequest`, against the stored entities; its own
+     * `entities`, if any, replace (same uid) or extend them for this request (`value: KeeDecision`).
+     * @param {string} requestJson
+     * @returns {KeeResult<KeeDecision>}
+     */
+    evaluateStored(requestJson) {
+        const ptr0 = passStringToWasm0(requestJson, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.policysethandle_evaluateStored(this.__wbg_ptr, ptr0, len0);
+        return ret;
+    }
+    /**
      * Evaluates one request, a JSON `KeePolicyRequest` (`value: KeeDecision`).
      * @param {string} requestJson
      * @returns {KeeResult<KeeDecision>}
@@ -284,6 +360,19 @@ export class PolicySetHandle {
      */
     info() {
         const ret = wasm.policysethandle_info(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * Replaces the entity store with Cedar's entity JSON array `entitiesJson`, checked against
+     * the set's schema if it has one (`value`: how many entities the store holds). On failure
+     * the store is left as it was.
+     * @param {string} entitiesJson
+     * @returns {KeeResult<number>}
+     */
+    setEntities(entitiesJson) {
+        const ptr0 = passStringToWasm0(entitiesJson, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.policysethandle_setEntities(this.__wbg_ptr, ptr0, len0);
         return ret;
     }
 }
@@ -703,6 +792,10 @@ function __wbg_get_imports() {
             const ret = arg0.crypto;
             return ret;
         },
+        __wbg_frostcoordinator_new: function(arg0) {
+            const ret = FrostCoordinator.__wrap(arg0);
+            return ret;
+        },
         __wbg_frostdkg_new: function(arg0) {
             const ret = FrostDkg.__wrap(arg0);
             return ret;
@@ -852,6 +945,9 @@ function __wbg_get_imports() {
     };
 }
 
+const FrostCoordinatorFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_frostcoordinator_free(ptr, 1));
 const FrostDkgFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_frostdkg_free(ptr, 1));

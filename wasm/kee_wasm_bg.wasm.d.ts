@@ -1,6 +1,7 @@
 /* tslint:disable */
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
+export const __wbg_frostcoordinator_free: (a: number, b: number) => void;
 export const __wbg_frostdkg_free: (a: number, b: number) => void;
 export const __wbg_frostparticipant_free: (a: number, b: number) => void;
 export const __wbg_policysethandle_free: (a: number, b: number) => void;
@@ -12,6 +13,8 @@ export const frostRepairShare: (a: number, b: number, c: number, d: number, e: n
 export const frostRepairSigma: (a: number, b: number) => any;
 export const frostTrustedDealer: (a: number, b: number) => any;
 export const frostVerify: (a: number, b: number, c: number, d: number, e: number, f: number) => any;
+export const frostcoordinator_aggregate: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => any;
+export const frostcoordinator_load: (a: number, b: number) => any;
 export const frostdkg_begin: (a: number, b: number, c: number) => any;
 export const frostdkg_finish: (a: number, b: number, c: number, d: any) => any;
 export const frostdkg_part2: (a: number, b: number, c: number, d: any) => any;
@@ -36,7 +39,9 @@ export const loadPolicySet: (a: number, b: number) => any;
 export const merkleRootFromLeafHashes: (a: number, b: number) => any;
 export const merkleRootFromLeaves: (a: number, b: number, c: number, d: number) => any;
 export const policysethandle_evaluate: (a: number, b: number, c: number) => any;
+export const policysethandle_evaluateStored: (a: number, b: number, c: number) => any;
 export const policysethandle_info: (a: number) => any;
+export const policysethandle_setEntities: (a: number, b: number, c: number) => any;
 export const sha256: (a: number, b: number, c: number) => void;
 export const verifyConsistency: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
 export const verifyInclusion: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;

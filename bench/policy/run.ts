@@ -3,15 +3,17 @@
  * policies on three paths: `@cedar-policy/cedar-wasm` `statefulIsAuthorized` (policies
  * pre-parsed, every policy evaluated), the Rust `kee-policy` engine in WASM (one
  * `evaluate(requestJson)` call per decision; only the policies whose scope can match are
- * evaluated) and the same Rust natively (`kee-native-bench policy`). Prints a table with the
- * speed-ups and writes bench/policy/RESULTS.md.
+ * evaluated) and the same Rust natively (`kee-native-bench policy`); the two kee-policy paths
+ * both with the entities sent with each request and with them stored once in the engine
+ * (`setEntities`, then `evaluateStored` with requests that carry no entities). Prints the tables
+ * with the speed-ups and writes bench/policy/RESULTS.md.
  * Run: `npx tsx bench/policy/run.ts [--sizes 10,100] [--ms 1500] [--native-bin PATH]`.
  *
  * The workload is deterministic (seeded): agents in teams, incidents in regions, 50 actions;
  * policies name one agent or team, one or two actions and a region or incident, with `when` /
  * `unless` conditions over context and attributes (ip, `has`), and 1 in 4 is a forbid. Each
  * request carries its entities (the agent with its teams, the incident with its region), so
- * a request matches only a few policies.
+ * a request matches only a few policies. The store holds every agent and incident.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +45,15 @@ function rng(seed: number) {
 }
 
 type Uid = { type: string; id: string };
-type Workload = { policies: Record<string, string>; requests: string[]; calls: Record<string, unknown>[] };
+type Workload = {
+  policies: Record<string, string>;
+  requests: string[];
+  calls: Record<string, unknown>[];
+  /** Every agent and incident of the workload (with their teams and regions), for the stores. */
+  entities: unknown[];
+  /** The same requests without their entities, for the stored-entities path. */
+  bare: Record<string, unknown>[];
+};
 
 function workload(n: number): Workload {
   const r = rng(n * 7919 + 1);
@@ -68,20 +78,23 @@ function workload(n: number): Workload {
     else text = `forbid (principal, action == ${action()}, resource in ${region(r.int(regions))}) when { context has emergency && context.emergency };`;
     policies[`p${i}`] = `@id("p${i}")\n${text}`;
   }
+  // Each incident has one severity for the whole workload, so that a store can hold it.
+  const severity = Array.from({ length: incidents }, (_, k) => 1 + ((k * 2654435761) % 5));
+  const agentEntity = (a: number) => ({ uid: agent(a), attrs: {}, parents: teamOf(a).map((t) => ({ type: 'Team', id: `t${t}` })) });
+  const incidentEntity = (k: number) => ({ uid: { type: 'Incident', id: `r${k}` }, attrs: { severity: severity[k] }, parents: [{ type: 'Region', id: `reg${regionOf(k)}` }] });
   const calls: Record<string, unknown>[] = [];
+  const bare: Record<string, unknown>[] = [];
   for (let j = 0; j < REQUESTS; j++) {
     const a = r.int(agents);
     const k = r.int(incidents);
-    const principal = agent(a);
-    const resource = { type: 'Incident', id: `r${k}` };
-    const entities = [
-      { uid: principal, attrs: {}, parents: teamOf(a).map((t) => ({ type: 'Team', id: `t${t}` })) },
-      { uid: resource, attrs: { severity: 1 + r.int(5) }, parents: [{ type: 'Region', id: `reg${regionOf(k)}` }] },
-    ];
+    const entities = [agentEntity(a), incidentEntity(k)];
     const context = { hour: r.int(24), mfa: r.next() < 0.7, src: { __extn: { fn: 'ip', arg: r.next() < 0.5 ? '10.1.2.3' : '192.168.0.7' } } };
-    calls.push({ principal, action: { type: 'Action', id: `act${r.int(ACTIONS)}` }, resource, context, entities });
+    const request = { principal: agent(a), action: { type: 'Action', id: `act${r.int(ACTIONS)}` }, resource: { type: 'Incident', id: `r${k}` }, context };
+    bare.push(request);
+    calls.push({ ...request, entities });
   }
-  return { policies, requests: calls.map((c) => JSON.stringify(c)), calls };
+  const entities = [...Array.from({ length: agents }, (_, a) => agentEntity(a)), ...Array.from({ length: incidents }, (_, k) => incidentEntity(k))];
+  return { policies, requests: calls.map((c) => JSON.stringify(c)), calls, entities, bare };
 }
 
 /** Mean milliseconds per call of `f(i)`, run for about BUDGET_MS after a short warm-up. */
@@ -117,7 +130,20 @@ function nativeBin(): string {
   return bin;
 }
 
-type Row = { n: number; cedarUs: number; wasmUs: number; nativeUs: number; loadMs: number; nativeLoadMs: number; allowRate: number };
+type Row = {
+  n: number;
+  cedarUs: number;
+  wasmUs: number;
+  nativeUs: number;
+  wasmStoredUs: number;
+  nativeStoredUs: number;
+  loadMs: number;
+  nativeLoadMs: number;
+  storeMs: number;
+  nativeStoreMs: number;
+  entities: number;
+  allowRate: number;
+};
 const rows: Row[] = [];
 const bin = nativeBin();
 for (const n of SIZES) {
@@ -149,16 +175,47 @@ for (const n of SIZES) {
   }
   if (keeAllow !== cedarAllow) throw new Error(`n=${n}: kee-policy allows ${keeAllow}, cedar-wasm ${cedarAllow}`);
   const wasmUs = 1000 * time((i) => set.evaluate(JSON.stringify(w.calls[i % REQUESTS])));
+
+  // kee-policy in WASM with the entities stored once: requests carry no entities.
+  const t1 = performance.now();
+  const stored = set.setEntities(JSON.stringify(w.entities));
+  const storeMs = performance.now() - t1;
+  if (stored.type !== 'success') throw new Error(stored.error.message);
+  let storedAllow = 0;
+  for (const req of w.bare) {
+    const a = set.evaluateStored(JSON.stringify(req));
+    if (a.type !== 'success') throw new Error(a.error.message);
+    if (a.value.allow) storedAllow++;
+  }
+  if (storedAllow !== cedarAllow) throw new Error(`n=${n}: kee-policy with stored entities allows ${storedAllow}, cedar-wasm ${cedarAllow}`);
+  const wasmStoredUs = 1000 * time((i) => set.evaluateStored(JSON.stringify(w.bare[i % REQUESTS])));
   set.free();
 
   // Native: the same set and requests, through a file.
   const file = join(tmpdir(), `kee-policy-bench-${n}.json`);
-  writeFileSync(file, JSON.stringify({ source: { policies: Object.values(w.policies).join('\n') }, requests: w.requests }));
+  writeFileSync(file, JSON.stringify({ source: { policies: Object.values(w.policies).join('\n') }, requests: w.requests, entities: w.entities, stored_requests: w.bare.map((b) => JSON.stringify(b)) }));
   const iters = Math.max(1000, Math.min(2_000_000, Math.round((BUDGET_MS * 1000) / Math.max(wasmUs / 2, 0.5))));
-  const out = JSON.parse(execFileSync(bin, ['policy', '--input', file, '--iters', String(iters)], { encoding: 'utf8' })) as { us_per_decision: number; load_ms: number; allow: number };
+  type NativeOut = { us_per_decision: number; load_ms: number; allow: number; us_per_decision_stored: number; store_ms: number; allow_stored: number; entities: number };
+  const out = JSON.parse(execFileSync(bin, ['policy', '--input', file, '--iters', String(iters)], { encoding: 'utf8' })) as NativeOut;
   if (out.allow !== cedarAllow) throw new Error(`n=${n}: native allows ${out.allow}, cedar-wasm ${cedarAllow}`);
-  rows.push({ n, cedarUs, wasmUs, nativeUs: out.us_per_decision, loadMs, nativeLoadMs: out.load_ms, allowRate: cedarAllow / REQUESTS });
-  console.error(`n=${n}: cedar-wasm ${cedarUs.toFixed(1)} us, kee wasm ${wasmUs.toFixed(2)} us, native ${out.us_per_decision.toFixed(2)} us`);
+  if (out.allow_stored !== cedarAllow) throw new Error(`n=${n}: native with stored entities allows ${out.allow_stored}, cedar-wasm ${cedarAllow}`);
+  rows.push({
+    n,
+    cedarUs,
+    wasmUs,
+    nativeUs: out.us_per_decision,
+    wasmStoredUs,
+    nativeStoredUs: out.us_per_decision_stored,
+    loadMs,
+    nativeLoadMs: out.load_ms,
+    storeMs,
+    nativeStoreMs: out.store_ms,
+    entities: out.entities,
+    allowRate: cedarAllow / REQUESTS,
+  });
+  console.error(
+    `n=${n}: cedar-wasm ${cedarUs.toFixed(1)} us, kee wasm ${wasmUs.toFixed(2)} us (stored entities ${wasmStoredUs.toFixed(2)} us), native ${out.us_per_decision.toFixed(2)} us (stored ${out.us_per_decision_stored.toFixed(2)} us)`,
+  );
 }
 
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -168,8 +225,25 @@ const table = [
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map((r) => `| ${r.n} | ${f(r.cedarUs)} | ${f(r.wasmUs)} | ${f(r.nativeUs)} | ${f(r.cedarUs / r.wasmUs)}× | ${(r.wasmUs / r.nativeUs).toFixed(2)} | ${f(r.loadMs)} | ${f(r.nativeLoadMs)} | ${(100 * r.allowRate).toFixed(0)}% |`),
 ].join('\n');
-console.log(table);
+const storedTable = [
+  '| policies | stored entities | cedar-wasm µs (entities per request) | kee-policy WASM µs | kee-policy native µs | speed-up WASM vs cedar-wasm | WASM / native | store WASM ms | store native ms |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.n} | ${r.entities} | ${f(r.cedarUs)} | ${f(r.wasmStoredUs)} | ${f(r.nativeStoredUs)} | ${f(r.cedarUs / r.wasmStoredUs)}× | ${(r.wasmStoredUs / r.nativeStoredUs).toFixed(2)} | ${f(r.storeMs)} | ${f(r.nativeStoreMs)} |`,
+  ),
+].join('\n');
+console.log(`${table}\n\n${storedTable}`);
 
+const at = (n: number) => rows.find((r) => r.n === n);
+const ratio = (r: Row | undefined, us: (r: Row) => number) => (r ? `${f(r.cedarUs / us(r))}×` : 'not measured');
+const within = (pick: (r: Row) => number) => rows.map((r) => (pick(r) <= 2 ? 1 : 0)).reduce((a: number, b: number) => a + b, 0);
+const aims = [
+  `* ≥ 10× faster than cedar-wasm at 100 policies: ${ratio(at(100), (r) => r.wasmUs)} with the entities sent with each request, ${ratio(at(100), (r) => r.wasmStoredUs)} with them stored.`,
+  `* ≥ 100× at 1,000 policies: ${ratio(at(1000), (r) => r.wasmUs)} with the entities sent with each request, ${ratio(at(1000), (r) => r.wasmStoredUs)} with them stored.`,
+  `* WASM within 2× of native: ${within((r) => r.wasmUs / r.nativeUs)} of ${rows.length} sizes with the entities sent with each request (${rows.map((r) => (r.wasmUs / r.nativeUs).toFixed(2)).join(', ')}), ` +
+    `${within((r) => r.wasmStoredUs / r.nativeStoredUs)} of ${rows.length} with them stored (${rows.map((r) => (r.wasmStoredUs / r.nativeStoredUs).toFixed(2)).join(', ')}).`,
+].join('\n');
 const cpu = cpus()[0]?.model ?? 'unknown cpu';
 writeFileSync(
   new URL('./RESULTS.md', import.meta.url),
@@ -182,20 +256,39 @@ ${cpus().length} × ${cpu}, Node ${process.version}. Generated by \`npx tsx benc
   with \`preparsePolicySet\`; every policy is evaluated for every request.
 * **kee-policy WASM**: \`kee_wasm\` \`loadPolicySet\` once, then \`handle.evaluate(JSON.stringify(request))\`
   (the stringify is inside the timing); only the policies whose scope can match are evaluated.
-* **kee-policy native**: the same Rust (\`kee-native-bench policy\`, release), from the same request texts.
+* **kee-policy WASM, stored entities**: \`handle.setEntities(JSON.stringify(entities))\` once, then
+  \`handle.evaluateStored(JSON.stringify(request))\` with requests that carry no entities.
+* **kee-policy native**: the same Rust (\`kee-native-bench policy\`, release), from the same request texts
+  (\`LoadedSet::evaluate_json\`; \`load_entities_json\` and \`evaluate_stored_json\` for the store).
 
-Every path decides the same requests; the script checks that all three allow the same number.
+Every path decides the same requests; the script checks that all of them allow the same number.
+
+## Entities sent with every request
 
 ${table}
+
+## Entities stored in WASM once (\`setEntities\`), requests without entities (\`evaluateStored\`)
+
+The store holds every agent (with its two teams) and every incident (with its region and severity) of
+the workload; each request carries only principal, action, resource and context. cedar-wasm has no
+entity store: its column is the same as above (the request's two entities sent with it), the least
+it can be given.
+
+${storedTable}
 
 Workload: agents in teams, incidents in regions, ${ACTIONS} actions; 40% \`permit (principal == Agent, action ==, resource in Region) when {..}\`,
 25% \`permit (principal in Team, action in [..], resource is Incident) when { resource has severity && .. }\`,
 20% \`forbid (principal == Agent, action ==, resource) unless { context.mfa == true }\`,
 10% \`permit (principal is Agent, action ==, resource == Incident) when { context.src.isInRange(ip(..)) }\`,
 5% \`forbid (principal, action ==, resource in Region) when { context has emergency && .. }\`.
-Each request carries two entities (the agent with two teams, the incident with its region).
+Each request carries two entities (the agent with two teams, the incident with its region and severity), or none
+with the store.
 
-## Where the time goes (kee-policy, native, 100 policies, one request of this workload)
+## Against the aims of issue 5
+
+${aims}
+
+## Where the time goes (kee-policy, native, 100 policies, one request of this workload; session 1)
 
 | step | µs |
 |---|---:|
@@ -205,13 +298,17 @@ Each request carries two entities (the agent with two teams, the incident with i
 | context (\`hour\`, \`mfa\`, one \`ip(..)\`) into a Cedar \`Context\` | ~4.1 |
 | index lookup, subset \`PolicySet\`, \`Authorizer\` on the few candidates | ~2–3 |
 
-So above ~100 policies the decision is dominated by turning the request's JSON into Cedar values, work that
+Above ~100 policies a decision is dominated by turning the request's JSON into Cedar values, work that
 cedar-wasm does as well, and not by the policies: the cost is flat from 100 to 1,000 policies and grows
-only mildly at 10,000 (larger candidate sets for the \`principal in Team\` policies). Cedar's own JSON path for
-the same context and entities costs ~18 µs; \`kee-policy\` converts the common shapes directly
-(\`crates/policy/src/fast.rs\`) and leaves everything else to Cedar. The next gain would come from not
-re-sending the entities with every request (an entity store held in WASM next to the policy set).
-JSON text vs a JS object at the boundary: \`JSON.stringify\` of a request is ~2 µs, ~5% of a WASM decision,
-so a per-field object walk (serde-wasm-bindgen) has little to win; the text form was kept.
+only mildly at 10,000 (larger candidate sets for the \`principal in Team\` policies). \`kee-policy\` converts
+the common shapes directly (\`crates/policy/src/fast.rs\`) and leaves everything else to Cedar. The entity
+store removes the entities' share: they are parsed and transitively closed once by \`setEntities\`, and a
+request is evaluated against them by reference (no copy) unless it carries entities of its own, which are
+then upserted into a copy of the store for that request (Cedar's \`upsert_entities\`, cost in proportion to
+the store). What is left per request is the request's JSON (uids, context), the candidate subset and Cedar's
+evaluation; in WASM these run ~2× slower than natively (allocation-heavy work: Cedar values, the subset
+\`PolicySet\`, the response), which is the WASM / native ratio above.
+JSON text vs a JS object at the boundary: \`JSON.stringify\` of a request is ~2 µs, so a per-field object
+walk (serde-wasm-bindgen) has little to win; the text form was kept.
 `,
 );

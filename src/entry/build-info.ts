@@ -11,6 +11,6 @@ export const KEE_WASM_MODULE = 'kee_wasm_bg.wasm';
 export const CEDAR_WASM_MODULE = 'cedar_wasm_bg.wasm';
 
 export const WASM_MODULE_SHA256: Record<string, string> = {
-  [KEE_WASM_MODULE]: '55b4c6836ea73e3a75f69748e9cfc38cc94346e7e0cb04660bf7b0128db89884',
+  [KEE_WASM_MODULE]: '3a6c811178b0cbb5a3dcbad91b32f25e94a2bcbbefb7e0db6236b16a7f8f7d15',
   [CEDAR_WASM_MODULE]: '9ed10461f45bceabbe2c364330500378b71f641b28f7c2a1f6e033c9be2f1d9a',
 };

@@ -15,6 +15,8 @@
 //! participant.round1(sessionId)             -> KeeResult<Uint8Array>           (64-byte commitments)
 //! participant.round2(sessionId, message, ids, commitments) -> KeeResult<Uint8Array> (32-byte share)
 //! frostAggregate(publicPackage, message, ids, commitments, shares) -> KeeResult<Uint8Array> (64-byte signature)
+//! FrostCoordinator.load(publicPackage)     -> KeeResult<FrostCoordinator>     (public package parsed once)
+//!   coordinator.aggregate(message, ids, commitments, shares) -> KeeResult<Uint8Array>
 //! frostVerify(groupKey, message, signature) -> KeeResult<true>
 //! participant.repairDeltas(helpers, lost) / frostRepairSigma(deltas) / frostRepairShare(sigmas, lost, publicPackage)
 //! frostCheckVectors(json)                   -> KeeResult<number>               (RFC 9591 Appendix E check)
@@ -246,6 +248,26 @@ pub fn frost_trusted_dealer(t: u16, n: u16) -> JsValue {
         let arr: Array = ps.into_iter().map(|p| JsValue::from(FrostParticipant(p))).collect();
         arr.into()
     })
+}
+
+/// A coordinator's view of one group: its public package, parsed (every point decoded and its
+/// order checked) once instead of on every aggregation. It holds no secrets.
+#[wasm_bindgen]
+pub struct FrostCoordinator(PublicPackage);
+
+#[wasm_bindgen]
+impl FrostCoordinator {
+    /// A coordinator for the group of this public package.
+    #[wasm_bindgen(js_name = "load", unchecked_return_type = "KeeFrostResult<FrostCoordinator>")]
+    pub fn load(#[wasm_bindgen(js_name = "publicPackage")] public_package: &[u8]) -> JsValue {
+        reply(PublicPackage::from_bytes(public_package), |p| FrostCoordinator(p).into())
+    }
+
+    /// `frostAggregate` with this coordinator's public package.
+    #[wasm_bindgen(js_name = "aggregate", unchecked_return_type = "KeeFrostResult<Uint8Array>")]
+    pub fn aggregate(&self, message: &[u8], ids: &[u16], commitments: &[u8], shares: &[u8]) -> JsValue {
+        reply(kee_frost::aggregate(&self.0, message, ids, commitments, shares), |s| bytes(&s))
+    }
 }
 
 /// Aggregates the signers' shares into a 64-byte Ed25519 signature; an invalid share fails with

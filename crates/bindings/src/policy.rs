@@ -4,8 +4,14 @@
 //! ```text
 //! loadPolicySet(sourceJson) -> KeeResult<PolicySetHandle>
 //! handle.evaluate(requestJson) -> KeeResult<KeeDecision>
+//! handle.setEntities(entitiesJson) -> KeeResult<number>          (replaces the entity store)
+//! handle.evaluateStored(requestJson) -> KeeResult<KeeDecision>   (against the stored entities)
 //! handle.info() -> KeePolicySetInfo
 //! ```
+//!
+//! The entity store is parsed once by `setEntities` and held next to the set, so that a request
+//! for `evaluateStored` carries only its principal, action, resource and context; entities it
+//! does carry replace the stored ones with the same uid, or extend them, for that request only.
 //!
 //! `INVALID_INPUT` means a policy set that does not load or a request Cedar refuses;
 //! `ENGINE_FAILED` means a fault of the engine itself. Policy evaluation errors are not
@@ -13,7 +19,7 @@
 
 use crate::{failure, object, success, Failure};
 use js_sys::Array;
-use kee_policy::{Error, Evaluation, LoadedSet, Source};
+use kee_policy::{EntityStore, Error, Evaluation, LoadedSet, Source};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -55,6 +61,7 @@ impl From<Error> for Failure {
 #[wasm_bindgen(js_name = "PolicySetHandle")]
 pub struct PolicySetHandle {
     set: LoadedSet,
+    store: EntityStore,
 }
 
 /// Loads a policy set from a JSON `KeePolicySource` (`value: PolicySetHandle`).
@@ -67,7 +74,10 @@ pub fn load_policy_set(#[wasm_bindgen(js_name = "sourceJson")] source_json: &str
         .map_err(|e| Failure::invalid(format!("policy source is not valid json: {e}")))
         .and_then(|source| LoadedSet::load(&source).map_err(Failure::from));
     match loaded {
-        Ok(set) => success(&JsValue::from(PolicySetHandle { set })),
+        Ok(set) => success(&JsValue::from(PolicySetHandle {
+            set,
+            store: EntityStore::empty(),
+        })),
         Err(f) => failure(&f),
     }
 }
@@ -78,6 +88,31 @@ impl PolicySetHandle {
     #[wasm_bindgen(js_name = "evaluate", unchecked_return_type = "KeeResult<KeeDecision>")]
     pub fn evaluate(&self, #[wasm_bindgen(js_name = "requestJson")] request_json: &str) -> JsValue {
         match self.set.evaluate_json(request_json) {
+            Ok(answer) => success(&decision(&answer)),
+            Err(e) => failure(&Failure::from(e)),
+        }
+    }
+
+    /// Replaces the entity store with Cedar's entity JSON array `entitiesJson`, checked against
+    /// the set's schema if it has one (`value`: how many entities the store holds). On failure
+    /// the store is left as it was.
+    #[wasm_bindgen(js_name = "setEntities", unchecked_return_type = "KeeResult<number>")]
+    pub fn set_entities(&mut self, #[wasm_bindgen(js_name = "entitiesJson")] entities_json: &str) -> JsValue {
+        match self.set.load_entities_json(entities_json) {
+            Ok(store) => {
+                self.store = store;
+                // Far fewer than 2^53 entities fit in WASM memory: the count is exact.
+                success(&JsValue::from_f64(self.store.len() as f64))
+            }
+            Err(e) => failure(&Failure::from(e)),
+        }
+    }
+
+    /// Evaluates one request, a JSON `KeePolicyRequest`, against the stored entities; its own
+    /// `entities`, if any, replace (same uid) or extend them for this request (`value: KeeDecision`).
+    #[wasm_bindgen(js_name = "evaluateStored", unchecked_return_type = "KeeResult<KeeDecision>")]
+    pub fn evaluate_stored(&self, #[wasm_bindgen(js_name = "requestJson")] request_json: &str) -> JsValue {
+        match self.set.evaluate_stored_json(&self.store, request_json) {
             Ok(answer) => success(&decision(&answer)),
             Err(e) => failure(&Failure::from(e)),
         }

@@ -28,6 +28,8 @@ pub const MAX_SESSION_ID_LEN: usize = 64;
 struct Open {
     nonces: SigningNonces,
     commitments: SigningCommitments,
+    /// The 64-byte form of `commitments`, as round 1 returned it.
+    bytes: Vec<u8>,
 }
 
 /// A FROST participant holding one share of the group key.
@@ -151,7 +153,15 @@ impl Participant {
         }
         let (nonces, commitments) = frost_ed25519::round1::commit(self.key.signing_share(), &mut OsRng);
         let bytes = wire::commitments_to_bytes(&commitments)?;
-        self.open.insert(session.to_vec(), Open { nonces, commitments });
+        wire::remember_own_commitments(&bytes, &commitments);
+        self.open.insert(
+            session.to_vec(),
+            Open {
+                nonces,
+                commitments,
+                bytes: bytes.clone(),
+            },
+        );
         Ok(bytes)
     }
 
@@ -171,8 +181,8 @@ impl Participant {
             });
         };
         self.remember(session);
-        let map = wire::commitment_map(ids, commitments)?;
-        if map.get(self.key.identifier()) != Some(&open.commitments) {
+        let (map, own) = wire::commitment_map_with_own(ids, commitments, self.identifier(), &open.commitments, &open.bytes)?;
+        if !own || map.get(self.key.identifier()) != Some(&open.commitments) {
             return Err(Error::invalid(format!(
                 "the commitments for participant {} are not the ones it made for session `{}`",
                 self.identifier(),

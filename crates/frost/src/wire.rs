@@ -14,7 +14,8 @@
 //! share (secret)  0x01 || identifier u16 || signing share (32) || public package
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Mutex;
 
 use frost_ed25519::keys::{KeyPackage, PublicKeyPackage, SigningShare, VerifyingShare};
 use frost_ed25519::round1::{NonceCommitment, SigningCommitments};
@@ -96,20 +97,68 @@ pub fn chunks<'a>(what: &str, bytes: &'a [u8], size: usize, count: usize) -> Res
 }
 
 /// A participant's RFC 9591 commitments from their 64-byte form.
+///
+/// Parsing checks that each point is on the curve, not the identity and of prime order; the
+/// last check is a scalar multiplication, the largest cost of a signature after the protocol's
+/// own. In one process the same commitments are parsed several times per signature (by each
+/// other signer in round 2 and by the coordinator), so the results are remembered in a small
+/// [`Seen`] memo: a pure function of public bytes, remembered, cannot change any answer.
 pub fn commitments_from_bytes(bytes: &[u8]) -> Result<SigningCommitments, Error> {
-    let (hiding, binding) = match bytes.split_at_checked(ELEMENT_LEN) {
-        Some((h, b)) if b.len() == ELEMENT_LEN => (h, b),
-        _ => {
-            return Err(Error::invalid(format!(
-                "commitments are {} bytes, want {COMMITMENTS_LEN}",
-                bytes.len()
-            )))
+    let key: &[u8; COMMITMENTS_LEN] = bytes.try_into().map_err(|_| {
+        Error::invalid(format!("commitments are {} bytes, want {COMMITMENTS_LEN}", bytes.len()))
+    })?;
+    if let Some(c) = Seen::get(key) {
+        return Ok(c);
+    }
+    let (hiding, binding) = key.split_at(ELEMENT_LEN);
+    let parsed = SigningCommitments::new(NonceCommitment::deserialize(hiding)?, NonceCommitment::deserialize(binding)?);
+    Seen::put(*key, parsed);
+    Ok(parsed)
+}
+
+/// The last [`Seen::CAPACITY`] commitments parsed (or made by a participant of this process),
+/// shared by every participant and coordinator in the process. It holds only public values and
+/// only what [`NonceCommitment::deserialize`] returned for those bytes, or, for a participant's
+/// own fresh commitments, what it would return (RFC 9591 encodings are canonical).
+struct Seen {
+    map: HashMap<[u8; COMMITMENTS_LEN], SigningCommitments>,
+    order: VecDeque<[u8; COMMITMENTS_LEN]>,
+}
+
+static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+
+impl Seen {
+    /// Enough for the open sessions of a few participants; older entries are forgotten.
+    const CAPACITY: usize = 256;
+
+    fn get(key: &[u8; COMMITMENTS_LEN]) -> Option<SigningCommitments> {
+        // A poisoned lock (a panic elsewhere while holding it) only disables the memo.
+        let guard = SEEN.lock().ok()?;
+        guard.as_ref()?.map.get(key).copied()
+    }
+
+    fn put(key: [u8; COMMITMENTS_LEN], value: SigningCommitments) {
+        let Ok(mut guard) = SEEN.lock() else { return };
+        let seen = guard.get_or_insert_with(|| Seen {
+            map: HashMap::with_capacity(Self::CAPACITY),
+            order: VecDeque::with_capacity(Self::CAPACITY),
+        });
+        if seen.map.insert(key, value).is_none() {
+            seen.order.push_back(key);
+            while seen.order.len() > Self::CAPACITY {
+                if let Some(old) = seen.order.pop_front() {
+                    seen.map.remove(&old);
+                }
+            }
         }
-    };
-    Ok(SigningCommitments::new(
-        NonceCommitment::deserialize(hiding)?,
-        NonceCommitment::deserialize(binding)?,
-    ))
+    }
+}
+
+/// Remembers a participant's own fresh commitments with their 64-byte form (see [`Seen`]).
+pub(crate) fn remember_own_commitments(bytes: &[u8], c: &SigningCommitments) {
+    if let Ok(key) = <[u8; COMMITMENTS_LEN]>::try_from(bytes) {
+        Seen::put(key, *c);
+    }
 }
 
 /// The 64-byte form of a participant's commitments.
@@ -129,6 +178,36 @@ pub fn commitment_map(ids: &[u16], commitments: &[u8]) -> Result<BTreeMap<Identi
         }
     }
     Ok(map)
+}
+
+/// [`commitment_map`] for a participant that knows its own commitments: the entry of `me` is not
+/// parsed again (each parse checks the points' order, a scalar multiplication per point) but
+/// compared byte for byte with `mine_bytes` and, when equal, taken from `mine`. Returns the map
+/// and whether `me` was among `ids` with exactly those bytes; every other entry is parsed and
+/// checked as [`commitment_map`] does. RFC 9591 encodings are canonical (a non-canonical
+/// encoding never decodes to a prime-order point), so equal points means equal bytes.
+pub fn commitment_map_with_own(
+    ids: &[u16],
+    commitments: &[u8],
+    me: u16,
+    mine: &SigningCommitments,
+    mine_bytes: &[u8],
+) -> Result<(BTreeMap<Identifier, SigningCommitments>, bool), Error> {
+    let parts = chunks("commitments", commitments, COMMITMENTS_LEN, ids.len())?;
+    let mut map = BTreeMap::new();
+    let mut own = false;
+    for (n, part) in ids.iter().zip(parts) {
+        let parsed = if *n == me && part == mine_bytes {
+            own = true;
+            *mine
+        } else {
+            commitments_from_bytes(part)?
+        };
+        if map.insert(identifier(*n)?, parsed).is_some() {
+            return Err(Error::invalid(format!("participant {n} appears twice")));
+        }
+    }
+    Ok((map, own))
 }
 
 /// The public side of a key: threshold, group key and every participant's verifying share.

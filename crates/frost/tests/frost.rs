@@ -121,6 +121,37 @@ fn round2_refuses_commitments_it_did_not_make() {
 }
 
 #[test]
+fn round2_refuses_a_signer_list_without_itself() {
+    let mut ps = trusted_dealer(2, 3).unwrap();
+    let _ = ps[0].round1(b"s").unwrap();
+    let mut c = ps[1].round1(b"s").unwrap();
+    c.extend(ps[2].round1(b"s").unwrap());
+    let err = ps[0].round2(b"s", b"m", &[2, 3], &c).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+}
+
+#[test]
+fn commitments_are_checked_however_often_they_are_parsed() {
+    use kee_frost::wire::commitments_from_bytes;
+    let mut ps = trusted_dealer(2, 3).unwrap();
+    let good = ps[1].round1(b"s").unwrap();
+    // Parsed once by the memo (participant 2 made them) and again: the same value.
+    assert_eq!(commitments_from_bytes(&good).unwrap(), commitments_from_bytes(&good).unwrap());
+    // The identity (y = 1) and a point of order 4 (y = 0) next to a good binding commitment are
+    // refused, each time.
+    let identity = { let mut b = [0u8; 32]; b[0] = 1; b };
+    let order4 = [0u8; 32];
+    for bad in [identity, order4] {
+        let mut c = bad.to_vec();
+        c.extend(&good[32..]);
+        for _ in 0..2 {
+            assert_eq!(commitments_from_bytes(&c).unwrap_err().kind(), ErrorKind::InvalidInput);
+        }
+    }
+    assert_eq!(commitments_from_bytes(&good[..63]).unwrap_err().kind(), ErrorKind::InvalidInput);
+}
+
+#[test]
 fn corrupt_share_names_the_culprit() {
     let mut ps = trusted_dealer(2, 3).unwrap();
     let public = ps[0].public().clone();

@@ -52,13 +52,12 @@ pub struct Evaluation {
     pub errors: Vec<PolicyError>,
 }
 
-/// A request parsed by Cedar, with its entities.
-struct Parsed {
-    principal: EntityUid,
-    action: EntityUid,
-    resource: EntityUid,
-    request: Request,
-    entities: Entities,
+/// The principal, action, resource and context of a request, parsed by Cedar.
+pub(crate) struct Parsed {
+    pub(crate) principal: EntityUid,
+    pub(crate) action: EntityUid,
+    pub(crate) resource: EntityUid,
+    pub(crate) request: Request,
 }
 
 impl LoadedSet {
@@ -70,60 +69,100 @@ impl LoadedSet {
 
     /// Evaluates a request on the policies whose scope can match it (see [`crate::index`]).
     pub fn evaluate(&self, request: RequestJson) -> Result<Evaluation, Error> {
-        let parsed = self.parse(request)?;
-        let candidates = self.candidate_positions(&parsed);
-        let subset = self.subset(&candidates)?;
-        Ok(answer(&Authorizer::new().is_authorized(
-            &parsed.request,
-            &subset,
-            &parsed.entities,
-        )))
+        let (parsed, entities) = self.parse(request)?;
+        self.decide(&parsed, &entities)
     }
 
     /// Evaluates a request on the whole set, without the index: the reference that
     /// [`LoadedSet::evaluate`] must always agree with.
     pub fn evaluate_unindexed(&self, request: RequestJson) -> Result<Evaluation, Error> {
-        let parsed = self.parse(request)?;
+        let (parsed, entities) = self.parse(request)?;
         Ok(answer(&Authorizer::new().is_authorized(
             &parsed.request,
             &self.set,
-            &parsed.entities,
+            &entities,
         )))
     }
 
     /// The ids of the policies the index selects for a request, in set order.
     pub fn candidates(&self, request: RequestJson) -> Result<Vec<String>, Error> {
-        let parsed = self.parse(request)?;
+        let (parsed, entities) = self.parse(request)?;
         Ok(self
-            .candidate_positions(&parsed)
+            .candidate_positions(&parsed, &entities)
             .iter()
             .filter_map(|&i| self.entries.get(i as usize))
             .map(|e| e.policy.id().to_string())
             .collect())
     }
 
-    fn parse(&self, r: RequestJson) -> Result<Parsed, Error> {
-        let schema = self.schema.as_ref();
-        // Without a schema, the common shapes take the direct path (crate::fast); anything
-        // else, and every error, goes through Cedar's JSON parser.
-        let fast = schema.is_none();
-        let uid = |v: Value| match fast.then(|| crate::fast::uid(&v)).flatten() {
+    /// Cedar's answer for a parsed request over `entities`, from the candidate policies only.
+    pub(crate) fn decide(&self, parsed: &Parsed, entities: &Entities) -> Result<Evaluation, Error> {
+        let candidates = self.candidate_positions(parsed, entities);
+        let subset = self.subset(&candidates)?;
+        Ok(answer(&Authorizer::new().is_authorized(
+            &parsed.request,
+            &subset,
+            entities,
+        )))
+    }
+
+    /// Parses a whole request: its entities (none when absent) and the rest.
+    fn parse(&self, mut r: RequestJson) -> Result<(Parsed, Entities), Error> {
+        let entities = r.entities.take();
+        // Entities before the context, as before: which error a doubly bad request reports.
+        let (principal, action, resource) = self.uids(&mut r)?;
+        let entities = match entities {
+            None => Entities::empty(),
+            Some(v) => self.entities_value(v)?,
+        };
+        let parsed = self.request(principal, action, resource, r.context.take())?;
+        Ok((parsed, entities))
+    }
+
+    /// The principal, action and resource of a request.
+    pub(crate) fn uids(&self, r: &mut RequestJson) -> Result<(EntityUid, EntityUid, EntityUid), Error> {
+        Ok((
+            self.uid(r.principal.take())?,
+            self.uid(r.action.take())?,
+            self.uid(r.resource.take())?,
+        ))
+    }
+
+    /// One entity uid: the common shape directly (without a schema), anything else by Cedar.
+    fn uid(&self, v: Value) -> Result<EntityUid, Error> {
+        match self.fast().then(|| crate::fast::uid(&v)).flatten() {
             Some(u) => Ok(u),
             None => EntityUid::from_json(v).map_err(Error::request),
-        };
-        let principal = uid(r.principal)?;
-        let action = uid(r.action)?;
-        let resource = uid(r.resource)?;
-        let entities = match r.entities {
-            None => Entities::empty(),
-            Some(v) => match fast.then(|| crate::fast::entities(&v)).flatten() {
-                Some(e) => e,
-                None => Entities::from_json_value(v, schema).map_err(Error::request)?,
-            },
-        };
-        let context = match r.context {
+        }
+    }
+
+    /// Without a schema, the common shapes take the direct path (crate::fast); anything
+    /// else, and every error, goes through Cedar's JSON parser.
+    fn fast(&self) -> bool {
+        self.schema.is_none()
+    }
+
+    /// Entities in Cedar's entity JSON form, checked against the schema if there is one.
+    pub(crate) fn entities_value(&self, v: Value) -> Result<Entities, Error> {
+        let schema = self.schema.as_ref();
+        match self.fast().then(|| crate::fast::entities(&v)).flatten() {
+            Some(e) => Ok(e),
+            None => Entities::from_json_value(v, schema).map_err(Error::request),
+        }
+    }
+
+    /// The Cedar request for these uids and context (`{}` when absent).
+    pub(crate) fn request(
+        &self,
+        principal: EntityUid,
+        action: EntityUid,
+        resource: EntityUid,
+        context: Option<Value>,
+    ) -> Result<Parsed, Error> {
+        let schema = self.schema.as_ref();
+        let context = match context {
             None => Context::empty(),
-            Some(v) => match fast.then(|| crate::fast::context(&v)).flatten() {
+            Some(v) => match self.fast().then(|| crate::fast::context(&v)).flatten() {
                 Some(c) => c,
                 None => Context::from_json_value(v, schema.map(|s| (s, &action)))
                     .map_err(Error::request)?,
@@ -142,15 +181,13 @@ impl LoadedSet {
             action,
             resource,
             request,
-            entities,
         })
     }
 
-    fn candidate_positions(&self, parsed: &Parsed) -> Vec<u32> {
+    fn candidate_positions(&self, parsed: &Parsed, entities: &Entities) -> Vec<u32> {
         let target = |uid| Target {
             uid,
-            ancestors: parsed
-                .entities
+            ancestors: entities
                 .ancestors(uid)
                 .map(Iterator::collect)
                 .unwrap_or_default(),

@@ -8,6 +8,11 @@
 //! of the set. The answer is Cedar's: the decision, the determining policies and the errors
 //! of the policies Cedar skipped ([`Evaluation`]).
 //!
+//! An [`EntityStore`] ([`store`]) holds entities parsed (and transitively closed) once, so that a
+//! request needs to carry only its principal, action, resource and context
+//! ([`LoadedSet::evaluate_stored_json`]); entities a request does carry replace or extend the
+//! stored ones for that request.
+//!
 //! This crate reports exactly what Cedar reports; it is the kernel that DENYs when any
 //! policy raised an error (KEE-1 digest §2.10, fail-closed).
 //!
@@ -33,8 +38,10 @@ pub mod hash;
 pub mod index;
 pub mod load;
 pub mod scope;
+pub mod store;
 
 pub use error::Error;
 pub use evaluate::{Evaluation, PolicyError, RequestJson};
 pub use hash::cedar_policy_hash;
 pub use load::{Link, LoadedSet, Source};
+pub use store::EntityStore;

@@ -1,6 +1,7 @@
 //! The index never changes Cedar's answer: on generated policy sets, entity hierarchies and
 //! requests, evaluating only the candidate policies gives the same decision, determining
 //! policies and errors as evaluating the whole set.
+#![allow(clippy::panic, reason = "tests fail by panicking")]
 
 use kee_policy::{Link, LoadedSet, RequestJson, Source};
 use proptest::prelude::*;
@@ -175,6 +176,72 @@ fn index_agrees_with_the_whole_set() {
         .map_err(|e| e.to_string())
         .unwrap_or_else(|e| std::panic::panic_any(e));
     assert!(decisions.get() > 1000, "only {} decisions", decisions.get());
+}
+
+/// Entities a request carries on top of a store: users (`u0` ..= `u{USERS}`, the last one never
+/// in the store) with their own groups and level, replacing or extending the stored ones.
+fn overrides() -> impl Strategy<Value = Vec<Value>> {
+    proptest::collection::btree_map(0..=USERS, (proptest::collection::vec(any::<bool>(), GROUPS as usize), proptest::option::of(0i64..6)), 0..3).prop_map(|users| {
+        users
+            .into_iter()
+            .map(|(i, (groups, level))| {
+                let parents: Vec<Value> = groups.iter().enumerate().filter(|(_, b)| **b).map(|(g, _)| uid("Group", format!("g{g}"))).collect();
+                let attrs = level.map_or(json!({}), |l| json!({ "level": l }));
+                json!({ "uid": uid("User", format!("u{i}")), "attrs": attrs, "parents": parents })
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn stored_entities_agree_with_request_entities() {
+    let config = Config { cases: 200, ..Config::default() };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let decisions = std::cell::Cell::new(0usize);
+    let fail = |e: kee_policy::Error| TestCaseError::fail(e.to_string());
+    runner
+        .run(&(case(), proptest::collection::vec(overrides(), 16)), |((source, entities, requests), overrides)| {
+            let set = LoadedSet::load(&source).map_err(fail)?;
+            let store = set.load_entities_json(&entities.to_string()).map_err(fail)?;
+            prop_assert_eq!(store.len(), entities.as_array().map_or(0, Vec::len));
+            for ((principal, action, resource, context), extra) in requests.into_iter().zip(overrides) {
+                let request = |entities: Option<Value>| RequestJson { principal: principal.clone(), action: action.clone(), resource: resource.clone(), context: Some(context.clone()), entities };
+                // The store alone decides as the same entities sent with the request.
+                let stored = set.evaluate_stored(&store, request(None)).map_err(fail)?;
+                prop_assert_eq!(&stored, &set.evaluate(request(Some(entities.clone()))).map_err(fail)?);
+                prop_assert_eq!(&stored, &set.evaluate_stored(&store, request(Some(json!([])))).map_err(fail)?);
+                // Request entities replace the stored ones with their uid and add the others.
+                let replaced: Vec<&Value> = extra.iter().map(|e| &e["uid"]).collect();
+                let mut merged: Vec<Value> = entities.as_array().into_iter().flatten().filter(|e| !replaced.contains(&&e["uid"])).cloned().collect();
+                merged.extend(extra.iter().cloned());
+                let with_extra = set.evaluate_stored(&store, request(Some(Value::Array(extra)))).map_err(fail)?;
+                prop_assert_eq!(with_extra, set.evaluate(request(Some(Value::Array(merged)))).map_err(fail)?);
+                decisions.set(decisions.get() + 1);
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+        .unwrap_or_else(|e| std::panic::panic_any(e));
+    assert!(decisions.get() > 500, "only {} decisions", decisions.get());
+}
+
+#[test]
+fn stored_entities_refuse_what_cedar_refuses() {
+    let set = LoadedSet::load(&Source { policies: "@id(\"p\") permit (principal, action, resource);".into(), ..Source::default() }).map_err(|e| e.to_string());
+    let set = set.unwrap_or_else(|e| std::panic::panic_any(e));
+    let user = r#"{"uid": {"type": "User", "id": "u"}, "attrs": {}, "parents": []}"#;
+    let other_user = r#"{"uid": {"type": "User", "id": "u"}, "attrs": {"x": 1}, "parents": []}"#;
+    // Cedar accepts the same entity twice, but not two different entities with one uid.
+    assert!(set.load_entities_json(&format!("[{user}, {user}]")).is_ok_and(|s| s.len() == 1));
+    assert!(set.load_entities_json(&format!("[{user}, {other_user}]")).is_err_and(|e| e.to_string().starts_with("request is invalid")));
+    assert!(set.load_entities_json("[{").is_err_and(|e| e.to_string().starts_with("request is invalid: entities are not valid json")));
+    let store = set.load_entities_json(&format!("[{user}]")).unwrap_or_else(|e| std::panic::panic_any(e.to_string()));
+    let request = |entities: &str| format!(r#"{{"principal": {{"type": "User", "id": "u"}}, "action": {{"type": "Action", "id": "a"}}, "resource": {{"type": "Doc", "id": "d"}}, "context": {{}}, "entities": {entities}}}"#);
+    assert!(set.evaluate_stored_json(&store, &request("[]")).is_ok_and(|a| a.allow));
+    // Two entities with one uid among the request's own are refused, as without a store.
+    assert!(set.evaluate_stored_json(&store, &request(&format!("[{user}, {other_user}]"))).is_err());
+    assert!(set.evaluate_json(&request(&format!("[{user}, {other_user}]"))).is_err());
 }
 
 #[test]

@@ -11,7 +11,7 @@
  */
 import { DomainError } from '../../kernel/errors.ts';
 import type { Signer, SignerDescription, SignerHealth } from '../../ports/signer.ts';
-import type { KeeWasm } from '../wasm/load.ts';
+import type { KeeWasm, WasmFrostCoordinator } from '../wasm/load.ts';
 import type { Participant } from './participant.ts';
 import { parsePublicPackage, type FrostPublic } from './public-package.ts';
 
@@ -54,8 +54,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export class FrostSigner implements Signer {
   readonly algorithm = 'Ed25519' as const;
   readonly threshold: number;
-  private readonly wasm: KeeWasm;
-  private readonly pkg: Uint8Array;
+  /** The public package parsed once in WASM (its points decoded and checked), for aggregation. */
+  private readonly coordinator: WasmFrostCoordinator;
   private readonly pub: FrostPublic;
   private readonly participants: readonly Participant[];
   private readonly timeoutMs: number;
@@ -63,9 +63,8 @@ export class FrostSigner implements Signer {
   onCulprits: ((culprits: readonly number[], message: string) => void) | undefined;
 
   constructor(opts: FrostSignerOptions) {
-    this.wasm = opts.wasm;
-    this.pkg = opts.publicPackage.slice();
-    this.pub = parsePublicPackage(this.pkg);
+    const pkg = opts.publicPackage.slice();
+    this.pub = parsePublicPackage(pkg);
     this.threshold = this.pub.threshold;
     this.participants = [...opts.participants].sort((a, b) => a.id - b.id);
     this.timeoutMs = opts.roundTimeoutMs ?? 5000;
@@ -74,6 +73,9 @@ export class FrostSigner implements Signer {
     if (new Set(ids).size !== ids.length) throw new DomainError('INVALID_INPUT', `participants repeat an identifier: ${list(ids)}`);
     const unknown = ids.filter((id) => !this.pub.verifyingShares.has(id));
     if (unknown.length > 0) throw new DomainError('INVALID_INPUT', `participants ${list(unknown)} are not in the public package`);
+    const coordinator = opts.wasm.FrostCoordinator.load(pkg);
+    if (coordinator.type === 'failure') throw new DomainError('INVALID_INPUT', `public package: ${coordinator.error.message}`, { cause: coordinator.error });
+    this.coordinator = coordinator.value;
   }
 
   publicKey(): Uint8Array {
@@ -154,13 +156,13 @@ export class FrostSigner implements Signer {
     shares.forEach((s, i) => {
       if (s.status === 'fulfilled') flat.set(s.value.subarray(0, 32), 32 * i);
     });
-    const r = this.wasm.frostAggregate(this.pkg, message, Uint16Array.from(ids), commitments, flat);
+    const r = this.coordinator.aggregate(message, Uint16Array.from(ids), commitments, flat);
     if (r.type === 'failure') {
       const culprits = r.error.culprits ?? [];
       const message_ = culprits.length > 0 ? `frost participants ${list(culprits)} sent invalid signature shares` : `frost aggregation failed: ${r.error.message}`;
       throw new FrostSigningError(message_, { culprits, cause: r.error });
     }
-    // frostAggregate returns only signatures that verify under the group key (frost-core checks the
+    // aggregate returns only signatures that verify under the group key (frost-core checks the
     // aggregate and, when it fails, blames shares or fails with SIGNER_FAILED).
     return r.value;
   }

@@ -2,7 +2,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
 import type { CapProfileSource } from '../cedar/policy-engine.ts';
-import type { KeeWasm, WasmPolicySet } from '../wasm/load.ts';
+import type { KeeWasm, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
 
 /** A template link: `values` fills `?principal` and/or `?resource`. */
 export type PolicyLink = { templateId: string; newId: string; values: Partial<Record<'?principal' | '?resource', { type: string; id: string }>> };
@@ -69,6 +69,46 @@ export class KeePolicyEngine implements PolicyEngine {
 
   /** Evaluates one request; `entities` is optional (none means no hierarchy and no attributes). */
   evaluate(request: EntityRequest): PolicyEvaluation {
+    return this.decide(request, request.entities ?? [], (json) => this.set.evaluate(json));
+  }
+
+  /**
+   * Replaces the entity store held in WASM next to the policy set (Cedar's entity JSON array,
+   * parsed and checked once); returns how many entities it holds. Throws DomainError
+   * INVALID_INPUT when Cedar refuses them (the previous store stays), UNAVAILABLE when the
+   * engine is unavailable or traps (and then DENYs everything until reloaded).
+   */
+  setEntities(entities: readonly unknown[]): number {
+    if (this.fault !== null) throw new DomainError('UNAVAILABLE', `policy engine is unavailable after a fault: ${this.fault}`);
+    let json: string;
+    try {
+      json = JSON.stringify(entities);
+    } catch (cause) {
+      throw new DomainError('INVALID_INPUT', `entities cannot be serialized: ${message(cause)}`, { cause });
+    }
+    let answer;
+    try {
+      answer = this.set.setEntities(json);
+    } catch (cause) {
+      this.fault = message(cause);
+      throw new DomainError('UNAVAILABLE', `policy engine trapped while loading entities: ${this.fault}`, { cause });
+    }
+    if (answer.type === 'failure') throw new DomainError('INVALID_INPUT', `kee-policy: ${answer.error.message}`, { cause: answer.error });
+    return answer.value;
+  }
+
+  /**
+   * Evaluates one request against the entity store (`setEntities`): the request needs only its
+   * principal, action, resource and context. Its own `entities`, if any, replace the stored
+   * entities with the same uid and extend the others, for this request only (that copies the
+   * store in WASM, so it costs time in proportion to the store). Same fail-closed answers as
+   * `evaluate`.
+   */
+  evaluateStored(request: EntityRequest): PolicyEvaluation {
+    return this.decide(request, request.entities, (json) => this.set.evaluateStored(json));
+  }
+
+  private decide(request: EntityRequest, entities: unknown[] | undefined, call: (json: string) => WasmResult<WasmDecision>): PolicyEvaluation {
     if (this.fault !== null) return deny(`policy engine is unavailable after a fault: ${this.fault}`);
     let json: string;
     try {
@@ -77,7 +117,7 @@ export class KeePolicyEngine implements PolicyEngine {
         action: request.action,
         resource: request.resource,
         context: request.context,
-        entities: request.entities ?? [],
+        ...(entities === undefined ? {} : { entities }),
       });
     } catch (e) {
       return deny(`request cannot be serialized: ${message(e)}`);
@@ -85,7 +125,7 @@ export class KeePolicyEngine implements PolicyEngine {
     const start = this.now();
     let answer;
     try {
-      answer = this.set.evaluate(json);
+      answer = call(json);
     } catch (e) {
       // A trap may leave the instance's memory inconsistent: refuse everything from now on.
       this.fault = message(e);

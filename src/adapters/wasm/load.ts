@@ -14,9 +14,17 @@ export type WasmProofs = { type: 'success'; root: Uint8Array; value: Uint8Array;
 export type WasmDecision = { allow: boolean; reasons: string[]; errors: { policyId: string; message: string }[] };
 /** A loaded `kee-policy` set; `cedarPolicyHash` is lowercase hex (KEE-1 digest 4.1), ids sorted. */
 export type WasmPolicySetInfo = { cedarPolicyHash: string; policyIds: string[]; templateIds: string[]; tiers: Record<string, string> };
-/** A policy set held in WASM memory: one `evaluate` call per decision; `free` releases it. */
+/**
+ * A policy set held in WASM memory: one `evaluate` call per decision; `free` releases it.
+ * `setEntities` replaces the set's entity store (Cedar's entity JSON array; `value` is the
+ * number of entities held) and leaves it unchanged on failure; `evaluateStored` decides a
+ * request against the stored entities, which the request's own `entities`, if any, replace
+ * (same uid) or extend for that request only.
+ */
 export type WasmPolicySet = {
   evaluate(requestJson: string): WasmResult<WasmDecision>;
+  setEntities(entitiesJson: string): WasmResult<number>;
+  evaluateStored(requestJson: string): WasmResult<WasmDecision>;
   info(): WasmPolicySetInfo;
   free(): void;
 };
@@ -39,6 +47,11 @@ export type WasmFrostParticipant = {
   exportShare(): WasmFrostResult<Uint8Array>;
   beginRefresh(t: number, n: number): WasmFrostResult<WasmFrostDkg>;
   repairDeltas(helpers: Uint16Array, lost: number): WasmFrostResult<{ ids: Uint16Array; deltas: Uint8Array }>;
+  free(): void;
+};
+/** A FROST coordinator held in WASM memory: the group's public package, parsed once (no secrets). */
+export type WasmFrostCoordinator = {
+  aggregate(message: Uint8Array, ids: Uint16Array, commitments: Uint8Array, shares: Uint8Array): WasmFrostResult<Uint8Array>;
   free(): void;
 };
 /** One participant's side of a FROST DKG or share refresh. */
@@ -71,6 +84,8 @@ export type KeeWasm = {
   FrostDkg: { begin(id: number, t: number, n: number): WasmFrostResult<WasmFrostDkg> };
   frostTrustedDealer(t: number, n: number): WasmFrostResult<WasmFrostParticipant[]>;
   frostAggregate(publicPackage: Uint8Array, message: Uint8Array, ids: Uint16Array, commitments: Uint8Array, shares: Uint8Array): WasmFrostResult<Uint8Array>;
+  /** `frostAggregate` with the public package parsed once. */
+  FrostCoordinator: { load(publicPackage: Uint8Array): WasmFrostResult<WasmFrostCoordinator> };
   frostVerify(groupKey: Uint8Array, message: Uint8Array, signature: Uint8Array): WasmFrostResult<true>;
   frostRepairSigma(deltas: Uint8Array): WasmFrostResult<Uint8Array>;
   frostRepairShare(sigmas: Uint8Array, lost: number, publicPackage: Uint8Array): WasmFrostResult<WasmFrostParticipant>;
