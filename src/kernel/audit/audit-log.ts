@@ -23,6 +23,12 @@ export type AppendDeps = {
    * request's promises. Default true.
    */
   groupCommit?: boolean;
+  /**
+   * Batches that may be committing at once (group commit only; default 2): while one batch
+   * commits, the next is built and sent. A record joins a batch only when no record of its
+   * session is in flight, so a failed batch never has a successor chained onto it in flight.
+   */
+  maxInFlight?: number;
 };
 
 export type SessionRef = { session_id: string; block_id: string };
@@ -56,12 +62,17 @@ export class AuditLog {
   private readonly heads = new Map<string, Head>();
   private readonly loading = new Map<string, Promise<void>>();
   private queue: Pending[] = [];
-  private flushing = false;
+  private scheduled = false;
+  private inFlight = 0;
+  /** Sessions with records in an uncommitted batch, and how many. */
+  private readonly busy = new Map<string, number>();
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(deps: AppendDeps) {
     this.deps = deps;
     this.maxBatch = Math.max(1, deps.maxBatch ?? 1000);
+    this.maxInFlight = Math.max(1, deps.maxInFlight ?? 2);
   }
 
   /** Creates a session with its first record (ale_seq 1, prev_span_hash null), durably. */
@@ -155,40 +166,82 @@ export class AuditLog {
   }
 
   private kick(): void {
-    if (this.flushing) return;
-    this.flushing = true;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
     // A macrotask later, not a microtask: drivers such as embedded libSQL complete
     // synchronously, so a microtask flush would commit each request alone and starve the event
     // loop. After a timer turn, every request that arrived meanwhile shares the transaction.
-    setTimeout(() => void this.flush(), 0);
+    setTimeout(() => {
+      this.scheduled = false;
+      this.pump();
+    }, 0);
   }
 
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        // Plain loops, not map/flatMap callbacks: Node 20's V8 crashes (a fatal deoptimizer bug
-        // in builtin continuations) on this hot path under ~1,000 concurrent writers.
-        const records: StoredRecord[] = [];
-        const statuses: { sessionId: string; status: SessionStatus }[] = [];
-        for (let i = 0; i < batch.length; i++) {
-          const p = batch[i] as Pending;
-          records.push(p.stored);
-          if (p.status) statuses.push({ sessionId: p.stored.sessionId, status: p.status });
-        }
-        try {
-          await this.io(() => this.deps.store.appendRecords(records, statuses), true);
-          for (const p of batch) p.resolve();
-        } catch (e) {
-          this.failBatch(batch, e);
-        }
-        // let callers and new requests run before the next transaction
-        await new Promise((r) => setTimeout(r, 0));
-      }
-    } finally {
-      this.flushing = false;
-      if (this.queue.length > 0) this.kick();
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.take();
+      if (batch.length === 0) return; // all queued records wait for a batch in flight
+      this.send(batch);
     }
+  }
+
+  /**
+   * The next batch: queued records, in order, of sessions with nothing in flight, up to
+   * maxBatch. INVARIANT: a record is taken only if every earlier queued record of its session
+   * is taken too (once the batch is full nothing more is taken; a busy session stays busy for
+   * the whole scan).
+   */
+  private take(): Pending[] {
+    if (this.busy.size === 0 && this.queue.length <= this.maxBatch) {
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    // Plain loops, not map/flatMap callbacks: Node 20's V8 crashes (a fatal deoptimizer bug
+    // in builtin continuations) on this hot path under ~1,000 concurrent writers.
+    for (let i = 0; i < this.queue.length; i++) {
+      const p = this.queue[i] as Pending;
+      if (batch.length < this.maxBatch && !this.busy.has(p.stored.sessionId)) batch.push(p);
+      else rest.push(p);
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private send(batch: Pending[]): void {
+    const records: StoredRecord[] = [];
+    const statuses: { sessionId: string; status: SessionStatus }[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i] as Pending;
+      const sid = p.stored.sessionId;
+      this.busy.set(sid, (this.busy.get(sid) ?? 0) + 1);
+      records.push(p.stored);
+      if (p.status) statuses.push({ sessionId: sid, status: p.status });
+    }
+    this.inFlight++;
+    const done = () => {
+      this.inFlight--;
+      for (let i = 0; i < batch.length; i++) {
+        const sid = (batch[i] as Pending).stored.sessionId;
+        const n = (this.busy.get(sid) ?? 1) - 1;
+        if (n > 0) this.busy.set(sid, n);
+        else this.busy.delete(sid);
+      }
+      // callers and new requests run before the next transaction (kick waits a timer turn)
+      if (this.queue.length > 0) this.kick();
+    };
+    this.io(() => this.deps.store.appendRecords(records, statuses), true).then(
+      () => {
+        for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve();
+        done();
+      },
+      (e: unknown) => {
+        this.failBatch(batch, e);
+        done();
+      },
+    );
   }
 
   private failBatch(batch: Pending[], error: unknown): void {
