@@ -1,24 +1,17 @@
 /**
  * Starts the libSQL worker thread (`libsql-worker.ts`) and returns a `WorkerAuditStore` talking
- * to it over a MessageChannel. `node:worker_threads` exists on Node, Bun and Deno. Under Node the
- * worker loads TypeScript through tsx, like the main thread.
+ * to it over a MessageChannel. `node:worker_threads` exists on Node, Bun and Deno.
  */
-import process from 'node:process';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { WorkerAuditStore, type StoreChannel } from '../adapters/libsql/worker-store.ts';
+import { startTsWorker } from './ts-worker.ts';
 
 export type WorkerStoreHandle = { store: WorkerAuditStore; close: () => Promise<void> };
 
 export async function openWorkerLibsqlStore(url: string, options: { authToken?: string } = {}): Promise<WorkerStoreHandle> {
   const { port1, port2 } = new MessageChannel();
   const init = { workerData: { url, ...(options.authToken ? { authToken: options.authToken } : {}), port: port2 }, transferList: [port2] };
-  const script = new URL('./libsql-worker.ts', import.meta.url);
-  const native = 'bun' in process.versions || 'deno' in process.versions;
-  // Node 20 does not hand the main thread's tsx loader hooks to workers (nor honour `--import`
-  // in a worker's execArgv), so a tiny bootstrap registers tsx inside the worker first.
-  const worker = native
-    ? new Worker(script, init)
-    : new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { ...init, eval: true });
+  const worker = startTsWorker(new URL('./libsql-worker.ts', import.meta.url), init);
   const channel = port1 as unknown as StoreChannel;
   // the first message says whether the database opened; later ones are replies
   await new Promise<void>((resolve, reject) => {
