@@ -15,6 +15,7 @@ import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
+import { openWorkerLibsqlStore } from './open-worker-store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
@@ -42,12 +43,17 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   const url = process.env.KEE_DATABASE_URL ?? `file:${join(dataDir, 'kee.db')}`;
   let store: AuditStore;
   let closeStore: () => unknown;
+  let auditTuning = {};
   if (/^postgres(ql)?:\/\//.test(url)) {
     // loaded only when selected, so libSQL deployments never load the pg driver
     const { openPostgresStore } = await import('../adapters/postgres/open-postgres.ts');
     const pg = await openPostgresStore(url);
     store = pg.store;
     closeStore = pg.close;
+  } else if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
+    // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)
+    ({ store, close: closeStore } = await openWorkerLibsqlStore(url));
+    auditTuning = { eagerBatch: 256 };
   } else {
     const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
     store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
@@ -61,7 +67,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     resource: { 'soos.governance.kernel_id': toHex(merkle.sha256(signer.publicKey())), 'soos.kee.runtime': runtime },
   });
   const policy = CedarPolicyEngine.load(cedar as unknown as CedarApi, DEFAULT_CAP_PROFILE, merkle);
-  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime });
+  const kernel = new Kernel({ store, policy, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, options: auditTuning });
   return {
     app: createApp(kernel),
     kernel,
