@@ -44,12 +44,32 @@ describe('worker store', () => {
 
   it('rejects every pending and later call with GAR_UNAVAILABLE once the worker is gone', async () => {
     const h = await openWorkerLibsqlStore(`file:${join(dir, 'gone.db')}`);
-    const pending = h.store.blockLogSize();
+    const pending = h.store.blockLogSize().then(() => 'answered', (e: unknown) => e);
     await h.close();
-    const errs = await Promise.all([pending.then(() => 'answered', (e: unknown) => e), h.store.getSession('x').catch((e: unknown) => e)]);
+    const errs = await Promise.all([pending, h.store.getSession('x').catch((e: unknown) => e)]);
     // the first call may have been answered before the worker stopped; the later one cannot be
     expect(errs[0] === 'answered' || isDomainError(errs[0], 'GAR_UNAVAILABLE')).toBe(true);
     expect(isDomainError(errs[1], 'GAR_UNAVAILABLE')).toBe(true);
+  });
+
+  it('after the worker dies: GAR_UNAVAILABLE, then a new worker takes over with everything committed before', async () => {
+    const h = await openWorkerLibsqlStore(`file:${join(dir, 'restart.db')}`);
+    handles.push(h);
+    const s = { session_id: 'r1', block_id: 'd'.repeat(32), agent_id: 'a', status: 'OPEN' as const, created_at: '2026-11-22T00:00:00.000Z' };
+    const rec = (seq: number) => ({ sessionId: 'r1', aleSeq: seq, aleType: 'CEDAR_PERMIT', canonical: `{"ale_seq":${seq}}`, hash: String(seq).padStart(64, '0') });
+    await h.store.createSession(s, rec(1));
+    const first = h.worker();
+    await first.terminate(); // as a crash would
+    expect(isDomainError(await h.store.lastRecord('r1').catch((e: unknown) => e), 'GAR_UNAVAILABLE')).toBe(true);
+    let last = null;
+    for (let i = 0; i < 100 && last === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      last = await h.store.lastRecord('r1').catch(() => null);
+    }
+    expect(h.worker()).not.toBe(first);
+    expect(last?.aleSeq).toBe(1);
+    await h.store.appendRecords([rec(2)]);
+    expect((await h.store.listRecords('r1')).map((r) => r.aleSeq)).toEqual([1, 2]);
   });
 
   it('keeps the DomainError code of a failed call (CONFLICT)', async () => {

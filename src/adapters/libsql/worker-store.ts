@@ -58,23 +58,42 @@ function unpack(p: PackedRecords): StoredRecord[] {
  * later call rejects with GAR_UNAVAILABLE (the kernel enters SUSPENDED_GAR).
  */
 export class WorkerAuditStore implements AuditStore {
-  private readonly channel: StoreChannel;
+  private channel: StoreChannel;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
   private dead: string | null = null;
 
   constructor(channel: StoreChannel) {
     this.channel = channel;
-    channel.addEventListener('message', (event) => this.onReply(event.data as Reply));
-    channel.start?.();
+    this.listen(channel);
   }
 
-  /** Marks the worker gone (exit, crash): pending and later calls reject with GAR_UNAVAILABLE. */
+  /**
+   * Marks the worker gone (exit, crash): pending and later calls reject with GAR_UNAVAILABLE
+   * until `attach` gives a new one. A pending write may have committed before the worker died;
+   * the kernel then reloads the session's head from the store, so nothing chains on a guess.
+   */
   fail(reason: string): void {
     this.dead ??= reason;
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.reject(this.gone());
+  }
+
+  /** Continues on a new worker's channel (after `fail`): calls are accepted again. */
+  attach(channel: StoreChannel): void {
+    this.channel = channel;
+    this.listen(channel);
+    this.dead = null;
+  }
+
+  private listen(channel: StoreChannel): void {
+    // replies are matched by id, and ids are never reused, so a late reply on an old channel
+    // cannot settle a call sent on a new one
+    channel.addEventListener('message', (event) => {
+      if (channel === this.channel) this.onReply(event.data as Reply);
+    });
+    channel.start?.();
   }
 
   createSession(session: Session, first: StoredRecord): Promise<void> {
