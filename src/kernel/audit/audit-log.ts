@@ -71,6 +71,8 @@ export class AuditLog {
   private queue: Pending[] = [];
   private scheduled = false;
   private inFlight = 0;
+  /** take() found nothing to send; set until a batch in flight completes. */
+  private stalled = false;
   /** Sessions with records in an uncommitted batch, and how many. */
   private readonly busy = new Map<string, number>();
   private readonly maxBatch: number;
@@ -109,7 +111,7 @@ export class AuditLog {
       const committed = new Promise<void>((resolve, reject) => {
         this.queue.push({ stored, ...(status ? { status } : {}), resolve, reject });
       });
-      if (this.queue.length >= this.eagerBatch && this.inFlight < this.maxInFlight) this.pump();
+      if (this.queue.length >= this.eagerBatch && this.inFlight < this.maxInFlight && !this.stalled) this.pump();
       else this.kick();
       try {
         await this.span(record, () => committed);
@@ -188,9 +190,14 @@ export class AuditLog {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+    while (!this.stalled && this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
-      if (batch.length === 0) return; // all queued records wait for a batch in flight
+      if (batch.length === 0) {
+        // the records at the head of the queue wait for a batch in flight: no need to look
+        // again before one completes (appends under overload would each rescan the queue)
+        this.stalled = true;
+        return;
+      }
       this.send(batch);
     }
   }
@@ -239,6 +246,7 @@ export class AuditLog {
     this.inFlight++;
     const done = () => {
       this.inFlight--;
+      this.stalled = false;
       for (let i = 0; i < batch.length; i++) {
         const sid = (batch[i] as Pending).stored.sessionId;
         const n = (this.busy.get(sid) ?? 1) - 1;
