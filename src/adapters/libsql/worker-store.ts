@@ -176,7 +176,15 @@ export function serveAuditStore(store: AuditStore, channel: StoreChannel): void 
   let chain: Promise<void> = Promise.resolve();
   channel.addEventListener('message', (event) => {
     const call = event.data as Call;
-    chain = chain.then(() => answer(store, call).then((reply) => channel.postMessage(reply)));
+    chain = chain.then(async () => {
+      const reply = await answer(store, call);
+      try {
+        channel.postMessage(reply);
+      } catch (e) {
+        // a value that cannot be cloned must not stop the queue: the caller gets an error
+        channel.postMessage({ id: call.id, ok: false, code: 'GAR_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) } satisfies Reply);
+      }
+    });
   });
   channel.start?.();
 }
