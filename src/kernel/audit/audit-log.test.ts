@@ -159,11 +159,11 @@ class GatedStore extends MemoryStore {
 
 describe('AuditLog pipelined group commit', () => {
   const tick = () => new Promise((r) => setTimeout(r, 5));
-  async function setupGated(maxInFlight: number) {
+  async function setupGated(maxInFlight: number, eagerBatch?: number) {
     const store = new GatedStore();
     const merkle = wasmMerkle();
     const state = new KernelState();
-    const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state, kernelId: 'k', maxInFlight });
+    const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state, kernelId: 'k', maxInFlight, ...(eagerBatch ? { eagerBatch } : {}) });
     const sessions = [];
     for (let n = 0; n < 3; n++) {
       const s = { session_id: `s${n}`, block_id: n.toString(16).padStart(32, '0') };
@@ -237,5 +237,27 @@ describe('AuditLog pipelined group commit', () => {
     expect((await store.listRecords(a.session_id)).map((r) => JSON.parse(r.canonical).n)).toEqual([undefined, 3]);
     expect(await chainOk(a)).toBe(true);
     expect(state.primary()).toBe('NORMAL');
+  });
+
+  it('with eagerBatch, sends a batch once that many records wait, and the next as soon as one completes, without a timer turn', async () => {
+    const { store, log, sessions } = await setupGated(1, 2);
+    const [a, b, c] = sessions as [{ session_id: string; block_id: string }, { session_id: string; block_id: string }, { session_id: string; block_id: string }];
+    const micro = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    const pa = log.append(a, 'CEDAR_PERMIT', {});
+    await micro();
+    expect(store.open).toHaveLength(0); // one record: waits for the timer turn
+    const pb = log.append(b, 'CEDAR_PERMIT', {});
+    await micro();
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id, b.session_id]]); // two: sent at once
+    const pc = log.append(c, 'CEDAR_PERMIT', {});
+    await micro();
+    store.open[0]?.finish();
+    await micro();
+    expect(store.open.map((o) => o.sessions)).toEqual([[c.session_id]]); // sent on completion
+    await Promise.all([pa, pb]);
+    store.open[0]?.finish();
+    expect((await pc).ale_seq).toBe(2);
   });
 });

@@ -32,8 +32,10 @@ export type AppendDeps = {
   /**
    * Send a batch as soon as this many records are queued and a slot is free, without waiting
    * for the next timer turn (default: maxBatch, i.e. only full batches go early). Lower values
-   * let a store that commits off the event loop (WorkerAuditStore) commit the first records of
-   * a burst while the event loop is still building the rest.
+   * are for a store that commits off the event loop (WorkerAuditStore): it commits the first
+   * records of a burst while the event loop still builds the rest, and when a batch completes
+   * the records queued meanwhile are sent at once, not a timer turn later. (On a store that
+   * commits on the event loop, that would delay the completed batch's callers by a commit.)
    */
   eagerBatch?: number;
 };
@@ -253,8 +255,11 @@ export class AuditLog {
         if (n > 0) this.busy.set(sid, n);
         else this.busy.delete(sid);
       }
-      // callers and new requests run before the next transaction (kick waits a timer turn)
-      if (this.queue.length > 0) this.kick();
+      if (this.queue.length === 0) return;
+      // off-thread store: keep it busy; else callers and new requests run before the next
+      // transaction (kick waits a timer turn)
+      if (this.eagerBatch < this.maxBatch) this.pump();
+      else this.kick();
     };
     this.io(() => this.deps.store.appendRecords(records, statuses), true).then(
       () => {
