@@ -17,8 +17,8 @@ import { wasmMerkle } from './support/wasm.ts';
 
 const TRIALS = 24;
 
-async function runAndKill(file: string, killAfterMs: number): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/writer.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runAndKill(file: string, killAfterMs: number, worker: boolean): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/writer.ts', file, ...(worker ? ['worker'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += String(d)));
@@ -44,14 +44,16 @@ async function runAndKill(file: string, killAfterMs: number): Promise<string> {
 }
 
 describe('crash safety', () => {
-  it(`keeps every acknowledged append across ${TRIALS} SIGKILLs under concurrent load`, async () => {
+  it(`keeps every acknowledged append across ${TRIALS} SIGKILLs under concurrent load (in-thread and worker-thread store)`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kee-crash-'));
     const merkle = wasmMerkle();
     let acked = 0;
+    let ackedByWorkerStore = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       // the same database across trials: each restart continues on what survived
       const file = join(dir, 'kee.db');
-      const out = await runAndKill(file, Math.floor(Math.random() * 800));
+      // odd trials: the libSQL connection in a worker thread (WorkerAuditStore, the npm start default)
+      const out = await runAndKill(file, Math.floor(Math.random() * 800), trial % 2 === 1);
       const lines = out.split('\n').slice(0, -1); // a last line without newline may be cut
       const client = createClient({ url: `file:${file}` });
       const store = await openLibsqlStore(client, { embedded: true });
@@ -64,6 +66,7 @@ describe('crash safety', () => {
           expect(rec, `acknowledged ${a} #${b} lost in trial ${trial}`).toBeDefined();
           expect(JSON.parse(rec!.canonical).decision).toBe(c);
           acked++;
+          if (trial % 2 === 1) ackedByWorkerStore++;
         }
       }
       // no half-written record; every chain intact; every block verifies
@@ -82,5 +85,6 @@ describe('crash safety', () => {
       client.close();
     }
     expect(acked).toBeGreaterThan(TRIALS * 10);
+    expect(ackedByWorkerStore).toBeGreaterThan(TRIALS * 5);
   }, 600_000);
 });

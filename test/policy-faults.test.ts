@@ -19,7 +19,7 @@ const real = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE, { budgetMs: 60_000 
 
 /** A KeePolicyEngine over a WASM set whose `evaluate` behaves as given (a trap is a throw from WASM). */
 function keeOver(evaluate: WasmPolicySet['evaluate'], options: { budgetMs?: number; now?: () => number } = {}): PolicyEngine {
-  const set: WasmPolicySet = { evaluate, info: () => ({ ...real.active(), templateIds: [] }), free: () => undefined };
+  const set: WasmPolicySet = { evaluate, evaluateStored: evaluate, setEntities: () => ({ type: 'success', value: 0 }), info: () => ({ ...real.active(), templateIds: [] }), free: () => undefined };
   const fake: KeeWasm = { ...wasm, loadPolicySet: () => ({ type: 'success', value: set }) };
   return KeePolicyEngine.load(fake, DEFAULT_CAP_PROFILE, options);
 }

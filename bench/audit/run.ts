@@ -9,15 +9,24 @@
  * at saturation; latency then grows with the number of writers, Little's law). Open loop:
  * appends arrive as a Poisson process at an offered rate spread over the 1,024 writers'
  * sessions (the seed benchmark's load model); latency counts from the arrival time.
- * Run: `npm run bench:audit [-- --seconds 3]`. Writes bench/audit/RESULTS.md.
+ * Two stores: `in-thread` (the libSQL client on the event loop: SQLite work and fsync block it)
+ * and `worker` (WorkerAuditStore: the connection lives in a worker thread, the event loop only
+ * sends batches and awaits the commit replies; the `npm start` default).
+ * Last: `kee audit verify` of a 1M-record NDJSON package (a child process, wall time).
+ * Run: `npm run bench:audit [-- --seconds 3] [--only <substring of the row name>] [--no-write]`.
+ * Writes bench/audit/RESULTS.md (not with --only or --no-write).
  */
 import '../../src/entry/node-v8-flags.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
+import { openWorkerLibsqlStore } from '../../src/entry/open-worker-store.ts';
+import type { AuditStore } from '../../src/ports/storage.ts';
+import { writeBigPackage } from '../../test/support/big-package.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
@@ -33,27 +42,68 @@ import { wasmMerkle } from '../../test/support/wasm.ts';
 
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 3;
+const onlyArg = process.argv.indexOf('--only');
+const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
+const WRITE = ONLY === undefined && !process.argv.includes('--no-write');
+const VERIFY_RECORDS = 1_000_000;
+const WARMUP_MS = 500;
+const flag = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+/** The worker store's tuning, as `npm start` uses it (see src/entry/local.ts). */
+const EAGER = flag('--eager', 256);
+const IN_FLIGHT = flag('--in-flight', 2);
+
+/**
+ * CPU seconds used so far by the main thread and by all other threads of this process (the
+ * libSQL worker, GC helpers, libuv), from /proc (Linux; zeros elsewhere). Load from other
+ * processes on the machine stretches wall time, not these.
+ */
+function threadCpu(): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const secs = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ ticks
+      if (tid === String(process.pid)) out.main += secs;
+      else out.others += secs;
+    }
+  } catch {
+    /* not Linux */
+  }
+  return out;
+}
 
 /** Spans are produced (P6) and dropped: the bench measures the kernel, not an exporter. */
 const dropExporter: SpanExporter = { export: (_s, cb) => cb({ code: 0 }), shutdown: async () => undefined };
 
-type Row = { mode: string; writers: number; offered?: number; perSec: number; p50: number; p99: number; max: number };
+type StoreKind = 'in-thread' | 'worker';
+type Mode = 'single-row commit' | 'group commit' | 'authorize (group commit)';
+type Row = { mode: string; store: StoreKind; writers: number; offered?: number; perSec: number; p50: number; p99: number; max: number; cpuMain: number; cpuOthers: number };
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
-async function run(mode: 'single-row commit' | 'group commit' | 'authorize (group commit)', writers: number, offered?: number): Promise<Row> {
+async function openStore(kind: StoreKind, file: string): Promise<{ store: AuditStore; close: () => Promise<void> }> {
+  if (kind === 'worker') return openWorkerLibsqlStore(`file:${file}`);
+  const client = createClient({ url: `file:${file}` });
+  return { store: await openLibsqlStore(client, { embedded: true }), close: async () => client.close() };
+}
+
+async function run(mode: Mode, kind: StoreKind, writers: number, offered?: number): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'kee-bench-audit-'));
-  const client = createClient({ url: `file:${join(dir, 'kee.db')}` });
-  const store = await openLibsqlStore(client, { embedded: true });
+  const { store, close } = await openStore(kind, join(dir, 'kee.db'));
   const merkle = wasmMerkle();
-  const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
+  const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter, batch: true }] });
   const maxBatch = mode === 'single-row commit' ? 1 : 2000;
+  const tuning = kind === 'worker' ? { maxInFlight: IN_FLIGHT, eagerBatch: EAGER } : {};
   const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
   const policy = CedarPolicyEngine.load(loadCedar(), DEFAULT_CAP_PROFILE, merkle);
   const policyFactory = cedarPolicyEngineFactory(loadCedar(), merkle);
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch } });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch, ...tuning } });
   await kernel.start();
-  const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch });
+  const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch, ...tuning });
   const sessions: { session_id: string; block_id: string }[] = [];
   for (let i = 0; i < writers; i++) sessions.push(await kernel.openSession(`agent-${i}`));
 
@@ -62,6 +112,10 @@ async function run(mode: 'single-row commit' | 'group commit' | 'authorize (grou
   let count = 0;
   const request = { principal: { type: 'Agent', id: 'a' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: {} };
   const t0 = performance.now();
+  // the first WARMUP_MS (JIT, worker start-up, first WAL growth) are run but not counted
+  const tw = t0 + WARMUP_MS;
+  let cpu0 = threadCpu();
+  const warm = setTimeout(() => (cpu0 = threadCpu()), WARMUP_MS);
   const one = (s: (typeof sessions)[number]) =>
     mode === 'authorize (group commit)'
       ? kernel.authorize(s.session_id, request)
@@ -71,13 +125,14 @@ async function run(mode: 'single-row commit' | 'group commit' | 'authorize (grou
     const inflight: Promise<void>[] = [];
     let next = t0;
     let k = 0;
-    while (next - t0 < SECONDS * 1000) {
+    while (next - tw < SECONDS * 1000) {
       const now = performance.now();
       while (next <= now) {
         const at = next;
         const s = sessions[k++ % sessions.length]!;
         inflight.push(
           one(s).then(() => {
+            if (at < tw) return;
             latencies.push(performance.now() - at);
             count++;
           }),
@@ -92,38 +147,113 @@ async function run(mode: 'single-row commit' | 'group commit' | 'authorize (grou
       while (!stop) {
         const t = performance.now();
         await one(s);
-        latencies.push(performance.now() - t);
-        count++;
-        if (performance.now() - t0 > SECONDS * 1000) stop = true;
+        if (t >= tw) {
+          latencies.push(performance.now() - t);
+          count++;
+        }
+        if (performance.now() - tw > SECONDS * 1000) stop = true;
       }
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
-  client.close();
+  const elapsed = (performance.now() - tw) / 1000;
+  const cpu1 = threadCpu();
+  clearTimeout(warm);
+  await close();
+  rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
-  return { mode, writers, ...(offered ? { offered } : {}), perSec: count / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1] ?? NaN };
+  return { mode, store: kind, writers, ...(offered ? { offered } : {}), perSec: count / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1] ?? NaN, cpuMain: (1e6 * (cpu1.main - cpu0.main)) / count, cpuOthers: (1e6 * (cpu1.others - cpu0.others)) / count };
+}
+
+/** `kee audit verify` of a 1M-record NDJSON package, as a user runs it: a fresh process, wall time. */
+/** CPU seconds (user + system) of waited-for child processes, from /proc (Linux; 0 elsewhere). */
+function childCpu(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime
+  } catch {
+    return 0;
+  }
+}
+
+async function verifyMillion(extra: string[]): Promise<{ bytes: number; seconds: number; cpu: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kee-bench-verify-'));
+  const file = join(dir, 'package.ndjson');
+  await writeBigPackage(file, VERIFY_RECORDS);
+  const cpuBefore = childCpu();
+  const t0 = performance.now();
+  // throws unless the verifier exits 0
+  execFileSync(process.execPath, ['--import', 'tsx', 'src/entry/cli.ts', 'audit', 'verify', file, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = childCpu() - cpuBefore;
+  const bytes = statSync(file).size;
+  rmSync(dir, { recursive: true, force: true });
+  return { bytes, seconds, cpu };
 }
 
 const rows: Row[] = [];
-const record = (r: Row) => {
-  rows.push(r);
-  console.error(`${r.mode} ${r.writers}${r.offered ? ` @${r.offered}/s` : ''}: ${Math.round(r.perSec)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms`);
-};
-for (const mode of ['single-row commit', 'group commit', 'authorize (group commit)'] as const) {
-  for (const writers of [1, 64, 1024]) record(await run(mode, writers));
+const name = (r: { mode: string; store: StoreKind; writers: number; offered?: number }) =>
+  `${r.mode} ${r.store} ${r.writers}${r.offered ? ` @${r.offered}/s` : ''}`;
+const plan: { mode: Mode; store: StoreKind; writers: number; offered?: number }[] = [];
+for (const writers of [1, 64, 1024]) plan.push({ mode: 'single-row commit', store: 'in-thread', writers });
+for (const store of ['in-thread', 'worker'] as const) {
+  for (const writers of [1, 64, 1024]) plan.push({ mode: 'group commit', store, writers });
+  for (const offered of [5_000, 10_000, 20_000, 30_000]) plan.push({ mode: 'group commit', store, writers: 1024, offered });
 }
-for (const offered of [5_000, 10_000, 20_000]) record(await run('group commit', 1024, offered));
-for (const offered of [5_000, 10_000]) record(await run('authorize (group commit)', 1024, offered));
+for (const store of ['in-thread', 'worker'] as const) {
+  for (const writers of [64, 1024]) plan.push({ mode: 'authorize (group commit)', store, writers });
+  plan.push({ mode: 'authorize (group commit)', store, writers: 1024, offered: 2_000 });
+}
+for (const p of plan) {
+  if (ONLY !== undefined && !name(p).includes(ONLY)) continue;
+  const r = await run(p.mode, p.store, p.writers, p.offered);
+  rows.push(r);
+  console.error(`${name(r)}: ${Math.round(r.perSec)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms; CPU µs/append main ${r.cpuMain.toFixed(0)} others ${r.cpuOthers.toFixed(0)} (load ${loadavg()[0]?.toFixed(2)})`);
+}
 const table = [
-  '| mode | writers | load | durable appends/s | p50 ms | p99 ms | max ms |',
-  '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+  '| mode | store | writers | load | durable appends/s | p50 ms | p99 ms | max ms | CPU µs/append, main thread | CPU µs/append, other threads |',
+  '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.mode} | ${r.writers} | ${r.offered ? `open loop, ${r.offered.toLocaleString('en')}/s offered` : 'closed loop'} | ${Math.round(r.perSec).toLocaleString('en')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} |`,
+      `| ${r.mode} | ${r.store} | ${r.writers} | ${r.offered ? `open loop, ${r.offered.toLocaleString('en')}/s offered` : 'closed loop'} | ${Math.round(r.perSec).toLocaleString('en')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} | ${r.cpuMain.toFixed(0)} | ${r.cpuOthers.toFixed(0)} |`,
   ),
 ].join('\n');
 console.log(table);
-writeFileSync(
-  'bench/audit/RESULTS.md',
-  `# bench/audit results\n\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; embedded libSQL file, WAL, synchronous=FULL; ${SECONDS} s per row.\nCommand: \`npm run bench:audit\`.\n\n${table}\n`,
-);
+
+const verifyRows: { how: string; bytes: number; seconds: number; cpu: number }[] = [];
+for (const [how, extra] of [['parallel (default)', []], ['one thread (--threads 1)', ['--threads', '1']]] as const) {
+  if (ONLY !== undefined && !`verify ${how}`.includes(ONLY)) continue;
+  const v = await verifyMillion([...extra]);
+  verifyRows.push({ how, ...v });
+  console.error(`verify 1M ${how}: ${v.seconds.toFixed(1)} s, CPU ${v.cpu.toFixed(1)} s (${(v.bytes / 1e6).toFixed(0)} MB; load ${loadavg()[0]?.toFixed(2)})`);
+}
+const verifyTable = [
+  '| `kee audit verify`, 1,000,000-record NDJSON package | file size | wall time, s | CPU time (all threads), s |',
+  '| --- | ---: | ---: | ---: |',
+  ...verifyRows.map((v) => `| ${v.how} | ${(v.bytes / 1e6).toFixed(0)} MB | ${v.seconds.toFixed(1)} | ${v.cpu.toFixed(1)} |`),
+].join('\n');
+console.log(verifyTable);
+
+if (WRITE) {
+  const file = 'bench/audit/RESULTS.md';
+  const [l1, l5] = loadavg();
+  const measured = [
+    '<!-- measured: written by `npm run bench:audit`; the text outside these markers is kept -->',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; embedded libSQL file, WAL, synchronous=FULL; ${SECONDS} s per row after ${WARMUP_MS} ms of warm-up; load average at the end ${l1?.toFixed(2)} (1 min), ${l5?.toFixed(2)} (5 min), measured ${new Date().toISOString().slice(0, 16)}Z.`,
+    '',
+    table,
+    '',
+    verifyTable,
+    '<!-- /measured -->',
+  ].join('\n');
+  let old = '';
+  try {
+    old = readFileSync(file, 'utf8');
+  } catch {
+    /* first run */
+  }
+  const at = old.indexOf('<!-- measured');
+  const end = old.indexOf('<!-- /measured -->');
+  const text = at >= 0 && end > at ? old.slice(0, at) + measured + old.slice(end + '<!-- /measured -->'.length) : `# bench/audit results\n\n${measured}\n`;
+  writeFileSync(file, text);
+}

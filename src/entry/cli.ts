@@ -1,28 +1,28 @@
 /**
  * `kee` command-line tool. `kee audit verify <file> [--public-key <hex>] [--json]` checks an
  * audit package offline, as JSON (`GET …/package`) or as an NDJSON stream
- * (`GET …/package?format=ndjson`, any size, verified in one streaming pass with progress on a
- * terminal). Exit 0 when intact, 1 naming the first broken record, proof or signature, 2 for a
+ * (`GET …/package?format=ndjson`, any size, streamed in constant memory, large files on one
+ * thread per CPU (`--threads`), progress on a terminal: `verify-ndjson.ts`). Exit 0 when intact, 1 naming the first broken record, proof or signature, 2 for a
  * usage error or an unreadable file.
  */
 import './node-v8-flags.ts';
-import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import process from 'node:process';
-import { createInterface } from 'node:readline';
 import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
-import { parseAuditPackage, parseStreamEntry, parseStreamHeader } from '../audit-cli/package-schema.ts';
+import { parseAuditPackage } from '../audit-cli/package-schema.ts';
 import { AUDIT_PACKAGE_STREAM_FORMAT } from '../kernel/audit/audit-package.ts';
-import { StreamVerifier, type VerifyResult } from '../kernel/audit/stream-verify.ts';
+import type { StreamVerifier, VerifyResult } from '../kernel/audit/stream-verify.ts';
 import { verifyPackage } from '../kernel/audit/verify-package.ts';
+import { verifyNdjson } from './verify-ndjson.ts';
 
 const USAGE = `usage:
   kee signer <serve|keygen|refresh|repair|coordinator-key> …   (kee signer --help)
-  kee audit verify <package> [--public-key <hex>] [--json]
+  kee audit verify <package> [--public-key <hex>] [--json] [--threads <n>]
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
-      or NDJSON (…/package?format=ndjson, streamed, any size)
+      or NDJSON (…/package?format=ndjson, streamed, any size; large files are verified
+      in parallel on <n> threads, default one per CPU)
   kee policy keygen | sign | push
       CAP Profile publisher tools (\`kee policy --help\`)`;
 
@@ -39,9 +39,14 @@ async function main(argv: string[]): Promise<number> {
   let file: string | undefined;
   let publicKey: string | undefined;
   let json = false;
+  let threads: number | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
     if (a === '--json') json = true;
+    else if (a === '--threads') {
+      threads = Number(rest[++i]);
+      if (!Number.isInteger(threads) || threads < 1) return usage(2);
+    }
     else if (a === '--public-key') {
       publicKey = rest[++i];
       if (!publicKey) return usage(2);
@@ -56,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
   const options = publicKey ? { expectedPublicKey: publicKey } : {};
   let result: VerifyResult;
   try {
-    result = (await isStream(file)) ? await verifyStream(file, deps, options, !json && process.stderr.isTTY === true) : await verifyWhole(file, deps, options);
+    result = (await isStream(file))
+      ? await verifyNdjson(file, deps, { ...options, progress: !json && process.stderr.isTTY === true, ...(threads ? { threads } : {}) })
+      : await verifyWhole(file, deps, options);
   } catch (e) {
     const msg = (e as { code?: string }).code === 'ENOENT' ? `no such file \`${file}\`` : e instanceof Error ? e.message : String(e);
     console.error(`kee: cannot read audit package: ${msg}`);
@@ -90,64 +97,6 @@ async function verifyWhole(file: string, deps: ConstructorParameters<typeof Stre
     throw new UsageError('the file is not valid JSON');
   }
   return verifyPackage(parseAuditPackage(value), deps, options);
-}
-
-async function verifyStream(
-  file: string,
-  deps: ConstructorParameters<typeof StreamVerifier>[1],
-  options: { expectedPublicKey?: string },
-  progress: boolean,
-): Promise<VerifyResult> {
-  const lines = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  let verifier: StreamVerifier | null = null;
-  let total = 0;
-  let n = 0;
-  let lineNo = 0;
-  let last = 0;
-  const show = (done = false) => {
-    if (!progress) return;
-    const pct = total ? Math.floor((100 * n) / total) : 100;
-    process.stderr.write(`\rverifying: ${n.toLocaleString('en')} / ${total.toLocaleString('en')} records (${pct}%)${done ? '\n' : ''}`);
-  };
-  try {
-    for await (const line of lines) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        if (!verifier) throw new UsageError(`line ${lineNo} is not valid JSON`);
-        return { ok: false, failure: { kind: 'record', index: n, message: `record ${n}: line ${lineNo} is not valid JSON` } };
-      }
-      if (!verifier) {
-        const header = parseStreamHeader(value);
-        verifier = new StreamVerifier(header, deps, options);
-        total = header.block.record_count;
-        const failed = verifier.begin();
-        if (failed) return { ok: false, failure: failed };
-        continue;
-      }
-      let entry;
-      try {
-        entry = parseStreamEntry(value, lineNo);
-      } catch (e) {
-        return { ok: false, failure: { kind: 'record', index: n, message: `record ${n}: ${e instanceof Error ? e.message : String(e)}` } };
-      }
-      const failed = verifier.push(entry);
-      if (failed) return { ok: false, failure: failed };
-      n++;
-      if (progress && (n & 0x3ff) === 0 && Date.now() - last > 200) {
-        last = Date.now();
-        show();
-      }
-    }
-  } finally {
-    lines.close();
-  }
-  if (!verifier) throw new UsageError('the stream is empty');
-  show(true);
-  return verifier.end();
 }
 
 function usage(code: number): number {

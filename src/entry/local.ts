@@ -17,6 +17,7 @@ import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
+import { openWorkerLibsqlStore } from './open-worker-store.ts';
 import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
@@ -53,12 +54,17 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   const url = process.env.KEE_DATABASE_URL ?? `file:${join(dataDir, 'kee.db')}`;
   let store: AuditStore;
   let closeStore: () => unknown;
+  let auditTuning = {};
   if (/^postgres(ql)?:\/\//.test(url)) {
     // loaded only when selected, so libSQL deployments never load the pg driver
     const { openPostgresStore } = await import('../adapters/postgres/open-postgres.ts');
     const pg = await openPostgresStore(url);
     store = pg.store;
     closeStore = pg.close;
+  } else if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
+    // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)
+    ({ store, close: closeStore } = await openWorkerLibsqlStore(url));
+    auditTuning = { eagerBatch: 256 };
   } else {
     const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
     store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
@@ -79,7 +85,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { signing: signing.options } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
   await kernel.start();
   await signing.attach(kernel);
   return {

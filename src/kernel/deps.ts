@@ -40,6 +40,13 @@ export type KernelDeps = {
   options?: {
     /** Most audit records per transaction (1 = one commit per record). Default 1,000. */
     maxBatch?: number;
+    /** Audit batches committing at once (pipelined group commit). Default 2. */
+    maxInFlight?: number;
+    /**
+     * Send an audit batch as soon as this many records wait (default: maxBatch). Set low (e.g.
+     * 256) with a store that commits off the event loop (WorkerAuditStore).
+     */
+    eagerBatch?: number;
     /** false on runtimes where requests may not share promises (workerd): no group commit. */
     groupCommit?: boolean;
     /** Origin line (and key name) of block-log checkpoints. Default `kee.local/<kernel_id>`. */

@@ -54,6 +54,8 @@ export class Kernel {
       kernelId: this.kernelId,
       ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}),
       ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
+      ...(deps.options?.maxInFlight ? { maxInFlight: deps.options.maxInFlight } : {}),
+      ...(deps.options?.eagerBatch ? { eagerBatch: deps.options.eagerBatch } : {}),
     });
     const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
     this.journal = journal;

@@ -2,17 +2,20 @@
  * Crash-test writer: a kernel on an embedded libSQL file under concurrent load. Prints
  * `ACK <session_id> <ale_seq> <decision>` only after an authorization (and its record) returned,
  * `BLOCK <block_id>` after a close returned. Killed with SIGKILL by test/crash.test.ts.
- * Usage: node --import tsx test/crash/writer.ts <db-file>
+ * Usage: node --import tsx test/crash/writer.ts <db-file> [worker]
+ * With `worker`, the store is the WorkerAuditStore (libSQL in a worker thread, as `npm start`).
  */
 import '../../src/entry/node-v8-flags.ts';
 import { createClient } from '@libsql/client';
 import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
+import { openWorkerLibsqlStore } from '../../src/entry/open-worker-store.ts';
 import { agentRead, classifyGold, makeHarness } from '../support/harness.ts';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: writer.ts <db-file>');
-const store = await openLibsqlStore(createClient({ url: `file:${file}` }), { embedded: true });
-const { kernel } = makeHarness({ store });
+const inWorker = process.argv[3] === 'worker';
+const store = inWorker ? (await openWorkerLibsqlStore(`file:${file}`)).store : await openLibsqlStore(createClient({ url: `file:${file}` }), { embedded: true });
+const { kernel } = makeHarness({ store, ...(inWorker ? { deps: { options: { eagerBatch: 256 } } } : {}) });
 const out: string[] = [];
 const flush = () => {
   if (out.length) process.stdout.write(out.splice(0).join(''));

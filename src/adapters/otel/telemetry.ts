@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, SimpleSpanProcessor, BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { SpanAttributes, SpanHandle, Telemetry } from '../../ports/telemetry.ts';
@@ -28,6 +28,8 @@ export function createGovernanceTracing(options: {
 /** Telemetry port over the OpenTelemetry API: one span per call, errors recorded, status set. */
 export class OtelTelemetry implements Telemetry {
   private readonly tracer: Tracer;
+  /** Parent contexts of recent session traces: one per session, not one per span. */
+  private readonly parents = new Map<string, Context>();
 
   constructor(tracer: Tracer) {
     this.tracer = tracer;
@@ -38,14 +40,7 @@ export class OtelTelemetry implements Telemetry {
     options: { traceId?: string; attributes?: SpanAttributes },
     fn: (span: SpanHandle) => Promise<T> | T,
   ): Promise<T> {
-    const parent = options.traceId
-      ? trace.setSpanContext(ROOT_CONTEXT, {
-          traceId: options.traceId,
-          spanId: sessionRootSpanId(options.traceId),
-          traceFlags: TraceFlags.SAMPLED,
-          isRemote: true,
-        })
-      : ROOT_CONTEXT;
+    const parent = options.traceId ? this.parent(options.traceId) : ROOT_CONTEXT;
     const span = this.tracer.startSpan(name, { attributes: clean(options.attributes) }, parent);
     const handle: SpanHandle = { setAttributes: (a) => span.setAttributes(clean(a)) };
     try {
@@ -60,7 +55,19 @@ export class OtelTelemetry implements Telemetry {
       span.end();
     }
   }
+
+  private parent(traceId: string): Context {
+    let ctx = this.parents.get(traceId);
+    if (!ctx) {
+      ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: sessionRootSpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+      if (this.parents.size >= MAX_CACHED_PARENTS) this.parents.clear();
+      this.parents.set(traceId, ctx);
+    }
+    return ctx;
+  }
 }
+
+const MAX_CACHED_PARENTS = 10_000;
 
 /** The session's governance spans share one parent: span id = first 16 hex of the trace id. */
 function sessionRootSpanId(traceId: string): string {
@@ -70,6 +77,12 @@ function sessionRootSpanId(traceId: string): string {
 
 function clean(attrs: SpanAttributes | undefined): Record<string, string | number | boolean | string[]> {
   const out: Record<string, string | number | boolean | string[]> = {};
-  for (const [k, v] of Object.entries(attrs ?? {})) if (v !== undefined) out[k] = v;
+  if (!attrs) return out;
+  const keys = Object.keys(attrs);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = attrs[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }

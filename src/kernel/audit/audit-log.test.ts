@@ -136,3 +136,128 @@ describe('AuditLog group commit', () => {
     expect(await chainOk(s)).toBe(true);
   });
 });
+
+/** A store whose transactions complete only when the test says so, recording what was in flight. */
+class GatedStore extends MemoryStore {
+  open: { sessions: string[]; finish: (fail?: boolean) => void }[] = [];
+  maxConcurrent = 0;
+  override appendRecords(records: readonly StoredRecord[], statuses?: readonly StatusChange[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry = {
+        sessions: records.map((r) => r.sessionId),
+        finish: (fail = false) => {
+          this.open.splice(this.open.indexOf(entry), 1);
+          if (fail) reject(new Error('disk full'));
+          else super.appendRecords(records, statuses).then(resolve, reject);
+        },
+      };
+      this.open.push(entry);
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.open.length);
+    });
+  }
+}
+
+describe('AuditLog pipelined group commit', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  async function setupGated(maxInFlight: number, eagerBatch?: number) {
+    const store = new GatedStore();
+    const merkle = wasmMerkle();
+    const state = new KernelState();
+    const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state, kernelId: 'k', maxInFlight, ...(eagerBatch ? { eagerBatch } : {}) });
+    const sessions = [];
+    for (let n = 0; n < 3; n++) {
+      const s = { session_id: `s${n}`, block_id: n.toString(16).padStart(32, '0') };
+      await log.createSession(s, 'SESSION_OPEN', {}, (first) => store.createSession({ ...s, agent_id: 'a', status: 'OPEN', created_at: systemClock.nowIso() }, first));
+      sessions.push(s);
+    }
+    const chainOk = async (s: { session_id: string; block_id: string }) =>
+      findChainBreak(merkle, (await store.listRecords(s.session_id)).map((r) => JSON.parse(r.canonical) as AuditRecord), s) === null;
+    return { store, log, state, sessions, chainOk };
+  }
+
+  it('sends the next batch while one commits, but never a record whose session has a record in flight', async () => {
+    const { store, log, sessions, chainOk } = await setupGated(2);
+    const [a, b] = sessions as [{ session_id: string; block_id: string }, { session_id: string; block_id: string }];
+    const a2 = log.append(a, 'CEDAR_PERMIT', {});
+    await tick();
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id]]);
+    const a3 = log.append(a, 'CEDAR_PERMIT', {});
+    const b2 = log.append(b, 'CEDAR_PERMIT', {});
+    await tick();
+    // b's record goes out beside a's in-flight batch; a's next record waits for it
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id], [b.session_id]]);
+    store.open[1]?.finish();
+    expect((await b2).ale_seq).toBe(2);
+    store.open[0]?.finish();
+    expect((await a2).ale_seq).toBe(2);
+    await tick();
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id]]);
+    store.open[0]?.finish();
+    expect((await a3).ale_seq).toBe(3);
+    expect(store.maxConcurrent).toBe(2);
+    expect(await chainOk(a)).toBe(true);
+    expect(await chainOk(b)).toBe(true);
+  });
+
+  it('keeps a single batch in flight with maxInFlight 1', async () => {
+    const { store, log, sessions } = await setupGated(1);
+    const p = sessions.map((s) => log.append(s, 'CEDAR_PERMIT', {}));
+    await tick();
+    expect(store.open).toHaveLength(1);
+    const q = log.append(sessions[0]!, 'CEDAR_PERMIT', {});
+    const r = log.append(sessions[1]!, 'CEDAR_PERMIT', {});
+    await tick();
+    expect(store.open).toHaveLength(1);
+    store.open[0]?.finish();
+    await Promise.all(p);
+    await tick();
+    store.open[0]?.finish();
+    await Promise.all([q, r]);
+    expect(store.maxConcurrent).toBe(1);
+  });
+
+  it('when an in-flight batch fails, rebuilds its sessions\' queued records and leaves the other batch alone', async () => {
+    const { store, state, log, sessions, chainOk } = await setupGated(2);
+    const [a, b] = sessions as [{ session_id: string; block_id: string }, { session_id: string; block_id: string }];
+    const a2 = log.append(a, 'CEDAR_PERMIT', { n: 2 }).catch((e: unknown) => e);
+    await tick();
+    const b2 = log.append(b, 'CEDAR_PERMIT', {});
+    const a3 = log.append(a, 'CEDAR_PERMIT', { n: 3 });
+    await tick();
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id], [b.session_id]]);
+    store.open[0]?.finish(true); // a's batch fails: a3 was chained on a2 and must be rebuilt
+    expect(isDomainError(await a2, 'GAR_UNAVAILABLE')).toBe(true);
+    expect(state.primary()).toBe('SUSPENDED_GAR');
+    store.open[0]?.finish(); // b's batch commits
+    expect((await b2).ale_seq).toBe(2);
+    await tick();
+    store.open[0]?.finish(); // the rebuilt a3
+    const rec = await a3;
+    expect(rec.ale_seq).toBe(2);
+    expect((await store.listRecords(a.session_id)).map((r) => JSON.parse(r.canonical).n)).toEqual([undefined, 3]);
+    expect(await chainOk(a)).toBe(true);
+    expect(state.primary()).toBe('NORMAL');
+  });
+
+  it('with eagerBatch, sends a batch once that many records wait, and the next as soon as one completes, without a timer turn', async () => {
+    const { store, log, sessions } = await setupGated(1, 2);
+    const [a, b, c] = sessions as [{ session_id: string; block_id: string }, { session_id: string; block_id: string }, { session_id: string; block_id: string }];
+    const micro = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    const pa = log.append(a, 'CEDAR_PERMIT', {});
+    await micro();
+    expect(store.open).toHaveLength(0); // one record: waits for the timer turn
+    const pb = log.append(b, 'CEDAR_PERMIT', {});
+    await micro();
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id, b.session_id]]); // two: sent at once
+    const pc = log.append(c, 'CEDAR_PERMIT', {});
+    await micro();
+    store.open[0]?.finish();
+    await micro();
+    expect(store.open.map((o) => o.sessions)).toEqual([[c.session_id]]); // sent on completion
+    await Promise.all([pa, pb]);
+    store.open[0]?.finish();
+    expect((await pc).ale_seq).toBe(2);
+  });
+});

@@ -46,6 +46,8 @@ export class StreamVerifier {
   private size = 0;
   private next = 0;
   private prevHash: string | null = null;
+  /** Take the next record's own prev_span_hash as given (a chunk's first record: see `resume`). */
+  private trustNextLink = false;
   private failure: VerifyFailure | null = null;
   private readonly proven: (Proven | undefined)[] = [];
 
@@ -84,6 +86,28 @@ export class StreamVerifier {
     return null;
   }
 
+  /**
+   * Continues at record `index` instead of 0: for verifying one chunk of a package, or
+   * re-verifying from a chunk start. `prevHash` is the hash of record `index - 1`; when it is
+   * not given, the first record's own `prev_span_hash` is taken as it stands and the caller
+   * must check that link (the chunk before ends with `lastHash`). Call after `begin()`.
+   */
+  resume(index: number, prevHash?: string | null): void {
+    this.next = index;
+    if (prevHash === undefined) this.trustNextLink = true;
+    else this.prevHash = prevHash;
+  }
+
+  /** Records checked so far (the next record's index). */
+  get position(): number {
+    return this.next;
+  }
+
+  /** SHA-256 (hex) of the last record checked: the `prev_span_hash` the next one must carry. */
+  get lastHash(): string | null {
+    return this.prevHash;
+  }
+
   /** Checks the next record; null when it holds. */
   push(entry: PackageEntry): VerifyFailure | null {
     if (this.failure) return this.failure;
@@ -98,6 +122,10 @@ export class StreamVerifier {
     if (entry.leaf_index !== i) return bad('record', `leaf_index is ${entry.leaf_index}, expected ${i}`);
     if (r.ale_seq !== i + 1) return bad('record', `ale_seq out of order, expected ${i + 1}`);
     if (r.block_id !== block.block_id || r.session_id !== block.session_id) return bad('record', 'belongs to another block or session');
+    if (this.trustNextLink) {
+      this.trustNextLink = false;
+      this.prevHash = typeof r.prev_span_hash === 'string' || r.prev_span_hash === null ? r.prev_span_hash : this.prevHash;
+    }
     if (r.prev_span_hash !== this.prevHash) {
       return bad('record', i === 0 ? 'prev_span_hash of the first record must be null' : `prev_span_hash does not match record ${i - 1}`);
     }

@@ -1,0 +1,86 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStorageContract } from '../../../test/contract/storage.case.ts';
+import { openWorkerLibsqlStore, type WorkerStoreHandle } from '../../entry/open-worker-store.ts';
+import { isDomainError } from '../../kernel/errors.ts';
+import { MemoryStore } from '../memory/store.ts';
+import { serveAuditStore, WorkerAuditStore, type StoreChannel } from './worker-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kee-libsql-worker-'));
+let n = 0;
+const handles: WorkerStoreHandle[] = [];
+afterAll(async () => {
+  for (const h of handles) await h.close();
+});
+
+runStorageContract('libsql in a worker thread (embedded file, WAL)', async () => {
+  const h = await openWorkerLibsqlStore(`file:${join(dir, `t${n++}.db`)}`);
+  handles.push(h);
+  return h.store;
+});
+
+// the same protocol over a Web MessageChannel, serving the memory fake in this thread
+runStorageContract('worker protocol over a Web MessageChannel (memory store)', async () => {
+  const { port1, port2 } = new MessageChannel();
+  serveAuditStore(new MemoryStore(), port2 as unknown as StoreChannel);
+  return new WorkerAuditStore(port1 as unknown as StoreChannel);
+});
+
+describe('worker store', () => {
+  it('answers only after the commit: a reply means the records are readable from a new connection', async () => {
+    const file = join(dir, 'durable.db');
+    const h = await openWorkerLibsqlStore(`file:${file}`);
+    const s = { session_id: 's1', block_id: 'b'.repeat(32), agent_id: 'a', status: 'OPEN' as const, created_at: '2026-11-22T00:00:00.000Z' };
+    const rec = (seq: number) => ({ sessionId: 's1', aleSeq: seq, aleType: 'CEDAR_PERMIT', canonical: `{"ale_seq":${seq}}`, hash: String(seq).padStart(64, '0') });
+    await h.store.createSession(s, rec(1));
+    await h.store.appendRecords([rec(2), rec(3)]);
+    await h.close();
+    const again = await openWorkerLibsqlStore(`file:${file}`);
+    handles.push(again);
+    expect((await again.store.listRecords('s1')).map((r) => r.aleSeq)).toEqual([1, 2, 3]);
+  });
+
+  it('rejects every pending and later call with GAR_UNAVAILABLE once the worker is gone', async () => {
+    const h = await openWorkerLibsqlStore(`file:${join(dir, 'gone.db')}`);
+    const pending = h.store.blockLogSize().then(() => 'answered', (e: unknown) => e);
+    await h.close();
+    const errs = await Promise.all([pending, h.store.getSession('x').catch((e: unknown) => e)]);
+    // the first call may have been answered before the worker stopped; the later one cannot be
+    expect(errs[0] === 'answered' || isDomainError(errs[0], 'GAR_UNAVAILABLE')).toBe(true);
+    expect(isDomainError(errs[1], 'GAR_UNAVAILABLE')).toBe(true);
+  });
+
+  it('after the worker dies: GAR_UNAVAILABLE, then a new worker takes over with everything committed before', async () => {
+    const h = await openWorkerLibsqlStore(`file:${join(dir, 'restart.db')}`);
+    handles.push(h);
+    const s = { session_id: 'r1', block_id: 'd'.repeat(32), agent_id: 'a', status: 'OPEN' as const, created_at: '2026-11-22T00:00:00.000Z' };
+    const rec = (seq: number) => ({ sessionId: 'r1', aleSeq: seq, aleType: 'CEDAR_PERMIT', canonical: `{"ale_seq":${seq}}`, hash: String(seq).padStart(64, '0') });
+    await h.store.createSession(s, rec(1));
+    const first = h.worker();
+    await first.terminate(); // as a crash would
+    expect(isDomainError(await h.store.lastRecord('r1').catch((e: unknown) => e), 'GAR_UNAVAILABLE')).toBe(true);
+    let last = null;
+    for (let i = 0; i < 100 && last === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      last = await h.store.lastRecord('r1').catch(() => null);
+    }
+    expect(h.worker()).not.toBe(first);
+    expect(last?.aleSeq).toBe(1);
+    await h.store.appendRecords([rec(2)]);
+    expect((await h.store.listRecords('r1')).map((r) => r.aleSeq)).toEqual([1, 2]);
+  });
+
+  it('keeps the DomainError code of a failed call (CONFLICT)', async () => {
+    const { port1, port2 } = new MessageChannel();
+    serveAuditStore(new MemoryStore(), port2 as unknown as StoreChannel);
+    const store = new WorkerAuditStore(port1 as unknown as StoreChannel);
+    const s = { session_id: 's', block_id: 'c'.repeat(32), agent_id: 'a', status: 'OPEN' as const, created_at: '2026-11-22T00:00:00.000Z' };
+    const rec = { sessionId: 's', aleSeq: 1, aleType: 'SESSION_OPEN', canonical: '{}', hash: '0'.repeat(64) };
+    await store.createSession(s, rec);
+    const err = await store.appendRecords([rec]).catch((e: unknown) => e);
+    expect(isDomainError(err, 'CONFLICT')).toBe(true);
+    port1.close();
+  });
+});

@@ -1,0 +1,216 @@
+import { DomainError, ERROR_CODES, isDomainError, type ErrorCode } from '../../kernel/errors.ts';
+import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
+import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord, StoredDocument } from '../../ports/storage.ts';
+
+/**
+ * The Web-standard part of a `MessagePort` that the worker store needs: `MessageChannel` ports
+ * of `node:worker_threads` (Node, Bun, Deno) and of the Web platform both fit.
+ */
+export type StoreChannel = {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  start?(): void;
+};
+
+type Op = keyof AuditStore;
+const OPS: readonly Op[] = [
+  'createSession', 'getSession', 'lastRecord', 'appendRecords', 'listRecords', 'setSessionStatus',
+  'storeBlock', 'getBlock', 'blockLogSize', 'blockLogLeaves', 'blockLogLeaf',
+  'putDocument', 'latestDocument', 'getDocument',
+];
+type Call = { id: number; op: Op; args: unknown[] };
+type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: ErrorCode; message: string };
+
+/**
+ * Records cross the channel as five parallel columns rather than one object each: structured
+ * clone copies a few arrays of strings and numbers much faster than thousands of small objects.
+ */
+type PackedRecords = { sessionIds: string[]; aleSeqs: number[]; aleTypes: string[]; canonicals: string[]; hashes: string[] };
+
+function pack(records: readonly StoredRecord[]): PackedRecords {
+  const p: PackedRecords = { sessionIds: [], aleSeqs: [], aleTypes: [], canonicals: [], hashes: [] };
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as StoredRecord;
+    p.sessionIds.push(r.sessionId);
+    p.aleSeqs.push(r.aleSeq);
+    p.aleTypes.push(r.aleType);
+    p.canonicals.push(r.canonical);
+    p.hashes.push(r.hash);
+  }
+  return p;
+}
+
+function unpack(p: PackedRecords): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  for (let i = 0; i < p.sessionIds.length; i++) {
+    out.push({ sessionId: p.sessionIds[i] as string, aleSeq: p.aleSeqs[i] as number, aleType: p.aleTypes[i] as string, canonical: p.canonicals[i] as string, hash: p.hashes[i] as string });
+  }
+  return out;
+}
+
+/**
+ * AuditStore whose database lives on the other side of a message channel, in a worker thread
+ * that owns the embedded libSQL connection (`src/entry/libsql-worker.ts`). The event loop never
+ * waits for SQLite or fsync: a call is a message, and its promise settles with the worker's
+ * reply, which comes only after the transaction committed (and, for WAL with
+ * `synchronous=FULL`, was fsynced). Calls are answered in the order they were sent.
+ *
+ * Errors keep their DomainError code across the channel. If the worker dies, every pending and
+ * later call rejects with GAR_UNAVAILABLE (the kernel enters SUSPENDED_GAR).
+ */
+export class WorkerAuditStore implements AuditStore {
+  private channel: StoreChannel;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private nextId = 1;
+  private dead: string | null = null;
+
+  constructor(channel: StoreChannel) {
+    this.channel = channel;
+    this.listen(channel);
+  }
+
+  /**
+   * Marks the worker gone (exit, crash): pending and later calls reject with GAR_UNAVAILABLE
+   * until `attach` gives a new one. A pending write may have committed before the worker died;
+   * the kernel then reloads the session's head from the store, so nothing chains on a guess.
+   */
+  fail(reason: string): void {
+    this.dead ??= reason;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(this.gone());
+  }
+
+  /** Continues on a new worker's channel (after `fail`): calls are accepted again. */
+  attach(channel: StoreChannel): void {
+    this.channel = channel;
+    this.listen(channel);
+    this.dead = null;
+  }
+
+  private listen(channel: StoreChannel): void {
+    // replies are matched by id, and ids are never reused, so a late reply on an old channel
+    // cannot settle a call sent on a new one
+    channel.addEventListener('message', (event) => {
+      if (channel === this.channel) this.onReply(event.data as Reply);
+    });
+    channel.start?.();
+  }
+
+  createSession(session: Session, first: StoredRecord): Promise<void> {
+    return this.call('createSession', [session, first]) as Promise<void>;
+  }
+
+  getSession(sessionId: string): Promise<Session | null> {
+    return this.call('getSession', [sessionId]) as Promise<Session | null>;
+  }
+
+  lastRecord(sessionId: string): Promise<StoredRecord | null> {
+    return this.call('lastRecord', [sessionId]) as Promise<StoredRecord | null>;
+  }
+
+  appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
+    return this.call('appendRecords', [pack(records), statuses]) as Promise<void>;
+  }
+
+  listRecords(sessionId: string): Promise<StoredRecord[]> {
+    return this.call('listRecords', [sessionId]) as Promise<StoredRecord[]>;
+  }
+
+  setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
+    return this.call('setSessionStatus', [sessionId, status]) as Promise<void>;
+  }
+
+  storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
+    return this.call('storeBlock', [block, leaf]) as Promise<void>;
+  }
+
+  getBlock(blockId: string): Promise<SessionBlock | null> {
+    return this.call('getBlock', [blockId]) as Promise<SessionBlock | null>;
+  }
+
+  blockLogSize(): Promise<number> {
+    return this.call('blockLogSize', []) as Promise<number>;
+  }
+
+  blockLogLeaves(from: number, to: number): Promise<BlockLogLeaf[]> {
+    return this.call('blockLogLeaves', [from, to]) as Promise<BlockLogLeaf[]>;
+  }
+
+  blockLogLeaf(blockId: string): Promise<BlockLogLeaf | null> {
+    return this.call('blockLogLeaf', [blockId]) as Promise<BlockLogLeaf | null>;
+  }
+
+  putDocument(doc: StoredDocument): Promise<void> {
+    return this.call('putDocument', [doc]) as Promise<void>;
+  }
+
+  latestDocument(kind: string): Promise<StoredDocument | null> {
+    return this.call('latestDocument', [kind]) as Promise<StoredDocument | null>;
+  }
+
+  getDocument(kind: string, seq: number): Promise<StoredDocument | null> {
+    return this.call('getDocument', [kind, seq]) as Promise<StoredDocument | null>;
+  }
+
+  private call(op: Op, args: unknown[]): Promise<unknown> {
+    if (this.dead !== null) return Promise.reject(this.gone());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.channel.postMessage({ id, op, args } satisfies Call);
+      } catch (e) {
+        this.pending.delete(id);
+        reject(new DomainError('GAR_UNAVAILABLE', 'the audit store worker cannot be reached', { cause: e }));
+      }
+    });
+  }
+
+  private onReply(reply: Reply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(new DomainError(reply.code, reply.message));
+  }
+
+  private gone(): DomainError {
+    return new DomainError('GAR_UNAVAILABLE', `the audit store worker is gone: ${this.dead ?? 'unknown'}`);
+  }
+}
+
+/**
+ * The worker side: answers calls from a WorkerAuditStore with `store`, one at a time in
+ * arrival order (so a transaction's reply always follows its commit, and batches commit in the
+ * order the kernel sent them).
+ */
+export function serveAuditStore(store: AuditStore, channel: StoreChannel): void {
+  let chain: Promise<void> = Promise.resolve();
+  channel.addEventListener('message', (event) => {
+    const call = event.data as Call;
+    chain = chain.then(async () => {
+      const reply = await answer(store, call);
+      try {
+        channel.postMessage(reply);
+      } catch (e) {
+        // a value that cannot be cloned must not stop the queue: the caller gets an error
+        channel.postMessage({ id: call.id, ok: false, code: 'GAR_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) } satisfies Reply);
+      }
+    });
+  });
+  channel.start?.();
+}
+
+async function answer(store: AuditStore, call: Call): Promise<Reply> {
+  try {
+    if (!OPS.includes(call.op)) throw new DomainError('INTERNAL', `unknown store operation \`${String(call.op)}\``);
+    const args = call.op === 'appendRecords' ? [unpack(call.args[0] as PackedRecords), call.args[1]] : call.args;
+    const fn = store[call.op] as (...a: unknown[]) => Promise<unknown>;
+    const value = await fn.apply(store, args);
+    return { id: call.id, ok: true, value };
+  } catch (e) {
+    const code: ErrorCode = isDomainError(e) && ERROR_CODES.includes(e.code) ? e.code : 'GAR_UNAVAILABLE';
+    return { id: call.id, ok: false, code, message: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The audit store's worker thread: owns the embedded libSQL connection (WAL,
+ * `synchronous=FULL`) so that SQLite work and fsync never block the kernel's event loop. It
+ * serves the `WorkerAuditStore` protocol on the MessagePort it receives in `workerData` and
+ * answers each call only after its transaction committed. Started by `open-worker-store.ts`.
+ */
+import { workerData } from 'node:worker_threads';
+import { createClient } from '@libsql/client';
+import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
+import { serveAuditStore, type StoreChannel } from '../adapters/libsql/worker-store.ts';
+
+type Init = { url: string; authToken?: string; port: StoreChannel & { postMessage(m: unknown): void } };
+
+const { url, authToken, port } = workerData as Init;
+try {
+  const client = createClient({ url, ...(authToken ? { authToken } : {}) });
+  const store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
+  serveAuditStore(store, port);
+  port.postMessage({ ready: true });
+} catch (e) {
+  port.postMessage({ ready: false, message: e instanceof Error ? e.message : String(e) });
+}
