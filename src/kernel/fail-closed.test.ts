@@ -119,6 +119,36 @@ describe('session close signing', () => {
     expect(h.store.rawRecords(s.session_id).filter((x) => x.aleType === 'SESSION_COMPLETE')).toHaveLength(1);
   });
 
+  it('a close a restart interrupted is completed at the next start, with its one SESSION_COMPLETE', async () => {
+    let fail = false;
+    const base = makeHarness();
+    const signer: Signer = {
+      algorithm: 'Ed25519',
+      publicKey: () => base.signer.publicKey(),
+      describe: () => base.signer.describe(),
+      sign: async (m) => {
+        if (fail) throw new Error('hsm offline');
+        return base.signer.sign(m);
+      },
+    };
+    const h = makeHarness({ store: base.store, deps: { signer, options: { signing: { closeRetryMs: 0 } } } });
+    const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+    await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
+    fail = true;
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(503);
+    expect((await base.store.getSession(s.session_id))?.status).toBe('CLOSING');
+    h.kernel.stop();
+    // the process restarts with the signer back: start completes the close
+    fail = false;
+    const again = makeHarness({ store: base.store, deps: { signer } });
+    await again.kernel.start();
+    expect((await base.store.getSession(s.session_id))?.status).toBe('CLOSED');
+    const block = await again.call('GET', `/v1/audit/blocks/${s.block_id}`);
+    expect(block.status).toBe(200);
+    expect(block.json.record_count).toBe(3);
+    expect(base.store.rawRecords(s.session_id).filter((x) => x.aleType === 'SESSION_COMPLETE')).toHaveLength(1);
+  });
+
   it('refuses to sign over a broken chain', async () => {
     const h = makeHarness();
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });

@@ -127,8 +127,30 @@ export class Kernel {
         }
       }
       this.started = true;
+      await this.resumeClosing();
     })();
     return this.starting;
+  }
+
+  /**
+   * Sessions a crash (or a signer outage before a restart) left CLOSING: their SESSION_COMPLETE
+   * is durable but no block was signed. Each is closed now; one that still cannot be signed is
+   * left to the signing monitor, which completes it once signing is back.
+   */
+  private async resumeClosing(): Promise<void> {
+    let closing: Session[];
+    try {
+      closing = await this.audit.io(() => this.deps.store.sessionsWithStatus('CLOSING', 1_000), false);
+    } catch {
+      return; // the store is failing: SUSPENDED_GAR is set; a client's retry of the close completes it
+    }
+    for (const session of closing) {
+      try {
+        await this.blocks.close(session, 0);
+      } catch {
+        this.monitor.leftClosing(session.session_id);
+      }
+    }
   }
 
   private async ready(): Promise<void> {

@@ -31,6 +31,8 @@ export type StoredDocument = { kind: string; seq: number; docId: string; body: s
 export interface AuditStore {
   createSession(session: Session, first: StoredRecord): Promise<void>;
   getSession(sessionId: string): Promise<Session | null>;
+  /** Up to `limit` sessions in `status` (any order): at start, closes a crash interrupted are completed. */
+  sessionsWithStatus(status: SessionStatus, limit: number): Promise<Session[]>;
   /** The record with the highest `ale_seq` of the session, or null. */
   lastRecord(sessionId: string): Promise<StoredRecord | null>;
   /**

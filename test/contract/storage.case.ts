@@ -113,6 +113,19 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       expect((await store.listRecords(a.session_id)).length).toBe(2);
     });
 
+    it('lists sessions by status', async () => {
+      const store = await make();
+      const [a, b, c] = [session(21), session(22), session(23)];
+      for (const s of [a, b, c]) await store.createSession(s, rec(s, 1, 'SESSION_OPEN'));
+      await store.appendRecords([rec(b, 2, 'SESSION_COMPLETE'), rec(c, 2, 'SESSION_COMPLETE')], [{ sessionId: b.session_id, status: 'CLOSING' }, { sessionId: c.session_id, status: 'CLOSING' }]);
+      const closing = await store.sessionsWithStatus('CLOSING', 10);
+      expect(closing.map((s) => s.session_id).sort()).toEqual([b.session_id, c.session_id].sort());
+      expect(closing.find((s) => s.session_id === b.session_id)).toEqual({ ...b, status: 'CLOSING' });
+      expect(await store.sessionsWithStatus('CLOSING', 1)).toHaveLength(1);
+      expect((await store.sessionsWithStatus('OPEN', 10)).map((s) => s.session_id)).toEqual([a.session_id]);
+      expect(await store.sessionsWithStatus('TAMPERED', 10)).toEqual([]);
+    });
+
     it('keeps documents per kind, newest by seq, refusing a second (kind, seq)', async () => {
       const store = await make();
       expect(await store.latestDocument('gec_manifest')).toBeNull();

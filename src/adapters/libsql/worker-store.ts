@@ -14,7 +14,7 @@ export type StoreChannel = {
 
 type Op = keyof AuditStore;
 const OPS: readonly Op[] = [
-  'createSession', 'getSession', 'lastRecord', 'appendRecords', 'listRecords', 'setSessionStatus',
+  'createSession', 'getSession', 'sessionsWithStatus', 'lastRecord', 'appendRecords', 'listRecords', 'setSessionStatus',
   'storeBlock', 'getBlock', 'blockLogSize', 'blockLogLeaves', 'blockLogLeaf',
   'putDocument', 'latestDocument', 'getDocument',
 ];
@@ -103,6 +103,10 @@ export class WorkerAuditStore implements AuditStore {
 
   getSession(sessionId: string): Promise<Session | null> {
     return this.call('getSession', [sessionId]) as Promise<Session | null>;
+  }
+
+  sessionsWithStatus(status: SessionStatus, limit: number): Promise<Session[]> {
+    return this.call('sessionsWithStatus', [status, limit]) as Promise<Session[]>;
   }
 
   lastRecord(sessionId: string): Promise<StoredRecord | null> {

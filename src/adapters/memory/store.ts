@@ -31,6 +31,11 @@ export class MemoryStore implements AuditStore {
     return s ? { ...s } : null;
   }
 
+  async sessionsWithStatus(status: SessionStatus, limit: number): Promise<Session[]> {
+    this.check();
+    return [...this.sessions.values()].filter((s) => s.status === status).slice(0, limit).map((s) => ({ ...s }));
+  }
+
   async lastRecord(sessionId: string): Promise<StoredRecord | null> {
     this.check();
     const list = this.records.get(sessionId) ?? [];

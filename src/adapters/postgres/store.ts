@@ -53,6 +53,11 @@ export class PostgresAuditStore implements AuditStore {
     return r ? { session_id: r.sessionId, block_id: r.blockId, agent_id: r.agentId, status: r.status, created_at: r.createdAt } : null;
   }
 
+  async sessionsWithStatus(status: SessionStatus, limit: number): Promise<Session[]> {
+    const rows = await this.run(() => this.db.select().from(sessions).where(eq(sessions.status, status)).limit(limit));
+    return rows.map((r) => ({ session_id: r.sessionId, block_id: r.blockId, agent_id: r.agentId, status: r.status, created_at: r.createdAt }));
+  }
+
   async lastRecord(sessionId: string): Promise<StoredRecord | null> {
     const rows = await this.run(() =>
       this.db.select().from(auditRecords).where(eq(auditRecords.sessionId, sessionId)).orderBy(desc(auditRecords.aleSeq)).limit(1),
