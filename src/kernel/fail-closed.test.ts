@@ -85,22 +85,28 @@ describe('audit store outage', () => {
   });
 });
 
+/** A signer over `inner` that fails (an HSM offline) while switched off. */
+function switchableSigner(inner: Signer): { signer: Signer; setFailing: (on: boolean) => void } {
+  let failing = false;
+  const signer: Signer = {
+    algorithm: 'Ed25519',
+    publicKey: () => inner.publicKey(),
+    describe: () => inner.describe(),
+    sign: async (m) => {
+      if (failing) throw new Error('hsm offline');
+      return inner.sign(m);
+    },
+  };
+  return { signer, setFailing: (on) => (failing = on) };
+}
+
 describe('session close signing', () => {
   it('never stores an unsigned block; a failed close can be retried', async () => {
-    let fail = false;
     const base = makeHarness();
-    const signer: Signer = {
-      algorithm: 'Ed25519',
-      publicKey: () => base.signer.publicKey(),
-      describe: () => base.signer.describe(),
-      sign: async (m) => {
-        if (fail) throw new Error('hsm offline');
-        return base.signer.sign(m);
-      },
-    };
+    const { signer, setFailing } = switchableSigner(base.signer);
     const h = makeHarness({ deps: { signer } });
     await h.started; // the start signs the manifest
-    fail = true;
+    setFailing(true);
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(r.status).toBe(503);
@@ -111,7 +117,7 @@ describe('session close signing', () => {
     expect(JSON.parse(h.store.rawRecords(journal.session_id).at(-1)!.canonical)).toMatchObject({ event_type: 'SIGNING_QUORUM_LOST' });
     // no further actions once closing
     expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead())).json.code).toBe('SESSION_CLOSED');
-    fail = false;
+    setFailing(false);
     const ok = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(ok.status).toBe(200);
     expect(ok.json.record_count).toBe(2);
@@ -120,26 +126,17 @@ describe('session close signing', () => {
   });
 
   it('a close a restart interrupted is completed at the next start, with its one SESSION_COMPLETE', async () => {
-    let fail = false;
     const base = makeHarness();
-    const signer: Signer = {
-      algorithm: 'Ed25519',
-      publicKey: () => base.signer.publicKey(),
-      describe: () => base.signer.describe(),
-      sign: async (m) => {
-        if (fail) throw new Error('hsm offline');
-        return base.signer.sign(m);
-      },
-    };
+    const { signer, setFailing } = switchableSigner(base.signer);
     const h = makeHarness({ store: base.store, deps: { signer, options: { signing: { closeRetryMs: 0 } } } });
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
     await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
-    fail = true;
+    setFailing(true);
     expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(503);
     expect((await base.store.getSession(s.session_id))?.status).toBe('CLOSING');
     h.kernel.stop();
     // the process restarts with the signer back: start completes the close
-    fail = false;
+    setFailing(false);
     const again = makeHarness({ store: base.store, deps: { signer } });
     await again.kernel.start();
     expect((await base.store.getSession(s.session_id))?.status).toBe('CLOSED');
