@@ -27,6 +27,7 @@ import { initKeeWasm, type KeeWasm } from '../adapters/wasm/load.ts';
 import { createSidecarApp } from '../http/sidecar-app.ts';
 import { DomainError, isDomainError } from '../kernel/errors.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
+import { nodeEd25519 } from './node-ed25519.ts';
 import { frostDir, loadOrCreateKeyFile, readPublic, readShare, resolveKek } from './frost-files.ts';
 import { generateKeys, refreshKeys, repairKey } from './frost-keys.ts';
 import { join } from 'node:path';
@@ -170,7 +171,7 @@ async function serve(f: Flags): Promise<number> {
     share.fill(0);
   }
   const pub = parsePublicPackage(handle.publicPackage());
-  const app = createSidecarApp(handle, new CoordinatorVerifier(coordinator, handle.identifier));
+  const app = createSidecarApp(handle, new CoordinatorVerifier(coordinator, handle.identifier, Date.now, nodeEd25519));
   const server = createServer(getRequestListener(app.fetch));
   if (socket) await rm(socket, { force: true });
   await new Promise<void>((resolve, reject) => {

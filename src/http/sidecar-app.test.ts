@@ -7,7 +7,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { loadKeeWasm } from '../../test/support/wasm.ts';
 import { runDkg } from '../adapters/frost/ceremony.ts';
-import { CoordinatorVerifier, coordinatorHeaders, coordinatorPublicKey, REPLAY_WINDOW_MS } from '../adapters/frost/coordinator-auth.ts';
+import { CoordinatorVerifier, coordinatorHeaders, coordinatorPublicKey, REPLAY_WINDOW_MS, webCryptoEd25519 } from '../adapters/frost/coordinator-auth.ts';
+import { nodeEd25519 } from '../entry/node-ed25519.ts';
 import { FrostSigner } from '../adapters/frost/frost-signer.ts';
 import { HttpParticipant } from '../adapters/frost/http-participant.ts';
 import { createSidecarApp } from './sidecar-app.ts';
@@ -16,18 +17,22 @@ const wasm = loadKeeWasm();
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-describe('FROST sidecar app', () => {
+// the same suite with request signatures made and checked by WebCrypto and by node:crypto (what `kee signer serve` and `npm start` use)
+describe.each([
+  ['WebCrypto', webCryptoEd25519],
+  ['node:crypto', nodeEd25519],
+])('FROST sidecar app (coordinator signatures over %s)', (_name, provider) => {
   const { participants, publicPackage, groupKey } = runDkg(wasm);
   const coordinator = ed25519.utils.randomSecretKey();
   let now = Date.now();
   let sessionClock = Date.now();
-  const apps = participants.map((p) => createSidecarApp(p.handle, new CoordinatorVerifier(coordinatorPublicKey(coordinator), p.id, () => now), { now: () => sessionClock }));
-  const remote = (i: number, key = coordinator) => new HttpParticipant({ id: i + 1, baseUrl: 'http://sidecar.test', coordinatorKey: key, transport: async (r) => apps[i]!.fetch(r) });
+  const apps = participants.map((p) => createSidecarApp(p.handle, new CoordinatorVerifier(coordinatorPublicKey(coordinator), p.id, () => now, provider), { now: () => sessionClock }));
+  const remote = (i: number, key = coordinator) => new HttpParticipant({ id: i + 1, baseUrl: 'http://sidecar.test', coordinatorKey: key, ed25519: provider, transport: async (r) => apps[i]!.fetch(r) });
   const post = (i: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
     apps[i]!.fetch(new Request(`http://sidecar.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
   const signed = async (i: number, path: string, body: unknown, key = coordinator, participant = i + 1) => {
     const bytes = utf8(JSON.stringify(body));
-    return post(i, path, body, await coordinatorHeaders(key, { method: 'POST', path, participant, body: bytes, now }));
+    return post(i, path, body, await coordinatorHeaders(provider.signer(key), { method: 'POST', path, participant, body: bytes, now }));
   };
 
   it('signs 2-of-3 through HTTP participants; the signature is plain Ed25519 under the group key', async () => {

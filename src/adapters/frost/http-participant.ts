@@ -7,7 +7,7 @@
 import { DomainError } from '../../kernel/errors.ts';
 import { fromHex, toHex } from '../../kernel/hex.ts';
 import { identityAnswer, round1Answer, round2Answer, type SidecarIdentity } from './sidecar-wire.ts';
-import { coordinatorHeaders, coordinatorSigningKey } from './coordinator-auth.ts';
+import { coordinatorHeaders, webCryptoEd25519, type Ed25519Provider, type RequestSigner } from './coordinator-auth.ts';
 import type { Participant, Round2Request } from './participant.ts';
 
 /** Sends one request; `fetch` by default. */
@@ -20,6 +20,8 @@ export type HttpParticipantOptions = {
   /** The coordinator's 32-byte Ed25519 seed. */
   coordinatorKey: Uint8Array;
   transport?: Transport;
+  /** How requests are signed (WebCrypto by default; the Node entries pass `node:crypto`'s). */
+  ed25519?: Ed25519Provider;
 };
 
 const utf8 = new TextEncoder();
@@ -27,14 +29,13 @@ const utf8 = new TextEncoder();
 export class HttpParticipant implements Participant {
   readonly id: number;
   private readonly base: string;
-  private readonly key: Promise<CryptoKey>;
+  private readonly sign: RequestSigner;
   private readonly send: Transport;
 
   constructor(opts: HttpParticipantOptions) {
     this.id = opts.id;
     this.base = opts.baseUrl.replace(/\/+$/, '');
-    this.key = coordinatorSigningKey(opts.coordinatorKey);
-    this.key.catch(() => undefined); // reported by the first request
+    this.sign = (opts.ed25519 ?? webCryptoEd25519).signer(opts.coordinatorKey);
     this.send = opts.transport ?? ((r) => fetch(r));
   }
 
@@ -68,7 +69,7 @@ export class HttpParticipant implements Participant {
   private async post(path: string, value: unknown): Promise<unknown> {
     const body = utf8.encode(JSON.stringify(value));
     const pathname = new URL(`${this.base}${path}`).pathname;
-    const headers = { 'content-type': 'application/json', ...(await coordinatorHeaders(await this.key, { method: 'POST', path: pathname, participant: this.id, body })) };
+    const headers = { 'content-type': 'application/json', ...(await coordinatorHeaders(this.sign, { method: 'POST', path: pathname, participant: this.id, body })) };
     const res = await this.send(new Request(`${this.base}${path}`, { method: 'POST', headers, body }));
     return this.answer(res);
   }
