@@ -16,7 +16,8 @@ import { HttpParticipant } from '../../src/adapters/frost/http-participant.ts';
 import type { Participant } from '../../src/adapters/frost/participant.ts';
 import { initKeeWasm } from '../../src/adapters/wasm/load.ts';
 import { loadParticipants } from '../../src/entry/frost-keys.ts';
-import { nodeHttpTransport, unixTransport } from '../../src/entry/unix-transport.ts';
+import { nodeEd25519 } from '../../src/entry/node-ed25519.ts';
+import { nodeHttpExchange, unixExchange } from '../../src/entry/unix-transport.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { kee, startSidecar, type Sidecar } from '../../test/support/sidecars.ts';
 
@@ -87,11 +88,11 @@ try {
   for (let i = 0; i < 3; i++) sidecars.push(await startSidecar(['--share', join(frost, `share-${i + 1}.json`), '--port', String(ports[i]), '--coordinator-key-file', pubFile], env));
   const tcpFetch = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey }));
   results.push(['WASM sidecars, loopback TCP, `fetch` (3 `kee signer serve` processes)', await measure(tcpFetch)]);
-  const tcp = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey, transport: nodeHttpTransport() }));
+  const tcp = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey, ed25519: nodeEd25519, exchange: nodeHttpExchange() }));
   results.push(['WASM sidecars, loopback TCP, `node:http` keep-alive (what `npm start` uses)', await measure(tcp)]);
   for (const s of sidecars.splice(0)) await s.kill('SIGTERM');
   for (let i = 0; i < 3; i++) sidecars.push(await startSidecar(['--share', join(frost, `share-${i + 1}.json`), '--socket', join(dir, `p${i + 1}.sock`), '--coordinator-key-file', pubFile], env));
-  const unix = [1, 2, 3].map((id) => new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, transport: unixTransport(join(dir, `p${id}.sock`)) }));
+  const unix = [1, 2, 3].map((id) => new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, ed25519: nodeEd25519, exchange: unixExchange(join(dir, `p${id}.sock`)) }));
   results.push(['WASM sidecars, Unix sockets', await measure(unix)]);
 } finally {
   for (const s of sidecars) await s.kill('SIGTERM');
