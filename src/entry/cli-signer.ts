@@ -25,6 +25,8 @@ import { unwrap } from '../adapters/frost/participant.ts';
 import { parsePublicPackage } from '../adapters/frost/public-package.ts';
 import { initKeeWasm, type KeeWasm } from '../adapters/wasm/load.ts';
 import { createSidecarApp } from '../http/sidecar-app.ts';
+import { FrostSidecar } from '../http/sidecar-frost.ts';
+import { sidecarListener } from './sidecar-listener.ts';
 import { DomainError, isDomainError } from '../kernel/errors.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
 import { nodeEd25519 } from './node-ed25519.ts';
@@ -171,8 +173,11 @@ async function serve(f: Flags): Promise<number> {
     share.fill(0);
   }
   const pub = parsePublicPackage(handle.publicPackage());
-  const app = createSidecarApp(handle, new CoordinatorVerifier(coordinator, handle.identifier, Date.now, nodeEd25519));
-  const server = createServer(getRequestListener(app.fetch));
+  // the signing routes straight from node:http, everything else through the Hono app; one session table
+  const auth = new CoordinatorVerifier(coordinator, handle.identifier, Date.now, nodeEd25519);
+  const frost = new FrostSidecar(handle, auth);
+  const app = createSidecarApp(handle, auth, { frost });
+  const server = createServer(sidecarListener(frost, getRequestListener(app.fetch)));
   if (socket) await rm(socket, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -20,8 +20,6 @@ import { DomainError } from '../kernel/errors.ts';
 import { problem, toProblem } from './errors.ts';
 import { FROST_ROUTES, FrostSidecar } from './sidecar-frost.ts';
 
-export { SESSION_TTL_MS } from './sidecar-frost.ts';
-
 export function createSidecarApp(participant: WasmFrostParticipant, auth: CoordinatorVerifier, opts: { now?: () => number; frost?: FrostSidecar } = {}): Hono {
   const app = new Hono();
   const frost = opts.frost ?? new FrostSidecar(participant, auth, opts);
