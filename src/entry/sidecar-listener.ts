@@ -31,7 +31,8 @@ export function sidecarListener(frost: FrostSidecar, fallback: RequestListener):
           const p = problemParts(err instanceof DomainError ? err : new DomainError('INTERNAL', 'internal error'));
           send(res, p.status, p.headers, p.body);
         },
-      );
+      )
+      .catch(() => res.destroy());
   };
 }
 
