@@ -265,9 +265,7 @@ describe('FROST signer over WASM (2-of-3)', () => {
     const quick = new FrostSigner({ wasm, publicPackage, participants: faulty, roundTimeoutMs: 50 });
     verifiesEverywhere(await quick.sign(utf8('d')), utf8('d'), groupKey);
     resetCalls(faulty);
-    const t0 = performance.now();
     verifiesEverywhere(await quick.sign(utf8('e')), utf8('e'), groupKey);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(callsOf(faulty).map((c) => c.round1)).toEqual([1, 0, 1]);
   });
 
@@ -281,6 +279,15 @@ describe('FROST signer over WASM (2-of-3)', () => {
       { round1: 1, round2: 1, cancel: 1 },
       { round1: 1, round2: 1, cancel: 0 },
     ]);
+    // the retry does not wait for the cancels of the failed session: here one never answers (with
+    // a one-minute round timeout, waiting for it would outlast the test's timeout)
+    (faulty[1] as Faulty).mode = 'ok';
+    const stuck = new Faulty(participants[0] as Participant);
+    stuck.mode = 'gone-in-round2';
+    stuck.cancel = () => new Promise<void>(() => undefined);
+    const patient = new FrostSigner({ wasm, publicPackage, participants: [stuck, ...faulty.slice(1)], roundTimeoutMs: 60_000 });
+    verifiesEverywhere(await patient.sign(utf8('h')), utf8('h'), groupKey);
+    (faulty[1] as Faulty).mode = 'gone-in-round2';
     // two lost: SIGNER_FAILED naming both, and no signature
     (faulty[2] as Faulty).mode = 'gone-in-round2';
     const err = await new FrostSigner({ wasm, publicPackage, participants: faulty }).sign(utf8('m')).catch((e: unknown) => e);

@@ -157,7 +157,7 @@ export class FrostSigner implements Signer {
     const missingFromKey = [...this.pub.verifyingShares.keys()].filter((id) => !this.participants.some((p) => p.id === id));
     const down = [...unavailable, ...missingFromKey].sort((a, b) => a - b);
     if (ready.length < t) {
-      await this.cancelAll(ready.map((r) => r.p), sessionId);
+      void this.cancelAll(ready.map((r) => r.p), sessionId); // not awaited: a hung participant must not delay the answer
       throw new FrostSigningError(`only ${ready.length} of the ${t} required frost participants are available: participants ${list(down)} did not answer`, {
         unavailable: down,
       });
@@ -173,7 +173,7 @@ export class FrostSigner implements Signer {
     const failed = chosen.filter((_, i) => shares[i]?.status !== 'fulfilled').map((c) => c.p.id);
     if (failed.length > 0) {
       for (const id of failed) this.failing.add(id);
-      await this.cancelAll(chosen.map((c) => c.p), sessionId);
+      void this.cancelAll(chosen.map((c) => c.p), sessionId); // not awaited: the retry must not wait on the one that failed
       const first = shares.find((s) => s.status === 'rejected');
       throw new RoundTwoUnavailable(`frost round 2 failed at participants ${list(failed)}`, {
         unavailable: failed,
@@ -203,6 +203,7 @@ export class FrostSigner implements Signer {
     return { threshold: this.threshold, participants: this.pub.verifyingShares.size, available, unavailable };
   }
 
+  /** Drops `sessionId`'s nonces at each of `ps`; never rejects. */
   private async cancelAll(ps: Participant[], sessionId: Uint8Array): Promise<void> {
     await Promise.allSettled(ps.map((p) => withTimeout(p.cancel(sessionId), this.timeoutMs)));
   }
