@@ -131,7 +131,10 @@ function reading(): string {
   );
 }
 
+// the section runs from `<!-- sidecars -->` to `<!-- /sidecars -->` (or the end); what follows is kept
 const path = 'bench/signing/RESULTS.md';
 const current = readFileSync(path, 'utf8');
 const at = current.indexOf('<!-- sidecars -->');
-writeFileSync(path, `${(at >= 0 ? current.slice(0, at) : `${current.trimEnd()}\n\n`)}${section}`);
+const end = current.indexOf('<!-- /sidecars -->');
+const after = end >= 0 ? current.slice(end) : '<!-- /sidecars -->\n';
+writeFileSync(path, `${(at >= 0 ? current.slice(0, at) : `${current.trimEnd()}\n\n`)}${section}\n${after}`);

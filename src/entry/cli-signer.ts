@@ -178,6 +178,10 @@ async function serve(f: Flags): Promise<number> {
   const frost = new FrostSidecar(handle, auth);
   const app = createSidecarApp(handle, auth, { frost });
   const server = createServer(sidecarListener(frost, getRequestListener(app.fetch)));
+  // keep the coordinator's keep-alive connections open between signatures (Node closes them after
+  // 5 s idle): its health probe every 15 s keeps them warm, and a signature need not reconnect
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   if (socket) await rm(socket, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
