@@ -112,29 +112,41 @@ function verifiesEverywhere(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): 
   expect(verify(null, utf8('something else'), key, sig)).toBe(false);
 }
 
-/** Wraps a participant, optionally unavailable or corrupting its share. */
+/** Wraps a participant, optionally unavailable or corrupting its share; counts the requests it gets. */
 class Faulty implements Participant {
   readonly id: number;
-  mode: 'ok' | 'down' | 'corrupt' | 'slow' = 'ok';
+  /** `gone-in-round2`: answers round 1, then goes away before round 2. */
+  mode: 'ok' | 'down' | 'corrupt' | 'slow' | 'gone-in-round2' = 'ok';
   readonly inner: Participant;
+  readonly calls = { round1: 0, round2: 0, cancel: 0 };
   constructor(inner: Participant) {
     this.inner = inner;
     this.id = inner.id;
   }
   async round1(s: Uint8Array) {
+    this.calls.round1++;
     if (this.mode === 'down') throw new Error('connection refused');
     if (this.mode === 'slow') await new Promise((r) => setTimeout(r, 500));
     return this.inner.round1(s);
   }
   async round2(r: Round2Request) {
+    this.calls.round2++;
+    if (this.mode === 'gone-in-round2') {
+      await this.inner.cancel(r.sessionId);
+      throw new Error('connection reset');
+    }
     const share = await this.inner.round2(r);
     if (this.mode === 'corrupt') share[0] = (share[0] as number) ^ 1;
     return share;
   }
   async cancel(s: Uint8Array) {
+    this.calls.cancel++;
     return this.inner.cancel(s);
   }
 }
+
+const callsOf = (fs: Faulty[]) => fs.map((f) => ({ ...f.calls }));
+const resetCalls = (fs: Faulty[]) => fs.forEach((f) => Object.assign(f.calls, { round1: 0, round2: 0, cancel: 0 }));
 
 describe('FROST signer over WASM (2-of-3)', () => {
   const { participants, publicPackage, groupKey, transcript } = runDkg(wasm);
@@ -210,6 +222,78 @@ describe('FROST signer over WASM (2-of-3)', () => {
     (faulty[2] as Faulty).mode = 'ok';
     const ok = new FrostSigner({ wasm, publicPackage, participants: faulty });
     verifiesEverywhere(await ok.sign(utf8('m')), utf8('m'), groupKey);
+  });
+
+  it('asks only t participants while they answer: 2t requests a signature, none to the others', async () => {
+    const faulty = participants.map((p) => new Faulty(p));
+    const signer = new FrostSigner({ wasm, publicPackage, participants: faulty });
+    for (let i = 0; i < 3; i++) verifiesEverywhere(await signer.sign(utf8(`m${i}`)), utf8(`m${i}`), groupKey);
+    expect(callsOf(faulty)).toEqual([
+      { round1: 3, round2: 3, cancel: 0 },
+      { round1: 3, round2: 3, cancel: 0 },
+      { round1: 0, round2: 0, cancel: 0 },
+    ]);
+  });
+
+  it('replaces a participant that does not answer round 1 by the next one, and asks it last afterwards', async () => {
+    const faulty = participants.map((p) => new Faulty(p));
+    (faulty[0] as Faulty).mode = 'down';
+    const signer = new FrostSigner({ wasm, publicPackage, participants: faulty });
+    verifiesEverywhere(await signer.sign(utf8('a')), utf8('a'), groupKey);
+    expect(callsOf(faulty)).toEqual([
+      { round1: 1, round2: 0, cancel: 0 },
+      { round1: 1, round2: 1, cancel: 0 },
+      { round1: 1, round2: 1, cancel: 0 },
+    ]);
+    // the next signatures go to the two that answered, without waiting on the one that did not
+    resetCalls(faulty);
+    verifiesEverywhere(await signer.sign(utf8('b')), utf8('b'), groupKey);
+    expect(callsOf(faulty).map((c) => c.round1)).toEqual([0, 1, 1]);
+    // it comes back, 3 goes down: 1 is asked again when 3 does not answer
+    (faulty[0] as Faulty).mode = 'ok';
+    (faulty[2] as Faulty).mode = 'down';
+    resetCalls(faulty);
+    verifiesEverywhere(await signer.sign(utf8('c')), utf8('c'), groupKey);
+    expect(callsOf(faulty)).toEqual([
+      { round1: 1, round2: 1, cancel: 0 },
+      { round1: 1, round2: 1, cancel: 0 },
+      { round1: 1, round2: 0, cancel: 0 },
+    ]);
+    // a hung participant costs one timeout, then is asked last
+    (faulty[2] as Faulty).mode = 'ok';
+    (faulty[1] as Faulty).mode = 'slow';
+    const quick = new FrostSigner({ wasm, publicPackage, participants: faulty, roundTimeoutMs: 50 });
+    verifiesEverywhere(await quick.sign(utf8('d')), utf8('d'), groupKey);
+    resetCalls(faulty);
+    verifiesEverywhere(await quick.sign(utf8('e')), utf8('e'), groupKey);
+    expect(callsOf(faulty).map((c) => c.round1)).toEqual([1, 0, 1]);
+  });
+
+  it('a participant lost between the rounds: a new session with the others, never fewer than t signers', async () => {
+    const faulty = participants.map((p) => new Faulty(p));
+    (faulty[1] as Faulty).mode = 'gone-in-round2';
+    const signer = new FrostSigner({ wasm, publicPackage, participants: faulty });
+    verifiesEverywhere(await signer.sign(utf8('m')), utf8('m'), groupKey);
+    expect(callsOf(faulty)).toEqual([
+      { round1: 2, round2: 2, cancel: 1 },
+      { round1: 1, round2: 1, cancel: 1 },
+      { round1: 1, round2: 1, cancel: 0 },
+    ]);
+    // the retry does not wait for the cancels of the failed session: here one never answers (with
+    // a one-minute round timeout, waiting for it would outlast the test's timeout)
+    (faulty[1] as Faulty).mode = 'ok';
+    const stuck = new Faulty(participants[0] as Participant);
+    stuck.mode = 'gone-in-round2';
+    stuck.cancel = () => new Promise<void>(() => undefined);
+    const patient = new FrostSigner({ wasm, publicPackage, participants: [stuck, ...faulty.slice(1)], roundTimeoutMs: 60_000 });
+    verifiesEverywhere(await patient.sign(utf8('h')), utf8('h'), groupKey);
+    (faulty[1] as Faulty).mode = 'gone-in-round2';
+    // two lost: SIGNER_FAILED naming both, and no signature
+    (faulty[2] as Faulty).mode = 'gone-in-round2';
+    const err = await new FrostSigner({ wasm, publicPackage, participants: faulty }).sign(utf8('m')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FrostSigningError);
+    expect(err).toMatchObject({ code: 'SIGNER_FAILED', unavailable: [2, 3], culprits: [] });
+    expect((err as Error).message).toBe('only 1 of the 2 required frost participants are available: participants 2, 3 did not answer');
   });
 
   it('refreshes shares: same group key, old shares no longer combine with new ones', async () => {

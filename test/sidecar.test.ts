@@ -9,6 +9,7 @@
  * another key named as the culprit, and sidecars refusing tampered share files or a wrong KEK.
  */
 import { createPublicKey, verify } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +179,26 @@ describe('FROST sidecars as separate processes', () => {
       await rogue.kill();
     }
   });
+
+  it("keeps the coordinator's idle keep-alive connection open past Node's 5 s default, so a signature need not reconnect", async () => {
+    const agent = new Agent({ keepAlive: true });
+    const reused = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const r = request({ host: '127.0.0.1', port: ports[1], path: '/healthz', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(r.reusedSocket));
+        });
+        r.on('error', reject);
+        r.end();
+      });
+    try {
+      expect(await reused()).toBe(false);
+      await sleep(7_000); // Node closes idle connections a little after its 5 s keepAliveTimeout
+      expect(await reused()).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
 
   it('a sidecar refuses a tampered share file or a wrong KEK with one clear line', async () => {
     const tampered = join(dir, 'tampered.json');

@@ -2,7 +2,8 @@
  * bench/signing, sidecar column: a whole FROST 2-of-3 signature (`FrostSigner.sign`) with WASM
  * participants in this process, and with WASM participants in separate `kee signer serve`
  * processes over loopback HTTP (TCP, and a Unix socket), every request signed by the coordinator
- * key and checked by the sidecar. Reports p50 / p99 / mean per signature and the per-request
+ * key and checked by the sidecar. The sidecar rows use what `npm start` uses (node:crypto request
+ * signatures, node:http exchange) except the `fetch` row (WebCrypto signatures, Node's `fetch`). Reports p50 / p99 / mean per signature and the per-request
  * round 1 / round 2 latency, and writes the "Sidecars" section of bench/signing/RESULTS.md
  * (the rest of the file is left as it is).
  *
@@ -16,7 +17,8 @@ import { HttpParticipant } from '../../src/adapters/frost/http-participant.ts';
 import type { Participant } from '../../src/adapters/frost/participant.ts';
 import { initKeeWasm } from '../../src/adapters/wasm/load.ts';
 import { loadParticipants } from '../../src/entry/frost-keys.ts';
-import { nodeHttpTransport, unixTransport } from '../../src/entry/unix-transport.ts';
+import { nodeEd25519 } from '../../src/entry/node-ed25519.ts';
+import { nodeHttpExchange, unixExchange } from '../../src/entry/unix-transport.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { kee, startSidecar, type Sidecar } from '../../test/support/sidecars.ts';
 
@@ -86,12 +88,12 @@ try {
   const ports = [await freePort(), await freePort(), await freePort()];
   for (let i = 0; i < 3; i++) sidecars.push(await startSidecar(['--share', join(frost, `share-${i + 1}.json`), '--port', String(ports[i]), '--coordinator-key-file', pubFile], env));
   const tcpFetch = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey }));
-  results.push(['WASM sidecars, loopback TCP, `fetch` (3 `kee signer serve` processes)', await measure(tcpFetch)]);
-  const tcp = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey, transport: nodeHttpTransport() }));
-  results.push(['WASM sidecars, loopback TCP, `node:http` keep-alive (what `npm start` uses)', await measure(tcp)]);
+  results.push(['WASM sidecars, loopback TCP, `fetch` and WebCrypto request signing (3 `kee signer serve` processes)', await measure(tcpFetch)]);
+  const tcp = ports.map((port, i) => new HttpParticipant({ id: i + 1, baseUrl: `http://127.0.0.1:${port}`, coordinatorKey, ed25519: nodeEd25519, exchange: nodeHttpExchange() }));
+  results.push(['WASM sidecars, loopback TCP, `node:http` keep-alive and `node:crypto` signatures (what `npm start` uses)', await measure(tcp)]);
   for (const s of sidecars.splice(0)) await s.kill('SIGTERM');
   for (let i = 0; i < 3; i++) sidecars.push(await startSidecar(['--share', join(frost, `share-${i + 1}.json`), '--socket', join(dir, `p${i + 1}.sock`), '--coordinator-key-file', pubFile], env));
-  const unix = [1, 2, 3].map((id) => new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, transport: unixTransport(join(dir, `p${id}.sock`)) }));
+  const unix = [1, 2, 3].map((id) => new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, ed25519: nodeEd25519, exchange: unixExchange(join(dir, `p${id}.sock`)) }));
   results.push(['WASM sidecars, Unix sockets', await measure(unix)]);
 } finally {
   for (const s of sidecars) await s.kill('SIGTERM');
@@ -106,10 +108,11 @@ const table = [
 console.log(table);
 const section =
   `<!-- sidecars -->\n## Sidecars (\`npx tsx bench/signing/sidecars.ts --iters ${ITERS}\`)\n\n` +
-  `A whole 2-of-3 signature (\`FrostSigner.sign\`: round 1 to all three participants, round 2 with the first two, ` +
-  `cancel to the third, aggregation with verification) over ${ITERS} signatures after 50 warm-up ones, sequential. ` +
+  `A whole 2-of-3 signature (\`FrostSigner.sign\`: round 1 and round 2 with two participants, the third asked only ` +
+  `if one of them does not answer, aggregation with verification) over ${ITERS} signatures after 50 warm-up ones, sequential. ` +
   `Sidecar requests are JSON over HTTP/1.1 keep-alive (Node 20 \`fetch\`, or \`node:http\` with a keep-alive agent), each signed ` +
-  `with the coordinator's Ed25519 key and verified by the sidecar. Round 1/2 columns: one request as the coordinator awaits it ` +
+  `with the coordinator's Ed25519 key and verified by the sidecar (\`kee signer serve\` answers the signing routes straight ` +
+  `from \`node:http\`). Round 1/2 columns: one request as the coordinator awaits it ` +
   `(requests to the participants run concurrently). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, shared with other ` +
   `work: load average ${load.map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min) at the start. Node ${process.version}.\n\n` +
   `Aim: sidecar signature under 5 ms p99.\n\n${table}\n\n${reading()}\n`;
@@ -122,12 +125,16 @@ function reading(): string {
   return (
     `Reading: the 5 ms p99 aim is ${best < 5 ? 'met' : 'not met'} on this run (best sidecar p99 ${f(best)} ms). A signature is three ` +
     `sequential steps (round 1, round 2, aggregation with verification in the coordinator); going out of process adds about ` +
-    `${f(overhead)} ms per round trip at p50 here (HTTP on both sides, request signing and verification, JSON), and the p99 is ` +
-    `dominated by scheduling: the coordinator and three sidecars share two cores with the other work on this machine.`
+    `${f(overhead)} ms per round trip at p50 here (HTTP on both sides, request signing and verification, JSON, waking the other ` +
+    `process), and the p99 is dominated by scheduling: the coordinator and the sidecars share two cores with the other work on ` +
+    `this machine.`
   );
 }
 
+// the section runs from `<!-- sidecars -->` to `<!-- /sidecars -->` (or the end); what follows is kept
 const path = 'bench/signing/RESULTS.md';
 const current = readFileSync(path, 'utf8');
 const at = current.indexOf('<!-- sidecars -->');
-writeFileSync(path, `${(at >= 0 ? current.slice(0, at) : `${current.trimEnd()}\n\n`)}${section}`);
+const end = current.indexOf('<!-- /sidecars -->');
+const after = end >= 0 ? current.slice(end) : '<!-- /sidecars -->\n';
+writeFileSync(path, `${(at >= 0 ? current.slice(0, at) : `${current.trimEnd()}\n\n`)}${section}\n${after}`);

@@ -25,8 +25,11 @@ import { unwrap } from '../adapters/frost/participant.ts';
 import { parsePublicPackage } from '../adapters/frost/public-package.ts';
 import { initKeeWasm, type KeeWasm } from '../adapters/wasm/load.ts';
 import { createSidecarApp } from '../http/sidecar-app.ts';
+import { FrostSidecar } from '../http/sidecar-frost.ts';
+import { sidecarListener } from './sidecar-listener.ts';
 import { DomainError, isDomainError } from '../kernel/errors.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
+import { nodeEd25519 } from './node-ed25519.ts';
 import { frostDir, loadOrCreateKeyFile, readPublic, readShare, resolveKek } from './frost-files.ts';
 import { generateKeys, refreshKeys, repairKey } from './frost-keys.ts';
 import { join } from 'node:path';
@@ -170,8 +173,15 @@ async function serve(f: Flags): Promise<number> {
     share.fill(0);
   }
   const pub = parsePublicPackage(handle.publicPackage());
-  const app = createSidecarApp(handle, new CoordinatorVerifier(coordinator, handle.identifier));
-  const server = createServer(getRequestListener(app.fetch));
+  // the signing routes straight from node:http, everything else through the Hono app; one session table
+  const auth = new CoordinatorVerifier(coordinator, handle.identifier, Date.now, nodeEd25519);
+  const frost = new FrostSidecar(handle, auth);
+  const app = createSidecarApp(handle, auth, { frost });
+  const server = createServer(sidecarListener(frost, getRequestListener(app.fetch)));
+  // keep the coordinator's keep-alive connections open between signatures (Node closes them after
+  // 5 s idle): its health probe every 15 s keeps them warm, and a signature need not reconnect
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   if (socket) await rm(socket, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

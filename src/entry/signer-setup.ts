@@ -30,7 +30,8 @@ import type { AlertSink } from '../ports/alert.ts';
 import type { Signer } from '../ports/signer.ts';
 import { type Env, frostDir, loadOrCreateKeyFile, pendingEvents, readPublic, resolveKek } from './frost-files.ts';
 import { generateKeys, loadParticipants, requirePublic } from './frost-keys.ts';
-import { nodeHttpTransport, unixTransport } from './unix-transport.ts';
+import { nodeEd25519 } from './node-ed25519.ts';
+import { nodeHttpExchange, unixExchange } from './unix-transport.ts';
 
 export type SignerSetup = {
   signer: Signer;
@@ -169,10 +170,10 @@ function parseParticipants(list: string, coordinatorKey: Uint8Array): Participan
       const m = /^(\d+)=(.+)$/.exec(entry);
       const id = m ? Number(m[1]) : i + 1;
       const target = m ? (m[2] as string) : entry;
-      if (target.startsWith('unix:')) return new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, transport: unixTransport(target.slice(5)) });
+      if (target.startsWith('unix:')) return new HttpParticipant({ id, baseUrl: 'http://localhost', coordinatorKey, ed25519: nodeEd25519, exchange: unixExchange(target.slice(5)) });
       if (!/^https?:\/\//.test(target)) throw new DomainError('INVALID_INPUT', `KEE_FROST_PARTICIPANTS entry \`${entry}\` is not an http(s) URL or unix:<path>`);
       // plain http over node:http (cheaper per request on Node 20); https through fetch
-      return new HttpParticipant({ id, baseUrl: target, coordinatorKey, ...(target.startsWith('http:') ? { transport: nodeHttpTransport() } : {}) });
+      return new HttpParticipant({ id, baseUrl: target, coordinatorKey, ed25519: nodeEd25519, ...(target.startsWith('http:') ? { exchange: nodeHttpExchange() } : {}) });
     });
 }
 

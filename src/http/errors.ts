@@ -46,8 +46,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   KERNEL_NOT_STARTED: 'kernel not started',
 };
 
-/** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */
-export function problem(c: Context, err: DomainError): Response {
+/** The status, headers and RFC 9457 problem+json body for `err`, for callers outside Hono. Never a stack trace. */
+export function problemParts(err: DomainError): { status: ContentfulStatusCode; headers: Record<string, string>; body: string } {
   const status = STATUS[err.code];
   const body = {
     type: `urn:kee:error:${err.code.toLowerCase().replaceAll('_', '-')}`,
@@ -59,10 +59,15 @@ export function problem(c: Context, err: DomainError): Response {
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (status === 503) headers['retry-after'] = '1';
-  return c.body(JSON.stringify(body), status, headers);
+  return { status, headers, body: JSON.stringify(body) };
 }
 
-/** Turns anything thrown into a problem response; unknown errors become a bare 500. */
+/** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */
+export function problem(c: Context, err: DomainError): Response {
+  const p = problemParts(err);
+  return c.body(p.body, p.status, p.headers);
+}
+
 export function toProblem(c: Context, err: unknown): Response {
   if (err instanceof DomainError) return problem(c, err);
   return problem(c, new DomainError('INTERNAL', 'internal error'));

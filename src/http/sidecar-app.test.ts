@@ -1,13 +1,21 @@
 /**
  * The sidecar's HTTP face in-process (the same app `kee signer serve` runs), driven through
- * HttpParticipant with app.fetch as its transport: coordinator authentication, replay,
- * nonce reuse, input validation. test/sidecar.test.ts runs it as real processes.
+ * HttpParticipant with app.fetch as its transport, and through `kee signer serve`'s node:http
+ * listener (signing routes straight to FrostSidecar, the rest to the app) on loopback:
+ * coordinator authentication, replay, nonce reuse, input validation, with the same answers on
+ * both fronts. test/sidecar.test.ts runs it as real processes.
  */
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { freePort } from '../../test/support/free-port.ts';
+import { sidecarListener } from '../entry/sidecar-listener.ts';
+import { FrostSidecar } from './sidecar-frost.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKeeWasm } from '../../test/support/wasm.ts';
 import { runDkg } from '../adapters/frost/ceremony.ts';
-import { CoordinatorVerifier, coordinatorHeaders, coordinatorPublicKey, REPLAY_WINDOW_MS } from '../adapters/frost/coordinator-auth.ts';
+import { CoordinatorVerifier, coordinatorHeaders, coordinatorPublicKey, REPLAY_WINDOW_MS, webCryptoEd25519 } from '../adapters/frost/coordinator-auth.ts';
+import { nodeEd25519 } from '../entry/node-ed25519.ts';
 import { FrostSigner } from '../adapters/frost/frost-signer.ts';
 import { HttpParticipant } from '../adapters/frost/http-participant.ts';
 import { createSidecarApp } from './sidecar-app.ts';
@@ -16,18 +24,61 @@ const wasm = loadKeeWasm();
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-describe('FROST sidecar app', () => {
+// the same suite with request signatures made and checked by WebCrypto and by node:crypto (what `kee signer serve` and `npm start` use)
+describe.each([
+  ['WebCrypto', webCryptoEd25519, 'hono'],
+  ['node:crypto', nodeEd25519, 'hono'],
+  ['node:crypto', nodeEd25519, 'node:http'],
+] as const)('FROST sidecar app (coordinator signatures over %s, served by %s)', (_name, provider, front) => {
   const { participants, publicPackage, groupKey } = runDkg(wasm);
   const coordinator = ed25519.utils.randomSecretKey();
   let now = Date.now();
   let sessionClock = Date.now();
-  const apps = participants.map((p) => createSidecarApp(p.handle, new CoordinatorVerifier(coordinatorPublicKey(coordinator), p.id, () => now), { now: () => sessionClock }));
-  const remote = (i: number, key = coordinator) => new HttpParticipant({ id: i + 1, baseUrl: 'http://sidecar.test', coordinatorKey: key, transport: async (r) => apps[i]!.fetch(r) });
+  const sidecars = participants.map((p) => {
+    const auth = new CoordinatorVerifier(coordinatorPublicKey(coordinator), p.id, () => now, provider);
+    const frost = new FrostSidecar(p.handle, auth, { now: () => sessionClock });
+    return { frost, app: createSidecarApp(p.handle, auth, { frost }) };
+  });
+  // 'hono': app.fetch in-process; 'node:http': real loopback servers running kee signer serve's listener
+  const servers: Server[] = [];
+  const bases: string[] = [];
+  /** What the node:http listener handed to the Hono app (everything but the signing routes). */
+  const viaHono: string[] = [];
+  beforeAll(async () => {
+    if (front !== 'node:http') return;
+    for (const { frost, app } of sidecars) {
+      const port = await freePort();
+      const hono = getRequestListener(app.fetch);
+      const server = createServer(
+        sidecarListener(frost, (req, res) => {
+          viaHono.push(`${req.method} ${req.url}`);
+          return hono(req, res);
+        }),
+      );
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      servers.push(server);
+      bases.push(`http://127.0.0.1:${port}`);
+    }
+  });
+  afterAll(async () => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+  const apps = sidecars.map((_, i) => ({
+    fetch: async (r: Request): Promise<Response> => {
+      if (front === 'hono') return sidecars[i]!.app.fetch(r);
+      const body = r.method === 'POST' ? new Uint8Array(await r.arrayBuffer()) : undefined;
+      return fetch(r.url.replace('http://sidecar.test', bases[i]!), { method: r.method, headers: r.headers, ...(body ? { body } : {}) });
+    },
+  }));
+  const remote = (i: number, key = coordinator) => new HttpParticipant({ id: i + 1, baseUrl: 'http://sidecar.test', coordinatorKey: key, ed25519: provider, transport: async (r) => apps[i]!.fetch(r) });
   const post = (i: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
     apps[i]!.fetch(new Request(`http://sidecar.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
   const signed = async (i: number, path: string, body: unknown, key = coordinator, participant = i + 1) => {
     const bytes = utf8(JSON.stringify(body));
-    return post(i, path, body, await coordinatorHeaders(key, { method: 'POST', path, participant, body: bytes, now }));
+    return post(i, path, body, await coordinatorHeaders(provider.signer(key), { method: 'POST', path, participant, body: bytes, now }));
   };
 
   it('signs 2-of-3 through HTTP participants; the signature is plain Ed25519 under the group key', async () => {
@@ -35,6 +86,8 @@ describe('FROST sidecar app', () => {
     const sig = await signer.sign(utf8('block'));
     expect(ed25519.verify(sig, utf8('block'), groupKey)).toBe(true);
     expect(await signer.probe()).toEqual({ threshold: 2, participants: 3, available: [1, 2, 3], unavailable: [] });
+    // through the listener, the signing routes never reach Hono; the health probes do
+    if (front === 'node:http') expect(viaHono).toEqual(['GET /healthz', 'GET /healthz', 'GET /healthz']);
   });
 
   it('answers its identity without authentication', async () => {
@@ -120,5 +173,17 @@ describe('FROST sidecar app', () => {
     const r3 = await signed(0, '/v1/frost/round2', { session_id: '77', message: '', ids: [1, 2], commitments: '00'.repeat(128) });
     expect(await r3.json()).toMatchObject({ status: 400, code: 'INVALID_INPUT', detail: expect.stringContaining('no round 1 for session') });
     expect((await apps[0]!.fetch(new Request('http://sidecar.test/v1/nothing'))).status).toBe(404);
+    expect((await post(0, '/v1/frost/round3', {})).status).toBe(404);
+    // over the 64 KiB limit, declared or not: 413 before the signature is even checked
+    const big = JSON.stringify({ session_id: '00', pad: 'x'.repeat(70_000) });
+    const tooBig = await post(0, '/v1/frost/round1', big);
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // wrong media type, correctly signed
+    const text = utf8(JSON.stringify({ session_id: '0c' }));
+    const h = await coordinatorHeaders(provider.signer(coordinator), { method: 'POST', path: '/v1/frost/round1', participant: 1, body: text, now });
+    const plain = await apps[0]!.fetch(new Request('http://sidecar.test/v1/frost/round1', { method: 'POST', headers: { ...h, 'content-type': 'text/plain' }, body: text }));
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
   });
 });

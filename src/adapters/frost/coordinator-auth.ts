@@ -13,8 +13,11 @@
  * timestamp (Unix ms), request nonce (32 hex), SHA-256 of the body (hex).
  * Headers: `kee-timestamp`, `kee-nonce`, `kee-signature` (hex, 64 bytes).
  *
- * Signing and verification use WebCrypto Ed25519 (Node, Bun, Deno): about ten times faster than
- * pure JS here, and this is on every signer round trip.
+ * Signing and verification go through an `Ed25519Provider`: WebCrypto Ed25519 by default (Node,
+ * Bun, Deno; about ten times faster than pure JS), or the one an entry supplies: on Node,
+ * `node:crypto`'s synchronous sign/verify over keys prepared once (src/entry/node-ed25519.ts),
+ * which skips WebCrypto's per-call key checks and thread-pool round trip. This is on every
+ * signer round trip. The signed text, headers and checks are the same whichever provider.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -29,6 +32,17 @@ const utf8 = new TextEncoder();
 
 const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
+/** Signs a request's text with the coordinator key (64-byte Ed25519 signature). */
+export type RequestSigner = (text: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+/** True when `signature` is the coordinator's Ed25519 signature of `text`. */
+export type RequestVerifier = (signature: Uint8Array, text: Uint8Array) => boolean | Promise<boolean>;
+
+/** Prepares the coordinator's keys once: a signer from its 32-byte seed, a verifier from its public key. */
+export type Ed25519Provider = {
+  signer(seed: Uint8Array): RequestSigner;
+  verifier(publicKey: Uint8Array): RequestVerifier;
+};
+
 /** The coordinator's signing key for WebCrypto, from its 32-byte Ed25519 seed. */
 export function coordinatorSigningKey(seed: Uint8Array): Promise<CryptoKey> {
   if (seed.length !== 32) throw new DomainError('INVALID_INPUT', 'the coordinator key is a 32-byte Ed25519 seed');
@@ -36,20 +50,37 @@ export function coordinatorSigningKey(seed: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['sign']);
 }
 
+/** WebCrypto Ed25519 (any runtime with `crypto.subtle` Ed25519): the default provider. */
+export const webCryptoEd25519: Ed25519Provider = {
+  signer(seed) {
+    const key = coordinatorSigningKey(seed);
+    key.catch(() => undefined); // reported by the first signature
+    return async (text) => new Uint8Array(await crypto.subtle.sign('Ed25519', await key, text as Uint8Array<ArrayBuffer>));
+  },
+  verifier(publicKey) {
+    const key = crypto.subtle.importKey('raw', publicKey as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+    key.catch(() => undefined); // reported by the first verification
+    return async (signature, text) => crypto.subtle.verify('Ed25519', await key, signature as Uint8Array<ArrayBuffer>, text as Uint8Array<ArrayBuffer>);
+  },
+};
+
 function signedText(method: string, path: string, participant: number, timestamp: string, nonce: string, body: Uint8Array): Uint8Array {
   return utf8.encode([AUTH_SCHEME, method.toUpperCase(), path, String(participant), timestamp, nonce, toHex(sha256(body))].join('\n'));
 }
 
-/** The authentication headers for one request from the coordinator (its seed or signing key) to `participant`. */
+/** The authentication headers for one request from the coordinator (its seed, WebCrypto key or prepared signer) to `participant`. */
 export async function coordinatorHeaders(
-  key: Uint8Array | CryptoKey,
+  key: Uint8Array | CryptoKey | RequestSigner,
   req: { method: string; path: string; participant: number; body: Uint8Array; now?: number },
 ): Promise<Record<string, string>> {
-  const signing = key instanceof Uint8Array ? await coordinatorSigningKey(key) : key;
+  let sign: RequestSigner;
+  if (typeof key === 'function') sign = key;
+  else if (key instanceof Uint8Array) sign = webCryptoEd25519.signer(key);
+  else sign = async (text) => new Uint8Array(await crypto.subtle.sign('Ed25519', key, text as Uint8Array<ArrayBuffer>));
   const timestamp = String(req.now ?? Date.now());
   const nonce = randomHex(16);
   const text = signedText(req.method, req.path, req.participant, timestamp, nonce, req.body);
-  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', signing, text as Uint8Array<ArrayBuffer>));
+  const signature = await sign(text);
   return { 'kee-timestamp': timestamp, 'kee-nonce': nonce, 'kee-signature': toHex(signature) };
 }
 
@@ -60,14 +91,16 @@ export function coordinatorPublicKey(seed: Uint8Array): Uint8Array {
 
 /** Checks coordinator signatures for one participant, remembering request nonces inside the window. */
 export class CoordinatorVerifier {
-  private readonly key: Promise<CryptoKey>;
+  private readonly check: RequestVerifier;
   private readonly participant: number;
+  /** Request nonces seen, with the time until which each must be remembered. */
   private readonly seen = new Map<string, number>();
   private readonly now: () => number;
+  private swept = 0;
 
-  constructor(publicKey: Uint8Array, participant: number, now: () => number = Date.now) {
+  constructor(publicKey: Uint8Array, participant: number, now: () => number = Date.now, provider: Ed25519Provider = webCryptoEd25519) {
     if (publicKey.length !== 32) throw new DomainError('INVALID_INPUT', 'the coordinator public key is 32 bytes (64 hex characters)');
-    this.key = crypto.subtle.importKey('raw', publicKey as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+    this.check = provider.verifier(publicKey);
     this.participant = participant;
     this.now = now;
   }
@@ -83,7 +116,7 @@ export class CoordinatorVerifier {
     let ok = false;
     try {
       const text = signedText(req.method, req.path, this.participant, timestamp, nonce, req.body);
-      ok = await crypto.subtle.verify('Ed25519', await this.key, signature as Uint8Array<ArrayBuffer>, text as Uint8Array<ArrayBuffer>);
+      ok = (await this.check(signature, text)) === true;
     } catch {
       ok = false;
     }
@@ -96,7 +129,13 @@ export class CoordinatorVerifier {
     this.seen.set(nonce, at + REPLAY_WINDOW_MS);
   }
 
+  /**
+   * Drops nonces whose requests are now outside the window, at most once a second: entries are
+   * only ever dropped once expired, so a later sweep never lets a replay inside the window through.
+   */
   private forget(now: number): void {
+    if (now >= this.swept && now - this.swept < 1000) return;
+    this.swept = now;
     for (const [nonce, until] of this.seen) if (until < now) this.seen.delete(nonce);
   }
 }

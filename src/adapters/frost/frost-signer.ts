@@ -2,12 +2,13 @@
  * The FROST signer (KEE-1 P2): a coordinator that runs the two rounds of RFC 9591 with t of the
  * n participants and aggregates their shares into one plain Ed25519 signature under the group key.
  *
- * Round 1 goes to every participant at once; the first t that answer (lowest identifiers first)
- * sign, the others' sessions are cancelled. Fewer than t answers: SIGNER_FAILED naming the
- * unavailable participants (never a fallback to fewer signers). A share that does not verify:
- * the culprit is named (`onCulprits`) and left out, and the signature is retried with the others
- * while t remain; otherwise SIGNER_FAILED naming the culprits. Every signature is verified (in the aggregation) before it is
- * returned.
+ * Round 1 goes to t participants (those that answered last time first); each one that does not
+ * answer is replaced by the next, so while t are up a signature is 2t requests. Fewer than t
+ * answers: SIGNER_FAILED naming the unavailable participants (never a fallback to fewer signers).
+ * A participant that fails in round 2 is left out and a new session is tried with the others. A
+ * share that does not verify: the culprit is named (`onCulprits`) and left out, and the signature
+ * is retried with the others while t remain; otherwise SIGNER_FAILED naming the culprits. Every
+ * signature is verified (in the aggregation) before it is returned.
  */
 import { DomainError } from '../../kernel/errors.ts';
 import type { Signer, SignerDescription, SignerHealth } from '../../ports/signer.ts';
@@ -40,6 +41,9 @@ export type FrostSignerOptions = {
   onCulprits?: (culprits: readonly number[], message: string) => void;
 };
 
+/** A participant failed in round 2: `sign` leaves it out and tries a new session with the others. */
+class RoundTwoUnavailable extends FrostSigningError {}
+
 const list = (ids: readonly number[]) => ids.join(', ');
 
 /** Resolves with `p`'s value, or rejects after `ms`. */
@@ -59,6 +63,8 @@ export class FrostSigner implements Signer {
   private readonly pub: FrostPublic;
   private readonly participants: readonly Participant[];
   private readonly timeoutMs: number;
+  /** Participants that did not answer their last request: asked after the others in round 1. */
+  private readonly failing = new Set<number>();
   /** Told about participants that sent invalid shares, also when the signature then succeeds without them. */
   onCulprits: ((culprits: readonly number[], message: string) => void) | undefined;
 
@@ -93,15 +99,23 @@ export class FrostSigner implements Signer {
 
   /**
    * Signs with t participants. When some send invalid shares, they are reported to
-   * `onCulprits` and left out, and a new session is tried with the others while t remain.
+   * `onCulprits` and left out, and a new session is tried with the others while t remain; a
+   * participant that fails in round 2 (it went away between the rounds) is left out the same way
+   * (without being blamed), so one participant lost mid-signature does not fail it while t are up.
    */
   async sign(message: Uint8Array): Promise<Uint8Array> {
     const culprits: number[] = [];
+    const dropped: number[] = [];
     for (;;) {
       try {
-        return await this.attempt(message, culprits);
+        return await this.attempt(message, culprits, dropped);
       } catch (e) {
-        if (!(e instanceof FrostSigningError) || e.culprits.length === 0) throw e;
+        if (!(e instanceof FrostSigningError)) throw e;
+        if (e instanceof RoundTwoUnavailable) {
+          dropped.push(...e.unavailable);
+          continue; // the next attempt asks the others; with fewer than t left it fails naming everyone down
+        }
+        if (e.culprits.length === 0) throw e;
         culprits.push(...e.culprits);
         this.onCulprits?.(e.culprits, e.message);
         if (this.participants.filter((p) => !culprits.includes(p.id)).length < this.threshold) {
@@ -112,42 +126,56 @@ export class FrostSigner implements Signer {
     }
   }
 
-  private async attempt(message: Uint8Array, excluded: readonly number[]): Promise<Uint8Array> {
+  /**
+   * One signing session. Round 1 goes to t participants only (those that answered last time
+   * first, lowest identifiers first); for each that does not answer, the next one is asked, so a
+   * signature costs 2t requests while t are up, and a participant that is down is asked again
+   * only when the others are not enough.
+   */
+  private async attempt(message: Uint8Array, culprits: readonly number[], dropped: readonly number[]): Promise<Uint8Array> {
     const t = this.threshold;
-    const pool = this.participants.filter((p) => !excluded.includes(p.id));
+    const pool = this.participants.filter((p) => !culprits.includes(p.id) && !dropped.includes(p.id));
+    const order = [...pool.filter((p) => !this.failing.has(p.id)), ...pool.filter((p) => this.failing.has(p.id))];
     const sessionId = crypto.getRandomValues(new Uint8Array(16));
-    // Round 1: ask everyone, keep the first t (by identifier) who answer.
-    const answers = await Promise.allSettled(pool.map((p) => withTimeout(p.round1(sessionId), this.timeoutMs)));
     const ready: { p: Participant; commitments: Uint8Array }[] = [];
-    const unavailable: number[] = [];
-    answers.forEach((a, i) => {
-      const p = pool[i] as Participant;
-      if (a.status === 'fulfilled' && a.value.length === 64) ready.push({ p, commitments: a.value });
-      else unavailable.push(p.id);
-    });
+    const unavailable: number[] = [...dropped];
+    for (let next = 0; ready.length < t && next < order.length; ) {
+      const batch = order.slice(next, next + t - ready.length);
+      next += batch.length;
+      const answers = await Promise.allSettled(batch.map((p) => withTimeout(p.round1(sessionId), this.timeoutMs)));
+      answers.forEach((a, i) => {
+        const p = batch[i] as Participant;
+        if (a.status === 'fulfilled' && a.value.length === 64) {
+          ready.push({ p, commitments: a.value });
+          this.failing.delete(p.id);
+        } else {
+          unavailable.push(p.id);
+          this.failing.add(p.id);
+        }
+      });
+    }
     const missingFromKey = [...this.pub.verifyingShares.keys()].filter((id) => !this.participants.some((p) => p.id === id));
     const down = [...unavailable, ...missingFromKey].sort((a, b) => a - b);
     if (ready.length < t) {
-      await this.cancelAll(ready.map((r) => r.p), sessionId);
+      void this.cancelAll(ready.map((r) => r.p), sessionId); // not awaited: a hung participant must not delay the answer
       throw new FrostSigningError(`only ${ready.length} of the ${t} required frost participants are available: participants ${list(down)} did not answer`, {
         unavailable: down,
       });
     }
-    const chosen = ready.slice(0, t);
-    // the others' nonces are dropped while round 2 runs (cancel is off the critical path)
-    const cancelling = this.cancelAll(ready.slice(t).map((r) => r.p), sessionId);
 
-    // Round 2 with the chosen t.
+    // Round 2 with the t that committed, in identifier order.
+    const chosen = ready.sort((a, b) => a.p.id - b.p.id);
     const ids = chosen.map((c) => c.p.id);
     const commitments = new Uint8Array(64 * t);
     chosen.forEach((c, i) => commitments.set(c.commitments, 64 * i));
     const request = { sessionId, message, ids, commitments };
-    const [shares] = await Promise.all([Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs))), cancelling]);
+    const shares = await Promise.allSettled(chosen.map((c) => withTimeout(c.p.round2(request), this.timeoutMs)));
     const failed = chosen.filter((_, i) => shares[i]?.status !== 'fulfilled').map((c) => c.p.id);
     if (failed.length > 0) {
-      await this.cancelAll(chosen.map((c) => c.p), sessionId);
+      for (const id of failed) this.failing.add(id);
+      void this.cancelAll(chosen.map((c) => c.p), sessionId); // not awaited: the retry must not wait on the one that failed
       const first = shares.find((s) => s.status === 'rejected');
-      throw new FrostSigningError(`frost round 2 failed at participants ${list(failed)}`, {
+      throw new RoundTwoUnavailable(`frost round 2 failed at participants ${list(failed)}`, {
         unavailable: failed,
         cause: first?.status === 'rejected' ? first.reason : undefined,
       });
@@ -175,6 +203,7 @@ export class FrostSigner implements Signer {
     return { threshold: this.threshold, participants: this.pub.verifyingShares.size, available, unavailable };
   }
 
+  /** Drops `sessionId`'s nonces at each of `ps`; never rejects. */
   private async cancelAll(ps: Participant[], sessionId: Uint8Array): Promise<void> {
     await Promise.allSettled(ps.map((p) => withTimeout(p.cancel(sessionId), this.timeoutMs)));
   }

@@ -3,15 +3,33 @@
  * or a Unix socket through an injected transport (the Node entry supplies one over `node:http`
  * `socketPath`). Every request is signed with the coordinator key (`coordinator-auth.ts`).
  * Web APIs only.
+ *
+ * Requests go through an `Exchange` (method, path, headers, bytes in; status and bytes out): a
+ * Node entry supplies one straight over `node:http` (src/entry/unix-transport.ts), without the
+ * Request and Response objects a fetch-like `Transport` builds and reads on each of the 2t
+ * requests of a signature; otherwise the `Transport` (`fetch` by default) is used.
  */
 import { DomainError } from '../../kernel/errors.ts';
 import { fromHex, toHex } from '../../kernel/hex.ts';
 import { identityAnswer, round1Answer, round2Answer, type SidecarIdentity } from './sidecar-wire.ts';
-import { coordinatorHeaders, coordinatorSigningKey } from './coordinator-auth.ts';
+import { coordinatorHeaders, webCryptoEd25519, type Ed25519Provider, type RequestSigner } from './coordinator-auth.ts';
 import type { Participant, Round2Request } from './participant.ts';
 
 /** Sends one request; `fetch` by default. */
 export type Transport = (request: Request) => Promise<Response>;
+
+/** One request as plain data: `url` is absolute, `path` its path (what the signature covers). */
+export type ExchangeRequest = { method: 'GET' | 'POST'; url: string; path: string; headers: Record<string, string>; body?: Uint8Array };
+/** Sends one request and resolves with the answer's status and body (a network failure rejects). */
+export type Exchange = (request: ExchangeRequest) => Promise<{ status: number; body: Uint8Array }>;
+
+/** An Exchange over a fetch-like transport. */
+export function exchangeOver(transport: Transport): Exchange {
+  return async (r) => {
+    const res = await transport(new Request(r.url, { method: r.method, headers: r.headers, ...(r.body ? { body: r.body as Uint8Array<ArrayBuffer> } : {}) }));
+    return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+  };
+}
 
 export type HttpParticipantOptions = {
   id: number;
@@ -20,22 +38,29 @@ export type HttpParticipantOptions = {
   /** The coordinator's 32-byte Ed25519 seed. */
   coordinatorKey: Uint8Array;
   transport?: Transport;
+  /** Sends requests as plain data (takes precedence over `transport`). */
+  exchange?: Exchange;
+  /** How requests are signed (WebCrypto by default; the Node entries pass `node:crypto`'s). */
+  ed25519?: Ed25519Provider;
 };
 
 const utf8 = new TextEncoder();
+const decoder = new TextDecoder();
 
 export class HttpParticipant implements Participant {
   readonly id: number;
   private readonly base: string;
-  private readonly key: Promise<CryptoKey>;
-  private readonly send: Transport;
+  /** The base URL's path ('' at the root): request paths are signed with it. */
+  private readonly basePath: string;
+  private readonly sign: RequestSigner;
+  private readonly send: Exchange;
 
   constructor(opts: HttpParticipantOptions) {
     this.id = opts.id;
     this.base = opts.baseUrl.replace(/\/+$/, '');
-    this.key = coordinatorSigningKey(opts.coordinatorKey);
-    this.key.catch(() => undefined); // reported by the first request
-    this.send = opts.transport ?? ((r) => fetch(r));
+    this.basePath = new URL(this.base).pathname.replace(/\/+$/, '');
+    this.sign = (opts.ed25519 ?? webCryptoEd25519).signer(opts.coordinatorKey);
+    this.send = opts.exchange ?? exchangeOver(opts.transport ?? ((r) => fetch(r)));
   }
 
   async round1(sessionId: Uint8Array): Promise<Uint8Array> {
@@ -61,27 +86,26 @@ export class HttpParticipant implements Participant {
 
   /** The sidecar's identity (`GET /healthz`), for health probes. */
   async identity(): Promise<SidecarIdentity> {
-    const res = await this.send(new Request(`${this.base}/healthz`));
-    return identityAnswer.parse(await this.answer(res));
+    const res = await this.send({ method: 'GET', url: `${this.base}/healthz`, path: `${this.basePath}/healthz`, headers: {} });
+    return identityAnswer.parse(this.answer(res));
   }
 
   private async post(path: string, value: unknown): Promise<unknown> {
     const body = utf8.encode(JSON.stringify(value));
-    const pathname = new URL(`${this.base}${path}`).pathname;
-    const headers = { 'content-type': 'application/json', ...(await coordinatorHeaders(await this.key, { method: 'POST', path: pathname, participant: this.id, body })) };
-    const res = await this.send(new Request(`${this.base}${path}`, { method: 'POST', headers, body }));
-    return this.answer(res);
+    const url = `${this.base}${path}`;
+    const pathname = `${this.basePath}${path}`;
+    const headers = { 'content-type': 'application/json', ...(await coordinatorHeaders(this.sign, { method: 'POST', path: pathname, participant: this.id, body })) };
+    return this.answer(await this.send({ method: 'POST', url, path: pathname, headers, body }));
   }
 
-  private async answer(res: Response): Promise<unknown> {
-    const text = await res.text();
+  private answer(res: { status: number; body: Uint8Array }): unknown {
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(decoder.decode(res.body));
     } catch {
       json = undefined;
     }
-    if (res.ok) return json;
+    if (res.status >= 200 && res.status < 300) return json;
     const p = (json ?? {}) as { code?: unknown; detail?: unknown };
     const detail = typeof p.detail === 'string' ? p.detail : `HTTP ${res.status}`;
     throw new DomainError('SIGNER_FAILED', `participant ${this.id} refused: ${typeof p.code === 'string' ? `${p.code}: ` : ''}${detail}`, { cause: { status: res.status, code: p.code } });
