@@ -80,7 +80,7 @@ export function createSidecarApp(participant: WasmFrostParticipant, auth: Coordi
 const bytes = (hex: string) => fromHex(hex) ?? new Uint8Array(0);
 
 /** Reads the body, checks the coordinator's signature over it, then validates it with `schema`. */
-async function authenticated<S extends z.ZodType>(c: Context, auth: CoordinatorVerifier, schema: S): Promise<z.infer<S>> {
+export async function authenticated<S extends z.ZodType>(c: Context, auth: CoordinatorVerifier, schema: S): Promise<z.infer<S>> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
   const body = new Uint8Array(await c.req.arrayBuffer());
