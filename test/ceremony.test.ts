@@ -40,7 +40,7 @@ function sidecar(id: number, peers: () => Map<number, Uint8Array> | null, seed =
     },
   });
   node.host = createSidecarHost({ id, auth: new CoordinatorVerifier(coordinatorPub, id), participant: null, ceremony: node.ceremony });
-  node.transport = (r) => node.host.app.fetch(r);
+  node.transport = async (r) => node.host.app.fetch(r);
   return node;
 }
 
