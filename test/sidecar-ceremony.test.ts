@@ -98,6 +98,25 @@ describe('FROST key ceremonies among sidecar processes', () => {
     expect(((await part1.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
   });
 
+  it('serve without a share needs --ceremony, and --ceremony needs --peers unless the development switch is given', () => {
+    const share = join(root, 'nowhere', 'share.json');
+    const plain = kee(['signer', 'serve', '--share', share, '--port', '0', '--coordinator-key', coordinatorPub], env);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr.trim()).toBe(`kee: no share file \`${share}\` (--ceremony serves without one, awaiting a key ceremony)`);
+    const noPeers = kee(['signer', 'serve', '--share', share, '--ceremony', '--participant', '1', '--port', '0', '--coordinator-key', coordinatorPub], env);
+    expect(noPeers.code).toBe(2);
+    expect(noPeers.stderr).toContain('kee: --ceremony needs exactly one of --peers <file> and --dev-trust-coordinator (development only)');
+    const noId = kee(['signer', 'serve', '--share', share, '--ceremony', '--dev-trust-coordinator', '--port', '0', '--coordinator-key', coordinatorPub], env);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain('needs --participant <id>');
+    const badPeers = join(root, 'bad-peers.json');
+    writeFileSync(badPeers, '{"1":"zz"}');
+    const bad = kee(['signer', 'serve', '--share', share, '--ceremony', '--peers', badPeers, '--port', '0', '--coordinator-key', coordinatorPub], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`kee: the peers file \`${badPeers}\`: entry \`1\` must map a participant id (1 to 255) to 64 hex characters`);
+    expect(existsSync(share)).toBe(false);
+  });
+
   it('a coordinator with another key is refused (401) and nothing is written', () => {
     const other = join(root, 'other-kernel');
     const r = kee(['signer', 'keygen', '--sidecars', list, '--data-dir', other]);

@@ -3,15 +3,20 @@
  *
  *   kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
  *                    (--coordinator-key <hex> | --coordinator-key-file <file>)
- *   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force]
+ *                    [--ceremony [--participant <id>] (--peers <file> | --dev-trust-coordinator)]
+ *                    [--identity-key <file>]
+ *   kee signer identity --share <file> [--identity-key <file>]
+ *   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force] [--sidecars <list>]
  *     (writes frost/coordinator-ed25519.key, the coordinator's seed, and .pub, its public key)
- *   kee signer refresh [--data-dir <dir>]
- *   kee signer repair <id> [--data-dir <dir>]
+ *   kee signer refresh [--data-dir <dir>] [--sidecars <list>]
+ *   kee signer repair <id> [--data-dir <dir>] [--sidecars <list>]
  *   kee signer coordinator-key [--data-dir <dir>]
  *
- * Share files are opened with KEE_SHARE_KEK / KEE_SHARE_KEK_FILE (or the generated
- * `share-kek.hex` beside them). Ceremonies run with the kernel stopped; their transcripts are
- * recorded in the kernel journal at its next start.
+ * Without `--sidecars` the ceremonies run in this process against the share files of the data
+ * directory; with it, among running `serve --ceremony` sidecars (`cli-signer-ceremony.ts`), each
+ * keeping its own share. Share files are opened with KEE_SHARE_KEK / KEE_SHARE_KEK_FILE (or the
+ * generated `share-kek.hex` beside them). Ceremonies run with the kernel stopped; their
+ * transcripts are recorded in the kernel journal at its next start.
  */
 import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
