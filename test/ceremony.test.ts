@@ -16,6 +16,7 @@ import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
 import { HttpParticipant, type Transport } from '../src/adapters/frost/http-participant.ts';
 import { parsePublicPackage } from '../src/adapters/frost/public-package.ts';
 import { createSidecarHost, type SidecarHost } from '../src/http/sidecar-ceremony-routes.ts';
+import { DomainError } from '../src/kernel/errors.ts';
 import { toHex } from '../src/kernel/hex.ts';
 import { loadKeeWasm } from './support/wasm.ts';
 
@@ -24,7 +25,7 @@ const coordinatorKey = ed25519.utils.randomSecretKey();
 const coordinatorPub = ed25519.getPublicKey(coordinatorKey);
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-type Node = { id: number; seed: Uint8Array; host: SidecarHost; ceremony: CeremonyParticipant; installs: number; transport: Transport };
+type Node = { id: number; seed: Uint8Array; host: SidecarHost; ceremony: CeremonyParticipant; installs: number; transport: Transport; failStore?: boolean };
 
 function sidecar(id: number, peers: () => Map<number, Uint8Array> | null, seed = ed25519.utils.randomSecretKey()): Node {
   const node = { id, seed, installs: 0 } as Node;
@@ -35,6 +36,7 @@ function sidecar(id: number, peers: () => Map<number, Uint8Array> | null, seed =
     peers: async () => peers(),
     current: () => node.host.current(),
     install: async (h) => {
+      if (node.failStore) throw new DomainError('UNAVAILABLE', 'disk full');
       node.installs++;
       node.host.install(h);
     },
@@ -102,6 +104,20 @@ describe('FROST ceremonies among sidecars (over their HTTP apps)', () => {
     expect(plainEd25519(pub.groupKey, msg, sig)).toBe(true);
     const health = (await (await nodes[1]!.transport(new Request('http://sidecar/healthz'))).json()) as { status: string; group_key: string };
     expect(health).toMatchObject({ status: 'ok', group_key: toHex(pub.groupKey) });
+  });
+
+  it('a commit that fails on one sidecar is reported; that sidecar stays without a key and can be repaired', async () => {
+    const { nodes } = group();
+    nodes[2]!.failStore = true;
+    const r = await runSidecarDkg({ kind: 'dkg', clients: nodes.map((n) => client(n)), threshold: 2 });
+    expect(r.committed).toEqual([1, 2]);
+    expect(r.uncommitted).toEqual([{ id: 3, message: 'participant 3 refused commit: UNAVAILABLE: disk full' }]);
+    expect(nodes[2]!.host.current()).toBeNull();
+    nodes[2]!.failStore = false;
+    const repaired = await runSidecarRepair({ helpers: [client(nodes[0]!), client(nodes[1]!)], lost: client(nodes[2]!), publicPackage: r.publicPackage });
+    expect(repaired.committed).toEqual([3]);
+    const msg = utf8('after a failed commit');
+    expect(plainEd25519(parsePublicPackage(r.publicPackage).groupKey, msg, await signWith([nodes[1]!, nodes[2]!], r.publicPackage, msg))).toBe(true);
   });
 
   it('refuses ceremony requests without or with a wrong coordinator signature (401)', async () => {

@@ -15,6 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CeremonyClient, runSidecarDkg } from '../src/adapters/frost/ceremony-coordinator.ts';
+import type { Transport } from '../src/adapters/frost/http-participant.ts';
+import { unixTransport } from '../src/entry/unix-transport.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { freePort } from './support/free-port.ts';
 import { startServer, type RunningServer } from './runtime/servers.ts';
@@ -139,6 +142,32 @@ describe('FROST key ceremonies among sidecar processes', () => {
     } finally {
       await impostor.kill();
     }
+  });
+
+  it('a tampered round-2 package relayed to the sidecar processes is refused; the ceremony aborts with nothing written', async () => {
+    const coordinatorKey = Buffer.from(readFileSync(join(frost, 'coordinator-ed25519.key'), 'utf8').trim(), 'hex');
+    const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+    // the relay flips one byte of the first round-2 package addressed to participant 1, then signs the request as usual
+    const clients = [1, 2, 3].map((id) => {
+      const base = id === 3 ? 'http://localhost' : `http://127.0.0.1:${ports[id - 1]}`;
+      const send: Transport = id === 3 ? unixTransport(socket) : (r) => fetch(r);
+      return new CeremonyClient({ id, baseUrl: base, coordinatorKey, transport: send });
+    });
+    const first = clients[0]!;
+    const post = first.post.bind(first);
+    first.post = (step, value, schema) => {
+      if (step !== 'part3') return post(step, value, schema);
+      const v = value as { packages: { ciphertext: string }[] };
+      v.packages[0]!.ciphertext = flip(v.packages[0]!.ciphertext);
+      return post(step, v, schema);
+    };
+    await expect(runSidecarDkg({ kind: 'dkg', clients, threshold: 2 })).rejects.toThrow(/participant 1 refused part3: INVALID_INPUT: the round2 package from participant 2 to 1 does not open/);
+    for (const i of [1, 2, 3]) {
+      expect(existsSync(shareOf(i))).toBe(false);
+      const health = i === 3 ? await unixTransport(socket)(new Request('http://localhost/healthz')) : await fetch(`http://127.0.0.1:${ports[i - 1]}/healthz`);
+      expect(await health.json()).toEqual({ status: 'awaiting_key', participant: i });
+    }
+    expect(existsSync(join(frost, 'public.json'))).toBe(false);
   });
 
   it('keygen --sidecars: a DKG where each share exists only in its own sidecar; the kernel signs under the group key', async () => {

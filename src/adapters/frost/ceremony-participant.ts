@@ -257,7 +257,12 @@ export class CeremonyParticipant {
     s.pending = null;
     this.state = null;
     s.exchange.secret.fill(0);
-    await this.host.install(handle);
+    try {
+      await this.host.install(handle);
+    } catch (e) {
+      handle.free();
+      throw e;
+    }
     return { committed: true, participant: this.host.id, group_key: toHex(handle.groupKey()) };
   }
 
