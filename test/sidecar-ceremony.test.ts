@@ -147,7 +147,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
   it('a tampered round-2 package relayed to the sidecar processes is refused; the ceremony aborts with nothing written', async () => {
     const coordinatorKey = Buffer.from(readFileSync(join(frost, 'coordinator-ed25519.key'), 'utf8').trim(), 'hex');
     const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
-    // the relay flips one byte of the first round-2 package addressed to participant 1, then signs the request as usual
+    // the relay alters the first round-2 package addressed to participant 1, then signs the request as usual
     const clients = [1, 2, 3].map((id) => {
       const base = id === 3 ? 'http://localhost' : `http://127.0.0.1:${ports[id - 1]}`;
       const send: Transport = id === 3 ? unixTransport(socket) : (r) => fetch(r);
