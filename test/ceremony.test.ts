@@ -7,9 +7,9 @@
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CeremonyClient, runSidecarDkg, runSidecarRepair } from '../src/adapters/frost/ceremony-coordinator.ts';
-import { CeremonyParticipant } from '../src/adapters/frost/ceremony-participant.ts';
+import { CEREMONY_TTL_MS, CeremonyParticipant } from '../src/adapters/frost/ceremony-participant.ts';
 import { openPackage, sealPackage } from '../src/adapters/frost/ceremony-crypto.ts';
 import { CoordinatorVerifier } from '../src/adapters/frost/coordinator-auth.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
@@ -118,6 +118,30 @@ describe('FROST ceremonies among sidecars (over their HTTP apps)', () => {
     expect(repaired.committed).toEqual([3]);
     const msg = utf8('after a failed commit');
     expect(plainEd25519(parsePublicPackage(r.publicPackage).groupKey, msg, await signWith([nodes[1]!, nodes[2]!], r.publicPackage, msg))).toBe(true);
+  });
+
+  it('a new part 1 replaces a ceremony the coordinator left open (it crashed after part 1)', async () => {
+    const { nodes } = group();
+    const { signedAnnouncement } = await import('../src/adapters/frost/ceremony-wire.ts');
+    for (const n of nodes) await client(n).post('part1', { ceremony_id: '11'.repeat(16), kind: 'dkg', participants: [1, 2, 3], threshold: 2 }, signedAnnouncement);
+    expect(nodes.map((n) => n.ceremony.openCeremony?.ceremony_id)).toEqual(['11'.repeat(16), '11'.repeat(16), '11'.repeat(16)]);
+    const r = await runSidecarDkg({ kind: 'dkg', clients: nodes.map((n) => client(n)), threshold: 2 });
+    expect(r.committed).toEqual([1, 2, 3]);
+    expect(nodes.map((n) => n.ceremony.openCeremony)).toEqual([null, null, null]);
+  });
+
+  it('a ceremony left open past CEREMONY_TTL_MS is dropped with its secrets', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { nodes } = group();
+      await nodes[0]!.ceremony.part1({ ceremony_id: '22'.repeat(16), kind: 'dkg', participants: [1, 2, 3], threshold: 2 });
+      vi.advanceTimersByTime(CEREMONY_TTL_MS - 1);
+      expect(nodes[0]!.ceremony.openCeremony).not.toBeNull();
+      vi.advanceTimersByTime(2);
+      expect(nodes[0]!.ceremony.openCeremony).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses ceremony requests without or with a wrong coordinator signature (401)', async () => {

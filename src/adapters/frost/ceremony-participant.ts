@@ -13,7 +13,8 @@
  *   commit {ceremony_id, public_package_sha256}  seals and stores the new share, serves with it
  *   abort  {ceremony_id}
  *
- * Any refusal drops the ceremony (its secrets are erased), so a coordinator must start again.
+ * Any refusal drops the ceremony (its secrets are erased), so a coordinator must start again;
+ * so does a new part 1 (a coordinator that crashed starts over) and CEREMONY_TTL_MS of silence.
  * A participant that holds a key refuses a new DKG (no silent re-key); one without a key
  * refuses to refresh or to help a repair. Web APIs only.
  */
@@ -28,7 +29,7 @@ import type { Announcement, Part1Body, SignedAnnouncement } from './ceremony-wir
 import { unwrap } from './participant.ts';
 import { parsePublicPackage } from './public-package.ts';
 
-/** A ceremony left open longer than this (the coordinator went away) is dropped at the next part 1. */
+/** A ceremony left open longer than this (the coordinator went away) is dropped, its secrets erased. */
 export const CEREMONY_TTL_MS = 10 * 60_000;
 
 export type CeremonyHost = {
@@ -45,12 +46,10 @@ export type CeremonyHost = {
   current: () => WasmFrostParticipant | null;
   /** Seals and stores the new share (0600), then serves with it. */
   install: (handle: WasmFrostParticipant) => Promise<void>;
-  now?: () => number;
 };
 
 type State = {
   id: string;
-  started: number;
   step: 'part1' | 'part2' | 'pending';
   request: Part1Body;
   exchange: { secret: Uint8Array; public: Uint8Array };
@@ -62,6 +61,7 @@ type State = {
   /** After part 2: every participant's verified announcement. */
   announced: Map<number, Announcement>;
   pending: WasmFrostParticipant | null;
+  expiry: ReturnType<typeof setTimeout>;
 };
 
 const bytes = (hex: string) => fromHex(hex) ?? new Uint8Array(0);
@@ -85,8 +85,7 @@ export class CeremonyParticipant {
   }
 
   async part1(body: Part1Body): Promise<SignedAnnouncement> {
-    const now = (this.host.now ?? Date.now)();
-    if (this.state && now - this.state.started <= CEREMONY_TTL_MS) throw new DomainError('CONFLICT', `ceremony \`${this.state.id}\` is open: abort it first`);
+    // only the coordinator starts ceremonies: a new one replaces one it left open (it crashed)
     this.drop();
     const me = this.host.id;
     const ids = body.participants;
@@ -152,7 +151,11 @@ export class CeremonyParticipant {
       identity_key: this.identityKey,
     };
     const mine = { announcement: a, signature: signStatement(this.host.identitySeed, a) };
-    this.state = { id: body.ceremony_id, started: now, step: 'part1', request: body, exchange, mine, peers, dkg, publicPackage, announced: new Map(), pending: null };
+    const expiry = setTimeout(() => {
+      if (this.state?.id === body.ceremony_id) this.drop();
+    }, CEREMONY_TTL_MS);
+    (expiry as { unref?: () => void }).unref?.();
+    this.state = { id: body.ceremony_id, step: 'part1', request: body, exchange, mine, peers, dkg, publicPackage, announced: new Map(), pending: null, expiry };
     return mine;
   }
 
@@ -255,8 +258,7 @@ export class CeremonyParticipant {
       throw refuse('`public_package_sha256` is not the public package this participant computed: the participants disagree, ceremony aborted');
     }
     s.pending = null;
-    this.state = null;
-    s.exchange.secret.fill(0);
+    this.drop();
     try {
       await this.host.install(handle);
     } catch (e) {
@@ -331,6 +333,7 @@ export class CeremonyParticipant {
     const s = this.state;
     this.state = null;
     if (!s) return;
+    clearTimeout(s.expiry);
     s.exchange.secret.fill(0);
     s.dkg?.free();
     s.pending?.free();
