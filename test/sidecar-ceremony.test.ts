@@ -99,7 +99,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     const part1 = await fetch(`${base}/v1/frost/ceremony/part1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ceremony_id: 'ab'.repeat(16), kind: 'dkg', participants: [1, 2, 3], threshold: 2 }) });
     expect(part1.status).toBe(401);
     expect(((await part1.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
-  });
+  }, 120_000);
 
   it('serve without a share needs --ceremony, and --ceremony needs --peers unless the development switch is given', () => {
     const share = join(root, 'nowhere', 'share.json');
@@ -118,7 +118,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(`kee: the peers file \`${badPeers}\`: entry \`1\` must map a participant id (1 to 255) to 64 hex characters`);
     expect(existsSync(share)).toBe(false);
-  });
+  }, 120_000);
 
   it('a coordinator with another key is refused (401) and nothing is written', () => {
     const other = join(root, 'other-kernel');
@@ -127,7 +127,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     expect(r.stderr).toMatch(/participant \d refused part1: UNAUTHENTICATED/);
     expect(existsSync(join(other, 'frost', 'public.json'))).toBe(false);
     for (const i of [1, 2, 3]) expect(existsSync(shareOf(i))).toBe(false);
-  });
+  }, 120_000);
 
   it('an impostor sidecar (identity key not in the peers file) is refused and the ceremony aborts with nothing written', async () => {
     const port = await freePort();
@@ -142,7 +142,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     } finally {
       await impostor.kill();
     }
-  });
+  }, 120_000);
 
   it('a tampered round-2 package relayed to the sidecar processes is refused; the ceremony aborts with nothing written', async () => {
     const coordinatorKey = Buffer.from(readFileSync(join(frost, 'coordinator-ed25519.key'), 'utf8').trim(), 'hex');
@@ -168,7 +168,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
       expect(await health.json()).toEqual({ status: 'awaiting_key', participant: i });
     }
     expect(existsSync(join(frost, 'public.json'))).toBe(false);
-  });
+  }, 120_000);
 
   it('keygen --sidecars: a DKG where each share exists only in its own sidecar; the kernel signs under the group key', async () => {
     const r = kee(['signer', 'keygen', '--sidecars', list, '--data-dir', dataDir]);
@@ -199,7 +199,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refused part1: CONFLICT: participant \d already holds a share/);
     expect(JSON.parse(readFileSync(join(frost, 'public.json'), 'utf8')).group_key).toBe(groupKey);
-  });
+  }, 120_000);
 
   it('refresh --sidecars: same group key, new shares, signing still works, FROST_RESHARD journalled', async () => {
     await kernel?.stop();
