@@ -3,15 +3,20 @@
  *
  *   kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
  *                    (--coordinator-key <hex> | --coordinator-key-file <file>)
- *   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force]
+ *                    [--ceremony [--participant <id>] (--peers <file> | --dev-trust-coordinator)]
+ *                    [--identity-key <file>]
+ *   kee signer identity --share <file> [--identity-key <file>]
+ *   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force] [--sidecars <list>]
  *     (writes frost/coordinator-ed25519.key, the coordinator's seed, and .pub, its public key)
- *   kee signer refresh [--data-dir <dir>]
- *   kee signer repair <id> [--data-dir <dir>]
+ *   kee signer refresh [--data-dir <dir>] [--sidecars <list>]
+ *   kee signer repair <id> [--data-dir <dir>] [--sidecars <list>]
  *   kee signer coordinator-key [--data-dir <dir>]
  *
- * Share files are opened with KEE_SHARE_KEK / KEE_SHARE_KEK_FILE (or the generated
- * `share-kek.hex` beside them). Ceremonies run with the kernel stopped; their transcripts are
- * recorded in the kernel journal at its next start.
+ * Without `--sidecars` the ceremonies run in this process against the share files of the data
+ * directory; with it, among running `serve --ceremony` sidecars (`cli-signer-ceremony.ts`), each
+ * keeping its own share. Share files are opened with KEE_SHARE_KEK / KEE_SHARE_KEK_FILE (or the
+ * generated `share-kek.hex` beside them). Ceremonies run with the kernel stopped; their
+ * transcripts are recorded in the kernel journal at its next start.
  */
 import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -24,8 +29,12 @@ import { checkFrostConfig } from '../adapters/frost/ceremony.ts';
 import { unwrap } from '../adapters/frost/participant.ts';
 import { parsePublicPackage } from '../adapters/frost/public-package.ts';
 import { initKeeWasm, type KeeWasm } from '../adapters/wasm/load.ts';
-import { createSidecarApp } from '../http/sidecar-app.ts';
-import { FrostSidecar } from '../http/sidecar-frost.ts';
+import { createSidecarHost, type SidecarHost } from '../http/sidecar-ceremony-routes.ts';
+import { CeremonyParticipant } from '../adapters/frost/ceremony-participant.ts';
+import { identityPublicKey } from '../adapters/frost/ceremony-crypto.ts';
+import type { WasmFrostParticipant } from '../adapters/wasm/load.ts';
+import { defaultIdentityPath, loadIdentity, readPeers, storeShare } from './sidecar-files.ts';
+import { coordinatorKey, keygenSidecars, refreshSidecars, repairSidecars } from './cli-signer-ceremony.ts';
 import { sidecarListener } from './sidecar-listener.ts';
 import { DomainError, isDomainError } from '../kernel/errors.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
@@ -37,11 +46,19 @@ import { join } from 'node:path';
 const USAGE = `usage:
   kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
                    (--coordinator-key <hex> | --coordinator-key-file <file>)
-      serve one FROST participant (round 1, round 2, cancel) to the coordinator only
+                   [--ceremony [--participant <id>] (--peers <file> | --dev-trust-coordinator)]
+                   [--identity-key <file>]
+      serve one FROST participant (round 1, round 2, cancel) to the coordinator only; with
+      --ceremony also the key ceremony routes, and <file> may not exist yet (awaits its key)
+  kee signer identity --share <file> [--identity-key <file>]
+      print the sidecar's Ed25519 identity public key (hex; created beside the share if missing)
   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force]
       run a DKG: sealed share files, public package, coordinator key under <dir>/frost
-  kee signer refresh [--data-dir <dir>]      new shares, same group key (FROST_RESHARD)
-  kee signer repair <id> [--data-dir <dir>]  restore participant <id>'s share from the others
+  kee signer keygen --sidecars <[id=]url|unix:path,...> [--data-dir <dir>] [--threshold <t>] [--force]
+      run the DKG among running sidecars: each keeps its own share; <dir> gets the public package
+  kee signer refresh [--data-dir <dir>] [--sidecars <list>]   new shares, same group key (FROST_RESHARD)
+  kee signer repair <id> [--data-dir <dir>] [--sidecars <list>]
+      restore participant <id>'s share from the others (with --sidecars: inside its sidecar)
   kee signer coordinator-key [--data-dir <dir>]  print the coordinator's public key (hex)`;
 
 class UsageError extends Error {}
@@ -66,6 +83,7 @@ function parseFlags(args: string[], valued: string[], switches: string[]): Flags
 const loadWasm = async (): Promise<KeeWasm> => initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url)));
 const dataDir = (f: Flags) => f.values.get('--data-dir') ?? process.env.KEE_DATA_DIR ?? './data';
 const log = (line: string) => console.error(line);
+const print = (line: string) => console.log(line);
 
 function int(f: Flags, name: string): number | undefined {
   const v = f.values.get(name);
@@ -79,30 +97,46 @@ export async function run(argv: string[]): Promise<number> {
   try {
     switch (verb) {
       case 'serve':
-        return await serve(parseFlags(rest, ['--share', '--port', '--host', '--socket', '--coordinator-key', '--coordinator-key-file'], []));
-      case 'keygen':
-        return await keygen(parseFlags(rest, ['--data-dir', '--threshold', '--participants'], ['--force']));
+        return await serve(parseFlags(rest, ['--share', '--port', '--host', '--socket', '--coordinator-key', '--coordinator-key-file', '--participant', '--peers', '--identity-key'], ['--ceremony', '--dev-trust-coordinator']));
+      case 'identity': {
+        const f = parseFlags(rest, ['--share', '--identity-key'], []);
+        const share = f.values.get('--share');
+        if (!share || f.positional.length > 0) throw new UsageError('identity needs --share <file>');
+        console.log(toHex(identityPublicKey((await loadIdentity(identityPath(f, share))).key)));
+        return 0;
+      }
+      case 'keygen': {
+        const f = parseFlags(rest, ['--data-dir', '--threshold', '--participants', '--sidecars'], ['--force']);
+        const sidecars = f.values.get('--sidecars');
+        if (sidecars === undefined) return await keygen(f);
+        if (f.positional.length > 0) throw new UsageError('keygen takes no arguments');
+        return await keygenSidecars({ dir: frostDir(dataDir(f)), sidecars, threshold: int(f, '--threshold'), participants: int(f, '--participants'), force: f.switches.has('--force'), log, print });
+      }
       case 'refresh': {
-        const f = parseFlags(rest, ['--data-dir'], []);
+        const f = parseFlags(rest, ['--data-dir', '--sidecars', '--threshold'], []);
         if (f.positional.length > 0) throw new UsageError('refresh takes no arguments');
         const dir = frostDir(dataDir(f));
+        const sidecars = f.values.get('--sidecars');
+        if (sidecars !== undefined) return await refreshSidecars({ dir, sidecars, threshold: int(f, '--threshold'), log, print });
+        if (f.values.has('--threshold')) throw new UsageError('--threshold goes with --sidecars (refresh keeps t)');
         const t = await refreshKeys(dir, await loadWasm(), await resolveKek(process.env, dir, { create: false, log }));
         console.log(`refreshed the shares of participants ${(t.participants as number[]).join(', ')}: group key ${String(t.group_key)} unchanged; FROST_RESHARD is recorded at the kernel's next start`);
         return 0;
       }
       case 'repair': {
-        const f = parseFlags(rest, ['--data-dir'], []);
+        const f = parseFlags(rest, ['--data-dir', '--sidecars'], []);
         const id = Number(f.positional[0]);
         if (f.positional.length !== 1 || !Number.isInteger(id) || id < 1) throw new UsageError('repair needs one participant id');
         const dir = frostDir(dataDir(f));
+        const sidecars = f.values.get('--sidecars');
+        if (sidecars !== undefined) return await repairSidecars({ dir, sidecars, lost: id, log, print });
         const t = await repairKey(dir, await loadWasm(), await resolveKek(process.env, dir, { create: false, log }), id);
         console.log(`restored the share of participant ${id} with the help of participants ${(t.helpers as number[]).join(', ')}; FROST_RESHARD is recorded at the kernel's next start`);
         return 0;
       }
       case 'coordinator-key': {
         const f = parseFlags(rest, ['--data-dir'], []);
-        const { key } = await loadOrCreateKeyFile(join(frostDir(dataDir(f)), 'coordinator-ed25519.key'), () => ed25519.utils.randomSecretKey());
-        console.log(toHex(coordinatorPublicKey(key)));
+        console.log(toHex(coordinatorPublicKey(await coordinatorKey(frostDir(dataDir(f))))));
         return 0;
       }
       case undefined:
@@ -159,25 +193,58 @@ async function serve(f: Flags): Promise<number> {
   if ((port === undefined) === (socket === undefined)) throw new UsageError('serve needs exactly one of --port and --socket');
   if (port !== undefined && port > 65535) throw new UsageError('--port must be 0 to 65535');
   const host = f.values.get('--host') ?? '127.0.0.1';
+  const ceremonyMode = f.switches.has('--ceremony');
+  const peersPath = f.values.get('--peers');
+  const devTrust = f.switches.has('--dev-trust-coordinator');
+  if (!ceremonyMode && (peersPath !== undefined || devTrust || f.values.has('--participant'))) throw new UsageError('--peers, --dev-trust-coordinator and --participant go with --ceremony');
+  // Without the peers' identity keys a coordinator could swap exchange keys and read every
+  // round-2 package, i.e. learn the group secret: refused unless the operator says "dev".
+  if (ceremonyMode && (peersPath === undefined) === !devTrust) throw new UsageError('--ceremony needs exactly one of --peers <file> and --dev-trust-coordinator (development only)');
   const coordinator = await coordinatorKeyArg(f);
 
-  const kek = await resolveKek(process.env, dirname(sharePath), { create: false, log });
+  const kek = await resolveKek(process.env, dirname(sharePath), { create: ceremonyMode, log });
   const share = await readShare(sharePath, kek);
-  kek.fill(0);
-  if (!share) throw new DomainError('INVALID_INPUT', `no share file \`${sharePath}\``);
-  const wasm = await loadWasm();
-  let handle;
-  try {
-    handle = unwrap(wasm.FrostParticipant.importShare(share), `share file \`${sharePath}\``);
-  } finally {
-    share.fill(0);
+  if (!share && !ceremonyMode) {
+    kek.fill(0);
+    throw new DomainError('INVALID_INPUT', `no share file \`${sharePath}\` (--ceremony serves without one, awaiting a key ceremony)`);
   }
-  const pub = parsePublicPackage(handle.publicPackage());
-  // the signing routes straight from node:http, everything else through the Hono app; one session table
-  const auth = new CoordinatorVerifier(coordinator, handle.identifier, Date.now, nodeEd25519);
-  const frost = new FrostSidecar(handle, auth);
-  const app = createSidecarApp(handle, auth, { frost });
-  const server = createServer(sidecarListener(frost, getRequestListener(app.fetch)));
+  if (!ceremonyMode) kek.fill(0); // with --ceremony it seals the share a ceremony produces
+  const wasm = await loadWasm();
+  let handle: WasmFrostParticipant | null = null;
+  if (share) {
+    try {
+      handle = unwrap(wasm.FrostParticipant.importShare(share), `share file \`${sharePath}\``);
+    } finally {
+      share.fill(0);
+    }
+  }
+  const id = handle?.identifier ?? (await ceremonyParticipantId(f, peersPath, sharePath));
+  const wanted = int(f, '--participant');
+  if (wanted !== undefined && wanted !== id) throw new DomainError('INVALID_INPUT', `--participant ${wanted} but the share file holds participant ${id}`);
+  const auth = new CoordinatorVerifier(coordinator, id, Date.now, nodeEd25519);
+  let ceremony: CeremonyParticipant | undefined;
+  let sidecar: SidecarHost | null = null;
+  if (ceremonyMode) {
+    const identity = await loadIdentity(identityPath(f, sharePath));
+    if (identity.created) log(`kee signer: created the identity key \`${identityPath(f, sharePath)}\` (mode 0600)`);
+    if (devTrust) log('kee signer: warning: --dev-trust-coordinator: ceremony peers are not checked against known identity keys; the coordinator could read the secret packages (development only)');
+    ceremony = new CeremonyParticipant({
+      id,
+      wasm,
+      identitySeed: identity.key,
+      peers: async () => (peersPath ? readPeers(peersPath) : null),
+      current: () => sidecar?.current() ?? null,
+      install: async (next) => {
+        await storeShare(sharePath, next, kek);
+        sidecar?.install(next);
+        const p = parsePublicPackage(next.publicPackage());
+        log(`kee signer: participant ${id} now serves its new share of group key ${toHex(p.groupKey)} (sealed to \`${sharePath}\`)`);
+      },
+    });
+  }
+  sidecar = createSidecarHost({ id, auth, participant: handle, ...(ceremony ? { ceremony } : {}) });
+  // the signing routes straight from node:http, everything else through the Hono host; one session table
+  const server = createServer(sidecarListener(() => sidecar?.frost() ?? null, getRequestListener(sidecar.app.fetch)));
   // keep the coordinator's keep-alive connections open between signatures (Node closes them after
   // 5 s idle): its health probe every 15 s keeps them warm, and a signature need not reconnect
   server.keepAliveTimeout = 65_000;
@@ -192,14 +259,34 @@ async function serve(f: Flags): Promise<number> {
   const addr = server.address();
   const where = socket ? `unix:${socket}` : typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : String(addr);
   if (!socket && !['127.0.0.1', '::1', 'localhost'].includes(host)) log(`kee signer: warning: listening on ${host}: requests are authenticated, not encrypted; put TLS in front beyond loopback`);
-  console.log(`kee signer: participant ${handle.identifier} of frost:t-of-n:${pub.threshold}-${pub.verifyingShares.size} (group key ${toHex(pub.groupKey)}) listening on ${where}`);
+  if (handle) {
+    const pub = parsePublicPackage(handle.publicPackage());
+    console.log(`kee signer: participant ${id} of frost:t-of-n:${pub.threshold}-${pub.verifyingShares.size} (group key ${toHex(pub.groupKey)}) listening on ${where}`);
+  } else console.log(`kee signer: participant ${id} awaiting its key (ceremony) listening on ${where}`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });
   server.close();
-  handle.free();
+  sidecar.current()?.free();
+  kek.fill(0);
   if (socket) await rm(socket, { force: true });
   return 0;
+}
+
+const identityPath = (f: Flags, sharePath: string) => f.values.get('--identity-key') ?? defaultIdentityPath(sharePath);
+
+/** A key-less sidecar's participant id: `--participant`, else its own identity key's entry in the peers file. */
+async function ceremonyParticipantId(f: Flags, peersPath: string | undefined, sharePath: string): Promise<number> {
+  const given = int(f, '--participant');
+  if (given !== undefined) {
+    if (given < 1 || given > 255) throw new UsageError('--participant must be 1 to 255');
+    return given;
+  }
+  if (!peersPath) throw new UsageError('a sidecar without a share needs --participant <id> (or its identity key in --peers)');
+  const mine = toHex(identityPublicKey((await loadIdentity(identityPath(f, sharePath))).key));
+  const found = [...(await readPeers(peersPath))].filter(([, key]) => toHex(key) === mine).map(([n]) => n);
+  if (found.length !== 1) throw new DomainError('INVALID_INPUT', `the peers file \`${peersPath}\` does not name this sidecar's identity key ${mine} exactly once: give --participant <id>`);
+  return found[0] as number;
 }
 
 async function coordinatorKeyArg(f: Flags): Promise<Uint8Array> {

@@ -18,7 +18,7 @@ import { verifyPackage } from '../kernel/audit/verify-package.ts';
 import { verifyNdjson } from './verify-ndjson.ts';
 
 const USAGE = `usage:
-  kee signer <serve|keygen|refresh|repair|coordinator-key> …   (kee signer --help)
+  kee signer <serve|identity|keygen|refresh|repair|coordinator-key> …   (kee signer --help)
   kee audit verify <package> [--public-key <hex>] [--json] [--threads <n>]
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
       or NDJSON (…/package?format=ndjson, streamed, any size; large files are verified

@@ -2,7 +2,7 @@
  * `kee signer serve`'s `node:http` listener: the three signing routes (`POST /v1/frost/round1`,
  * `round2`, `cancel`) go straight to `FrostSidecar` with the body bytes read from the socket, and
  * the answer is written back as it is; every other request (health, unknown routes, anything
- * added to the Hono app) goes to the Hono app. Same checks, statuses and bodies as through Hono
+ * added to the Hono app, and the signing routes while the sidecar holds no key) goes to the Hono app. Same checks, statuses and bodies as through Hono
  * (src/http/sidecar-app.test.ts runs both), without building a WebAPI Request and Response on
  * each of the requests a signature makes.
  */
@@ -12,10 +12,13 @@ import { problemParts } from '../http/errors.ts';
 import { FrostSidecar } from '../http/sidecar-frost.ts';
 import { DomainError } from '../kernel/errors.ts';
 
-export function sidecarListener(frost: FrostSidecar, fallback: RequestListener): RequestListener {
+export function sidecarListener(sidecar: FrostSidecar | (() => FrostSidecar | null), fallback: RequestListener): RequestListener {
+  const current = typeof sidecar === 'function' ? sidecar : () => sidecar;
   return (req, res) => {
     const path = req.url ?? '';
-    if (req.method !== 'POST' || !FrostSidecar.isRoute(path)) {
+    // no key yet (a sidecar awaiting its ceremony): the Hono host answers, 503
+    const frost = req.method === 'POST' && FrostSidecar.isRoute(path) ? current() : null;
+    if (!frost || !FrostSidecar.isRoute(path)) {
       fallback(req, res);
       return;
     }

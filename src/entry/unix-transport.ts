@@ -6,7 +6,7 @@
  * of a request, and a signature is 2t requests). Node, Bun and Deno provide `node:http`.
  */
 import { Agent, request } from 'node:http';
-import type { Exchange } from '../adapters/frost/http-participant.ts';
+import type { Exchange, Transport } from '../adapters/frost/http-participant.ts';
 
 export function unixExchange(socketPath: string): Exchange {
   return nodeHttpExchange({ socketPath });
@@ -29,4 +29,29 @@ export function nodeHttpExchange(opts: { socketPath?: string } = {}): Exchange {
       r.on('error', reject);
       r.end(req.body);
     });
+}
+
+/** A fetch-like `Transport` over an `Exchange` (for the ceremony client, which is not a hot path). */
+export function transportOver(exchange: Exchange): Transport {
+  return async (r) => {
+    const url = new URL(r.url);
+    const method = r.method === 'GET' ? 'GET' : r.method === 'POST' ? 'POST' : null;
+    if (!method) throw new TypeError(`unsupported method ${r.method}`);
+    const body = method === 'POST' ? new Uint8Array(await r.arrayBuffer()) : undefined;
+    const answer = await exchange({ method, url: r.url, path: `${url.pathname}${url.search}`, headers: headersOf(r.headers), ...(body ? { body } : {}) });
+    return new Response(answer.status === 204 ? null : (answer.body as Uint8Array<ArrayBuffer>), { status: answer.status });
+  };
+}
+
+/** `fetch` over a Unix domain socket. */
+export const unixTransport = (socketPath: string): Transport => transportOver(unixExchange(socketPath));
+/** `fetch` over `node:http` with a keep-alive agent. */
+export const nodeHttpTransport = (): Transport => transportOver(nodeHttpExchange());
+
+function headersOf(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  h.forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
 }

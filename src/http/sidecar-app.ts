@@ -13,12 +13,13 @@
  * signing routes' work is `FrostSidecar` (sidecar-frost.ts); pass `opts.frost` to share its
  * session table with another front (the Node entry's direct `node:http` path).
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
 import { type CoordinatorVerifier } from '../adapters/frost/coordinator-auth.ts';
 import type { WasmFrostParticipant } from '../adapters/wasm/load.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { problem, toProblem } from './errors.ts';
-import { FROST_ROUTES, FrostSidecar } from './sidecar-frost.ts';
+import { authenticatedRequest, FROST_ROUTES, FrostSidecar } from './sidecar-frost.ts';
 
 export function createSidecarApp(participant: WasmFrostParticipant, auth: CoordinatorVerifier, opts: { now?: () => number; frost?: FrostSidecar } = {}): Hono {
   const app = new Hono();
@@ -37,4 +38,11 @@ export function createSidecarApp(participant: WasmFrostParticipant, auth: Coordi
   app.notFound((c) => problem(c, new DomainError('NOT_FOUND', `no route for \`${c.req.method} ${new URL(c.req.url).pathname}\``)));
   app.onError((err, c) => toProblem(c, err));
   return app;
+}
+
+/** The Hono form of `authenticatedRequest`: reads the body, checks the coordinator's signature, validates it with `schema`. */
+export async function authenticated<S extends z.ZodType>(c: Context, auth: CoordinatorVerifier, schema: S): Promise<z.infer<S>> {
+  FrostSidecar.checkDeclaredLength(c.req.header('content-length'));
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  return authenticatedRequest(auth, { path: c.req.path, header: (n) => c.req.header(n), body }, schema);
 }

@@ -87,25 +87,29 @@ export class FrostSidecar {
     }
   }
 
-  /** Checks the coordinator's signature over the body, then validates it with `schema`. */
-  private async authenticated<S extends z.ZodType>(req: FrostRequest, schema: S): Promise<z.infer<S>> {
-    FrostSidecar.checkDeclaredLength(req.header('content-length'));
-    if (req.body.length > MAX_BODY_BYTES) throw tooLarge();
-    await this.auth.verify({ method: 'POST', path: req.path, headers: req.header, body: req.body });
-    if (!/^application\/json\b/i.test(req.header('content-type') ?? '')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
-    let json: unknown;
-    try {
-      json = JSON.parse(utf8.decode(req.body));
-    } catch {
-      throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`);
-      throw new DomainError('INVALID_INPUT', `invalid request body: ${issues.join('; ')}`);
-    }
-    return parsed.data;
+  private authenticated<S extends z.ZodType>(req: FrostRequest, schema: S): Promise<z.infer<S>> {
+    return authenticatedRequest(this.auth, req, schema);
   }
+}
+
+/** Checks the coordinator's signature over the body, then validates it with `schema`. */
+export async function authenticatedRequest<S extends z.ZodType>(auth: CoordinatorVerifier, req: FrostRequest, schema: S): Promise<z.infer<S>> {
+  FrostSidecar.checkDeclaredLength(req.header('content-length'));
+  if (req.body.length > MAX_BODY_BYTES) throw tooLarge();
+  await auth.verify({ method: 'POST', path: req.path, headers: req.header, body: req.body });
+  if (!/^application\/json\b/i.test(req.header('content-type') ?? '')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
+  let json: unknown;
+  try {
+    json = JSON.parse(utf8.decode(req.body));
+  } catch {
+    throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`);
+    throw new DomainError('INVALID_INPUT', `invalid request body: ${issues.join('; ')}`);
+  }
+  return parsed.data;
 }
 
 const tooLarge = () => new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);

@@ -34,6 +34,9 @@ export type FrostCeremonyTranscript = {
   verifying_shares: Record<string, string>;
   /** SHA-256 of each participant's broadcast round-1 package (commitments and proof of knowledge). */
   round1_packages_sha256?: Record<string, string>;
+  /** A ceremony among sidecars: its id and each participant's identity key. */
+  ceremony_id?: string;
+  participant_identity_keys?: Record<string, string>;
 };
 
 export type FrostReshardTranscript = {
@@ -53,6 +56,8 @@ export type FrostReshardTranscript = {
   /** Repair: who helped, whose share was restored. */
   helpers?: number[];
   repaired?: number;
+  ceremony_id?: string;
+  participant_identity_keys?: Record<string, string>;
 };
 
 export type FrostKeySet = { participants: InProcessParticipant[]; publicPackage: Uint8Array; groupKey: Uint8Array };
@@ -63,7 +68,8 @@ export function checkFrostConfig(t: number, n: number): void {
   if (!ok) throw new DomainError('INVALID_INPUT', `frost (t, n) is (${t}, ${n}), want t >= 2, n >= 3, t <= n (default (2, 3))`);
 }
 
-function describe(publicPackage: Uint8Array) {
+/** The public facts of a group (t, ids, group key and its id, verifying shares), for transcripts. */
+export function describe(publicPackage: Uint8Array) {
   const p = parsePublicPackage(publicPackage);
   const ids = [...p.verifyingShares.keys()];
   return {
