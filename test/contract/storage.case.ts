@@ -90,6 +90,29 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       expect((await store.getSession(a.session_id))?.status).toBe('TAMPERED');
     });
 
+    it('stores a batch of interleaved sessions, each record exactly as given', async () => {
+      const store = await make();
+      const ss = [21, 22, 23, 24, 25].map(session);
+      for (const s of ss) await store.createSession(s, rec(s, 1, 'SESSION_OPEN'));
+      // sessions interleaved in an order unlike their ids, more rows than one INSERT holds,
+      // and every field distinct per record: a row assembled from two records shows up
+      const distinct = (s: Session, seq: number): StoredRecord => ({
+        sessionId: s.session_id,
+        aleSeq: seq,
+        aleType: `T${seq % 7}`,
+        canonical: `{"ale_seq":${seq},"session_id":"${s.session_id}"}`,
+        hash: `${s.session_id.slice(-4)}${seq.toString(16).padStart(60, '0')}`,
+      });
+      const order = [3, 0, 4, 1, 2];
+      const batch: StoredRecord[] = [];
+      for (let seq = 2; seq <= 241; seq++) for (const i of order) batch.push(distinct(ss[i] as Session, seq));
+      await store.appendRecords(batch);
+      for (const s of ss) {
+        const got = await store.listRecords(s.session_id);
+        expect(got).toEqual([rec(s, 1, 'SESSION_OPEN'), ...Array.from({ length: 240 }, (_, k) => distinct(s, k + 2))]);
+      }
+    });
+
     it('keeps the block log in index order', async () => {
       const store = await make();
       const ids = [10, 11, 12].map(session);

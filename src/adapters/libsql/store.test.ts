@@ -5,7 +5,7 @@ import { createClient } from '@libsql/client';
 import { describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
 import { isDomainError } from '../../kernel/errors.ts';
-import { openLibsqlStore } from './open-libsql.ts';
+import { openLibsqlStore, PAGE_CACHE_KIB } from './open-libsql.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kee-libsql-'));
 let n = 0;
@@ -19,6 +19,8 @@ describe('libsql store', () => {
     await openLibsqlStore(client, { embedded: true });
     await openLibsqlStore(client, { embedded: true });
     expect((await client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode).toBe('wal');
+    expect((await client.execute('PRAGMA synchronous')).rows[0]?.synchronous).toBe(2); // FULL
+    expect((await client.execute('PRAGMA cache_size')).rows[0]?.cache_size).toBe(-PAGE_CACHE_KIB);
     const tags = (await client.execute('SELECT tag FROM __kee_migrations ORDER BY tag')).rows.map((r) => r.tag);
     expect(tags).toEqual(['0000_init', '0001_block_log', '0002_documents']);
   });
