@@ -322,8 +322,11 @@ brackets), µs per decision, load average 8–10 on 2 cores, so only the ratios 
 | w1 Rust-side levers | 52.6 (128) | 28.6 (57.1) | 81.8 (125) | 41.3 (72.5) |
 | w2 w1 + Talc (shipped) | 67.5 (121) | 18.5 (48.6) | 77.5 (137) | 33.4 (62.0) |
 
+A second three-way run (20 rounds, load ~5), best of 20: evaluateStored 33.5 / 20.4 / 21.0 (100) and
+46.4 / 23.4 / 29.3 (1,000); evaluate 51.8 / 74.6 / 56.2 (100) and 103 / 59.1 / 71.5 (1,000) for w0 / w1 / w2.
 An earlier two-way run (w0 vs w2 only, load ~10): evaluateStored 43.9 → 22.7 (100) and 34.2 → 22.3
-(1,000) best-of-15, evaluate 64.5 → 46.3 and 62.1 → 53.6.
+(1,000) best-of-15, evaluate 64.5 → 46.3 and 62.1 → 53.6. Consistent across runs: the Rust-side levers
+make \`evaluateStored\` ~1.6–2× faster; \`evaluate\` gains less and is noisier.
 
 * **Names parsed once** (\`crates/policy/src/names.rs\`): Cedar parses an entity type name
   (\`EntityTypeName::from_str\`) and the \`ip\` / \`decimal\` / \`datetime\` / \`duration\` constructor names
@@ -339,8 +342,9 @@ An earlier two-way run (w0 vs w2 only, load ~10): evaluateStored 43.9 → 22.7 (
   the keys of a decision (\`type\`, \`success\`, \`value\`, \`allow\`, \`reasons\`, \`errors\`) are decoded once per
   instance and the policy ids once per handle.
 * **Allocator** (\`crates/bindings/src/alloc.rs\`): Talc 5.1 (\`new_wasm_dynamic_allocator\`, single-threaded
-  wasm32) instead of Rust's default dlmalloc: a further ~1.2–1.5× on \`evaluateStored\`, within the noise on
-  \`evaluate\`, whose cost is mostly Cedar's entity parsing and transitive closure.
+  wasm32) instead of Rust's default dlmalloc. Not shown to pay on this machine: w2 vs w1 was ~1.2–1.5× faster
+  on \`evaluateStored\` in the first run and within the noise (either way) in the second. Kept because its median
+  was lower in 6 of the 8 w1/w2 comparisons, the module is smaller, and the A/B should be retaken on a quiet machine.
 * Looked at and left: the release profile already has \`lto\`, \`codegen-units = 1\`, \`opt-level = 3\`,
   \`panic = "abort"\` and \`+simd128\` (bulk memory is on by default in rustc 1.96's wasm32); overflow checks
   stay on for Cedar, as Cedar's own release profile has them; \`cedar-policy\`'s default features are the
