@@ -23,6 +23,7 @@ use kee_merkle::jcs;
 use kee_merkle::{Error, ErrorKind, Hash, Tree};
 use wasm_bindgen::prelude::*;
 
+mod alloc;
 mod frost;
 mod policy;
 

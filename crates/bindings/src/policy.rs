@@ -18,8 +18,10 @@
 //! failures: Cedar skips an erroring policy and the decision lists it in `errors`.
 
 use crate::{failure, object, success, Failure};
-use js_sys::Array;
+use js_sys::{Array, Object, Reflect};
 use kee_policy::{EntityStore, Error, Evaluation, LoadedSet, Source};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -62,6 +64,9 @@ impl From<Error> for Failure {
 pub struct PolicySetHandle {
     set: LoadedSet,
     store: EntityStore,
+    /// The JS strings of the policy ids that decisions have named (only ids of this set: at
+    /// most as many as it has policies), so that each is decoded into a JS string once.
+    ids: RefCell<HashMap<String, JsValue>>,
 }
 
 /// Loads a policy set from a JSON `KeePolicySource` (`value: PolicySetHandle`).
@@ -77,6 +82,7 @@ pub fn load_policy_set(#[wasm_bindgen(js_name = "sourceJson")] source_json: &str
         Ok(set) => success(&JsValue::from(PolicySetHandle {
             set,
             store: EntityStore::empty(),
+            ids: RefCell::default(),
         })),
         Err(f) => failure(&f),
     }
@@ -88,7 +94,7 @@ impl PolicySetHandle {
     #[wasm_bindgen(js_name = "evaluate", unchecked_return_type = "KeeResult<KeeDecision>")]
     pub fn evaluate(&self, #[wasm_bindgen(js_name = "requestJson")] request_json: &str) -> JsValue {
         match self.set.evaluate_json(request_json) {
-            Ok(answer) => success(&decision(&answer)),
+            Ok(answer) => self.decision(&answer),
             Err(e) => failure(&Failure::from(e)),
         }
     }
@@ -113,7 +119,7 @@ impl PolicySetHandle {
     #[wasm_bindgen(js_name = "evaluateStored", unchecked_return_type = "KeeResult<KeeDecision>")]
     pub fn evaluate_stored(&self, #[wasm_bindgen(js_name = "requestJson")] request_json: &str) -> JsValue {
         match self.set.evaluate_stored_json(&self.store, request_json) {
-            Ok(answer) => success(&decision(&answer)),
+            Ok(answer) => self.decision(&answer),
             Err(e) => failure(&Failure::from(e)),
         }
     }
@@ -143,20 +149,71 @@ fn strings(items: &[String]) -> JsValue {
         .into()
 }
 
-fn decision(answer: &Evaluation) -> JsValue {
-    let errors: Array = answer
-        .errors
-        .iter()
-        .map(|e| {
-            object(&[
-                ("policyId", &JsValue::from_str(&e.policy_id)),
-                ("message", &JsValue::from_str(&e.message)),
-            ])
+/// The JS strings a decision is made of, decoded once per instance (each `JsValue::from_str`
+/// decodes UTF-8 in JS: measured, most of the cost of building a decision).
+struct Keys {
+    type_: JsValue,
+    success: JsValue,
+    value: JsValue,
+    allow: JsValue,
+    reasons: JsValue,
+    errors: JsValue,
+    policy_id: JsValue,
+    message: JsValue,
+}
+
+thread_local! {
+    static KEYS: Keys = Keys {
+        type_: JsValue::from_str("type"),
+        success: JsValue::from_str("success"),
+        value: JsValue::from_str("value"),
+        allow: JsValue::from_str("allow"),
+        reasons: JsValue::from_str("reasons"),
+        errors: JsValue::from_str("errors"),
+        policy_id: JsValue::from_str("policyId"),
+        message: JsValue::from_str("message"),
+    };
+}
+
+/// Sets a data property on a fresh plain object, which cannot fail.
+fn set(obj: &Object, key: &JsValue, value: &JsValue) {
+    let _ = Reflect::set(obj, key, value);
+}
+
+impl PolicySetHandle {
+    /// `{ type: "success", value: { allow, reasons, errors } }` for Cedar's answer.
+    fn decision(&self, answer: &Evaluation) -> JsValue {
+        let reasons = Array::new();
+        // No call re-enters the handle while it runs, so the borrow always succeeds; if it
+        // did not, the ids would only be decoded afresh.
+        match self.ids.try_borrow_mut() {
+            Ok(mut ids) => {
+                for id in &answer.reasons {
+                    reasons.push(ids.entry(id.clone()).or_insert_with(|| JsValue::from_str(id)));
+                }
+            }
+            Err(_) => {
+                for id in &answer.reasons {
+                    reasons.push(&JsValue::from_str(id));
+                }
+            }
+        }
+        KEYS.with(|k| {
+            let errors = Array::new();
+            for e in &answer.errors {
+                let error = Object::new();
+                set(&error, &k.policy_id, &JsValue::from_str(&e.policy_id));
+                set(&error, &k.message, &JsValue::from_str(&e.message));
+                errors.push(&error);
+            }
+            let value = Object::new();
+            set(&value, &k.allow, &JsValue::from_bool(answer.allow));
+            set(&value, &k.reasons, &reasons);
+            set(&value, &k.errors, &errors);
+            let result = Object::new();
+            set(&result, &k.type_, &k.success);
+            set(&result, &k.value, &value);
+            result.into()
         })
-        .collect();
-    object(&[
-        ("allow", &JsValue::from_bool(answer.allow)),
-        ("reasons", &strings(&answer.reasons)),
-        ("errors", &errors.into()),
-    ])
+    }
 }

@@ -98,7 +98,9 @@ impl LoadedSet {
     /// Cedar's answer for a parsed request over `entities`, from the candidate policies only.
     pub(crate) fn decide(&self, parsed: &Parsed, entities: &Entities) -> Result<Evaluation, Error> {
         let candidates = self.candidate_positions(parsed, entities);
-        let subset = self.subset(&candidates)?;
+        let subset = self
+            .subsets
+            .get_or_build(&candidates, || self.subset(&candidates))?;
         Ok(answer(&Authorizer::new().is_authorized(
             &parsed.request,
             &subset,
@@ -130,7 +132,7 @@ impl LoadedSet {
 
     /// One entity uid: the common shape directly (without a schema), anything else by Cedar.
     fn uid(&self, v: Value) -> Result<EntityUid, Error> {
-        match self.fast().then(|| crate::fast::uid(&v)).flatten() {
+        match self.fast().then(|| crate::fast::uid(&self.names, &v)).flatten() {
             Some(u) => Ok(u),
             None => EntityUid::from_json(v).map_err(Error::request),
         }
@@ -145,7 +147,7 @@ impl LoadedSet {
     /// Entities in Cedar's entity JSON form, checked against the schema if there is one.
     pub(crate) fn entities_value(&self, v: Value) -> Result<Entities, Error> {
         let schema = self.schema.as_ref();
-        match self.fast().then(|| crate::fast::entities(&v)).flatten() {
+        match self.fast().then(|| crate::fast::entities(&self.names, &v)).flatten() {
             Some(e) => Ok(e),
             None => Entities::from_json_value(v, schema).map_err(Error::request),
         }
@@ -162,7 +164,7 @@ impl LoadedSet {
         let schema = self.schema.as_ref();
         let context = match context {
             None => Context::empty(),
-            Some(v) => match self.fast().then(|| crate::fast::context(&v)).flatten() {
+            Some(v) => match self.fast().then(|| crate::fast::context(&self.names, &v)).flatten() {
                 Some(c) => c,
                 None => Context::from_json_value(v, schema.map(|s| (s, &action)))
                     .map_err(Error::request)?,

@@ -37,8 +37,10 @@ pub mod fast;
 pub mod hash;
 pub mod index;
 pub mod load;
+pub mod names;
 pub mod scope;
 pub mod store;
+pub mod subsets;
 
 pub use error::Error;
 pub use evaluate::{Evaluation, PolicyError, RequestJson};

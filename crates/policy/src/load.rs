@@ -3,6 +3,8 @@
 use crate::error::{one_line, Error};
 use crate::hash::cedar_policy_hash;
 use crate::index::{Index, Scopes};
+use crate::names::Names;
+use crate::subsets::SubsetCache;
 use cedar_policy::{
     EntityUid, Policy, PolicyId, PolicySet, Schema, SlotId, ValidationMode, Validator,
 };
@@ -54,6 +56,10 @@ pub struct LoadedSet {
     pub(crate) entries: Vec<Entry>,
     pub(crate) index: Index,
     pub(crate) schema: Option<Schema>,
+    /// The candidate subsets built so far (crate::subsets).
+    pub(crate) subsets: SubsetCache,
+    /// Entity type names parsed so far (crate::names).
+    pub(crate) names: Names,
     hash: String,
     policy_ids: Vec<String>,
     template_ids: Vec<String>,
@@ -170,6 +176,8 @@ impl LoadedSet {
             set,
             entries,
             schema,
+            subsets: SubsetCache::default(),
+            names: Names::default(),
             hash,
             policy_ids,
             template_ids,

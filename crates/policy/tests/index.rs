@@ -167,7 +167,11 @@ fn index_agrees_with_the_whole_set() {
             for (principal, action, resource, context) in requests {
                 let request = RequestJson { principal, action, resource, context: Some(context), entities: Some(entities.clone()) };
                 let indexed = set.evaluate(request.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                // Again: this time the candidate subset (and the type names) come from the
+                // set's caches, and the answer must not change.
+                let again = set.evaluate(request.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 let whole = set.evaluate_unindexed(request).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(&indexed, &again);
                 prop_assert_eq!(indexed, whole);
                 decisions.set(decisions.get() + 1);
             }
