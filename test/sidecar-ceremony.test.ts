@@ -13,7 +13,6 @@ import { createPublicKey, verify } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyClient, runSidecarDkg } from '../src/adapters/frost/ceremony-coordinator.ts';
 import type { Transport } from '../src/adapters/frost/http-participant.ts';
@@ -22,6 +21,7 @@ import { canonicalJson } from '../src/kernel/jcs.ts';
 import { freePort } from './support/free-port.ts';
 import { startServer, type RunningServer } from './runtime/servers.ts';
 import { kee, startSidecar, type Sidecar } from './support/sidecars.ts';
+import { journalEvents } from './support/journal.ts';
 
 const env = { KEE_SHARE_KEK: 'c3'.repeat(32) };
 const root = mkdtempSync(join(tmpdir(), 'kee-ceremony-'));
@@ -39,15 +39,6 @@ function verifiesUnderGroupKey(block: Block, groupKey: string): boolean {
   return block.block_signature.public_key === groupKey && verify(null, Buffer.from(input), key, Buffer.from(block.block_signature.signature, 'hex'));
 }
 
-async function journal(): Promise<Record<string, unknown>[]> {
-  const db = createClient({ url: `file:${join(dataDir, 'kee.db')}` });
-  try {
-    const rows = await db.execute("SELECT canonical FROM audit_records WHERE ale_type = 'KERNEL_AUDIT_ANOMALY' ORDER BY rowid");
-    return rows.rows.map((r) => JSON.parse(String(r.canonical)));
-  } finally {
-    db.close();
-  }
-}
 
 describe('FROST key ceremonies among sidecar processes', () => {
   const ports: number[] = [];
@@ -188,7 +179,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     kernel = await startKernel();
     expect(((await (await fetch(`${kernel.base}/v1/kernel/public-key`)).json()) as { public_key: string }).public_key).toBe(groupKey);
     expect(verifiesUnderGroupKey(await signedBlock(kernel), groupKey)).toBe(true);
-    const events = (await journal()).filter((e) => e.event_type === 'FROST_CEREMONY');
+    const events = (await journalEvents(dataDir)).filter((e) => e.event_type === 'FROST_CEREMONY');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ mode: 'dkg', threshold: 2, participants: [1, 2, 3], group_key: groupKey, deployment_constraint: 'frost:t-of-n:2-3' });
     expect(Object.keys(events[0]!.participant_identity_keys as object)).toEqual(['1', '2', '3']);
@@ -216,7 +207,7 @@ describe('FROST key ceremonies among sidecar processes', () => {
     [1, 2, 3].forEach((i, k) => expect(readFileSync(shareOf(i), 'utf8')).not.toBe(sealed[k]));
     kernel = await startKernel();
     expect(verifiesUnderGroupKey(await signedBlock(kernel), groupKey)).toBe(true);
-    expect((await journal()).filter((e) => e.event_type === 'FROST_RESHARD').map((e) => e.kind)).toEqual(['refresh']);
+    expect((await journalEvents(dataDir)).filter((e) => e.event_type === 'FROST_RESHARD').map((e) => e.kind)).toEqual(['refresh']);
   }, 120_000);
 
   it('repair --sidecars: a sidecar that lost its share gets it back inside its own process and signs again', async () => {
@@ -233,6 +224,6 @@ describe('FROST key ceremonies among sidecar processes', () => {
     await sidecars[0]!.kill();
     kernel = await startKernel();
     expect(verifiesUnderGroupKey(await signedBlock(kernel), groupKey)).toBe(true);
-    expect((await journal()).filter((e) => e.event_type === 'FROST_RESHARD').map((e) => e.kind)).toEqual(['refresh', 'repair']);
+    expect((await journalEvents(dataDir)).filter((e) => e.event_type === 'FROST_RESHARD').map((e) => e.kind)).toEqual(['refresh', 'repair']);
   }, 120_000);
 });

@@ -7,26 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
 import { describe, expect, it } from 'vitest';
 import { setupSigner } from '../src/entry/signer-setup.ts';
 import { startServer } from './runtime/servers.ts';
 import { kee } from './support/sidecars.ts';
 import { loadKeeWasm } from './support/wasm.ts';
+import { journalEvents } from './support/journal.ts';
 
 const wasm = loadKeeWasm();
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `kee-${name}-`));
 const quiet = () => {};
 
-async function journalEvents(dataDir: string): Promise<Record<string, unknown>[]> {
-  const db = createClient({ url: `file:${join(dataDir, 'kee.db')}` });
-  try {
-    const rows = await db.execute("SELECT canonical FROM audit_records WHERE ale_type = 'KERNEL_AUDIT_ANOMALY' ORDER BY rowid");
-    return rows.rows.map((r) => JSON.parse(String(r.canonical)));
-  } finally {
-    db.close();
-  }
-}
 
 describe('npm start with no configuration', () => {
   it('runs FROST (2, 3): DKG on first start, FROST_CEREMONY journalled once, restart reuses the shares', async () => {

@@ -13,7 +13,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DomainError } from '../../kernel/errors.ts';
 import { fromHex, randomHex, toHex } from '../../kernel/hex.ts';
-import { FROST_LIBRARY, FROST_SCHEME, describe, type FrostCeremonyTranscript, type FrostReshardTranscript } from './ceremony.ts';
+import { FROST_LIBRARY, FROST_SCHEME, describe, repairTranscript, type FrostCeremonyTranscript, type FrostReshardTranscript } from './ceremony.ts';
 import type { SealedPackage } from './ceremony-crypto.ts';
 import { commitAnswer, packagesAnswer, part3Answer, signedAnnouncement, type CeremonyKind, type SignedAnnouncement } from './ceremony-wire.ts';
 import { coordinatorHeaders, coordinatorSigningKey } from './coordinator-auth.ts';
@@ -193,17 +193,6 @@ export async function runSidecarRepair(o: { helpers: readonly CeremonyClient[]; 
     return announcements;
   });
   const result = await commit([o.lost], ceremonyId, o.publicPackage);
-  const transcript: FrostReshardTranscript = {
-    event_type: 'FROST_RESHARD',
-    scheme: FROST_SCHEME,
-    library: FROST_LIBRARY,
-    kind: 'repair',
-    ...before,
-    previous_verifying_shares: before.verifying_shares,
-    helpers: ids,
-    repaired: o.lost.id,
-    ceremony_id: ceremonyId,
-    participant_identity_keys: identityKeys(announcements),
-  };
+  const transcript: FrostReshardTranscript = { ...repairTranscript(o.publicPackage, ids, o.lost.id), ceremony_id: ceremonyId, participant_identity_keys: identityKeys(announcements) };
   return { publicPackage: o.publicPackage, transcript, ...result };
 }

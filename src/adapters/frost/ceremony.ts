@@ -220,15 +220,11 @@ export function repairShare(wasm: KeeWasm, helpers: readonly InProcessParticipan
   });
   const handle = unwrap(wasm.frostRepairShare(sigmas, lost, publicPackage), `participant ${lost} repair`);
   sigmas.fill(0);
-  const transcript: FrostReshardTranscript = {
-    event_type: 'FROST_RESHARD',
-    scheme: FROST_SCHEME,
-    library: FROST_LIBRARY,
-    kind: 'repair',
-    ...before,
-    previous_verifying_shares: before.verifying_shares,
-    helpers: [...ids],
-    repaired: lost,
-  };
-  return { participant: new InProcessParticipant(handle), transcript };
+  return { participant: new InProcessParticipant(handle), transcript: repairTranscript(publicPackage, [...ids], lost) };
+}
+
+/** The FROST_RESHARD transcript of a repair: group key and verifying shares unchanged. */
+export function repairTranscript(publicPackage: Uint8Array, helpers: number[], repaired: number): FrostReshardTranscript {
+  const before = describe(publicPackage);
+  return { event_type: 'FROST_RESHARD', scheme: FROST_SCHEME, library: FROST_LIBRARY, kind: 'repair', ...before, previous_verifying_shares: before.verifying_shares, helpers, repaired };
 }
