@@ -3,10 +3,13 @@
  * `synchronous=FULL`) so that SQLite work and fsync never block the kernel's event loop. It
  * serves the `WorkerAuditStore` protocol on the MessagePort it receives in `workerData` and
  * answers each call only after its transaction committed. Started by `open-worker-store.ts`.
+ * For an embedded file, group-commit batches go through a NativeRecordWriter (prepared
+ * statements on a second connection, small frequent checkpoints).
  */
 import { workerData } from 'node:worker_threads';
 import { createClient } from '@libsql/client';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
+import { NativeRecordWriter } from '../adapters/libsql/native-writer.ts';
 import { serveAuditStore, type StoreChannel } from '../adapters/libsql/worker-store.ts';
 
 type Init = { url: string; authToken?: string; port: StoreChannel & { postMessage(m: unknown): void } };
@@ -14,9 +17,12 @@ type Init = { url: string; authToken?: string; port: StoreChannel & { postMessag
 const { url, authToken, port } = workerData as Init;
 try {
   const client = createClient({ url, ...(authToken ? { authToken } : {}) });
-  const store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
+  const embedded = url.startsWith('file:');
+  const store = await openLibsqlStore(client, { embedded });
+  if (embedded) store.appendThrough(NativeRecordWriter.open(url));
   serveAuditStore(store, port);
   port.postMessage({ ready: true });
 } catch (e) {
   port.postMessage({ ready: false, message: e instanceof Error ? e.message : String(e) });
 }
+

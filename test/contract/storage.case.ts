@@ -67,6 +67,9 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       const again = await store.storeBlock(block(s), { ...leaf, index: 1 }).catch((e: unknown) => e);
       expect(isDomainError(again, 'CONFLICT')).toBe(true);
       expect(await store.blockLogSize()).toBe(1);
+      // a closed session's records stay readable (packages, audit reads)
+      expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1, 2]);
+      expect(await store.lastRecord(s.session_id)).toEqual(rec(s, 2, 'SESSION_COMPLETE'));
     });
 
     it('group-commits records of many sessions in one transaction: all or none', async () => {

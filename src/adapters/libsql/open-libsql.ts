@@ -3,7 +3,11 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from './migrate.ts';
 import { schema } from './schema.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
+import { byKey } from './key-order.ts';
 import { ROWS_PER_INSERT, SqliteAuditStore, type SqliteDb } from './store.ts';
+
+/** Writes a group-commit batch in one transaction, synchronously; throws CONFLICT or GAR_UNAVAILABLE. */
+export type RecordAppender = { append(records: readonly StoredRecord[], statuses: readonly StatusChange[]): void };
 
 /**
  * The libSQL store: drizzle for everything, except the group-commit hot path, which sends
@@ -15,16 +19,25 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   /** The INSERT text for each row count used so far (at most ROWS_PER_INSERT of them). */
   private readonly insertSql = new Map<number, string>();
 
+  private appender: RecordAppender | null = null;
+
   constructor(db: SqliteDb, client: Client) {
     super(db);
     this.client = client;
   }
 
+  /**
+   * Sends `appendRecords` to `appender` from now on (the libSQL worker's NativeRecordWriter: a
+   * second connection with prepared statements); every other operation stays on the client.
+   */
+  appendThrough(appender: RecordAppender): this {
+    this.appender = appender;
+    return this;
+  }
+
   override async appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
-    // Rows go in in primary-key order: a batch holds records of many sessions, interleaved, and
-    // each one lands at its session's end of the (session_id, ale_seq) index. In key order the
-    // B-tree cursor moves forward through the index instead of seeking a different leaf for
-    // every row. Which rows commit is unchanged: one transaction holds them all.
+    if (this.appender) return this.appender.append(records, statuses);
+    // rows go in in primary-key order (see byKey)
     const sorted = records.length > 1 ? [...records].sort(byKey) : records;
     const stmts: InStatement[] = [];
     for (let i = 0; i < sorted.length; i += ROWS_PER_INSERT) {
@@ -53,15 +66,6 @@ export class LibsqlAuditStore extends SqliteAuditStore {
     }
     return sql;
   }
-}
-
-/**
- * Primary-key order of audit_records: session_id, then ale_seq. (UTF-16 order, which is SQLite's
- * byte order for the ASCII ids the kernel makes; for any other id it is only a less good hint.)
- */
-function byKey(a: StoredRecord, b: StoredRecord): number {
-  if (a.sessionId !== b.sessionId) return a.sessionId < b.sessionId ? -1 : 1;
-  return a.aleSeq - b.aleSeq;
 }
 
 /** The embedded connection's page cache, KiB. */

@@ -7,20 +7,37 @@ export const sessions = sqliteTable('sessions', {
   agentId: text('agent_id').notNull(),
   status: text('status', { enum: ['OPEN', 'CLOSING', 'CLOSED', 'TAMPERED'] }).notNull(),
   createdAt: text('created_at').notNull(),
+  /** rowid of the session's last record, set when its block is stored (its audit_heads row goes). */
+  lastRowid: integer('last_rowid'),
 });
 
-/** The GAR write stream: one row per audit record; `canonical` (JCS) is authoritative. */
-export const auditRecords = sqliteTable(
-  'audit_records',
-  {
-    sessionId: text('session_id').notNull(),
-    aleSeq: integer('ale_seq').notNull(),
-    aleType: text('ale_type').notNull(),
-    canonical: text('canonical').notNull(),
-    hash: text('hash').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.sessionId, t.aleSeq] })],
-);
+/**
+ * The GAR write stream: one row per audit record, in commit order (rowid); `canonical` (JCS) is
+ * authoritative. No index by session: with many sessions writing at once such an index costs a
+ * page write per record and commit. Instead each row links to its session's previous row
+ * (`prev_rowid`), and `audit_heads` holds the chain head of every open session; the triggers of
+ * migration 0003 keep both and refuse any `ale_seq` that is not the head's + 1 (the chain's
+ * uniqueness and order guarantee).
+ */
+export const auditRecords = sqliteTable('audit_records', {
+  sessionId: text('session_id').notNull(),
+  aleSeq: integer('ale_seq').notNull(),
+  aleType: text('ale_type').notNull(),
+  canonical: text('canonical').notNull(),
+  hash: text('hash').notNull(),
+  /** rowid of the session's previous record (null for the first); set by a trigger. */
+  prevRowid: integer('prev_rowid'),
+});
+
+/**
+ * The chain head of each session not yet closed: its last `ale_seq` and that record's rowid.
+ * Small (open sessions only), so the heads a commit moves share a few pages.
+ */
+export const auditHeads = sqliteTable('audit_heads', {
+  sessionId: text('session_id').primaryKey(),
+  lastSeq: integer('last_seq').notNull(),
+  headRowid: integer('head_rowid').notNull(),
+});
 
 /** Signed Session Blocks. A row exists only once the block is signed. */
 export const sessionBlocks = sqliteTable('session_blocks', {
@@ -55,4 +72,4 @@ export const documents = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.seq] })],
 );
 
-export const schema = { sessions, auditRecords, sessionBlocks, blockLog, documents };
+export const schema = { sessions, auditRecords, auditHeads, sessionBlocks, blockLog, documents };

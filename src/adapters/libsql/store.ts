@@ -1,10 +1,10 @@
-import { and, asc, count, desc, eq, gte, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { DomainError } from '../../kernel/errors.ts';
 import { blockFromRow, blockToRow, leafFromRow } from '../sql-rows.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
 import type { AuditStore, BlockLogLeaf, StatusChange, StoredDocument, StoredRecord } from '../../ports/storage.ts';
-import { auditRecords, blockLog, documents, schema, sessionBlocks, sessions } from './schema.ts';
+import { auditHeads, auditRecords, blockLog, documents, schema, sessionBlocks, sessions } from './schema.ts';
 
 /** Rows per INSERT statement: 5 parameters a row stays far below SQLite's variable limit. */
 export const ROWS_PER_INSERT = 500;
@@ -17,6 +17,14 @@ export const ROWS_PER_INSERT = 500;
 export type SqliteDb = BaseSQLiteDatabase<'async', unknown, typeof schema> & {
   batch(queries: readonly unknown[]): Promise<unknown>;
 };
+
+type RecordRow = { session_id: string; ale_seq: number; ale_type: string; canonical: string; hash: string };
+const RECORD_COLUMNS = sql.raw('session_id, ale_seq, ale_type, canonical, hash');
+const fromRow = (r: RecordRow): StoredRecord => ({ sessionId: r.session_id, aleSeq: Number(r.ale_seq), aleType: r.ale_type, canonical: r.canonical, hash: r.hash });
+
+/** rowid of a session's last record: its audit_heads row while open, `sessions.last_rowid` once closed. */
+const headOf = (sessionId: string): SQL =>
+  sql`COALESCE((SELECT head_rowid FROM audit_heads WHERE session_id = ${sessionId}), (SELECT last_rowid FROM sessions WHERE session_id = ${sessionId}))`;
 
 /** AuditStore over drizzle + SQLite (libSQL by default, D1 on workerd). */
 export class SqliteAuditStore implements AuditStore {
@@ -54,9 +62,9 @@ export class SqliteAuditStore implements AuditStore {
 
   async lastRecord(sessionId: string): Promise<StoredRecord | null> {
     const rows = await this.run(() =>
-      this.db.select().from(auditRecords).where(eq(auditRecords.sessionId, sessionId)).orderBy(desc(auditRecords.aleSeq)).limit(1),
+      this.db.all<RecordRow>(sql`SELECT ${RECORD_COLUMNS} FROM audit_records WHERE rowid = ${headOf(sessionId)} AND session_id = ${sessionId}`),
     );
-    return rows[0] ?? null;
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
@@ -73,8 +81,21 @@ export class SqliteAuditStore implements AuditStore {
     await this.run(() => this.db.update(sessions).set({ status }).where(eq(sessions.sessionId, sessionId)));
   }
 
+  /**
+   * Walks the session's chain back from its head through `prev_rowid` (UNION stops at a cycle;
+   * the walk never leaves the session). A deleted row ends the walk there: the verifier then
+   * finds the chain incomplete.
+   */
   async listRecords(sessionId: string): Promise<StoredRecord[]> {
-    return this.run(() => this.db.select().from(auditRecords).where(eq(auditRecords.sessionId, sessionId)).orderBy(asc(auditRecords.aleSeq)));
+    const rows = await this.run(() =>
+      this.db.all<RecordRow>(sql`WITH RECURSIVE chain(rid) AS (
+          SELECT ${headOf(sessionId)}
+          UNION
+          SELECT r.prev_rowid FROM audit_records r JOIN chain c ON r.rowid = c.rid WHERE r.session_id = ${sessionId} AND r.prev_rowid IS NOT NULL
+        )
+        SELECT ${RECORD_COLUMNS} FROM audit_records WHERE rowid IN (SELECT rid FROM chain) AND session_id = ${sessionId} ORDER BY ale_seq, rowid`),
+    );
+    return rows.map(fromRow);
   }
 
   async storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
@@ -82,7 +103,12 @@ export class SqliteAuditStore implements AuditStore {
       this.db.batch([
         this.db.insert(blockLog).values({ idx: leaf.index, blockId: leaf.blockId, leafHash: leaf.leafHash }),
         this.db.insert(sessionBlocks).values(blockToRow(block)),
-        this.db.update(sessions).set({ status: 'CLOSED' }).where(eq(sessions.sessionId, block.session_id)),
+        // the closed session's head moves to its sessions row: audit_heads holds open sessions only
+        this.db
+          .update(sessions)
+          .set({ status: 'CLOSED', lastRowid: sql`(SELECT head_rowid FROM audit_heads WHERE session_id = ${block.session_id})` })
+          .where(eq(sessions.sessionId, block.session_id)),
+        this.db.delete(auditHeads).where(eq(auditHeads.sessionId, block.session_id)),
       ]),
     );
   }

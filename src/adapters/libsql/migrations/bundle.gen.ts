@@ -22,5 +22,20 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
     "statements": [
       "CREATE TABLE `documents` (\n\t`kind` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`doc_id` text NOT NULL,\n\t`body` text NOT NULL,\n\t`created_at` text NOT NULL,\n\tPRIMARY KEY(`kind`, `seq`)\n);"
     ]
+  },
+  {
+    "tag": "0003_audit_chain_heads",
+    "statements": [
+      "-- audit_records loses its (session_id, ale_seq) primary-key index: with many sessions writing at\n-- once it cost one index page write per record and commit. Each row now links to its session's\n-- previous row, and audit_heads keeps the chain head of every open session; the triggers below\n-- keep both and refuse an ale_seq that does not follow the head. Existing rows keep their rowids.\nCREATE TABLE `audit_records_v3` (\n\t`session_id` text NOT NULL,\n\t`ale_seq` integer NOT NULL,\n\t`ale_type` text NOT NULL,\n\t`canonical` text NOT NULL,\n\t`hash` text NOT NULL,\n\t`prev_rowid` integer\n);",
+      "INSERT INTO `audit_records_v3` (`rowid`, `session_id`, `ale_seq`, `ale_type`, `canonical`, `hash`, `prev_rowid`)\n\tSELECT `rowid`, `session_id`, `ale_seq`, `ale_type`, `canonical`, `hash`, LAG(`rowid`) OVER (PARTITION BY `session_id` ORDER BY `ale_seq`)\n\tFROM `audit_records`;",
+      "DROP TABLE `audit_records`;",
+      "ALTER TABLE `audit_records_v3` RENAME TO `audit_records`;",
+      "ALTER TABLE `sessions` ADD `last_rowid` integer;",
+      "CREATE TABLE `audit_heads` (\n\t`session_id` text PRIMARY KEY NOT NULL,\n\t`last_seq` integer NOT NULL,\n\t`head_rowid` integer NOT NULL\n) WITHOUT ROWID;",
+      "INSERT INTO `audit_heads` (`session_id`, `last_seq`, `head_rowid`)\n\tSELECT r.`session_id`, r.`ale_seq`, r.`rowid` FROM `audit_records` r\n\tJOIN (SELECT `session_id`, MAX(`ale_seq`) AS `m` FROM `audit_records` GROUP BY `session_id`) t ON t.`session_id` = r.`session_id` AND t.`m` = r.`ale_seq`\n\tJOIN `sessions` s ON s.`session_id` = r.`session_id`\n\tWHERE s.`status` != 'CLOSED';",
+      "UPDATE `sessions` SET `last_rowid` = (SELECT r.`rowid` FROM `audit_records` r WHERE r.`session_id` = `sessions`.`session_id` ORDER BY r.`ale_seq` DESC LIMIT 1)\n\tWHERE `status` = 'CLOSED';",
+      "CREATE TRIGGER `audit_records_follow_head` BEFORE INSERT ON `audit_records`\nBEGIN\n\tSELECT RAISE(ABORT, 'constraint failed: ale_seq does not follow the chain head of its session')\n\tWHERE NEW.`ale_seq` IS NOT COALESCE((SELECT `last_seq` FROM `audit_heads` WHERE `session_id` = NEW.`session_id`), 0) + 1\n\t\tOR (NEW.`ale_seq` = 1 AND EXISTS (SELECT 1 FROM `sessions` WHERE `session_id` = NEW.`session_id` AND `last_rowid` IS NOT NULL));\nEND;",
+      "CREATE TRIGGER `audit_records_link` AFTER INSERT ON `audit_records`\nBEGIN\n\tUPDATE `audit_records` SET `prev_rowid` = (SELECT `head_rowid` FROM `audit_heads` WHERE `session_id` = NEW.`session_id`) WHERE `rowid` = NEW.`rowid`;\n\tINSERT INTO `audit_heads` (`session_id`, `last_seq`, `head_rowid`) VALUES (NEW.`session_id`, NEW.`ale_seq`, NEW.`rowid`)\n\t\tON CONFLICT (`session_id`) DO UPDATE SET `last_seq` = excluded.`last_seq`, `head_rowid` = excluded.`head_rowid`;\nEND;"
+    ]
   }
 ];
