@@ -1,7 +1,10 @@
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentRead, classifyGold, makeHarness } from '../../../test/support/harness.ts';
-import { createGovernanceTracing } from './telemetry.ts';
+import { createGovernanceTracing, MAX_EXPORT_BATCH, MAX_QUEUE } from './telemetry.ts';
 
 describe('governance telemetry (P6)', () => {
   afterEach(() => {
@@ -51,5 +54,101 @@ describe('governance telemetry (P6)', () => {
     expect(writes.map((w) => w.attributes['soos.governance.ale_type'])).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY']);
     const rows = h.store.rawRecords(s.session_id);
     expect(writes[2]?.attributes['soos.gar.prev_span_hash']).toBe(rows[1]?.hash);
+  });
+
+  it('batches for a batch exporter: at most MAX_EXPORT_BATCH a call, all of them after a flush, in the session trace under its root span', async () => {
+    const calls: ReadableSpan[][] = [];
+    const exporter: SpanExporter = { export: (spans, cb) => (calls.push(spans), cb({ code: 0 })), shutdown: async () => undefined };
+    const { telemetry, provider } = createGovernanceTracing({ exporters: [{ exporter, batch: true }], resource: { 'soos.governance.kernel_id': 'k1' } });
+    const trace = 'c0ffee'.repeat(5) + '01';
+    const n = MAX_EXPORT_BATCH * 2 + 7;
+    for (let i = 0; i < n; i++) {
+      await telemetry.span('soos.gar.write', { traceId: trace, attributes: { 'soos.governance.ale_seq': i + 1, skipped: undefined } }, (h) => h.setAttributes({ later: 'yes' }));
+    }
+    expect(calls.map((c) => c.length)).toEqual([MAX_EXPORT_BATCH, MAX_EXPORT_BATCH]);
+    await provider.forceFlush();
+    const spans = calls.flat();
+    expect(spans).toHaveLength(n);
+    expect(spans.map((s) => s.attributes['soos.governance.ale_seq'])).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    const ids = new Set(spans.map((s) => s.spanContext().spanId));
+    expect(ids.size).toBe(n);
+    for (const s of spans) {
+      expect(s.spanContext().traceId).toBe(trace);
+      expect(s.spanContext().spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(s.parentSpanContext?.spanId).toBe(trace.slice(0, 16));
+      expect(s.attributes).toEqual({ 'soos.governance.ale_seq': expect.any(Number), later: 'yes' });
+      expect(s.status.code).toBe(1);
+      expect(s.ended).toBe(true);
+      expect(s.endTime[0] * 1e9 + s.endTime[1]).toBeGreaterThanOrEqual(s.startTime[0] * 1e9 + s.startTime[1]);
+      expect(s.resource.attributes).toMatchObject({ 'service.name': 'kee', 'soos.governance.kernel_id': 'k1' });
+    }
+    await provider.shutdown();
+  });
+
+  it('drops what a stuck exporter cannot take (beyond MAX_QUEUE) without blocking, and says how many once it recovers', async () => {
+    let release: (() => void) | null = null;
+    const calls: number[] = [];
+    const exporter: SpanExporter = {
+      export: (spans, cb) => {
+        calls.push(spans.length);
+        if (calls.length === 1) release = () => cb({ code: 0 });
+        else cb({ code: 0 });
+      },
+      shutdown: async () => undefined,
+    };
+    const errors: string[] = [];
+    const log = console.error;
+    console.error = (m: string) => void errors.push(m);
+    try {
+      const { telemetry, provider } = createGovernanceTracing({ exporters: [{ exporter, batch: true }] });
+      const total = MAX_EXPORT_BATCH + MAX_QUEUE + 100;
+      for (let i = 0; i < total; i++) await telemetry.span('soos.test', {}, () => i);
+      expect(calls).toEqual([MAX_EXPORT_BATCH]);
+      (release as unknown as () => void)();
+      await provider.forceFlush();
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(MAX_EXPORT_BATCH + MAX_QUEUE);
+      expect(errors.some((m) => m.includes('100 governance spans were dropped'))).toBe(true);
+    } finally {
+      console.error = log;
+    }
+  });
+
+  it('sends the spans over OTLP/HTTP: the collector receives them in the session trace with their attributes and status', async () => {
+    const bodies: unknown[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+      const { telemetry, provider } = createGovernanceTracing({ exporters: [{ exporter: new OTLPTraceExporter({ url }), batch: true }] });
+      const trace = 'ab'.repeat(16);
+      await telemetry.span('soos.gar.write', { traceId: trace, attributes: { 'soos.governance.ale_seq': 7, 'soos.cap.policy_ids_evaluated': ['a', 'b'] } }, () => 1);
+      await telemetry.span('soos.kia.sign', { traceId: trace }, () => Promise.reject(new Error('quorum lost'))).catch(() => undefined);
+      await provider.shutdown();
+      const spans = (bodies as { resourceSpans: { resource: { attributes: { key: string }[] }; scopeSpans: { scope: { name: string }; spans: Record<string, unknown>[] }[] }[] }[])
+        .flatMap((b) => b.resourceSpans)
+        .flatMap((rs) => rs.scopeSpans)
+        .flatMap((ss) => (expect(ss.scope.name).toBe('soos.governance'), ss.spans));
+      expect(spans.map((s) => s.name)).toEqual(['soos.gar.write', 'soos.kia.sign']);
+      for (const s of spans) {
+        expect(s.traceId).toBe(trace);
+        expect(s.parentSpanId).toBe(trace.slice(0, 16));
+        expect(s.spanId).toMatch(/^[0-9a-f]{16}$/);
+      }
+      expect(spans[0]?.attributes).toEqual([
+        { key: 'soos.governance.ale_seq', value: { intValue: 7 } },
+        { key: 'soos.cap.policy_ids_evaluated', value: { arrayValue: { values: [{ stringValue: 'a' }, { stringValue: 'b' }] } } },
+      ]);
+      expect(spans[1]?.status).toEqual({ code: 2, message: 'quorum lost' });
+      expect((spans[1]?.events as { name: string }[])[0]?.name).toBe('exception');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,38 +1,71 @@
-import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, SimpleSpanProcessor, BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { SpanAttributes, SpanHandle, Telemetry } from '../../ports/telemetry.ts';
 import { RESOURCE } from './attributes.ts';
 
-export type GovernanceTracing = { telemetry: Telemetry; provider: TracerProvider };
+/** What `local.ts` shuts down at exit: pending spans are exported first. */
+export type SpanPipeline = { forceFlush(): Promise<void>; shutdown(): Promise<void> };
+export type GovernanceTracing = { telemetry: Telemetry; provider: SpanPipeline };
+
+/** Spans per export call of a batch exporter, and the most a batch exporter may have waiting. */
+export const MAX_EXPORT_BATCH = 512;
+export const MAX_QUEUE = 8_192;
+/** A batch exporter gets what is waiting at least this often. */
+export const EXPORT_DELAY_MS = 1_000;
 
 /**
- * Builds the governance tracer (P6). It has its own provider whose sampler is always-on, so
- * governance spans are recorded at 100 % whatever sampler the host configures globally.
- * `exporters` are attached with a simple (in-memory, tests) or batch (OTLP) processor.
+ * Builds the governance tracer (P6). Every span is recorded, whatever sampler the host
+ * configures (there is no sampler here), and each finished span goes to every exporter as an
+ * OpenTelemetry `ReadableSpan`: at once to a simple exporter (tests), in batches of up to
+ * MAX_EXPORT_BATCH to a batch exporter (OTLP). Without exporters nothing is kept.
+ *
+ * It is not the SDK's tracer: on the audit write path (one `soos.gar.write` span per record,
+ * 20,000 a second) the SDK's `startSpan` (id generation, context and attribute checks, a span
+ * object with a dozen fields) was a fifth of the main thread's CPU per append, and the spans it
+ * keeps until export were most of what survived V8's young generation. Here a span is one small
+ * record while it runs; ids, timestamps and the `ReadableSpan` are made only when exporting.
  */
 export function createGovernanceTracing(options: {
   exporters: { exporter: SpanExporter; batch?: boolean }[];
   resource?: Record<string, string>;
 }): GovernanceTracing {
-  const provider = new TracerProvider({
-    sampler: new AlwaysOnSampler(),
-    resource: resourceFromAttributes({ [RESOURCE.serviceName]: 'kee', ...options.resource }),
-    spanProcessors: options.exporters.map(({ exporter, batch }) =>
-      batch ? new BatchSpanProcessor({ exporter }) : new SimpleSpanProcessor({ exporter }),
-    ),
-  });
-  return { telemetry: new OtelTelemetry(provider.getTracer('soos.governance')), provider };
+  const resource = resourceFromAttributes({ [RESOURCE.serviceName]: 'kee', ...options.resource });
+  const outlets = options.exporters.map(({ exporter, batch }) => (batch ? new BatchOutlet(exporter, resource) : new SimpleOutlet(exporter, resource)));
+  const telemetry = new GovernanceTelemetry(outlets);
+  return {
+    telemetry,
+    provider: {
+      forceFlush: async () => {
+        await Promise.all(outlets.map((o) => o.flush()));
+      },
+      shutdown: async () => {
+        await Promise.all(outlets.map((o) => o.shutdown()));
+      },
+    },
+  };
 }
 
-/** Telemetry port over the OpenTelemetry API: one span per call, errors recorded, status set. */
-export class OtelTelemetry implements Telemetry {
-  private readonly tracer: Tracer;
-  /** Parent contexts of recent session traces: one per session, not one per span. */
-  private readonly parents = new Map<string, Context>();
+/** A span while and after it runs: times in ms since the epoch (performance clock). */
+type SpanRecord = {
+  name: string;
+  traceId: string | undefined;
+  attributes: Attributes;
+  start: number;
+  end: number;
+  status: SpanStatusCode;
+  message?: string;
+  exception?: Attributes;
+};
 
-  constructor(tracer: Tracer) {
-    this.tracer = tracer;
+type Outlet = { accept(span: SpanRecord): void; flush(): Promise<void>; shutdown(): Promise<void> };
+
+/** Telemetry port: one span per call, errors recorded (an `exception` event), status set. */
+export class GovernanceTelemetry implements Telemetry {
+  private readonly outlets: Outlet[];
+
+  constructor(outlets: Outlet[]) {
+    this.outlets = outlets;
   }
 
   async span<T>(
@@ -40,34 +73,159 @@ export class OtelTelemetry implements Telemetry {
     options: { traceId?: string; attributes?: SpanAttributes },
     fn: (span: SpanHandle) => Promise<T> | T,
   ): Promise<T> {
-    const parent = options.traceId ? this.parent(options.traceId) : ROOT_CONTEXT;
-    const span = this.tracer.startSpan(name, { attributes: clean(options.attributes) }, parent);
-    const handle: SpanHandle = { setAttributes: (a) => span.setAttributes(clean(a)) };
+    if (this.outlets.length === 0) return fn(NO_HANDLE);
+    const span: SpanRecord = { name, traceId: options.traceId, attributes: clean(options.attributes, {}), start: nowMs(), end: 0, status: SpanStatusCode.UNSET };
     try {
-      const out = await fn(handle);
-      span.setStatus({ code: SpanStatusCode.OK });
+      const out = await fn({ setAttributes: (a) => void clean(a, span.attributes) });
+      span.status = SpanStatusCode.OK;
       return out;
     } catch (e) {
-      span.recordException(e instanceof Error ? e : String(e));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+      span.status = SpanStatusCode.ERROR;
+      span.message = e instanceof Error ? e.message : String(e);
+      span.exception = e instanceof Error ? { 'exception.type': e.name, 'exception.message': e.message, ...(e.stack ? { 'exception.stacktrace': e.stack } : {}) } : { 'exception.message': String(e) };
       throw e;
     } finally {
-      span.end();
+      span.end = nowMs();
+      for (let i = 0; i < this.outlets.length; i++) (this.outlets[i] as Outlet).accept(span);
     }
-  }
-
-  private parent(traceId: string): Context {
-    let ctx = this.parents.get(traceId);
-    if (!ctx) {
-      ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: sessionRootSpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true });
-      if (this.parents.size >= MAX_CACHED_PARENTS) this.parents.clear();
-      this.parents.set(traceId, ctx);
-    }
-    return ctx;
   }
 }
 
-const MAX_CACHED_PARENTS = 10_000;
+const NO_HANDLE: SpanHandle = { setAttributes: () => undefined };
+
+/** Exports each span as it ends (tests: InMemorySpanExporter). */
+class SimpleOutlet implements Outlet {
+  private readonly exporter: SpanExporter;
+  private readonly resource: Resource;
+  private pending: Promise<void>[] = [];
+
+  constructor(exporter: SpanExporter, resource: Resource) {
+    this.exporter = exporter;
+    this.resource = resource;
+  }
+
+  accept(span: SpanRecord): void {
+    const done = new Promise<void>((resolve) => this.exporter.export([readable(span, this.resource)], () => resolve()));
+    this.pending.push(done);
+    void done.then(() => {
+      this.pending = this.pending.filter((p) => p !== done);
+    });
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.flush();
+    await this.exporter.shutdown();
+  }
+}
+
+/**
+ * Batches for an exporter that sends (OTLP): a batch goes when MAX_EXPORT_BATCH spans wait, or
+ * EXPORT_DELAY_MS after the first one waited, one export at a time. Beyond MAX_QUEUE waiting
+ * spans (the collector is down or slow) new spans are dropped and counted, never blocking the
+ * kernel; the count is reported once the exporter takes spans again.
+ */
+class BatchOutlet implements Outlet {
+  private readonly exporter: SpanExporter;
+  private readonly resource: Resource;
+  private queue: SpanRecord[] = [];
+  private exporting: Promise<void> | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dropped = 0;
+
+  constructor(exporter: SpanExporter, resource: Resource) {
+    this.exporter = exporter;
+    this.resource = resource;
+  }
+
+  accept(span: SpanRecord): void {
+    if (this.queue.length >= MAX_QUEUE) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(span);
+    if (this.exporting) return;
+    if (this.queue.length >= MAX_EXPORT_BATCH) this.exportNext();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.exportNext(), EXPORT_DELAY_MS);
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.exporting || this.queue.length > 0) {
+      if (!this.exporting) this.exportNext();
+      await this.exporting;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.flush();
+    await this.exporter.shutdown();
+  }
+
+  private exportNext(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.exporting || this.queue.length === 0) return;
+    const batch = this.queue.length <= MAX_EXPORT_BATCH ? this.queue : this.queue.slice(0, MAX_EXPORT_BATCH);
+    this.queue = batch === this.queue ? [] : this.queue.slice(MAX_EXPORT_BATCH);
+    const spans = batch.map((s) => readable(s, this.resource));
+    this.exporting = new Promise<void>((resolve) => {
+      try {
+        this.exporter.export(spans, (result) => {
+          if (result.code === 0 && this.dropped > 0) {
+            console.error(`kee: ${this.dropped} governance spans were dropped while the span exporter was behind`);
+            this.dropped = 0;
+          }
+          resolve();
+        });
+      } catch {
+        resolve();
+      }
+    }).then(() => {
+      this.exporting = null;
+      if (this.queue.length >= MAX_EXPORT_BATCH) this.exportNext();
+      else if (this.queue.length > 0 && this.timer === undefined) {
+        this.timer = setTimeout(() => this.exportNext(), EXPORT_DELAY_MS);
+        (this.timer as { unref?: () => void }).unref?.();
+      }
+    });
+  }
+}
+
+const SCOPE = { name: 'soos.governance' };
+const HEX_TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
+
+/** The OpenTelemetry form of a finished span. A span without a (valid) trace id starts its own trace. */
+function readable(s: SpanRecord, resource: Resource): ReadableSpan {
+  const inSession = s.traceId !== undefined && HEX_TRACE_ID.test(s.traceId);
+  const traceId = inSession ? (s.traceId as string) : randomHex(16);
+  const context: SpanContext = { traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED };
+  const end = hrTime(s.end);
+  return {
+    name: s.name,
+    kind: SpanKind.INTERNAL,
+    spanContext: () => context,
+    ...(inSession ? { parentSpanContext: { traceId, spanId: sessionRootSpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true } } : {}),
+    startTime: hrTime(s.start),
+    endTime: end,
+    status: s.message !== undefined ? { code: s.status, message: s.message } : { code: s.status },
+    attributes: s.attributes,
+    links: [],
+    events: s.exception ? [{ name: 'exception', attributes: s.exception, time: end, droppedAttributesCount: 0 }] : [],
+    duration: hrTime(s.end - s.start),
+    ended: true,
+    resource,
+    instrumentationScope: SCOPE,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
 
 /** The session's governance spans share one parent: span id = first 16 hex of the trace id. */
 function sessionRootSpanId(traceId: string): string {
@@ -75,14 +233,30 @@ function sessionRootSpanId(traceId: string): string {
   return /^0+$/.test(id) ? '0000000000000001' : id;
 }
 
-function clean(attrs: SpanAttributes | undefined): Record<string, string | number | boolean | string[]> {
-  const out: Record<string, string | number | boolean | string[]> = {};
-  if (!attrs) return out;
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+function hrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - seconds * 1000) * 1e6);
+  return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
+}
+
+/** Random ids (W3C: not all zero), from the platform CSPRNG. */
+function randomHex(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  if (b.every((x) => x === 0)) b[bytes - 1] = 1;
+  let out = '';
+  for (let i = 0; i < b.length; i++) out += (b[i] as number).toString(16).padStart(2, '0');
+  return out;
+}
+
+function clean(attrs: SpanAttributes | undefined, into: Attributes): Attributes {
+  if (!attrs) return into;
   const keys = Object.keys(attrs);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
     const v = attrs[k];
-    if (v !== undefined) out[k] = v;
+    if (v !== undefined) into[k] = v;
   }
-  return out;
+  return into;
 }
