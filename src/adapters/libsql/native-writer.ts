@@ -2,7 +2,7 @@ import { expandConfig } from '@libsql/core/config';
 import Database from 'libsql';
 import { DomainError } from '../../kernel/errors.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
-import { byKey } from './key-order.ts';
+import { byKey, putRow } from './batch-rows.ts';
 import { PAGE_CACHE_KIB } from './open-libsql.ts';
 
 /**
@@ -73,7 +73,7 @@ export class NativeRecordWriter {
 
   /**
    * Appends the records and applies the status changes in one transaction: all or none. Rows go
-   * in in primary-key order (see `byKey`). Throws CONFLICT if a `(session_id, ale_seq)` exists,
+   * in in the order of `byKey`. Throws CONFLICT if a `(session_id, ale_seq)` exists,
    * GAR_UNAVAILABLE for anything else; after a failure nothing of the batch is stored.
    */
   append(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): void {
@@ -88,14 +88,7 @@ export class NativeRecordWriter {
       let i = 0;
       const args = this.chunkArgs;
       for (; i + CHUNK_ROWS <= sorted.length; i += CHUNK_ROWS) {
-        for (let j = 0; j < CHUNK_ROWS; j++) {
-          const r = sorted[i + j] as StoredRecord;
-          args[5 * j] = r.sessionId;
-          args[5 * j + 1] = r.aleSeq;
-          args[5 * j + 2] = r.aleType;
-          args[5 * j + 3] = r.canonical;
-          args[5 * j + 4] = r.hash;
-        }
+        for (let j = 0; j < CHUNK_ROWS; j++) putRow(args, j, sorted[i + j] as StoredRecord);
         this.chunk.run(args);
       }
       for (; i < sorted.length; i++) {

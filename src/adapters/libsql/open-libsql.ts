@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from './migrate.ts';
 import { schema } from './schema.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
-import { byKey } from './key-order.ts';
+import { byKey, putRow } from './batch-rows.ts';
 import { ROWS_PER_INSERT, SqliteAuditStore, type SqliteDb } from './store.ts';
 
 /** Writes a group-commit batch in one transaction, synchronously; throws CONFLICT or GAR_UNAVAILABLE. */
@@ -37,20 +37,13 @@ export class LibsqlAuditStore extends SqliteAuditStore {
 
   override async appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
     if (this.appender) return this.appender.append(records, statuses);
-    // rows go in in primary-key order (see byKey)
+    // rows go in in the order of byKey
     const sorted = records.length > 1 ? [...records].sort(byKey) : records;
     const stmts: InStatement[] = [];
     for (let i = 0; i < sorted.length; i += ROWS_PER_INSERT) {
       const n = Math.min(ROWS_PER_INSERT, sorted.length - i);
       const args: (string | number)[] = new Array(5 * n);
-      for (let j = 0; j < n; j++) {
-        const r = sorted[i + j] as StoredRecord;
-        args[5 * j] = r.sessionId;
-        args[5 * j + 1] = r.aleSeq;
-        args[5 * j + 2] = r.aleType;
-        args[5 * j + 3] = r.canonical;
-        args[5 * j + 4] = r.hash;
-      }
+      for (let j = 0; j < n; j++) putRow(args, j, sorted[i + j] as StoredRecord);
       stmts.push({ sql: this.insertText(n), args });
     }
     for (const s of statuses) stmts.push({ sql: 'UPDATE sessions SET status = ? WHERE session_id = ?', args: [s.status, s.sessionId] });
@@ -74,9 +67,8 @@ export const PAGE_CACHE_KIB = 65_536;
 /**
  * Opens the audit store on a libSQL client. For an embedded file the journal is switched to
  * WAL and `synchronous=FULL`, so an acknowledged commit survives a crash or power loss. Its
- * page cache is 64 MiB (SQLite's default is 2 MiB): with many sessions writing, every commit
- * touches each active session's leaf of the audit_records key index, and once that index
- * outgrows the cache each of those pages is read again from the file on every batch.
+ * page cache is 64 MiB (SQLite's default is 2 MiB), so that reads of recent records (heads,
+ * block closes walking a session's links) find their pages in memory.
  */
 export async function openLibsqlStore(client: Client, options: { embedded: boolean }): Promise<LibsqlAuditStore> {
   if (options.embedded) {
