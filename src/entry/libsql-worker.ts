@@ -25,4 +25,3 @@ try {
 } catch (e) {
   port.postMessage({ ready: false, message: e instanceof Error ? e.message : String(e) });
 }
-
