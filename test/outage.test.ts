@@ -7,17 +7,53 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
+import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
+import { openWorkerLibsqlStore } from '../src/entry/open-worker-store.ts';
 import { findChainBreak } from '../src/kernel/audit/chain.ts';
+import type { AuditStore } from '../src/ports/storage.ts';
 import type { AuditRecord } from '../src/kernel/types.ts';
 import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
 
+/** A store, and how to make its database refuse writes (and take them again). */
+type Outage = { store: AuditStore; refuse: () => Promise<void>; accept: () => Promise<void>; close: () => Promise<void> };
+
+const inThread = async (file: string): Promise<Outage> => {
+  const client = createClient({ url: `file:${file}` });
+  const store = await openLibsqlStore(client, { embedded: true });
+  return {
+    store,
+    // the database refuses every write of this connection from here
+    refuse: async () => void (await client.execute('PRAGMA query_only = ON')),
+    accept: async () => void (await client.execute('PRAGMA query_only = OFF')),
+    close: async () => client.close(),
+  };
+};
+
+// the npm start default: the worker thread's native writer; another process holds the write lock
+const workerThread = async (file: string): Promise<Outage> => {
+  const handle = await openWorkerLibsqlStore(`file:${file}`, { busyTimeoutMs: 50 });
+  const holder = new Database(file);
+  return {
+    store: handle.store,
+    refuse: async () => void holder.exec('BEGIN IMMEDIATE'),
+    accept: async () => void holder.exec('ROLLBACK'),
+    close: async () => {
+      holder.close();
+      await handle.close();
+    },
+  };
+};
+
 describe('audit store outage', () => {
-  it('suspends instead of deciding unrecorded, and recovers without restart', async () => {
+  it.each([
+    ['in-thread libSQL, the database turned read-only', inThread],
+    ['libSQL in a worker thread, the write lock held by another connection', workerThread],
+  ] as const)('suspends instead of deciding unrecorded, and recovers without restart (%s)', async (_name, open) => {
     const file = join(mkdtempSync(join(tmpdir(), 'kee-outage-')), 'kee.db');
-    const client = createClient({ url: `file:${file}` });
-    const store = await openLibsqlStore(client, { embedded: true });
+    const outage = await open(file);
+    const store = outage.store;
     const h = makeHarness({ store });
     const sessions = await Promise.all(Array.from({ length: 16 }, (_, i) => h.call('POST', '/v1/sessions', { agent_id: `a${i}` })));
     const ids = sessions.map((s) => s.json.session_id as string);
@@ -43,10 +79,10 @@ describe('audit store outage', () => {
 
     await new Promise((r) => setTimeout(r, 400));
     phase = 'outage';
-    await client.execute('PRAGMA query_only = ON'); // the database refuses every write from here
+    await outage.refuse();
     await new Promise((r) => setTimeout(r, 600));
     const duringOutage = (await h.call('GET', '/healthz')).json.state;
-    await client.execute('PRAGMA query_only = OFF');
+    await outage.accept();
     phase = 'after';
     await new Promise((r) => setTimeout(r, 600));
     stop = true;
@@ -72,6 +108,6 @@ describe('audit store outage', () => {
         expect(rec?.decision, `decision ${sid}#${a.body.ale_seq} returned without its record`).toBe(a.body.decision);
       }
     }
-    client.close();
+    await outage.close();
   }, 60_000);
 });

@@ -12,14 +12,14 @@ import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
 import { NativeRecordWriter } from '../adapters/libsql/native-writer.ts';
 import { serveAuditStore, type StoreChannel } from '../adapters/libsql/worker-store.ts';
 
-type Init = { url: string; authToken?: string; port: StoreChannel & { postMessage(m: unknown): void } };
+type Init = { url: string; authToken?: string; busyTimeoutMs?: number; port: StoreChannel & { postMessage(m: unknown): void } };
 
-const { url, authToken, port } = workerData as Init;
+const { url, authToken, busyTimeoutMs, port } = workerData as Init;
 try {
   const client = createClient({ url, ...(authToken ? { authToken } : {}) });
   const embedded = url.startsWith('file:');
   const store = await openLibsqlStore(client, { embedded });
-  if (embedded) store.appendThrough(NativeRecordWriter.open(url));
+  if (embedded) store.appendThrough(NativeRecordWriter.open(url, busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}));
   serveAuditStore(store, port);
   port.postMessage({ ready: true });
 } catch (e) {

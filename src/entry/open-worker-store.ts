@@ -18,7 +18,11 @@ export type WorkerStoreHandle = {
 
 type Started = { worker: Worker; port: MessagePort };
 
-export async function openWorkerLibsqlStore(url: string, options: { authToken?: string } = {}): Promise<WorkerStoreHandle> {
+/**
+ * `busyTimeoutMs`: how long a batch waits for a write lock held by another connection before it
+ * fails (default 5 s; see NativeRecordWriter.open).
+ */
+export async function openWorkerLibsqlStore(url: string, options: { authToken?: string; busyTimeoutMs?: number } = {}): Promise<WorkerStoreHandle> {
   let closing = false;
   let current = await start(url, options);
   const store = new WorkerAuditStore(current.port as unknown as StoreChannel);
@@ -63,9 +67,9 @@ export async function openWorkerLibsqlStore(url: string, options: { authToken?: 
 }
 
 /** A worker with the database open, or an error saying why it could not open it. */
-async function start(url: string, options: { authToken?: string }): Promise<Started> {
+async function start(url: string, options: { authToken?: string; busyTimeoutMs?: number }): Promise<Started> {
   const { port1, port2 } = new MessageChannel();
-  const init = { workerData: { url, ...(options.authToken ? { authToken: options.authToken } : {}), port: port2 }, transferList: [port2] };
+  const init = { workerData: { url, ...(options.authToken ? { authToken: options.authToken } : {}), ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}), port: port2 }, transferList: [port2] };
   const worker = startTsWorker(new URL('./libsql-worker.ts', import.meta.url), init);
   try {
     // the first message says whether the database opened; later ones are replies
