@@ -204,6 +204,9 @@ async function verifyMillion(extra: string[]): Promise<{ bytes: number; seconds:
   return { bytes, seconds, cpu };
 }
 
+/** The V8/Node flags this run was started with (`npm run bench:audit` passes those of `npm start`). */
+const nodeFlags = () => process.execArgv.filter((a) => a.startsWith('--') && a !== '--require' && a !== '--import' && !a.includes('/')).join(' ');
+
 const rows: Row[] = [];
 const name = (r: { mode: string; store: StoreKind; writers: number; offered?: number }) =>
   `${r.mode} ${r.store} ${r.writers}${r.offered ? ` @${r.offered}/s` : ''}`;
@@ -252,7 +255,7 @@ if (WRITE) {
   const [l1, l5] = loadavg();
   const measured = [
     '<!-- measured: written by `npm run bench:audit`; the text outside these markers is kept -->',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; embedded libSQL file, WAL, synchronous=FULL; ${SECONDS} s per row after ${WARMUP_MS} ms of warm-up; load average at the end ${l1?.toFixed(2)} (1 min), ${l5?.toFixed(2)} (5 min), measured ${new Date().toISOString().slice(0, 16)}Z.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (${nodeFlags() || 'no flags'}); embedded libSQL file, WAL, synchronous=FULL; ${SECONDS} s per row after ${WARMUP_MS} ms of warm-up; load average at the end ${l1?.toFixed(2)} (1 min), ${l5?.toFixed(2)} (5 min), measured ${new Date().toISOString().slice(0, 16)}Z.`,
     '',
     table,
     '',
