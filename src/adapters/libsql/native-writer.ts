@@ -1,9 +1,9 @@
 import { expandConfig } from '@libsql/core/config';
 import Database from 'libsql';
-import { DomainError } from '../../kernel/errors.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { byKey, putRow } from './batch-rows.ts';
 import { PAGE_CACHE_KIB } from './open-libsql.ts';
+import { storeError } from './store.ts';
 
 /**
  * WAL size (pages) at which a commit also checkpoints. Small, so that each checkpoint is short
@@ -73,7 +73,7 @@ export class NativeRecordWriter {
 
   /**
    * Appends the records and applies the status changes in one transaction: all or none. Rows go
-   * in in the order of `byKey`. Throws CONFLICT if a `(session_id, ale_seq)` exists,
+   * in in the order of `byKey`. Throws CONFLICT if an `ale_seq` does not follow its session's head,
    * GAR_UNAVAILABLE for anything else; after a failure nothing of the batch is stored.
    */
   append(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): void {
@@ -82,7 +82,7 @@ export class NativeRecordWriter {
     try {
       this.begin.run();
     } catch (e) {
-      throw translate(e);
+      throw storeError(e);
     }
     try {
       let i = 0;
@@ -107,7 +107,7 @@ export class NativeRecordWriter {
           /* the connection is unusable: the next batch fails too, and says why */
         }
       }
-      throw translate(e);
+      throw storeError(e);
     } finally {
       // the chunk buffer must not keep the batch's strings alive until the next batch
       this.chunkArgs.fill(0);
@@ -117,13 +117,4 @@ export class NativeRecordWriter {
   close(): void {
     this.db.close();
   }
-}
-
-function translate(e: unknown): DomainError {
-  const code = (e as { code?: unknown }).code;
-  const message = e instanceof Error ? e.message : String(e);
-  if ((typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) || /constraint/i.test(message)) {
-    return new DomainError('CONFLICT', 'the record already exists', { cause: e });
-  }
-  return new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable', { cause: e });
 }

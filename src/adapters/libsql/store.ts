@@ -156,10 +156,15 @@ export class SqliteAuditStore implements AuditStore {
     try {
       return await op();
     } catch (e) {
-      if (isConstraintError(e)) throw new DomainError('CONFLICT', 'the record already exists', { cause: e });
-      throw new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable', { cause: e });
+      throw storeError(e);
     }
   }
+}
+
+/** A driver error as the kernel sees it: a constraint violation is CONFLICT, anything else GAR_UNAVAILABLE. */
+export function storeError(e: unknown): DomainError {
+  if (isConstraintError(e)) return new DomainError('CONFLICT', 'the record already exists', { cause: e });
+  return new DomainError('GAR_UNAVAILABLE', 'the audit store is unavailable', { cause: e });
 }
 
 function isConstraintError(e: unknown): boolean {

@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { toHex } from '../../kernel/hex.ts';
 import type { SpanAttributes, SpanHandle, Telemetry } from '../../ports/telemetry.ts';
 import { RESOURCE } from './attributes.ts';
 
@@ -97,7 +98,7 @@ const NO_HANDLE: SpanHandle = { setAttributes: () => undefined };
 class SimpleOutlet implements Outlet {
   private readonly exporter: SpanExporter;
   private readonly resource: Resource;
-  private pending: Promise<void>[] = [];
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(exporter: SpanExporter, resource: Resource) {
     this.exporter = exporter;
@@ -106,14 +107,12 @@ class SimpleOutlet implements Outlet {
 
   accept(span: SpanRecord): void {
     const done = new Promise<void>((resolve) => this.exporter.export([readable(span, this.resource)], () => resolve()));
-    this.pending.push(done);
-    void done.then(() => {
-      this.pending = this.pending.filter((p) => p !== done);
-    });
+    this.pending.add(done);
+    void done.then(() => this.pending.delete(done));
   }
 
   async flush(): Promise<void> {
-    await Promise.all(this.pending);
+    await Promise.all([...this.pending]);
   }
 
   async shutdown(): Promise<void> {
@@ -149,10 +148,14 @@ class BatchOutlet implements Outlet {
     this.queue.push(span);
     if (this.exporting) return;
     if (this.queue.length >= MAX_EXPORT_BATCH) this.exportNext();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.exportNext(), EXPORT_DELAY_MS);
-      (this.timer as { unref?: () => void }).unref?.();
-    }
+    else this.arm();
+  }
+
+  /** Exports what waits EXPORT_DELAY_MS from now, unless a timer is already set. */
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => this.exportNext(), EXPORT_DELAY_MS);
+    (this.timer as { unref?: () => void }).unref?.();
   }
 
   async flush(): Promise<void> {
@@ -189,10 +192,7 @@ class BatchOutlet implements Outlet {
     }).then(() => {
       this.exporting = null;
       if (this.queue.length >= MAX_EXPORT_BATCH) this.exportNext();
-      else if (this.queue.length > 0 && this.timer === undefined) {
-        this.timer = setTimeout(() => this.exportNext(), EXPORT_DELAY_MS);
-        (this.timer as { unref?: () => void }).unref?.();
-      }
+      else if (this.queue.length > 0) this.arm();
     });
   }
 }
@@ -245,9 +245,7 @@ function hrTime(ms: number): HrTime {
 function randomHex(bytes: number): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
   if (b.every((x) => x === 0)) b[bytes - 1] = 1;
-  let out = '';
-  for (let i = 0; i < b.length; i++) out += (b[i] as number).toString(16).padStart(2, '0');
-  return out;
+  return toHex(b);
 }
 
 function clean(attrs: SpanAttributes | undefined, into: Attributes): Attributes {
