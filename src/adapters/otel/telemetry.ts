@@ -1,7 +1,7 @@
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link, type SpanContext, type SpanStatus } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { toHex } from '../../kernel/hex.ts';
+import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-trace';
+import { randomHex } from '../../kernel/hex.ts';
 import type { SpanAttributes, SpanHandle, Telemetry } from '../../ports/telemetry.ts';
 import { RESOURCE } from './attributes.ts';
 
@@ -47,17 +47,32 @@ export function createGovernanceTracing(options: {
   };
 }
 
-/** A span while and after it runs: times in ms since the epoch (performance clock). */
-type SpanRecord = {
-  name: string;
-  traceId: string | undefined;
-  attributes: Attributes;
-  start: number;
-  end: number;
-  status: SpanStatusCode;
-  message?: string;
-  exception?: Attributes;
-};
+/**
+ * A span while and after it runs (times in ms since the epoch, performance clock), and the
+ * handle its function gets. A class, not an object with a closure per span: on the audit write
+ * path every closure made per record is an allocation, and under tsx a `__name` call too.
+ */
+class SpanRecord implements SpanHandle {
+  readonly name: string;
+  readonly traceId: string | undefined;
+  readonly attributes: Attributes;
+  readonly start: number;
+  end = 0;
+  status: SpanStatusCode = SpanStatusCode.UNSET;
+  message: string | undefined = undefined;
+  exception: Attributes | undefined = undefined;
+
+  constructor(name: string, traceId: string | undefined, attributes: SpanAttributes | undefined) {
+    this.name = name;
+    this.traceId = traceId;
+    this.attributes = clean(attributes, {});
+    this.start = nowMs();
+  }
+
+  setAttributes(attributes: SpanAttributes): void {
+    clean(attributes, this.attributes);
+  }
+}
 
 type Outlet = { accept(span: SpanRecord): void; flush(): Promise<void>; shutdown(): Promise<void> };
 
@@ -75,9 +90,9 @@ export class GovernanceTelemetry implements Telemetry {
     fn: (span: SpanHandle) => Promise<T> | T,
   ): Promise<T> {
     if (this.outlets.length === 0) return fn(NO_HANDLE);
-    const span: SpanRecord = { name, traceId: options.traceId, attributes: clean(options.attributes, {}), start: nowMs(), end: 0, status: SpanStatusCode.UNSET };
+    const span = new SpanRecord(name, options.traceId, options.attributes);
     try {
-      const out = await fn({ setAttributes: (a) => void clean(a, span.attributes) });
+      const out = await fn(span);
       span.status = SpanStatusCode.OK;
       return out;
     } catch (e) {
@@ -106,7 +121,7 @@ class SimpleOutlet implements Outlet {
   }
 
   accept(span: SpanRecord): void {
-    const done = new Promise<void>((resolve) => this.exporter.export([readable(span, this.resource)], () => resolve()));
+    const done = new Promise<void>((resolve) => this.exporter.export([new FinishedSpan(span, this.resource)], () => resolve()));
     this.pending.add(done);
     void done.then(() => this.pending.delete(done));
   }
@@ -176,7 +191,7 @@ class BatchOutlet implements Outlet {
     if (this.exporting || this.queue.length === 0) return;
     const batch = this.queue.length <= MAX_EXPORT_BATCH ? this.queue : this.queue.slice(0, MAX_EXPORT_BATCH);
     this.queue = batch === this.queue ? [] : this.queue.slice(MAX_EXPORT_BATCH);
-    const spans = batch.map((s) => readable(s, this.resource));
+    const spans = batch.map((s) => new FinishedSpan(s, this.resource));
     this.exporting = new Promise<void>((resolve) => {
       try {
         this.exporter.export(spans, (result) => {
@@ -200,31 +215,47 @@ class BatchOutlet implements Outlet {
 const SCOPE = { name: 'soos.governance' };
 const HEX_TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
 
-/** The OpenTelemetry form of a finished span. A span without a (valid) trace id starts its own trace. */
-function readable(s: SpanRecord, resource: Resource): ReadableSpan {
-  const inSession = s.traceId !== undefined && HEX_TRACE_ID.test(s.traceId);
-  const traceId = inSession ? (s.traceId as string) : randomHex(16);
-  const context: SpanContext = { traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED };
-  const end = hrTime(s.end);
-  return {
-    name: s.name,
-    kind: SpanKind.INTERNAL,
-    spanContext: () => context,
-    ...(inSession ? { parentSpanContext: { traceId, spanId: sessionRootSpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true } } : {}),
-    startTime: hrTime(s.start),
-    endTime: end,
-    status: s.message !== undefined ? { code: s.status, message: s.message } : { code: s.status },
-    attributes: s.attributes,
-    links: [],
-    events: s.exception ? [{ name: 'exception', attributes: s.exception, time: end, droppedAttributesCount: 0 }] : [],
-    duration: hrTime(s.end - s.start),
-    ended: true,
-    resource,
-    instrumentationScope: SCOPE,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
+/**
+ * The OpenTelemetry form of a finished span, made when it is exported. A span without a (valid)
+ * trace id starts its own trace. A class for the same reason as SpanRecord.
+ */
+class FinishedSpan implements ReadableSpan {
+  readonly name: string;
+  readonly kind = SpanKind.INTERNAL;
+  readonly parentSpanContext?: SpanContext;
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly status: SpanStatus;
+  readonly attributes: Attributes;
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[];
+  readonly duration: HrTime;
+  readonly ended = true;
+  readonly resource: Resource;
+  readonly instrumentationScope = SCOPE;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  private readonly context: SpanContext;
+
+  constructor(s: SpanRecord, resource: Resource) {
+    const inSession = s.traceId !== undefined && HEX_TRACE_ID.test(s.traceId);
+    const traceId = inSession ? (s.traceId as string) : randomId(16);
+    this.context = { traceId, spanId: randomId(8), traceFlags: TraceFlags.SAMPLED };
+    if (inSession) this.parentSpanContext = { traceId, spanId: sessionRootSpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true };
+    this.name = s.name;
+    this.startTime = hrTime(s.start);
+    this.endTime = hrTime(s.end);
+    this.status = s.message !== undefined ? { code: s.status, message: s.message } : { code: s.status };
+    this.attributes = s.attributes;
+    this.events = s.exception ? [{ name: 'exception', attributes: s.exception, time: this.endTime, droppedAttributesCount: 0 }] : [];
+    this.duration = hrTime(s.end - s.start);
+    this.resource = resource;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
 }
 
 /** The session's governance spans share one parent: span id = first 16 hex of the trace id. */
@@ -241,12 +272,14 @@ function hrTime(ms: number): HrTime {
   return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
 }
 
-/** Random ids (W3C: not all zero), from the platform CSPRNG. */
-function randomHex(bytes: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
-  if (b.every((x) => x === 0)) b[bytes - 1] = 1;
-  return toHex(b);
+/** A random OTel id (W3C trace context forbids all zeros). */
+function randomId(bytes: number): string {
+  for (;;) {
+    const id = randomHex(bytes);
+    if (!ALL_ZERO.test(id)) return id;
+  }
 }
+const ALL_ZERO = /^0+$/;
 
 function clean(attrs: SpanAttributes | undefined, into: Attributes): Attributes {
   if (!attrs) return into;
