@@ -89,6 +89,9 @@ type StoreKind = 'in-thread' | 'worker';
 type Mode = 'single-row commit' | 'group commit' | 'authorize (group commit)';
 type Row = { mode: string; store: StoreKind; writers: number; offered?: number; perSec: number; p50: number; p99: number; max: number; cpuMain: number; cpuOthers: number };
 
+/** A request's digest: data that arrives with it, not made by the kernel (a fresh fields object per append is). */
+const SUBJECT_DIGEST = 'ab'.repeat(32);
+
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 async function openStore(kind: StoreKind, file: string): Promise<{ store: AuditStore; close: () => Promise<void> }> {
@@ -125,7 +128,7 @@ async function run(mode: Mode, kind: StoreKind, writers: number, offered?: numbe
   const one = (s: (typeof sessions)[number]) =>
     mode === 'authorize (group commit)'
       ? kernel.authorize(s.session_id, request)
-      : log.append(s, 'CEDAR_PERMIT', { decision: 'PERMIT', policy_ids: ['kee-default-read'], subject_digest: 'ab'.repeat(32) });
+      : log.append(s, 'CEDAR_PERMIT', { decision: 'PERMIT', policy_ids: ['kee-default-read'], subject_digest: SUBJECT_DIGEST });
   if (offered) {
     // open loop: Poisson arrivals at `offered`/s, issued on time whatever is outstanding
     // outstanding calls are counted, not kept: a generator that holds every promise until the

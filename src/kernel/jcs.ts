@@ -40,7 +40,19 @@ export function canonicalJson(value: unknown): string {
 
 const GIVE_UP = Symbol('give up');
 
-/** A JSON value with every object's keys inserted in UTF-16 order, or GIVE_UP. */
+/** Strictly increasing in UTF-16 code units, as `sort()` orders strings. */
+function inOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) >= (keys[i] as string)) return false;
+  return true;
+}
+
+/**
+ * A JSON value with every object's keys inserted in UTF-16 order, or GIVE_UP. Copy on change:
+ * an object whose keys are already in order and whose members need no change is returned as it
+ * is, not copied (the audit log builds its records in key order, so the write path copies
+ * nothing). An object with a `toJSON` is always copied: `JSON.stringify` would call it, the
+ * canonical form never does.
+ */
 function sortedCopy(v: unknown): unknown {
   switch (typeof v) {
     case 'string':
@@ -54,28 +66,40 @@ function sortedCopy(v: unknown): unknown {
       return GIVE_UP; // undefined, functions, symbols, bigints: the exact path names them
   }
   if (v === null) return v;
+  const mustCopy = (v as { toJSON?: unknown }).toJSON !== undefined;
   if (Array.isArray(v)) {
-    const a: unknown[] = new Array(v.length);
+    let a: unknown[] | null = mustCopy ? new Array(v.length) : null;
     for (let i = 0; i < v.length; i++) {
       const x = sortedCopy(v[i]);
       if (x === GIVE_UP) return GIVE_UP;
-      a[i] = x;
+      if (a === null && x !== v[i]) a = v.slice(0, i);
+      if (a !== null) a[i] = x;
     }
-    return a;
+    return a ?? v;
   }
-  const keys = Object.keys(v).sort();
-  const o: Record<string, unknown> = {};
+  const keys = Object.keys(v);
+  const sorted = inOrder(keys);
+  if (!sorted) keys.sort();
+  let o: Record<string, unknown> | null = sorted && !mustCopy ? null : {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
     const c = k.charCodeAt(0);
     if ((c >= 48 && c <= 57) || k === '__proto__') return GIVE_UP;
     const member = (v as Record<string, unknown>)[k];
-    if (member === undefined) continue; // as in the exact path: an undefined member is absent
+    if (member === undefined) continue; // as in the exact path (and JSON.stringify): an undefined member is absent
     const x = sortedCopy(member);
     if (x === GIVE_UP) return GIVE_UP;
-    o[k] = x;
+    if (o === null && x !== member) {
+      o = {};
+      for (let j = 0; j < i; j++) {
+        const kj = keys[j] as string;
+        const mj = (v as Record<string, unknown>)[kj];
+        if (mj !== undefined) o[kj] = mj;
+      }
+    }
+    if (o !== null) o[k] = x;
   }
-  return o;
+  return o ?? v;
 }
 
 /** The exact recursive form: validates every value and names what is not I-JSON. */

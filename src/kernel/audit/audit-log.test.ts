@@ -8,7 +8,8 @@ import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import { AuditLog } from './audit-log.ts';
 import { findChainBreak } from './chain.ts';
-import type { AuditRecord } from '../types.ts';
+import type { AuditRecord, Json } from '../types.ts';
+import { toHex } from '../hex.ts';
 
 const telemetry: Telemetry = { span: async (_n, _o, fn) => fn({ setAttributes: () => undefined }) };
 
@@ -60,6 +61,29 @@ describe('AuditLog group commit', () => {
     for (const s of sessions) {
       expect(await chainOk(s)).toBe(true);
       expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual(Array.from({ length: 65 }, (_, i) => i + 1));
+    }
+  });
+
+  it('builds a record as the caller\'s fields under the kernel\'s, stored as its JCS text and hashed', async () => {
+    const { store, log, open } = setup();
+    const s = await open(1);
+    const merkle = wasmMerkle();
+    const cases: Record<string, Json>[] = [
+      { zeta: 1, alpha: { b: 2, a: [3, { d: 4, c: 5 }] }, ale_seq: 99, session_id: 'forged', timestamp: 'then', prev_span_hash: 'x', kernel_id: 'y', block_id: 'z', ale_type: 'W' },
+      { a: 1, b: 2, c: 3 },
+      JSON.parse('{"__proto__":{"x":1},"10":"ten","9":"nine","kernel_id":"nope","m":null}') as Record<string, Json>,
+      {},
+    ];
+    let prev = (await store.lastRecord(s.session_id))?.hash ?? null;
+    for (const [i, fields] of cases.entries()) {
+      const record = await log.append(s, 'CEDAR_PERMIT', fields);
+      const expected = { ...structuredClone(fields), ale_type: 'CEDAR_PERMIT', ale_seq: i + 2, session_id: s.session_id, block_id: s.block_id, kernel_id: 'k', timestamp: record.timestamp, prev_span_hash: prev };
+      if (Object.hasOwn(fields, '__proto__')) Object.defineProperty(expected, '__proto__', { value: fields['__proto__'], enumerable: true, writable: true, configurable: true });
+      expect(record).toEqual(expected);
+      const stored = (await store.lastRecord(s.session_id)) as StoredRecord;
+      expect(stored.canonical).toBe(merkle.canonicalize(expected));
+      expect(stored.hash).toBe(toHex(merkle.sha256(new TextEncoder().encode(stored.canonical))));
+      prev = stored.hash;
     }
   });
 
@@ -247,7 +271,7 @@ describe('AuditLog pipelined group commit', () => {
     };
     const pa = log.append(a, 'CEDAR_PERMIT', {});
     await micro();
-    expect(store.open).toHaveLength(0); // one record: waits for the timer turn
+    expect(store.open).toHaveLength(0); // one record: not sent in a microtask
     const pb = log.append(b, 'CEDAR_PERMIT', {});
     await micro();
     expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id, b.session_id]]); // two: sent at once
@@ -259,5 +283,14 @@ describe('AuditLog pipelined group commit', () => {
     await Promise.all([pa, pb]);
     store.open[0]?.finish();
     expect((await pc).ale_seq).toBe(2);
+    // a lone record with nothing in flight: not sent in a microtask, but at the end of this
+    // turn of the event loop (setImmediate, FIFO: the kernel's was queued first), no timer turn
+    const pd = log.append(a, 'CEDAR_PERMIT', {});
+    await micro();
+    expect(store.open).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(store.open.map((o) => o.sessions)).toEqual([[a.session_id]]);
+    store.open[0]?.finish();
+    expect((await pd).ale_seq).toBe(3);
   });
 });
