@@ -13,7 +13,8 @@
  * and `worker` (WorkerAuditStore: the connection lives in a worker thread, the event loop only
  * sends batches and awaits the commit replies; the `npm start` default).
  * Last: `kee audit verify` of a 1M-record NDJSON package (a child process, wall time).
- * Run: `npm run bench:audit [-- --seconds 5] [--only <substring of the row name>] [--no-write]`.
+ * Run: `npm run bench:audit [-- --seconds 5] [--only <substring of the row name>] [--no-write]
+ *   [--engine kee-policy|cedar-wasm]` (the authorize rows' policy engine; default kee-policy, as `npm start`).
  * Writes bench/audit/RESULTS.md (not with --only or --no-write).
  */
 import '../../src/entry/node-v8-flags.ts';
@@ -34,11 +35,12 @@ import { AuditLog } from '../../src/kernel/audit/audit-log.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { KernelState } from '../../src/kernel/state/kernel-state.ts';
-import { cedarPolicyEngineFactory } from '../../src/adapters/cedar/factory.ts';
-import { CedarPolicyEngine } from '../../src/adapters/cedar/policy-engine.ts';
+import type { CedarApi } from '../../src/adapters/cedar/cedar-api.ts';
+import { WasmMerkle } from '../../src/adapters/wasm/merkle.ts';
+import { policyEngineFactory, policyEngineName } from '../../src/entry/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
 import { loadCedar } from '../../test/support/cedar.ts';
-import { wasmMerkle } from '../../test/support/wasm.ts';
+import { loadKeeWasm } from '../../test/support/wasm.ts';
 
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 5;
@@ -60,6 +62,9 @@ const flag = (name: string, dflt: number) => {
 /** The worker store's tuning, as `npm start` uses it (see src/entry/local.ts). */
 const EAGER = flag('--eager', 256);
 const IN_FLIGHT = flag('--in-flight', 2);
+const engineArg = process.argv.indexOf('--engine');
+/** The policy engine of the authorize rows: the default of `npm start` unless `--engine cedar-wasm`. */
+const ENGINE = policyEngineName(engineArg > 0 ? process.argv[engineArg + 1] : undefined);
 
 /**
  * CPU seconds used so far by the main thread and by all other threads of this process (the
@@ -103,13 +108,15 @@ async function openStore(kind: StoreKind, file: string): Promise<{ store: AuditS
 async function run(mode: Mode, kind: StoreKind, writers: number, offered?: number): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'kee-bench-audit-'));
   const { store, close } = await openStore(kind, join(dir, 'kee.db'));
-  const merkle = wasmMerkle();
+  const keeWasm = loadKeeWasm();
+  const merkle = new WasmMerkle(keeWasm);
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter, batch: true }] });
   const maxBatch = mode === 'single-row commit' ? 1 : 2000;
   const tuning = kind === 'worker' ? { maxInFlight: IN_FLIGHT, eagerBatch: EAGER } : {};
   const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
-  const policy = CedarPolicyEngine.load(loadCedar(), DEFAULT_CAP_PROFILE, merkle);
-  const policyFactory = cedarPolicyEngineFactory(loadCedar(), merkle);
+  // the engine `npm start` uses (KEE_POLICY_ENGINE unset: kee-policy), or --engine cedar-wasm
+  const policyFactory = policyEngineFactory(ENGINE, { wasm: keeWasm, cedar: () => loadCedar() as unknown as CedarApi, merkle });
+  const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
   const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch, ...tuning } });
   await kernel.start();
   const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch, ...tuning });
@@ -222,6 +229,7 @@ for (const store of ['in-thread', 'worker'] as const) {
 for (const store of ['in-thread', 'worker'] as const) {
   for (const writers of [64, 1024]) plan.push({ mode: 'authorize (group commit)', store, writers });
   plan.push({ mode: 'authorize (group commit)', store, writers: 1024, offered: 2_000 });
+  if (store === 'worker') plan.push({ mode: 'authorize (group commit)', store, writers: 1024, offered: 5_000 });
 }
 for (const p of plan) {
   if (ONLY !== undefined && !name(p).includes(ONLY)) continue;
@@ -258,7 +266,7 @@ if (WRITE) {
   const [l1, l5] = loadavg();
   const measured = [
     '<!-- measured: written by `npm run bench:audit`; the text outside these markers is kept -->',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (${nodeFlags() || 'no flags'}); embedded libSQL file, WAL, synchronous=FULL; ${SECONDS} s per row after ${WARMUP_MS} ms of warm-up; load average at the end ${l1?.toFixed(2)} (1 min), ${l5?.toFixed(2)} (5 min), measured ${new Date().toISOString().slice(0, 16)}Z.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version} (${nodeFlags() || 'no flags'}); embedded libSQL file, WAL, synchronous=FULL; authorize rows on the ${ENGINE} policy engine; ${SECONDS} s per row after ${WARMUP_MS} ms of warm-up; load average at the end ${l1?.toFixed(2)} (1 min), ${l5?.toFixed(2)} (5 min), measured ${new Date().toISOString().slice(0, 16)}Z.`,
     '',
     table,
     '',

@@ -3,8 +3,8 @@
  * `synchronous=FULL`) so that SQLite work and fsync never block the kernel's event loop. It
  * serves the `WorkerAuditStore` protocol on the MessagePort it receives in `workerData` and
  * answers each call only after its transaction committed. Started by `open-worker-store.ts`.
- * For an embedded file, group-commit batches go through a NativeRecordWriter (prepared
- * statements on a second connection, small frequent checkpoints).
+ * For an embedded file, group-commit batches and session reads go through a NativeRecordWriter
+ * (prepared statements on a second connection, small frequent checkpoints).
  */
 import { workerData } from 'node:worker_threads';
 import { createClient } from '@libsql/client';
@@ -19,7 +19,7 @@ try {
   const client = createClient({ url, ...(authToken ? { authToken } : {}) });
   const embedded = url.startsWith('file:');
   const store = await openLibsqlStore(client, { embedded });
-  if (embedded) store.appendThrough(NativeRecordWriter.open(url, busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}));
+  if (embedded) store.throughNative(NativeRecordWriter.open(url, busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}));
   serveAuditStore(store, port);
   port.postMessage({ ready: true });
 } catch (e) {

@@ -172,4 +172,27 @@ describe('native record writer', () => {
     expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1, 2]);
     client.close();
   });
+
+  it('reads sessions on the native connection: every commit of either connection is seen, and no read keeps a snapshot', async () => {
+    const u = url();
+    const client = createClient({ url: u });
+    const store = (await openLibsqlStore(client, { embedded: true })).throughNative(NativeRecordWriter.open(u));
+    const other = createClient({ url: u });
+    const s = session(7);
+    expect(await store.getSession(s.session_id)).toBeNull();
+    await store.createSession(s, rec(s, 1, 'SESSION_OPEN'));
+    expect(await store.getSession(s.session_id)).toEqual(s);
+    for (const status of ['CLOSING', 'OPEN', 'TAMPERED', 'OPEN'] as const) {
+      await other.execute({ sql: 'UPDATE sessions SET status = ? WHERE session_id = ?', args: [status, s.session_id] });
+      expect((await store.getSession(s.session_id))?.status).toBe(status);
+    }
+    // the native connection writes after its reads, and holds nothing that stops a full checkpoint
+    await store.appendRecords([rec(s, 2)]);
+    expect(await store.getSession(s.session_id)).toEqual(s);
+    const ck = await other.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+    expect(Number(ck.rows[0]?.[0])).toBe(0); // busy = 0
+    expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1, 2]);
+    other.close();
+    client.close();
+  });
 });

@@ -2,12 +2,20 @@ import type { Client, InStatement } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from './migrate.ts';
 import { schema } from './schema.ts';
+import type { Session } from '../../kernel/types.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { byKey, putRow } from './batch-rows.ts';
 import { ROWS_PER_INSERT, SqliteAuditStore, type SqliteDb } from './store.ts';
 
-/** Writes a group-commit batch in one transaction, synchronously; throws CONFLICT or GAR_UNAVAILABLE. */
-export type RecordAppender = { append(records: readonly StoredRecord[], statuses: readonly StatusChange[]): void };
+/**
+ * A second, native connection (the libSQL worker's NativeRecordWriter) for the hot paths:
+ * `append` writes a group-commit batch in one transaction, synchronously (throws CONFLICT or
+ * GAR_UNAVAILABLE); `getSession` is the read every authorization makes.
+ */
+export type NativeConnection = {
+  append(records: readonly StoredRecord[], statuses: readonly StatusChange[]): void;
+  getSession(sessionId: string): Session | null;
+};
 
 /**
  * The libSQL store: drizzle for everything, except the group-commit hot path, which sends
@@ -19,7 +27,7 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   /** The INSERT text for each row count used so far (at most ROWS_PER_INSERT of them). */
   private readonly insertSql = new Map<number, string>();
 
-  private appender: RecordAppender | null = null;
+  private native: NativeConnection | null = null;
 
   constructor(db: SqliteDb, client: Client) {
     super(db);
@@ -27,16 +35,22 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   }
 
   /**
-   * Sends `appendRecords` to `appender` from now on (the libSQL worker's NativeRecordWriter: a
-   * second connection with prepared statements); every other operation stays on the client.
+   * Sends `appendRecords` and `getSession` to `native` from now on (the libSQL worker's
+   * NativeRecordWriter: a second connection with prepared statements); every other operation
+   * stays on the client.
    */
-  appendThrough(appender: RecordAppender): this {
-    this.appender = appender;
+  throughNative(native: NativeConnection): this {
+    this.native = native;
     return this;
   }
 
+  override async getSession(sessionId: string): Promise<Session | null> {
+    if (this.native) return this.native.getSession(sessionId);
+    return super.getSession(sessionId);
+  }
+
   override async appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
-    if (this.appender) return this.appender.append(records, statuses);
+    if (this.native) return this.native.append(records, statuses);
     // rows go in in the order of byKey
     const sorted = records.length > 1 ? [...records].sort(byKey) : records;
     const stmts: InStatement[] = [];
