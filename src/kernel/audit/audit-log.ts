@@ -34,9 +34,10 @@ export type AppendDeps = {
    * for the next timer turn (default: maxBatch, i.e. only full batches go early). Lower values
    * are for a store that commits off the event loop (WorkerAuditStore): it commits the first
    * records of a burst while the event loop still builds the rest, and when a batch completes
-   * the records queued meanwhile are sent at once, not a timer turn later; fewer records wait
-   * for the end of the event loop's current turn (setImmediate), not a timer turn. (On a store that
-   * commits on the event loop, that would delay the completed batch's callers by a commit.)
+   * the records queued meanwhile are sent at once, not a timer turn later; with a slot free,
+   * fewer than eagerBatch records go at the end of the event loop's current turn (setImmediate),
+   * not a timer turn later. (On a store that commits on the event loop, that would delay the
+   * completed batch's callers by a commit.)
    */
   eagerBatch?: number;
 };
