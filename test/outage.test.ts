@@ -35,6 +35,8 @@ const inThread = async (file: string): Promise<Outage> => {
 const workerThread = async (file: string): Promise<Outage> => {
   const handle = await openWorkerLibsqlStore(`file:${file}`, { busyTimeoutMs: 50 });
   const holder = new Database(file);
+  // taking the lock waits for a commit of the worker in progress (it is not the outage yet)
+  holder.exec('PRAGMA busy_timeout = 5000');
   return {
     store: handle.store,
     refuse: async () => void holder.exec('BEGIN IMMEDIATE'),

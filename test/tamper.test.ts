@@ -154,6 +154,9 @@ describe('tamper evidence', () => {
         expect(isDomainError(err, 'AUDIT_TAMPERED'), `${m.name}: ${what} was accepted`).toBe(true);
         // the report names the place: a record, the signature, the root or the count
         expect((err as Error).message, `${m.name}: ${what}`).toMatch(/record \d|signature|merkle_root|records|key/);
+        // a deleted row is named exactly: the record found where it should be
+        const deleted = /^deleted ale_seq (\d+)$/.exec(String(what));
+        if (deleted) expect((err as Error).message, String(what)).toMatch(new RegExp(`expected \`${deleted[1]}\`|ale_seq ${deleted[1]} to \\d+ are missing`));
         seen.set(m.name, (seen.get(m.name) ?? 0) + 1);
       }),
       { numRuns: 400, seed: 20261122 },

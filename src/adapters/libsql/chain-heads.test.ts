@@ -105,17 +105,23 @@ describe('libsql audit chain heads', () => {
     client.close();
   });
 
-  it('a reader ends at a deleted row and at a link cycle instead of looping', async () => {
+  it('a reader gives every record left after a deleted row, a cut link or a link cycle, and never loops', async () => {
     const client = createClient({ url: url() });
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(5);
     await store.createSession(s, rec(s, 1));
     for (let i = 2; i <= 5; i++) await store.appendRecords([rec(s, i)]);
+    const seqs = async () => (await store.listRecords(s.session_id)).map((r) => r.aleSeq);
+    // a cut link alone: the walk stops at record 4, the scan still finds all five
+    await client.execute({ sql: 'UPDATE audit_records SET prev_rowid = NULL WHERE session_id = ? AND ale_seq = 4', args: [s.session_id] });
+    expect(await seqs()).toEqual([1, 2, 3, 4, 5]);
     await client.execute({ sql: 'DELETE FROM audit_records WHERE session_id = ? AND ale_seq = 3', args: [s.session_id] });
-    expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([4, 5]);
+    expect(await seqs()).toEqual([1, 2, 4, 5]);
     // point record 4 back at record 5 (the head): 5 -> 4 -> 5 …
     await client.execute({ sql: 'UPDATE audit_records SET prev_rowid = (SELECT rowid FROM audit_records WHERE session_id = ?1 AND ale_seq = 5) WHERE session_id = ?1 AND ale_seq = 4', args: [s.session_id] });
-    expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([4, 5]);
+    expect(await seqs()).toEqual([1, 2, 4, 5]);
+    // an unknown session reads as empty
+    expect(await store.listRecords('no-such-session')).toEqual([]);
     client.close();
   });
 

@@ -22,6 +22,12 @@ type RecordRow = { session_id: string; ale_seq: number; ale_type: string; canoni
 const RECORD_COLUMNS = sql.raw('session_id, ale_seq, ale_type, canonical, hash');
 const fromRow = (r: RecordRow): StoredRecord => ({ sessionId: r.session_id, aleSeq: Number(r.ale_seq), aleType: r.ale_type, canonical: r.canonical, hash: r.hash });
 
+/** True when the rows' `ale_seq` run exactly 1..n: what an intact chain walk gives. */
+function isWholeChain(rows: readonly RecordRow[]): boolean {
+  for (let i = 0; i < rows.length; i++) if (Number((rows[i] as RecordRow).ale_seq) !== i + 1) return false;
+  return true;
+}
+
 /** rowid of a session's last record: its audit_heads row while open, `sessions.last_rowid` once closed. */
 const headOf = (sessionId: string): SQL =>
   sql`COALESCE((SELECT head_rowid FROM audit_heads WHERE session_id = ${sessionId}), (SELECT last_rowid FROM sessions WHERE session_id = ${sessionId}))`;
@@ -86,6 +92,13 @@ export class SqliteAuditStore implements AuditStore {
    * the walk never leaves the session). A deleted row ends the walk there: the verifier then
    * finds the chain incomplete.
    */
+  /**
+   * A session's records in `ale_seq` order, by walking its links back from the head. If the walk
+   * does not give exactly 1..n (a row deleted or moved, a link or head altered: tampering), the
+   * table is scanned for every row of the session instead, so that the verifier sees what is
+   * left and names the first break itself (the record after a deleted one, not the first record
+   * after a cut link). The scan reads the whole table, and happens only on tampering.
+   */
   async listRecords(sessionId: string): Promise<StoredRecord[]> {
     const rows = await this.run(() =>
       this.db.all<RecordRow>(sql`WITH RECURSIVE chain(rid) AS (
@@ -95,7 +108,11 @@ export class SqliteAuditStore implements AuditStore {
         )
         SELECT ${RECORD_COLUMNS} FROM audit_records WHERE rowid IN (SELECT rid FROM chain) AND session_id = ${sessionId} ORDER BY ale_seq, rowid`),
     );
-    return rows.map(fromRow);
+    if (isWholeChain(rows) && (rows.length > 0 || !(await this.getSession(sessionId)))) return rows.map(fromRow);
+    const all = await this.run(() =>
+      this.db.all<RecordRow>(sql`SELECT ${RECORD_COLUMNS} FROM audit_records WHERE session_id = ${sessionId} ORDER BY ale_seq, rowid`),
+    );
+    return all.map(fromRow);
   }
 
   async storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {

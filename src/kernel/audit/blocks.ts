@@ -131,6 +131,15 @@ export class BlockService {
     const session = await this.audit.io(() => store.getSession(block.session_id), false);
     if (!session) throw tampered(`session \`${block.session_id}\` of block \`${blockId}\` is missing`);
     const records = await this.readRecords(session, { onBreak: 'report' });
+    // the chain is whole (readRecords); a count that differs from the block's is records cut off
+    // the end, or added after it: named here, before the proofs fail on the tree's size
+    if (records.length !== block.record_count) {
+      const n = block.record_count;
+      const m = records.length;
+      const which = m < n ? `ale_seq ${m + 1} to ${n} are missing` : `ale_seq ${n + 1} to ${m} are not in the block`;
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: 'count', detail: which });
+      throw tampered(`block \`${blockId}\` declares ${n} records, the store holds ${m}: ${which}`);
+    }
     const { proofs } = merkle.rootAndProofs(records.map((r) => utf8.encode(merkle.canonicalize(r))));
     const pkg: AuditPackage = {
       format: AUDIT_PACKAGE_FORMAT,
