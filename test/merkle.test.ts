@@ -31,6 +31,19 @@ describe.each(impls)('Merkle port: %s', (_name, m) => {
     }
   });
 
+  it('sha256Hex: the FIPS 180-2 vectors, and the hex of sha256 of the UTF-8 bytes of any text (property)', () => {
+    expect(m.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(m.sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(m.sha256Hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    expect(m.sha256Hex('a'.repeat(1_000_000))).toBe('cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 3000 }), (text) => {
+        expect(m.sha256Hex(text)).toBe(toHex(m.sha256(utf8(text))));
+      }),
+      { numRuns: 500, seed: 180 },
+    );
+  });
+
   it('matches the digest Appendix T values', () => {
     const rec = appT.records as Record<string, string>;
     for (const r of appT.roots) expect(toHex(m.root(r.records.map((id) => utf8(rec[id]!))))).toBe(r.root);
@@ -38,6 +51,7 @@ describe.each(impls)('Merkle port: %s', (_name, m) => {
       const canonical = m.canonicalize(JSON.parse(rec[j.record]!));
       expect(canonical).toBe(rec[j.record]);
       expect(toHex(m.sha256(utf8(canonical)))).toBe(j.sha256);
+      expect(m.sha256Hex(canonical)).toBe(j.sha256);
     }
   });
 

@@ -39,7 +39,7 @@ export type FrostDeltas = { ids: Uint16Array; deltas: Uint8Array };
 export type KeeErrorCode = "INVALID_INPUT" | "PROOF_INVALID" | "ENGINE_FAILED" | "SIGNER_FAILED" | "NONCE_REUSE" | "INVALID_SHARE";
 /** A failed call. `message` is lowercase, has no full stop and names the sizes involved. */
 export type KeeFailure = { type: "failure"; error: { code: KeeErrorCode; message: string } };
-/** The result of every call except `sha256` and `version`: exports never throw. */
+/** The result of every call except `sha256`, `sha256Hex` and `version`: exports never throw. */
 export type KeeResult<T> = { type: "success"; value: T } | KeeFailure;
 /** Inclusion proofs and the tree root: proof i is hashes offsets[i]..offsets[i+1] (in 32-byte units) of value. */
 export type KeeProofs = { type: "success"; root: Uint8Array; value: Uint8Array; offsets: Uint32Array } | KeeFailure;
@@ -269,6 +269,12 @@ export function merkleRootFromLeaves(data: Uint8Array | number[], offsets: Uint3
 export function sha256(data: Uint8Array | number[]): Uint8Array;
 
 /**
+ * `SHA-256(UTF-8(text))` as 64 lowercase hex digits: an audit record's hash from its canonical
+ * text in one call, without the caller encoding the text or hex-encoding the digest.
+ */
+export function sha256Hex(text: string): string;
+
+/**
  * Verifies that the tree of `oldSize` leaves with root `oldRoot` is a prefix of the tree of
  * `newSize` leaves with root `newRoot` (`value: true`; `PROOF_INVALID` when it is not).
  */
@@ -331,6 +337,7 @@ export interface InitOutput {
     readonly policysethandle_info: (a: number) => any;
     readonly policysethandle_setEntities: (a: number, b: number, c: number) => any;
     readonly sha256: (a: number, b: number, c: number) => void;
+    readonly sha256Hex: (a: number, b: number, c: number) => void;
     readonly verifyConsistency: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
     readonly verifyInclusion: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
     readonly version: (a: number) => void;

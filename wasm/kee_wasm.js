@@ -680,6 +680,31 @@ export function sha256(data) {
 }
 
 /**
+ * `SHA-256(UTF-8(text))` as 64 lowercase hex digits: an audit record's hash from its canonical
+ * text in one call, without the caller encoding the text or hex-encoding the digest.
+ * @param {string} text
+ * @returns {string}
+ */
+export function sha256Hex(text) {
+    let deferred2_0;
+    let deferred2_1;
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        const ptr0 = passStringToWasm0(text, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.sha256Hex(retptr, ptr0, len0);
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        deferred2_0 = r0;
+        deferred2_1 = r1;
+        return getStringFromWasm0(r0, r1);
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+        wasm.__wbindgen_export4(deferred2_0, deferred2_1, 1);
+    }
+}
+
+/**
  * Verifies that the tree of `oldSize` leaves with root `oldRoot` is a prefix of the tree of
  * `newSize` leaves with root `newRoot` (`value: true`; `PROOF_INVALID` when it is not).
  * @param {number} oldSize

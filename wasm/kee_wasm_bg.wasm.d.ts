@@ -43,6 +43,7 @@ export const policysethandle_evaluateStored: (a: number, b: number, c: number) =
 export const policysethandle_info: (a: number) => any;
 export const policysethandle_setEntities: (a: number, b: number, c: number) => any;
 export const sha256: (a: number, b: number, c: number) => void;
+export const sha256Hex: (a: number, b: number, c: number) => void;
 export const verifyConsistency: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
 export const verifyInclusion: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => any;
 export const version: (a: number) => void;

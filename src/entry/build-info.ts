@@ -11,6 +11,6 @@ export const KEE_WASM_MODULE = 'kee_wasm_bg.wasm';
 export const CEDAR_WASM_MODULE = 'cedar_wasm_bg.wasm';
 
 export const WASM_MODULE_SHA256: Record<string, string> = {
-  [KEE_WASM_MODULE]: 'a8144e5da26f1dbc4740f4c05cffb112cf0ece829808ce32495a8c34cd46f518',
+  [KEE_WASM_MODULE]: '047b0d2140ffba69470f931ab17cd61f03c5b98ba93341c291ad0408e2387141',
   [CEDAR_WASM_MODULE]: '9ed10461f45bceabbe2c364330500378b71f641b28f7c2a1f6e033c9be2f1d9a',
 };

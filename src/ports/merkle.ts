@@ -6,6 +6,8 @@
 export interface Merkle {
   /** SHA-256 of `data`. */
   sha256(data: Uint8Array): Uint8Array;
+  /** SHA-256 of the UTF-8 bytes of `text`, as 64 lowercase hex digits (an audit record's hash). */
+  sha256Hex(text: string): string;
   /** RFC 8785 canonical JSON text of a JSON value. Throws DomainError INVALID_INPUT. */
   canonicalize(value: unknown): string;
   /** RFC 9162 §2.1.1 Merkle Tree Hash over raw leaf data. */

@@ -33,7 +33,7 @@ const TS_TYPES: &str = r#"
 export type KeeErrorCode = "INVALID_INPUT" | "PROOF_INVALID" | "ENGINE_FAILED" | "SIGNER_FAILED" | "NONCE_REUSE" | "INVALID_SHARE";
 /** A failed call. `message` is lowercase, has no full stop and names the sizes involved. */
 export type KeeFailure = { type: "failure"; error: { code: KeeErrorCode; message: string } };
-/** The result of every call except `sha256` and `version`: exports never throw. */
+/** The result of every call except `sha256`, `sha256Hex` and `version`: exports never throw. */
 export type KeeResult<T> = { type: "success"; value: T } | KeeFailure;
 /** Inclusion proofs and the tree root: proof i is hashes offsets[i]..offsets[i+1] (in 32-byte units) of value. */
 export type KeeProofs = { type: "success"; root: Uint8Array; value: Uint8Array; offsets: Uint32Array } | KeeFailure;
@@ -183,6 +183,20 @@ fn proofs_response(result: Result<(Hash, Vec<Hash>, Vec<usize>), Failure>) -> Js
 #[wasm_bindgen(js_name = "sha256")]
 pub fn sha256(data: &[u8]) -> Vec<u8> {
     kee_merkle::sha256(data).to_vec()
+}
+
+/// `SHA-256(UTF-8(text))` as 64 lowercase hex digits: an audit record's hash from its canonical
+/// text in one call, without the caller encoding the text or hex-encoding the digest.
+#[wasm_bindgen(js_name = "sha256Hex")]
+pub fn sha256_hex(text: &str) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = kee_merkle::sha256(text.as_bytes());
+    let mut out = String::with_capacity(2 * digest.len());
+    for b in digest.iter() {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// The RFC 8785 canonical form of a JSON text (`value: string`).

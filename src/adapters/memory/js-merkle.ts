@@ -1,7 +1,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import canonicalizeJson from 'canonicalize';
 import { DomainError } from '../../kernel/errors.ts';
+import { toHex } from '../../kernel/hex.ts';
 import type { Merkle } from '../../ports/merkle.ts';
+
+const utf8 = new TextEncoder();
 
 /**
  * Pure TypeScript Merkle port (RFC 9162 §2.1, JCS via `canonicalize`). The reference the WASM
@@ -10,6 +13,10 @@ import type { Merkle } from '../../ports/merkle.ts';
 export class JsMerkle implements Merkle {
   sha256(data: Uint8Array): Uint8Array {
     return sha256(data);
+  }
+
+  sha256Hex(text: string): string {
+    return toHex(sha256(utf8.encode(text)));
   }
 
   canonicalize(value: unknown): string {

@@ -65,6 +65,7 @@ export type WasmFrostDkg = {
 /** The narrow surface of the Rust `kee-wasm` crate used by the adapters. */
 export type KeeWasm = {
   sha256(data: Uint8Array): Uint8Array;
+  sha256Hex(text: string): string;
   jcs(json: string): WasmResult<string>;
   jcsSha256(json: string): WasmResult<Uint8Array>;
   leafHashes(data: Uint8Array, offsets: Uint32Array): WasmResult<Uint8Array>;

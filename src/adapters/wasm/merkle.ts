@@ -17,6 +17,11 @@ export class WasmMerkle implements Merkle {
     return this.wasm.sha256(data);
   }
 
+  /** One call: the text is encoded straight into WASM memory and the digest comes back as hex. */
+  sha256Hex(text: string): string {
+    return this.wasm.sha256Hex(text);
+  }
+
   canonicalize(value: unknown): string {
     const text = JSON.stringify(value);
     if (typeof text !== 'string') throw new DomainError('INVALID_INPUT', 'value cannot be canonicalized as JSON');

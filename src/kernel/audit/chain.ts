@@ -1,5 +1,4 @@
 import type { Merkle } from '../../ports/merkle.ts';
-import { toHex } from '../hex.ts';
 import type { AuditRecord } from '../types.ts';
 
 const utf8 = new TextEncoder();
@@ -12,7 +11,7 @@ export function canonicalBytes(merkle: Merkle, record: unknown): { text: string;
 
 /** `prev_span_hash` of the record after `record`: SHA-256(JCS(record)), lowercase hex (choice 5.18). */
 export function recordHash(merkle: Merkle, canonicalText: string): string {
-  return toHex(merkle.sha256(utf8.encode(canonicalText)));
+  return merkle.sha256Hex(canonicalText);
 }
 
 export type ChainBreak = { index: number; ale_seq: number | undefined; reason: string };
