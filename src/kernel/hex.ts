@@ -41,6 +41,15 @@ export function fromHex(text: string): Uint8Array | null {
   return out;
 }
 
+/** A random W3C trace-context id (trace id: 16 bytes, span id: 8) as hex: never all zeros. */
+export function randomTraceId(bytes: 16 | 8): string {
+  for (;;) {
+    const id = randomHex(bytes);
+    if (!ALL_ZERO.test(id)) return id;
+  }
+}
+const ALL_ZERO = /^0+$/;
+
 /** Bytes drawn from the CSPRNG at once for random ids: 512 span ids per call. */
 const POOL_BYTES = 4096;
 const pool = new Uint8Array(POOL_BYTES);

@@ -8,7 +8,7 @@ import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfi
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError, isDomainError } from './errors.ts';
-import { randomHex, toHex } from './hex.ts';
+import { randomTraceId, toHex } from './hex.ts';
 import { canonicalJson } from './jcs.ts';
 import type { EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
@@ -233,7 +233,7 @@ export class Kernel {
   private async open(agentId: string): Promise<Session> {
     const session: Session = {
       session_id: crypto.randomUUID(),
-      block_id: newTraceId(),
+      block_id: randomTraceId(16),
       agent_id: agentId,
       status: 'OPEN',
       created_at: this.deps.clock.nowIso(),
@@ -399,10 +399,3 @@ export class Kernel {
   }
 }
 
-/** A 16-byte OTel trace id as 32 lowercase hex characters, never all zero. */
-function newTraceId(): string {
-  for (;;) {
-    const id = randomHex(16);
-    if (!/^0+$/.test(id)) return id;
-  }
-}

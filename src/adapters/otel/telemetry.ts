@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link, type SpanContext, type SpanStatus } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-trace';
-import { randomHex } from '../../kernel/hex.ts';
+import { randomTraceId } from '../../kernel/hex.ts';
 import type { SpanAttributes, SpanHandle, Telemetry } from '../../ports/telemetry.ts';
 import { RESOURCE } from './attributes.ts';
 
@@ -240,8 +240,8 @@ class FinishedSpan implements ReadableSpan {
 
   constructor(s: SpanRecord, resource: Resource) {
     const inSession = s.traceId !== undefined && HEX_TRACE_ID.test(s.traceId);
-    const traceId = inSession ? (s.traceId as string) : randomId(16);
-    this.context = { traceId, spanId: randomId(8), traceFlags: TraceFlags.SAMPLED };
+    const traceId = inSession ? (s.traceId as string) : randomTraceId(16);
+    this.context = { traceId, spanId: randomTraceId(8), traceFlags: TraceFlags.SAMPLED };
     if (inSession) this.parentSpanContext = { traceId, spanId: sessionRootSpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true };
     this.name = s.name;
     this.startTime = hrTime(s.start);
@@ -272,14 +272,6 @@ function hrTime(ms: number): HrTime {
   return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
 }
 
-/** A random OTel id (W3C trace context forbids all zeros). */
-function randomId(bytes: number): string {
-  for (;;) {
-    const id = randomHex(bytes);
-    if (!ALL_ZERO.test(id)) return id;
-  }
-}
-const ALL_ZERO = /^0+$/;
 
 function clean(attrs: SpanAttributes | undefined, into: Attributes): Attributes {
   if (!attrs) return into;
