@@ -31,6 +31,20 @@ describe.each(impls)('Merkle port: %s', (_name, m) => {
     }
   });
 
+  it('builds the RFC 9162 / CT inclusion proofs from leaf hashes (the block log), and refuses an index outside the tree', () => {
+    const hashes = rfc.node_hashes.levels[0]!.map(hex);
+    for (const v of rfc.inclusion) expect(m.inclusionProof(hashes.slice(0, v.tree_size), v.leaf_index).map(toHex)).toEqual(v.proof);
+    for (const [n, i] of [[0, 0], [3, 3], [3, -1], [3, 1.5]] as const) expect(() => m.inclusionProof(hashes.slice(0, n), i)).toThrow(/leaf index/);
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 70 }), fc.nat(), (ls, a) => {
+        const i = a % ls.length;
+        const leafHashes = ls.map((l) => m.root([l]));
+        expect(m.inclusionProof(leafHashes, i).map(toHex)).toEqual(refPath(i, ls).map(toHex));
+      }),
+      { numRuns: 100, seed: 2113 },
+    );
+  });
+
   it('sha256Hex: the FIPS 180-2 vectors, and the hex of sha256 of the UTF-8 bytes of any text (property)', () => {
     expect(m.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(m.sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');

@@ -1,6 +1,6 @@
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
-import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/blocks.ts';
+import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { evaluate } from './authorize/authorize.ts';
@@ -310,6 +310,16 @@ export class Kernel {
 
   consistency(from: number, to: number): Promise<ConsistencyProof> {
     return this.blocks.consistency(from, to);
+  }
+
+  /** Inclusion proof of a block-log leaf (by index or block id) in the tree of `size` leaves (default: the whole log). */
+  inclusion(leaf: { index: number } | { blockId: string }, size?: number): Promise<InclusionProof> {
+    return this.blocks.inclusion(leaf, size);
+  }
+
+  /** The block-log entry at `index`: leaf hash and the verified Session Block. */
+  logEntry(index: number): Promise<BlockLogEntry> {
+    return this.blocks.logEntry(index);
   }
 
   /** The current GEC Manifest as served (JCS text), re-verified in memory and against the stored copy. */

@@ -16,6 +16,8 @@ export interface Merkle {
   rootAndProofs(leaves: readonly Uint8Array[]): { root: Uint8Array; proofs: Uint8Array[][] };
   /** RFC 9162 §2.1.1 root over leaf hashes (each already SHA-256(0x00 || data)). */
   rootFromLeafHashes(hashes: readonly Uint8Array[]): Uint8Array;
+  /** RFC 9162 §2.1.3.1 inclusion proof (audit path) of leaf `index` over leaf hashes (each already SHA-256(0x00 || data)). */
+  inclusionProof(hashes: readonly Uint8Array[], index: number): Uint8Array[];
   /** RFC 9162 §2.1.4.1 consistency proof from the first `oldSize` leaves to all of `hashes`. */
   consistencyProof(hashes: readonly Uint8Array[], oldSize: number): Uint8Array[];
   /** RFC 9162 §2.1.4.2: true only if `proof` proves the tree of `oldSize` with `oldRoot` is a prefix of the tree of `newSize` with `newRoot`. */

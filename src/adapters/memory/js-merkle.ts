@@ -46,6 +46,19 @@ export class JsMerkle implements Merkle {
     return this.rootOfHashes(hashes);
   }
 
+  /** RFC 9162 §2.1.3.1 PATH(m, D[n]) over leaf hashes. */
+  inclusionProof(hashes: readonly Uint8Array[], index: number): Uint8Array[] {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= hashes.length) {
+      throw new DomainError('INVALID_INPUT', `leaf index ${index} is not within 0..${hashes.length - 1}`);
+    }
+    const path = (m: number, d: readonly Uint8Array[]): Uint8Array[] => {
+      if (d.length <= 1) return [];
+      const k = splitPoint(d.length);
+      return m < k ? [...path(m, d.slice(0, k)), this.rootOfHashes(d.slice(k))] : [...path(m - k, d.slice(k)), this.rootOfHashes(d.slice(0, k))];
+    };
+    return path(index, hashes);
+  }
+
   /** RFC 9162 §2.1.4.1 SUBPROOF. */
   consistencyProof(hashes: readonly Uint8Array[], oldSize: number): Uint8Array[] {
     if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > hashes.length) {

@@ -144,4 +144,9 @@ export class MemoryStore implements AuditStore {
   rawBlock(blockId: string): SessionBlock | undefined {
     return this.blocks.get(blockId);
   }
+
+  /** Test hook: direct access to a block-log leaf (to tamper with it). */
+  rawLogLeaf(index: number): BlockLogLeaf | undefined {
+    return this.log[index];
+  }
 }

@@ -54,6 +54,13 @@ export class WasmMerkle implements Merkle {
     return unwrap(this.wasm.merkleRootFromLeafHashes(pack(hashes).data));
   }
 
+  inclusionProof(hashes: readonly Uint8Array[], index: number): Uint8Array[] {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= hashes.length) {
+      throw new DomainError('INVALID_INPUT', `leaf index ${index} is not within 0..${hashes.length - 1}`);
+    }
+    return split(unwrap(this.wasm.inclusionProof(pack(hashes).data, index)));
+  }
+
   consistencyProof(hashes: readonly Uint8Array[], oldSize: number): Uint8Array[] {
     return split(unwrap(this.wasm.consistencyProof(pack(hashes).data, oldSize)));
   }

@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import { AUDIT_PACKAGE_STREAM_FORMAT } from '../../kernel/audit/audit-package.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
+import { fromBase64 } from '../../kernel/audit/checkpoint.ts';
+import { toHex } from '../../kernel/hex.ts';
 import { BLOCK_ID } from '../schemas.ts';
 
-/** Audit reads: a block header, and the offline-verifiable audit package. */
+/** Audit reads: a block header, the offline-verifiable audit package, and the block log (checkpoint, proofs, entries). */
 export function auditRoutes(kernel: Kernel): Hono {
   const app = new Hono();
   app.get('/blocks/:block_id', async (c) => {
@@ -32,7 +34,8 @@ export function auditRoutes(kernel: Kernel): Hono {
   });
   app.get('/checkpoint', async (c) => {
     const cp = await kernel.checkpoint();
-    if ((c.req.header('accept') ?? '').includes('application/json')) return c.json(cp);
+    // the note's root is base64 (C2SP); proofs are hex, so the JSON form also gives the root in hex
+    if ((c.req.header('accept') ?? '').includes('application/json')) return c.json({ ...cp, root_hex: toHex(fromBase64(cp.root) ?? new Uint8Array(0)) });
     return c.body(cp.note, 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
   app.get('/proofs/consistency', async (c) => {
@@ -40,6 +43,15 @@ export function auditRoutes(kernel: Kernel): Hono {
     const to = nat(c.req.query('to'), 'to');
     return c.json(await kernel.consistency(from, to));
   });
+  app.get('/proofs/inclusion', async (c) => {
+    const index = c.req.query('index');
+    const blockId = c.req.query('block_id');
+    const size = c.req.query('size');
+    if ((index === undefined) === (blockId === undefined)) throw new DomainError('INVALID_INPUT', 'give exactly one of the query parameters `index` and `block_id`');
+    const leaf = blockId === undefined ? { index: nat(index, 'index') } : { blockId: checkedBlockId(blockId) };
+    return c.json(await kernel.inclusion(leaf, size === undefined ? undefined : nat(size, 'size')));
+  });
+  app.get('/log/entries/:index', async (c) => c.json(await kernel.logEntry(nat(c.req.param('index'), 'index'))));
   return app;
 }
 

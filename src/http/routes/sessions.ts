@@ -26,7 +26,9 @@ export function sessionRoutes(kernel: Kernel): Hono {
 
   app.post('/:session_id/close', async (c) => {
     const sessionId = checkedSessionId(c.req.param('session_id'));
-    return c.json(await kernel.closeSession(sessionId), 200);
+    const block = await kernel.closeSession(sessionId);
+    // log_index is not part of the signed block (nor of its block-log leaf): an added answer field, as on GET …/blocks/{id}
+    return c.json({ ...block, log_index: await kernel.blockLogIndex(block.block_id) }, 200);
   });
 
   return app;

@@ -2,6 +2,7 @@ import type { KernelDeps } from '../deps.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { fromHex, toHex } from '../hex.ts';
 import type { AuditRecord, Session, SessionBlock } from '../types.ts';
+import type { BlockLogLeaf } from '../../ports/storage.ts';
 import { AUDIT_PACKAGE_FORMAT, type AuditPackage } from './audit-package.ts';
 import type { AuditLog } from './audit-log.ts';
 import { blockSigningInput } from './block-signing.ts';
@@ -16,6 +17,10 @@ const utf8 = new TextEncoder();
 
 export type Checkpoint = { origin: string; size: number; root: string; note: string };
 export type ConsistencyProof = { from: number; to: number; from_root: string; to_root: string; proof: string[] };
+/** RFC 9162 §2.1.3.1 inclusion proof of one block-log leaf (Trillian's GetInclusionProof shape); hashes in hex. */
+export type InclusionProof = { leaf_index: number; tree_size: number; block_id: string; leaf_hash: string; root: string; audit_path: string[] };
+/** One block-log entry as stored: the leaf hash is SHA-256(0x00 || JCS(block)). */
+export type BlockLogEntry = { index: number; leaf_hash: string; block_id: string; block: SessionBlock };
 
 /**
  * Session Blocks (P7): close = re-verify the chain, Merkle root over the JCS of every record,
@@ -189,6 +194,71 @@ export class BlockService {
   /** Where a block sits in the block log. */
   async logIndex(blockId: string): Promise<number | null> {
     return (await this.audit.io(() => this.deps.store.blockLogLeaf(blockId), false))?.index ?? null;
+  }
+
+  /**
+   * Inclusion proof of a block-log leaf, named by index or by block id, in the tree of `size`
+   * leaves (default: the whole log), with the root at that size: what a checkpoint of that
+   * size signs.
+   */
+  async inclusion(leaf: { index: number } | { blockId: string }, size?: number): Promise<InclusionProof> {
+    const { store, merkle } = this.deps;
+    const logSize = await this.audit.io(() => store.blockLogSize(), false);
+    let index: number;
+    if ('blockId' in leaf) {
+      const found = await this.audit.io(() => store.blockLogLeaf(leaf.blockId), false);
+      if (!found) throw new DomainError('BLOCK_NOT_FOUND', `no session block \`${leaf.blockId}\` in the block log`);
+      index = found.index;
+    } else index = leaf.index;
+    const treeSize = size ?? logSize;
+    if (!(Number.isSafeInteger(treeSize) && treeSize >= 1 && treeSize <= logSize)) {
+      throw new DomainError('INVALID_INPUT', `need 1 <= size <= ${logSize} (the block log size), got size=${treeSize}`);
+    }
+    if (!(Number.isSafeInteger(index) && index >= 0 && index < treeSize)) {
+      throw new DomainError('INVALID_INPUT', `leaf index ${index} is not within the tree of size ${treeSize}`);
+    }
+    const leaves = await this.logLeaves(treeSize);
+    const hashes = leaves.map((l) => fromHex(l.leafHash) ?? new Uint8Array(0));
+    const entry = leaves[index] as BlockLogLeaf;
+    return {
+      leaf_index: index,
+      tree_size: treeSize,
+      block_id: entry.blockId,
+      leaf_hash: entry.leafHash,
+      root: toHex(merkle.rootFromLeafHashes(hashes)),
+      audit_path: merkle.inclusionProof(hashes, index).map(toHex),
+    };
+  }
+
+  /**
+   * The block-log entry at `index`: its leaf hash, and the Session Block it commits to, verified
+   * as every block read is (records, root, signature) and checked to hash to the leaf.
+   */
+  async logEntry(index: number): Promise<BlockLogEntry> {
+    const { store, merkle } = this.deps;
+    const size = await this.audit.io(() => store.blockLogSize(), false);
+    if (!(Number.isSafeInteger(index) && index >= 0 && index < size)) {
+      throw new DomainError('NOT_FOUND', `no block log entry at index ${index}: the log holds ${size}`);
+    }
+    const [leaf] = await this.audit.io(() => store.blockLogLeaves(index, index + 1), false);
+    if (!leaf || leaf.index !== index) throw tampered('the block log has gaps');
+    const block = await this.getBlock(leaf.blockId).catch((e: unknown) => {
+      throw isDomainError(e, 'BLOCK_NOT_FOUND') ? tampered(`block log entry ${index} names block \`${leaf.blockId}\`, which is missing`) : e;
+    });
+    const hash = toHex(merkle.root([utf8.encode(merkle.canonicalize(block))]));
+    if (hash !== leaf.leafHash) {
+      const detail = `block \`${leaf.blockId}\` hashes to ${hash}, block log leaf ${index} is ${leaf.leafHash}`;
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: leaf.blockId, failure_kind: 'log_leaf', detail });
+      throw tampered(detail);
+    }
+    return { index, leaf_hash: leaf.leafHash, block_id: leaf.blockId, block };
+  }
+
+  /** The first `size` block-log leaves, checked to have no gaps. */
+  private async logLeaves(size: number): Promise<BlockLogLeaf[]> {
+    const leaves = await this.audit.io(() => this.deps.store.blockLogLeaves(0, size), false);
+    if (leaves.length !== size || leaves.some((l, i) => l.index !== i)) throw tampered('the block log has gaps');
+    return leaves;
   }
 
   private async logHashes(size: number): Promise<Uint8Array[]> {

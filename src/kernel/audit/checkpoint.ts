@@ -35,3 +35,17 @@ export function base64(bytes: Uint8Array): string {
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
+
+/** Decodes standard padded base64 (RFC 4648 §4); null for anything else, so a bad root never decodes. */
+export function fromBase64(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  let raw: string;
+  try {
+    raw = atob(text);
+  } catch {
+    return null;
+  }
+  const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+  // canonical form only: a re-encoding must give the same text (no stray bits in the padding)
+  return base64(bytes) === text ? bytes : null;
+}
