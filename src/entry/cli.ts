@@ -23,6 +23,11 @@ const USAGE = `usage:
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
       or NDJSON (…/package?format=ndjson, streamed, any size; large files are verified
       in parallel on <n> threads, default one per CPU)
+  kee audit verify-checkpoint <checkpoint> --public-key <hex> [--origin <origin>]
+        [--previous <older checkpoint> --proof <consistency.json>]
+        [--inclusion <inclusion.json> --leaf <block.json>] [--json]
+      verify a signed block-log checkpoint, and optionally a consistency proof from an older
+      checkpoint and the inclusion of a Session Block (kee audit verify-checkpoint --help)
   kee policy keygen | sign | push
       CAP Profile publisher tools (\`kee policy --help\`)`;
 
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
+  if (group === 'audit' && verb === 'verify-checkpoint') return (await import('./cli-checkpoint.ts')).run(rest);
   if (group !== 'audit' || verb !== 'verify') return usage(group === undefined || group === '--help' || group === '-h' ? 0 : 2);
   let file: string | undefined;
   let publicKey: string | undefined;

@@ -35,7 +35,7 @@ export type CheckpointCheck = {
 };
 
 export type CheckpointVerifyResult =
-  | { ok: true; origin: string; size: number; root: string; consistency?: { from: number; to: number }; inclusion?: { leaf_index: number; block_id: string } }
+  | { ok: true; origin: string; size: number; root: string; consistency?: { from: number; to: number; from_root: string }; inclusion?: { leaf_index: number; block_id: string } }
   | { ok: false; failure: CheckpointFailure };
 
 /** A checkpoint whose signature verified. */
@@ -45,11 +45,12 @@ const utf8 = new TextEncoder();
 const SIGNATURE_LINE = /^\u2014 ([^\s+]+) ([A-Za-z0-9+/]+={0,2})$/;
 
 /**
- * Verifies a C2SP signed note (c2sp.org/signed-note) holding a tlog-checkpoint
- * (c2sp.org/tlog-checkpoint): exactly one signature line by key `<origin>` whose key ID is that
- * of `publicKey`, Ed25519 over the note text. `origin`, when given, must be the checkpoint's.
+ * Opens a C2SP signed note (c2sp.org/signed-note): the text, a blank line, then signature lines
+ * `— <key name> base64(key ID || signature)`. Exactly one line must be by `keyName` with the key
+ * ID of `publicKey` (lines of other keys are ignored), and its Ed25519 signature must verify over
+ * the text. Returns the verified text.
  */
-export function verifyCheckpointNote(note: string, publicKey: Uint8Array, deps: VerifyDeps, origin?: string): { ok: true; checkpoint: VerifiedCheckpoint } | { ok: false; message: string } {
+export function openSignedNote(note: string, keyName: string, publicKey: Uint8Array, deps: VerifyDeps): { ok: true; text: string } | { ok: false; message: string } {
   const fail = (message: string) => ({ ok: false as const, message });
   const sep = note.lastIndexOf('\n\n');
   if (sep < 0) return fail('not a signed note: no blank line between the text and the signatures');
@@ -58,28 +59,42 @@ export function verifyCheckpointNote(note: string, publicKey: Uint8Array, deps: 
   // the note text is UTF-8 without control characters other than newline (c2sp.org/signed-note)
   if (/[\u0000-\u0009\u000b-\u001f\u007f\ufffd]/.test(text)) return fail('the note text holds a control character or invalid UTF-8');
   if (!sigBlock.endsWith('\n')) return fail('the signature lines do not end with a newline');
-  const lines = text.slice(0, -1).split('\n');
-  const [cpOrigin = '', sizeText = '', rootText = ''] = lines;
-  if (lines.length < 3 || cpOrigin === '' || lines.slice(3).some((l) => l === '')) return fail('not a tlog-checkpoint: need origin, size and root lines');
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) return fail(`tree size \`${sizeText.slice(0, 32)}\` is not a decimal integer`);
-  const root = fromBase64(rootText);
-  if (!root || root.length !== 32) return fail('the root line is not 32 bytes of base64');
-  if (origin !== undefined && cpOrigin !== origin) return fail(`origin is \`${cpOrigin.slice(0, 128)}\`, expected \`${origin.slice(0, 128)}\``);
-
-  const keyId = toHex(noteKeyId(deps.merkle, cpOrigin, publicKey));
+  const keyId = toHex(noteKeyId(deps.merkle, keyName, publicKey));
+  const name = `\`${keyName.slice(0, 128)}\``;
   const matching: Uint8Array[] = [];
   for (const line of sigBlock.slice(0, -1).split('\n')) {
     const m = SIGNATURE_LINE.exec(line);
     const raw = m ? fromBase64(m[2] as string) : null;
     if (!m || !raw || raw.length < 5) return fail('a signature line is not `— <key name> <base64 key ID and signature>`');
-    if (m[1] === cpOrigin && toHex(raw.subarray(0, 4)) === keyId) matching.push(raw.subarray(4));
+    if (m[1] === keyName && toHex(raw.subarray(0, 4)) === keyId) matching.push(raw.subarray(4));
   }
-  if (matching.length === 0) return fail(`no signature by key \`${cpOrigin.slice(0, 128)}\` with key ID ${keyId} (the given public key)`);
-  if (matching.length > 1) return fail(`key \`${cpOrigin.slice(0, 128)}\` signed the note more than once`);
+  if (matching.length === 0) return fail(`no signature by key ${name} with key ID ${keyId} (the given public key)`);
+  if (matching.length > 1) return fail(`key ${name} signed the note more than once`);
   const sig = matching[0] as Uint8Array;
   if (sig.length !== 64 || !deps.verifier.verify(sig, utf8.encode(text), publicKey)) {
-    return fail(`the Ed25519 signature of key \`${cpOrigin.slice(0, 128)}\` does not verify: the note text or the signature was altered`);
+    return fail(`the Ed25519 signature of key ${name} does not verify: the note text or the signature was altered`);
   }
+  return { ok: true, text };
+}
+
+/**
+ * Verifies a block-log checkpoint: a signed note by key `<origin>` (how the kernel signs it)
+ * whose text is a C2SP tlog-checkpoint (c2sp.org/tlog-checkpoint): origin, decimal tree size,
+ * base64 root, optional extension lines. `origin`, when given, must be the checkpoint's.
+ */
+export function verifyCheckpointNote(note: string, publicKey: Uint8Array, deps: VerifyDeps, origin?: string): { ok: true; checkpoint: VerifiedCheckpoint } | { ok: false; message: string } {
+  const fail = (message: string) => ({ ok: false as const, message });
+  const cpOrigin = note.slice(0, Math.max(0, note.indexOf('\n')));
+  if (cpOrigin === '') return fail('not a tlog-checkpoint: the first line (the origin) is empty');
+  if (origin !== undefined && cpOrigin !== origin) return fail(`origin is \`${cpOrigin.slice(0, 128)}\`, expected \`${origin.slice(0, 128)}\``);
+  const opened = openSignedNote(note, cpOrigin, publicKey, deps);
+  if (!opened.ok) return opened;
+  const lines = opened.text.slice(0, -1).split('\n');
+  const [, sizeText = '', rootText = ''] = lines;
+  if (lines.length < 3 || lines.slice(3).some((l) => l === '')) return fail('not a tlog-checkpoint: need origin, size and root lines');
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) return fail(`tree size \`${sizeText.slice(0, 32)}\` is not a decimal integer`);
+  const root = fromBase64(rootText);
+  if (!root || root.length !== 32) return fail('the root line is not 32 bytes of base64');
   return { ok: true, checkpoint: { origin: cpOrigin, size: Number(sizeText), root } };
 }
 
@@ -99,7 +114,7 @@ export function verifyCheckpoint(check: CheckpointCheck, deps: VerifyDeps, optio
     if (!older.ok) return fail('previous', older.message);
     const failed = checkConsistency(older.checkpoint, cp, check.previous.proof, deps);
     if (failed) return fail('consistency', failed);
-    result.consistency = { from: older.checkpoint.size, to: cp.size };
+    result.consistency = { from: older.checkpoint.size, to: cp.size, from_root: toHex(older.checkpoint.root) };
   }
 
   if (check.inclusion) {
