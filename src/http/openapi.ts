@@ -104,7 +104,13 @@ export const OPENAPI = {
       post: {
         summary: 'Close a session into a signed Session Block (idempotent)',
         parameters: [sessionId],
-        responses: { '200': { description: 'the Session Block', ...json({ $ref: '#/components/schemas/SessionBlock' }) }, '404': problem, '409': problem, '503': problem },
+        responses: {
+          '200': {
+            description: 'the Session Block, with `log_index` (its leaf index in the block log; not part of the signed block or of its leaf)',
+            ...json({ allOf: [{ $ref: '#/components/schemas/SessionBlock' }, { type: 'object', required: ['log_index'], properties: { log_index: { type: 'integer', minimum: 0 } } }] }),
+          },
+          '404': problem, '409': problem, '503': problem,
+        },
       },
     },
     '/v1/cap-profile': {
@@ -166,7 +172,12 @@ export const OPENAPI = {
             description: 'checkpoint',
             content: {
               'text/plain': { schema: { type: 'string', description: 'origin\\nsize\\nbase64 root\\n\\n— <origin> base64(key id || Ed25519 signature)\\n' } },
-              'application/json': { schema: { type: 'object', properties: { origin: { type: 'string' }, size: { type: 'integer' }, root: { type: 'string', description: 'base64' }, note: { type: 'string' } } } },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { origin: { type: 'string' }, size: { type: 'integer' }, root: { type: 'string', description: 'base64' }, root_hex: { ...hex(32), description: 'the same root in hex, as in proofs' }, note: { type: 'string' } },
+                },
+              },
             },
           },
         },
@@ -185,6 +196,44 @@ export const OPENAPI = {
             ...json({ type: 'object', properties: { from: { type: 'integer' }, to: { type: 'integer' }, from_root: hex(32), to_root: hex(32), proof: { type: 'array', items: hex(32) } } }),
           },
           '400': problem,
+        },
+      },
+    },
+    '/v1/audit/proofs/inclusion': {
+      get: {
+        summary: 'RFC 9162 inclusion proof of one block-log leaf (a Session Block) in the tree of `size` leaves, with the root at that size; check with `npx kee audit verify-checkpoint`',
+        parameters: [
+          { name: 'index', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'the leaf index (`log_index`); give exactly one of `index` and `block_id`' },
+          { name: 'block_id', in: 'query', required: false, schema: hex(16) },
+          { name: 'size', in: 'query', required: false, schema: { type: 'integer', minimum: 1 }, description: 'tree size, e.g. a checkpoint\'s; default: the whole log' },
+        ],
+        responses: {
+          '200': {
+            description: 'proof (hashes in lowercase hex); leaf_hash = SHA-256(0x00 || JCS(Session Block))',
+            ...json({
+              type: 'object',
+              required: ['leaf_index', 'tree_size', 'block_id', 'leaf_hash', 'root', 'audit_path'],
+              properties: { leaf_index: { type: 'integer' }, tree_size: { type: 'integer' }, block_id: hex(16), leaf_hash: hex(32), root: hex(32), audit_path: { type: 'array', items: hex(32) } },
+            }),
+          },
+          '400': problem, '404': problem,
+        },
+      },
+    },
+    '/v1/audit/log/entries/{index}': {
+      get: {
+        summary: 'The block-log entry at `index`: its leaf hash and the Session Block it commits to, re-verified (409 AUDIT_TAMPERED if the block fails or no longer hashes to its leaf)',
+        parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }],
+        responses: {
+          '200': {
+            description: 'entry',
+            ...json({
+              type: 'object',
+              required: ['index', 'leaf_hash', 'block_id', 'block'],
+              properties: { index: { type: 'integer' }, leaf_hash: hex(32), block_id: hex(16), block: { $ref: '#/components/schemas/SessionBlock' } },
+            }),
+          },
+          '400': problem, '404': problem, '409': problem,
         },
       },
     },
@@ -227,7 +276,7 @@ export const OPENAPI = {
       },
       SessionBlock: {
         type: 'object',
-        description: 'GET /v1/audit/blocks/{block_id} adds `log_index`, the block\'s leaf index in the block log',
+        description: 'GET /v1/audit/blocks/{block_id} and the close answer add `log_index`, the block\'s leaf index in the block log (not signed, not in the leaf)',
         required: ['block_id', 'session_id', 'merkle_root', 'block_close_timestamp', 'record_count', 'block_signature'],
         properties: {
           block_id: hex(16),
