@@ -118,8 +118,8 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assertProblem(await authz('read'), 409, 'SESSION_CLOSED');
 
   const block = await call(base, 'GET', `/v1/audit/blocks/${blockId}`);
-  const { log_index: logIndex, ...header } = block.json;
-  assert.deepEqual(header, closed.json);
+  assert.deepEqual(block.json, closed.json);
+  const logIndex = closed.json.log_index as number;
   assert.equal(typeof logIndex, 'number');
   const checkpoint = await call(base, 'GET', '/v1/audit/checkpoint');
   assert.equal(checkpoint.status, 200);
@@ -130,6 +130,13 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assert.match(checkpoint.text, /\n\n\u2014 kee\.local\/[0-9a-f]{64} [A-Za-z0-9+/]+=*\n$/);
   const proof = await call(base, 'GET', `/v1/audit/proofs/consistency?from=0&to=${size}`);
   assert.equal(proof.status, 200, proof.text);
+  const inclusion = await call(base, 'GET', `/v1/audit/proofs/inclusion?block_id=${blockId}&size=${size}`);
+  assert.equal(inclusion.status, 200, inclusion.text);
+  assert.equal(inclusion.json.leaf_index, logIndex);
+  const { log_index: _i, ...stored } = closed.json;
+  const entry = await call(base, 'GET', `/v1/audit/log/entries/${logIndex}`);
+  assert.equal(entry.status, 200, entry.text);
+  assert.deepEqual(entry.json, { index: logIndex, leaf_hash: inclusion.json.leaf_hash, block_id: blockId, block: stored });
   const pkg = await call(base, 'GET', `/v1/audit/blocks/${blockId}/package`);
   assert.equal(pkg.status, 200, pkg.text);
   assert.equal(pkg.json.records.length, 5);
