@@ -171,6 +171,18 @@ describe('README by copy and paste', () => {
     expectInOrder(out, ['"decision":"PERMIT"', '"decision":"DENY"', '"decision":"PERMIT"', 'OK block ', 'FAIL ', 'exit 1'], 'walk-through');
     expect(readFileSync(join(j.dir, 'package.json'), 'utf8'), 'the walk-through overwrote package.json').toBe(packageJson);
 
+    // the two documented invocations of this project's CLI: in the repository, and from elsewhere
+    const cli = shellBlocks(section(readme, 'Running the CLI'));
+    expect(cli).toHaveLength(1);
+    expect(await j.run((cli[0] as string).replaceAll('/path/to/kee', j.dir), 'running the CLI')).toMatch(/usage:[\s\S]*usage:/);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kee-elsewhere-'));
+    scratch.push(elsewhere);
+    copyFileSync(join(j.dir, 'block-package.json'), join(elsewhere, 'block-package.json'));
+    const line = (cli[0] as string).split('\n').find((l) => l.includes('/path/to/kee/bin/kee.mjs')) as string;
+    const verify = line.replace('/path/to/kee', repo).replace(/--help.*$/, 'audit verify block-package.json');
+    const other = await new Promise<string>((done, fail) => execFile('bash', ['-c', verify], { cwd: elsewhere, env: cleanEnv() }, (err, stdout, stderr) => (err ? fail(new Error(`${verify}: ${stderr}`)) : done(stdout))));
+    expect(other).toMatch(/^OK block [0-9a-f]{32}: 5 records/);
+
     const journey = shellBlocks(section(readme, 'Policy journey'));
     expect(journey.filter(isServerBlock)).toHaveLength(1);
     out = '';
