@@ -85,7 +85,9 @@ afterAll(async () => {
 class Journey {
   readonly dir = scratchCopy();
   private kernel: Kernel | null = null;
-  constructor(readonly port: number) {
+  readonly port: number;
+  constructor(port: number) {
+    this.port = port;
     scratch.push(this.dir);
   }
 
