@@ -30,10 +30,19 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
 }
 
 /**
+ * Past the limit, this much more of a body is read and dropped before the stream is cancelled:
+ * a client that sent a little too much still reads its 413 (a server that closes with unread
+ * bytes resets the connection, and the reset can destroy the answer), while a huge body costs
+ * at most this much reading and no memory.
+ */
+export const DRAIN_BYTES = 1024 * 1024;
+
+/**
  * The body of `req`, at most `maxBytes` of it: a declared `Content-Length` past the limit is
- * refused before reading, and a body without one (chunked) is counted as it streams. The
- * stream is cancelled as soon as the count passes the limit, so a client cannot make the
- * kernel hold more than `maxBytes` (plus one chunk) of any body.
+ * refused before reading, and a body without one (chunked) is counted as it streams. Past the
+ * limit nothing more is kept; after `DRAIN_BYTES` more the stream is cancelled and the answer
+ * is 413, so a client cannot make the kernel hold more than `maxBytes` (plus one chunk) of any
+ * body, nor read more than `maxBytes + DRAIN_BYTES` of it.
  */
 export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = req.headers.get('content-length');
@@ -46,13 +55,14 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
+    if (total <= maxBytes) chunks.push(value);
+    else if (total > maxBytes + DRAIN_BYTES) {
       // stop pulling: the runtime drops the rest of the body instead of buffering it
       reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
+      break;
     }
-    chunks.push(value);
   }
+  if (total > maxBytes) throw tooLarge(maxBytes);
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const out = new Uint8Array(total);
   let at = 0;
