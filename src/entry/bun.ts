@@ -1,3 +1,4 @@
+import { withBodyDeadline } from '../http/body-deadline.ts';
 import { bunIdleTimeoutSeconds, requestTimeoutOrExit } from './http-timeouts.ts';
 import { buildLocalKernel } from './local.ts';
 
@@ -7,6 +8,11 @@ declare const Bun: {
 
 const timeoutMs = requestTimeoutOrExit(process.env.KEE_HTTP_REQUEST_TIMEOUT_MS, (code) => process.exit(code));
 const { app, port } = await buildLocalKernel('bun');
-// Bun has no whole-request timeout: its idle timeout cuts a client that stops sending
-const server = Bun.serve({ fetch: app.fetch, port, hostname: process.env.KEE_HOST ?? '127.0.0.1', idleTimeout: bunIdleTimeoutSeconds(timeoutMs) });
+// Bun's idle timeout cuts a silent connection; a body trickled a byte at a time is cut by the deadline
+const server = Bun.serve({
+  fetch: (req) => app.fetch(withBodyDeadline(req, timeoutMs)),
+  port,
+  hostname: process.env.KEE_HOST ?? '127.0.0.1',
+  idleTimeout: bunIdleTimeoutSeconds(timeoutMs),
+});
 console.log(`kee listening on http://${server.hostname}:${server.port} (bun)`);

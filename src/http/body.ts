@@ -52,7 +52,10 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      // a body deadline (body-deadline.ts) says so; a client that went away is a bad request
+      throw e instanceof DomainError ? e : new DomainError('INVALID_INPUT', 'request body could not be read to its end', { cause: e });
+    });
     if (done) break;
     total += value.byteLength;
     if (total <= maxBytes) chunks.push(value);

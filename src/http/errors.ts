@@ -22,6 +22,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   MANIFEST_INTEGRITY_FAILURE: 503,
   KERNEL_NOT_STARTED: 503,
   RATE_LIMITED: 429,
+  REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
   // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
   CAP_SIGNATURES_INSUFFICIENT: 422,
