@@ -26,6 +26,7 @@ const cedarEntity = {
 };
 const badJson = { ...problem, description: '`MALFORMED_JSON` (not JSON, invalid UTF-8, or a duplicate key at any depth) or `INVALID_INPUT` (schema, nesting past 64 levels, a number `JSON.parse` would round: integers must be within ±(2^53−1))' };
 const tooLarge = (limit: string) => ({ ...problem, description: `\`PAYLOAD_TOO_LARGE\`: the body passes ${limit}, declared or counted as it streams (chunked)` });
+const slow = { ...problem, description: '`REQUEST_TIMEOUT`: the body did not arrive within `KEE_HTTP_REQUEST_TIMEOUT_MS` (on Node the server answers 408 and closes the connection)' };
 const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
 const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) };
@@ -67,7 +68,7 @@ export const OPENAPI = {
         },
         responses: {
           '201': { description: 'session opened', ...json({ type: 'object', required: ['session_id', 'block_id'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16) } }) },
-          '400': badJson, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
+          '400': badJson, '408': slow, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
         },
       },
     },
@@ -98,7 +99,7 @@ export const OPENAPI = {
         },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/Decision' }) },
-          '400': { ...badJson, description: `${badJson.description}, or an entity hierarchy past its limits` }, '404': problem, '409': problem, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
+          '400': { ...badJson, description: `${badJson.description}, or an entity hierarchy past its limits` }, '404': problem, '409': problem, '408': slow, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
         },
       },
     },
@@ -143,7 +144,7 @@ export const OPENAPI = {
               properties: { cap_profile_id: { type: 'string' }, version: { type: 'integer', minimum: 1 }, cap_profile_hash: hex(32), cedar_policy_hash: hex(32), activated_at: { type: 'string', format: 'date-time' } },
             }),
           },
-          '400': badJson, '409': problem, '413': tooLarge('4 MiB'), '415': problem, '422': problem,
+          '400': badJson, '409': problem, '408': slow, '413': tooLarge('4 MiB'), '415': problem, '422': problem,
           '429': {
             ...problem,
             description: '`RATE_LIMITED`: more refused updates than the kernel records (10 a minute); this refusal is not recorded. A correctly signed update is not affected',
