@@ -50,10 +50,13 @@ class Scanner {
   duplicate: string | undefined;
   unsafe: string | undefined;
 
-  constructor(
-    private readonly t: string,
-    private readonly maxDepth: number,
-  ) {}
+  private readonly t: string;
+  private readonly maxDepth: number;
+
+  constructor(t: string, maxDepth: number) {
+    this.t = t;
+    this.maxDepth = maxDepth;
+  }
 
   private open(array: boolean): void {
     if (this.depth === this.kinds.length) {

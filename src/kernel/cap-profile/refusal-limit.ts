@@ -24,7 +24,10 @@ export class RefusalLimiter {
   private last: number | undefined;
   private suppressed: SuppressedRefusals | undefined;
 
-  constructor(private readonly perMinute = DEFAULT_CAP_REFUSALS_PER_MINUTE) {
+  private readonly perMinute: number;
+
+  constructor(perMinute = DEFAULT_CAP_REFUSALS_PER_MINUTE) {
+    this.perMinute = perMinute;
     if (!Number.isSafeInteger(perMinute) || perMinute < 1) throw new RangeError(`refusals per minute must be a positive integer, got ${perMinute}`);
     this.tokens = perMinute;
   }
