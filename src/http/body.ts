@@ -2,33 +2,24 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../kernel/errors.ts';
 import { wellFormedJson } from '../kernel/jcs.ts';
-import { MAX_JSON_DEPTH, withinDepth } from './json-depth.ts';
+import { MAX_JSON_DEPTH } from './json-depth.ts';
+import { scanJson } from './strict-json.ts';
 
 /** Largest request body the kernel reads (64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Reads and validates a JSON body: 415 unless `application/json`, 413 past the size limit
- * (`maxBytes`, default 64 KiB)
- * (checked on the declared length and on the bytes read), 400 for malformed JSON or a body
- * that does not match `schema`.
+ * (`maxBytes`, default 64 KiB; checked on the declared length, then on the bytes as they
+ * stream in), 400 for malformed JSON (duplicate keys included), a number `JSON.parse` would
+ * round, or a body that does not match `schema`.
  */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes = MAX_BODY_BYTES): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
   }
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > maxBytes) throw tooLarge(maxBytes);
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf));
-  } catch {
-    throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
-  }
-  if (!withinDepth(value)) throw new DomainError('INVALID_INPUT', `invalid request body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  const value = parseStrictJson(await readBody(c.req.raw, maxBytes));
   if (!wellFormedJson(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -36,6 +27,73 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
     throw new DomainError('INVALID_INPUT', `invalid request body: ${issues.join('; ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * Past the limit, this much more of a body is read and dropped before the stream is cancelled:
+ * a client that sent a little too much still reads its 413 (a server that closes with unread
+ * bytes resets the connection, and the reset can destroy the answer), while a huge body costs
+ * at most this much reading and no memory.
+ */
+export const DRAIN_BYTES = 1024 * 1024;
+
+/**
+ * The body of `req`, at most `maxBytes` of it: a declared `Content-Length` past the limit is
+ * refused before reading, and a body without one (chunked) is counted as it streams. Past the
+ * limit nothing more is kept; after `DRAIN_BYTES` more the stream is cancelled and the answer
+ * is 413, so a client cannot make the kernel hold more than `maxBytes` (plus one chunk) of any
+ * body, nor read more than `maxBytes + DRAIN_BYTES` of it.
+ */
+export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = req.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (req.body === null) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      // a body deadline (body-deadline.ts) says so; a client that went away is a bad request
+      throw e instanceof DomainError ? e : new DomainError('INVALID_INPUT', 'request body could not be read to its end', { cause: e });
+    });
+    if (done) break;
+    total += value.byteLength;
+    if (total <= maxBytes) chunks.push(value);
+    else if (total > maxBytes + DRAIN_BYTES) {
+      // stop pulling: the runtime drops the rest of the body instead of buffering it
+      reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  if (total > maxBytes) throw tooLarge(maxBytes);
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * `JSON.parse` of UTF-8 `bytes`, refusing what it would let through silently (`strict-json.ts`):
+ * invalid UTF-8, syntax errors and duplicate keys are 400 MALFORMED_JSON; nesting deeper than
+ * MAX_JSON_DEPTH, or a number it would round, is 400 INVALID_INPUT (naming the number's path).
+ */
+export function parseStrictJson(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON: invalid UTF-8');
+  }
+  const scan = scanJson(text, MAX_JSON_DEPTH);
+  if (!scan.ok) {
+    if (scan.kind === 'unsafe-number' || scan.kind === 'too-deep') throw new DomainError('INVALID_INPUT', `invalid request body: ${scan.message}`);
+    throw new DomainError('MALFORMED_JSON', `request body is not valid JSON: ${scan.message}`);
+  }
+  return JSON.parse(text);
 }
 
 function tooLarge(maxBytes: number): DomainError {

@@ -21,6 +21,8 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   UNAUTHENTICATED: 401,
   MANIFEST_INTEGRITY_FAILURE: 503,
   KERNEL_NOT_STARTED: 503,
+  RATE_LIMITED: 429,
+  REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
   // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
   CAP_SIGNATURES_INSUFFICIENT: 422,
@@ -59,6 +61,8 @@ export function problemParts(err: DomainError): { status: ContentfulStatusCode; 
   };
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (status === 503) headers['retry-after'] = '1';
+  const retry = err.facts?.retry_after_seconds;
+  if (status === 429 && typeof retry === 'number') headers['retry-after'] = String(retry);
   return { status, headers, body: JSON.stringify(body) };
 }
 

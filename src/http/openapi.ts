@@ -24,6 +24,9 @@ const cedarEntity = {
     parents: { type: 'array', items: entity, maxItems: 100, default: [] },
   },
 };
+const badJson = { ...problem, description: '`MALFORMED_JSON` (not JSON, invalid UTF-8, or a duplicate key at any depth) or `INVALID_INPUT` (schema, nesting past 64 levels, a number `JSON.parse` would round: integers must be within ±(2^53−1))' };
+const tooLarge = (limit: string) => ({ ...problem, description: `\`PAYLOAD_TOO_LARGE\`: the body passes ${limit}, declared or counted as it streams (chunked)` });
+const slow = { ...problem, description: '`REQUEST_TIMEOUT`: the body did not arrive within `KEE_HTTP_REQUEST_TIMEOUT_MS` (on Node the server answers 408 and closes the connection)' };
 const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
 const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) };
@@ -65,7 +68,7 @@ export const OPENAPI = {
         },
         responses: {
           '201': { description: 'session opened', ...json({ type: 'object', required: ['session_id', 'block_id'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16) } }) },
-          '400': problem, '413': problem, '415': problem, '503': problem,
+          '400': badJson, '408': slow, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
         },
       },
     },
@@ -79,7 +82,7 @@ export const OPENAPI = {
             type: 'object',
             required: ['principal', 'action', 'resource'],
             additionalProperties: false,
-            description: 'At most 64 KiB and 64 levels of nesting',
+            description: 'At most 64 KiB and 64 levels of nesting; no duplicate keys; integers within ±(2^53−1)',
             properties: {
               principal: entity,
               action: entity,
@@ -89,14 +92,14 @@ export const OPENAPI = {
                 type: 'array',
                 items: cedarEntity,
                 maxItems: 1000,
-                description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The audit record commits to them through `subject_digest`',
+                description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
               },
             },
           }),
         },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/Decision' }) },
-          '400': problem, '404': problem, '409': problem, '413': problem, '415': problem, '503': problem,
+          '400': { ...badJson, description: `${badJson.description}, or an entity hierarchy past its limits` }, '404': problem, '409': problem, '408': slow, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
         },
       },
     },
@@ -147,7 +150,13 @@ export const OPENAPI = {
               properties: { cap_profile_id: { type: 'string' }, version: { type: 'integer', minimum: 1 }, cap_profile_hash: hex(32), cedar_policy_hash: hex(32), activated_at: { type: 'string', format: 'date-time' } },
             }),
           },
-          '400': problem, '409': problem, '413': problem, '415': problem, '422': problem, '503': problem,
+          '400': badJson, '409': problem, '408': slow, '413': tooLarge('4 MiB'), '415': problem, '422': problem,
+          '429': {
+            ...problem,
+            description: '`RATE_LIMITED`: more refused updates than the kernel records (10 a minute); this refusal is not recorded. A correctly signed update is not affected',
+            headers: { 'Retry-After': { description: 'seconds until a refusal is recorded again', schema: { type: 'integer', minimum: 1 } } },
+          },
+          '503': problem,
         },
       },
     },

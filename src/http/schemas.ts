@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entityGraphProblem } from './entity-graph.ts';
 
 const entity = z.strictObject({
   type: z.string().min(1).max(256),
@@ -27,6 +28,9 @@ const entities = z
       if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'uid'], message: `entity ${e.uid.type}::${JSON.stringify(e.uid.id)} appears twice` });
       seen.add(key);
     });
+    if (list.length !== seen.size) return;
+    const graph = entityGraphProblem(list);
+    if (graph !== undefined) ctx.addIssue({ code: 'custom', path: [], message: graph });
   });
 
 /** `POST /v1/sessions` */

@@ -18,6 +18,7 @@ import type { z } from 'zod';
 import { type CoordinatorVerifier } from '../adapters/frost/coordinator-auth.ts';
 import type { WasmFrostParticipant } from '../adapters/wasm/load.ts';
 import { DomainError } from '../kernel/errors.ts';
+import { MAX_BODY_BYTES, readBody } from './body.ts';
 import { problem, toProblem } from './errors.ts';
 import { authenticatedRequest, FROST_ROUTES, FrostSidecar } from './sidecar-frost.ts';
 
@@ -30,7 +31,7 @@ export function createSidecarApp(participant: WasmFrostParticipant, auth: Coordi
   for (const route of FROST_ROUTES) {
     app.post(route, async (c) => {
       FrostSidecar.checkDeclaredLength(c.req.header('content-length'));
-      const body = new Uint8Array(await c.req.arrayBuffer());
+      const body = await readBody(c.req.raw, MAX_BODY_BYTES);
       return c.json(await frost.handle(route, { path: c.req.path, header: (n) => c.req.header(n), body }));
     });
   }
@@ -43,6 +44,6 @@ export function createSidecarApp(participant: WasmFrostParticipant, auth: Coordi
 /** The Hono form of `authenticatedRequest`: reads the body, checks the coordinator's signature, validates it with `schema`. */
 export async function authenticated<S extends z.ZodType>(c: Context, auth: CoordinatorVerifier, schema: S): Promise<z.infer<S>> {
   FrostSidecar.checkDeclaredLength(c.req.header('content-length'));
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const body = await readBody(c.req.raw, MAX_BODY_BYTES);
   return authenticatedRequest(auth, { path: c.req.path, header: (n) => c.req.header(n), body }, schema);
 }

@@ -15,7 +15,7 @@ import { parsePublicPackage } from '../adapters/frost/public-package.ts';
 import { cancelBody, round1Body, round2Body, type SidecarIdentity } from '../adapters/frost/sidecar-wire.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
-import { MAX_BODY_BYTES } from './body.ts';
+import { MAX_BODY_BYTES, parseStrictJson } from './body.ts';
 
 /** Round-1 nonces a coordinator abandoned (it crashed between the rounds) are dropped after this. */
 export const SESSION_TTL_MS = 60_000;
@@ -26,7 +26,6 @@ export type FrostRoute = (typeof FROST_ROUTES)[number];
 /** One POST to a signing route, as plain data. `header` takes lowercase names. */
 export type FrostRequest = { path: string; header: (name: string) => string | undefined; body: Uint8Array };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const bytes = (hex: string) => fromHex(hex) ?? new Uint8Array(0);
 
 export class FrostSidecar {
@@ -98,12 +97,7 @@ export async function authenticatedRequest<S extends z.ZodType>(auth: Coordinato
   if (req.body.length > MAX_BODY_BYTES) throw tooLarge();
   await auth.verify({ method: 'POST', path: req.path, headers: req.header, body: req.body });
   if (!/^application\/json\b/i.test(req.header('content-type') ?? '')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
-  let json: unknown;
-  try {
-    json = JSON.parse(utf8.decode(req.body));
-  } catch {
-    throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON');
-  }
+  const json = parseStrictJson(req.body);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`);

@@ -55,5 +55,7 @@ export type KernelDeps = {
     signing?: SigningMonitorOptions;
     /** Longest time between two full manifest re-verifications on the authorization path. Default 250 ms. */
     manifestRecheckMs?: number;
+    /** Refused CAP Profile updates recorded per minute; past it they answer RATE_LIMITED unrecorded. Default 10. */
+    capRefusalsPerMinute?: number;
   };
 };

@@ -5,6 +5,7 @@ import { KernelJournal } from './audit/journal.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { evaluate } from './authorize/authorize.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
+import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError, isDomainError } from './errors.ts';
@@ -33,6 +34,8 @@ export class Kernel {
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
   private readonly journal: KernelJournal;
+  /** Refused CAP Profile updates recorded per minute (the rest answer RATE_LIMITED). */
+  private readonly capRefusals: RefusalLimiter;
   private readonly policies: PolicyRegistry;
   private readonly capProfiles: CapProfileRegistry;
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
@@ -47,6 +50,7 @@ export class Kernel {
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
+    this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({
       ...deps,
@@ -342,6 +346,14 @@ export class Kernel {
     if (!this.started) await this.ready();
     const verified = await this.capProfiles.verify(jws, this.deps.clock);
     if (verified.refused) {
+      const now = this.deps.clock.nowIso();
+      const slot = this.capRefusals.take(Date.parse(now), now);
+      if (!slot.recorded) {
+        throw new DomainError('RATE_LIMITED', `too many refused cap profile updates: this one (\`${verified.code}\`) is not recorded; retry in ${slot.retryAfterSeconds} s`, {
+          facts: { retry_after_seconds: slot.retryAfterSeconds, refusal_code: verified.code },
+        });
+      }
+      if (slot.suppressed) await this.journal.record('CAP_PROFILE_REFUSALS_SUPPRESSED', slot.suppressed);
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
       throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     }

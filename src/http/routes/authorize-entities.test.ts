@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { makeHarness } from '../../../test/support/harness.ts';
 import { records } from '../../../test/support/policy-sets.ts';
+import { MAX_ANCESTOR_LINKS, MAX_ENTITY_DEPTH } from '../entity-graph.ts';
 import { MAX_ENTITIES, MAX_PARENTS } from '../schemas.ts';
 
 const profile = {
@@ -112,5 +113,40 @@ describe('POST …/authorize with entities', () => {
     expect(r.status).toBe(400);
     expect(r.json.code).toBe('INVALID_INPUT');
     expect((await authorize(read([{ uid: agent, attrs: { a: nest(40) } }]))).status).toBe(200);
+  });
+});
+
+describe('entity hierarchy limits (issue 12: a 900-entity parent chain took 196–429 ms to evaluate)', () => {
+  const g = (id: string) => ({ type: 'T', id });
+  const chain = (n: number) => Array.from({ length: n }, (_, i) => ({ uid: g(`c${i}`), parents: i + 1 < n ? [g(`c${i + 1}`)] : [] }));
+  const withChain = (entities: unknown[]) => ({ ...read(), principal: g('c0'), entities });
+
+  it('refuses the 900-entity chain with 400 INVALID_INPUT naming the depth limit', async () => {
+    const { authorize } = await opened();
+    const r = await authorize(withChain(chain(900)));
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ code: 'INVALID_INPUT', detail: expect.stringContaining(`entity hierarchy deeper than ${MAX_ENTITY_DEPTH} parent links`) });
+  });
+
+  it('accepts a chain at the depth limit and refuses one link more', async () => {
+    const { authorize } = await opened();
+    expect((await authorize(withChain(chain(MAX_ENTITY_DEPTH + 1)))).status).toBe(200);
+    expect((await authorize(withChain(chain(MAX_ENTITY_DEPTH + 2)))).json.code).toBe('INVALID_INPUT');
+  });
+
+  it('accepts a hierarchy at the closure limit and refuses one link more', async () => {
+    const { authorize } = await opened();
+    // a chain of 25 (300 links) and 188 leaves under its bottom (25 ancestors each): 5,000 links
+    expect(MAX_ANCESTOR_LINKS).toBe(5_000);
+    const comb = [...chain(25), ...Array.from({ length: 188 }, (_, i) => ({ uid: g(`l${i}`), parents: [g('c0')] }))];
+    expect((await authorize(withChain(comb))).status).toBe(200);
+    const over = await authorize(withChain([...comb, { uid: g('x'), parents: [g('c24')] }]));
+    expect(over.json).toMatchObject({ code: 'INVALID_INPUT', detail: expect.stringContaining(`entity hierarchy larger than ${MAX_ANCESTOR_LINKS} (entity, ancestor) links`) });
+  });
+
+  it('refuses a cycle in the hierarchy', async () => {
+    const { authorize } = await opened();
+    const r = await authorize(withChain([{ uid: g('c0'), parents: [g('c1')] }, { uid: g('c1'), parents: [g('c0')] }]));
+    expect(r.json).toMatchObject({ code: 'INVALID_INPUT', detail: expect.stringContaining('entity hierarchy has a cycle') });
   });
 });
