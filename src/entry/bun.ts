@@ -1,7 +1,14 @@
-import { buildLocalKernel } from './local.ts';
+import { buildLocalKernel, exitOnListenError, stopOnSignals } from './local.ts';
 
-declare const Bun: { serve(options: { fetch: (req: Request) => Response | Promise<Response>; port: number; hostname: string }): { port: number; hostname: string } };
+declare const Bun: {
+  serve(options: { fetch: (req: Request) => Response | Promise<Response>; port: number; hostname: string }): { port: number; hostname: string; stop(): unknown };
+};
 
-const { app, port } = await buildLocalKernel('bun');
-const server = Bun.serve({ fetch: app.fetch, port, hostname: process.env.KEE_HOST ?? '127.0.0.1' });
-console.log(`kee listening on http://${server.hostname}:${server.port} (bun)`);
+const local = await buildLocalKernel('bun');
+try {
+  const server = Bun.serve({ fetch: local.app.fetch, port: local.port, hostname: local.host });
+  console.log(`kee listening on http://${server.hostname}:${server.port} (bun)`);
+  stopOnSignals(local, () => server.stop());
+} catch (e) {
+  await exitOnListenError(local, e);
+}

@@ -1,16 +1,20 @@
-import { buildLocalKernel } from './local.ts';
+import { buildLocalKernel, exitOnListenError, stopOnSignals } from './local.ts';
 
 declare const Deno: {
-  env: { get(name: string): string | undefined };
-  serve(options: { port: number; hostname: string; onListen?: (a: { hostname: string; port: number }) => void }, handler: (req: Request) => Response | Promise<Response>): unknown;
+  serve(options: { port: number; hostname: string; onListen?: (a: { hostname: string; port: number }) => void }, handler: (req: Request) => Response | Promise<Response>): { shutdown(): Promise<void> };
 };
 
-const { app, port } = await buildLocalKernel('deno');
-Deno.serve(
-  {
-    port,
-    hostname: Deno.env.get('KEE_HOST') ?? '127.0.0.1',
-    onListen: ({ hostname, port: p }) => console.log(`kee listening on http://${hostname}:${p} (deno)`),
-  },
-  app.fetch,
-);
+const local = await buildLocalKernel('deno');
+try {
+  const server = Deno.serve(
+    {
+      port: local.port,
+      hostname: local.host,
+      onListen: ({ hostname, port: p }) => console.log(`kee listening on http://${hostname}:${p} (deno)`),
+    },
+    local.app.fetch,
+  );
+  stopOnSignals(local, () => server.shutdown());
+} catch (e) {
+  await exitOnListenError(local, e);
+}

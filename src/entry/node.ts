@@ -1,14 +1,10 @@
 import './node-v8-flags.ts';
 import { serve } from '@hono/node-server';
-import { buildLocalKernel } from './local.ts';
+import { buildLocalKernel, exitOnListenError, stopOnSignals } from './local.ts';
 
-const { app, port, shutdown } = await buildLocalKernel('node');
-const server = serve({ fetch: app.fetch, port, hostname: process.env.KEE_HOST ?? '127.0.0.1' }, (info) => {
+const local = await buildLocalKernel('node');
+const server = serve({ fetch: local.app.fetch, port: local.port, hostname: local.host }, (info) => {
   console.log(`kee listening on http://${info.address}:${info.port} (node)`);
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close();
-    void shutdown().finally(() => process.exit(0));
-  });
-}
+server.once('error', (e) => void exitOnListenError(local, e));
+stopOnSignals(local, () => server.close());

@@ -132,15 +132,6 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
   };
 }
 
-/** Prints a configuration error as one line and exits 1 (never a stack trace); other errors propagate. */
-export function exitOnConfigError(e: unknown): never {
-  if (isDomainError(e)) {
-    console.error(`kee: ${e.message}`);
-    process.exit(1);
-  }
-  throw e;
-}
-
 const describe = (pkg: Uint8Array) => {
   const p = parsePublicPackage(pkg);
   return `frost:t-of-n:${p.threshold}-${p.verifyingShares.size}`;
