@@ -77,6 +77,10 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // the manifest declares the hashes of the bytes actually loaded
   const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
+  // publisher keys before the signer: a bad KEE_PUBLISHER_KEYS stops the start before a DKG
+  const publisherKeys = await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
+    throw new StartupError(`cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
+  });
   const signing = await setupSigner({ dataDir, wasm });
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
@@ -87,9 +91,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   const policyFactory = policyEngineFactory(engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
   const capProfile = {
-    publisherKeys: await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
-      throw new StartupError(`cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
-    }),
+    publisherKeys,
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
