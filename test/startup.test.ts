@@ -54,6 +54,13 @@ describe('start-up failures: one line, exit 1, nothing created', () => {
     expect(existsSync(dataDir)).toBe(false);
   }, 60_000);
 
+  it('a bad signer setting (KEE_SIGNER, KEE_FROST_THRESHOLD): refused before the data directory is made', async () => {
+    const dataDir = join(tmp(), 'data');
+    expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_SIGNER: 'hsm' }))).toBe('kee: KEE_SIGNER is `hsm`, want `frost` (default) or `ed25519`');
+    expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_FROST_THRESHOLD: 'two' }))).toBe('kee: KEE_FROST_THRESHOLD must be a whole number, got `two`');
+    expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+
   it('a port already in use: refused before any key or database is created', async () => {
     const port = await freePort();
     const busy: Server = createServer();

@@ -29,7 +29,7 @@ import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info
 import type { AuditStore } from '../ports/storage.ts';
 import { loadPublisherKeys } from './publisher-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
-import { setupSigner } from './signer-setup.ts';
+import { checkSignerEnv, setupSigner } from './signer-setup.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
@@ -58,6 +58,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
+  checkSignerEnv(process.env);
   await checkPortFree(config.host, config.port);
   // PostgreSQL is reached before the data directory is made; an embedded file after its lock
   const postgres = config.store.kind === 'postgres' ? await openStore(config.store) : null;
@@ -67,6 +68,11 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   const lock = config.store.kind === 'embedded' ? await acquireStoreLock(config.store.path, runtime) : null;
   held.lock = lock;
   if (lock?.tookOverFrom) console.error(`kee: taking over the lock \`${lock.path}\` of a kernel that stopped without shutting down (${describeHolder(lock.tookOverFrom)})`);
+  // publisher keys before the embedded database and the signer: a bad KEE_PUBLISHER_KEYS stops
+  // the start before a database file or a DKG (without it, the dev keys are made here)
+  const publisherKeys = await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
+    throw new StartupError(`cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
+  });
   const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store));
 
   const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
@@ -77,10 +83,6 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // the manifest declares the hashes of the bytes actually loaded
   const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
-  // publisher keys before the signer: a bad KEE_PUBLISHER_KEYS stops the start before a DKG
-  const publisherKeys = await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
-    throw new StartupError(`cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
-  });
   const signing = await setupSigner({ dataDir, wasm });
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];

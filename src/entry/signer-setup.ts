@@ -132,6 +132,16 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
   };
 }
 
+/**
+ * The signer settings that can be checked without reading or writing a file, so that a start
+ * with a bad one fails before anything is created; `setupSigner` checks them again.
+ */
+export function checkSignerEnv(env: Env = process.env): void {
+  const kind = env.KEE_SIGNER;
+  if (kind !== undefined && kind !== 'frost' && kind !== 'ed25519') throw new DomainError('INVALID_INPUT', `KEE_SIGNER is \`${kind}\`, want \`frost\` (default) or \`ed25519\``);
+  for (const name of ['KEE_FROST_THRESHOLD', 'KEE_FROST_PARTICIPANTS_N', 'KEE_CLOSE_RETRY_MS', 'KEE_SIGNER_PROBE_MS', 'KEE_SIGNER_HEALTH_MS']) optionalInt(env, name);
+}
+
 const describe = (pkg: Uint8Array) => {
   const p = parsePublicPackage(pkg);
   return `frost:t-of-n:${p.threshold}-${p.verifyingShares.size}`;
