@@ -43,6 +43,15 @@ function oneLineFailure(r: Run): string {
   return lines[0] as string;
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const tmp = () => mkdtempSync(join(tmpdir(), 'kee-start-'));
 
 describe('start-up failures: one line, exit 1, nothing created', () => {
@@ -151,7 +160,11 @@ describe('the embedded store is single-writer', () => {
     expect(second.output()).toContain(`taking over the lock \`${join(first.dataDir, 'kee.lock')}\` of a kernel that stopped without shutting down (pid ${pid} `);
     expect(holder(first.dataDir).pid).not.toBe(pid);
 
-    // a clean stop removes the pid file: the next start says nothing about a takeover
+    // a clean stop (SIGTERM to the kernel itself) removes the pid file: the next start says
+    // nothing about a takeover
+    const pid2 = holder(first.dataDir).pid;
+    process.kill(pid2, 'SIGTERM');
+    while (alive(pid2)) await new Promise((r) => setTimeout(r, 100));
     await second.stop();
     expect(existsSync(join(first.dataDir, 'kee.pid'))).toBe(false);
     const third = await startServer('node', { dataDir: first.dataDir });

@@ -67,7 +67,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // the embedded store is single-writer: a second kernel on the same file refuses to start
   const lock = config.store.kind === 'embedded' ? await acquireStoreLock(config.store.path, runtime) : null;
   held.lock = lock;
-  if (lock?.tookOverFrom) console.error(`kee: taking over the lock \`${lock.path}\` of a kernel that stopped without shutting down (${describeHolder(lock.tookOverFrom)})`);
+  // information, not an error (stdout): the OS released the lock when that process died
+  if (lock?.tookOverFrom) console.log(`kee: taking over the lock \`${lock.path}\` of a kernel that stopped without shutting down (${describeHolder(lock.tookOverFrom)})`);
   // publisher keys before the embedded database and the signer: a bad KEE_PUBLISHER_KEYS stops
   // the start before a database file or a DKG (without it, the dev keys are made here)
   const publisherKeys = await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
