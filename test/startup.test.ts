@@ -4,7 +4,7 @@
  * and the embedded store's single-writer lock between real kernels.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,10 @@ describe('start-up failures: one line, exit 1, nothing created', () => {
         expect(line).toContain(`port ${port} on 127.0.0.1 is already in use`);
         expect(line).toContain('set PORT');
       }
+      // Bun and Deno share the start-up (local.ts); their own listen is never reached
+      for (const runtime of ['bun', 'deno'] as const) {
+        expect(oneLineFailure(await start({ PORT: String(port), KEE_DATA_DIR: missing }, { runtime })), runtime).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      }
       expect(readdirSync(empty)).toEqual([]);
       expect(existsSync(missing)).toBe(false);
     } finally {
@@ -103,8 +107,7 @@ describe('start-up failures: one line, exit 1, nothing created', () => {
     const parent = tmp();
     chmodSync(parent, 0o755);
     const dir = join(parent, 'ro');
-    writeFileSync(join(parent, 'keep'), '');
-    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { mode: 0o555 }));
+    mkdirSync(dir);
     chmodSync(dir, 0o555);
     // root ignores file modes: run the kernel as `nobody` then
     const asUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
