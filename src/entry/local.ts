@@ -4,6 +4,9 @@
  * signer (`signer-setup.ts`: FROST by default), both WASM modules read from disk, and OTLP
  * export when OTEL_EXPORTER_OTLP_ENDPOINT is set. The policy engine is `kee-policy` unless
  * KEE_POLICY_ENGINE=cedar-wasm. Uses only `node:` APIs that all three runtimes provide.
+ * The configuration, the port and the data directory are checked before anything is created,
+ * an embedded database is locked against a second kernel (`store-lock.ts`), and a failed start
+ * is one line and exit code 1 (`startup-error.ts`; docs/configuration.md lists the variables).
  */
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
