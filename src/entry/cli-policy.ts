@@ -46,7 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     if (verb === 'sign') return await sign(flags(rest, ['key', 'profile', 'in', 'out', 'id', 'version', 'kind', 'effective-date', 'catalog-version', 'supersedes', 'published-by', 'published-at']));
     if (verb === 'push') return await push(flags(rest, ['url'], 1));
     if (verb === undefined || verb === '--help' || verb === '-h') return usage(0);
-    return usage(2);
+    console.error(`kee: unknown command \`policy ${verb}\`: \`kee policy --help\` lists the commands`);
+    return 2;
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`kee policy: ${e.message}`);

@@ -3,7 +3,8 @@
  * audit package offline, as JSON (`GET …/package`) or as an NDJSON stream
  * (`GET …/package?format=ndjson`, any size, streamed in constant memory, large files on one
  * thread per CPU (`--threads`), progress on a terminal: `verify-ndjson.ts`). Exit 0 when intact, 1 naming the first broken record, proof or signature, 2 for a
- * usage error or an unreadable file.
+ * usage error (an unknown command, a malformed `--public-key`: one line) or an unreadable file.
+ * `kee --version` prints the version.
  */
 import './node-v8-flags.ts';
 import { open, readFile, stat } from 'node:fs/promises';
@@ -15,9 +16,11 @@ import { parseAuditPackage } from '../audit-cli/package-schema.ts';
 import { AUDIT_PACKAGE_STREAM_FORMAT } from '../kernel/audit/audit-package.ts';
 import type { StreamVerifier, VerifyResult } from '../kernel/audit/stream-verify.ts';
 import { verifyPackage } from '../kernel/audit/verify-package.ts';
+import { KERNEL_VERSION } from './build-info.ts';
 import { verifyNdjson } from './verify-ndjson.ts';
 
 const USAGE = `usage:
+  kee --version
   kee signer <serve|identity|keygen|refresh|repair|coordinator-key> …   (kee signer --help)
   kee audit verify <package> [--public-key <hex>] [--json] [--threads <n>]
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
@@ -40,8 +43,15 @@ async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
-  if (group === 'audit' && verb === 'verify-checkpoint') return (await import('./cli-checkpoint.ts')).run(rest);
-  if (group !== 'audit' || verb !== 'verify') return usage(group === undefined || group === '--help' || group === '-h' ? 0 : 2);
+  if (group === '--version' || group === '-v') {
+    console.log(`kee ${KERNEL_VERSION}`);
+    return 0;
+  }
+  if (group === undefined || group === '--help' || group === '-h') return usage(0);
+  if (group !== 'audit') return unknownCommand(group);
+  if (verb === undefined || verb === '--help' || verb === '-h') return usage(verb === undefined ? 2 : 0);
+  if (verb === 'verify-checkpoint') return (await import('./cli-checkpoint.ts')).run(rest);
+  if (verb !== 'verify') return unknownCommand(`audit ${verb}`);
   let file: string | undefined;
   let publicKey: string | undefined;
   let json = false;
@@ -56,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--public-key') {
       publicKey = rest[++i];
       if (!publicKey) return usage(2);
+      // a malformed key is the caller's mistake, not a signature failure of the package
+      if (!/^[0-9a-fA-F]{64}$/.test(publicKey)) return usageLine(`--public-key must be 64 hex characters (the kernel's Ed25519 public key, GET /v1/kernel/public-key), got \`${publicKey}\``);
     } else if (a.startsWith('-')) return usage(2);
     else if (file === undefined) file = a;
     else return usage(2);
@@ -103,6 +115,16 @@ async function verifyWhole(file: string, deps: ConstructorParameters<typeof Stre
     throw new UsageError('the file is not valid JSON');
   }
   return verifyPackage(parseAuditPackage(value), deps, options);
+}
+
+/** An unknown command: one line and a pointer to the usage, exit 2. */
+function unknownCommand(command: string): number {
+  return usageLine(`unknown command \`${command}\`: \`kee --help\` lists the commands`);
+}
+
+function usageLine(message: string): number {
+  console.error(`kee: ${message}`);
+  return 2;
 }
 
 function usage(code: number): number {

@@ -4,9 +4,11 @@
  * signer (`signer-setup.ts`: FROST by default), both WASM modules read from disk, and OTLP
  * export when OTEL_EXPORTER_OTLP_ENDPOINT is set. The policy engine is `kee-policy` unless
  * KEE_POLICY_ENGINE=cedar-wasm. Uses only `node:` APIs that all three runtimes provide.
+ * The configuration, the port and the data directory are checked before anything is created,
+ * an embedded database is locked against a second kernel (`store-lock.ts`), and a failed start
+ * is one line and exit code 1 (`startup-error.ts`; docs/configuration.md lists the variables).
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import { createClient } from '@libsql/client';
 import * as cedar from '@cedar-policy/cedar-wasm/web';
@@ -28,20 +30,54 @@ import { toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info.ts';
 import type { AuditStore } from '../ports/storage.ts';
-import { publisherKeysOrExit } from './publisher-keys.ts';
+import { loadPublisherKeys } from './publisher-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
-import { exitOnConfigError, setupSigner } from './signer-setup.ts';
+import { checkSignerEnv, setupSigner } from './signer-setup.ts';
+import { readLocalConfig, type StoreConfig } from './local-config.ts';
+import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
+import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
+import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
-export type LocalKernel = { app: Hono; kernel: Kernel; port: number; shutdown: () => Promise<void> };
+export type LocalKernel = { app: Hono; kernel: Kernel; port: number; host: string; shutdown: () => Promise<void> };
 
+/**
+ * Builds the kernel, or stops the process with one line and exit code 1 when it cannot start
+ * (`startup-error.ts`); a lock taken before the failure is released first.
+ */
 export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKernel> {
-  const port = Number(process.env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got \`${process.env.PORT}\``);
+  const held: { lock: StoreLock | null } = { lock: null };
+  try {
+    return await build(runtime, held);
+  } catch (e) {
+    await held.lock?.release().catch(() => {});
+    return exitOnStartupError(e);
+  }
+}
+
+async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): Promise<LocalKernel> {
+  // everything that can be checked is checked before anything is created: a failed start
+  // leaves no key, database or directory behind (docs/configuration.md)
+  const config = readLocalConfig(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
-  const dataDir = process.env.KEE_DATA_DIR ?? './data';
-  await mkdir(dataDir, { recursive: true });
+  checkSignerEnv(process.env);
+  await checkPortFree(config.host, config.port);
+  // PostgreSQL is reached before the data directory is made; an embedded file after its lock
+  const postgres = config.store.kind === 'postgres' ? await openStore(config.store) : null;
+  const { dataDir } = config;
+  await prepareDataDir(dataDir);
+  // the embedded store is single-writer: a second kernel on the same file refuses to start
+  const lock = config.store.kind === 'embedded' ? await acquireStoreLock(config.store.path, runtime) : null;
+  held.lock = lock;
+  // information, not an error (stdout): the OS released the lock when that process died
+  if (lock?.tookOverFrom) console.log(`kee: taking over the lock \`${lock.path}\` of a kernel that stopped without shutting down (${describeHolder(lock.tookOverFrom)})`);
+  // publisher keys before the embedded database and the signer: a bad KEE_PUBLISHER_KEYS stops
+  // the start before a database file or a DKG (without it, the dev keys are made here)
+  const publisherKeys = await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
+    throw new StartupError(`cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store));
 
   const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
   const cedarBytes = await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url));
@@ -51,27 +87,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   // the manifest declares the hashes of the bytes actually loaded
   const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
-  const url = process.env.KEE_DATABASE_URL ?? `file:${join(dataDir, 'kee.db')}`;
-  let store: AuditStore;
-  let closeStore: () => unknown;
-  let auditTuning = {};
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    // loaded only when selected, so libSQL deployments never load the pg driver
-    const { openPostgresStore } = await import('../adapters/postgres/open-postgres.ts');
-    const pg = await openPostgresStore(url);
-    store = pg.store;
-    closeStore = pg.close;
-  } else if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
-    // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)
-    ({ store, close: closeStore } = await openWorkerLibsqlStore(url));
-    auditTuning = { eagerBatch: 256 };
-  } else {
-    const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
-    store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
-    closeStore = () => client.close();
-  }
-
-  const signing = await setupSigner({ dataDir, wasm }).catch(exitOnConfigError);
+  const signing = await setupSigner({ dataDir, wasm });
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
   const { telemetry, provider } = createGovernanceTracing({
@@ -81,7 +97,7 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   const policyFactory = policyEngineFactory(engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
   const capProfile = {
-    publisherKeys: await publisherKeysOrExit(dataDir),
+    publisherKeys,
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
@@ -91,11 +107,13 @@ export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKern
   return {
     app: createApp(kernel),
     kernel,
-    port,
+    port: config.port,
+    host: config.host,
     shutdown: async () => {
       signing.close();
       await provider.shutdown();
       await closeStore();
+      await lock?.release();
     },
   };
 }
@@ -108,4 +126,70 @@ function policyEngineOrExit(value: string | undefined): PolicyEngineName {
     console.error(`kee: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(2);
   }
+}
+
+type OpenedStore = { store: AuditStore; close: () => unknown; auditTuning: { eagerBatch?: number } };
+
+async function openStore(config: StoreConfig): Promise<OpenedStore> {
+  const { url } = config;
+  if (config.kind === 'postgres') {
+    // loaded only when selected, so libSQL deployments never load the pg driver
+    const { openPostgresStore } = await import('../adapters/postgres/open-postgres.ts');
+    const pg = await openPostgresStore(url).catch((e: unknown) => {
+      throw new StartupError(`cannot use PostgreSQL at \`${config.display}\` (KEE_DATABASE_URL): ${rootCause(e)}: start the server, or correct KEE_DATABASE_URL`);
+    });
+    return { store: pg.store, close: pg.close, auditTuning: {} };
+  }
+  if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
+    // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)
+    const { store, close } = await openWorkerLibsqlStore(url);
+    return { store, close, auditTuning: { eagerBatch: 256 } };
+  }
+  const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
+  const store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
+  return { store, close: () => client.close(), auditTuning: {} };
+}
+
+/** The innermost reason of a driver error, in words (`connection refused`, not a wrapper's message). */
+function rootCause(e: unknown): string {
+  let inner = e;
+  for (let i = 0; i < 8 && inner instanceof Error && inner.cause !== undefined; i++) inner = inner.cause;
+  if (inner instanceof AggregateError && inner.errors.length > 0) inner = inner.errors[0];
+  const { code, message } = (inner ?? {}) as { code?: string; message?: string };
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'unknown host',
+    EAI_AGAIN: 'the host name cannot be resolved',
+    ETIMEDOUT: 'the connection timed out',
+    EHOSTUNREACH: 'the host is unreachable',
+    '28P01': 'password authentication failed',
+    '28000': 'the server refused this user',
+    '3D000': 'the database does not exist',
+  };
+  return (code && words[code]) ?? message ?? String(inner);
+}
+
+/**
+ * On SIGINT or SIGTERM: stop serving, shut the kernel down (the store lock is released) and
+ * exit 0. Node, Bun and Deno all deliver these signals through `node:process`.
+ */
+export function stopOnSignals(local: LocalKernel, closeServer: () => unknown = () => {}): void {
+  let stopping = false;
+  const stop = () => {
+    // a second signal (a process group's, relayed by tsx) must not cut the shutdown short
+    if (stopping) return;
+    stopping = true;
+    closeServer();
+    void local.shutdown().finally(() => process.exit(0));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop);
+}
+
+/** A listen that failed after the start-up check (the port was taken in between): one line, exit 1. */
+export function exitOnListenError(local: LocalKernel, e: unknown): Promise<never> {
+  const line = startupFailureLine(listenError(e as NodeJS.ErrnoException, local.host, local.port));
+  return local.shutdown().catch(() => {}).then(() => {
+    console.error(line);
+    return process.exit(1);
+  });
 }

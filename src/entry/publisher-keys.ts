@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import process from 'node:process';
 import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { createPublisherKey, readPublisherKey } from './publisher-key-files.ts';
@@ -39,15 +38,5 @@ async function devKey(dir: string) {
   } catch (e) {
     if ((e as { code?: string }).code !== 'ENOENT') throw e;
     return createPublisherKey(dir);
-  }
-}
-
-/** `loadPublisherKeys`, or a one-line message and exit 1 (no stack trace) on a configuration error. */
-export async function publisherKeysOrExit(dataDir: string): Promise<Uint8Array[]> {
-  try {
-    return await loadPublisherKeys(process.env, dataDir, (line) => console.log(line));
-  } catch (e) {
-    console.error(`kee: cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
   }
 }

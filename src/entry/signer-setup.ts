@@ -132,13 +132,14 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
   };
 }
 
-/** Prints a configuration error as one line and exits 1 (never a stack trace); other errors propagate. */
-export function exitOnConfigError(e: unknown): never {
-  if (isDomainError(e)) {
-    console.error(`kee: ${e.message}`);
-    process.exit(1);
-  }
-  throw e;
+/**
+ * The signer settings that can be checked without reading or writing a file, so that a start
+ * with a bad one fails before anything is created; `setupSigner` checks them again.
+ */
+export function checkSignerEnv(env: Env = process.env): void {
+  const kind = env.KEE_SIGNER;
+  if (kind !== undefined && kind !== 'frost' && kind !== 'ed25519') throw new DomainError('INVALID_INPUT', `KEE_SIGNER is \`${kind}\`, want \`frost\` (default) or \`ed25519\``);
+  for (const name of ['KEE_FROST_THRESHOLD', 'KEE_FROST_PARTICIPANTS_N', 'KEE_CLOSE_RETRY_MS', 'KEE_SIGNER_PROBE_MS', 'KEE_SIGNER_HEALTH_MS']) optionalInt(env, name);
 }
 
 const describe = (pkg: Uint8Array) => {

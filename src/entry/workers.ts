@@ -1,9 +1,12 @@
 /**
  * Cloudflare Workers (workerd) entry. Storage is D1 through drizzle (`wrangler dev` keeps it in
  * a local SQLite file under KEE_DATA_DIR); both WASM modules are imported as compiled modules.
- * The kernel key comes from the `KEE_SIGNING_KEY` secret (32-byte hex seed); the policy engine
- * is `kee-policy` unless the `KEE_POLICY_ENGINE` var says `cedar-wasm`. The manifest declares
- * the WASM hashes recorded in build-info.ts (a compiled module's bytes cannot be hashed here).
+ * Configuration comes from the Worker's bindings, never the shell (`worker-config.ts`,
+ * docs/configuration.md): the kernel key from the `KEE_SIGNING_KEY` secret (32-byte hex seed;
+ * without it an ephemeral key, warned about loudly and listed in `/healthz`), the policy
+ * engine from `KEE_POLICY_ENGINE`. A malformed value answers 503 with one line to every request.
+ * The manifest declares the WASM hashes recorded in build-info.ts (a compiled module's bytes
+ * cannot be hashed here).
  */
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { drizzle } from 'drizzle-orm/d1';
@@ -23,35 +26,35 @@ import { systemClock } from '../adapters/system/clock.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
-import { fromHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
-import { policyEngineFactory, policyEngineName } from './policy-engine.ts';
+import { policyEngineFactory } from './policy-engine.ts';
+import { misconfigured, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
 
-type Env = { DB: unknown; KEE_SIGNING_KEY?: string; KEE_PUBLISHER_KEYS?: string; KEE_POLICY_ENGINE?: string };
+type Built = { app: Hono; warnings: string[] };
 
-let ready: Promise<Hono> | null = null;
+let ready: Promise<Built> | null = null;
 
-async function build(env: Env): Promise<Hono> {
-  const engine = policyEngineName(env.KEE_POLICY_ENGINE);
+async function build(env: WorkerEnv): Promise<Built> {
+  const config = readWorkerConfig(env);
+  // loud, once per isolate: these are the settings a Worker silently lacks otherwise
+  for (const w of config.warnings) console.warn(`kee: WARNING: ${w}`);
+  const capKeys = config.publisherKeys ? await checkedPublisherKeys(config.publisherKeys) : null;
   const wasm = initKeeWasm(keeModule);
   const merkle = new WasmMerkle(wasm);
   cedar.initSync({ module: cedarModule });
   const db = drizzle(env.DB as Parameters<typeof drizzle>[0], { schema }) as unknown as SqliteDb;
   await migrate(db);
-  const seed = env.KEE_SIGNING_KEY ? fromHex(env.KEE_SIGNING_KEY.trim()) : null;
-  if (env.KEE_SIGNING_KEY && (!seed || seed.length !== 32)) throw new Error('KEE_SIGNING_KEY must be 32 bytes of lowercase hex');
-  if (!seed) console.warn('KEE_SIGNING_KEY is not set: using an ephemeral kernel key for this isolate');
-  const signer = new Ed25519Signer(seed ?? Ed25519Signer.generateSeed());
+  const signer = new Ed25519Signer(config.signingSeed ?? Ed25519Signer.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
-  const policyFactory = policyEngineFactory(engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
+  const policyFactory = policyEngineFactory(config.engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
   // P4: without KEE_PUBLISHER_KEYS (no files to keep dev keys in) CAP Profile updates answer 503
-  const capProfile = env.KEE_PUBLISHER_KEYS
+  const capProfile = capKeys
     ? {
-        publisherKeys: await checkedPublisherKeys(env.KEE_PUBLISHER_KEYS),
+        publisherKeys: capKeys,
         jws: joseJwsVerifier,
         inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
       }
@@ -59,23 +62,35 @@ async function build(env: Env): Promise<Hono> {
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
   const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
   await kernel.start();
-  return createApp(kernel);
+  return { app: createApp(kernel), warnings: config.warnings };
 }
 
 /** Exactly three distinct keys, or the isolate does not start. */
 async function checkedPublisherKeys(text: string): Promise<Uint8Array[]> {
-  const keys = parsePublisherKeys(text);
-  await publisherKeySet(keys);
-  return keys;
+  try {
+    const keys = parsePublisherKeys(text);
+    await publisherKeySet(keys);
+    return keys;
+  } catch (e) {
+    throw new Error(`KEE_PUBLISHER_KEYS: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: unknown): Promise<Response> {
+  async fetch(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response> {
     ready ??= build(env).catch((e: unknown) => {
-      ready = null;
+      ready = null; // the next request tries again (a D1 hiccup); a bad setting fails the same way
       throw e;
     });
-    const app = await ready;
-    return app.fetch(request, env, ctx as never);
+    let built: Built;
+    try {
+      built = await ready;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`kee: cannot start: ${message}`);
+      return misconfigured(message);
+    }
+    const res = await built.app.fetch(request, env, ctx as never);
+    return new URL(request.url).pathname === '/healthz' ? withWarnings(res, built.warnings) : res;
   },
 };

@@ -269,6 +269,7 @@ export const OPENAPI = {
           state: { enum: ['NORMAL', 'DENY_ALL', 'SUSPENDED_GAR', 'SIGNING_SUSPENDED', 'MANIFEST_INTEGRITY_FAILURE'] },
           runtime: { enum: ['node', 'bun', 'deno', 'workerd'] },
           conditions: { type: 'array', items: { type: 'object', properties: { state: { type: 'string' }, reason: { type: 'string' } } } },
+          warnings: { type: 'array', items: { type: 'string' }, description: 'workerd only, when present: configuration the Worker lacks or ignores (e.g. no KEE_SIGNING_KEY: an ephemeral kernel key)' },
         },
       },
       PublicKey: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32) } },

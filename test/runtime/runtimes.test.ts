@@ -26,7 +26,9 @@ describe.each(runtimes)('the same kernel on %s', (runtime) => {
   let server: RunningServer | undefined;
   afterAll(async () => server?.stop());
 
-  it('serves session -> authorize -> close -> package, and the package verifies offline', async () => {
+  // the runtime is in the test's own name, so a failure (or a reporter that drops the describe) says which one
+  it(`${runtime}: serves session -> authorize -> close -> package, and the package verifies offline`, async ({ task }) => {
+    expect(task.name.startsWith(`${runtime}: `)).toBe(true);
     server = await startServer(runtime);
     const { blockId, pkg } = await runConformance(server.base, runtime);
     const file = join(tmp, `${runtime}-${blockId}.json`);

@@ -9,7 +9,10 @@ export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd';
 
 const bin = (name: string) => join('node_modules', '.bin', name);
 
-function command(runtime: RuntimeName, port: number, dataDir: string): string[] {
+/** The Worker's variables when a test gives none (a Worker never sees the process environment). */
+const DEFAULT_WORKER_VARS: Record<string, string> = { KEE_SIGNING_KEY: '42'.repeat(32) };
+
+function command(runtime: RuntimeName, port: number, dataDir: string, vars: Record<string, string> = DEFAULT_WORKER_VARS): string[] {
   switch (runtime) {
     case 'node':
       return [bin('tsx'), 'src/entry/node.ts'];
@@ -20,7 +23,7 @@ function command(runtime: RuntimeName, port: number, dataDir: string): string[] 
     case 'workerd':
       return [
         bin('wrangler'), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dataDir, 'workerd'),
-        '--var', `KEE_SIGNING_KEY:${'42'.repeat(32)}`, '--show-interactive-dev-session=false', '--log-level', 'warn',
+        ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn',
       ];
   }
 }
@@ -28,10 +31,11 @@ function command(runtime: RuntimeName, port: number, dataDir: string): string[] 
 
 export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; output: () => string };
 
-export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunningServer> {
+/** `vars`: the Worker's variables on workerd (`--var`), instead of the default kernel key. */
+export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string>; vars?: Record<string, string> } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-${runtime}-`));
-  const [cmd, ...args] = command(runtime, port, dataDir);
+  const [cmd, ...args] = command(runtime, port, dataDir, options.vars);
   const child: ChildProcess = spawn(cmd as string, args, {
     env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

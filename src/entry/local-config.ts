@@ -1,0 +1,73 @@
+/**
+ * The start-up configuration of the Node, Bun and Deno entries, read and checked before
+ * anything is created: a bad value stops the start with one line (StartupError), with no
+ * key, database or directory made first. docs/configuration.md lists every variable.
+ */
+import { expandConfig } from '@libsql/core/config';
+import { join, resolve } from 'node:path';
+import { StartupError } from './startup-error.ts';
+
+export type StoreConfig =
+  | { kind: 'postgres'; url: string; display: string }
+  /** An embedded libSQL file: the single-writer lock sits beside `path`. */
+  | { kind: 'embedded'; url: string; path: string }
+  /** A libSQL server (`libsql://`, `http(s)://`, `ws(s)://`), or an in-memory database. */
+  | { kind: 'libsql'; url: string };
+
+export type LocalConfig = {
+  port: number;
+  host: string;
+  dataDir: string;
+  store: StoreConfig;
+};
+
+type Env = Record<string, string | undefined>;
+
+export function readLocalConfig(env: Env): LocalConfig {
+  return { port: readPort(env.PORT), host: env.KEE_HOST?.trim() || '127.0.0.1', dataDir: readDataDir(env.KEE_DATA_DIR), store: readStore(env) };
+}
+
+function readPort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 8787;
+  const v = value.trim();
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new StartupError(`PORT must be a port number from 0 to 65535, got \`${value}\`: set PORT=8787, or another free port`);
+  return Number(v);
+}
+
+function readDataDir(value: string | undefined): string {
+  if (value === undefined) return './data';
+  if (value.trim() === '') throw new StartupError('KEE_DATA_DIR is empty: unset it (default `./data`) or name a directory');
+  return value;
+}
+
+function readStore(env: Env): StoreConfig {
+  const dataDir = readDataDir(env.KEE_DATA_DIR);
+  const url = env.KEE_DATABASE_URL?.trim() || `file:${join(dataDir, 'kee.db')}`;
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', url, display: postgresDisplay(url) };
+  let config: ReturnType<typeof expandConfig>;
+  try {
+    config = expandConfig({ url }, true);
+  } catch {
+    throw new StartupError(`KEE_DATABASE_URL \`${redact(url)}\` is not a database URL Kee can open: use file:<path>, libsql://…, http(s)://… or postgres://…`);
+  }
+  if (config.scheme === 'file') {
+    if (config.path === ':memory:' || config.path === '') return { kind: 'libsql', url };
+    return { kind: 'embedded', url, path: resolve(config.path) };
+  }
+  return { kind: 'libsql', url };
+}
+
+/** `host:port/database` of a PostgreSQL URL, never the password. */
+export function postgresDisplay(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    throw new StartupError('KEE_DATABASE_URL is not a valid postgres:// URL');
+  }
+}
+
+/** The URL without user information (a password must not reach a log line). */
+function redact(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//…@');
+}

@@ -1,0 +1,73 @@
+/**
+ * The configuration of the workerd entry, read from the Worker's `env` bindings. A Worker never
+ * sees the shell's environment: variables come from `[vars]` in wrangler.toml, `.dev.vars` (or
+ * `.env`) and `--var` for `wrangler dev`, and `wrangler secret put` once deployed
+ * (docs/configuration.md). So that nothing is ignored silently:
+ *
+ * - a malformed value stops the Worker: every request answers 503 with one line saying what to fix;
+ * - a missing KEE_SIGNING_KEY (an ephemeral key: the kernel identity and the checkpoint origin
+ *   change at every isolate start) or KEE_PUBLISHER_KEYS, and any other `KEE_*` variable the
+ *   Worker does not read (KEE_DATA_DIR, KEE_SIGNER, …), are warnings: logged once per isolate
+ *   and listed under `warnings` in `GET /healthz`.
+ */
+import { fromHex } from '../kernel/hex.ts';
+import { policyEngineName, type PolicyEngineName } from './policy-engine.ts';
+
+export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown } & Record<string, unknown>;
+
+export type WorkerConfig = {
+  engine: PolicyEngineName;
+  /** The kernel key's 32-byte seed, or null for an ephemeral key. */
+  signingSeed: Uint8Array | null;
+  /** KEE_PUBLISHER_KEYS as given, or null (CAP Profile updates then answer 503). */
+  publisherKeys: string | null;
+  warnings: string[];
+};
+
+/** The variables the workerd entry reads; any other `KEE_*` binding is reported as ignored. */
+export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE'] as const;
+
+const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
+
+/** Reads and checks the bindings; throws an Error with a one-line message for a malformed value. */
+export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
+  const warnings: string[] = [];
+  if (env.DB === undefined) throw new Error('the D1 binding `DB` is missing: declare it under [[d1_databases]] in wrangler.toml');
+  const engine = policyEngineName(text(env, 'KEE_POLICY_ENGINE'));
+  const key = text(env, 'KEE_SIGNING_KEY')?.trim();
+  let signingSeed: Uint8Array | null = null;
+  if (key) {
+    signingSeed = fromHex(key.toLowerCase());
+    if (!signingSeed || signingSeed.length !== 32) throw new Error('KEE_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)');
+  } else {
+    warnings.push(`KEE_SIGNING_KEY is not set: this isolate signs with an ephemeral key, so the kernel identity and the checkpoint origin change at every restart (${HOW})`);
+  }
+  const publisherKeys = text(env, 'KEE_PUBLISHER_KEYS')?.trim() || null;
+  if (!publisherKeys) warnings.push(`KEE_PUBLISHER_KEYS is not set: CAP Profile updates (PUT /v1/cap-profile) answer 503 (${HOW})`);
+  const ignored = Object.keys(env)
+    .filter((k) => k.startsWith('KEE_') && !(WORKER_VARIABLES as readonly string[]).includes(k))
+    .sort();
+  if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not read on workerd and ${ignored.length === 1 ? 'has' : 'have'} no effect (it reads ${WORKER_VARIABLES.join(', ')})`);
+  return { engine, signingSeed, publisherKeys, warnings };
+}
+
+function text(env: WorkerEnv, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new Error(`${name} must be a string variable, got a ${typeof v} (declare it as a string in [vars], or as a secret)`);
+  return v;
+}
+
+/** `GET /healthz` with the configuration warnings added (`warnings`), when there are any. */
+export async function withWarnings(res: Response, warnings: readonly string[]): Promise<Response> {
+  if (warnings.length === 0 || res.status !== 200) return res;
+  const body = (await res.json()) as Record<string, unknown>;
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  return new Response(JSON.stringify({ ...body, warnings }), { status: res.status, headers });
+}
+
+/** The answer to every request of a Worker whose configuration is wrong. */
+export function misconfigured(message: string): Response {
+  return Response.json({ code: 'UNAVAILABLE', message: `the kernel cannot start: ${message}` }, { status: 503 });
+}

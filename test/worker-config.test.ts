@@ -1,0 +1,69 @@
+/**
+ * The workerd entry's configuration (`src/entry/worker-config.ts`): nothing is ignored
+ * silently. A missing kernel key or an unread `KEE_*` variable is a warning (logged once, and in
+ * `/healthz`), a malformed value stops the Worker with one line.
+ */
+import { describe, expect, it } from 'vitest';
+import { misconfigured, readWorkerConfig, withWarnings } from '../src/entry/worker-config.ts';
+
+const DB = {};
+const KEY = '42'.repeat(32);
+const PUB = ['a', 'b', 'c'].map((c) => c.repeat(64)).join(',');
+
+describe('workerd configuration', () => {
+  it('a complete configuration has no warnings', () => {
+    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_PUBLISHER_KEYS: PUB, KEE_POLICY_ENGINE: 'cedar-wasm' });
+    expect(c.warnings).toEqual([]);
+    expect(c.engine).toBe('cedar-wasm');
+    expect(c.signingSeed).toEqual(new Uint8Array(32).fill(0x42));
+    expect(c.publisherKeys).toBe(PUB);
+  });
+
+  it('without KEE_SIGNING_KEY: an ephemeral key, and a warning that says what changes and how to set it', () => {
+    const c = readWorkerConfig({ DB, KEE_PUBLISHER_KEYS: PUB });
+    expect(c.signingSeed).toBeNull();
+    expect(c.warnings).toHaveLength(1);
+    const [w] = c.warnings as [string];
+    expect(w).toMatch(/^KEE_SIGNING_KEY is not set: this isolate signs with an ephemeral key/);
+    expect(w).toContain('checkpoint origin change at every restart');
+    expect(w).toContain('.dev.vars');
+    expect(w).toContain('wrangler secret put');
+    expect(w).not.toContain('\n');
+  });
+
+  it('without KEE_PUBLISHER_KEYS: a warning that CAP Profile updates answer 503', () => {
+    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY }).warnings).toEqual([expect.stringMatching(/^KEE_PUBLISHER_KEYS is not set: CAP Profile updates \(PUT \/v1\/cap-profile\) answer 503/)]);
+  });
+
+  it('KEE_* variables the Worker does not read are named, not ignored silently', () => {
+    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_PUBLISHER_KEYS: PUB, KEE_DATA_DIR: './data', KEE_SIGNER: 'frost', OTHER: 'x' });
+    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE)']);
+  });
+
+  it('malformed values stop the Worker with one line', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ DB, KEE_SIGNING_KEY: 'abc' }, /^KEE_SIGNING_KEY must be 64 hex characters/],
+      [{ DB, KEE_SIGNING_KEY: `${KEY}00` }, /^KEE_SIGNING_KEY must be 64 hex characters/],
+      [{ DB, KEE_SIGNING_KEY: 42 }, /^KEE_SIGNING_KEY must be a string variable, got a number/],
+      [{ DB, KEE_POLICY_ENGINE: 'opa' }, /^KEE_POLICY_ENGINE must be one of kee-policy, cedar-wasm; got `opa`/],
+      [{ KEE_SIGNING_KEY: KEY }, /^the D1 binding `DB` is missing/],
+    ];
+    for (const [env, message] of cases) expect(() => readWorkerConfig(env)).toThrow(message);
+    // upper-case hex is a key like any other
+    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: 'AB'.repeat(32) }).signingSeed).toEqual(new Uint8Array(32).fill(0xab));
+  });
+
+  it('/healthz lists the warnings; without any it is unchanged', async () => {
+    const health = () => Response.json({ status: 'ok', state: 'NORMAL', runtime: 'workerd', conditions: [] });
+    const warned = await withWarnings(health(), ['KEE_SIGNING_KEY is not set: …']);
+    expect(await warned.json()).toEqual({ status: 'ok', state: 'NORMAL', runtime: 'workerd', conditions: [], warnings: ['KEE_SIGNING_KEY is not set: …'] });
+    expect(warned.headers.get('content-type')).toContain('application/json');
+    expect(await (await withWarnings(health(), [])).json()).not.toHaveProperty('warnings');
+  });
+
+  it('a misconfigured Worker answers 503 with the reason', async () => {
+    const res = misconfigured('KEE_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ code: 'UNAVAILABLE', message: 'the kernel cannot start: KEE_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)' });
+  });
+});
