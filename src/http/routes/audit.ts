@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { AUDIT_PACKAGE_STREAM_FORMAT } from '../../kernel/audit/audit-package.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
+import { queryParam } from '../query.ts';
 import { BLOCK_ID } from '../schemas.ts';
 
 /** Audit reads: a block header, and the offline-verifiable audit package. */
@@ -13,10 +14,10 @@ export function auditRoutes(kernel: Kernel): Hono {
     return c.json({ ...block, log_index: await kernel.blockLogIndex(id) });
   });
   app.get('/blocks/:block_id/package', async (c) => {
+    const format = queryParam(c, 'format') ?? 'json';
+    if (format !== 'json' && format !== 'ndjson') throw new DomainError('INVALID_INPUT', `format must be \`json\` or \`ndjson\`, got \`${format.slice(0, 32)}\``);
     const pkg = await kernel.getPackage(checkedBlockId(c.req.param('block_id')));
-    const format = c.req.query('format') ?? 'json';
     if (format === 'json') return c.json(pkg);
-    if (format !== 'ndjson') throw new DomainError('INVALID_INPUT', `format must be \`json\` or \`ndjson\`, got \`${format.slice(0, 32)}\``);
     const header = JSON.stringify({ format: AUDIT_PACKAGE_STREAM_FORMAT, block: pkg.block, public_key: pkg.public_key });
     const enc = new TextEncoder();
     let i = -1;
@@ -36,15 +37,18 @@ export function auditRoutes(kernel: Kernel): Hono {
     return c.body(cp.note, 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
   app.get('/proofs/consistency', async (c) => {
-    const from = nat(c.req.query('from'), 'from');
-    const to = nat(c.req.query('to'), 'to');
+    const from = nat(queryParam(c, 'from'), 'from');
+    const to = nat(queryParam(c, 'to'), 'to');
     return c.json(await kernel.consistency(from, to));
   });
   return app;
 }
 
 function nat(text: string | undefined, name: string): number {
-  if (text === undefined || !/^\d{1,15}$/.test(text)) throw new DomainError('INVALID_INPUT', `query parameter \`${name}\` must be a non-negative integer`);
+  // up to 2^53 - 1, the document's `maximum`
+  if (text === undefined || !/^\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new DomainError('INVALID_INPUT', `query parameter \`${name}\` must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  }
   return Number(text);
 }
 
