@@ -81,7 +81,11 @@ export const OPENAPI = {
         responses: {
           '201': {
             description: 'session opened; its block id is the id of the Session Block its close signs',
-            ...json({ type: 'object', required: ['session_id', 'block_id'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16) } }),
+            ...json({
+              type: 'object',
+              required: ['session_id', 'block_id', 'agent_id'],
+              properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16), agent_id: { type: 'string', description: 'as given' } },
+            }),
             links: {
               authorize: { operationId: 'authorize', parameters: { session_id: '$response.body#/session_id' }, description: 'authorize actions in the new session' },
               close: { operationId: 'closeSession', parameters: { session_id: '$response.body#/session_id' }, description: 'close it into a signed Session Block' },
