@@ -25,7 +25,7 @@ export const QUERY = ['INVALID_INPUT'] as const satisfies readonly ErrorCode[];
 /** What each code means wherever it is answered; a path adds its own specifics through `notes`. */
 const MEANING: Partial<Record<ErrorCode, string>> = {
   INVALID_INPUT: 'the request breaks the schema or a rule stated in this operation',
-  MALFORMED_JSON: 'the body is not JSON (or not UTF-8)',
+  MALFORMED_JSON: 'the body is not JSON: not UTF-8, not well-formed, or an object repeats a key',
   PAYLOAD_TOO_LARGE: 'the body is over the size limit',
   UNSUPPORTED_MEDIA_TYPE: 'the body is not `application/json`',
   SESSION_NOT_FOUND: 'no session has this id',

@@ -128,7 +128,7 @@ export const OPENAPI = {
             },
           },
           ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED'], {
-            INVALID_INPUT: 'also an entity uid given twice in `entities`, or a body nested deeper than 64 levels',
+            INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
             PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes (${MAX_ENTITIES} entities fit only when small)`,
             AUDIT_TAMPERED: 'the session is marked tampered',
           }),
