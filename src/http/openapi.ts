@@ -127,7 +127,7 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
             INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
             PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes (${MAX_ENTITIES} entities fit only when small)`,
             AUDIT_TAMPERED: 'the session is marked tampered',
@@ -149,7 +149,7 @@ export const OPENAPI = {
               package: { operationId: 'getAuditPackage', parameters: { block_id: '$response.body#/block_id' } },
             },
           },
-          ...problems([...STARTED, ...STORE, ...SIGNING, 'SESSION_NOT_FOUND', 'AUDIT_TAMPERED'], {
+          ...problems([...STARTED, ...STORE, ...SIGNING, 'SESSION_NOT_FOUND', 'AUDIT_TAMPERED', 'CONFLICT'], {
             SIGNER_FAILED: 'the close waited for signing to come back, in vain; the session stays closing and is completed once signing is back',
           }),
         },
