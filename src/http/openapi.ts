@@ -30,6 +30,8 @@ const cedarEntity = {
     parents: { type: 'array', items: entity, maxItems: MAX_PARENTS, default: [] },
   },
 };
+/** RFC 7515 base64url without padding, non-empty. */
+const base64url = { type: 'string', pattern: '^[A-Za-z0-9_-]+$' };
 const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
 const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'as answered by `POST /v1/sessions` (lowercase)' };
 const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) };
@@ -169,12 +171,12 @@ export const OPENAPI = {
           type: 'object',
           required: ['payload', 'signatures'],
           properties: {
-            payload: { type: 'string', description: 'base64url of the JCS form of the CapProfileBody' },
+            payload: { ...base64url, description: 'base64url of the JCS form of the CapProfileBody' },
             signatures: {
               type: 'array',
               minItems: 1,
               maxItems: 16,
-              items: { type: 'object', required: ['protected', 'signature'], properties: { protected: { type: 'string' }, header: { type: 'object' }, signature: { type: 'string' } } },
+              items: { type: 'object', required: ['protected', 'signature'], properties: { protected: base64url, header: { type: 'object' }, signature: base64url } },
             },
           },
         }),
