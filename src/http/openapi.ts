@@ -116,6 +116,7 @@ export const OPENAPI = {
               type: 'array',
               items: cedarEntity,
               maxItems: MAX_ENTITIES,
+              uniqueItems: true,
               description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The audit record commits to them through `subject_digest`',
             },
           },
