@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { DomainError } from './kernel/errors.ts';
 import type { Kernel } from './kernel/kernel.ts';
-import { problem, toProblem } from './http/errors.ts';
+import { toProblem } from './http/errors.ts';
+import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
 import { OPENAPI } from './http/openapi.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
@@ -21,7 +21,8 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/audit', auditRoutes(kernel));
   app.route('/v1/cap-profile', capProfileRoutes(kernel));
   app.route('/v1/manifest', manifestRoutes(kernel));
-  app.notFound((c) => problem(c, new DomainError('NOT_FOUND', `no route for \`${c.req.method} ${new URL(c.req.url).pathname}\``)));
+  // a known path under another method: 405 with Allow, derived from the routes above
+  app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));
   return app;
 }

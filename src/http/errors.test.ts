@@ -15,7 +15,8 @@ describe('client mistakes are 4xx problem+json with a stable code', () => {
     ['unknown session', 'POST', '/v1/sessions/00000000-0000-4000-8000-000000000000/close', undefined, {}, 404, 'SESSION_NOT_FOUND'],
     ['malformed session id', 'POST', '/v1/sessions/..%2F..%2Fetc/authorize', { a: 1 }, {}, 404, 'SESSION_NOT_FOUND'],
     ['unknown block', 'GET', `/v1/audit/blocks/${'0'.repeat(32)}/package`, undefined, {}, 404, 'BLOCK_NOT_FOUND'],
-    ['unknown route', 'DELETE', '/v1/sessions', undefined, {}, 404, 'NOT_FOUND'],
+    ['unknown route', 'DELETE', '/v1/session', undefined, {}, 404, 'NOT_FOUND'],
+    ['known route, wrong method', 'DELETE', '/v1/sessions', undefined, {}, 405, 'METHOD_NOT_ALLOWED'],
   ];
   for (const [name, method, path, body, headers, status, code] of cases) {
     it(name, async () => {

@@ -9,6 +9,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   SESSION_NOT_FOUND: 404,
   BLOCK_NOT_FOUND: 404,
   SESSION_CLOSED: 409,
@@ -66,10 +67,10 @@ export function problemParts(err: DomainError): { status: ContentfulStatusCode; 
   return { status, headers, body: JSON.stringify(body) };
 }
 
-/** An RFC 9457 problem+json response with a stable `code`. Never a stack trace. */
-export function problem(c: Context, err: DomainError): Response {
+/** An RFC 9457 problem+json response with a stable `code` (and any extra `headers`, e.g. `Allow`). Never a stack trace. */
+export function problem(c: Context, err: DomainError, headers: Record<string, string> = {}): Response {
   const p = problemParts(err);
-  return c.body(p.body, p.status, p.headers);
+  return c.body(p.body, p.status, { ...p.headers, ...headers });
 }
 
 export function toProblem(c: Context, err: unknown): Response {

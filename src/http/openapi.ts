@@ -1,12 +1,18 @@
 /**
  * The HTTP contract, served at `GET /openapi.json`. Paths and fields here are called by tools
  * outside the repository: change them only with good reason, and keep this document in step
- * (test/openapi.test.ts checks every route of the app is described).
+ * (openapi.test.ts checks every route of the app is described; test/api-fuzz.test.ts fuzzes a
+ * running kernel against it and fails on any answer it does not describe).
+ *
+ * Adding a path: give each operation an `operationId` and its error responses with
+ * `problems([...shared sets, ...its own codes])` (openapi-problems.ts), listing every code its
+ * handler can answer; statuses come from the code table in errors.ts.
  */
-const problem = {
-  description: 'RFC 9457 problem',
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-};
+import { MAX_BODY_BYTES } from './body.ts';
+import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
+import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
+import { MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
+
 const entity = {
   type: 'object',
   required: ['type', 'id'],
@@ -21,126 +27,160 @@ const cedarEntity = {
   properties: {
     uid: entity,
     attrs: { type: 'object', additionalProperties: true, default: {} },
-    parents: { type: 'array', items: entity, maxItems: 100, default: [] },
+    parents: { type: 'array', items: entity, maxItems: MAX_PARENTS, default: [] },
   },
 };
-const badJson = { ...problem, description: '`MALFORMED_JSON` (not JSON, invalid UTF-8, or a duplicate key at any depth) or `INVALID_INPUT` (schema, nesting past 64 levels, a number `JSON.parse` would round: integers must be within ±(2^53−1))' };
-const tooLarge = (limit: string) => ({ ...problem, description: `\`PAYLOAD_TOO_LARGE\`: the body passes ${limit}, declared or counted as it streams (chunked)` });
-const slow = { ...problem, description: '`REQUEST_TIMEOUT`: the body did not arrive within `KEE_HTTP_REQUEST_TIMEOUT_MS` (on Node the server answers 408 and closes the connection)' };
+/** RFC 7515 base64url without padding, non-empty. */
+const base64url = { type: 'string', pattern: '^[A-Za-z0-9_-]+$' };
 const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
-const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const sessionId = { name: 'session_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'as answered by `POST /v1/sessions` (lowercase)' };
 const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+/** `json` for a request body, `required`. */
+const body = (schema: unknown) => ({ required: true, ...json(schema) });
+const BODY_LIMIT = `at most ${MAX_BODY_BYTES / 1024} KiB (else 413) and 64 levels of nesting`;
 
 export const OPENAPI = {
   openapi: '3.1.0',
   info: {
     title: 'Kee — KEE-1 governance kernel',
     version: '0.1.0',
-    description: 'Authorizes agent actions with Cedar (fail-closed), records every decision in a hash-chained audit log, and closes sessions into signed Merkle Session Blocks.',
+    description: [
+      'Authorizes agent actions with Cedar (fail-closed), records every decision in a hash-chained audit log, and closes sessions into signed Merkle Session Blocks.',
+      'Every error is `application/problem+json` (RFC 9457) with a stable `code`; each operation lists the codes it can answer. A path served under other methods answers `405 METHOD_NOT_ALLOWED` with `Allow` (see `components.responses.MethodNotAllowed`); an unknown path answers `404 NOT_FOUND`. A query parameter given more than once is refused (400). Every 503 carries `Retry-After`.',
+      'Contract: docs/api-contract.md.',
+    ].join('\n\n'),
   },
   paths: {
     '/healthz': {
       get: {
+        operationId: 'getHealth',
         summary: 'Liveness and kernel state',
         responses: { '200': { description: 'kernel state', ...json({ $ref: '#/components/schemas/Health' }) } },
       },
     },
-    '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+    '/openapi.json': {
+      get: { operationId: 'getOpenApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document', ...json({ type: 'object', required: ['openapi', 'paths'] }) } } },
+    },
     '/v1/kernel/public-key': {
-      get: { summary: 'The kernel signing key (KIA)', responses: { '200': { description: 'public key', ...json({ $ref: '#/components/schemas/PublicKey' }) } } },
+      get: { operationId: 'getPublicKey', summary: 'The kernel signing key (KIA)', responses: { '200': { description: 'public key', ...json({ $ref: '#/components/schemas/PublicKey' }) } } },
     },
     '/v1/manifest': {
       get: {
+        operationId: 'getManifest',
         summary: 'The GEC Manifest (P5): hash-locked, signed, re-verified on every read (in memory and against the stored copy)',
         responses: {
           '200': { description: 'the current manifest, in JCS form', content: { 'application/soos-gec-manifest+json': { schema: { $ref: '#/components/schemas/GecManifest' } } } },
-          '503': { ...problem, description: '`MANIFEST_INTEGRITY_FAILURE` (the manifest failed re-verification: the kernel denies everything and signs nothing) or `KERNEL_NOT_STARTED`' },
+          ...problems([...STARTED, ...STORE, 'MANIFEST_INTEGRITY_FAILURE']),
         },
       },
     },
     '/v1/sessions': {
       post: {
+        operationId: 'openSession',
         summary: 'Open an agent session',
-        requestBody: {
-          required: true,
-          ...json({ type: 'object', required: ['agent_id'], additionalProperties: false, properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 } } }),
-        },
+        requestBody: body({ type: 'object', required: ['agent_id'], additionalProperties: false, properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 } } }),
         responses: {
-          '201': { description: 'session opened', ...json({ type: 'object', required: ['session_id', 'block_id'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16) } }) },
-          '400': badJson, '408': slow, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
+          '201': {
+            description: 'session opened; its block id is the id of the Session Block its close signs',
+            ...json({
+              type: 'object',
+              required: ['session_id', 'block_id', 'agent_id'],
+              properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16), agent_id: { type: 'string', description: 'as given' } },
+            }),
+            links: {
+              authorize: { operationId: 'authorize', parameters: { session_id: '$response.body#/session_id' }, description: 'authorize actions in the new session' },
+              close: { operationId: 'closeSession', parameters: { session_id: '$response.body#/session_id' }, description: 'close it into a signed Session Block' },
+            },
+          },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
         },
       },
     },
     '/v1/sessions/{session_id}/authorize': {
       post: {
+        operationId: 'authorize',
         summary: 'Authorize one agent action (Cedar, fail-closed); the audit record is durable before the answer',
         parameters: [sessionId],
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['principal', 'action', 'resource'],
-            additionalProperties: false,
-            description: 'At most 64 KiB and 64 levels of nesting; no duplicate keys; integers within ±(2^53−1)',
-            properties: {
-              principal: entity,
-              action: entity,
-              resource: entity,
-              context: { type: 'object', additionalProperties: true },
-              entities: {
-                type: 'array',
-                items: cedarEntity,
-                maxItems: 1000,
-                description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
-              },
+        requestBody: body({
+          type: 'object',
+          required: ['principal', 'action', 'resource'],
+          additionalProperties: false,
+          description: BODY_LIMIT,
+          properties: {
+            principal: entity,
+            action: entity,
+            resource: entity,
+            context: { type: 'object', additionalProperties: true },
+            entities: {
+              type: 'array',
+              items: cedarEntity,
+              maxItems: MAX_ENTITIES,
+              uniqueItems: true,
+              description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
             },
-          }),
-        },
+          },
+        }),
         responses: {
-          '200': { description: 'decision', ...json({ $ref: '#/components/schemas/Decision' }) },
-          '400': { ...badJson, description: `${badJson.description}, or an entity hierarchy past its limits` }, '404': problem, '409': problem, '408': slow, '413': tooLarge('64 KiB'), '415': problem, '503': problem,
+          '200': {
+            description: 'decision',
+            ...json({ $ref: '#/components/schemas/Decision' }),
+            links: {
+              authorizeAgain: { operationId: 'authorize', parameters: { session_id: '$request.path.session_id' } },
+              close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
+            },
+          },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
+            INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
+            PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes (${MAX_ENTITIES} entities fit only when small)`,
+            AUDIT_TAMPERED: 'the session is marked tampered',
+          }),
         },
       },
     },
     '/v1/sessions/{session_id}/close': {
       post: {
-        summary: 'Close a session into a signed Session Block (idempotent)',
+        operationId: 'closeSession',
+        summary: 'Close a session into a signed Session Block (idempotent: a closed session answers its block, re-verified)',
         parameters: [sessionId],
         responses: {
           '200': {
             description: 'the Session Block, with `log_index` (its leaf index in the block log; not part of the signed block or of its leaf)',
             ...json({ allOf: [{ $ref: '#/components/schemas/SessionBlock' }, { type: 'object', required: ['log_index'], properties: { log_index: { type: 'integer', minimum: 0 } } }] }),
+            links: {
+              block: { operationId: 'getBlock', parameters: { block_id: '$response.body#/block_id' } },
+              package: { operationId: 'getAuditPackage', parameters: { block_id: '$response.body#/block_id' } },
+            },
           },
-          '404': problem, '409': problem, '503': problem,
+          ...problems([...STARTED, ...STORE, ...SIGNING, 'SESSION_NOT_FOUND', 'AUDIT_TAMPERED', 'CONFLICT'], {
+            SIGNER_FAILED: 'the close waited for signing to come back, in vain; the session stays closing and is completed once signing is back',
+          }),
         },
       },
     },
     '/v1/cap-profile': {
       get: {
+        operationId: 'getCapProfile',
         summary: 'The active CAP Profile: id, version (0 for the built-in unsigned profile), cap_profile_hash, cedar_policy_hash, policy ids and tiers, signing publishers',
         responses: { '200': { description: 'active profile', ...json({ $ref: '#/components/schemas/ActiveCapProfile' }) } },
       },
       put: {
+        operationId: 'putCapProfile',
         summary: 'Submit a signed CAP Profile update (P4): accepted only when ≥ 2 of the 3 configured publishers signed; every refusal is recorded as CAP_PROFILE_REFUSED',
-        description:
-          'Body: a JWS JSON general serialization (RFC 7515 §7.2.1), up to 4 MiB. `payload` is base64url(JCS(profile body)); one `signatures[]` entry per publisher with protected header `{"alg":"EdDSA","kid":<hex SHA-256 of the raw Ed25519 public key>}`. Refusal codes: 422 `CAP_SIGNATURES_INSUFFICIENT`, `CAP_PROFILE_MALFORMED`, `CAP_POLICY_INVALID`, `CAP_ANNOTATION_INVALID`, `CAP_POLICY_HASH_MISMATCH`, `CAP_AUTHORITY_SOURCE_MISSING`; 409 `CAP_ROLLBACK`, `CAP_CATALOG_VERSION_CONFLICT`, `CAP_NOT_YET_EFFECTIVE`, `CAP_CONFLICT`. 503 `UNAVAILABLE` when no publisher keys are configured.',
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['payload', 'signatures'],
-            properties: {
-              payload: { type: 'string', description: 'base64url of the JCS form of the CapProfileBody' },
-              signatures: {
-                type: 'array',
-                minItems: 1,
-                maxItems: 16,
-                items: { type: 'object', required: ['protected', 'signature'], properties: { protected: { type: 'string' }, header: { type: 'object' }, signature: { type: 'string' } } },
-              },
+        description: `Body: a JWS JSON general serialization (RFC 7515 §7.2.1), up to ${MAX_CAP_PROFILE_BYTES / 1024 / 1024} MiB. \`payload\` is base64url(JCS(profile body)); one \`signatures[]\` entry per publisher with protected header \`{"alg":"EdDSA","kid":<hex SHA-256 of the raw Ed25519 public key>}\`. Any JSON object is read as an envelope: one that does not match this schema is refused as \`CAP_PROFILE_MALFORMED\` (422) and recorded like every refusal.`,
+        requestBody: body({
+          type: 'object',
+          required: ['payload', 'signatures'],
+          properties: {
+            payload: { ...base64url, description: 'base64url of the JCS form of the CapProfileBody' },
+            signatures: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 16,
+              items: { type: 'object', required: ['protected', 'signature'], properties: { protected: base64url, header: { type: 'object' }, signature: base64url } },
             },
-          }),
-        },
+          },
+        }),
         responses: {
           '200': {
             description: 'accepted and activated',
@@ -150,31 +190,69 @@ export const OPENAPI = {
               properties: { cap_profile_id: { type: 'string' }, version: { type: 'integer', minimum: 1 }, cap_profile_hash: hex(32), cedar_policy_hash: hex(32), activated_at: { type: 'string', format: 'date-time' } },
             }),
           },
-          '400': badJson, '409': problem, '408': slow, '413': tooLarge('4 MiB'), '415': problem, '422': problem,
-          '429': {
-            ...problem,
-            description: '`RATE_LIMITED`: more refused updates than the kernel records (10 a minute); this refusal is not recorded. A correctly signed update is not affected',
-            headers: { 'Retry-After': { description: 'seconds until a refusal is recorded again', schema: { type: 'integer', minimum: 1 } } },
-          },
-          '503': problem,
+          ...problems(
+            [
+              ...JSON_BODY, ...STARTED, ...STORE, ...SIGNING, 'UNAVAILABLE', 'CONFLICT',
+              'CAP_SIGNATURES_INSUFFICIENT', 'CAP_PROFILE_MALFORMED', 'CAP_POLICY_INVALID', 'CAP_ANNOTATION_INVALID', 'CAP_POLICY_HASH_MISMATCH', 'CAP_AUTHORITY_SOURCE_MISSING',
+              'CAP_ROLLBACK', 'CAP_CATALOG_VERSION_CONFLICT', 'CAP_NOT_YET_EFFECTIVE', 'CAP_CONFLICT', 'RATE_LIMITED',
+            ],
+            {
+              PAYLOAD_TOO_LARGE: `over ${MAX_CAP_PROFILE_BYTES} bytes`,
+              UNAVAILABLE: 'no publisher keys are configured, or the policy activation could not run',
+              CONFLICT: 'another policy activation is in progress',
+              RATE_LIMITED: 'more refused updates than the kernel records (10 a minute); this refusal is not recorded. A correctly signed update is not affected',
+              SIGNER_FAILED: 'the manifest of the new epoch could not be signed',
+            },
+          ),
         },
       },
     },
     '/v1/audit/blocks/{block_id}': {
-      get: { summary: 'A Session Block header', parameters: [blockId], responses: { '200': { description: 'block', ...json({ $ref: '#/components/schemas/SessionBlock' }) }, '404': problem } },
+      get: {
+        operationId: 'getBlock',
+        summary: 'A Session Block header, re-verified with its records before it is served',
+        parameters: [blockId],
+        responses: {
+          '200': {
+            description: 'block, with `log_index`: its leaf index in the block log',
+            ...json({ allOf: [{ $ref: '#/components/schemas/SessionBlock' }], required: ['log_index'], properties: { log_index: { type: ['integer', 'null'], minimum: 0 } } }),
+            links: { package: { operationId: 'getAuditPackage', parameters: { block_id: '$request.path.block_id' } } },
+          },
+          ...problems([...STORE, 'BLOCK_NOT_FOUND', 'AUDIT_TAMPERED']),
+        },
+      },
     },
     '/v1/audit/blocks/{block_id}/package': {
       get: {
+        operationId: 'getAuditPackage',
         summary: 'Audit package: block, records, one inclusion proof per record, public key; check with `npx kee audit verify <file>`',
         parameters: [
           blockId,
-          { name: 'format', in: 'query', required: false, schema: { enum: ['json', 'ndjson'], default: 'json' }, description: '`ndjson`: a header line then one line per record (application/x-ndjson), for streaming verification of large blocks' },
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['json', 'ndjson'], default: 'json' },
+            description: '`json`: one `application/json` document; `ndjson`: `application/x-ndjson`, a header line then one line per record, for streaming verification of large blocks',
+          },
         ],
-        responses: { '200': { description: 'audit package', ...json({ $ref: '#/components/schemas/AuditPackage' }) }, '404': problem, '409': problem },
+        responses: {
+          '200': {
+            description: 'audit package',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/AuditPackage' } },
+              'application/x-ndjson': {
+                schema: { type: 'string', description: 'first line `{"format":"kee-audit-package-stream/1","block":…,"public_key":…}`, then one `{"leaf_index","record","inclusion_proof"}` line per record' },
+              },
+            },
+          },
+          ...problems([...QUERY, ...STORE, 'BLOCK_NOT_FOUND', 'AUDIT_TAMPERED'], { INVALID_INPUT: '`format` is neither `json` nor `ndjson`, or given more than once' }),
+        },
       },
     },
     '/v1/audit/checkpoint': {
       get: {
+        operationId: 'getCheckpoint',
         summary: 'Signed checkpoint of the block log (one RFC 9162 leaf per Session Block header), as a C2SP tlog-checkpoint signed note; JSON with `Accept: application/json`',
         responses: {
           '200': {
@@ -184,33 +262,44 @@ export const OPENAPI = {
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: { origin: { type: 'string' }, size: { type: 'integer' }, root: { type: 'string', description: 'base64' }, root_hex: { ...hex(32), description: 'the same root in hex, as in proofs' }, note: { type: 'string' } },
+                  required: ['origin', 'size', 'root', 'note'],
+                  properties: { origin: { type: 'string' }, size: { type: 'integer', minimum: 0 }, root: { type: 'string', description: 'base64' }, root_hex: { ...hex(32), description: 'the same root in hex, as in proofs' }, note: { type: 'string' } },
                 },
               },
             },
           },
+          ...problems([...STARTED, ...STORE, ...SIGNING, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored block log has gaps' }),
         },
       },
     },
     '/v1/audit/proofs/consistency': {
       get: {
+        operationId: 'getConsistencyProof',
         summary: 'RFC 9162 consistency proof between two sizes of the block log',
         parameters: [
-          { name: 'from', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
-          { name: 'to', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'from', in: 'query', required: true, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, description: 'the older size; at most `to`' },
+          { name: 'to', in: 'query', required: true, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, description: 'the newer size; at most the current block log size' },
         ],
         responses: {
           '200': {
             description: 'proof (hashes in lowercase hex)',
-            ...json({ type: 'object', properties: { from: { type: 'integer' }, to: { type: 'integer' }, from_root: hex(32), to_root: hex(32), proof: { type: 'array', items: hex(32) } } }),
+            ...json({
+              type: 'object',
+              required: ['from', 'to', 'from_root', 'to_root', 'proof'],
+              properties: { from: { type: 'integer' }, to: { type: 'integer' }, from_root: hex(32), to_root: hex(32), proof: { type: 'array', items: hex(32) } },
+            }),
           },
-          '400': problem,
+          ...problems([...QUERY, ...STORE, 'AUDIT_TAMPERED'], {
+            INVALID_INPUT: '`from` or `to` missing, not a non-negative integer, given more than once, `from` > `to`, or `to` past the block log size',
+            AUDIT_TAMPERED: 'the stored block log has gaps',
+          }),
         },
       },
     },
     '/v1/audit/proofs/inclusion': {
       get: {
-        summary: 'RFC 9162 inclusion proof of one block-log leaf (a Session Block) in the tree of `size` leaves, with the root at that size; check with `npx kee audit verify-checkpoint`',
+        operationId: 'getInclusionProof',
+        summary: 'RFC 9162 inclusion proof of one block-log leaf (a Session Block) in the tree of `size` leaves, with the root at that size; check with `kee audit verify-checkpoint`',
         parameters: [
           { name: 'index', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'the leaf index (`log_index`); give exactly one of `index` and `block_id`' },
           { name: 'block_id', in: 'query', required: false, schema: hex(16) },
@@ -225,12 +314,17 @@ export const OPENAPI = {
               properties: { leaf_index: { type: 'integer' }, tree_size: { type: 'integer' }, block_id: hex(16), leaf_hash: hex(32), root: hex(32), audit_path: { type: 'array', items: hex(32) } },
             }),
           },
-          '400': problem, '404': problem,
+          ...problems([...QUERY, ...STARTED, ...STORE, 'BLOCK_NOT_FOUND', 'NOT_FOUND'], {
+            INVALID_INPUT: 'both or neither of `index` and `block_id`, `index` not below `size`, or `size` beyond the log',
+            BLOCK_NOT_FOUND: 'no block in the log has this `block_id`',
+            NOT_FOUND: '`index` is past the end of the log',
+          }),
         },
       },
     },
     '/v1/audit/log/entries/{index}': {
       get: {
+        operationId: 'getLogEntry',
         summary: 'The block-log entry at `index`: its leaf hash and the Session Block it commits to, re-verified (409 AUDIT_TAMPERED if the block fails or no longer hashes to its leaf)',
         parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }],
         responses: {
@@ -242,15 +336,20 @@ export const OPENAPI = {
               properties: { index: { type: 'integer' }, leaf_hash: hex(32), block_id: hex(16), block: { $ref: '#/components/schemas/SessionBlock' } },
             }),
           },
-          '400': problem, '404': problem, '409': problem,
+          ...problems([...QUERY, ...STARTED, ...STORE, 'NOT_FOUND', 'AUDIT_TAMPERED'], {
+            NOT_FOUND: '`index` is past the end of the log',
+            AUDIT_TAMPERED: 'the block fails verification or no longer hashes to its leaf',
+          }),
         },
       },
     },
   },
   components: {
+    responses: { MethodNotAllowed: METHOD_NOT_ALLOWED_RESPONSE },
     schemas: {
       Problem: {
         type: 'object',
+        description: 'RFC 9457 problem details; `code` is stable, `detail` is one human sentence (never a stack trace)',
         required: ['type', 'title', 'status', 'code', 'detail'],
         properties: {
           type: { type: 'string' },

@@ -21,7 +21,7 @@ async function call(base: string, method: string, path: string, body?: unknown, 
   } catch {
     json = undefined;
   }
-  return { status: res.status, type: res.headers.get('content-type') ?? '', json, text };
+  return { status: res.status, type: res.headers.get('content-type') ?? '', allow: res.headers.get('allow'), json, text };
 }
 
 function assertProblem(r: Awaited<ReturnType<typeof call>>, status: number, code: string): void {
@@ -140,6 +140,11 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assertProblem(await call(base, 'POST', '/v1/sessions/00000000-0000-4000-8000-000000000000/authorize', { principal: { type: 'Agent', id: 'a' }, action: { type: 'Action', id: 'read' }, resource: { type: 'R', id: 'r' } }), 404, 'SESSION_NOT_FOUND');
   assertProblem(await call(base, 'GET', '/v1/audit/blocks/not-a-block'), 404, 'BLOCK_NOT_FOUND');
   assertProblem(await call(base, 'GET', '/nowhere'), 404, 'NOT_FOUND');
+  // a known path under another method: 405 with Allow (TRACE, which fetch cannot send: test/api-fuzz.test.ts)
+  const wrongMethod = await call(base, 'DELETE', '/v1/sessions');
+  assertProblem(wrongMethod, 405, 'METHOD_NOT_ALLOWED');
+  assert.equal(wrongMethod.allow, 'POST');
+  assertProblem(await call(base, 'GET', '/v1/audit/proofs/consistency?from=0&from=0&to=0'), 400, 'INVALID_INPUT');
 
   const closed = await call(base, 'POST', `/v1/sessions/${sid}/close`);
   assert.equal(closed.status, 200, closed.text);

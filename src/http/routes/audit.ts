@@ -4,6 +4,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { fromBase64 } from '../../kernel/audit/checkpoint.ts';
 import { toHex } from '../../kernel/hex.ts';
+import { queryParam } from '../query.ts';
 import { BLOCK_ID } from '../schemas.ts';
 
 /** Audit reads: a block header, the offline-verifiable audit package, and the block log (checkpoint, proofs, entries). */
@@ -15,10 +16,10 @@ export function auditRoutes(kernel: Kernel): Hono {
     return c.json({ ...block, log_index: await kernel.blockLogIndex(id) });
   });
   app.get('/blocks/:block_id/package', async (c) => {
+    const format = queryParam(c, 'format') ?? 'json';
+    if (format !== 'json' && format !== 'ndjson') throw new DomainError('INVALID_INPUT', `format must be \`json\` or \`ndjson\`, got \`${format.slice(0, 32)}\``);
     const pkg = await kernel.getPackage(checkedBlockId(c.req.param('block_id')));
-    const format = c.req.query('format') ?? 'json';
     if (format === 'json') return c.json(pkg);
-    if (format !== 'ndjson') throw new DomainError('INVALID_INPUT', `format must be \`json\` or \`ndjson\`, got \`${format.slice(0, 32)}\``);
     const header = JSON.stringify({ format: AUDIT_PACKAGE_STREAM_FORMAT, block: pkg.block, public_key: pkg.public_key });
     const enc = new TextEncoder();
     let i = -1;
@@ -39,14 +40,14 @@ export function auditRoutes(kernel: Kernel): Hono {
     return c.body(cp.note, 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
   app.get('/proofs/consistency', async (c) => {
-    const from = nat(c.req.query('from'), 'from');
-    const to = nat(c.req.query('to'), 'to');
+    const from = nat(queryParam(c, 'from'), 'from');
+    const to = nat(queryParam(c, 'to'), 'to');
     return c.json(await kernel.consistency(from, to));
   });
   app.get('/proofs/inclusion', async (c) => {
-    const index = c.req.query('index');
-    const blockId = c.req.query('block_id');
-    const size = c.req.query('size');
+    const index = queryParam(c, 'index');
+    const blockId = queryParam(c, 'block_id');
+    const size = queryParam(c, 'size');
     if ((index === undefined) === (blockId === undefined)) throw new DomainError('INVALID_INPUT', 'give exactly one of the query parameters `index` and `block_id`');
     const leaf = blockId === undefined ? { index: nat(index, 'index') } : { blockId: checkedBlockId(blockId) };
     return c.json(await kernel.inclusion(leaf, size === undefined ? undefined : nat(size, 'size')));
@@ -56,7 +57,10 @@ export function auditRoutes(kernel: Kernel): Hono {
 }
 
 function nat(text: string | undefined, name: string): number {
-  if (text === undefined || !/^\d{1,15}$/.test(text)) throw new DomainError('INVALID_INPUT', `query parameter \`${name}\` must be a non-negative integer`);
+  // up to 2^53 - 1, the document's `maximum`
+  if (text === undefined || !/^\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new DomainError('INVALID_INPUT', `query parameter \`${name}\` must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  }
   return Number(text);
 }
 

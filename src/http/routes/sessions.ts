@@ -12,7 +12,7 @@ export function sessionRoutes(kernel: Kernel): Hono {
   app.post('/', async (c) => {
     const body = await readJson(c, openSessionBody);
     const session = await kernel.openSession(body.agent_id);
-    return c.json({ session_id: session.session_id, block_id: session.block_id }, 201);
+    return c.json({ session_id: session.session_id, block_id: session.block_id, agent_id: session.agent_id }, 201);
   });
 
   app.post('/:session_id/authorize', async (c) => {

@@ -1,0 +1,168 @@
+/**
+ * Answers a fuzzer cannot provoke from outside (a kernel not started, the store down, signing
+ * suspended, tampered data, a failed manifest) are described by /openapi.json too: status, media
+ * type, the problem `code` in that status's enum, and `Retry-After` on every 503.
+ */
+import { describe, expect, it } from 'vitest';
+import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
+import { DomainError } from '../kernel/errors.ts';
+import { capProfileDeps, makePublishers } from '../../test/support/cap-profile.ts';
+import { agentRead, makeHarness, type Harness } from '../../test/support/harness.ts';
+import { OPENAPI } from './openapi.ts';
+
+type Answer = Awaited<ReturnType<Harness['call']>>;
+type Response = { content?: Record<string, { schema?: { properties?: { code?: { enum?: string[] } } } }>; headers?: Record<string, unknown> };
+const paths = OPENAPI.paths as unknown as Record<string, Record<string, { responses: Record<string, Response> }>>;
+
+/** Fails unless the document describes `answer` for `method template`. */
+function expectDescribed(method: string, template: string, answer: Answer): void {
+  const where = `${method} ${template} answered ${answer.status} ${answer.text.slice(0, 200)}`;
+  const response = paths[template]?.[method.toLowerCase()]?.responses[String(answer.status)];
+  expect(response, `${where}: status not in the document`).toBeDefined();
+  const type = (answer.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  expect(Object.keys(response!.content ?? {}), `${where}: media type`).toContain(type);
+  if (type === 'application/problem+json') {
+    expect(response!.content![type]!.schema!.properties!.code!.enum, `${where}: code`).toContain(answer.json.code);
+    expect(answer.json.status).toBe(answer.status);
+  }
+  if (answer.status === 503) {
+    expect(answer.headers.get('retry-after'), `${where}: Retry-After`).toMatch(/^\d+$/);
+    expect(response!.headers, `${where}: Retry-After documented`).toHaveProperty('Retry-After');
+  }
+}
+
+const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
+const UNKNOWN_BLOCK = '0'.repeat(32);
+
+/** One request to every documented operation; ids from `ids` when given (a real session and block). */
+async function callEverything(h: Harness, ids: { session?: string; block?: string } = {}): Promise<Answer[]> {
+  const session = ids.session ?? UNKNOWN_SESSION;
+  const block = ids.block ?? UNKNOWN_BLOCK;
+  const calls: [string, string, string, unknown?, Record<string, string>?][] = [
+    ['GET', '/healthz', '/healthz'],
+    ['GET', '/openapi.json', '/openapi.json'],
+    ['GET', '/v1/kernel/public-key', '/v1/kernel/public-key'],
+    ['GET', '/v1/manifest', '/v1/manifest'],
+    ['POST', '/v1/sessions', '/v1/sessions', { agent_id: 'a' }],
+    ['POST', '/v1/sessions/{session_id}/authorize', `/v1/sessions/${session}/authorize`, agentRead()],
+    ['POST', '/v1/sessions/{session_id}/close', `/v1/sessions/${session}/close`],
+    ['GET', '/v1/cap-profile', '/v1/cap-profile'],
+    ['PUT', '/v1/cap-profile', '/v1/cap-profile', { payload: 'e30', signatures: [{ protected: 'e30', signature: 'AA' }] }],
+    ['GET', '/v1/audit/blocks/{block_id}', `/v1/audit/blocks/${block}`],
+    ['GET', '/v1/audit/blocks/{block_id}/package', `/v1/audit/blocks/${block}/package`],
+    ['GET', '/v1/audit/blocks/{block_id}/package', `/v1/audit/blocks/${block}/package?format=ndjson`],
+    ['GET', '/v1/audit/checkpoint', '/v1/audit/checkpoint'],
+    ['GET', '/v1/audit/checkpoint', '/v1/audit/checkpoint', undefined, { accept: 'application/json' }],
+    ['GET', '/v1/audit/proofs/consistency', '/v1/audit/proofs/consistency?from=0&to=0'],
+    ['GET', '/v1/audit/proofs/inclusion', `/v1/audit/proofs/inclusion?block_id=${block}`],
+    ['GET', '/v1/audit/proofs/inclusion', '/v1/audit/proofs/inclusion?index=0'],
+    ['GET', '/v1/audit/log/entries/{index}', '/v1/audit/log/entries/0'],
+  ];
+  const answers: Answer[] = [];
+  for (const [method, template, path, body, headers] of calls) {
+    const a = await h.call(method, path, body, headers);
+    expectDescribed(method, template, a);
+    answers.push(a);
+  }
+  // every documented operation was called
+  const called = new Set(calls.map(([m, t]) => `${m} ${t}`));
+  for (const [template, ops] of Object.entries(paths)) for (const m of Object.keys(ops)) expect(called).toContain(`${m.toUpperCase()} ${template}`);
+  return answers;
+}
+
+async function closedSession(h: Harness): Promise<{ session: string; block: string }> {
+  const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+  await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
+  expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(200);
+  return { session: s.session_id, block: s.block_id };
+}
+
+describe('every answer is one the document describes', () => {
+  it('a running kernel: real sessions and blocks, both package and checkpoint forms', async () => {
+    const h = makeHarness({ deps: { capProfile: capProfileDeps(await makePublishers(3)) } });
+    const ids = await closedSession(h);
+    const answers = await callEverything(h, ids);
+    expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    expect(answers.filter((a) => a.status === 422).map((a) => a.json.code)).toEqual(['CAP_SIGNATURES_INSUFFICIENT']);
+    expect(answers.find((a) => a.headers.get('content-type') === 'application/x-ndjson')).toBeDefined();
+  });
+
+  it('client mistakes the schema cannot state: from > to, duplicate entity uids, a repeated query parameter', async () => {
+    const h = makeHarness();
+    const ids = await closedSession(h);
+    const { json: open } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+    const dup = { ...agentRead(), entities: [{ uid: { type: 'A', id: 'x' } }, { uid: { type: 'A', id: 'x' }, attrs: { n: 1 } }] };
+    const cases: [string, string, string, unknown?][] = [
+      ['GET', '/v1/audit/proofs/consistency', '/v1/audit/proofs/consistency?from=1&to=0'],
+      ['GET', '/v1/audit/proofs/consistency', '/v1/audit/proofs/consistency?from=0&to=5'],
+      ['GET', '/v1/audit/proofs/consistency', '/v1/audit/proofs/consistency?from=0&to=1&to=1'],
+      ['GET', '/v1/audit/blocks/{block_id}/package', `/v1/audit/blocks/${ids.block}/package?format=json&format=ndjson`],
+      ['GET', '/v1/audit/blocks/{block_id}/package', `/v1/audit/blocks/${ids.block}/package?format=xml`],
+      ['POST', '/v1/sessions/{session_id}/authorize', `/v1/sessions/${open.session_id}/authorize`, dup],
+    ];
+    for (const [method, template, path, body] of cases) {
+      const a = await h.call(method, path, body);
+      expect(a.status, path).toBe(400);
+      expect(a.json.code).toBe('INVALID_INPUT');
+      expectDescribed(method, template, a);
+    }
+    expect((await h.call('GET', '/v1/audit/proofs/consistency?from=1&to=1&to=1')).json.detail).toContain('`to` is given 2 times');
+  });
+
+  it('string lengths count as the document counts them (code points, as zod does), not UTF-16 units', async () => {
+    const h = makeHarness();
+    expect((await h.call('POST', '/v1/sessions', { agent_id: '😀'.repeat(256) })).status).toBe(201);
+    expect((await h.call('POST', '/v1/sessions', { agent_id: '😀'.repeat(257) })).status).toBe(400);
+    const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+    const wide = { ...agentRead(), resource: { type: '𝔇'.repeat(256), id: '𝔡'.repeat(1024) } };
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, wide)).status).toBe(200);
+  });
+
+  it('a kernel not started: 503 KERNEL_NOT_STARTED where the route waits for the start', async () => {
+    const h = makeHarness({ start: false });
+    const answers = await callEverything(h);
+    expect(answers.filter((a) => a.json?.code === 'KERNEL_NOT_STARTED').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the audit store down: 503 GAR_UNAVAILABLE, nowhere a 500', async () => {
+    const h = makeHarness();
+    const ids = await closedSession(h);
+    h.store.failWith = new Error('disk gone');
+    const answers = await callEverything(h, ids);
+    expect(answers.filter((a) => a.status === 500)).toEqual([]);
+    expect(answers.filter((a) => a.json?.code === 'GAR_UNAVAILABLE').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('signing suspended: 503 SIGNER_FAILED from close and checkpoint', async () => {
+    const real = new Ed25519Signer(Ed25519Signer.generateSeed());
+    let broken = false;
+    const signer = Object.assign(Object.create(real) as Ed25519Signer, {
+      sign: (m: Uint8Array) => (broken ? Promise.reject(new DomainError('SIGNER_FAILED', 'no quorum')) : real.sign(m)),
+    });
+    const h = makeHarness({ signer });
+    await h.started;
+    const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+    broken = true;
+    const answers = await callEverything(h, { session: s.session_id });
+    expect(answers.filter((a) => a.json?.code === 'SIGNER_FAILED').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('tampered audit data: 409 AUDIT_TAMPERED from the block, its package (both forms) and the session', async () => {
+    const h = makeHarness();
+    const ids = await closedSession(h);
+    const rec = h.store.rawRecords(ids.session)[1]!;
+    rec.canonical = rec.canonical.replace('PERMIT', 'DENY_');
+    const answers = await callEverything(h, ids);
+    expect(answers.filter((a) => a.json?.code === 'AUDIT_TAMPERED').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a tampered stored manifest: 503 MANIFEST_INTEGRITY_FAILURE from the manifest, close and checkpoint', async () => {
+    const h = makeHarness();
+    await h.started;
+    const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+    const doc = h.store.rawDocument('gec_manifest', 1)!;
+    doc.body = doc.body.replace('"epoch":1', '"epoch":9');
+    const answers = await callEverything(h, { session: s.session_id });
+    expect(answers.filter((a) => a.json?.code === 'MANIFEST_INTEGRITY_FAILURE').length).toBeGreaterThanOrEqual(3);
+  });
+});
