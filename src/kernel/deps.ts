@@ -9,6 +9,7 @@ import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
+import type { OneShotOptions } from './authorize/one-shot.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -55,5 +56,7 @@ export type KernelDeps = {
     signing?: SigningMonitorOptions;
     /** Longest time between two full manifest re-verifications on the authorization path. Default 250 ms. */
     manifestRecheckMs?: number;
+    /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
+    oneShot?: OneShotOptions;
   };
 };
