@@ -93,6 +93,7 @@ export class Kernel {
         nowMs: () => Date.parse(deps.clock.nowIso()),
       },
       deps.options?.oneShot,
+      deps.options?.groupCommit !== false,
     );
     const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
     this.journal = journal;

@@ -89,6 +89,26 @@ describe('POST /v1/authorize (one-shot)', () => {
     expect((await h.call('GET', `/v1/audit/blocks/${first.block_id}`)).status).toBe(200);
   });
 
+  it('without shared promises (workerd): concurrent decisions all recorded, a rotation closes inside the request', async () => {
+    const h = makeHarness({ deps: { options: { groupCommit: false, oneShot: { maxRecords: 2 } } } });
+    const first = (await h.call('POST', '/v1/authorize', agentRead())).json;
+    const second = (await h.call('POST', '/v1/authorize', agentRead())).json;
+    expect(second.session_id).toBe(first.session_id);
+    // closed before the answer of the decision that filled it, not later
+    expect((await h.call('GET', `/v1/audit/blocks/${first.block_id}`)).status).toBe(200);
+    const burst = await Promise.all(Array.from({ length: 6 }, () => h.call('POST', '/v1/authorize', agentRead())));
+    for (const r of burst) {
+      expect(r.status).toBe(200);
+      expect(records(h, r.json.session_id).find((x) => x.ale_seq === r.json.ale_seq)).toMatchObject({ decision: 'PERMIT', block_id: r.json.block_id });
+    }
+    await h.kernel.closeOneShotSessions();
+    for (const r of burst) {
+      const pkg = await h.call('GET', `/v1/audit/blocks/${r.json.block_id}/package`);
+      expect(pkg.status).toBe(200);
+      expect(verifyPackage(pkg.json, { merkle: h.merkle, verifier: ed25519Verifier }).ok).toBe(true);
+    }
+  });
+
   it('opens a fresh session when a caller closed the managed one', async () => {
     const h = makeHarness();
     const first = (await h.call('POST', '/v1/authorize', agentRead())).json;

@@ -24,7 +24,10 @@ export type OneShotPort = {
 
 type Managed = {
   agentId: string;
-  session: Promise<Session>;
+  /** The open session, once its SESSION_OPEN is durable. */
+  session: Session | null;
+  /** Its opening, shared by concurrent decisions (only where requests may share promises). */
+  opening: Promise<Session> | null;
   openedAt: number;
   /** Decisions this session has been given (reserved before they are recorded). */
   records: number;
@@ -34,6 +37,8 @@ type Managed = {
 
 /** How many times a decision is retried in a fresh session when its session was closed under it. */
 const ATTEMPTS = 3;
+/** Rounds of retrying failed closes in `closeAll`. */
+const CLOSE_ROUNDS = 5;
 
 /** The agent id of the kernel-managed session of `principal`: its Cedar uid, e.g. `Agent::"a1"`. */
 export function oneShotAgentId(principal: EntityRef): string {
@@ -53,11 +58,20 @@ export class OneShotSessions {
   private readonly options: Required<OneShotOptions>;
   private readonly byAgent = new Map<string, Managed>();
   private readonly closing = new Set<Promise<void>>();
+  /** Sessions whose close failed: tried again by the next sweep and by `closeAll`. */
+  private readonly unclosed = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly shared: boolean;
 
-  constructor(port: OneShotPort, options: OneShotOptions = {}) {
+  /**
+   * `shared: false` (workerd, where one request may not await another's promise): a decision
+   * never waits on a session another request is opening (it opens its own, closed after use),
+   * and each close runs inside the request that triggers it.
+   */
+  constructor(port: OneShotPort, options: OneShotOptions = {}, shared = true) {
     this.port = port;
     this.options = { ...ONE_SHOT_DEFAULTS, ...options };
+    this.shared = shared;
   }
 
   /**
@@ -65,37 +79,49 @@ export class OneShotSessions {
    * retried in a fresh session when the session was closed under it (nothing was recorded).
    */
   async run<T>(agentId: string, decisions: number, use: (session: Session) => Promise<T>): Promise<{ value: T; session: Session }> {
-    for (let attempt = 1; ; attempt++) {
-      const m = this.current(agentId);
-      m.inFlight++;
-      m.records += decisions;
-      if (m.records >= this.options.maxRecords) this.retire(m);
-      try {
-        const session = await m.session;
-        return { value: await use(session), session };
-      } catch (e) {
-        if (isDomainError(e, 'SESSION_CLOSED') && attempt < ATTEMPTS) {
-          this.retire(m);
-          continue;
+    const mine: Promise<void>[] = [];
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const m = this.current(agentId, mine);
+        m.inFlight++;
+        m.records += decisions;
+        if (m.records >= this.options.maxRecords) this.retire(m, mine);
+        let extra: Session | null = null;
+        try {
+          const got = await this.acquire(m);
+          if (got.extra) extra = got.session;
+          return { value: await use(got.session), session: got.session };
+        } catch (e) {
+          if (isDomainError(e, 'SESSION_CLOSED') && attempt < ATTEMPTS) {
+            this.retire(m, mine);
+            continue;
+          }
+          throw e;
+        } finally {
+          m.inFlight--;
+          if (m.retired && m.inFlight === 0) this.closeLater(m, mine);
+          if (extra) this.closeSession(extra.session_id, mine);
         }
-        throw e;
-      } finally {
-        m.inFlight--;
-        if (m.retired && m.inFlight === 0) this.closeLater(m);
       }
+    } finally {
+      if (!this.shared) await Promise.all(mine);
     }
   }
 
   /** Closes every session past its age (run by the timer, and before each decision). */
-  sweep(): void {
+  sweep(mine: Promise<void>[] = []): void {
     const now = this.port.nowMs();
-    for (const m of [...this.byAgent.values()]) if (now - m.openedAt >= this.options.maxAgeMs) this.retire(m);
+    for (const m of [...this.byAgent.values()]) if (now - m.openedAt >= this.options.maxAgeMs) this.retire(m, mine);
+    for (const id of [...this.unclosed]) this.closeSession(id, mine);
   }
 
   /** Closes every kernel-managed session now and waits for their blocks (tests, shutdown). */
   async closeAll(): Promise<void> {
-    for (const m of [...this.byAgent.values()]) this.retire(m);
-    while (this.closing.size > 0) await Promise.all([...this.closing]);
+    for (const m of [...this.byAgent.values()]) this.retire(m, []);
+    for (let round = 0; round < CLOSE_ROUNDS && (this.closing.size > 0 || this.unclosed.size > 0); round++) {
+      while (this.closing.size > 0) await Promise.all([...this.closing]);
+      for (const id of [...this.unclosed]) this.closeSession(id, []);
+    }
   }
 
   /** Kernel-managed sessions currently open. */
@@ -113,38 +139,74 @@ export class OneShotSessions {
     this.timer = null;
   }
 
-  private current(agentId: string): Managed {
-    this.sweep();
+  private current(agentId: string, mine: Promise<void>[]): Managed {
+    this.sweep(mine);
     const found = this.byAgent.get(agentId);
     if (found) return found;
     while (this.byAgent.size >= this.options.maxOpen) {
       const oldest = this.byAgent.values().next().value as Managed;
-      this.retire(oldest);
+      this.retire(oldest, mine);
     }
-    const m: Managed = { agentId, session: this.port.open(agentId), openedAt: this.port.nowMs(), records: 0, inFlight: 0, retired: false };
-    // a session that failed to open is forgotten: the next decision tries again
-    m.session.catch(() => {
-      if (this.byAgent.get(agentId) === m) this.byAgent.delete(agentId);
-    });
+    const m: Managed = { agentId, session: null, opening: null, openedAt: this.port.nowMs(), records: 0, inFlight: 0, retired: false };
     this.byAgent.set(agentId, m);
     return m;
   }
 
-  private retire(m: Managed): void {
+  /** The managed session, opened on first use; `extra` when this call had to open one of its own. */
+  private async acquire(m: Managed): Promise<{ session: Session; extra: boolean }> {
+    if (m.session) return { session: m.session, extra: false };
+    if (this.shared) {
+      m.opening ??= this.port.open(m.agentId).then((s) => (m.session = s));
+      try {
+        return { session: await m.opening, extra: false };
+      } catch (e) {
+        // a session that failed to open is forgotten: the next decision tries again
+        m.opening = null;
+        if (this.byAgent.get(m.agentId) === m && m.session === null) this.byAgent.delete(m.agentId);
+        throw e;
+      }
+    }
+    const session = await this.port.open(m.agentId);
+    if (m.session === null && !m.retired) {
+      m.session = session;
+      return { session, extra: false };
+    }
+    return { session, extra: true };
+  }
+
+  private retire(m: Managed, mine: Promise<void>[]): void {
     if (this.byAgent.get(m.agentId) === m) this.byAgent.delete(m.agentId);
     if (m.retired) return;
     m.retired = true;
-    if (m.inFlight === 0) this.closeLater(m);
+    if (m.inFlight === 0) this.closeLater(m, mine);
   }
 
-  private closeLater(m: Managed): void {
-    const done: Promise<void> = m.session
-      .then((s) => this.port.close(s.session_id))
+  private closeLater(m: Managed, mine: Promise<void>[]): void {
+    if (m.session) this.closeSession(m.session.session_id, mine);
+    else if (m.opening) {
+      const opening = m.opening;
+      this.track(null, opening.then((s) => this.closeSession(s.session_id, mine)), mine);
+    }
+  }
+
+  private closeSession(sessionId: string, mine: Promise<void>[]): void {
+    this.unclosed.delete(sessionId);
+    this.track(sessionId, this.port.close(sessionId), mine);
+  }
+
+  /**
+   * Keeps a close until it settles. A failed close (e.g. the signer is out: the session stays
+   * CLOSING and the signing monitor completes it; or the block log index was taken by
+   * concurrent closes) is tried again by the next sweep and by `closeAll`.
+   */
+  private track(sessionId: string | null, close: Promise<unknown>, mine: Promise<void>[]): void {
+    const done: Promise<void> = close
       .then(
         () => undefined,
-        () => undefined, // a session that never opened, or a close the signing monitor completes later
+        () => void (sessionId === null ? undefined : this.unclosed.add(sessionId)),
       )
       .finally(() => this.closing.delete(done));
     this.closing.add(done);
+    mine.push(done);
   }
 }
