@@ -18,7 +18,7 @@ function fakePort() {
     close: async (id) => {
       if (failCloses > 0) {
         failCloses--;
-        throw new DomainError('SIGNING_SUSPENDED', 'signer out');
+        throw new DomainError('UNAVAILABLE', 'signer out');
       }
       closed.push(id);
     },
