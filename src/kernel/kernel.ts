@@ -3,52 +3,23 @@ import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type Checkpoint, type ConsistencyProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
-import { evaluate, forcedDeny, type Evaluated } from './authorize/authorize.ts';
-import { oneShotAgentId, OneShotSessions } from './authorize/one-shot.ts';
+import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
+import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
-import { canonicalJson } from './jcs.ts';
-import type { EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
+import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
-import { KernelMetrics } from './metrics/kernel-metrics.ts';
+import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
-import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
-import type { PolicyLink } from '../ports/policy.ts';
+import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { StoredDocument } from '../ports/storage.ts';
 
-export type AuthorizeResult = {
-  decision: Decision;
-  ale_seq: number;
-  policy_ids: string[];
-  cedar_policy_hash: string;
-  reasons: string[];
-};
+export type { ActivePolicyText, AuthorizeResult, MetricsSnapshot, OneShotResult };
 
-/** A one-shot decision also names the kernel-managed session and the block its record is in. */
-export type OneShotResult = AuthorizeResult & { session_id: string; block_id: string };
-
-/** `GET /v1/cap-profile/policies`: the serving set's text and the facts that name it. */
-export type ActivePolicyText = {
-  cap_profile_id: string;
-  version: number;
-  cap_profile_hash: string | null;
-  cedar_policy_hash: string;
-  policy_ids: string[];
-  policies: string;
-  schema: string | null;
-  links?: PolicyLink[];
-};
-
-export type MetricsSnapshot = {
-  metrics: KernelMetrics;
-  state: ReturnType<KernelState['snapshot']>;
-  capProfile: { id: string; version: number; cedarPolicyHash: string };
-  oneShotSessionsOpen: number;
-};
 
 /** The governance kernel: sessions, fail-closed authorization, the audit chain and Session Blocks. */
 export class Kernel {
@@ -371,50 +342,8 @@ export class Kernel {
     // (A swap during the await changes set and manifest together, in one turn.)
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
-    const decided: { result: Evaluated; fields: Record<string, Json> }[] = [];
-    for (const request of requests) {
-      let result: Evaluated;
-      try {
-        result = await evaluate({ policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId }, session, request);
-      } catch (e) {
-        // fail-closed per request: one request's failure to evaluate is its DENY, never a PERMIT
-        result = forcedDeny(this.policies.current(), `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      decided.push({ result, fields: this.decisionFields(result, request) });
-    }
-    // The records are durable before the decisions leave the kernel; no record, no decision.
-    // Appended in one turn, in request order, so their ale_seq follow the requests.
-    const records = await Promise.all(decided.map(({ result, fields }) => this.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields)));
-    return decided.map(({ result }, i) => ({
-      decision: result.decision,
-      ale_seq: (records[i] as { ale_seq: number }).ale_seq,
-      policy_ids: result.policyIds,
-      cedar_policy_hash: result.cedarPolicyHash,
-      reasons: result.reasons,
-    }));
-  }
-
-  private decisionFields(result: Evaluated, request: AuthorizationRequest): Record<string, Json> {
-    // the digest commits to everything the decision read, entities included
-    const { principal, action, resource, context, entities } = request;
-    const subject = canonicalJson({ principal, action, resource, context, ...(entities === undefined ? {} : { entities }) });
-    const fields: Record<string, Json> = {
-      decision: result.decision,
-      principal: request.principal,
-      action: request.action,
-      resource: request.resource,
-      subject_digest: toHex(this.deps.merkle.sha256(new TextEncoder().encode(subject))),
-      policy_ids: result.policyIds,
-      cap_profile_id: result.capProfileId,
-      cap_profile_version: result.version,
-      // digest choice 5.5: the signed profile body's hash (null for the built-in profile) beside the policy-set hash
-      cap_profile_hash: result.capProfileHash,
-      cedar_policy_hash: result.cedarPolicyHash,
-      cap_tier: result.tier ?? null,
-    };
-    if (entities !== undefined) fields.entity_count = entities.length;
-    if (result.reasons.length > 0) fields.reasons = result.reasons;
-    return fields;
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit };
+    return decideAndRecord(deps, session, requests);
   }
 
   /**

@@ -1,5 +1,9 @@
 import { isDomainError } from '../errors.ts';
 import type { EntityRef, Session } from '../types.ts';
+import type { AuthorizeResult } from './decide.ts';
+
+/** A one-shot decision also names the kernel-managed session and the block its record is in. */
+export type OneShotResult = AuthorizeResult & { session_id: string; block_id: string };
 
 /** When a kernel-managed session is closed into its Session Block. */
 export type OneShotOptions = {

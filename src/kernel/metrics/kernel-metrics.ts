@@ -1,3 +1,4 @@
+import type { KernelState } from '../state/kernel-state.ts';
 import type { Decision } from '../types.ts';
 
 /** Upper bounds (seconds) of the authorize latency histogram's buckets; `+Inf` is implicit. */
@@ -77,3 +78,11 @@ export class KernelMetrics implements AuditMetrics {
     this.sessionsOpen = Math.max(0, this.sessionsOpen - 1);
   }
 }
+
+/** What `GET /metrics` renders: the counters, and the gauges read at the scrape. */
+export type MetricsSnapshot = {
+  metrics: KernelMetrics;
+  state: ReturnType<KernelState['snapshot']>;
+  capProfile: { id: string; version: number; cedarPolicyHash: string };
+  oneShotSessionsOpen: number;
+};
