@@ -223,13 +223,9 @@ export class Kernel {
     await this.journal.recordAnomaly(event_type, { severity: 'INFO', ...fields });
   }
 
-  /**
-   * Starts the background work: the signer health probes (quorum-loss alerts, recovery by
-   * itself) and the age sweep that closes kernel-managed one-shot sessions.
-   */
+  /** Starts the signer health probes (quorum-loss alerts, recovery by itself). */
   startSigningMonitor(): void {
     this.monitor.start();
-    this.oneShot.start();
   }
 
   /** Stops background work (the signer probes, the one-shot sweep). */

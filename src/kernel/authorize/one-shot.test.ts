@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../errors.ts';
 import type { Session } from '../types.ts';
 import { OneShotSessions, oneShotAgentId, type OneShotPort } from './one-shot.ts';
@@ -77,6 +77,42 @@ describe('OneShotSessions', () => {
     expect(r.value).toBe('s2');
     await m.closeAll();
     expect(f.closed.sort()).toEqual(['s1', 's2']);
+  });
+
+  it('the sweep timer (started by the first decision) closes a session past its age without another decision', async () => {
+    vi.useFakeTimers();
+    try {
+      const f = fakePort();
+      let now = 0;
+      const m = new OneShotSessions({ ...f.port, nowMs: () => now }, { maxAgeMs: 60_000 });
+      await m.run('A', 1, async () => undefined);
+      now = 60_000;
+      await vi.advanceTimersByTimeAsync(15_000);
+      expect(f.closed).toEqual(['s1']);
+      expect(m.openCount()).toBe(0);
+      m.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('without shared promises (workerd) no timer is started: a session past its age is closed by the next decision', async () => {
+    vi.useFakeTimers();
+    try {
+      const f = fakePort();
+      let now = 0;
+      const m = new OneShotSessions({ ...f.port, nowMs: () => now }, { maxAgeMs: 60_000 }, false);
+      await m.run('A', 1, async () => undefined);
+      now = 60_000;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(f.closed).toEqual([]);
+      const next = await m.run('A', 1, async (s) => s.session_id);
+      expect(next.value).toBe('s2');
+      // closed inside that decision's call
+      expect(f.closed).toEqual(['s1']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a session that fails to open is forgotten: the next decision opens again', async () => {

@@ -84,6 +84,7 @@ export class OneShotSessions {
    */
   async run<T>(agentId: string, decisions: number, use: (session: Session) => Promise<T>): Promise<{ value: T; session: Session }> {
     const mine: Promise<void>[] = [];
+    if (this.shared) this.start();
     try {
       for (let attempt = 1; ; attempt++) {
         const m = this.current(agentId, mine);
@@ -133,9 +134,15 @@ export class OneShotSessions {
     return this.byAgent.size;
   }
 
-  /** Starts the age sweep (every quarter of `maxAgeMs`, at least once a second). */
+  /**
+   * Starts the age sweep (every quarter of `maxAgeMs`, at least once a second); run by the first
+   * one-shot decision where timers outlive requests (not on workerd). The timer does not keep a
+   * process alive on its own.
+   */
   start(): void {
-    this.timer ??= setInterval(() => this.sweep(), Math.max(1000, Math.floor(this.options.maxAgeMs / 4)));
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.sweep(), Math.max(1000, Math.floor(this.options.maxAgeMs / 4)));
+    (this.timer as { unref?: () => void }).unref?.();
   }
 
   stop(): void {
