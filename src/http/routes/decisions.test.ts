@@ -4,7 +4,7 @@ import { verifyPackage } from '../../kernel/audit/verify-package.ts';
 import type { PolicyEngine } from '../../ports/policy.ts';
 import { agentRead, classifyGold, engineFactory, makeHarness } from '../../../test/support/harness.ts';
 import { DEFAULT_CAP_PROFILE } from '../../adapters/cedar/default-profile.ts';
-import { MAX_BATCH } from '../schemas.ts';
+import { MAX_BATCH, MAX_BATCH_BYTES } from '../schemas.ts';
 
 const records = (h: ReturnType<typeof makeHarness>, sessionId: string) => h.store.rawRecords(sessionId).map((r) => JSON.parse(r.canonical));
 
@@ -205,6 +205,12 @@ describe('POST …/authorize/batch', () => {
     expect(records(h, s.session_id)).toHaveLength(1);
     const full = await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: Array.from({ length: MAX_BATCH }, () => agentRead()) });
     expect(full.json.results).toHaveLength(MAX_BATCH);
+    // bodies past 1 MiB are refused before they are read as JSON
+    const big = { ...agentRead(), context: { note: 'x'.repeat(11 * 1024) } };
+    const tooLarge = await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: Array.from({ length: MAX_BATCH }, () => big) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.json.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(tooLarge.json.detail).toContain(String(MAX_BATCH_BYTES));
   });
 
   it('refuses a closed or unknown session like the single route', async () => {
