@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import type { Kernel } from './kernel/kernel.ts';
 import { toProblem } from './http/errors.ts';
+import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './http/metrics.ts';
 import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
 import { OPENAPI } from './http/openapi.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
+import { decisionRoutes } from './http/routes/decisions.ts';
 import { manifestRoutes } from './http/routes/manifest.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
 
@@ -16,8 +18,10 @@ export function createApp(kernel: Kernel): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json(kernel.health()));
   app.get('/openapi.json', (c) => c.json(OPENAPI));
+  app.get('/metrics', (c) => c.body(renderMetrics(kernel.metricsSnapshot()), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
   app.get('/v1/kernel/public-key', (c) => c.json(kernel.publicKey()));
   app.route('/v1/sessions', sessionRoutes(kernel));
+  app.route('/v1/authorize', decisionRoutes(kernel));
   app.route('/v1/audit', auditRoutes(kernel));
   app.route('/v1/cap-profile', capProfileRoutes(kernel));
   app.route('/v1/manifest', manifestRoutes(kernel));

@@ -5,21 +5,29 @@
  *   kee policy sign --key <publisher.key> --profile <body.json | policies.cedar> [metadata] --out <jws.json>
  *   kee policy sign --key <publisher.key> --in <jws.json> --out <jws.json>
  *   kee policy push --url <kernel> <jws.json>
+ *   kee policy validate <policies.cedar | body.json | update.json> [--schema <file>] [--kind standard|government]
+ *   kee policy test <policies.cedar | body.json | update.json> <cases.json> [--schema <file>]
  *
  * Exit codes: 0 done / accepted, 1 refused (by the kernel, or a second signature by one key, or
  * a profile that would be refused), 2 usage, file or network error.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import process from 'node:process';
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
+import { cedarPolicyEngineFactory } from '../adapters/cedar/factory.ts';
+import { keePolicyEngineFactory } from '../adapters/kee-policy/factory.ts';
+import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { addSignature, fromBase64url, joseJwsVerifier, type GeneralJws } from '../adapters/jose/jws.ts';
-import { initKeeWasm } from '../adapters/wasm/load.ts';
+import { initKeeWasm, type KeeWasm } from '../adapters/wasm/load.ts';
 import { buildCapProfileBody } from '../kernel/cap-profile/build-body.ts';
 import { bareHash, parseCapProfileBody, type CapProfileBody } from '../kernel/cap-profile/cap-profile.ts';
 import { isDomainError } from '../kernel/errors.ts';
 import { canonicalJson } from '../kernel/jcs.ts';
 import type { PolicyInspector } from '../ports/cap-profile.ts';
+import { FileError, test, validate, type CheckDeps } from './cli-policy-check.ts';
+import { policyEngineName } from './policy-engine.ts';
 import { createPublisherKey, readPublisherKey } from './publisher-key-files.ts';
 
 const USAGE = `usage:
@@ -34,7 +42,14 @@ const USAGE = `usage:
       the first publisher gives --profile, the next ones --in the file the previous one wrote
   kee policy push --url <kernel url> <jws.json>
       PUT the signed update to <kernel url>/v1/cap-profile and print the answer
-exit: 0 done or accepted, 1 refused, 2 usage, file or network error`;
+  kee policy validate <policies.cedar | body.json | update.json> [--schema <file>] [--kind standard|government]
+      offline, before signing or pushing: parse the policies and run the kernel's content checks
+      (annotations, tiers, controls, hash, tier conflicts, government authority sources, the serving
+      engine loads them, against the schema if given); one line per problem; exit 1 on any
+  kee policy test <policies.cedar | body.json | update.json> <cases.json> [--schema <file>]
+      decide each case ({"name","request":<authorize body>,"expect":"PERMIT"|"DENY","policy_ids"?})
+      with the kernel's engine (KEE_POLICY_ENGINE) and fail-closed rules; exit 1 on any mismatch
+exit: 0 done, accepted or as expected, 1 refused, problems or mismatches, 2 usage, file or network error`;
 
 class UsageError extends Error {}
 class Refused extends Error {}
@@ -45,6 +60,14 @@ export async function run(argv: string[]): Promise<number> {
     if (verb === 'keygen') return await keygen(flags(rest, ['out']));
     if (verb === 'sign') return await sign(flags(rest, ['key', 'profile', 'in', 'out', 'id', 'version', 'kind', 'effective-date', 'catalog-version', 'supersedes', 'published-by', 'published-at']));
     if (verb === 'push') return await push(flags(rest, ['url'], 1));
+    if (verb === 'validate') {
+      const f = flags(rest, ['schema', 'kind'], 1);
+      return await validate(f.args[0] as string, f.opts, await checkDeps());
+    }
+    if (verb === 'test') {
+      const f = flags(rest, ['schema'], 2);
+      return await test(f.args[0] as string, f.args[1] as string, f.opts, await checkDeps());
+    }
     if (verb === undefined || verb === '--help' || verb === '-h') return usage(0);
     console.error(`kee: unknown command \`policy ${verb}\`: \`kee policy --help\` lists the commands`);
     return 2;
@@ -52,6 +75,10 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       console.error(`kee policy: ${e.message}`);
       return usage(2);
+    }
+    if (e instanceof FileError) {
+      console.error(`kee policy: ${e.message}`);
+      return 2;
     }
     if (e instanceof Refused || isDomainError(e, 'CONFLICT')) {
       console.error(`kee policy: refused: ${e.message}`);
@@ -78,7 +105,7 @@ function flags(argv: string[], allowed: string[], positional = 0): Flags {
       opts[name] = value;
     } else args.push(a);
   }
-  if (args.length !== positional) throw new UsageError(positional ? `expected ${positional} file argument` : `unexpected argument \`${args[0]}\``);
+  if (args.length !== positional) throw new UsageError(positional ? `expected ${positional} file argument${positional > 1 ? 's' : ''}` : `unexpected argument \`${args[0]}\``);
   return { opts, args };
 }
 
@@ -196,15 +223,28 @@ function decodePayload(p: string): Uint8Array {
 }
 
 let insp: PolicyInspector | null = null;
+let keeWasm: KeeWasm | null = null;
 
 /** The kernel's own engines, so the hash a publisher signs is the one the kernel recomputes. */
 async function inspector(): Promise<PolicyInspector> {
   if (!insp) {
-    const kee = initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url)));
+    keeWasm = initKeeWasm(await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url)));
     cedar.initSync({ module: await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url)) });
-    insp = createPolicyInspector(cedar as unknown as CedarApi, kee);
+    insp = createPolicyInspector(cedar as unknown as CedarApi, keeWasm);
   }
   return insp;
+}
+
+/**
+ * The inspector and the engine the kernel would serve with (`KEE_POLICY_ENGINE`). kee-policy's
+ * evaluation budget is lifted to 10 s: offline, a slow machine must not turn a case into a DENY.
+ */
+async function checkDeps(): Promise<CheckDeps> {
+  const engineName = policyEngineName(process.env.KEE_POLICY_ENGINE);
+  const inspectorReady = await inspector();
+  const kee = keeWasm as KeeWasm;
+  const factory = engineName === 'cedar-wasm' ? cedarPolicyEngineFactory(cedar as unknown as CedarApi, new WasmMerkle(kee)) : keePolicyEngineFactory(kee, { budgetMs: 10_000 });
+  return { inspector: inspectorReady, factory, engineName };
 }
 
 function usage(code: number): number {

@@ -31,7 +31,7 @@ const USAGE = `usage:
         [--inclusion <inclusion.json> --leaf <block.json>] [--json]
       verify a signed block-log checkpoint, and optionally a consistency proof from an older
       checkpoint and the inclusion of a Session Block (kee audit verify-checkpoint --help)
-  kee policy keygen | sign | push
+  kee policy keygen | sign | push | validate | test
       CAP Profile publisher tools (\`kee policy --help\`)`;
 
 /** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */

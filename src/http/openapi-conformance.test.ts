@@ -57,6 +57,12 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/v1/audit/proofs/inclusion', `/v1/audit/proofs/inclusion?block_id=${block}`],
     ['GET', '/v1/audit/proofs/inclusion', '/v1/audit/proofs/inclusion?index=0'],
     ['GET', '/v1/audit/log/entries/{index}', '/v1/audit/log/entries/0'],
+    ['GET', '/metrics', '/metrics'],
+    ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies'],
+    ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies', undefined, { accept: 'text/plain' }],
+    ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${session}/authorize/batch`, { requests: [agentRead(), agentRead()] }],
+    ['POST', '/v1/authorize', '/v1/authorize', agentRead()],
+    ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead()] }],
   ];
   const answers: Answer[] = [];
   for (const [method, template, path, body, headers] of calls) {

@@ -62,6 +62,14 @@ export const OPENAPI = {
     '/openapi.json': {
       get: { operationId: 'getOpenApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document', ...json({ type: 'object', required: ['openapi', 'paths'] }) } } },
     },
+    '/metrics': {
+      get: {
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics (text exposition format 0.0.4)',
+        description: 'kee_decisions_total{decision}, kee_authorize_errors_total, kee_authorize_duration_seconds (histogram), kee_audit_records_total, kee_audit_batches_total, kee_kernel_state{state}, kee_kernel_condition{condition}, kee_cap_profile_version{cap_profile_id,cedar_policy_hash}, kee_sessions_open, kee_one_shot_sessions_open',
+        responses: { '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4 (`content-type: text/plain; version=0.0.4; charset=utf-8`)' } } } } },
+      },
+    },
     '/v1/kernel/public-key': {
       get: { operationId: 'getPublicKey', summary: 'The kernel signing key (KIA)', responses: { '200': { description: 'public key', ...json({ $ref: '#/components/schemas/PublicKey' }) } } },
     },
@@ -138,6 +146,46 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/sessions/{session_id}/authorize/batch': {
+      post: {
+        operationId: 'authorizeBatch',
+        summary: 'Authorize up to 100 actions in one session: one result per request, in order, each recorded (ale_seq ascending) before the answer',
+        description: 'A request the engine fails on is a DENY for that request only. A body that does not validate (any request) is refused whole with 400 and nothing is recorded; a failure to record any decision fails the whole call (503) and no decision is returned. Body at most 1 MiB.',
+        parameters: [sessionId],
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
+        responses: {
+          '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
+            INVALID_INPUT: 'also any one request breaking the authorize rules (entity uid twice, hierarchy limits): the whole batch is refused, nothing recorded',
+            PAYLOAD_TOO_LARGE: 'over 1 MiB',
+          }),
+        },
+      },
+    },
+    '/v1/authorize': {
+      post: {
+        operationId: 'authorizeOneShot',
+        summary: 'One-shot decision without a session: the body and answer of POST /v1/sessions/{session_id}/authorize, recorded in the principal\'s kernel-managed session',
+        description: 'One kernel-managed session per principal (agent_id = the principal\'s Cedar uid), closed into a signed Session Block after 1,000 decisions or 60 s (or when more than 1,000 are open, or when closed with POST /v1/sessions/{session_id}/close); the answer names the session and block, so the audit package can be fetched once the block is closed. The record is durable before the answer; fails closed like the session route.',
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeRequest' }) },
+        responses: {
+          '200': { description: 'decision', ...json({ $ref: '#/components/schemas/OneShotDecision' }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+        },
+      },
+    },
+    '/v1/authorize/batch': {
+      post: {
+        operationId: 'authorizeOneShotBatch',
+        summary: 'Up to 100 one-shot decisions: one result per request, in order, each recorded in its principal\'s kernel-managed session',
+        description: 'Same rules as POST /v1/sessions/{session_id}/authorize/batch; body at most 1 MiB.',
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
+        responses: {
+          '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/OneShotDecision' } } } }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT'], { PAYLOAD_TOO_LARGE: 'over 1 MiB' }),
+        },
+      },
+    },
     '/v1/sessions/{session_id}/close': {
       post: {
         operationId: 'closeSession',
@@ -207,6 +255,38 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/cap-profile/policies': {
+      get: {
+        operationId: 'getCapProfilePolicies',
+        summary: 'The serving policy set\'s Cedar text, read from the same live set as its cedar_policy_hash',
+        description: 'JSON by default; with `Accept: text/plain` the bare Cedar text, its facts in the `Kee-Cap-Profile-Id` (URI-encoded), `Kee-Cap-Profile-Version` and `Kee-Cedar-Policy-Hash` headers. 503 `UNAVAILABLE` if the serving engine keeps no text.',
+        responses: {
+          '200': {
+            description: 'the active policy text',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['cap_profile_id', 'version', 'cap_profile_hash', 'cedar_policy_hash', 'policy_ids', 'policies', 'schema'],
+                  properties: {
+                    cap_profile_id: { type: 'string' },
+                    version: { type: 'integer', minimum: 0 },
+                    cap_profile_hash: { oneOf: [hex(32), { type: 'null' }] },
+                    cedar_policy_hash: hex(32),
+                    policy_ids: { type: 'array', items: { type: 'string' } },
+                    policies: { type: 'string', description: 'Cedar policy text, exactly as loaded (signed profiles: the signed `policies`)' },
+                    schema: { type: ['string', 'null'], description: 'Cedar schema the set was validated against, if any' },
+                    links: { type: 'array', items: { type: 'object' }, description: 'template links, if any' },
+                  },
+                },
+              },
+              'text/plain': { schema: { type: 'string' } },
+            },
+          },
+          ...problems([...STARTED, 'UNAVAILABLE'], { UNAVAILABLE: 'the serving engine keeps no policy text' }),
+        },
+      },
+    },
     '/v1/audit/blocks/{block_id}': {
       get: {
         operationId: 'getBlock',
@@ -225,7 +305,7 @@ export const OPENAPI = {
     '/v1/audit/blocks/{block_id}/package': {
       get: {
         operationId: 'getAuditPackage',
-        summary: 'Audit package: block, records, one inclusion proof per record, public key; check with `npx kee audit verify <file>`',
+        summary: 'Audit package: block, records, one inclusion proof per record, public key; check with `kee audit verify <file>`',
         parameters: [
           blockId,
           {
@@ -382,6 +462,38 @@ export const OPENAPI = {
           cedar_policy_hash: hex(32),
           reasons: { type: 'array', items: { type: 'string' }, description: 'why a DENY was forced (engine error, kernel state)' },
         },
+      },
+      AuthorizeRequest: {
+        type: 'object',
+        required: ['principal', 'action', 'resource'],
+        additionalProperties: false,
+        description: 'As POST /v1/sessions/{session_id}/authorize: at most 64 KiB and 64 levels of nesting',
+        properties: {
+          principal: entity,
+          action: entity,
+          resource: entity,
+          context: { type: 'object', additionalProperties: true },
+          entities: {
+            type: 'array',
+            items: cedarEntity,
+            maxItems: MAX_ENTITIES,
+            uniqueItems: true,
+            description: 'each uid at most once; the hierarchy must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs',
+          },
+        },
+      },
+      AuthorizeBatch: {
+        type: 'object',
+        required: ['requests'],
+        additionalProperties: false,
+        properties: { requests: { type: 'array', minItems: 1, maxItems: 100, items: { $ref: '#/components/schemas/AuthorizeRequest' } } },
+      },
+      OneShotDecision: {
+        description: 'A Decision plus the kernel-managed session and block its record is in (the package is served once that block is closed)',
+        allOf: [
+          { $ref: '#/components/schemas/Decision' },
+          { type: 'object', required: ['session_id', 'block_id'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16) } },
+        ],
       },
       SessionBlock: {
         type: 'object',

@@ -49,3 +49,13 @@ export const authorizeBody = z.strictObject({
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const BLOCK_ID = /^[0-9a-f]{32}$/;
+
+/** Most requests in one batch (`POST …/authorize/batch`). */
+export const MAX_BATCH = 100;
+/** Largest batch body: room for `MAX_BATCH` ordinary requests (a single request stays at 64 KiB). */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
+/** `POST /v1/sessions/{session_id}/authorize/batch`, `POST /v1/authorize/batch` */
+export const authorizeBatchBody = z.strictObject({
+  requests: z.array(authorizeBody).min(1).max(MAX_BATCH),
+});

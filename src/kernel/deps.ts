@@ -9,6 +9,7 @@ import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
+import type { OneShotOptions } from './authorize/one-shot.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -57,5 +58,7 @@ export type KernelDeps = {
     manifestRecheckMs?: number;
     /** Refused CAP Profile updates recorded per minute; past it they answer RATE_LIMITED unrecorded. Default 10. */
     capRefusalsPerMinute?: number;
+    /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
+    oneShot?: OneShotOptions;
   };
 };

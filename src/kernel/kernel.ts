@@ -3,32 +3,30 @@ import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
-import { evaluate } from './authorize/authorize.ts';
+import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
+import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
-import { canonicalJson } from './jcs.ts';
-import type { EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
+import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
+import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
-import type { AuthorizationRequest, Decision, Json, Session, SessionBlock } from './types.ts';
+import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { StoredDocument } from '../ports/storage.ts';
 
-export type AuthorizeResult = {
-  decision: Decision;
-  ale_seq: number;
-  policy_ids: string[];
-  cedar_policy_hash: string;
-  reasons: string[];
-};
+export type { ActivePolicyText, AuthorizeResult, MetricsSnapshot, OneShotResult };
+
 
 /** The governance kernel: sessions, fail-closed authorization, the audit chain and Session Blocks. */
 export class Kernel {
   readonly state = new KernelState();
+  /** Counters read by `GET /metrics`. */
+  readonly metrics = new KernelMetrics();
   readonly kernelId: string;
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
@@ -46,6 +44,7 @@ export class Kernel {
   private started = false;
   private manifestIssued = false;
   private starting: Promise<void> | null = null;
+  private readonly oneShot: OneShotSessions;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -60,7 +59,17 @@ export class Kernel {
       ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
       ...(deps.options?.maxInFlight ? { maxInFlight: deps.options.maxInFlight } : {}),
       ...(deps.options?.eagerBatch ? { eagerBatch: deps.options.eagerBatch } : {}),
+      metrics: this.metrics,
     });
+    this.oneShot = new OneShotSessions(
+      {
+        open: (agentId) => this.open(agentId),
+        close: (sessionId) => this.closeSession(sessionId),
+        nowMs: () => Date.parse(deps.clock.nowIso()),
+      },
+      deps.options?.oneShot,
+      deps.options?.groupCommit !== false,
+    );
     const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
     this.journal = journal;
     this.monitor = new SigningMonitor({
@@ -119,6 +128,7 @@ export class Kernel {
    */
   start(): Promise<void> {
     this.starting ??= (async () => {
+      await this.countOpenSessions();
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
@@ -154,6 +164,15 @@ export class Kernel {
       } catch {
         this.monitor.leftClosing(session.session_id);
       }
+    }
+  }
+
+  /** Seeds the `sessions open` gauge from the store (sessions left open by earlier runs, up to 10,000). */
+  private async countOpenSessions(): Promise<void> {
+    try {
+      this.metrics.sessionsOpen += (await this.deps.store.sessionsWithStatus('OPEN', 10_000)).length;
+    } catch {
+      // a failing store is reported by the first write; the gauge then counts this run only
     }
   }
 
@@ -213,9 +232,10 @@ export class Kernel {
     this.monitor.start();
   }
 
-  /** Stops background work (the signer probes). */
+  /** Stops background work (the signer probes, the one-shot sweep). */
   stop(): void {
     this.monitor.stop();
+    this.oneShot.stop();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
@@ -249,6 +269,70 @@ export class Kernel {
   }
 
   async authorize(sessionId: string, request: AuthorizationRequest): Promise<AuthorizeResult> {
+    return this.metrics.timeAuthorize(
+      (r) => [r.decision],
+      async () => (await this.decideInSession(sessionId, [request]))[0] as AuthorizeResult,
+    );
+  }
+
+  /**
+   * Decides several requests in one session: one result per request, in order, each recorded
+   * (ale_seq ascending in request order). A request the engine fails on is a DENY for that one
+   * request; a failure to record any of them fails the whole call (no decision without its record).
+   */
+  async authorizeBatch(sessionId: string, requests: readonly AuthorizationRequest[]): Promise<AuthorizeResult[]> {
+    return this.metrics.timeAuthorize(
+      (rs) => rs.map((r) => r.decision),
+      () => this.decideInSession(sessionId, requests),
+    );
+  }
+
+  /**
+   * One-shot decisions without a caller-managed session (`POST /v1/authorize`): each request is
+   * decided and recorded in its principal's kernel-managed session (see `OneShotSessions`),
+   * durably before the answer, which names the session and block the record is in.
+   */
+  async authorizeOneShot(requests: readonly AuthorizationRequest[]): Promise<OneShotResult[]> {
+    return this.metrics.timeAuthorize(
+      (rs) => rs.map((r) => r.decision),
+      async () => {
+        if (!this.started) await this.ready();
+        const groups = new Map<string, number[]>();
+        requests.forEach((r, i) => {
+          const key = oneShotAgentId(r.principal);
+          groups.set(key, [...(groups.get(key) ?? []), i]);
+        });
+        const out: OneShotResult[] = new Array(requests.length);
+        await Promise.all(
+          [...groups].map(async ([agentId, indexes]) => {
+            const { value, session } = await this.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest)));
+            value.forEach((r, j) => {
+              out[indexes[j] as number] = { ...r, session_id: session.session_id, block_id: session.block_id };
+            });
+          }),
+        );
+        return out;
+      },
+    );
+  }
+
+  /** Closes every kernel-managed one-shot session into its Session Block and waits for them. */
+  closeOneShotSessions(): Promise<void> {
+    return this.oneShot.closeAll();
+  }
+
+  /** Counters for `GET /metrics`, with the gauges read now. */
+  metricsSnapshot(): MetricsSnapshot {
+    const live = this.policies.current();
+    return {
+      metrics: this.metrics,
+      state: this.state.snapshot(),
+      capProfile: { id: live.info.capProfileId, version: live.version, cedarPolicyHash: live.info.cedarPolicyHash },
+      oneShotSessionsOpen: this.oneShot.openCount(),
+    };
+  }
+
+  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[]): Promise<AuthorizeResult[]> {
     if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
@@ -258,35 +342,8 @@ export class Kernel {
     // (A swap during the await changes set and manifest together, in one turn.)
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
-    const result = await evaluate({ policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId }, session, request);
-    // the digest commits to everything the decision read, entities included
-    const { principal, action, resource, context, entities } = request;
-    const subject = canonicalJson({ principal, action, resource, context, ...(entities === undefined ? {} : { entities }) });
-    const fields: Record<string, Json> = {
-      decision: result.decision,
-      principal: request.principal,
-      action: request.action,
-      resource: request.resource,
-      subject_digest: toHex(this.deps.merkle.sha256(new TextEncoder().encode(subject))),
-      policy_ids: result.policyIds,
-      cap_profile_id: result.capProfileId,
-      cap_profile_version: result.version,
-      // digest choice 5.5: the signed profile body's hash (null for the built-in profile) beside the policy-set hash
-      cap_profile_hash: result.capProfileHash,
-      cedar_policy_hash: result.cedarPolicyHash,
-      cap_tier: result.tier ?? null,
-    };
-    if (entities !== undefined) fields.entity_count = entities.length;
-    if (result.reasons.length > 0) fields.reasons = result.reasons;
-    // The record is durable before the decision leaves the kernel; no record, no decision.
-    const record = await this.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields);
-    return {
-      decision: result.decision,
-      ale_seq: record.ale_seq,
-      policy_ids: result.policyIds,
-      cedar_policy_hash: result.cedarPolicyHash,
-      reasons: result.reasons,
-    };
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit };
+    return decideAndRecord(deps, session, requests);
   }
 
   /**
@@ -363,6 +420,27 @@ export class Kernel {
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
   activeCapProfile(): ActiveCapProfile {
     return this.capProfiles.active();
+  }
+
+  /**
+   * The serving set's Cedar text with the facts that name it, read from one live set (so the
+   * text is exactly what `cedar_policy_hash` was computed over). UNAVAILABLE if the engine does
+   * not keep its source.
+   */
+  activePolicyText(): ActivePolicyText {
+    const live = this.policies.current();
+    const text = live.engine.source?.();
+    if (!text) throw new DomainError('UNAVAILABLE', 'the serving policy engine does not keep the text of its policies');
+    return {
+      cap_profile_id: live.info.capProfileId,
+      version: live.version,
+      cap_profile_hash: live.capProfileHash,
+      cedar_policy_hash: live.info.cedarPolicyHash,
+      policy_ids: live.info.policyIds,
+      policies: text.policies,
+      schema: text.schema ?? null,
+      ...(text.links ? { links: text.links } : {}),
+    };
   }
 
   /**

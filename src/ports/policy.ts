@@ -25,9 +25,14 @@ export interface PolicyEngine {
    */
   evaluate(request: AuthorizationRequest): PolicyEvaluation;
   active(): ActivePolicySet;
+  /** The Cedar text (and schema, if any) the set was loaded from: `GET /v1/cap-profile/policies`. */
+  source?(): PolicyText;
   /** Releases the set (e.g. its WASM memory); called once no evaluation can use it any more. */
   dispose?(): void;
 }
+
+/** The text a set was loaded from (what its `cedar_policy_hash` is computed over, once parsed). */
+export type PolicyText = { policies: string; schema?: string; links?: PolicyLink[] };
 
 /** A template link: `values` fills `?principal` and/or `?resource`. */
 export type PolicyLink = { templateId: string; newId: string; values: Partial<Record<'?principal' | '?resource', EntityRef>> };

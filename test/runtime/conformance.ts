@@ -183,3 +183,36 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   );
   return { blockId, pkg: pkg.json };
 }
+
+/**
+ * The policy-decision-point surface on a running kernel: concurrent one-shot decisions (on
+ * workerd, requests may not share promises), a batch, the active policy text, /metrics; the
+ * kernel-managed session closes into a block whose package is served.
+ */
+export async function checkDecisionPoint(base: string): Promise<void> {
+  const request = (action: string) => ({ principal: { type: 'Agent', id: 'pdp' }, action: { type: 'Action', id: action }, resource: { type: 'Incident', id: 'm7.2' } });
+  const oneShots = await Promise.all([call(base, 'POST', '/v1/authorize', request('read')), call(base, 'POST', '/v1/authorize', request('classify_gold'))]);
+  for (const r of oneShots) assert.equal(r.status, 200, r.text);
+  assert.deepEqual(oneShots.map((r) => r.json.decision), ['PERMIT', 'DENY']);
+  const batch = await call(base, 'POST', '/v1/authorize/batch', { requests: [request('classify_gold'), request('read')] });
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(batch.json.results.map((r: Json) => r.decision), ['DENY', 'PERMIT']);
+  const sessionId = batch.json.results[1].session_id as string;
+  const closed = await call(base, 'POST', `/v1/sessions/${sessionId}/close`);
+  assert.equal(closed.status, 200, closed.text);
+  const pkg = await call(base, 'GET', `/v1/audit/blocks/${closed.json.block_id}/package`);
+  assert.equal(pkg.status, 200, pkg.text);
+  assert.ok(pkg.json.records.some((r: Json) => r.record.ale_seq === batch.json.results[1].ale_seq && r.record.decision === 'PERMIT'));
+
+  const active = (await call(base, 'GET', '/v1/cap-profile')).json;
+  const text = await call(base, 'GET', '/v1/cap-profile/policies');
+  assert.equal(text.status, 200, text.text);
+  assert.equal(text.json.cedar_policy_hash, active.cedar_policy_hash);
+  assert.match(text.json.policies, /@id\("kee-default-read"\)/);
+
+  const metrics = await call(base, 'GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.equal(metrics.type, 'text/plain; version=0.0.4; charset=utf-8');
+  assert.match(metrics.text, /^kee_decisions_total\{decision="PERMIT"\} [1-9]\d*$/m);
+  assert.match(metrics.text, /^kee_kernel_state\{state="NORMAL"\} 1$/m);
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkManifest, manifestLock, runConformance } from './conformance.ts';
+import { checkDecisionPoint, checkManifest, manifestLock, runConformance } from './conformance.ts';
 import { startServer, type RunningServer, type RuntimeName } from './servers.ts';
 
 const run = promisify(execFile);
@@ -31,6 +31,7 @@ describe.each(runtimes)('the same kernel on %s', (runtime) => {
     expect(task.name.startsWith(`${runtime}: `)).toBe(true);
     server = await startServer(runtime);
     const { blockId, pkg } = await runConformance(server.base, runtime);
+    await checkDecisionPoint(server.base);
     const file = join(tmp, `${runtime}-${blockId}.json`);
     writeFileSync(file, JSON.stringify(pkg));
     const ok = await kee('audit', 'verify', file);

@@ -2,7 +2,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import { toHex } from '../../kernel/hex.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { Merkle } from '../../ports/merkle.ts';
-import type { ActivePolicySet, PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
+import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
 import type { CedarApi } from './cedar-api.ts';
 
 export type CapProfileSource = { capProfileId: string; policies: string };
@@ -19,11 +19,13 @@ export class CedarPolicyEngine implements PolicyEngine {
   private readonly cedar: CedarApi;
   private readonly setId: string;
   private readonly info: ActivePolicySet;
+  private readonly text: PolicyText;
 
-  private constructor(cedar: CedarApi, setId: string, info: ActivePolicySet) {
+  private constructor(cedar: CedarApi, setId: string, info: ActivePolicySet, text: PolicyText) {
     this.cedar = cedar;
     this.setId = setId;
     this.info = info;
+    this.text = text;
   }
 
   /**
@@ -67,11 +69,15 @@ export class CedarPolicyEngine implements PolicyEngine {
       cedarPolicyHash,
       policyIds: Object.keys(byId).sort(),
       tiers,
-    });
+    }, { policies: profile.policies, ...(profile.schema === undefined ? {} : { schema: profile.schema }) });
   }
 
   active(): ActivePolicySet {
     return this.info;
+  }
+
+  source(): PolicyText {
+    return this.text;
   }
 
   evaluate(request: AuthorizationRequest): PolicyEvaluation {

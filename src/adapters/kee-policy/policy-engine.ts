@@ -1,6 +1,6 @@
 import { DomainError } from '../../kernel/errors.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
-import type { ActivePolicySet, PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
+import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
 import type { CapProfileSource } from '../cedar/policy-engine.ts';
 import type { KeeWasm, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
 
@@ -40,10 +40,12 @@ export class KeePolicyEngine implements PolicyEngine {
   private readonly budgetMs: number;
   private readonly now: () => number;
   private fault: string | null = null;
+  private readonly text: PolicyText;
 
-  private constructor(set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions) {
+  private constructor(set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions, text: PolicyText) {
     this.set = set;
     this.info = info;
+    this.text = text;
     this.budgetMs = options.budgetMs ?? 100;
     this.now = options.now ?? (() => performance.now());
   }
@@ -60,11 +62,16 @@ export class KeePolicyEngine implements PolicyEngine {
     if (loaded.type === 'failure') throw new DomainError('INVALID_INPUT', loaded.error.message, { cause: loaded.error });
     const set = loaded.value;
     const { cedarPolicyHash, policyIds, tiers } = set.info();
-    return new KeePolicyEngine(set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options);
+    const text = { policies: profile.policies, ...(profile.links && profile.links.length > 0 ? { links: profile.links } : {}), ...(profile.schema === undefined ? {} : { schema: profile.schema }) };
+    return new KeePolicyEngine(set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options, text);
   }
 
   active(): ActivePolicySet {
     return this.info;
+  }
+
+  source(): PolicyText {
+    return this.text;
   }
 
   /** Evaluates one request; `entities` is optional (none means no hierarchy and no attributes). */

@@ -23,5 +23,23 @@ export function capProfileRoutes(kernel: Kernel): Hono {
 
   app.get('/', (c) => c.json(kernel.activeCapProfile(), 200));
 
+  /**
+   * The serving set's Cedar text: JSON with the facts that name it, or the bare text when the
+   * client asks for `text/plain` (the facts then go in `Kee-*` headers).
+   */
+  app.get('/policies', (c) => {
+    const active = kernel.activePolicyText();
+    const accept = c.req.header('accept') ?? '';
+    if (/\btext\/plain\b/i.test(accept) && !/\bapplication\/json\b/i.test(accept)) {
+      return c.body(active.policies, 200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'kee-cap-profile-id': encodeURIComponent(active.cap_profile_id),
+        'kee-cap-profile-version': String(active.version),
+        'kee-cedar-policy-hash': active.cedar_policy_hash,
+      });
+    }
+    return c.json(active, 200);
+  });
+
   return app;
 }

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
-import type { CedarEntity, Json } from '../../kernel/types.ts';
+import { toAuthorizationRequest } from '../authorize-request.ts';
 import { readJson } from '../body.ts';
-import { authorizeBody, openSessionBody, SESSION_ID } from '../schemas.ts';
+import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, openSessionBody, SESSION_ID } from '../schemas.ts';
 
 /** Sessions: open, authorize an action inside one, close into a signed Session Block. */
 export function sessionRoutes(kernel: Kernel): Hono {
@@ -18,10 +18,15 @@ export function sessionRoutes(kernel: Kernel): Hono {
   app.post('/:session_id/authorize', async (c) => {
     const sessionId = checkedSessionId(c.req.param('session_id'));
     const body = await readJson(c, authorizeBody);
-    const { entities, ...rest } = body;
-    const request = { ...rest, context: body.context as Record<string, Json>, ...(entities ? { entities: entities as CedarEntity[] } : {}) };
-    const result = await kernel.authorize(sessionId, request);
+    const result = await kernel.authorize(sessionId, toAuthorizationRequest(body));
     return c.json(result, 200);
+  });
+
+  app.post('/:session_id/authorize/batch', async (c) => {
+    const sessionId = checkedSessionId(c.req.param('session_id'));
+    const body = await readJson(c, authorizeBatchBody, MAX_BATCH_BYTES);
+    const results = await kernel.authorizeBatch(sessionId, body.requests.map(toAuthorizationRequest));
+    return c.json({ results }, 200);
   });
 
   app.post('/:session_id/close', async (c) => {

@@ -6,6 +6,7 @@ import { DomainError, isDomainError } from '../errors.ts';
 import { canonicalJson } from '../jcs.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { AuditRecord, Json, SessionStatus } from '../types.ts';
+import type { AuditMetrics } from '../metrics/kernel-metrics.ts';
 import { recordHash } from './chain.ts';
 
 export type AppendDeps = {
@@ -40,6 +41,8 @@ export type AppendDeps = {
    * completed batch's callers by a commit.)
    */
   eagerBatch?: number;
+  /** Counts committed records and transactions, sessions opened and completed (`GET /metrics`). */
+  metrics?: AuditMetrics;
 };
 
 export type SessionRef = { session_id: string; block_id: string };
@@ -106,6 +109,8 @@ export class AuditLog {
     const { record, stored } = this.build(session, aleType, fields, null);
     await this.span(record, () => this.io(() => write(stored), true));
     this.heads.set(session.session_id, { seq: 1, hash: stored.hash });
+    this.deps.metrics?.committed(1);
+    this.deps.metrics?.sessionOpened();
     return record;
   }
 
@@ -148,6 +153,8 @@ export class AuditLog {
       const { record, stored } = this.build(session, aleType, fields, { seq: last.aleSeq, hash: last.hash });
       try {
         await this.span(record, () => this.io(() => this.deps.store.appendRecords([stored], status ? [{ sessionId: sid, status }] : []), true));
+        this.deps.metrics?.committed(1);
+        if (status === 'CLOSING') this.deps.metrics?.sessionCompleted();
         return record;
       } catch (e) {
         if (!isDomainError(e, 'CONFLICT') || attempt >= MAX_DIRECT_ATTEMPTS) throw e;
@@ -280,6 +287,8 @@ export class AuditLog {
     };
     this.io(() => this.deps.store.appendRecords(records, statuses), true).then(
       () => {
+        this.deps.metrics?.committed(records.length);
+        for (let i = 0; i < statuses.length; i++) if ((statuses[i] as { status: SessionStatus }).status === 'CLOSING') this.deps.metrics?.sessionCompleted();
         for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve();
         done();
       },

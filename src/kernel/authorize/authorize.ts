@@ -94,3 +94,17 @@ function isStrings(v: unknown): v is string[] {
 function fault(reason: string): PolicyEvaluation {
   return { decision: 'DENY', policyIds: [], errors: [reason] };
 }
+
+/** A DENY the kernel forces without an engine answer (e.g. the evaluation itself failed), named against the serving set. */
+export function forcedDeny(live: LivePolicy, reason: string): Evaluated {
+  return {
+    decision: 'DENY',
+    policyIds: [],
+    reasons: [reason],
+    capProfileId: live.info.capProfileId,
+    cedarPolicyHash: live.info.cedarPolicyHash,
+    version: live.version,
+    capProfileHash: live.capProfileHash,
+    tier: undefined,
+  };
+}

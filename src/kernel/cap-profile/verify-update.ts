@@ -1,8 +1,9 @@
 import type { InspectedPolicy, JwsVerifier, PolicyInspection } from '../../ports/cap-profile.ts';
 import { DomainError } from '../errors.ts';
 import { canonicalJson } from '../jcs.ts';
-import { bareHash, CAP_TIERS, capProfileHash, controlMapOf, parseCapProfileBody, publisherKid, type CapProfileBody } from './cap-profile.ts';
+import { bareHash, capProfileHash, parseCapProfileBody, publisherKid, type CapProfileBody } from './cap-profile.ts';
 import { findConflicts } from './conflict.ts';
+import { annotationProblems, isPublicHttpsUri } from './content-checks.ts';
 import { refuse, type CapProfileRefusal } from './refusal.ts';
 import { countPublisherSignatures, signatureDetail, type PublisherKey } from './signatures.ts';
 
@@ -181,34 +182,12 @@ export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateD
   };
 }
 
-/** `@id` unique, `@tier` valid, `@authority_source_uri` https, and `controls` as annotated. */
+/** `@id` unique, `@tier` valid, `@authority_source_uri` https, and `controls` as annotated: the first problem. */
 function checkAnnotations(policies: InspectedPolicy[], body: CapProfileBody): string | null {
-  if (policies.length === 0) return 'the profile holds no policy';
-  const seen = new Set<string>();
-  for (const [i, p] of policies.entries()) {
-    if (p.id === null || p.id === '') return `policy ${i} has no \`@id\``;
-    if (seen.has(p.id)) return `policy id \`${p.id}\` appears twice`;
-    seen.add(p.id);
-    const tier = p.annotations.tier;
-    if (tier === undefined) return `policy \`${p.id}\` has no \`@tier\``;
-    if (!(CAP_TIERS as readonly string[]).includes(tier)) return `policy \`${p.id}\` has \`@tier("${tier}")\`, expected one of ${CAP_TIERS.join(', ')}`;
-    const uri = p.annotations.authority_source_uri;
-    if (uri !== undefined && !isPublicHttpsUri(uri)) return `policy \`${p.id}\` has \`@authority_source_uri\` \`${uri}\`, not a public https uri`;
-  }
-  const expected = canonicalJson(controlMapOf(policies));
-  if (canonicalJson(body.controls) !== expected) return '`controls` does not match the policies\' `@cap_rrs_control_id` and `@authority_source_uri` annotations';
-  return null;
+  return annotationProblems(policies, body.controls)[0] ?? null;
 }
 
-/** An absolute https URI with a host and no credentials (digest 4.8: resolvable without authentication). */
-export function isPublicHttpsUri(uri: string): boolean {
-  try {
-    const u = new URL(uri);
-    return u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === '';
-  } catch {
-    return false;
-  }
-}
+export { isPublicHttpsUri };
 
 /** Validates the configured publisher keys (exactly three distinct raw Ed25519 keys) and names them. */
 export async function publisherKeySet(keys: Uint8Array[]): Promise<PublisherKey[]> {

@@ -44,6 +44,18 @@ export type LivePolicy = {
   readonly activatedAt: string | null;
 };
 
+/** `GET /v1/cap-profile/policies`: the serving set's text and the facts that name it. */
+export type ActivePolicyText = {
+  cap_profile_id: string;
+  version: number;
+  cap_profile_hash: string | null;
+  cedar_policy_hash: string;
+  policy_ids: string[];
+  policies: string;
+  schema: string | null;
+  links?: PolicyLink[];
+};
+
 /** Throws INVALID_INPUT unless the candidate is well-formed. */
 export function checkCandidate(c: PolicyCandidate): void {
   const bad = (what: string) => new DomainError('INVALID_INPUT', `policy candidate: ${what}`);
