@@ -79,7 +79,7 @@ export class Kernel {
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what));
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
     this.policies = new PolicyRegistry(
       {
         factory: deps.policyFactory,
@@ -115,11 +115,24 @@ export class Kernel {
    */
   start(): Promise<void> {
     this.starting ??= (async () => {
+      // P5 before anything else: the stored manifest chain verifies, and reaches the audit data
+      let intact = true;
+      try {
+        await this.manifests.verifyStore();
+      } catch (e) {
+        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
+          this.starting = null;
+          throw e;
+        }
+        intact = false;
+      }
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
-        await this.manifests.issue(this.activePolicy());
-        this.manifestIssued = true;
+        if (intact) {
+          await this.manifests.issue(this.activePolicy());
+          this.manifestIssued = true;
+        }
       } catch (e) {
         if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
           this.starting = null;
@@ -239,7 +252,8 @@ export class Kernel {
       created_at: this.deps.clock.nowIso(),
     };
     const live = this.policies.current();
-    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash };
+    // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
+    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce() };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }
