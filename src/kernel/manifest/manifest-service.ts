@@ -150,13 +150,16 @@ export class ManifestService {
    * Whether `lock` is the hash-lock of a manifest of the stored chain (records name the epoch
    * they were made under). Epochs stored since the last look (another instance, a later
    * activation) are verified and joined to the chain first; one that fails enters
-   * MANIFEST_INTEGRITY_FAILURE.
+   * MANIFEST_INTEGRITY_FAILURE, and so does a lock the chain does not hold (false).
    */
   async inChain(lock: string): Promise<boolean> {
     if (this.chain.has(lock)) return true;
     const problem = await this.extendChain('on read');
     if (problem !== null) await this.fail(problem);
-    return this.chain.has(lock);
+    if (this.chain.has(lock)) return true;
+    // records made under a manifest the store no longer holds: the chain was cut (fail closed)
+    await this.fail(`audit records name manifest ${lock}, which the stored manifest chain does not hold`).catch(() => undefined);
+    return false;
   }
 
   /** The Ed25519 public keys (hex) the verified manifest chain declares, and the kernel's own. */
