@@ -235,9 +235,9 @@ describe('tamper evidence', () => {
 });
 
 /** A kernel over the libSQL file `file` (a restart when the file exists); close the client when done. */
-async function kernelOn(file: string) {
+async function kernelOn(file: string, deps: Parameters<typeof makeHarness>[0]['deps'] = {}) {
   const client = createClient({ url: `file:${file}` });
-  const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }) });
+  const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), deps });
   await h.started;
   return { client, h };
 }
@@ -404,4 +404,16 @@ describe('tamperings that went unseen (issue 12)', () => {
       client.close();
     });
   }
+
+  it('a stored manifest edited while the kernel runs is caught by the decision path, without waiting for a manifest read', async () => {
+    const { client, h } = await kernelOn(join(dir, 'live-edit.db'), { options: { manifestRecheckMs: 0 } });
+    const s = await session(h, false);
+    expect(s.decision).toBe('PERMIT');
+    await client.execute(`UPDATE documents SET body = replace(body, '"hardware_backed":false', '"hardware_backed":true') WHERE kind = 'gec_manifest'`);
+    const r = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
+    expect(r.json.decision).toBe('DENY');
+    expect(r.json.reasons.join(' ')).toContain('MANIFEST_INTEGRITY_FAILURE');
+    expect((await h.call('GET', '/healthz')).json.conditions[0].reason).toContain('stored manifest of epoch 1 differs');
+    client.close();
+  });
 });

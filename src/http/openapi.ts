@@ -161,7 +161,11 @@ export const OPENAPI = {
     '/v1/audit/checkpoint': {
       get: {
         summary: 'Signed checkpoint of the block log (one RFC 9162 leaf per Session Block header), as a C2SP tlog-checkpoint signed note; JSON with `Accept: application/json`',
+        description:
+          'Before signing, the kernel proves the log consistent (RFC 9162) with the last checkpoint it signed, which it keeps in its store; a log that does not extend it is refused with 409 `AUDIT_TAMPERED` and a `BLOCK_LOG_INCONSISTENT` anomaly record, and nothing is signed. 503 `MANIFEST_INTEGRITY_FAILURE` while nothing may be signed.',
         responses: {
+          '409': problem,
+          '503': problem,
           '200': {
             description: 'checkpoint',
             content: {

@@ -65,16 +65,16 @@ const MIF = 'MANIFEST_INTEGRITY_FAILURE';
  * served, and re-verifies it on every access. Any mismatch puts the kernel in
  * MANIFEST_INTEGRITY_FAILURE (every authorization DENY, no signature of any kind, a
  * KERNEL_AUDIT_ANOMALY record); there is no automatic recovery, a restart re-issues after
- * verifying the latest stored manifest.
+ * verifying the whole stored chain (`verifyStore`).
  *
  * What "every access" costs. A full check is a TypeScript JCS of the manifest plus a SHA-256,
  * tens of microseconds: at the ≥ 20k decisions/s the kernel aims for that alone would be a large
  * share of a decision's budget. So:
  * - every decision checks, by one string comparison, that the live engine's `cedar_policy_hash`
  *   is the manifest's (the property decisions depend on: the set that decides is the set
- *   declared), and runs the full re-verification when the last one is older than `recheckMs`
- *   (default 250 ms, so an in-memory tamper is caught within that window, while the cost is
- *   amortized over thousands of decisions);
+ *   declared), and runs the full re-verification, with one read of the stored copy, when the
+ *   last one is older than `recheckMs` (default 250 ms, so a tamper in memory or in the store is
+ *   caught within that window, while the cost is amortized over thousands of decisions);
  * - every manifest read (`current()`, `GET /v1/manifest`) and every signature (block close,
  *   checkpoint, next epoch) runs the full re-verification first; HTTP reads and block closes also
  *   compare the stored copy with the issued one.
@@ -244,7 +244,8 @@ export class ManifestService {
 
   /**
    * The per-decision check, on the authorization hot path: the live policy hash equals the
-   * manifest's, and a full re-verification when the last is older than `recheckMs`. Returns
+   * manifest's, and a full re-verification (in memory and of the stored copy) when the last is
+   * older than `recheckMs`. Returns
    * undefined when all is well (no extra await); on a mismatch the kernel is already in
    * MANIFEST_INTEGRITY_FAILURE when this returns, and the promise journals the anomaly.
    */
@@ -253,7 +254,12 @@ export class ManifestService {
     if (!issued || this.deps.state.has(MIF)) return undefined;
     let problem: string | null = null;
     if (live.cedarPolicyHash !== issued.manifest.cedar_policy_hash) problem = mismatch(live.cedarPolicyHash, issued.manifest);
-    else if (Date.now() - this.lastFullCheck >= this.deps.recheckMs) problem = this.inMemoryProblem(issued);
+    else if (Date.now() - this.lastFullCheck >= this.deps.recheckMs) {
+      problem = this.inMemoryProblem(issued);
+      // the stored copy too, once per window (a store edited while the kernel runs); a read
+      // that fails is the store's outage, which the decision's own record will meet
+      if (problem === null) return this.compareStored(issued).catch(() => undefined);
+    }
     if (problem === null) return undefined;
     return this.fail(problem).catch(() => undefined);
   }
