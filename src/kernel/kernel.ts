@@ -105,13 +105,14 @@ export class Kernel {
   }
 
   /**
-   * Starts the kernel: restores the latest stored CAP Profile (re-verified through the P4 checks,
-   * or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the GEC Manifest for the
-   * serving set (verifying the latest stored manifest first). Until it has run, the kernel opens
-   * no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls made while it
-   * runs wait for it. A stored manifest that fails verification leaves the kernel started in
-   * MANIFEST_INTEGRITY_FAILURE (deny-all, no signatures, visible on /healthz); any other failure
-   * rejects, and start may be called again.
+   * Starts the kernel: verifies the stored GEC Manifest chain (every epoch, and that a store
+   * holding audit data holds a manifest), restores the latest stored CAP Profile (re-verified
+   * through the P4 checks, or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the
+   * GEC Manifest for the serving set, chained to the latest stored one. Until it has run, the
+   * kernel opens no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls
+   * made while it runs wait for it. A stored chain that fails verification leaves the kernel
+   * started in MANIFEST_INTEGRITY_FAILURE (deny-all from the first request, no signatures,
+   * visible on /healthz); any other failure rejects, and start may be called again.
    */
   start(): Promise<void> {
     this.starting ??= (async () => {

@@ -74,6 +74,7 @@ export class CheckpointLog {
    */
   async record(cp: Checkpoint, publicKey: Uint8Array): Promise<Checkpoint> {
     const { store, io } = this.deps;
+    if (cp.size === 0) return cp; // the empty tree: every log extends it
     const stored: StoredCheckpoint = { ...cp, public_key: toHex(publicKey) };
     const doc = { kind: CHECKPOINT_DOCUMENT_KIND, seq: cp.size, docId: cp.root, body: JSON.stringify(stored), createdAt: this.deps.clock.nowIso() };
     try {
