@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
 import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
+import type { KernelDeps } from '../src/kernel/deps.ts';
 import { isDomainError } from '../src/kernel/errors.ts';
 import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
 import { wasmMerkle } from './support/wasm.ts';
@@ -235,7 +236,7 @@ describe('tamper evidence', () => {
 });
 
 /** A kernel over the libSQL file `file` (a restart when the file exists); close the client when done. */
-async function kernelOn(file: string, deps: Parameters<typeof makeHarness>[0]['deps'] = {}) {
+async function kernelOn(file: string, deps: Partial<KernelDeps> = {}) {
   const client = createClient({ url: `file:${file}` });
   const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), deps });
   await h.started;
