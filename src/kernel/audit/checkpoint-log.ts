@@ -11,7 +11,6 @@ import type { KernelJournal } from './journal.ts';
 /** Document kind of the checkpoints the kernel signed (`seq` = tree size). */
 export const CHECKPOINT_DOCUMENT_KIND = 'block_log_checkpoint';
 
-
 /** A signed checkpoint as stored: the served form and the key that signed it. */
 type StoredCheckpoint = Checkpoint & { public_key: string };
 
