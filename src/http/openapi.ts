@@ -335,7 +335,7 @@ export const OPENAPI = {
           public_key: { $ref: '#/components/schemas/PublicKey' },
           records: {
             type: 'array',
-            items: { type: 'object', properties: { leaf_index: { type: 'integer' }, record: { type: 'object' }, inclusion_proof: { type: 'array', items: hex(32) } } },
+            items: { type: 'object', properties: { leaf_index: { type: 'integer' }, record: { type: 'object', description: 'the audit record (ALE) as hashed; the first is `SESSION_OPEN`, whose `manifest_hash` is the hash-lock of the GEC Manifest in force when the session opened' }, inclusion_proof: { type: 'array', items: hex(32) } } },
           },
         },
       },
