@@ -371,12 +371,39 @@ describe('tamperings that went unseen (issue 12)', () => {
     const { client } = await kernelOn(file); // epoch 3
     await client.execute("DELETE FROM documents WHERE kind = 'gec_manifest' AND seq >= 2");
     client.close();
-    k = await kernelOn(file); // a new epoch 2, chained to epoch 1
-    expect(JSON.parse((await k.h.call('GET', '/v1/manifest')).text).epoch).toBe(2);
+    k = await kernelOn(file);
+    // the newest block was made under a deleted epoch: the start notices
+    const health = (await k.h.call('GET', '/healthz')).json;
+    expect(health.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    expect(health.conditions[0].reason).toContain(`the newest Session Block \`${s.block_id}\` was made under manifest`);
+    expect((await session(k.h, false)).decision).toBe('DENY');
+    const read = await k.h.call('GET', `/v1/audit/blocks/${s.block_id}`);
+    expect(read.status).toBe(409);
+    expect(read.json.detail).toContain('which the stored manifest chain does not hold');
+    k.client.close();
+  });
+
+  it('deleting the latest manifest epochs under an older block: the block read names it (409) and the kernel fails closed', async () => {
+    const file = join(dir, 'cut-chain-old.db');
+    let k = await kernelOn(file); // epoch 1
+    const t = await session(k.h, false); // opened under epoch 1, closed last
+    k.client.close();
+    k = await kernelOn(file); // epoch 2
+    const s = await session(k.h);
+    expect((await k.h.call('POST', `/v1/sessions/${t.session_id}/close`)).status).toBe(200);
+    k.client.close();
+    const c = createClient({ url: `file:${file}` });
+    await c.execute("DELETE FROM documents WHERE kind = 'gec_manifest' AND seq >= 2");
+    c.close();
+    // the newest block was made under epoch 1, which is intact: the start re-issues epoch 2
+    k = await kernelOn(file);
+    expect((await k.h.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    expect((await k.h.call('GET', `/v1/audit/blocks/${t.block_id}`)).status).toBe(200);
     const read = await k.h.call('GET', `/v1/audit/blocks/${s.block_id}`);
     expect(read.status).toBe(409);
     expect(read.json.detail).toContain('which the stored manifest chain does not hold');
     expect((await k.h.call('GET', '/healthz')).json.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    expect(await anomalies(k.client, 'AUDIT_READ_VERIFICATION_FAILED')).toEqual([expect.objectContaining({ failure_kind: 'manifest', tampered_block_id: s.block_id })]);
     k.client.close();
   });
 

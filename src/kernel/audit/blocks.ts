@@ -153,7 +153,7 @@ export class BlockService {
       const n = block.record_count;
       const m = records.length;
       const which = m < n ? `ale_seq ${m + 1} to ${n} are missing` : `ale_seq ${n + 1} to ${m} are not in the block`;
-      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: 'count', detail: which });
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { tampered_block_id: blockId, failure_kind: 'count', detail: which });
       throw tampered(`block \`${blockId}\` declares ${n} records, the store holds ${m}: ${which}`);
     }
     const { proofs } = merkle.rootAndProofs(records.map((r) => utf8.encode(merkle.canonicalize(r))));
@@ -165,7 +165,7 @@ export class BlockService {
     };
     const result = verifyPackage(pkg, { merkle, verifier });
     if (!result.ok) {
-      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: result.failure.kind, detail: result.failure.message });
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { tampered_block_id: blockId, failure_kind: result.failure.kind, detail: result.failure.message });
       throw tampered(`block \`${blockId}\` failed verification: ${result.failure.message}`);
     }
     await this.checkEpoch(records, blockId);
@@ -181,7 +181,7 @@ export class BlockService {
     const named = records[0]?.manifest_hash;
     if (typeof named !== 'string' || (await this.manifests.inChain(named))) return;
     const detail = `record 0 (SESSION_OPEN) names manifest ${named}, which the stored manifest chain does not hold`;
-    await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: 'manifest', detail });
+    await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { tampered_block_id: blockId, failure_kind: 'manifest', detail });
     throw tampered(`block \`${blockId}\`: ${detail}`);
   }
 

@@ -59,6 +59,8 @@ type Issued = { manifest: GecManifest; lock: string; signatureText: string };
 
 const utf8 = new TextEncoder();
 const MIF = 'MANIFEST_INTEGRITY_FAILURE';
+/** Largest newest block whose records a start reads to check the epoch it was made under. */
+const START_CHECK_MAX_RECORDS = 10_000;
 
 /**
  * P5: issues the GEC Manifest (at start, and one per policy epoch), stores it before it is
@@ -100,9 +102,10 @@ export class ManifestService {
    * stored CAP Profile is restored): every epoch 1..N is present, verifies (canonical form,
    * fingerprint, signature, epoch and id) and names in `previous_manifest_hash` the hash-lock of
    * an earlier epoch (null for epoch 1). A store that holds audit data (sessions or a block log)
-   * but no manifest has lost its chain: deleting the manifests must not clear a failure. Either
-   * puts the kernel in MANIFEST_INTEGRITY_FAILURE (rejects with that code); a failing store
-   * rejects with GAR_UNAVAILABLE.
+   * but no manifest has lost its chain: deleting the manifests must not clear a failure; nor may
+   * deleting the latest epochs, so the manifest the newest Session Block was made under must be
+   * in the chain. Each puts the kernel in MANIFEST_INTEGRITY_FAILURE (rejects with that code); a
+   * failing store rejects with GAR_UNAVAILABLE.
    */
   async verifyStore(): Promise<void> {
     const problem = await this.extendChain('at start');
@@ -110,6 +113,11 @@ export class ManifestService {
     if (this.top === null) {
       const held = await this.auditDataHeld();
       if (held !== null) return this.fail(`the store holds ${held} but no GEC Manifest: the manifest chain that reaches them was removed`);
+      return;
+    }
+    const named = await this.newestBlockEpoch();
+    if (named !== null && !this.chain.has(named.lock)) {
+      return this.fail(`the newest Session Block \`${named.blockId}\` was made under manifest ${named.lock}, which the stored manifest chain does not hold`);
     }
   }
 
@@ -190,6 +198,29 @@ export class ManifestService {
       this.top = { epoch, lock: check.lock };
     }
     return null;
+  }
+
+  /**
+   * The manifest the newest Session Block's session was opened under (its SESSION_OPEN
+   * `manifest_hash`), so that a start notices the latest epochs cut off the chain. Null when
+   * there is no block, the record names none, or the block is too large to read at start (the
+   * block's own reads and closes check it then). A record that does not parse is left to the
+   * block's verification on read.
+   */
+  private async newestBlockEpoch(): Promise<{ blockId: string; lock: string } | null> {
+    const { store, io } = this.deps;
+    const size = await io(() => store.blockLogSize(), false);
+    const leaf = size > 0 ? (await io(() => store.blockLogLeaves(size - 1, size), false))[0] : undefined;
+    const block = leaf ? await io(() => store.getBlock(leaf.blockId), false) : null;
+    if (!block || block.record_count > START_CHECK_MAX_RECORDS) return null;
+    const first = (await io(() => store.listRecords(block.session_id), false))[0];
+    let named: unknown;
+    try {
+      named = first ? (JSON.parse(first.canonical) as { manifest_hash?: unknown }).manifest_hash : undefined;
+    } catch {
+      return null;
+    }
+    return typeof named === 'string' ? { blockId: block.block_id, lock: named } : null;
   }
 
   /** What audit data the store holds ("sessions", "a block log"), or null when it holds none. */
