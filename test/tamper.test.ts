@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
 import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
+import type { KernelDeps } from '../src/kernel/deps.ts';
 import { isDomainError } from '../src/kernel/errors.ts';
 import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
 import { wasmMerkle } from './support/wasm.ts';
@@ -231,5 +232,216 @@ describe('tamper evidence', () => {
       }),
       { numRuns: 3000, seed: 8785 },
     );
+  });
+});
+
+/** A kernel over the libSQL file `file` (a restart when the file exists); close the client when done. */
+async function kernelOn(file: string, deps: Partial<KernelDeps> = {}) {
+  const client = createClient({ url: `file:${file}` });
+  const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), deps });
+  await h.started;
+  return { client, h };
+}
+
+/** Opens a session, decides once (a PERMIT in NORMAL) and closes it unless `close` is false. */
+async function session(h: ReturnType<typeof makeHarness>, close = true) {
+  const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'agent' });
+  const d = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
+  if (close) expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(200);
+  return { ...(s as { session_id: string; block_id: string }), decision: d.json.decision as string };
+}
+
+/** The kernel journal's KERNEL_AUDIT_ANOMALY records of `eventType`. */
+async function anomalies(db: Client, eventType: string): Promise<Record<string, unknown>[]> {
+  const rows = (await db.execute("SELECT r.canonical FROM audit_records r JOIN sessions s ON s.session_id = r.session_id WHERE s.agent_id = 'kee-kernel' ORDER BY r.rowid")).rows;
+  return rows.map((r) => JSON.parse(r.canonical as string) as Record<string, unknown>).filter((r) => r.ale_type === 'KERNEL_AUDIT_ANOMALY' && r.event_type === eventType);
+}
+
+const lockOf = (body: string) => {
+  const { manifest_signature: _s, ...rest } = JSON.parse(body) as Record<string, unknown>;
+  return Buffer.from(wasmMerkle().sha256(new TextEncoder().encode(wasmMerkle().canonicalize(rest)))).toString('hex');
+};
+
+describe('tamperings that went unseen (issue 12)', () => {
+  it('a rewritten block log entry below the last signed checkpoint: no new checkpoint is signed, AUDIT_TAMPERED, journaled (property)', async () => {
+    const base = join(dir, 'log-golden.db');
+    const { client, h } = await kernelOn(base);
+    for (let i = 0; i < 5; i++) await session(h);
+    const signed = await h.call('GET', '/v1/audit/checkpoint', undefined, { accept: 'application/json' });
+    expect(signed.json.size).toBe(5);
+    await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+    client.close();
+    let trial = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 2 ** 31 }), fc.boolean(), async (idx, seed, restart) => {
+        const file = join(dir, `log${trial++}.db`);
+        copyFileSync(base, file);
+        let k = await kernelOn(file);
+        const row = (await k.client.execute({ sql: 'SELECT leaf_hash FROM block_log WHERE idx = ?', args: [idx] })).rows[0];
+        let x = seed;
+        await k.client.execute({ sql: 'UPDATE block_log SET leaf_hash = ? WHERE idx = ?', args: [flipHex(row?.leaf_hash as string, () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)), idx] });
+        await session(k.h); // the log grows past the signed checkpoint
+        if (restart) {
+          k.client.close();
+          k = await kernelOn(file);
+        }
+        const r = await k.h.call('GET', '/v1/audit/checkpoint');
+        expect(r.status, `leaf ${idx} rewritten`).toBe(409);
+        expect(r.json.code).toBe('AUDIT_TAMPERED');
+        expect(r.json.detail).toContain('not consistent with the checkpoint signed at size 5');
+        const stored = (await k.client.execute("SELECT seq FROM documents WHERE kind = 'block_log_checkpoint'")).rows.map((d) => d.seq);
+        expect(stored).toEqual([5]); // nothing signed over the rewritten log
+        expect(await anomalies(k.client, 'BLOCK_LOG_INCONSISTENT')).toHaveLength(1);
+        k.client.close();
+      }),
+      { numRuns: 12, seed: 9162 },
+    );
+  }, 120_000);
+
+  it('a log cut below, or a rewritten stored checkpoint, is refused too; an intact log keeps growing under new checkpoints', async () => {
+    const file = join(dir, 'log-cut.db');
+    const { client, h } = await kernelOn(file);
+    for (let i = 0; i < 3; i++) await session(h);
+    const first = await h.call('GET', '/v1/audit/checkpoint', undefined, { accept: 'application/json' });
+    expect(first.status).toBe(200);
+    await session(h);
+    const grown = await h.call('GET', '/v1/audit/checkpoint', undefined, { accept: 'application/json' });
+    expect(grown.json.size).toBe(4); // consistent growth: signed
+    // the stored checkpoint's root (in its fields and its note) rewritten, as a rewritten log would need: the signature fails
+    await client.execute({ sql: "UPDATE documents SET body = replace(body, ?, ?) WHERE kind = 'block_log_checkpoint' AND seq = 4", args: [grown.json.root, first.json.root] });
+    await session(h);
+    const forged = await h.call('GET', '/v1/audit/checkpoint');
+    expect(forged.status).toBe(409);
+    expect(forged.json.detail).toContain('the checkpoint signed at size 4 does not verify');
+    // the last leaf removed: the log is shorter than what was signed
+    await client.execute("DELETE FROM documents WHERE kind = 'block_log_checkpoint' AND seq = 4");
+    await client.execute('DELETE FROM block_log WHERE idx >= 2');
+    const cut = await h.call('GET', '/v1/audit/checkpoint');
+    expect(cut.status).toBe(409);
+    expect(cut.json.detail).toContain('fewer than the 3 of the checkpoint signed before');
+    client.close();
+  });
+
+  it('re-closing a tampered session answers 409 like every read, not the old signed header', async () => {
+    const { client, h } = await kernelOn(join(dir, 'reclose.db'));
+    const s = await session(h);
+    await session(h);
+    const [rec] = (await records(client, s.block_id)).slice(1, 2);
+    await client.execute({ sql: 'UPDATE audit_records SET canonical = ? WHERE session_id = ? AND ale_seq = ?', args: [rec!.canonical.replace('"PERMIT"', '"DENY"'), rec!.session_id, rec!.ale_seq] });
+    expect((await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status).toBe(409);
+    const again = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
+    expect(again.status).toBe(409);
+    expect(again.json.code).toBe('AUDIT_TAMPERED');
+    expect(again.json.detail).toContain('record 1');
+    client.close();
+  });
+
+  it('deleting the stored manifests does not clear a failure: a store with audit records and no manifest starts in MANIFEST_INTEGRITY_FAILURE', async () => {
+    const file = join(dir, 'no-manifest.db');
+    let k = await kernelOn(file);
+    const s = await session(k.h);
+    // every session names the manifest epoch it was made under
+    const manifest = (await k.h.call('GET', '/v1/manifest')).text;
+    const [open] = await records(k.client, s.block_id);
+    expect(JSON.parse(open!.canonical)).toMatchObject({ ale_type: 'SESSION_OPEN', manifest_hash: lockOf(manifest) });
+    // fail the manifest, then delete every manifest row to clear it
+    await k.client.execute(`UPDATE documents SET body = replace(body, '"hardware_backed":false', '"hardware_backed":true') WHERE kind = 'gec_manifest'`);
+    k.client.close();
+    k = await kernelOn(file);
+    expect((await k.h.call('GET', '/healthz')).json.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    await k.client.execute("DELETE FROM documents WHERE kind = 'gec_manifest'");
+    k.client.close();
+    k = await kernelOn(file);
+    const health = (await k.h.call('GET', '/healthz')).json;
+    expect(health.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    expect(health.conditions[0].reason).toContain('holds a block log but no GEC Manifest');
+    expect((await k.h.call('GET', '/v1/manifest')).status).toBe(503);
+    expect((await k.client.execute("SELECT count(*) AS n FROM documents WHERE kind = 'gec_manifest'")).rows[0]?.n).toBe(0); // nothing issued
+    expect((await session(k.h, false)).decision).toBe('DENY');
+    k.client.close();
+  });
+
+  it('deleting the latest manifest epochs: sessions made under them name a manifest the chain does not hold (409, fail-closed)', async () => {
+    const file = join(dir, 'cut-chain.db');
+    let k = await kernelOn(file); // epoch 1
+    k.client.close();
+    k = await kernelOn(file); // epoch 2
+    const s = await session(k.h);
+    k.client.close();
+    const { client } = await kernelOn(file); // epoch 3
+    await client.execute("DELETE FROM documents WHERE kind = 'gec_manifest' AND seq >= 2");
+    client.close();
+    k = await kernelOn(file);
+    // the newest block was made under a deleted epoch: the start notices
+    const health = (await k.h.call('GET', '/healthz')).json;
+    expect(health.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    expect(health.conditions[0].reason).toContain(`the newest Session Block \`${s.block_id}\` was made under manifest`);
+    expect((await session(k.h, false)).decision).toBe('DENY');
+    const read = await k.h.call('GET', `/v1/audit/blocks/${s.block_id}`);
+    expect(read.status).toBe(409);
+    expect(read.json.detail).toContain('which the stored manifest chain does not hold');
+    k.client.close();
+  });
+
+  it('deleting the latest manifest epochs under an older block: the block read names it (409) and the kernel fails closed', async () => {
+    const file = join(dir, 'cut-chain-old.db');
+    let k = await kernelOn(file); // epoch 1
+    const t = await session(k.h, false); // opened under epoch 1, closed last
+    k.client.close();
+    k = await kernelOn(file); // epoch 2
+    const s = await session(k.h);
+    expect((await k.h.call('POST', `/v1/sessions/${t.session_id}/close`)).status).toBe(200);
+    k.client.close();
+    const c = createClient({ url: `file:${file}` });
+    await c.execute("DELETE FROM documents WHERE kind = 'gec_manifest' AND seq >= 2");
+    c.close();
+    // the newest block was made under epoch 1, which is intact: the start re-issues epoch 2
+    k = await kernelOn(file);
+    expect((await k.h.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    expect((await k.h.call('GET', `/v1/audit/blocks/${t.block_id}`)).status).toBe(200);
+    const read = await k.h.call('GET', `/v1/audit/blocks/${s.block_id}`);
+    expect(read.status).toBe(409);
+    expect(read.json.detail).toContain('which the stored manifest chain does not hold');
+    expect((await k.h.call('GET', '/healthz')).json.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    expect(await anomalies(k.client, 'AUDIT_READ_VERIFICATION_FAILED')).toEqual([expect.objectContaining({ failure_kind: 'manifest', tampered_block_id: s.block_id })]);
+    k.client.close();
+  });
+
+  for (const [name, tamper, reason] of [
+    ['a field of an earlier epoch changed', `UPDATE documents SET body = replace(body, '"hardware_backed":false', '"hardware_backed":true') WHERE kind = 'gec_manifest' AND seq = 1`, 'stored manifest of epoch 1 failed verification at start'],
+    ['an earlier epoch deleted', "DELETE FROM documents WHERE kind = 'gec_manifest' AND seq = 2", 'stored manifest of epoch 2 is missing'],
+  ] as const) {
+    it(`the stored manifest chain is verified at start, before serving (${name}): the very first decision is DENY`, async () => {
+      const file = join(dir, `start-${name.length}.db`);
+      for (let epoch = 1; epoch <= 3; epoch++) {
+        const k = await kernelOn(file);
+        if (epoch === 3) expect((await session(k.h)).decision).toBe('PERMIT');
+        k.client.close();
+      }
+      const c = createClient({ url: `file:${file}` });
+      await c.execute(tamper);
+      c.close();
+      const { client, h } = await kernelOn(file);
+      const health = (await h.call('GET', '/healthz')).json;
+      expect(health.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+      expect(health.conditions[0].reason).toContain(reason);
+      const first = await session(h, false);
+      expect(first.decision).toBe('DENY');
+      expect((await h.call('POST', `/v1/sessions/${first.session_id}/close`)).status).toBe(503);
+      expect(await anomalies(client, 'MANIFEST_INTEGRITY_FAILURE')).toHaveLength(1);
+      client.close();
+    });
+  }
+
+  it('a stored manifest edited while the kernel runs is caught by the decision path, without waiting for a manifest read', async () => {
+    const { client, h } = await kernelOn(join(dir, 'live-edit.db'), { options: { manifestRecheckMs: 0 } });
+    const s = await session(h, false);
+    expect(s.decision).toBe('PERMIT');
+    await client.execute(`UPDATE documents SET body = replace(body, '"hardware_backed":false', '"hardware_backed":true') WHERE kind = 'gec_manifest'`);
+    const r = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
+    expect(r.json.decision).toBe('DENY');
+    expect(r.json.reasons.join(' ')).toContain('MANIFEST_INTEGRITY_FAILURE');
+    expect((await h.call('GET', '/healthz')).json.conditions[0].reason).toContain('stored manifest of epoch 1 differs');
+    client.close();
   });
 });

@@ -334,6 +334,8 @@ export const OPENAPI = {
       get: {
         operationId: 'getCheckpoint',
         summary: 'Signed checkpoint of the block log (one RFC 9162 leaf per Session Block header), as a C2SP tlog-checkpoint signed note; JSON with `Accept: application/json`',
+        description:
+          'Before signing, the kernel proves the log consistent (RFC 9162) with the last checkpoint it signed, which it keeps in its store; a log that does not extend it is refused with 409 `AUDIT_TAMPERED` and a `BLOCK_LOG_INCONSISTENT` anomaly record, and nothing is signed. 503 `MANIFEST_INTEGRITY_FAILURE` while nothing may be signed.',
         responses: {
           '200': {
             description: 'checkpoint',
@@ -348,7 +350,7 @@ export const OPENAPI = {
               },
             },
           },
-          ...problems([...STARTED, ...STORE, ...SIGNING, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored block log has gaps' }),
+          ...problems([...STARTED, ...STORE, ...SIGNING, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored block log has gaps, or does not extend the last checkpoint the kernel signed (`BLOCK_LOG_INCONSISTENT`)' }),
         },
       },
     },
@@ -601,7 +603,7 @@ export const OPENAPI = {
           public_key: { $ref: '#/components/schemas/PublicKey' },
           records: {
             type: 'array',
-            items: { type: 'object', properties: { leaf_index: { type: 'integer' }, record: { type: 'object' }, inclusion_proof: { type: 'array', items: hex(32) } } },
+            items: { type: 'object', properties: { leaf_index: { type: 'integer' }, record: { type: 'object', description: 'the audit record (ALE) as hashed; the first is `SESSION_OPEN`, whose `manifest_hash` is the hash-lock of the GEC Manifest in force when the session opened' }, inclusion_proof: { type: 'array', items: hex(32) } } },
           },
         },
       },

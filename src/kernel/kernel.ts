@@ -92,7 +92,7 @@ export class Kernel {
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what));
+    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
     this.policies = new PolicyRegistry(
       {
         factory: deps.policyFactory,
@@ -118,22 +118,36 @@ export class Kernel {
   }
 
   /**
-   * Starts the kernel: restores the latest stored CAP Profile (re-verified through the P4 checks,
-   * or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the GEC Manifest for the
-   * serving set (verifying the latest stored manifest first). Until it has run, the kernel opens
-   * no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls made while it
-   * runs wait for it. A stored manifest that fails verification leaves the kernel started in
-   * MANIFEST_INTEGRITY_FAILURE (deny-all, no signatures, visible on /healthz); any other failure
-   * rejects, and start may be called again.
+   * Starts the kernel: verifies the stored GEC Manifest chain (every epoch, and that a store
+   * holding audit data holds a manifest), restores the latest stored CAP Profile (re-verified
+   * through the P4 checks, or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the
+   * GEC Manifest for the serving set, chained to the latest stored one. Until it has run, the
+   * kernel opens no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls
+   * made while it runs wait for it. A stored chain that fails verification leaves the kernel
+   * started in MANIFEST_INTEGRITY_FAILURE (deny-all from the first request, no signatures,
+   * visible on /healthz); any other failure rejects, and start may be called again.
    */
   start(): Promise<void> {
     this.starting ??= (async () => {
+      // P5 before anything else: the stored manifest chain verifies, and reaches the audit data
+      let intact = true;
+      try {
+        await this.manifests.verifyStore();
+      } catch (e) {
+        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
+          this.starting = null;
+          throw e;
+        }
+        intact = false;
+      }
       await this.countOpenSessions();
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
-        await this.manifests.issue(this.activePolicy());
-        this.manifestIssued = true;
+        if (intact) {
+          await this.manifests.issue(this.activePolicy());
+          this.manifestIssued = true;
+        }
       } catch (e) {
         if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
           this.starting = null;
@@ -263,7 +277,8 @@ export class Kernel {
       created_at: this.deps.clock.nowIso(),
     };
     const live = this.policies.current();
-    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash };
+    // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
+    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce() };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }

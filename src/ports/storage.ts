@@ -17,9 +17,10 @@ export type StatusChange = { sessionId: string; status: SessionStatus };
 export type BlockLogLeaf = { index: number; blockId: string; leafHash: string };
 
 /**
- * A signed governance document kept as its exact text: an accepted CAP Profile (`cap_profile`)
- * or an issued GEC Manifest (`gec_manifest`). Append-only; `seq` (1, 2, …) is the caller's
- * monotone counter per kind (profile activation, manifest epoch).
+ * A signed governance document kept as its exact text: an accepted CAP Profile (`cap_profile`),
+ * an issued GEC Manifest (`gec_manifest`) or a signed block log checkpoint
+ * (`block_log_checkpoint`). Append-only; `seq` (1, 2, …) is the caller's monotone counter per
+ * kind (profile activation, manifest epoch, tree size).
  */
 export type StoredDocument = { kind: string; seq: number; docId: string; body: string; createdAt: string };
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
+import { agentRead, makeHarness } from '../../../test/support/harness.ts';
 import { startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
 import { isDomainError } from '../../kernel/errors.ts';
 import type { StoredRecord } from '../../ports/storage.ts';
@@ -161,5 +162,30 @@ describe('postgres store', () => {
       expect([...writers]).toEqual([winners[round]]);
     }
     expect((await a.store.listRecords('00000000-0000-4000-8000-0000000000bb')).length).toBe(1 + BATCH);
+  });
+
+  it('a kernel on PostgreSQL keeps the checkpoints it signed and the manifest chain: a rewritten log or deleted manifests are refused (issue 12)', async () => {
+    const url = await pg().createDatabase();
+    const h = makeHarness({ store: (await open(url)).store });
+    const closeOne = async () => {
+      const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
+      await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
+      expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(200);
+    };
+    await closeOne();
+    await closeOne();
+    expect((await h.call('GET', '/v1/audit/checkpoint')).status).toBe(200);
+    const pool = (await open(url)).pool;
+    await pool.query("UPDATE block_log SET leaf_hash = repeat('0', 64) WHERE idx = 0");
+    await closeOne();
+    const refused = await h.call('GET', '/v1/audit/checkpoint');
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain('not consistent with the checkpoint signed at size 2');
+    expect((await pool.query("SELECT seq FROM documents WHERE kind = 'block_log_checkpoint'")).rows.map((r) => r.seq)).toEqual([2]);
+    // the manifests deleted: a restarted kernel starts in MANIFEST_INTEGRITY_FAILURE
+    await pool.query("DELETE FROM documents WHERE kind = 'gec_manifest'");
+    const restarted = makeHarness({ store: (await open(url)).store });
+    await restarted.started;
+    expect((await restarted.call('GET', '/healthz')).json.state).toBe('MANIFEST_INTEGRITY_FAILURE');
   });
 });

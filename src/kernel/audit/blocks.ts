@@ -8,6 +8,7 @@ import type { AuditLog } from './audit-log.ts';
 import { blockSigningInput } from './block-signing.ts';
 import { findChainBreak, recordHash } from './chain.ts';
 import { base64, checkpointBody, noteKeyId, signedNote } from './checkpoint.ts';
+import { CheckpointLog } from './checkpoint-log.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { KernelJournal } from './journal.ts';
 import type { SigningMonitor } from './signing-monitor.ts';
@@ -16,6 +17,13 @@ import { verifyPackage } from './verify-package.ts';
 const utf8 = new TextEncoder();
 
 export type Checkpoint = { origin: string; size: number; root: string; note: string };
+/** What Session Blocks need of the GEC Manifest chain (P5): records name the epoch they were made under. */
+export type ManifestChain = {
+  /** Whether `lock` is the hash-lock of a stored, verified manifest. */
+  inChain(lock: string): Promise<boolean>;
+  /** Ed25519 keys (hex) the kernel and its verified manifests declare. */
+  signingKeys(): ReadonlySet<string>;
+};
 export type ConsistencyProof = { from: number; to: number; from_root: string; to_root: string; proof: string[] };
 /** RFC 9162 §2.1.3.1 inclusion proof of one block-log leaf (Trillian's GetInclusionProof shape); hashes in hex. */
 export type InclusionProof = { leaf_index: number; tree_size: number; block_id: string; leaf_hash: string; root: string; audit_path: string[] };
@@ -42,6 +50,9 @@ export class BlockService {
   private checkpointCache: Checkpoint | null = null;
   /** Runs before every signature: the manifest re-verification (P5); rejects to refuse signing. */
   private readonly beforeSigning: (what: string) => Promise<void>;
+  private readonly manifests: ManifestChain;
+  /** The checkpoints signed so far: a new one must extend the last (RFC 9162 consistency). */
+  private readonly checkpoints: CheckpointLog;
 
   constructor(
     deps: KernelDeps,
@@ -51,6 +62,7 @@ export class BlockService {
     kernelId: string,
     monitor: SigningMonitor,
     beforeSigning: (what: string) => Promise<void>,
+    manifests: ManifestChain,
   ) {
     this.deps = deps;
     this.monitor = monitor;
@@ -60,6 +72,8 @@ export class BlockService {
     this.state = state;
     this.kernelId = kernelId;
     this.origin = deps.options?.logOrigin ?? `kee.local/${kernelId}`;
+    this.manifests = manifests;
+    this.checkpoints = new CheckpointLog({ ...deps, journal, io: (op, write) => audit.io(op, write), trustedKeys: () => manifests.signingKeys() });
   }
 
   /**
@@ -83,7 +97,8 @@ export class BlockService {
     const session = (await this.audit.io(() => store.getSession(initial.session_id), false)) ?? initial;
     if (session.status === 'CLOSED') {
       const existing = await this.audit.io(() => store.getBlock(session.block_id), false);
-      if (existing) return existing;
+      // re-closing answers the block only as every read does: re-verified, or AUDIT_TAMPERED
+      if (existing) return (await this.getPackage(existing.block_id)).block;
     }
     if (session.status === 'TAMPERED') throw tampered(`session \`${session.session_id}\` is marked tampered; no block is signed over it`);
     // P5: the manifest is re-verified (in memory and in the store) before the close changes anything
@@ -91,6 +106,7 @@ export class BlockService {
     if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', {}, 'CLOSING');
 
     const records = await this.readRecords(session, { onBreak: 'mark' });
+    await this.checkEpoch(records, session.block_id);
     return telemetry.span('soos.gar.block_close', { traceId: session.block_id }, async (span) => {
       const leaves = records.map((r) => utf8.encode(merkle.canonicalize(r)));
       const header = { block_id: session.block_id, merkle_root: toHex(merkle.root(leaves)), block_close_timestamp: clock.nowIso() };
@@ -142,7 +158,7 @@ export class BlockService {
       const n = block.record_count;
       const m = records.length;
       const which = m < n ? `ale_seq ${m + 1} to ${n} are missing` : `ale_seq ${n + 1} to ${m} are not in the block`;
-      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: 'count', detail: which });
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { tampered_block_id: blockId, failure_kind: 'count', detail: which });
       throw tampered(`block \`${blockId}\` declares ${n} records, the store holds ${m}: ${which}`);
     }
     const { proofs } = merkle.rootAndProofs(records.map((r) => utf8.encode(merkle.canonicalize(r))));
@@ -154,10 +170,24 @@ export class BlockService {
     };
     const result = verifyPackage(pkg, { merkle, verifier });
     if (!result.ok) {
-      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { block_id: blockId, failure_kind: result.failure.kind, detail: result.failure.message });
+      await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { tampered_block_id: blockId, failure_kind: result.failure.kind, detail: result.failure.message });
       throw tampered(`block \`${blockId}\` failed verification: ${result.failure.message}`);
     }
+    await this.checkEpoch(records, blockId);
     return pkg;
+  }
+
+  /**
+   * P5 both ways: the manifest a session's SESSION_OPEN names (`manifest_hash`) must be one of
+   * the stored, verified chain. Records from before the field existed, and sessions opened
+   * before a store's first manifest (null), name none.
+   */
+  private async checkEpoch(records: readonly AuditRecord[], blockId: string): Promise<void> {
+    const named = records[0]?.manifest_hash;
+    if (typeof named !== 'string' || (await this.manifests.inChain(named))) return;
+    const detail = `record 0 (SESSION_OPEN) names manifest ${named}, which the stored manifest chain does not hold`;
+    await this.journal.anomaly('AUDIT_READ_VERIFICATION_FAILED', { tampered_block_id: blockId, failure_kind: 'manifest', detail });
+    throw tampered(`block \`${blockId}\`: ${detail}`);
   }
 
   /** A C2SP signed checkpoint of the block log (cached per tree size). */
@@ -166,11 +196,15 @@ export class BlockService {
     const size = await this.audit.io(() => store.blockLogSize(), false);
     if (this.checkpointCache?.size === size) return this.checkpointCache;
     await this.beforeSigning('sign a block log checkpoint');
-    const root = merkle.rootFromLeafHashes(await this.logHashes(size));
+    const hashes = await this.logHashes(size);
+    const root = merkle.rootFromLeafHashes(hashes);
+    // never sign a log that does not extend the last checkpoint signed (AUDIT_TAMPERED otherwise)
+    const signedBefore = await this.checkpoints.extends(hashes, root);
+    if (signedBefore) return (this.checkpointCache = signedBefore);
     const body = checkpointBody(this.origin, size, root);
     const signature = await this.sign(utf8.encode(body), undefined);
     const note = signedNote(body, this.origin, noteKeyId(merkle, this.origin, signer.publicKey()), signature);
-    const cp = { origin: this.origin, size, root: base64(root), note };
+    const cp = await this.checkpoints.record({ origin: this.origin, size, root: base64(root), note }, signer.publicKey());
     this.checkpointCache = cp;
     return cp;
   }

@@ -59,22 +59,24 @@ type Issued = { manifest: GecManifest; lock: string; signatureText: string };
 
 const utf8 = new TextEncoder();
 const MIF = 'MANIFEST_INTEGRITY_FAILURE';
+/** Largest newest block whose records a start reads to check the epoch it was made under. */
+const START_CHECK_MAX_RECORDS = 10_000;
 
 /**
  * P5: issues the GEC Manifest (at start, and one per policy epoch), stores it before it is
  * served, and re-verifies it on every access. Any mismatch puts the kernel in
  * MANIFEST_INTEGRITY_FAILURE (every authorization DENY, no signature of any kind, a
  * KERNEL_AUDIT_ANOMALY record); there is no automatic recovery, a restart re-issues after
- * verifying the latest stored manifest.
+ * verifying the whole stored chain (`verifyStore`).
  *
  * What "every access" costs. A full check is a TypeScript JCS of the manifest plus a SHA-256,
  * tens of microseconds: at the ≥ 20k decisions/s the kernel aims for that alone would be a large
  * share of a decision's budget. So:
  * - every decision checks, by one string comparison, that the live engine's `cedar_policy_hash`
  *   is the manifest's (the property decisions depend on: the set that decides is the set
- *   declared), and runs the full re-verification when the last one is older than `recheckMs`
- *   (default 250 ms, so an in-memory tamper is caught within that window, while the cost is
- *   amortized over thousands of decisions);
+ *   declared), and runs the full re-verification, with one read of the stored copy, when the
+ *   last one is older than `recheckMs` (default 250 ms, so a tamper in memory or in the store is
+ *   caught within that window, while the cost is amortized over thousands of decisions);
  * - every manifest read (`current()`, `GET /v1/manifest`) and every signature (block close,
  *   checkpoint, next epoch) runs the full re-verification first; HTTP reads and block closes also
  *   compare the stored copy with the issued one.
@@ -84,6 +86,11 @@ export class ManifestService {
   private issued: Issued | null = null;
   /** Highest epoch stored by this instance (a prepared epoch may never be committed). */
   private lastEpoch = 0;
+  /** The verified stored chain: hash-lock -> epoch, and the highest epoch verified. */
+  private readonly chain = new Map<string, number>();
+  private top: { epoch: number; lock: string } | null = null;
+  /** Signing keys (hex) the verified chain declares. */
+  private readonly keys = new Set<string>();
   private lastFullCheck = 0;
 
   constructor(deps: ManifestServiceDeps) {
@@ -91,22 +98,41 @@ export class ManifestService {
   }
 
   /**
-   * Issues the manifest at kernel start: epoch 1 on a fresh store; otherwise the latest stored
-   * manifest is verified first (canonical form, fingerprint, signature, epoch and id) and the
-   * next epoch chains to it. A stored manifest that fails verification puts the kernel in
-   * MANIFEST_INTEGRITY_FAILURE and nothing is issued (rejects with that code).
+   * Verifies the stored manifest chain at start, before anything is served (and before the
+   * stored CAP Profile is restored): every epoch 1..N is present, verifies (canonical form,
+   * fingerprint, signature, epoch and id) and names in `previous_manifest_hash` the hash-lock of
+   * an earlier epoch (null for epoch 1). A store that holds audit data (sessions or a block log)
+   * but no manifest has lost its chain: deleting the manifests must not clear a failure; nor may
+   * deleting the latest epochs, so the manifest the newest Session Block was made under must be
+   * in the chain. Each puts the kernel in MANIFEST_INTEGRITY_FAILURE (rejects with that code); a
+   * failing store rejects with GAR_UNAVAILABLE.
+   */
+  async verifyStore(): Promise<void> {
+    const problem = await this.extendChain('at start');
+    if (problem !== null) return this.fail(problem);
+    if (this.top === null) {
+      const held = await this.auditDataHeld();
+      if (held !== null) return this.fail(`the store holds ${held} but no GEC Manifest: the manifest chain that reaches them was removed`);
+      return;
+    }
+    const named = await this.newestBlockEpoch();
+    if (named !== null && !this.chain.has(named.lock)) {
+      return this.fail(`the newest Session Block \`${named.blockId}\` was made under manifest ${named.lock}, which the stored manifest chain does not hold`);
+    }
+  }
+
+  /**
+   * Issues the manifest at kernel start: epoch 1 on a fresh store; otherwise the stored chain is
+   * verified (see `verifyStore`) and the next epoch chains to the latest. A stored manifest that
+   * fails verification puts the kernel in MANIFEST_INTEGRITY_FAILURE and nothing is issued
+   * (rejects with that code).
    */
   async issue(policy?: PolicyEpoch): Promise<GecManifest> {
-    const { store, io } = this.deps;
     const epochInfo = policy ?? { ...this.deps.livePolicy(), version: 0 };
     for (let attempt = 1; ; attempt++) {
-      const latest = await io(() => store.latestDocument(MANIFEST_DOCUMENT_KIND), false);
-      let previous: { epoch: number; lock: string } | null = null;
-      if (latest) {
-        const check = this.verifyStored(latest);
-        if (!check.ok) return this.fail(`stored manifest of epoch ${latest.seq} failed verification at start: ${check.reason}`);
-        previous = { epoch: latest.seq, lock: check.lock };
-      }
+      const problem = await this.extendChain('at start');
+      if (problem !== null) return this.fail(problem);
+      const previous = this.top;
       try {
         const next = await this.build(epochInfo, (previous?.epoch ?? 0) + 1, previous?.lock ?? null);
         this.issued = next;
@@ -117,6 +143,94 @@ export class ManifestService {
         if (!isDomainError(e, 'CONFLICT') || attempt >= 4) throw e;
       }
     }
+  }
+
+  /**
+   * The hash-lock of the manifest in force, which a new session's SESSION_OPEN names: the
+   * issued one, or during start the latest verified stored one; null only on a store that has
+   * never held a manifest.
+   */
+  inForce(): string | null {
+    return this.issued?.lock ?? this.top?.lock ?? null;
+  }
+
+  /**
+   * Whether `lock` is the hash-lock of a manifest of the stored chain (records name the epoch
+   * they were made under). Epochs stored since the last look (another instance, a later
+   * activation) are verified and joined to the chain first; one that fails enters
+   * MANIFEST_INTEGRITY_FAILURE, and so does a lock the chain does not hold (false).
+   */
+  async inChain(lock: string): Promise<boolean> {
+    if (this.chain.has(lock)) return true;
+    const problem = await this.extendChain('on read');
+    if (problem !== null) await this.fail(problem);
+    if (this.chain.has(lock)) return true;
+    // records made under a manifest the store no longer holds: the chain was cut (fail closed)
+    await this.fail(`audit records name manifest ${lock}, which the stored manifest chain does not hold`).catch(() => undefined);
+    return false;
+  }
+
+  /** The Ed25519 public keys (hex) the verified manifest chain declares, and the kernel's own. */
+  signingKeys(): ReadonlySet<string> {
+    return new Set([...this.keys, toHex(this.deps.signer.publicKey())]);
+  }
+
+  /**
+   * Verifies and joins the stored epochs after the highest one verified so far; returns the
+   * first problem, or null. An epoch may chain to any earlier one: a prepared epoch whose
+   * activation was abandoned stays stored, and the next epoch chains to the manifest in force.
+   */
+  private async extendChain(when: string): Promise<string | null> {
+    const { store, io } = this.deps;
+    const latest = await io(() => store.latestDocument(MANIFEST_DOCUMENT_KIND), false);
+    if (!latest) return this.top === null ? null : `stored manifests are missing: the store holds none, epoch ${this.top.epoch} was verified`;
+    if (this.top !== null && latest.seq < this.top.epoch) return `stored manifests are missing: the latest is epoch ${latest.seq}, epoch ${this.top.epoch} was verified`;
+    for (let epoch = (this.top?.epoch ?? 0) + 1; epoch <= latest.seq; epoch++) {
+      const doc = epoch === latest.seq ? latest : await io(() => store.getDocument(MANIFEST_DOCUMENT_KIND, epoch), false);
+      if (!doc) return `stored manifest of epoch ${epoch} is missing (the chain runs to epoch ${latest.seq})`;
+      const check = this.verifyStored(doc);
+      if (!check.ok) return `stored manifest of epoch ${epoch} failed verification ${when}: ${check.reason}`;
+      const previous = check.manifest.previous_manifest_hash;
+      const linked = epoch === 1 ? previous === null : typeof previous === 'string' && (this.chain.get(previous) ?? epoch) < epoch;
+      if (!linked) return `stored manifest of epoch ${epoch} failed verification ${when}: \`previous_manifest_hash\` is not the hash-lock of an earlier epoch`;
+      this.chain.set(check.lock, epoch);
+      this.keys.add(check.manifest.signing_config.public_key);
+      this.top = { epoch, lock: check.lock };
+    }
+    return null;
+  }
+
+  /**
+   * The manifest the newest Session Block's session was opened under (its SESSION_OPEN
+   * `manifest_hash`), so that a start notices the latest epochs cut off the chain. Null when
+   * there is no block, the record names none, or the block is too large to read at start (the
+   * block's own reads and closes check it then). A record that does not parse is left to the
+   * block's verification on read.
+   */
+  private async newestBlockEpoch(): Promise<{ blockId: string; lock: string } | null> {
+    const { store, io } = this.deps;
+    const size = await io(() => store.blockLogSize(), false);
+    const leaf = size > 0 ? (await io(() => store.blockLogLeaves(size - 1, size), false))[0] : undefined;
+    const block = leaf ? await io(() => store.getBlock(leaf.blockId), false) : null;
+    if (!block || block.record_count > START_CHECK_MAX_RECORDS) return null;
+    const first = (await io(() => store.listRecords(block.session_id), false))[0];
+    let named: unknown;
+    try {
+      named = first ? (JSON.parse(first.canonical) as { manifest_hash?: unknown }).manifest_hash : undefined;
+    } catch {
+      return null;
+    }
+    return typeof named === 'string' ? { blockId: block.block_id, lock: named } : null;
+  }
+
+  /** What audit data the store holds ("sessions", "a block log"), or null when it holds none. */
+  private async auditDataHeld(): Promise<string | null> {
+    const { store, io } = this.deps;
+    if ((await io(() => store.blockLogSize(), false)) > 0) return 'a block log';
+    for (const status of ['OPEN', 'CLOSING', 'CLOSED', 'TAMPERED'] as const) {
+      if ((await io(() => store.sessionsWithStatus(status, 1), false)).length > 0) return 'audit sessions';
+    }
+    return null;
   }
 
   /**
@@ -161,7 +275,8 @@ export class ManifestService {
 
   /**
    * The per-decision check, on the authorization hot path: the live policy hash equals the
-   * manifest's, and a full re-verification when the last is older than `recheckMs`. Returns
+   * manifest's, and a full re-verification (in memory and of the stored copy) when the last is
+   * older than `recheckMs`. Returns
    * undefined when all is well (no extra await); on a mismatch the kernel is already in
    * MANIFEST_INTEGRITY_FAILURE when this returns, and the promise journals the anomaly.
    */
@@ -170,7 +285,12 @@ export class ManifestService {
     if (!issued || this.deps.state.has(MIF)) return undefined;
     let problem: string | null = null;
     if (live.cedarPolicyHash !== issued.manifest.cedar_policy_hash) problem = mismatch(live.cedarPolicyHash, issued.manifest);
-    else if (Date.now() - this.lastFullCheck >= this.deps.recheckMs) problem = this.inMemoryProblem(issued);
+    else if (Date.now() - this.lastFullCheck >= this.deps.recheckMs) {
+      problem = this.inMemoryProblem(issued);
+      // the stored copy too, once per window (a store edited while the kernel runs); a read
+      // that fails is the store's outage, which the decision's own record will meet
+      if (problem === null) return this.compareStored(issued).catch(() => undefined);
+    }
     if (problem === null) return undefined;
     return this.fail(problem).catch(() => undefined);
   }
@@ -212,12 +332,12 @@ export class ManifestService {
     }
   }
 
-  private verifyStored(doc: StoredDocument): { ok: true; lock: string } | { ok: false; reason: string } {
+  private verifyStored(doc: StoredDocument): { ok: true; lock: string; manifest: GecManifest } | { ok: false; reason: string } {
     const check = verifyManifestText(doc.body, this.deps);
     if (!check.ok) return check;
     if (check.manifest.epoch !== doc.seq) return { ok: false, reason: `it declares epoch ${check.manifest.epoch}` };
     if (check.manifest.manifest_id !== doc.docId) return { ok: false, reason: `it declares id \`${check.manifest.manifest_id}\`, stored as \`${doc.docId}\`` };
-    return { ok: true, lock: check.lock };
+    return { ok: true, lock: check.lock, manifest: check.manifest };
   }
 
   /** Builds, signs and stores the manifest of `epoch`. Nothing is signed in MANIFEST_INTEGRITY_FAILURE. */
@@ -268,6 +388,9 @@ export class ManifestService {
     // stored before it is served; CONFLICT if the epoch is taken
     await io(() => store.putDocument({ kind: MANIFEST_DOCUMENT_KIND, seq: epoch, docId: manifest.manifest_id, body: canonicalJson(manifest), createdAt: issuedAt }), true);
     this.lastEpoch = Math.max(this.lastEpoch, epoch);
+    this.chain.set(lock, epoch);
+    this.keys.add(body.signing_config.public_key);
+    if (epoch > (this.top?.epoch ?? 0)) this.top = { epoch, lock };
     // the kernel's copy is its own: later changes to the inputs cannot reach it
     const own = JSON.parse(canonicalJson(manifest)) as GecManifest;
     return { manifest: own, lock, signatureText: canonicalJson(own.manifest_signature) };

@@ -91,16 +91,16 @@ describe('kernel.start: restoring the active CAP Profile', () => {
     const store = new MemoryStore();
     const h = makeHarness({ store });
     store.failWith = new Error('disk I/O error');
-    // nor can the GEC Manifest be issued: the kernel does not start (and serves nothing)
+    // the stored GEC Manifest chain, verified first, cannot be read: the kernel does not start
+    // (and serves nothing); the profile restore has not run
     await expect(h.kernel.start()).rejects.toMatchObject({ code: 'GAR_UNAVAILABLE' });
     store.failWith = null;
     const health = (await h.call('GET', '/healthz')).json;
-    expect(health.conditions.map((c: { state: string }) => c.state)).toEqual(['DENY_ALL', 'SUSPENDED_GAR']);
-    expect(h.kernel.state.reason('DENY_ALL')).toContain('could not be read');
+    expect(health.conditions.map((c: { state: string }) => c.state)).toEqual(['SUSPENDED_GAR']);
     expect((await h.call('POST', '/v1/sessions', { agent_id: 'a' })).json.code).toBe('KERNEL_NOT_STARTED');
-    // a second start issues the manifest, but the profile is not restored until a restart: still DENY_ALL
+    // a second start, with the store back, verifies, restores and issues the manifest
     await h.kernel.start();
-    expect((await h.call('GET', '/healthz')).json.state).toBe('DENY_ALL');
+    expect((await h.call('POST', '/v1/sessions', { agent_id: 'a' })).status).toBe(201);
   });
 
   it('restores once: a second start changes nothing', async () => {
