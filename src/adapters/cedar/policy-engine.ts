@@ -4,6 +4,7 @@ import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { Merkle } from '../../ports/merkle.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
 import type { CedarApi, CedarSchema } from './cedar-api.ts';
+import { checkWarmUpAnswer, WARM_UP_POLICIES, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from './warm-up-profile.ts';
 
 export type CapProfileSource = { capProfileId: string; policies: string };
 
@@ -105,6 +106,31 @@ export class CedarPolicyEngine implements PolicyEngine {
       policyIds: [...diagnostics.reason].sort(),
       errors: diagnostics.errors.map((e) => `policy \`${e.policyId}\`: ${e.error.message}`),
     };
+  }
+
+  /**
+   * Decides the warm-up set's known request (`warm-up-profile.ts`) and checks the answer, then
+   * one throw-away request against this set: the first real decision then pays no first-use
+   * compilation. Throws DomainError UNAVAILABLE when cedar-wasm traps or answers wrongly.
+   */
+  warm(): void {
+    try {
+      const ids = { set: 'kee-warm-up', schema: 'kee-warm-up-schema' };
+      const pre = this.cedar.preparsePolicySet(ids.set, { staticPolicies: { ...WARM_UP_POLICIES } });
+      if (pre.type === 'failure') throw new Error(`the warm-up set was refused: ${pre.errors.map((e) => e.message).join(': ')}`);
+      const schema = this.cedar.preparseSchema(ids.schema, WARM_UP_SCHEMA);
+      if (schema.type === 'failure') throw new Error(`the warm-up schema was refused: ${schema.errors.map((e) => e.message).join(': ')}`);
+      for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+        const answer = this.cedar.statefulIsAuthorized({ ...WARM_UP_REQUEST, preparsedPolicySetId: ids.set, preparsedSchemaName: ids.schema, validateRequest: true });
+        if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.errors.map((e) => e.message).join(': ')}`);
+        const { decision, diagnostics } = answer.response;
+        checkWarmUpAnswer('cedar-wasm', { allow: decision === 'allow', reasons: diagnostics.reason, errorIds: diagnostics.errors.map((e) => e.policyId) });
+      }
+      // This set's own path; the answer (most often a refusal of the unknown types) is discarded.
+      this.decide(WARM_UP_PROBE);
+    } catch (cause) {
+      throw new DomainError('UNAVAILABLE', `policy engine failed its warm-up: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
   }
 
   private decide(request: AuthorizationRequest): ReturnType<CedarApi['statefulIsAuthorized']> {

@@ -2,6 +2,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation } from '../../ports/policy.ts';
 import type { CapProfileSource } from '../cedar/policy-engine.ts';
+import { checkWarmUpAnswer, WARM_UP_POLICY_TEXT, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from '../cedar/warm-up-profile.ts';
 import type { KeeWasm, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
 
 /** A template link: `values` fills `?principal` and/or `?resource`. */
@@ -35,13 +36,15 @@ export type KeePolicyEngineOptions = {
  * ```
  */
 export class KeePolicyEngine implements PolicyEngine {
+  private readonly wasm: KeeWasm;
   private readonly set: WasmPolicySet;
   private readonly info: ActivePolicySet;
   private readonly budgetMs: number;
   private readonly now: () => number;
   private fault: string | null = null;
 
-  private constructor(set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions) {
+  private constructor(wasm: KeeWasm, set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions) {
+    this.wasm = wasm;
     this.set = set;
     this.info = info;
     this.budgetMs = options.budgetMs ?? 100;
@@ -60,7 +63,7 @@ export class KeePolicyEngine implements PolicyEngine {
     if (loaded.type === 'failure') throw new DomainError('INVALID_INPUT', loaded.error.message, { cause: loaded.error });
     const set = loaded.value;
     const { cedarPolicyHash, policyIds, tiers } = set.info();
-    return new KeePolicyEngine(set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options);
+    return new KeePolicyEngine(wasm, set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options);
   }
 
   active(): ActivePolicySet {
@@ -140,6 +143,37 @@ export class KeePolicyEngine implements PolicyEngine {
       policyIds: reasons,
       errors: errors.map((e) => `policy \`${e.policyId}\`: ${e.message}`),
     };
+  }
+
+  /**
+   * Decides the warm-up set's known request (`warm-up-profile.ts`: a schema, typed entities,
+   * extension values) in a set loaded beside this one, checks the answer and releases that set,
+   * then decides one throw-away request against this set. Outside the time budget: this is
+   * where the first-use compilation is paid. Throws DomainError UNAVAILABLE when the engine
+   * traps or answers wrongly; the engine then DENYs everything, like after a trap.
+   */
+  warm(): void {
+    if (this.fault !== null) throw new DomainError('UNAVAILABLE', `policy engine is unavailable after a fault: ${this.fault}`);
+    try {
+      const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: WARM_UP_POLICY_TEXT, links: [], schema: WARM_UP_SCHEMA }));
+      if (loaded.type === 'failure') throw new Error(`the warm-up set was refused: ${loaded.error.message}`);
+      try {
+        const json = JSON.stringify(WARM_UP_REQUEST);
+        for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+          const answer = loaded.value.evaluate(json);
+          if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.error.message}`);
+          const { allow, reasons, errors } = answer.value;
+          checkWarmUpAnswer('kee-policy', { allow, reasons, errorIds: errors.map((e) => e.policyId) });
+        }
+      } finally {
+        loaded.value.free();
+      }
+      // This set's own path; the answer (most often no policy applies) is discarded.
+      this.set.evaluate(JSON.stringify(WARM_UP_PROBE));
+    } catch (cause) {
+      this.fault = `failed its warm-up: ${message(cause)}`;
+      throw new DomainError('UNAVAILABLE', `policy engine failed its warm-up: ${message(cause)}`, { cause });
+    }
   }
 
   /** Releases the WASM memory of the set; the engine DENYs afterwards. */
