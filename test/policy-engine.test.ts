@@ -141,13 +141,13 @@ describe('KeePolicyEngine', () => {
     expect(engine.evaluate(request).decision).toBe('DENY');
   });
 
-  it('warms up outside the time budget: the known request in a set loaded beside this one, which is released, then a probe of this set', () => {
+  it('warms up outside the time budget: the known request in a warm-up set loaded beside this one (once per WASM instance), then a probe of this set', () => {
     const calls: string[] = [];
     let loads = 0;
     const spy: KeeWasm = {
       ...wasm,
       loadPolicySet: (source) => {
-        const label = loads++ === 0 ? 'set' : 'warm-up set';
+        const label = ['set', 'warm-up set', 'second set'][loads++] ?? 'another set';
         const loaded = wasm.loadPolicySet(source);
         if (loaded.type === 'failure') return loaded;
         const real = loaded.value;
@@ -172,13 +172,18 @@ describe('KeePolicyEngine', () => {
     let clockReads = 0;
     const engine = KeePolicyEngine.load(spy, DEFAULT_CAP_PROFILE, { budgetMs: 0, now: () => clockReads++ });
     engine.warm();
+    // the next set's warm-up decides the known request again, in the warm-up set already loaded
+    KeePolicyEngine.load(spy, DEFAULT_CAP_PROFILE, { budgetMs: 0, now: () => clockReads++ }).warm();
     expect(calls).toEqual([
       'load set',
       'load warm-up set with the warm-up schema',
       'warm-up set decides the warm-up request',
       'warm-up set decides the warm-up request',
-      'free warm-up set',
       'set decides the probe',
+      'load second set',
+      'warm-up set decides the warm-up request',
+      'warm-up set decides the warm-up request',
+      'second set decides the probe',
     ]);
     expect(clockReads).toBe(0);
   });

@@ -111,20 +111,29 @@ export class CedarPolicyEngine implements PolicyEngine {
   /**
    * Decides the warm-up set's known request (`warm-up-profile.ts`) and checks the answer, then
    * one throw-away request against this set: the first real decision then pays no first-use
-   * compilation. Throws DomainError UNAVAILABLE when cedar-wasm traps or answers wrongly.
+   * compilation. The warm-up set and schema are pre-parsed by the first warm-up on this
+   * cedar-wasm module. Throws DomainError UNAVAILABLE when cedar-wasm traps or answers wrongly.
    */
   warm(): void {
     try {
       const ids = { set: 'kee-warm-up', schema: 'kee-warm-up-schema' };
-      const pre = this.cedar.preparsePolicySet(ids.set, { staticPolicies: { ...WARM_UP_POLICIES } });
-      if (pre.type === 'failure') throw new Error(`the warm-up set was refused: ${pre.errors.map((e) => e.message).join(': ')}`);
-      const schema = this.cedar.preparseSchema(ids.schema, WARM_UP_SCHEMA);
-      if (schema.type === 'failure') throw new Error(`the warm-up schema was refused: ${schema.errors.map((e) => e.message).join(': ')}`);
-      for (let i = 0; i < WARM_UP_ROUNDS; i++) {
-        const answer = this.cedar.statefulIsAuthorized({ ...WARM_UP_REQUEST, preparsedPolicySetId: ids.set, preparsedSchemaName: ids.schema, validateRequest: true });
-        if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.errors.map((e) => e.message).join(': ')}`);
-        const { decision, diagnostics } = answer.response;
-        checkWarmUpAnswer('cedar-wasm', { allow: decision === 'allow', reasons: diagnostics.reason, errorIds: diagnostics.errors.map((e) => e.policyId) });
+      if (!warmUpReady.has(this.cedar)) {
+        const pre = this.cedar.preparsePolicySet(ids.set, { staticPolicies: { ...WARM_UP_POLICIES } });
+        if (pre.type === 'failure') throw new Error(`the warm-up set was refused: ${pre.errors.map((e) => e.message).join(': ')}`);
+        const schema = this.cedar.preparseSchema(ids.schema, WARM_UP_SCHEMA);
+        if (schema.type === 'failure') throw new Error(`the warm-up schema was refused: ${schema.errors.map((e) => e.message).join(': ')}`);
+        warmUpReady.add(this.cedar);
+      }
+      try {
+        for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+          const answer = this.cedar.statefulIsAuthorized({ ...WARM_UP_REQUEST, preparsedPolicySetId: ids.set, preparsedSchemaName: ids.schema, validateRequest: true });
+          if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.errors.map((e) => e.message).join(': ')}`);
+          const { decision, diagnostics } = answer.response;
+          checkWarmUpAnswer('cedar-wasm', { allow: decision === 'allow', reasons: diagnostics.reason, errorIds: diagnostics.errors.map((e) => e.policyId) });
+        }
+      } catch (e) {
+        warmUpReady.delete(this.cedar);
+        throw e;
       }
       // This set's own path; the answer (most often a refusal of the unknown types) is discarded.
       this.decide(WARM_UP_PROBE);
@@ -145,6 +154,9 @@ export class CedarPolicyEngine implements PolicyEngine {
     });
   }
 }
+
+/** The cedar-wasm modules holding the pre-parsed warm-up set and schema. */
+const warmUpReady = new WeakSet<CedarApi>();
 
 /** Schema text as cedar-wasm takes it: Cedar schema syntax as is, JSON schema text (starting with `{`) parsed. */
 function schemaForm(text: string): CedarSchema {

@@ -147,26 +147,34 @@ export class KeePolicyEngine implements PolicyEngine {
 
   /**
    * Decides the warm-up set's known request (`warm-up-profile.ts`: a schema, typed entities,
-   * extension values) in a set loaded beside this one, checks the answer and releases that set,
-   * then decides one throw-away request against this set. Outside the time budget: this is
-   * where the first-use compilation is paid. Throws DomainError UNAVAILABLE when the engine
-   * traps or answers wrongly; the engine then DENYs everything, like after a trap.
+   * extension values) and checks the answer, then one throw-away request against this set.
+   * The warm-up set is loaded beside this one by the first warm-up on this WASM instance and
+   * kept for the next ones. Outside the time budget: this is where the first-use compilation is
+   * paid. Throws DomainError UNAVAILABLE when the engine traps or answers wrongly; the engine
+   * then DENYs everything, like after a trap.
    */
   warm(): void {
     if (this.fault !== null) throw new DomainError('UNAVAILABLE', `policy engine is unavailable after a fault: ${this.fault}`);
     try {
-      const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: WARM_UP_POLICY_TEXT, links: [], schema: WARM_UP_SCHEMA }));
-      if (loaded.type === 'failure') throw new Error(`the warm-up set was refused: ${loaded.error.message}`);
+      let known = warmUpSets.get(this.wasm);
+      if (known === undefined) {
+        const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: WARM_UP_POLICY_TEXT, links: [], schema: WARM_UP_SCHEMA }));
+        if (loaded.type === 'failure') throw new Error(`the warm-up set was refused: ${loaded.error.message}`);
+        known = loaded.value;
+        warmUpSets.set(this.wasm, known);
+      }
       try {
         const json = JSON.stringify(WARM_UP_REQUEST);
         for (let i = 0; i < WARM_UP_ROUNDS; i++) {
-          const answer = loaded.value.evaluate(json);
+          const answer = known.evaluate(json);
           if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.error.message}`);
           const { allow, reasons, errors } = answer.value;
           checkWarmUpAnswer('kee-policy', { allow, reasons, errorIds: errors.map((e) => e.policyId) });
         }
-      } finally {
-        loaded.value.free();
+      } catch (e) {
+        // not freed: after a trap its memory may be inconsistent; the next warm-up loads it again
+        warmUpSets.delete(this.wasm);
+        throw e;
       }
       // This set's own path; the answer (most often no policy applies) is discarded.
       this.set.evaluate(JSON.stringify(WARM_UP_PROBE));
@@ -184,6 +192,9 @@ export class KeePolicyEngine implements PolicyEngine {
     }
   }
 }
+
+/** The warm-up set of each WASM instance, kept once loaded: later warm-ups only decide its known request. */
+const warmUpSets = new WeakMap<KeeWasm, WasmPolicySet>();
 
 function deny(reason: string): PolicyEvaluation {
   return { decision: 'DENY', policyIds: [], errors: [reason] };
