@@ -54,7 +54,7 @@ const schemaSpec = fc.record({
   context: presences(CONTEXT_ATTRS),
   commonProfile: fc.boolean(),
   actions: fc.array(
-    fc.record({ group: fc.integer({ min: 0, max: 2 }), principals: fc.constantFrom(['User'], ['User', 'Group'], ['User', 'Group'], ['Group']), resources: fc.constantFrom(['Doc'], ['Doc', 'Folder'], ['Doc', 'Folder'], ['Folder']) }),
+    fc.record({ group: fc.integer({ min: 0, max: 2 }), principals: fc.constantFrom<string[]>(['User'], ['User', 'Group'], ['User', 'Group'], ['Group']), resources: fc.constantFrom<string[]>(['Doc'], ['Doc', 'Folder'], ['Doc', 'Folder'], ['Folder']) }),
     { minLength: ACTIONS, maxLength: ACTIONS },
   ),
 });

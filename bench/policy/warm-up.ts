@@ -28,6 +28,7 @@ import { systemClock } from '../../src/adapters/system/clock.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import type { PolicyCandidate } from '../../src/kernel/policy/activation.ts';
+import type { AuthorizationRequest } from '../../src/kernel/types.ts';
 import type { PolicyEngine, PolicyEngineFactory } from '../../src/ports/policy.ts';
 import { loadCedar } from '../../test/support/cedar.ts';
 import { loadKeeWasm, wasmMerkle } from '../../test/support/wasm.ts';
@@ -64,7 +65,7 @@ action "respond", "classify", "close_v${v}" appliesTo {
 }
 
 /** A request the set permits (owner-0 … owner-7 apply), its entities in the schema-typed form. */
-function request(v: number) {
+function request(v: number): AuthorizationRequest {
   const agent = { type: 'Agent', id: `a${v}` };
   return {
     principal: agent,
