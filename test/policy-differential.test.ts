@@ -11,7 +11,8 @@ import { loadKeeWasm } from './support/wasm.ts';
 /**
  * Differential test (issue 5): generated policy sets, entity hierarchies and requests go
  * through `kee-policy` (WASM) and through `@cedar-policy/cedar-wasm` `isAuthorized`; the
- * decision, the determining policies and the erroring policies must be identical.
+ * decision, the determining policies and the erroring policies must be identical. Sets with a
+ * schema (both engines, through their adapters): test/policy-differential-schema.test.ts.
  */
 
 type Uid = { type: string; id: string };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
+import { WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_SCHEMA } from '../src/adapters/cedar/warm-up-profile.ts';
 import { KeePolicyEngine } from '../src/adapters/kee-policy/policy-engine.ts';
 import type { KeeWasm, WasmPolicySet } from '../src/adapters/wasm/load.ts';
 import { DomainError } from '../src/kernel/errors.ts';
@@ -138,6 +139,78 @@ describe('KeePolicyEngine', () => {
     expect(engine.evaluateStored(request).errors[0]).toBe('policy engine trapped: unreachable');
     expect(() => engine.setEntities([])).toThrow(/unavailable after a fault/);
     expect(engine.evaluate(request).decision).toBe('DENY');
+  });
+
+  it('warms up outside the time budget: the known request in a warm-up set loaded beside this one (once per WASM instance), then a probe of this set', () => {
+    const calls: string[] = [];
+    let loads = 0;
+    const spy: KeeWasm = {
+      ...wasm,
+      loadPolicySet: (source) => {
+        const label = ['set', 'warm-up set', 'second set'][loads++] ?? 'another set';
+        const loaded = wasm.loadPolicySet(source);
+        if (loaded.type === 'failure') return loaded;
+        const real = loaded.value;
+        calls.push(`load ${label}${JSON.parse(source).schema === WARM_UP_SCHEMA ? ' with the warm-up schema' : ''}`);
+        const name = (json: string) => (json === JSON.stringify(WARM_UP_REQUEST) ? 'the warm-up request' : json === JSON.stringify(WARM_UP_PROBE) ? 'the probe' : 'a request');
+        const set: WasmPolicySet = {
+          evaluate: (json) => {
+            calls.push(`${label} decides ${name(json)}`);
+            return real.evaluate(json);
+          },
+          evaluateStored: (json) => real.evaluateStored(json),
+          setEntities: (json) => real.setEntities(json),
+          info: () => real.info(),
+          free: () => {
+            calls.push(`free ${label}`);
+            real.free();
+          },
+        };
+        return { type: 'success', value: set };
+      },
+    };
+    let clockReads = 0;
+    const engine = KeePolicyEngine.load(spy, DEFAULT_CAP_PROFILE, { budgetMs: 0, now: () => clockReads++ });
+    engine.warm();
+    // the next set's warm-up decides the known request again, in the warm-up set already loaded
+    KeePolicyEngine.load(spy, DEFAULT_CAP_PROFILE, { budgetMs: 0, now: () => clockReads++ }).warm();
+    expect(calls).toEqual([
+      'load set',
+      'load warm-up set with the warm-up schema',
+      'warm-up set decides the warm-up request',
+      'warm-up set decides the warm-up request',
+      'set decides the probe',
+      'load second set',
+      'warm-up set decides the warm-up request',
+      'warm-up set decides the warm-up request',
+      'second set decides the probe',
+    ]);
+    expect(clockReads).toBe(0);
+  });
+
+  it('fails its warm-up, and stays closed, when the engine answers the known request wrongly or traps', () => {
+    const request = { principal: agent, action: action('read'), resource: incident, context: {} };
+    const wrong = KeePolicyEngine.load(fakeWasm(() => ({ type: 'success', value: { allow: false, reasons: [], errors: [] } })), DEFAULT_CAP_PROFILE);
+    expect(() => wrong.warm()).toThrow('policy engine failed its warm-up: kee-policy gave a wrong answer to the warm-up request: {"allow":false,"reasons":[],"errorIds":[]}');
+    expect(wrong.evaluate(request).errors[0]).toMatch(/unavailable after a fault: failed its warm-up/);
+    const trap = KeePolicyEngine.load(
+      fakeWasm(() => {
+        throw new WebAssembly.RuntimeError('unreachable');
+      }),
+      DEFAULT_CAP_PROFILE,
+    );
+    const err = (() => {
+      try {
+        trap.warm();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', message: 'policy engine failed its warm-up: unreachable' });
+    expect(trap.evaluate(request).decision).toBe('DENY');
+    // the real engine passes its own warm-up
+    expect(() => KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE).warm()).not.toThrow();
   });
 
   it('denies after dispose', () => {

@@ -52,6 +52,14 @@ const FAULTS: Record<string, () => PolicyEngine> = {
   },
 };
 
+/**
+ * The engine as the kernel serves it, without the warm-up the kernel runs at start: the faults
+ * here are in the decisions (an engine that fails its warm-up never serves: policy-registry.test.ts).
+ */
+function unwarmed(engine: PolicyEngine): PolicyEngine {
+  return { evaluate: (r) => engine.evaluate(r), active: () => engine.active() };
+}
+
 function fake(evaluate: () => PolicyEvaluation): PolicyEngine {
   return { active: () => real.active(), evaluate };
 }
@@ -59,7 +67,7 @@ function fake(evaluate: () => PolicyEvaluation): PolicyEngine {
 describe('fault injection into the policy engine', () => {
   for (const [name, make] of Object.entries(FAULTS)) {
     it(`DENY with a reason, never PERMIT: ${name}`, async () => {
-      const h = makeHarness({ deps: { policy: make() } });
+      const h = makeHarness({ deps: { policy: unwarmed(make()) } });
       const s = await h.kernel.openSession('a');
       // a request the healthy engine permits
       expect(real.evaluate(agentRead()).decision).toBe('PERMIT');
@@ -75,10 +83,12 @@ describe('fault injection into the policy engine', () => {
     let calls = 0;
     const h = makeHarness({
       deps: {
-        policy: keeOver(() => {
-          if (++calls === 2) throw new WebAssembly.RuntimeError('memory access out of bounds');
-          return permitAnswer();
-        }),
+        policy: unwarmed(
+          keeOver(() => {
+            if (++calls === 2) throw new WebAssembly.RuntimeError('memory access out of bounds');
+            return permitAnswer();
+          }),
+        ),
       },
     });
     const s = await h.kernel.openSession('a');

@@ -27,6 +27,13 @@ export interface PolicyEngine {
   active(): ActivePolicySet;
   /** The Cedar text (and schema, if any) the set was loaded from: `GET /v1/cap-profile/policies`. */
   source?(): PolicyText;
+  /**
+   * Prepares the set to serve: throw-away decisions, so that the first real one pays no
+   * first-use costs (a WASM engine compiles its code lazily, which can take longer than the
+   * evaluation budget). The kernel calls it on every candidate set before the swap and on the
+   * initial set at start; it throws when the engine fails on them, and the set never serves.
+   */
+  warm?(): void;
   /** Releases the set (e.g. its WASM memory); called once no evaluation can use it any more. */
   dispose?(): void;
 }

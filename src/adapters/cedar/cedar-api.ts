@@ -4,6 +4,8 @@
  */
 export type CedarDetailedError = { message: string };
 export type CedarEntityUid = { type: string; id: string };
+/** A schema in Cedar schema syntax (text) or Cedar's JSON schema form (an object). */
+export type CedarSchema = string | Record<string, unknown>;
 
 export type CedarApi = {
   policySetTextToParts(text: string):
@@ -13,17 +15,21 @@ export type CedarApi = {
     | { type: 'success'; json: { annotations?: Record<string, string> } & Record<string, unknown> }
     | { type: 'failure'; errors: CedarDetailedError[] };
   preparsePolicySet(id: string, policies: { staticPolicies: Record<string, string> }): { type: 'success' } | { type: 'failure'; errors: CedarDetailedError[] };
+  preparseSchema(name: string, schema: CedarSchema): { type: 'success' } | { type: 'failure'; errors: CedarDetailedError[] };
   statefulIsAuthorized(call: {
     principal: CedarEntityUid;
     action: CedarEntityUid;
     resource: CedarEntityUid;
     context: Record<string, unknown>;
     preparsedPolicySetId: string;
+    /** With a schema, entities and context are parsed with their declared types and the request is checked against it. */
+    preparsedSchemaName?: string;
+    validateRequest?: boolean;
     entities: unknown[];
   }):
     | { type: 'success'; response: { decision: 'allow' | 'deny'; diagnostics: { reason: string[]; errors: { policyId: string; error: CedarDetailedError }[] } } }
     | { type: 'failure'; errors: CedarDetailedError[] };
-  validate(call: { schema: string; policies: { staticPolicies: Record<string, string> } }):
+  validate(call: { schema: CedarSchema; policies: { staticPolicies: Record<string, string> } }):
     | { type: 'success'; validationErrors: { policyId: string; error: CedarDetailedError }[] }
     | { type: 'failure'; errors: CedarDetailedError[] };
 };

@@ -3,27 +3,40 @@ import { toHex } from '../../kernel/hex.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { Merkle } from '../../ports/merkle.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
-import type { CedarApi } from './cedar-api.ts';
+import type { CedarApi, CedarSchema } from './cedar-api.ts';
+import { checkWarmUpAnswer, WARM_UP_POLICIES, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from './warm-up-profile.ts';
 
 export type CapProfileSource = { capProfileId: string; policies: string };
 
-/** cedar-wasm takes a Cedar schema (text) to validate the set against; template links need `kee-policy`. */
+/**
+ * An optional schema, in Cedar schema syntax or (text starting with `{`) Cedar's JSON schema
+ * form, as `kee-policy` takes it; template links need `kee-policy`.
+ */
 export type CedarPolicySource = CapProfileSource & { links?: readonly unknown[]; schema?: string };
 
 /**
  * PolicyEngine over `@cedar-policy/cedar-wasm`: the policy set is parsed once (keyed by each
- * policy's `@id`) and pre-parsed into the engine, then every request is evaluated with
- * `statefulIsAuthorized`, without re-sending the policies.
+ * policy's `@id`) and pre-parsed into the engine, and so is its schema; then every request is
+ * evaluated with `statefulIsAuthorized`, without re-sending either.
+ *
+ * With a schema, every request is decided with it, as `kee-policy` decides: entity attributes
+ * and context are parsed with their declared types (an entity-typed attribute written
+ * `{"type": "User", "id": "alice"}` is an entity, not a record; an `ipaddr` written
+ * `"10.0.0.1"` is an ip), values of the wrong type and requests the schema does not allow
+ * (a principal or resource type outside the action's `appliesTo`, a context of the wrong
+ * shape) are refused (DENY with the reason), and the schema's action hierarchy applies.
  */
 export class CedarPolicyEngine implements PolicyEngine {
   private readonly cedar: CedarApi;
   private readonly setId: string;
+  private readonly schemaName: string | undefined;
   private readonly info: ActivePolicySet;
   private readonly text: PolicyText;
 
-  private constructor(cedar: CedarApi, setId: string, info: ActivePolicySet, text: PolicyText) {
+  private constructor(cedar: CedarApi, setId: string, schemaName: string | undefined, info: ActivePolicySet, text: PolicyText) {
     this.cedar = cedar;
     this.setId = setId;
+    this.schemaName = schemaName;
     this.info = info;
     this.text = text;
   }
@@ -51,8 +64,9 @@ export class CedarPolicyEngine implements PolicyEngine {
       const tier = json.json.annotations?.tier;
       if (tier !== undefined) tiers[id] = tier;
     }
-    if (profile.schema !== undefined) {
-      const checked = cedar.validate({ schema: profile.schema, policies: { staticPolicies: byId } });
+    const schema = profile.schema === undefined ? undefined : schemaForm(profile.schema);
+    if (schema !== undefined) {
+      const checked = cedar.validate({ schema, policies: { staticPolicies: byId } });
       if (checked.type === 'failure') throw invalid('schema or policy set does not parse', checked.errors);
       if (checked.validationErrors.length > 0) {
         throw invalid('policy set does not validate against the schema', checked.validationErrors.map((e) => ({ message: `policy \`${e.policyId}\`: ${e.error.message}` })));
@@ -64,7 +78,14 @@ export class CedarPolicyEngine implements PolicyEngine {
     const setId = `${profile.capProfileId}@${cedarPolicyHash}`;
     const pre = cedar.preparsePolicySet(setId, { staticPolicies: byId });
     if (pre.type === 'failure') throw invalid('policy set was refused by the engine', pre.errors);
-    return new CedarPolicyEngine(cedar, setId, {
+    let schemaName: string | undefined;
+    if (schema !== undefined && profile.schema !== undefined) {
+      // Named by its text's hash: a set activated again, or another set with the same schema, reuses it.
+      schemaName = `schema@${toHex(merkle.sha256(new TextEncoder().encode(profile.schema)))}`;
+      const parsed = cedar.preparseSchema(schemaName, schema);
+      if (parsed.type === 'failure') throw invalid('schema was refused by the engine', parsed.errors);
+    }
+    return new CedarPolicyEngine(cedar, setId, schemaName, {
       capProfileId: profile.capProfileId,
       cedarPolicyHash,
       policyIds: Object.keys(byId).sort(),
@@ -81,14 +102,7 @@ export class CedarPolicyEngine implements PolicyEngine {
   }
 
   evaluate(request: AuthorizationRequest): PolicyEvaluation {
-    const answer = this.cedar.statefulIsAuthorized({
-      principal: request.principal,
-      action: request.action,
-      resource: request.resource,
-      context: request.context,
-      preparsedPolicySetId: this.setId,
-      entities: request.entities ?? [],
-    });
+    const answer = this.decide(request);
     if (answer.type === 'failure') {
       return { decision: 'DENY', policyIds: [], errors: answer.errors.map((e) => `cedar: ${e.message}`) };
     }
@@ -99,6 +113,68 @@ export class CedarPolicyEngine implements PolicyEngine {
       errors: diagnostics.errors.map((e) => `policy \`${e.policyId}\`: ${e.error.message}`),
     };
   }
+
+  /**
+   * Decides the warm-up set's known request (`warm-up-profile.ts`) and checks the answer, then
+   * one throw-away request against this set: the first real decision then pays no first-use
+   * compilation. The warm-up set and schema are pre-parsed by the first warm-up on this
+   * cedar-wasm module. Throws DomainError UNAVAILABLE when cedar-wasm traps or answers wrongly.
+   */
+  warm(): void {
+    try {
+      const ids = { set: 'kee-warm-up', schema: 'kee-warm-up-schema' };
+      if (!warmUpReady.has(this.cedar)) {
+        const pre = this.cedar.preparsePolicySet(ids.set, { staticPolicies: { ...WARM_UP_POLICIES } });
+        if (pre.type === 'failure') throw new Error(`the warm-up set was refused: ${pre.errors.map((e) => e.message).join(': ')}`);
+        const schema = this.cedar.preparseSchema(ids.schema, WARM_UP_SCHEMA);
+        if (schema.type === 'failure') throw new Error(`the warm-up schema was refused: ${schema.errors.map((e) => e.message).join(': ')}`);
+        warmUpReady.add(this.cedar);
+      }
+      try {
+        for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+          const answer = this.cedar.statefulIsAuthorized({ ...WARM_UP_REQUEST, preparsedPolicySetId: ids.set, preparsedSchemaName: ids.schema, validateRequest: true });
+          if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.errors.map((e) => e.message).join(': ')}`);
+          const { decision, diagnostics } = answer.response;
+          checkWarmUpAnswer('cedar-wasm', { allow: decision === 'allow', reasons: diagnostics.reason, errorIds: diagnostics.errors.map((e) => e.policyId) });
+        }
+      } catch (e) {
+        warmUpReady.delete(this.cedar);
+        throw e;
+      }
+      // This set's own path; the answer (most often a refusal of the unknown types) is discarded.
+      this.decide(WARM_UP_PROBE);
+    } catch (cause) {
+      throw new DomainError('UNAVAILABLE', `policy engine failed its warm-up: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+  }
+
+  private decide(request: AuthorizationRequest): ReturnType<CedarApi['statefulIsAuthorized']> {
+    return this.cedar.statefulIsAuthorized({
+      principal: request.principal,
+      action: request.action,
+      resource: request.resource,
+      context: request.context,
+      preparsedPolicySetId: this.setId,
+      ...(this.schemaName === undefined ? {} : { preparsedSchemaName: this.schemaName, validateRequest: true }),
+      entities: request.entities ?? [],
+    });
+  }
+}
+
+/** The cedar-wasm modules holding the pre-parsed warm-up set and schema. */
+const warmUpReady = new WeakSet<CedarApi>();
+
+/** Schema text as cedar-wasm takes it: Cedar schema syntax as is, JSON schema text (starting with `{`) parsed. */
+function schemaForm(text: string): CedarSchema {
+  if (!text.trimStart().startsWith('{')) return text;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new DomainError('INVALID_INPUT', `schema is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DomainError('INVALID_INPUT', 'a JSON schema must be an object');
+  return json as Record<string, unknown>;
 }
 
 function invalid(what: string, errors: { message: string }[]): DomainError {

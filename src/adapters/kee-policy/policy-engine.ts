@@ -2,6 +2,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
 import type { CapProfileSource } from '../cedar/policy-engine.ts';
+import { checkWarmUpAnswer, WARM_UP_POLICY_TEXT, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from '../cedar/warm-up-profile.ts';
 import type { KeeWasm, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
 
 /** A template link: `values` fills `?principal` and/or `?resource`. */
@@ -35,6 +36,7 @@ export type KeePolicyEngineOptions = {
  * ```
  */
 export class KeePolicyEngine implements PolicyEngine {
+  private readonly wasm: KeeWasm;
   private readonly set: WasmPolicySet;
   private readonly info: ActivePolicySet;
   private readonly budgetMs: number;
@@ -42,7 +44,8 @@ export class KeePolicyEngine implements PolicyEngine {
   private fault: string | null = null;
   private readonly text: PolicyText;
 
-  private constructor(set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions, text: PolicyText) {
+  private constructor(wasm: KeeWasm, set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions, text: PolicyText) {
+    this.wasm = wasm;
     this.set = set;
     this.info = info;
     this.text = text;
@@ -63,7 +66,7 @@ export class KeePolicyEngine implements PolicyEngine {
     const set = loaded.value;
     const { cedarPolicyHash, policyIds, tiers } = set.info();
     const text = { policies: profile.policies, ...(profile.links && profile.links.length > 0 ? { links: profile.links } : {}), ...(profile.schema === undefined ? {} : { schema: profile.schema }) };
-    return new KeePolicyEngine(set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options, text);
+    return new KeePolicyEngine(wasm, set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options, text);
   }
 
   active(): ActivePolicySet {
@@ -149,6 +152,45 @@ export class KeePolicyEngine implements PolicyEngine {
     };
   }
 
+  /**
+   * Decides the warm-up set's known request (`warm-up-profile.ts`: a schema, typed entities,
+   * extension values) and checks the answer, then one throw-away request against this set.
+   * The warm-up set is loaded beside this one by the first warm-up on this WASM instance and
+   * kept for the next ones. Outside the time budget: this is where the first-use compilation is
+   * paid. Throws DomainError UNAVAILABLE when the engine traps or answers wrongly; the engine
+   * then DENYs everything, like after a trap.
+   */
+  warm(): void {
+    if (this.fault !== null) throw new DomainError('UNAVAILABLE', `policy engine is unavailable after a fault: ${this.fault}`);
+    try {
+      let known = warmUpSets.get(this.wasm);
+      if (known === undefined) {
+        const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: WARM_UP_POLICY_TEXT, links: [], schema: WARM_UP_SCHEMA }));
+        if (loaded.type === 'failure') throw new Error(`the warm-up set was refused: ${loaded.error.message}`);
+        known = loaded.value;
+        warmUpSets.set(this.wasm, known);
+      }
+      try {
+        const json = JSON.stringify(WARM_UP_REQUEST);
+        for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+          const answer = known.evaluate(json);
+          if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.error.message}`);
+          const { allow, reasons, errors } = answer.value;
+          checkWarmUpAnswer('kee-policy', { allow, reasons, errorIds: errors.map((e) => e.policyId) });
+        }
+      } catch (e) {
+        // not freed: after a trap its memory may be inconsistent; the next warm-up loads it again
+        warmUpSets.delete(this.wasm);
+        throw e;
+      }
+      // This set's own path; the answer (most often no policy applies) is discarded.
+      this.set.evaluate(JSON.stringify(WARM_UP_PROBE));
+    } catch (cause) {
+      this.fault = `failed its warm-up: ${message(cause)}`;
+      throw new DomainError('UNAVAILABLE', `policy engine failed its warm-up: ${message(cause)}`, { cause });
+    }
+  }
+
   /** Releases the WASM memory of the set; the engine DENYs afterwards. */
   dispose(): void {
     if (this.fault === null) {
@@ -157,6 +199,9 @@ export class KeePolicyEngine implements PolicyEngine {
     }
   }
 }
+
+/** The warm-up set of each WASM instance, kept once loaded: later warm-ups only decide its known request. */
+const warmUpSets = new WeakMap<KeeWasm, WasmPolicySet>();
 
 function deny(reason: string): PolicyEvaluation {
   return { decision: 'DENY', policyIds: [], errors: [reason] };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAP_PROFILE } from '../../adapters/cedar/default-profile.ts';
 import { MemoryStore } from '../../adapters/memory/store.ts';
 import { agentRead, engineFactory, makeHarness } from '../../../test/support/harness.ts';
 import { candidate, INVALID_POLICIES, journal, probe, records, withDocument } from '../../../test/support/policy-sets.ts';
@@ -229,5 +230,112 @@ describe('policy epoch hooks', () => {
     const r = await h.kernel.authorize(s.session_id, agentRead());
     expect(r.decision).toBe('DENY');
     expect(r.reasons[0]).toContain('DENY_ALL');
+  });
+});
+
+describe('warm-up before the swap (issue 13)', () => {
+  for (const engine of ['kee-policy', 'cedar-wasm'] as const) {
+    it(`warms the initial set at start and each candidate before anything is prepared, recorded or swapped (${engine})`, async () => {
+      const events: string[] = [];
+      const factory = engineFactory(engine);
+      let kernel: { activePolicy(): { version: number } } | null = null;
+      const spied = (label: string, real: PolicyEngine): PolicyEngine => ({
+        evaluate: (r) => {
+          events.push(`${label} evaluate`);
+          return real.evaluate(r);
+        },
+        active: () => real.active(),
+        // the real engine's warm-up runs (and must pass its known answer) while the old set serves
+        warm: () => {
+          events.push(`${label} warm, serving v${kernel?.activePolicy().version ?? '-'}`);
+          real.warm?.();
+        },
+        dispose: () => real.dispose?.(),
+      });
+      let n = 0;
+      const h = makeHarness({ start: false, deps: { policy: spied('v0', factory.load(DEFAULT_CAP_PROFILE)), policyFactory: { load: (s) => spied(`v${++n}`, factory.load(s)) } } });
+      kernel = h.kernel;
+      h.kernel.onPolicyEpoch(async (next) => {
+        events.push(`prepare v${next.version}`);
+        return () => events.push(`swap v${next.version}`);
+      });
+      await h.kernel.start();
+      expect(events).toEqual(['v0 warm, serving v0']);
+      const s = await session(h);
+      await h.kernel.activatePolicy(candidate(1));
+      await h.kernel.authorize(s.session_id, probe());
+      expect(events).toEqual(['v0 warm, serving v0', 'v1 warm, serving v0', 'prepare v1', 'swap v1', 'v1 evaluate']);
+      // the activation record is written after the warm-up too (it names the set that will serve)
+      expect(journal(h).filter((r) => r.ale_type === 'CAP_CATALOG_ACTIVATED')).toHaveLength(1);
+    });
+  }
+
+  it('refuses a candidate whose warm-up fails (fail closed): nothing prepared, stored or swapped; recorded; the candidate released', async () => {
+    const factory = engineFactory();
+    let failWarmUp = true;
+    const disposed: string[] = [];
+    const h = makeHarness({
+      deps: {
+        policyFactory: {
+          load: (s) => {
+            const real = factory.load(s);
+            return {
+              evaluate: (r) => real.evaluate(r),
+              active: () => real.active(),
+              warm: () => {
+                if (failWarmUp) throw new WebAssembly.RuntimeError('unreachable');
+                real.warm?.();
+              },
+              dispose: () => {
+                disposed.push(s.capProfileId);
+                real.dispose?.();
+              },
+            };
+          },
+        },
+      },
+    });
+    await h.started;
+    let prepared = 0;
+    h.kernel.onPolicyEpoch(async () => {
+      prepared++;
+      return () => undefined;
+    });
+    const before = h.kernel.activePolicy();
+    const err = await h.kernel.activatePolicy(withDocument(candidate(1))).catch((e) => e);
+    expect(isDomainError(err, 'UNAVAILABLE')).toBe(true);
+    expect(err.message).toBe('policy engine failed its warm-up: unreachable');
+    expect(h.kernel.activePolicy()).toEqual(before);
+    expect(prepared).toBe(0);
+    expect(disposed).toEqual(['test-profile']);
+    expect(h.store.rawDocument('cap_profile', 1)).toBeUndefined();
+    expect(journal(h).filter((r) => r.ale_type === 'CAP_CATALOG_ACTIVATED')).toHaveLength(0);
+    expect(journal(h).at(-1)).toMatchObject({ event_type: 'POLICY_ACTIVATION_REJECTED', code: 'UNAVAILABLE', candidate_version: 1, reason: 'policy engine failed its warm-up: unreachable' });
+    // the set still serving decides as before
+    const s = await session(h);
+    expect((await h.kernel.authorize(s.session_id, agentRead())).decision).toBe('PERMIT');
+    failWarmUp = false;
+    expect((await h.kernel.activatePolicy(withDocument(candidate(1)))).version).toBe(1);
+  });
+
+  it('an initial set that fails its warm-up at start puts the kernel in DENY_ALL, recorded, with no activation until a restart', async () => {
+    const real = engineFactory().load(DEFAULT_CAP_PROFILE);
+    const initial: PolicyEngine = {
+      evaluate: (r) => real.evaluate(r),
+      active: () => real.active(),
+      warm: () => {
+        throw new Error('the warm-up request was answered DENY');
+      },
+    };
+    const h = makeHarness({ deps: { policy: initial } });
+    await h.started;
+    expect(h.kernel.state.has('DENY_ALL')).toBe(true);
+    expect(h.kernel.state.reason('DENY_ALL')).toBe('the initial policy set failed its warm-up: policy engine failed its warm-up: the warm-up request was answered DENY');
+    expect(journal(h).find((r) => r.event_type === 'POLICY_WARM_UP_FAILED')).toMatchObject({ cedar_policy_hash: real.active().cedarPolicyHash });
+    const s = await session(h);
+    const r = await h.kernel.authorize(s.session_id, agentRead());
+    expect(r.decision).toBe('DENY');
+    expect(isDomainError(await h.kernel.activatePolicy(candidate(1)).catch((e) => e), 'UNAVAILABLE')).toBe(true);
+    expect(h.kernel.activePolicy().version).toBe(0);
   });
 });

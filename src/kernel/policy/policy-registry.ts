@@ -35,7 +35,8 @@ type Trigger = { trigger: 'update' | 'restart'; documentSeq?: number; docId?: st
 
 /**
  * P1 atomic hot swap. The serving set is one reference (`live`); a candidate is parsed,
- * validated and indexed by the factory beside it, the epoch hooks prepare, the signed profile
+ * validated and indexed by the factory beside it, warmed (`PolicyEngine.warm`: its first real
+ * decision pays no first-use costs; a failed warm-up refuses it), the epoch hooks prepare, the signed profile
  * and the `CAP_CATALOG_ACTIVATED` record are made durable, and only then, synchronously in one
  * turn, the reference is replaced and the hooks' commits run. Any failure before that leaves
  * the old set serving and is recorded (`POLICY_ACTIVATION_REJECTED`). The kernel is never
@@ -91,6 +92,12 @@ export class PolicyRegistry {
     return this.lock.run(async () => {
       if (this.restored) return;
       this.restored = true;
+      // The initial (built-in) set is warmed like every candidate before it serves its first decision.
+      try {
+        warmUp(this.live.engine);
+      } catch (e) {
+        return this.failStart(`the initial policy set failed its warm-up: ${message(e)}`, 'POLICY_WARM_UP_FAILED', { cedar_policy_hash: this.live.info.cedarPolicyHash });
+      }
       let latest;
       try {
         latest = await this.deps.io(() => this.deps.store.latestDocument(CAP_PROFILE_DOCUMENT), false);
@@ -135,6 +142,8 @@ export class PolicyRegistry {
         ...(candidate.schema === undefined ? {} : { schema: candidate.schema }),
       });
       try {
+        // Before anything is prepared or recorded: an engine that fails its warm-up never serves.
+        warmUp(engine);
         return await this.prepareAndSwap(engine, candidate, previous, how);
       } catch (e) {
         engine.dispose?.();
@@ -213,10 +222,26 @@ export class PolicyRegistry {
     }
   }
 
-  private async failRestore(reason: string, documentSeq: number | null): Promise<void> {
+  private failRestore(reason: string, documentSeq: number | null): Promise<void> {
+    return this.failStart(reason, 'CAP_PROFILE_RELOAD_FAILED', { document_seq: documentSeq });
+  }
+
+  /** DENY_ALL until a restart, and no activation meanwhile. */
+  private async failStart(reason: string, anomaly: string, fields: Record<string, Json>): Promise<void> {
     this.restoreFailure = reason;
     this.deps.state.enter('DENY_ALL', reason);
-    const fields: Record<string, Json> = { reason, document_seq: documentSeq };
-    await this.deps.journal.anomaly('CAP_PROFILE_RELOAD_FAILED', fields);
+    await this.deps.journal.anomaly(anomaly, { reason, ...fields });
+  }
+}
+
+/**
+ * Runs the engine's warm-up (`PolicyEngine.warm`): the first real decision on the set then pays
+ * no first-use costs. Any failure is UNAVAILABLE: the set must not serve.
+ */
+function warmUp(engine: PolicyEngine): void {
+  try {
+    engine.warm?.();
+  } catch (e) {
+    throw isDomainError(e) ? e : new DomainError('UNAVAILABLE', `policy engine failed its warm-up: ${message(e)}`, { cause: e });
   }
 }
