@@ -14,6 +14,13 @@ import type { KernelJournal } from './journal.ts';
 import type { SigningMonitor } from './signing-monitor.ts';
 import { verifyPackage } from './verify-package.ts';
 
+/**
+ * How often one close claims a block-log index before it gives up with CONFLICT. Without group
+ * commit (workerd) each round of racing closes lets one win, so this bounds how many closes may
+ * race at once, not how long a lone close waits.
+ */
+const MAX_INDEX_CLAIMS = 128;
+
 const utf8 = new TextEncoder();
 
 export type Checkpoint = { origin: string; size: number; root: string; note: string };
@@ -124,10 +131,12 @@ export class BlockService {
           await this.audit.io(() => store.storeBlock(block, { index, blockId: block.block_id, leafHash }), true);
           break;
         } catch (e) {
-          if (!isDomainError(e, 'CONFLICT') || attempt >= 4) throw e;
+          if (!isDomainError(e, 'CONFLICT') || attempt >= MAX_INDEX_CLAIMS) throw e;
           // another close took the index, or the same session was closed concurrently
           const existing = await this.audit.io(() => store.getBlock(block.block_id), false);
           if (existing) return existing;
+          // each round one of the racing closes wins an index: back off a little (jittered) and claim the next
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10)));
         }
       }
       span.setAttributes({
