@@ -37,6 +37,7 @@ import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
+import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -101,7 +102,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
   await kernel.start();
   await signing.attach(kernel);
   return {

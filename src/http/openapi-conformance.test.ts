@@ -63,6 +63,7 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${session}/authorize/batch`, { requests: [agentRead(), agentRead()] }],
     ['POST', '/v1/authorize', '/v1/authorize', agentRead()],
     ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead()] }],
+    ['POST', '/v1/xpid/derive', '/v1/xpid/derive', { initiating_kia_id: 'a', responding_kia_id: 'b', initiated_at: '2026-07-20T09:14:33Z', initiating_nonce: 'c', responding_nonce: 'd' }],
   ];
   const answers: Answer[] = [];
   for (const [method, template, path, body, headers] of calls) {

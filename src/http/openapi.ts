@@ -38,6 +38,8 @@ const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 /** `json` for a request body, `required`. */
 const body = (schema: unknown) => ({ required: true, ...json(schema) });
+/** One input of `derive_xpid`: non-empty, without the `|` separator. */
+const xpidPart = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^|]+$' };
 const BODY_LIMIT = `at most ${MAX_BODY_BYTES / 1024} KiB (else 413) and 64 levels of nesting`;
 
 export const OPENAPI = {
@@ -87,7 +89,12 @@ export const OPENAPI = {
       post: {
         operationId: 'openSession',
         summary: 'Open an agent session',
-        requestBody: body({ type: 'object', required: ['agent_id'], additionalProperties: false, properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 } } }),
+        requestBody: body({
+          type: 'object',
+          required: ['agent_id'],
+          additionalProperties: false,
+          properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 }, xpid: { description: 'never accepted: an XPID is derived by the kernel only (400 `INVALID_XPID_CLAIM`)' } },
+        }),
         responses: {
           '201': {
             description: 'session opened; its block id is the id of the Session Block its close signs',
@@ -101,7 +108,31 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$response.body#/session_id' }, description: 'close it into a signed Session Block' },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'INVALID_XPID_CLAIM'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+        },
+      },
+    },
+    '/v1/xpid/derive': {
+      post: {
+        operationId: 'deriveXpid',
+        summary: 'KEE §10 `derive_xpid`: the XPID of one interaction between two KIA parties (public; derives and stores nothing)',
+        description:
+          'UUIDv5 (RFC 9562 §5.5) in the SOOS namespace `bcab38fe-febf-4632-8fc9-2a23cb9e4ee3` of the UTF-8 of the five inputs joined with `|`, in the order of the schema. Deterministic. The nonces must come fresh from a CSPRNG right before the call (at least 128 bits each, DIST §10.1): the caller\'s duty, not checked here. See docs/identity.md.',
+        requestBody: body({
+          type: 'object',
+          required: ['initiating_kia_id', 'responding_kia_id', 'initiated_at', 'initiating_nonce', 'responding_nonce'],
+          additionalProperties: false,
+          properties: {
+            initiating_kia_id: xpidPart,
+            responding_kia_id: xpidPart,
+            initiated_at: { type: 'string', format: 'date-time', pattern: 'Z$', description: 'ISO 8601 UTC with `Z` (no offset): when the initiator received the responder\'s nonce' },
+            initiating_nonce: xpidPart,
+            responding_nonce: xpidPart,
+          },
+        }),
+        responses: {
+          '200': { description: 'the XPID', ...json({ type: 'object', required: ['xpid'], properties: { xpid: { type: 'string', format: 'uuid' } } }) },
+          ...problems([...JSON_BODY], { INVALID_INPUT: 'also an input containing `|`, or `initiated_at` not ISO 8601 UTC' }),
         },
       },
     },

@@ -33,9 +33,30 @@ const entities = z
     if (graph !== undefined) ctx.addIssue({ code: 'custom', path: [], message: graph });
   });
 
-/** `POST /v1/sessions` */
+/** `POST /v1/sessions` (an `xpid` is let through the schema to be refused as INVALID_XPID_CLAIM: `refuseXpidClaim`) */
 export const openSessionBody = z.strictObject({
   agent_id: z.string().min(1).max(256),
+  xpid: z.json().optional(),
+});
+
+/**
+ * One input of KEE §10 `derive_xpid`: non-empty, and without `|`, the separator the five inputs
+ * are joined with (a `|` inside one would let two different input tuples name the same XPID).
+ */
+const xpidPart = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((s) => !s.includes('|'), { message: 'must not contain `|` (the separator of the derivation input)' });
+
+/** `POST /v1/xpid/derive` */
+export const deriveXpidBody = z.strictObject({
+  initiating_kia_id: xpidPart,
+  responding_kia_id: xpidPart,
+  /** ISO 8601 UTC (`Z`, no offset): the time the initiator received the responder's nonce. */
+  initiated_at: z.iso.datetime({ offset: false, local: false }),
+  initiating_nonce: xpidPart,
+  responding_nonce: xpidPart,
 });
 
 /** `POST /v1/sessions/{session_id}/authorize` */

@@ -18,6 +18,7 @@ import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { StoredDocument } from '../ports/storage.ts';
+import type { DeriveXpidInput } from '../ports/xpid.ts';
 
 export type { ActivePolicyText, AuthorizeResult, MetricsSnapshot, OneShotResult };
 
@@ -260,6 +261,14 @@ export class Kernel {
   /** One signer probe round now (what the monitor runs on its timer). */
   probeSigner(): Promise<void> {
     return this.monitor.probe();
+  }
+
+  /**
+   * KEE §10 `derive_xpid` (digest §2.12, §4.3 family 1): the XPID of one interaction between two
+   * KIA parties. Deterministic and side-effect free: no record, no state, no start needed.
+   */
+  deriveXpid(input: DeriveXpidInput): string {
+    return this.deps.xpid.deriveXpid(input);
   }
 
   /** Opens a session; its block id is a fresh OTel trace id; SESSION_OPEN is its first record. */
