@@ -2,6 +2,7 @@ import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
+import { OperatorAuth } from './auth/operator-roles.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
@@ -46,9 +47,12 @@ export class Kernel {
   private manifestIssued = false;
   private starting: Promise<void> | null = null;
   private readonly oneShot: OneShotSessions;
+  /** Operator bearer tokens and the role rule (the agent registry's routes). */
+  readonly operators: OperatorAuth;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
+    this.operators = new OperatorAuth(deps.operatorTokens);
     this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
     this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
