@@ -80,3 +80,13 @@ describe('INVALID_XPID_CLAIM: an XPID is derived by the kernel only', () => {
     expect((await h.call('POST', '/v1/sessions', { agent_id: 'a' })).status).toBe(201);
   });
 });
+
+describe('the GEC Manifest declares the agent XPID derivation', () => {
+  it('xpid_derivation_version is the deriver\'s (1.1), not `none`', async () => {
+    const h = makeHarness();
+    await h.started;
+    const m = await h.call('GET', '/v1/manifest');
+    expect(m.status).toBe(200);
+    expect(m.json.xpid_derivation_version).toBe('1.1');
+  });
+});
