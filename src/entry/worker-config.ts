@@ -24,11 +24,11 @@ export type WorkerConfig = {
   /** KEE_PUBLISHER_KEYS as given, or null (CAP Profile updates then answer 503). */
   publisherKeys: string | null;
   /**
-   * Operator tokens (the agent registry): KEE_OPERATOR_JWKS as a JWKS (JSON text) or its https
-   * URL, with KEE_OPERATOR_ISSUER / KEE_OPERATOR_AUDIENCE; null when unset (those routes answer
-   * 503: a Worker has no files to keep a development key in).
+   * Operator tokens (the agent registry): KEE_OPERATOR_JWKS as a JWKS (JSON text), with
+   * KEE_OPERATOR_ISSUER / KEE_OPERATOR_AUDIENCE; null when unset (those routes answer 503: a
+   * Worker has no files to keep a development key in).
    */
-  operators: { jwks: JSONWebKeySet | URL; issuer?: string; audience?: string } | null;
+  operators: { jwks: JSONWebKeySet; issuer?: string; audience?: string } | null;
   warnings: string[];
 };
 
@@ -59,32 +59,25 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
   return { engine, signingSeed, publisherKeys, operators: readOperators(env), warnings };
 }
 
-/** KEE_OPERATOR_JWKS (a JWKS as JSON text, or an https URL) and the claims every token must carry. */
+/**
+ * KEE_OPERATOR_JWKS (the operators' JWKS as JSON text) and the claims every token must carry.
+ * Not a URL: a key set fetched and cached by one request would be awaited by others, which
+ * workerd forbids (as it forbids group commit), so the keys are configured, not fetched.
+ */
 function readOperators(env: WorkerEnv): WorkerConfig['operators'] {
   const value = text(env, 'KEE_OPERATOR_JWKS')?.trim();
   if (!value) return null;
-  let jwks: JSONWebKeySet | URL;
-  if (value.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new Error('KEE_OPERATOR_JWKS is neither JSON (a JWKS) nor an https URL');
-    }
-    try {
-      jwks = checkJwks(parsed);
-    } catch (e) {
-      throw new Error(`KEE_OPERATOR_JWKS: ${(e as Error).message}`);
-    }
-  } else {
-    let url: URL | null = null;
-    try {
-      url = new URL(value);
-    } catch {
-      // reported below
-    }
-    if (url?.protocol !== 'https:') throw new Error('KEE_OPERATOR_JWKS must be a JWKS (JSON text) or an https URL: a Worker cannot read files');
-    jwks = url;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error('KEE_OPERATOR_JWKS must be a JWKS as JSON text (`{"keys":[…]}`): a Worker neither reads files nor fetches key sets');
+  }
+  let jwks: JSONWebKeySet;
+  try {
+    jwks = checkJwks(parsed);
+  } catch (e) {
+    throw new Error(`KEE_OPERATOR_JWKS: ${(e as Error).message}`);
   }
   const issuer = text(env, 'KEE_OPERATOR_ISSUER')?.trim();
   const audience = text(env, 'KEE_OPERATOR_AUDIENCE')?.trim();
