@@ -419,7 +419,7 @@ export class Kernel {
 
   async getAgent(agentId: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.get(agentId);
+    return this.agents.read(agentId);
   }
 
   /** Suspends or reactivates a registered agent (AGENT_STATUS_CHANGED); CONFLICT once revoked. */

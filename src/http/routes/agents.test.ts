@@ -141,6 +141,19 @@ describe('the agent registry', () => {
     expect((await next.call('GET', '/v1/agents', undefined, await bearer('operator'))).json.code).toBe('KERNEL_NOT_STARTED');
   });
 
+  it('two kernels on one store (PostgreSQL, workerd isolates) see each other\'s registry changes before reading or changing it', async () => {
+    const { h: a, bearer, verifier } = await setup();
+    const b = makeHarness({ store: a.store, signer: a.signer, deps: { operatorTokens: verifier } });
+    await b.started;
+    const op = await bearer('operator');
+    expect((await a.call('POST', '/v1/agents', { agent_id: 'x1', public_keys: [await agentKey()] }, op)).status).toBe(201);
+    expect((await b.call('GET', '/v1/agents/x1', undefined, op)).json.status).toBe('ACTIVE');
+    expect((await b.call('POST', '/v1/agents', { agent_id: 'x1', public_keys: [await agentKey()] }, op)).status).toBe(409);
+    expect((await b.call('POST', '/v1/agents/x1/revoke', undefined, op)).json.status).toBe('REVOKED');
+    expect((await a.call('PATCH', '/v1/agents/x1', { status: 'ACTIVE' }, op)).status).toBe(409);
+    expect((await a.call('GET', '/v1/agents', undefined, op)).json.agents.map((x: { status: string }) => x.status)).toEqual(['REVOKED']);
+  });
+
   it('without operator authentication configured: 503 UNAVAILABLE, nothing registered', async () => {
     const h = makeHarness();
     const r = await h.call('POST', '/v1/agents', { agent_id: 'a1', public_keys: [await agentKey()] }, { authorization: 'Bearer x.y.z' });

@@ -50,7 +50,9 @@ const PAGE = 500;
  * §4.3 family 2, derived here only), status, and the Cedar entities the kernel supplies for them
  * at authorization. Each change is first recorded in the kernel journal (`XPID_DERIVED`,
  * `AGENT_REGISTERED`, `AGENT_STATUS_CHANGED`, `AGENT_REVOKED`), then stored as a registry event
- * document, then served; at start the events are replayed. Revocation is final.
+ * document, then served; at start the events are replayed, and before every registry read or
+ * change the events other kernels sharing the store wrote are applied. Decisions use the
+ * registry as this kernel last read it. Revocation is final.
  */
 export class AgentRegistry {
   private readonly deps: AgentRegistryDeps;
@@ -67,6 +69,15 @@ export class AgentRegistry {
   async load(): Promise<void> {
     this.agents.clear();
     this.seq = 0;
+    await this.catchUp();
+  }
+
+  /**
+   * Applies the events stored after the last one seen: those another kernel sharing the store
+   * (PostgreSQL, another workerd isolate) wrote. Run before every registry read and change, so
+   * a change is checked against the latest state and stored as the next event.
+   */
+  async catchUp(): Promise<void> {
     for (;;) {
       const page = await this.deps.io(() => this.deps.store.listDocuments(AGENT_REGISTRY_KIND, this.seq + 1, PAGE), false);
       for (const doc of page) this.apply(parseEvent(doc), doc.seq);
@@ -74,11 +85,17 @@ export class AgentRegistry {
     }
   }
 
-  list(): Agent[] {
+  async list(): Promise<Agent[]> {
+    await this.catchUp();
     return [...this.agents.values()].sort((a, b) => (a.agent_id < b.agent_id ? -1 : 1));
   }
 
-  get(agentId: string): Agent {
+  async read(agentId: string): Promise<Agent> {
+    await this.catchUp();
+    return this.get(agentId);
+  }
+
+  private get(agentId: string): Agent {
     const agent = this.agents.get(agentId);
     if (!agent) throw new DomainError('NOT_FOUND', `no registered agent \`${agentId}\``);
     return agent;
@@ -87,6 +104,7 @@ export class AgentRegistry {
   /** Registers an agent (CONFLICT if `agent_id` is registered, revoked ones included). */
   register(registration: AgentRegistration, by: string): Promise<Agent> {
     return this.mutex.run(async () => {
+      await this.catchUp();
       if (this.agents.has(registration.agent_id)) throw new DomainError('CONFLICT', `agent \`${registration.agent_id}\` is already registered`);
       const at = this.deps.clock.nowIso();
       const entry = registryEntry(this.deps.merkle, registration, at);
@@ -109,6 +127,7 @@ export class AgentRegistry {
   /** ACTIVE ⇄ SUSPENDED; the same status again changes nothing; a revoked agent is CONFLICT. */
   setStatus(agentId: string, status: 'ACTIVE' | 'SUSPENDED', by: string): Promise<Agent> {
     return this.mutex.run(async () => {
+      await this.catchUp();
       const agent = this.get(agentId);
       if (agent.status === 'REVOKED') throw new DomainError('CONFLICT', `agent \`${agentId}\` is revoked: revocation is final`);
       if (agent.status === status) return agent;
@@ -121,6 +140,7 @@ export class AgentRegistry {
   /** Revokes an agent for good; revoking a revoked agent changes nothing. */
   revoke(agentId: string, by: string): Promise<Agent> {
     return this.mutex.run(async () => {
+      await this.catchUp();
       const agent = this.get(agentId);
       if (agent.status === 'REVOKED') return agent;
       const at = this.deps.clock.nowIso();
