@@ -1,5 +1,5 @@
 /**
- * The identity half of issue 14 on a real `npm start` kernel (Node): the development operator
+ * The identity half of issue 14 on a real kernel (Node, Bun, Deno): the development operator
  * key the start creates and announces, `kee operator token` minting tokens it accepts, the agent
  * registry behind them, `POST /v1/xpid/derive`, and a bad KEE_OPERATOR_JWKS stopping the start.
  */
@@ -22,8 +22,8 @@ function mint(dataDir: string, ...args: string[]): Promise<string> {
 }
 
 describe('identity on a running kernel', () => {
-  it('dev operator key announced, CLI tokens accepted by the registry, derive_xpid public', async () => {
-    const server = await startServer('node', { env: { KEE_SIGNER: 'ed25519' } });
+  it.each(['node', 'bun', 'deno'] as const)('%s: dev operator key announced, CLI tokens accepted by the registry, derive_xpid public', async (runtime) => {
+    const server = await startServer(runtime, { env: { KEE_SIGNER: 'ed25519' } });
     servers.push(server);
     expect(server.output()).toMatch(/no KEE_OPERATOR_JWKS configured: operator tokens are verified against a DEVELOPMENT key under .*dev-operator.*kee operator token --role operator/);
     expect(statSync(join(server.dataDir, 'dev-operator', 'operator.jwk')).mode & 0o777).toBe(0o600);
