@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import type { Agent, Kernel } from '../../kernel/kernel.ts';
 import type { AgentRegistration } from '../../kernel/agents/registry-entry.ts';
-import type { Json } from '../../kernel/types.ts';
 import { readJson } from '../body.ts';
 import { requireRole, type OperatorEnv } from '../operator-auth.ts';
 import { agentStatusBody, registerAgentBody } from '../schemas.ts';
@@ -20,7 +19,8 @@ export function agentRoutes(kernel: Kernel): Hono<OperatorEnv> {
     const body = await readJson(c, registerAgentBody);
     refuseXpidClaim(body);
     const { xpid: _, ...registration } = body;
-    const agent = await kernel.registerAgent(registration as AgentRegistration & { attributes?: Record<string, Json> }, c.var.operator.subject);
+    // zod's JSON type is the kernel's Json; the keys' extra JWK members are dropped by the kernel
+    const agent = await kernel.registerAgent(registration as AgentRegistration, c.var.operator.subject);
     return c.json({ agent_id: agent.agent_id, xpid: agent.xpid, status: agent.status, registry_entry_hash: agent.registry_entry_hash }, 201, { location: `/v1/agents/${encodeURIComponent(agent.agent_id)}` });
   });
 
