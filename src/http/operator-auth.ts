@@ -7,11 +7,10 @@ import { problem } from './errors.ts';
 /** Context variables set by `requireRole`. */
 export type OperatorEnv = { Variables: { operator: Operator } };
 
-/** RFC 6750 §3: the challenge of every 401 and 403 of an operator operation. */
-function challenge(err: DomainError): string {
+/** RFC 6750 §3: the challenge of every 401 and 403 of an operator operation (no error code when no credentials were sent). */
+function challenge(err: DomainError, sentCredentials: boolean): string {
   if (err.code === 'FORBIDDEN') return 'Bearer realm="kee", error="insufficient_scope"';
-  if (err.code === 'UNAUTHENTICATED' && err.message.startsWith('an operator bearer token is required')) return 'Bearer realm="kee"';
-  return 'Bearer realm="kee", error="invalid_token"';
+  return sentCredentials ? 'Bearer realm="kee", error="invalid_token"' : 'Bearer realm="kee"';
 }
 
 /** The token of `Authorization: Bearer <token>` (scheme case-insensitive), or null when there is none. */
@@ -33,10 +32,11 @@ export function bearerToken(header: string | undefined): string | null {
  */
 export function requireRole(kernel: Kernel, ...roles: OperatorRole[]): MiddlewareHandler<OperatorEnv> {
   return async function requireOperatorRole(c, next) {
+    const header = c.req.header('authorization');
     try {
-      c.set('operator', await kernel.operators.authenticate(bearerToken(c.req.header('authorization')), roles));
+      c.set('operator', await kernel.operators.authenticate(bearerToken(header), roles));
     } catch (e) {
-      if (e instanceof DomainError && (e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN')) return problem(c, e, { 'www-authenticate': challenge(e) });
+      if (e instanceof DomainError && (e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN')) return problem(c, e, { 'www-authenticate': challenge(e, header !== undefined) });
       throw e;
     }
     await next();
