@@ -4,11 +4,13 @@ import { toProblem } from './http/errors.ts';
 import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './http/metrics.ts';
 import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
 import { OPENAPI } from './http/openapi.ts';
+import { agentRoutes } from './http/routes/agents.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
 import { decisionRoutes } from './http/routes/decisions.ts';
 import { manifestRoutes } from './http/routes/manifest.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
+import { xpidRoutes } from './http/routes/xpid.ts';
 
 /**
  * The HTTP face of the kernel, identical on every runtime. Routes validate input and call the
@@ -25,6 +27,8 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/audit', auditRoutes(kernel));
   app.route('/v1/cap-profile', capProfileRoutes(kernel));
   app.route('/v1/manifest', manifestRoutes(kernel));
+  app.route('/v1/xpid', xpidRoutes(kernel));
+  app.route('/v1/agents', agentRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

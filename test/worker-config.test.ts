@@ -37,7 +37,22 @@ describe('workerd configuration', () => {
 
   it('KEE_* variables the Worker does not read are named, not ignored silently', () => {
     const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_PUBLISHER_KEYS: PUB, KEE_DATA_DIR: './data', KEE_SIGNER: 'frost', OTHER: 'x' });
-    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE)']);
+    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE)']);
+  });
+
+  it('KEE_OPERATOR_JWKS: a JWKS as JSON text, with issuer and audience; unset: null (operator routes answer 503)', () => {
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'op' };
+    const local = readWorkerConfig({ DB, KEE_OPERATOR_JWKS: JSON.stringify({ keys: [jwk] }), KEE_OPERATOR_ISSUER: 'https://idp.example', KEE_OPERATOR_AUDIENCE: 'kee' });
+    expect(local.operators).toEqual({ jwks: { keys: [jwk] }, issuer: 'https://idp.example', audience: 'kee' });
+    expect(readWorkerConfig({ DB }).operators).toBeNull();
+    const bad: [string, RegExp][] = [
+      ['https://idp.example/jwks.json', /must be a JWKS as JSON text .*neither reads files nor fetches/],
+      ['./jwks.json', /must be a JWKS as JSON text/],
+      ['{"keys":', /must be a JWKS as JSON text/],
+      [JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }), /symmetric/],
+      [JSON.stringify({ keys: [{ ...jwk, d: 'x' }] }), /private key/],
+    ];
+    for (const [value, message] of bad) expect(() => readWorkerConfig({ DB, KEE_OPERATOR_JWKS: value }), value).toThrow(message);
   });
 
   it('malformed values stop the Worker with one line', () => {

@@ -2,12 +2,32 @@
  * workerd without a kernel key: the Worker still starts (ephemeral key) but says so loudly, in
  * its log and in `GET /healthz`, with how to set it (a Worker never sees the shell's variables).
  */
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './runtime/servers.ts';
+import { agentKey } from './support/operators.ts';
 
 describe('workerd configuration at start', () => {
   let server: RunningServer | undefined;
-  afterAll(async () => server?.stop());
+  let registry: RunningServer | undefined;
+  afterAll(async () => {
+    await Promise.all([server?.stop(), registry?.stop()]);
+  });
+
+  it('KEE_OPERATOR_JWKS as a variable (JWKS JSON): operator tokens reach the agent registry; none: 401', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'wk' }] });
+    registry = await startServer('workerd', { vars: { KEE_SIGNING_KEY: '42'.repeat(32), KEE_OPERATOR_JWKS: jwks, KEE_OPERATOR_AUDIENCE: 'kee-worker' } });
+    const token = (aud: string) => new SignJWT({ roles: ['operator'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'wk' }).setSubject('w-op').setAudience(aud).setExpirationTime('5m').sign(privateKey);
+    const register = (headers: Record<string, string>) =>
+      fetch(`${registry!.base}/v1/agents`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ agent_id: 'w1', public_keys: [keyJwk] }) });
+    const keyJwk = await agentKey();
+    expect((await register({})).status).toBe(401);
+    expect((await register({ authorization: `Bearer ${await token('other')}` })).status).toBe(401);
+    const ok = await register({ authorization: `Bearer ${await token('kee-worker')}` });
+    expect(ok.status).toBe(201);
+    expect(((await ok.json()) as { status: string }).status).toBe('ACTIVE');
+  }, 180_000);
 
   it('without KEE_SIGNING_KEY: a loud warning and a /healthz warning', async () => {
     server = await startServer('workerd', { vars: {}, env: { KEE_SIGNING_KEY: '42'.repeat(32) } });

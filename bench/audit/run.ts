@@ -41,6 +41,7 @@ import { policyEngineFactory, policyEngineName } from '../../src/entry/policy-en
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
 import { loadCedar } from '../../test/support/cedar.ts';
 import { loadKeeWasm } from '../../test/support/wasm.ts';
+import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 5;
@@ -117,7 +118,7 @@ async function run(mode: Mode, kind: StoreKind, writers: number, offered?: numbe
   // the engine `npm start` uses (KEE_POLICY_ENGINE unset: kee-policy), or --engine cedar-wasm
   const policyFactory = policyEngineFactory(ENGINE, { wasm: keeWasm, cedar: () => loadCedar() as unknown as CedarApi, merkle });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch, ...tuning } });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch, ...tuning } });
   await kernel.start();
   const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch, ...tuning });
   const sessions: { session_id: string; block_id: string }[] = [];

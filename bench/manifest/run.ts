@@ -21,6 +21,7 @@ import { systemClock } from '../../src/adapters/system/clock.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { loadKeeWasm, wasmMerkle } from '../../test/support/wasm.ts';
+import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 3;
@@ -31,6 +32,7 @@ async function makeKernel(manifestRecheckMs: number): Promise<Kernel> {
   const policyFactory = keePolicyEngineFactory(loadKeeWasm());
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
   const kernel = new Kernel({
+    xpid: uuidXpidDeriver(),
     store: new MemoryStore(),
     merkle,
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),

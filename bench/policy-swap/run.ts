@@ -21,6 +21,7 @@ import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.t
 import { Kernel } from '../../src/kernel/kernel.ts';
 import type { PolicyCandidate } from '../../src/kernel/policy/activation.ts';
 import { loadKeeWasm, wasmMerkle } from '../../test/support/wasm.ts';
+import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -53,6 +54,7 @@ async function measure(n: number) {
 
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
   const kernel = new Kernel({
+    xpid: uuidXpidDeriver(),
     store: new MemoryStore(),
     merkle: wasmMerkle(),
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),

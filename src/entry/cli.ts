@@ -32,7 +32,9 @@ const USAGE = `usage:
       verify a signed block-log checkpoint, and optionally a consistency proof from an older
       checkpoint and the inclusion of a Session Block (kee audit verify-checkpoint --help)
   kee policy keygen | sign | push | validate | test
-      CAP Profile publisher tools (\`kee policy --help\`)`;
+      CAP Profile publisher tools (\`kee policy --help\`)
+  kee operator token --role <operator|auditor|approver> [--ttl <seconds>] [--key <jwk>]
+      mint an operator bearer token (\`kee operator --help\`)`;
 
 /** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -42,6 +44,7 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
+  if (group === 'operator') return (await import('./cli-operator.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
   if (group === '--version' || group === '-v') {
     console.log(`kee ${KERNEL_VERSION}`);

@@ -31,12 +31,14 @@ import { Kernel } from '../kernel/kernel.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import { loadPublisherKeys } from './publisher-keys.ts';
+import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
+import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -77,6 +79,10 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   const publisherKeys = await loadPublisherKeys(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
     throw new StartupError(`cannot start: publisher keys: ${e instanceof Error ? e.message : String(e)}`);
   });
+  // the operator key set likewise (without KEE_OPERATOR_JWKS, the dev operator key is made here)
+  const operatorTokens = await loadOperatorVerifier(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
+    throw new StartupError(`cannot start: operator keys: ${e instanceof Error ? e.message : String(e)}`);
+  });
   const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store));
 
   const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
@@ -101,7 +107,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), operatorTokens, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
   await kernel.start();
   await signing.attach(kernel);
   return {

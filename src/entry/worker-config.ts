@@ -10,10 +10,12 @@
  *   Worker does not read (KEE_DATA_DIR, KEE_SIGNER, …), are warnings: logged once per isolate
  *   and listed under `warnings` in `GET /healthz`.
  */
+import type { JSONWebKeySet } from 'jose';
+import { checkJwks } from '../adapters/jose/operator-tokens.ts';
 import { fromHex } from '../kernel/hex.ts';
 import { policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
-export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown } & Record<string, unknown>;
+export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
 
 export type WorkerConfig = {
   engine: PolicyEngineName;
@@ -21,11 +23,17 @@ export type WorkerConfig = {
   signingSeed: Uint8Array | null;
   /** KEE_PUBLISHER_KEYS as given, or null (CAP Profile updates then answer 503). */
   publisherKeys: string | null;
+  /**
+   * Operator tokens (the agent registry): KEE_OPERATOR_JWKS as a JWKS (JSON text), with
+   * KEE_OPERATOR_ISSUER / KEE_OPERATOR_AUDIENCE; null when unset (those routes answer 503: a
+   * Worker has no files to keep a development key in).
+   */
+  operators: { jwks: JSONWebKeySet; issuer?: string; audience?: string } | null;
   warnings: string[];
 };
 
 /** The variables the workerd entry reads; any other `KEE_*` binding is reported as ignored. */
-export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE'] as const;
+export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE'] as const;
 
 const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
 
@@ -48,7 +56,32 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
     .filter((k) => k.startsWith('KEE_') && !(WORKER_VARIABLES as readonly string[]).includes(k))
     .sort();
   if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not read on workerd and ${ignored.length === 1 ? 'has' : 'have'} no effect (it reads ${WORKER_VARIABLES.join(', ')})`);
-  return { engine, signingSeed, publisherKeys, warnings };
+  return { engine, signingSeed, publisherKeys, operators: readOperators(env), warnings };
+}
+
+/**
+ * KEE_OPERATOR_JWKS (the operators' JWKS as JSON text) and the claims every token must carry.
+ * Not a URL: a key set fetched and cached by one request would be awaited by others, which
+ * workerd forbids (as it forbids group commit), so the keys are configured, not fetched.
+ */
+function readOperators(env: WorkerEnv): WorkerConfig['operators'] {
+  const value = text(env, 'KEE_OPERATOR_JWKS')?.trim();
+  if (!value) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error('KEE_OPERATOR_JWKS must be a JWKS as JSON text (`{"keys":[…]}`): a Worker neither reads files nor fetches key sets');
+  }
+  let jwks: JSONWebKeySet;
+  try {
+    jwks = checkJwks(parsed);
+  } catch (e) {
+    throw new Error(`KEE_OPERATOR_JWKS: ${(e as Error).message}`);
+  }
+  const issuer = text(env, 'KEE_OPERATOR_ISSUER')?.trim();
+  const audience = text(env, 'KEE_OPERATOR_AUDIENCE')?.trim();
+  return { jwks, ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) };
 }
 
 function text(env: WorkerEnv, name: string): string | undefined {

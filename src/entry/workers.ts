@@ -17,6 +17,7 @@ import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { joseJwsVerifier } from '../adapters/jose/jws.ts';
+import { joseOperatorTokenVerifier } from '../adapters/jose/operator-tokens.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
@@ -32,6 +33,7 @@ import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { policyEngineFactory } from './policy-engine.ts';
 import { misconfigured, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
+import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 
 type Built = { app: Hono; warnings: string[] };
 
@@ -60,7 +62,7 @@ async function build(env: WorkerEnv): Promise<Built> {
       }
     : undefined;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   return { app: createApp(kernel), warnings: config.warnings };
 }

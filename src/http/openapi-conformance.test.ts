@@ -8,6 +8,7 @@ import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { capProfileDeps, makePublishers } from '../../test/support/cap-profile.ts';
 import { agentRead, makeHarness, type Harness } from '../../test/support/harness.ts';
+import { makeOperators } from '../../test/support/operators.ts';
 import { OPENAPI } from './openapi.ts';
 
 type Answer = Awaited<ReturnType<Harness['call']>>;
@@ -35,7 +36,8 @@ const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
 const UNKNOWN_BLOCK = '0'.repeat(32);
 
 /** One request to every documented operation; ids from `ids` when given (a real session and block). */
-async function callEverything(h: Harness, ids: { session?: string; block?: string } = {}): Promise<Answer[]> {
+async function callEverything(h: Harness, ids: { session?: string; block?: string; operator?: Record<string, string> } = {}): Promise<Answer[]> {
+  const op = ids.operator;
   const session = ids.session ?? UNKNOWN_SESSION;
   const block = ids.block ?? UNKNOWN_BLOCK;
   const calls: [string, string, string, unknown?, Record<string, string>?][] = [
@@ -63,6 +65,12 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${session}/authorize/batch`, { requests: [agentRead(), agentRead()] }],
     ['POST', '/v1/authorize', '/v1/authorize', agentRead()],
     ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead()] }],
+    ['POST', '/v1/agents', '/v1/agents', { agent_id: 'a', public_keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] }, op],
+    ['GET', '/v1/agents', '/v1/agents', undefined, op],
+    ['GET', '/v1/agents/{agent_id}', '/v1/agents/a', undefined, op],
+    ['PATCH', '/v1/agents/{agent_id}', '/v1/agents/a', { status: 'SUSPENDED' }, op],
+    ['POST', '/v1/agents/{agent_id}/revoke', '/v1/agents/a/revoke', undefined, op],
+    ['POST', '/v1/xpid/derive', '/v1/xpid/derive', { initiating_kia_id: 'a', responding_kia_id: 'b', initiated_at: '2026-07-20T09:14:33Z', initiating_nonce: 'c', responding_nonce: 'd' }],
   ];
   const answers: Answer[] = [];
   for (const [method, template, path, body, headers] of calls) {
@@ -85,10 +93,15 @@ async function closedSession(h: Harness): Promise<{ session: string; block: stri
 
 describe('every answer is one the document describes', () => {
   it('a running kernel: real sessions and blocks, both package and checkpoint forms', async () => {
-    const h = makeHarness({ deps: { capProfile: capProfileDeps(await makePublishers(3)) } });
+    const operators = await makeOperators();
+    const h = makeHarness({ deps: { capProfile: capProfileDeps(await makePublishers(3)), operatorTokens: operators.verifier } });
     const ids = await closedSession(h);
-    const answers = await callEverything(h, ids);
+    const answers = await callEverything(h, { ...ids, operator: await operators.bearer('operator') });
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    expect(answers.filter((a) => a.json?.agent_id === 'a' && a.json.xpid).map((a) => a.status)).toEqual([201, 200, 200, 200]);
+    // without a token: 401, described
+    const { json: anon } = await h.call('GET', '/v1/agents');
+    expect(anon.code).toBe('UNAUTHENTICATED');
     expect(answers.filter((a) => a.status === 422).map((a) => a.json.code)).toEqual(['CAP_SIGNATURES_INSUFFICIENT']);
     expect(answers.find((a) => a.headers.get('content-type') === 'application/x-ndjson')).toBeDefined();
   });

@@ -11,7 +11,7 @@
 import { MAX_BODY_BYTES } from './body.ts';
 import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
 import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
-import { MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
+import { MAX_AGENT_KEYS, MAX_AGENT_ROLES, MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
 
 const entity = {
   type: 'object',
@@ -38,6 +38,13 @@ const blockId = { name: 'block_id', in: 'path', required: true, schema: hex(16) 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 /** `json` for a request body, `required`. */
 const body = (schema: unknown) => ({ required: true, ...json(schema) });
+/** One input of `derive_xpid`: non-empty, without the `|` separator. */
+const xpidPart = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^|]+$' };
+/** Operations that need an operator bearer token. */
+const OPERATOR = [{ operatorBearer: [] }];
+/** Their refusals: no or a bad token, no fitting role, operator authentication not configured. */
+const OPERATOR_AUTH = ['UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'] as const;
+const agentId = { name: 'agent_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } };
 const BODY_LIMIT = `at most ${MAX_BODY_BYTES / 1024} KiB (else 413) and 64 levels of nesting`;
 
 export const OPENAPI = {
@@ -87,7 +94,12 @@ export const OPENAPI = {
       post: {
         operationId: 'openSession',
         summary: 'Open an agent session',
-        requestBody: body({ type: 'object', required: ['agent_id'], additionalProperties: false, properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 } } }),
+        requestBody: body({
+          type: 'object',
+          required: ['agent_id'],
+          additionalProperties: false,
+          properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 }, xpid: { description: 'never accepted: an XPID is derived by the kernel only (400 `INVALID_XPID_CLAIM`)' } },
+        }),
         responses: {
           '201': {
             description: 'session opened; its block id is the id of the Session Block its close signs',
@@ -101,8 +113,105 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$response.body#/session_id' }, description: 'close it into a signed Session Block' },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'INVALID_XPID_CLAIM'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
         },
+      },
+    },
+    '/v1/xpid/derive': {
+      post: {
+        operationId: 'deriveXpid',
+        summary: 'KEE §10 `derive_xpid`: the XPID of one interaction between two KIA parties (public; derives and stores nothing)',
+        description:
+          'UUIDv5 (RFC 9562 §5.5) in the SOOS namespace `bcab38fe-febf-4632-8fc9-2a23cb9e4ee3` of the UTF-8 of the five inputs joined with `|`, in the order of the schema. Deterministic. The nonces must come fresh from a CSPRNG right before the call (at least 128 bits each, DIST §10.1): the caller\'s duty, not checked here. See docs/identity.md.',
+        requestBody: body({
+          type: 'object',
+          required: ['initiating_kia_id', 'responding_kia_id', 'initiated_at', 'initiating_nonce', 'responding_nonce'],
+          additionalProperties: false,
+          properties: {
+            initiating_kia_id: xpidPart,
+            responding_kia_id: xpidPart,
+            initiated_at: { type: 'string', format: 'date-time', pattern: 'Z$', description: 'ISO 8601 UTC with `Z` (no offset): when the initiator received the responder\'s nonce' },
+            initiating_nonce: xpidPart,
+            responding_nonce: xpidPart,
+          },
+        }),
+        responses: {
+          '200': { description: 'the XPID', ...json({ type: 'object', required: ['xpid'], properties: { xpid: { type: 'string', format: 'uuid' } } }) },
+          ...problems([...JSON_BODY], { INVALID_INPUT: 'also an input containing `|`, or `initiated_at` not ISO 8601 UTC' }),
+        },
+      },
+    },
+    '/v1/agents': {
+      post: {
+        operationId: 'registerAgent',
+        summary: 'Register an agent (role `operator`): the kernel derives its XPID and records XPID_DERIVED and AGENT_REGISTERED',
+        security: OPERATOR,
+        requestBody: body({
+          type: 'object',
+          required: ['agent_id', 'public_keys'],
+          additionalProperties: false,
+          properties: {
+            agent_id: { type: 'string', minLength: 1, maxLength: 256, description: 'the Cedar id of its entity `Agent::"<agent_id>"`; never registered before (revoked ones included)' },
+            display_name: { type: 'string', minLength: 1, maxLength: 256 },
+            roles: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: MAX_AGENT_ROLES },
+            attributes: { type: 'object', additionalProperties: true, description: 'Cedar entity attributes (not `roles`, `xpid`, `status`: the kernel sets those)' },
+            parents: { type: 'array', items: entity, maxItems: MAX_PARENTS },
+            public_keys: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_AGENT_KEYS,
+              items: { type: 'object', required: ['kty', 'crv', 'x'], properties: { kty: { const: 'OKP' }, crv: { const: 'Ed25519' }, x: { type: 'string', pattern: '^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$' }, kid: { type: 'string' }, alg: { enum: ['EdDSA', 'Ed25519'] }, use: { const: 'sig' } } },
+              description: 'Ed25519 public JWKs (RFC 8037); a private key (`d`) is refused',
+            },
+            xpid: { description: 'never accepted: 400 `INVALID_XPID_CLAIM`' },
+          },
+        }),
+        responses: {
+          '201': {
+            description: 'registered, ACTIVE',
+            headers: { Location: { description: 'the agent', schema: { type: 'string' } } },
+            ...json({ type: 'object', required: ['agent_id', 'xpid', 'status', 'registry_entry_hash'], properties: { agent_id: { type: 'string' }, xpid: { type: 'string', format: 'uuid' }, status: { const: 'ACTIVE' }, registry_entry_hash: hex(32) } }),
+          },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'INVALID_XPID_CLAIM', 'CONFLICT'], { CONFLICT: 'also: the agent_id is registered already' }),
+        },
+      },
+      get: {
+        operationId: 'listAgents',
+        summary: 'Every registered agent, by agent_id (role `operator` or `auditor`)',
+        security: OPERATOR,
+        responses: {
+          '200': { description: 'the registry', ...json({ type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } } } }) },
+          ...problems([...STARTED, ...OPERATOR_AUTH]),
+        },
+      },
+    },
+    '/v1/agents/{agent_id}': {
+      get: {
+        operationId: 'getAgent',
+        summary: 'One registered agent with its registry entry (role `operator` or `auditor`)',
+        security: OPERATOR,
+        parameters: [agentId],
+        responses: { '200': { description: 'the agent', ...json({ $ref: '#/components/schemas/Agent' }) }, ...problems([...STARTED, ...OPERATOR_AUTH, 'NOT_FOUND']) },
+      },
+      patch: {
+        operationId: 'setAgentStatus',
+        summary: 'Suspend or reactivate an agent (role `operator`; AGENT_STATUS_CHANGED); the same status again changes nothing',
+        security: OPERATOR,
+        parameters: [agentId],
+        requestBody: body({ type: 'object', required: ['status'], additionalProperties: false, properties: { status: { enum: ['ACTIVE', 'SUSPENDED'] } } }),
+        responses: {
+          '200': { description: 'the agent', ...json({ $ref: '#/components/schemas/Agent' }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT'], { CONFLICT: 'also: the agent is revoked (final)' }),
+        },
+      },
+    },
+    '/v1/agents/{agent_id}/revoke': {
+      post: {
+        operationId: 'revokeAgent',
+        summary: 'Revoke an agent for good (role `operator`; AGENT_REVOKED); revoking a revoked agent changes nothing',
+        security: OPERATOR,
+        parameters: [agentId],
+        responses: { '200': { description: 'the agent, REVOKED', ...json({ $ref: '#/components/schemas/Agent' }) }, ...problems([...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT']) },
       },
     },
     '/v1/sessions/{session_id}/authorize': {
@@ -428,7 +537,41 @@ export const OPENAPI = {
   },
   components: {
     responses: { MethodNotAllowed: METHOD_NOT_ALLOWED_RESPONSE },
+    securitySchemes: {
+      operatorBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An operator token verified against KEE_OPERATOR_JWKS, roles in its `roles` claim (docs/identity.md)' },
+    },
     schemas: {
+      Agent: {
+        type: 'object',
+        required: ['agent_id', 'xpid', 'xpid_derivation_version', 'status', 'registry_entry_hash', 'entry', 'registered_by', 'updated_at'],
+        properties: {
+          agent_id: { type: 'string' },
+          xpid: { type: 'string', format: 'uuid', description: 'UUIDv5 (KIA namespace of `xpid_derivation_version`) of `<kernel key id>:<registry_entry_hash>`' },
+          xpid_derivation_version: { type: 'string' },
+          status: { enum: ['ACTIVE', 'SUSPENDED', 'REVOKED'] },
+          registry_entry_hash: { ...hex(32), description: 'SHA-256 of the RFC 8785 JCS of `entry`' },
+          entry: {
+            type: 'object',
+            description: 'the Party Registry entry, exactly the members hashed into `registry_entry_hash`',
+            required: ['registry_entry_version', 'agent_id', 'display_name', 'roles', 'attributes', 'parents', 'public_keys', 'registered_at'],
+            properties: {
+              registry_entry_version: { const: 1 },
+              agent_id: { type: 'string' },
+              display_name: { type: ['string', 'null'] },
+              roles: { type: 'array', items: { type: 'string' }, description: 'sorted, without duplicates' },
+              attributes: { type: 'object', additionalProperties: true },
+              parents: { type: 'array', items: entity, description: 'sorted by type, then id' },
+              public_keys: {
+                type: 'array',
+                items: { type: 'object', required: ['kty', 'crv', 'x', 'kid'], properties: { kty: { const: 'OKP' }, crv: { const: 'Ed25519' }, x: base64url, kid: { ...base64url, description: 'RFC 7638 thumbprint' } } },
+              },
+              registered_at: { type: 'string', format: 'date-time' },
+            },
+          },
+          registered_by: { type: 'string', description: 'the `sub` of the operator token that registered it' },
+          updated_at: { type: 'string', format: 'date-time' },
+        },
+      },
       Problem: {
         type: 'object',
         description: 'RFC 9457 problem details; `code` is stable, `detail` is one human sentence (never a stack trace)',

@@ -1,4 +1,6 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { z } from 'zod';
+import { RESERVED_AGENT_ATTRIBUTES } from '../kernel/agents/registry-entry.ts';
 import { entityGraphProblem } from './entity-graph.ts';
 
 const entity = z.strictObject({
@@ -33,9 +35,30 @@ const entities = z
     if (graph !== undefined) ctx.addIssue({ code: 'custom', path: [], message: graph });
   });
 
-/** `POST /v1/sessions` */
+/** `POST /v1/sessions` (an `xpid` is let through the schema to be refused as INVALID_XPID_CLAIM: `refuseXpidClaim`) */
 export const openSessionBody = z.strictObject({
   agent_id: z.string().min(1).max(256),
+  xpid: z.json().optional(),
+});
+
+/**
+ * One input of KEE §10 `derive_xpid`: non-empty, and without `|`, the separator the five inputs
+ * are joined with (a `|` inside one would let two different input tuples name the same XPID).
+ */
+const xpidPart = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((s) => !s.includes('|'), { message: 'must not contain `|` (the separator of the derivation input)' });
+
+/** `POST /v1/xpid/derive` */
+export const deriveXpidBody = z.strictObject({
+  initiating_kia_id: xpidPart,
+  responding_kia_id: xpidPart,
+  /** ISO 8601 UTC (`Z`, no offset): the time the initiator received the responder's nonce. */
+  initiated_at: z.iso.datetime({ offset: false, local: false }),
+  initiating_nonce: xpidPart,
+  responding_nonce: xpidPart,
 });
 
 /** `POST /v1/sessions/{session_id}/authorize` */
@@ -58,4 +81,66 @@ export const MAX_BATCH_BYTES = 1024 * 1024;
 /** `POST /v1/sessions/{session_id}/authorize/batch`, `POST /v1/authorize/batch` */
 export const authorizeBatchBody = z.strictObject({
   requests: z.array(authorizeBody).min(1).max(MAX_BATCH),
+});
+
+/** Most public keys one agent registers. */
+export const MAX_AGENT_KEYS = 10;
+/** Most roles one agent holds. */
+export const MAX_AGENT_ROLES = 64;
+
+/** base64url of 32 bytes without padding (the last character carries 4 bits and 2 zero bits). */
+const ED25519_X = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
+function isEd25519Point(x: string): boolean {
+  try {
+    const bytes = Uint8Array.from(atob(x.replaceAll('-', '+').replaceAll('_', '/') + '='), (c) => c.charCodeAt(0));
+    ed25519.Point.fromBytes(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An Ed25519 public key as a JWK (RFC 8037). A private key (`d`) is refused, never stored. */
+const agentPublicKey = z
+  .looseObject({
+    kty: z.literal('OKP'),
+    crv: z.literal('Ed25519'),
+    x: z.string().regex(ED25519_X, 'must be the base64url (no padding) of a 32-byte ed25519 public key').refine(isEd25519Point, 'is not an ed25519 curve point'),
+    kid: z.string().max(256).optional(),
+    alg: z.enum(['EdDSA', 'Ed25519']).optional(),
+    use: z.literal('sig').optional(),
+    key_ops: z.array(z.literal('verify')).optional(),
+  })
+  .superRefine((k, ctx) => {
+    if ('d' in k) ctx.addIssue({ code: 'custom', path: ['d'], message: 'is a private key: send the public key only' });
+    const extra = Object.keys(k).filter((key) => !['kty', 'crv', 'x', 'kid', 'alg', 'use', 'key_ops', 'd'].includes(key));
+    if (extra.length > 0) ctx.addIssue({ code: 'custom', path: [], message: `unrecognized key(s) ${extra.map((e) => `\`${e}\``).join(', ')}` });
+  });
+
+/** `POST /v1/agents` (an `xpid` is let through the schema to be refused as INVALID_XPID_CLAIM) */
+export const registerAgentBody = z.strictObject({
+  agent_id: z.string().min(1).max(256),
+  display_name: z.string().min(1).max(256).optional(),
+  roles: z.array(z.string().min(1).max(256)).max(MAX_AGENT_ROLES).optional(),
+  attributes: z
+    .record(z.string(), z.json())
+    .optional()
+    .superRefine((a, ctx) => {
+      for (const name of RESERVED_AGENT_ATTRIBUTES) if (a && name in a) ctx.addIssue({ code: 'custom', path: [name], message: `is set by the kernel (reserved: ${RESERVED_AGENT_ATTRIBUTES.join(', ')})` });
+    }),
+  parents: z.array(entity).max(MAX_PARENTS).optional(),
+  public_keys: z
+    .array(agentPublicKey)
+    .min(1)
+    .max(MAX_AGENT_KEYS)
+    .superRefine((keys, ctx) => {
+      if (new Set(keys.map((k) => k.x)).size !== keys.length) ctx.addIssue({ code: 'custom', path: [], message: 'lists the same key twice' });
+    }),
+  xpid: z.json().optional(),
+});
+
+/** `PATCH /v1/agents/{agent_id}` */
+export const agentStatusBody = z.strictObject({
+  status: z.enum(['ACTIVE', 'SUSPENDED']),
 });

@@ -7,6 +7,8 @@ import type { PolicyEngine, PolicyEngineFactory } from '../ports/policy.ts';
 import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import type { XpidDeriver } from '../ports/xpid.ts';
+import type { OperatorTokenVerifier } from '../ports/operator-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
@@ -29,6 +31,10 @@ export type KernelDeps = {
   merkle: Merkle;
   clock: Clock;
   telemetry: Telemetry;
+  /** XPID derivations (digest §4.3): KEE §10 `derive_xpid` and the agent XPIDs of the registry. */
+  xpid: XpidDeriver;
+  /** Operator bearer tokens (the agent registry); without it operator operations answer UNAVAILABLE. */
+  operatorTokens?: OperatorTokenVerifier;
   /** P4 signed CAP Profile updates; without it `PUT /v1/cap-profile` answers UNAVAILABLE. */
   capProfile?: CapProfileDeps;
   /** Which runtime hosts the kernel: reported by /healthz. */

@@ -2,6 +2,9 @@ import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
 import { KernelJournal } from './audit/journal.ts';
+import { OperatorAuth } from './auth/operator-roles.ts';
+import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
+import type { AgentRegistration } from './agents/registry-entry.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
@@ -18,8 +21,9 @@ import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { StoredDocument } from '../ports/storage.ts';
+import type { DeriveXpidInput } from '../ports/xpid.ts';
 
-export type { ActivePolicyText, AuthorizeResult, MetricsSnapshot, OneShotResult };
+export type { ActivePolicyText, Agent, AuthorizeResult, MetricsSnapshot, OneShotResult };
 
 
 /** The governance kernel: sessions, fail-closed authorization, the audit chain and Session Blocks. */
@@ -45,9 +49,13 @@ export class Kernel {
   private manifestIssued = false;
   private starting: Promise<void> | null = null;
   private readonly oneShot: OneShotSessions;
+  /** Operator bearer tokens and the role rule (the agent registry's routes). */
+  readonly operators: OperatorAuth;
+  private readonly agents: AgentRegistry;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
+    this.operators = new OperatorAuth(deps.operatorTokens);
     this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
     this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
@@ -72,6 +80,16 @@ export class Kernel {
     );
     const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
     this.journal = journal;
+    this.agents = new AgentRegistry({
+      store: deps.store,
+      journal,
+      clock: deps.clock,
+      merkle: deps.merkle,
+      xpid: deps.xpid,
+      kernelId: this.kernelId,
+      io: (op, write) => this.audit.io(op, write),
+      queue: deps.options?.groupCommit !== false,
+    });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,
@@ -88,7 +106,7 @@ export class Kernel {
       journal,
       kernelId: this.kernelId,
       livePolicy: () => this.policies.current().engine.active(),
-      inputs: { ...deps.manifest, publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [] },
+      inputs: { ...deps.manifest, publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
@@ -141,6 +159,13 @@ export class Kernel {
         intact = false;
       }
       await this.countOpenSessions();
+      // registered agents feed decisions: the registry is replayed before the first one
+      try {
+        await this.agents.load();
+      } catch (e) {
+        this.starting = null;
+        throw e;
+      }
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
@@ -262,6 +287,14 @@ export class Kernel {
     return this.monitor.probe();
   }
 
+  /**
+   * KEE §10 `derive_xpid` (digest §2.12, §4.3 family 1): the XPID of one interaction between two
+   * KIA parties. Deterministic and side-effect free: no record, no state, no start needed.
+   */
+  deriveXpid(input: DeriveXpidInput): string {
+    return this.deps.xpid.deriveXpid(input);
+  }
+
   /** Opens a session; its block id is a fresh OTel trace id; SESSION_OPEN is its first record. */
   async openSession(agentId: string): Promise<Session> {
     if (!this.started) await this.ready();
@@ -358,7 +391,47 @@ export class Kernel {
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit };
-    return decideAndRecord(deps, session, requests);
+    return decideAndRecord(deps, session, requests.map((r) => this.withAgentEntity(r)));
+  }
+
+  /**
+   * A registered agent's Cedar entity is the kernel's to supply: a request whose `entities`
+   * carry one (any registered agent, any status) is refused whole (INVALID_INPUT, nothing
+   * recorded), and the principal's entity is added when the principal is a registered agent.
+   */
+  private withAgentEntity(request: AuthorizationRequest): AuthorizationRequest {
+    const clash = request.entities?.find((e) => this.agents.isRegistered(e.uid));
+    if (clash) throw new DomainError('INVALID_INPUT', `\`entities\` may not define the registered agent ${clash.uid.type}::${JSON.stringify(clash.uid.id)}: the kernel supplies it from the agent registry`);
+    const own = this.agents.entity(request.principal);
+    return own ? { ...request, entities: [...(request.entities ?? []), own] } : request;
+  }
+
+  /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */
+  async registerAgent(registration: AgentRegistration, operator: string): Promise<Agent> {
+    if (!this.started) await this.ready();
+    return this.agents.register(registration, operator);
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    if (!this.started) await this.ready();
+    return this.agents.list();
+  }
+
+  async getAgent(agentId: string): Promise<Agent> {
+    if (!this.started) await this.ready();
+    return this.agents.read(agentId);
+  }
+
+  /** Suspends or reactivates a registered agent (AGENT_STATUS_CHANGED); CONFLICT once revoked. */
+  async setAgentStatus(agentId: string, status: 'ACTIVE' | 'SUSPENDED', operator: string): Promise<Agent> {
+    if (!this.started) await this.ready();
+    return this.agents.setStatus(agentId, status, operator);
+  }
+
+  /** Revokes a registered agent for good (AGENT_REVOKED). */
+  async revokeAgent(agentId: string, operator: string): Promise<Agent> {
+    if (!this.started) await this.ready();
+    return this.agents.revoke(agentId, operator);
   }
 
   /**

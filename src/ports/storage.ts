@@ -17,9 +17,9 @@ export type StatusChange = { sessionId: string; status: SessionStatus };
 export type BlockLogLeaf = { index: number; blockId: string; leafHash: string };
 
 /**
- * A signed governance document kept as its exact text: an accepted CAP Profile (`cap_profile`),
- * an issued GEC Manifest (`gec_manifest`) or a signed block log checkpoint
- * (`block_log_checkpoint`). Append-only; `seq` (1, 2, …) is the caller's monotone counter per
+ * A governance document kept as its exact text: an accepted CAP Profile (`cap_profile`), an
+ * issued GEC Manifest (`gec_manifest`), a signed block log checkpoint (`block_log_checkpoint`)
+ * or an agent registry event (`agent_registry`). Append-only; `seq` (1, 2, …) is the caller's monotone counter per
  * kind (profile activation, manifest epoch, tree size).
  */
 export type StoredDocument = { kind: string; seq: number; docId: string; body: string; createdAt: string };
@@ -62,4 +62,6 @@ export interface AuditStore {
   latestDocument(kind: string): Promise<StoredDocument | null>;
   /** The document `(kind, seq)`, or null. */
   getDocument(kind: string, seq: number): Promise<StoredDocument | null>;
+  /** Up to `limit` documents of `kind` with `seq >= fromSeq`, in `seq` order (replaying a kind's history, e.g. the agent registry). */
+  listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]>;
 }

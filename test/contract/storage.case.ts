@@ -167,5 +167,19 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       expect(isDomainError(dup) && dup.code).toBe('CONFLICT');
       expect((await store.latestDocument('gec_manifest'))?.body).toBe(doc('gec_manifest', 2).body);
     });
+
+    it('lists the documents of one kind from a seq on, in seq order, at most `limit`', async () => {
+      const store = await make();
+      const doc = (kind: string, seq: number) => ({ kind, seq, docId: `agent-${seq}`, body: `{"seq":${seq}}`, createdAt: '2026-11-22T00:00:00.000Z' });
+      expect(await store.listDocuments('agent_registry', 1, 10)).toEqual([]);
+      // stored out of order, with another kind between them
+      for (const seq of [3, 1, 12, 2]) await store.putDocument(doc('agent_registry', seq));
+      await store.putDocument(doc('gec_manifest', 5));
+      expect((await store.listDocuments('agent_registry', 1, 10)).map((d) => d.seq)).toEqual([1, 2, 3, 12]);
+      expect(await store.listDocuments('agent_registry', 2, 2)).toEqual([doc('agent_registry', 2), doc('agent_registry', 3)]);
+      expect((await store.listDocuments('agent_registry', 4, 10)).map((d) => d.seq)).toEqual([12]);
+      expect(await store.listDocuments('agent_registry', 13, 10)).toEqual([]);
+      expect((await store.listDocuments('gec_manifest', 0, 10)).map((d) => d.seq)).toEqual([5]);
+    });
   });
 }

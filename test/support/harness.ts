@@ -18,6 +18,7 @@ import type { Signer } from '../../src/ports/signer.ts';
 import type { AuditStore } from '../../src/ports/storage.ts';
 import { loadCedar } from './cedar.ts';
 import { loadKeeWasm, wasmMerkle } from './wasm.ts';
+import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 export type EngineName = 'kee-policy' | 'cedar-wasm';
 
@@ -49,7 +50,7 @@ export function makeHarness(
   const policyFactory = engineFactory(options.engine, merkle);
   const policy = policyFactory.load(options.profile ?? DEFAULT_CAP_PROFILE);
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), runtime: 'node', manifest, ...options.deps });
   // calls made before start() settles wait for it; `started` rejects if it fails
   const started = options.start === false ? Promise.resolve() : kernel.start();
   started.catch(() => undefined);

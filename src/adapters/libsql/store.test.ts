@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
+import { agentRegistryRoundTrip } from '../../../test/support/agent-registry-scenario.ts';
 import { isDomainError } from '../../kernel/errors.ts';
 import { openLibsqlStore, PAGE_CACHE_KIB } from './open-libsql.ts';
 
@@ -14,6 +15,10 @@ const open = (file = `t${n++}.db`) => openLibsqlStore(createClient({ url: `file:
 runStorageContract('libsql (embedded file, WAL)', () => open());
 
 describe('libsql store', () => {
+  it('keeps the agent registry: CRUD, journal records, replayed by the next kernel', async () => {
+    await agentRegistryRoundTrip(await open());
+  }, 60_000);
+
   it('runs in WAL mode and applies migrations once', async () => {
     const client = createClient({ url: `file:${join(dir, 'wal.db')}` });
     await openLibsqlStore(client, { embedded: true });

@@ -167,6 +167,10 @@ export class SqliteAuditStore implements AuditStore {
     return rows[0] ?? null;
   }
 
+  async listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]> {
+    return this.run(() => this.db.select().from(documents).where(and(eq(documents.kind, kind), gte(documents.seq, fromSeq))).orderBy(asc(documents.seq)).limit(limit));
+  }
+
 
   /** Translates driver errors: constraint violations are CONFLICT, anything else GAR_UNAVAILABLE. */
   protected async run<T>(op: () => PromiseLike<T>): Promise<T> {

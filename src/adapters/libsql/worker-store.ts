@@ -16,7 +16,7 @@ type Op = keyof AuditStore;
 const OPS: readonly Op[] = [
   'createSession', 'getSession', 'sessionsWithStatus', 'lastRecord', 'appendRecords', 'listRecords', 'setSessionStatus',
   'storeBlock', 'getBlock', 'blockLogSize', 'blockLogLeaves', 'blockLogLeaf',
-  'putDocument', 'latestDocument', 'getDocument',
+  'putDocument', 'latestDocument', 'getDocument', 'listDocuments',
 ];
 type Call = { id: number; op: Op; args: unknown[] };
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: ErrorCode; message: string };
@@ -155,6 +155,10 @@ export class WorkerAuditStore implements AuditStore {
 
   getDocument(kind: string, seq: number): Promise<StoredDocument | null> {
     return this.call('getDocument', [kind, seq]) as Promise<StoredDocument | null>;
+  }
+
+  listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]> {
+    return this.call('listDocuments', [kind, fromSeq, limit]) as Promise<StoredDocument[]>;
   }
 
   private call(op: Op, args: unknown[]): Promise<unknown> {

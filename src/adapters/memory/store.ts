@@ -125,6 +125,15 @@ export class MemoryStore implements AuditStore {
     return d ? { ...d } : null;
   }
 
+  async listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]> {
+    this.check();
+    return this.documents
+      .filter((d) => d.kind === kind && d.seq >= fromSeq)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
+      .map((d) => ({ ...d }));
+  }
+
   /** Test hook: direct access to a stored document (to tamper with it). */
   rawDocument(kind: string, seq: number): StoredDocument | undefined {
     return this.documents.find((x) => x.kind === kind && x.seq === seq);

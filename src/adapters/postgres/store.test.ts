@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
+import { agentRegistryRoundTrip } from '../../../test/support/agent-registry-scenario.ts';
 import { agentRead, makeHarness } from '../../../test/support/harness.ts';
 import { startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
 import { isDomainError } from '../../kernel/errors.ts';
@@ -41,6 +42,10 @@ const open = async (url: string, options?: PostgresOptions): Promise<PostgresSto
 runStorageContract('postgres', async () => (await open(await pg().createDatabase())).store);
 
 describe('postgres store', () => {
+  it('keeps the agent registry: CRUD, journal records, replayed by the next kernel', async () => {
+    await agentRegistryRoundTrip((await open(await pg().createDatabase())).store);
+  }, 60_000);
+
   it('applies migrations once, also when two kernels start together', async () => {
     const url = await pg().createDatabase();
     const [a] = await Promise.all([open(url), open(url), open(url)]);

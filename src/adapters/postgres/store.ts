@@ -132,6 +132,10 @@ export class PostgresAuditStore implements AuditStore {
     return rows[0] ?? null;
   }
 
+  async listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]> {
+    return this.run(() => this.db.select().from(documents).where(and(eq(documents.kind, kind), gte(documents.seq, fromSeq))).orderBy(asc(documents.seq)).limit(limit));
+  }
+
 
   /**
    * Runs one statement or one whole transaction, retrying it when PostgreSQL rolled it back for a

@@ -3,6 +3,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { toAuthorizationRequest } from '../authorize-request.ts';
 import { readJson } from '../body.ts';
+import { refuseXpidClaim } from '../xpid-claim.ts';
 import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, openSessionBody, SESSION_ID } from '../schemas.ts';
 
 /** Sessions: open, authorize an action inside one, close into a signed Session Block. */
@@ -11,6 +12,7 @@ export function sessionRoutes(kernel: Kernel): Hono {
 
   app.post('/', async (c) => {
     const body = await readJson(c, openSessionBody);
+    refuseXpidClaim(body);
     const session = await kernel.openSession(body.agent_id);
     return c.json({ session_id: session.session_id, block_id: session.block_id, agent_id: session.agent_id }, 201);
   });

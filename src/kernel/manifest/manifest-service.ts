@@ -31,6 +31,8 @@ export type ManifestInputs = {
   wasmModules: Record<string, string>;
   /** Raw 32-byte Ed25519 publisher keys (hex), once configured. */
   publisherKeys?: readonly string[];
+  /** The `xpid_derivation_version` of the agent XPIDs the kernel derives (default `none`). */
+  xpidDerivationVersion?: string;
 };
 
 /** The policy set a manifest epoch declares: the active set plus its CAP Profile version and hash. */
@@ -377,7 +379,7 @@ export class ManifestService {
         return { key_id: toHex(merkle.sha256(key)), public_key: k };
       }),
       wasm_modules: { ...inputs.wasmModules },
-      xpid_derivation_version: XPID_DERIVATION_VERSION,
+      xpid_derivation_version: inputs.xpidDerivationVersion ?? XPID_DERIVATION_VERSION,
       capability_flags: { ...CAPABILITY_FLAGS },
     };
     const canonicalBody = canonicalJson(body);

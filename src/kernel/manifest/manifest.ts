@@ -75,7 +75,7 @@ export type GecManifest = ManifestBody & { manifest_signature: ManifestSignature
 export const MANIFEST_VERSION = '1.0';
 /** The KernelSpec version a RATS verifier compares (KIA-06). */
 export const SOOS_CONFORMANCE_VERSION = 'KEE-1 draft-sato-soos-kee-01';
-/** No XPID derivation is exposed yet (KIA-03 allows `"none"`); becomes `"1.1"` with `derive_xpid`. */
+/** Declared when no XPID deriver is given (KIA-03 allows `"none"`); a kernel declares its deriver's version (`"1.1"`). */
 export const XPID_DERIVATION_VERSION = 'none';
 export const CAPABILITY_FLAGS: CapabilityFlags = { hem: false, cap: true, gar: true, idp: false, aep: false, mad: false, pt: false, mjwt: false, faip: false };
 

@@ -9,14 +9,17 @@ export class Mutex {
   private readonly queue: boolean;
   private tail: Promise<void> = Promise.resolve();
   private busy = false;
+  private readonly busyMessage: string;
 
-  constructor(options: { queue: boolean }) {
+  /** `busy`: the CONFLICT message without `queue` (default: a policy activation's). */
+  constructor(options: { queue: boolean; busy?: string }) {
     this.queue = options.queue;
+    this.busyMessage = options.busy ?? 'another policy activation is in progress; retry';
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     if (!this.queue) {
-      if (this.busy) return Promise.reject(new DomainError('CONFLICT', 'another policy activation is in progress; retry'));
+      if (this.busy) return Promise.reject(new DomainError('CONFLICT', this.busyMessage));
       this.busy = true;
       const release = () => {
         this.busy = false;

@@ -1,0 +1,74 @@
+/**
+ * The identity half of issue 14 on a real kernel (Node, Bun, Deno): the development operator
+ * key the start creates and announces, `kee operator token` minting tokens it accepts, the agent
+ * registry behind them, `POST /v1/xpid/derive`, and a bad KEE_OPERATOR_JWKS stopping the start.
+ */
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './runtime/servers.ts';
+import { agentKey } from './support/operators.ts';
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+function mint(dataDir: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('node', ['bin/kee.mjs', 'operator', 'token', ...args], { env: { ...process.env, KEE_DATA_DIR: dataDir } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())));
+  });
+}
+
+describe('identity on a running kernel', () => {
+  it.each(['node', 'bun', 'deno'] as const)('%s: dev operator key announced, CLI tokens accepted by the registry, derive_xpid public', async (runtime) => {
+    const server = await startServer(runtime, { env: { KEE_SIGNER: 'ed25519' } });
+    servers.push(server);
+    expect(server.output()).toMatch(/no KEE_OPERATOR_JWKS configured: operator tokens are verified against a DEVELOPMENT key under .*dev-operator.*kee operator token --role operator/);
+    expect(statSync(join(server.dataDir, 'dev-operator', 'operator.jwk')).mode & 0o777).toBe(0o600);
+
+    const call = (method: string, path: string, token?: string, body?: unknown) =>
+      fetch(`${server.base}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const operator = await mint(server.dataDir, '--role', 'operator');
+    const auditor = await mint(server.dataDir, '--role', 'auditor', '--ttl', '60');
+    const registered = await call('POST', '/v1/agents', operator, { agent_id: 'dispatcher-7', roles: ['dispatch'], public_keys: [await agentKey()] });
+    expect(registered.status).toBe(201);
+    const { xpid } = (await registered.json()) as { xpid: string };
+    const got = await call('GET', '/v1/agents/dispatcher-7', auditor);
+    expect(got.status).toBe(200);
+    expect(await got.json()).toMatchObject({ xpid, status: 'ACTIVE', registered_by: 'dev-operator' });
+    expect((await call('POST', '/v1/agents/dispatcher-7/revoke', auditor)).status).toBe(403);
+    const anonymous = await call('GET', '/v1/agents');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="kee"');
+
+    const derived = await call('POST', '/v1/xpid/derive', undefined, {
+      initiating_kia_id: 'kia:myauberge.k.k.:booking-agent-01',
+      responding_kia_id: 'kia:ponyhouse.farm:supplier-agent-01',
+      initiated_at: '2026-07-20T09:14:33Z',
+      initiating_nonce: 'a3f8c2e1d4b7',
+      responding_nonce: 'b1e9d3f6a2c4',
+    });
+    expect(await derived.json()).toEqual({ xpid: '4e626324-7648-54c1-b97a-74965e359449' });
+    const manifest = (await (await call('GET', '/v1/manifest')).json()) as { xpid_derivation_version: string };
+    expect(manifest.xpid_derivation_version).toBe('1.1');
+  }, 120_000);
+
+  it('a KEE_OPERATOR_JWKS that cannot be read stops the start with one line', async () => {
+    const failed = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_OPERATOR_JWKS: '/nonexistent/jwks.json' }, timeoutMs: 60_000 }).then(
+      (s) => {
+        servers.push(s);
+        return null;
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(failed?.message).toMatch(/exited with 1/);
+    expect(failed?.message).toContain('kee: cannot start: operator keys: KEE_OPERATOR_JWKS: cannot read `/nonexistent/jwks.json`: no such file');
+    expect(failed?.message).not.toMatch(/\n\s+at /);
+  }, 120_000);
+});
