@@ -22,9 +22,9 @@ const EXAMPLES = process.env.KEE_API_FUZZ_EXAMPLES ?? '60';
 const CONFIG = join('test', 'api-fuzz', 'schemathesis.toml');
 
 type Run = { code: number; stdout: string; stderr: string };
-function run(cmd: string, args: string[], timeoutMs: number): Promise<Run> {
+function run(cmd: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -92,8 +92,13 @@ describe('the running kernel keeps its /openapi.json contract', () => {
   it('Schemathesis finds no 5xx and no answer the document does not describe, its links reaching real sessions and blocks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kee-api-fuzz-'));
     const har = join(dir, 'run.har');
+    // an operator token of the development key the kernel created, so the registry routes are
+    // fuzzed past their bearer check too
+    const token = await run(process.execPath, ['bin/kee.mjs', 'operator', 'token', '--role', 'operator', '--ttl', '3600'], 60_000, { KEE_DATA_DIR: server.dataDir });
+    expect(token.code, token.stderr).toBe(0);
     const args = [
       '--config-file', CONFIG, '--no-color', 'run', `${server.base}/openapi.json`,
+      '--header', `Authorization: Bearer ${token.stdout.trim()}`,
       '--seed', SEED, '--max-examples', EXAMPLES, '--workers', '2', '--request-timeout', '30',
       '--report', 'har', '--report-har-path', har,
     ];
@@ -107,6 +112,8 @@ describe('the running kernel keeps its /openapi.json contract', () => {
     expect(reached('POST', /^\/v1\/sessions\/[0-9a-f-]{36}\/authorize$/, 200), 'authorize 200').toBeGreaterThan(0);
     expect(reached('POST', /^\/v1\/sessions\/[0-9a-f-]{36}\/close$/, 200), 'close 200').toBeGreaterThan(0);
     expect(reached('GET', /^\/v1\/audit\/blocks\/[0-9a-f]{32}$/, 200), 'block 200').toBeGreaterThan(0);
+    // and the operator token got the registry past its bearer check
+    expect(reached('GET', /^\/v1\/agents$/, 200), 'agents 200').toBeGreaterThan(0);
     expect(reached('GET', /^\/v1\/audit\/blocks\/[0-9a-f]{32}\/package$/, 200), 'package 200').toBeGreaterThan(0);
   }, 600_000);
 });
