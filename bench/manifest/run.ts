@@ -16,6 +16,7 @@ import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
+import { credentialDeps } from '../../src/adapters/jose/credential-deps.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
@@ -35,6 +36,7 @@ async function makeKernel(manifestRecheckMs: number): Promise<Kernel> {
     merkle,
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),
     verifier: ed25519Verifier,
+    ...credentialDeps(),
     policy: policyFactory.load(DEFAULT_CAP_PROFILE),
     policyFactory,
     clock: systemClock,

@@ -15,6 +15,7 @@ import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts
 import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
+import { credentialDeps } from '../../src/adapters/jose/credential-deps.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
@@ -57,6 +58,7 @@ async function measure(n: number) {
     merkle: wasmMerkle(),
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),
     verifier: ed25519Verifier,
+    ...credentialDeps(),
     policy: factory.load(DEFAULT_CAP_PROFILE),
     policyFactory: factory,
     manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 },

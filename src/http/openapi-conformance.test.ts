@@ -63,6 +63,10 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${session}/authorize/batch`, { requests: [agentRead(), agentRead()] }],
     ['POST', '/v1/authorize', '/v1/authorize', agentRead()],
     ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead()] }],
+    ['GET', '/.well-known/jwks.json', '/.well-known/jwks.json'],
+    ['POST', '/v1/credentials/introspect', '/v1/credentials/introspect', { token: 'not.a.credential' }],
+    ['POST', '/v1/credentials/revoke', '/v1/credentials/revoke', { token: 'not.a.credential' }],
+    ['GET', '/v1/credentials/revocations', '/v1/credentials/revocations?since=0'],
   ];
   const answers: Answer[] = [];
   for (const [method, template, path, body, headers] of calls) {

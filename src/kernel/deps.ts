@@ -7,6 +7,8 @@ import type { PolicyEngine, PolicyEngineFactory } from '../ports/policy.ts';
 import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import type { IntentHasher, TokenSigner } from '../ports/token-signer.ts';
+import type { XpidDeriver } from '../ports/xpid.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
@@ -27,6 +29,12 @@ export type KernelDeps = {
   /** Ed25519 verification: every audit read re-verifies block signatures. */
   verifier: SignatureVerifier;
   merkle: Merkle;
+  /** The token-signing key of intent-bound credentials (not the block-signing key). */
+  tokens: TokenSigner;
+  /** BLAKE2b-256 of credential intent fingerprints. */
+  intentHasher: IntentHasher;
+  /** XPID derivations (digest §4.3): a credential's `sub` is its session agent's XPID. */
+  xpid: XpidDeriver;
   clock: Clock;
   telemetry: Telemetry;
   /** P4 signed CAP Profile updates; without it `PUT /v1/cap-profile` answers UNAVAILABLE. */
