@@ -138,6 +138,13 @@ describe('introspection, revocation and the revocation feed', () => {
       expect((await h.call('POST', '/v1/credentials/introspect', { token })).json).toEqual({ active: false });
     }
     expect((await h.call('POST', '/v1/credentials/introspect', {})).status).toBe(400);
+    const formType = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (const bad of ['token=a&token=b', 'token=a&extra=1', '', '__proto__=x&token=a']) {
+      const r = await h.call('POST', '/v1/credentials/introspect', bad, formType);
+      expect(r.status, bad).toBe(400);
+      expect(r.json.code).toBe('INVALID_INPUT');
+    }
+    expect((await h.call('POST', '/v1/credentials/introspect', 'constructor=', formType)).json.detail).not.toContain('more than once');
   });
 
   it('a credential past its exp (kernel clock) is inactive', async () => {

@@ -40,9 +40,14 @@ async function readToken(c: Context): Promise<string> {
   const type = c.req.header('content-type') ?? '';
   if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
     const form = new URLSearchParams(new TextDecoder().decode(await readBody(c.req.raw, MAX_BODY_BYTES)));
-    const tokens = form.getAll('token');
-    if (tokens.length !== 1 || tokens[0] === '') throw new DomainError('INVALID_INPUT', 'invalid request body: give `token` exactly once');
-    return tokens[0] as string;
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [name, value] of form) {
+      if (name in fields) throw new DomainError('INVALID_INPUT', `invalid request body: \`${name.slice(0, 64)}\` is given more than once`);
+      fields[name] = value;
+    }
+    const parsed = credentialTokenBody.safeParse(fields);
+    if (!parsed.success) throw new DomainError('INVALID_INPUT', `invalid request body: ${parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`).join('; ')}`);
+    return parsed.data.token;
   }
   return (await readJson(c, credentialTokenBody)).token;
 }
