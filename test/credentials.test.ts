@@ -10,6 +10,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { JoseTokenSigner } from '../src/adapters/jose/token-signer.ts';
+import { DomainError } from '../src/kernel/errors.ts';
 import { toHex } from '../src/kernel/hex.ts';
 import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
 
@@ -110,6 +111,19 @@ describe('intent-bound credentials', () => {
     await expect(compactVerify(one.credential, await crypto.subtle.importKey('jwk', { ...h.tokens.jwk }, 'Ed25519', false, ['verify']))).resolves.toBeDefined();
   });
 
+  it('a PERMIT whose credential cannot be signed answers 503 SIGNER_FAILED (fail closed); a DENY is unaffected', async () => {
+    const broken = new JoseTokenSigner(JoseTokenSigner.generateSeed());
+    broken.sign = async () => {
+      throw new DomainError('SIGNER_FAILED', 'the token key cannot sign: test');
+    };
+    const h = makeHarness({ deps: { tokens: broken } });
+    const r = await h.call('POST', '/v1/authorize', agentRead());
+    expect(r.status).toBe(503);
+    expect(r.json.code).toBe('SIGNER_FAILED');
+    expect(r.json).not.toHaveProperty('credential');
+    expect((await h.call('POST', '/v1/authorize', classifyGold(false))).json.decision).toBe('DENY');
+  });
+
   it('refuses an audience that is not a non-empty string', async () => {
     const h = makeHarness();
     for (const audience of ['', 7, ['a']]) {
@@ -134,7 +148,10 @@ describe('introspection, revocation and the revocation feed', () => {
     expect(form.json.active).toBe(true);
     const other = new JoseTokenSigner(JoseTokenSigner.generateSeed());
     const forged = await other.sign('kee-credential+jwt', claimsOf(d.credential));
-    for (const token of ['garbage', forged, d.credential.slice(0, -2) + 'AA']) {
+    // the signature's first character changed: six bits of R
+    const [hd, pl, sig] = d.credential.split('.');
+    const flipped = `${hd}.${pl}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+    for (const token of ['garbage', forged, flipped]) {
       expect((await h.call('POST', '/v1/credentials/introspect', { token })).json).toEqual({ active: false });
     }
     expect((await h.call('POST', '/v1/credentials/introspect', {})).status).toBe(400);

@@ -195,7 +195,8 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+            SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
             PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes (${MAX_ENTITIES} entities fit only when small)`,
             AUDIT_TAMPERED: 'the session is marked tampered',
@@ -212,7 +213,8 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+            SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also any one request breaking the authorize rules (entity uid twice, hierarchy limits): the whole batch is refused, nothing recorded',
             PAYLOAD_TOO_LARGE: 'over 1 MiB',
           }),
@@ -227,7 +229,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeRequest' }) },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/OneShotDecision' }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -239,7 +241,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/OneShotDecision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT'], { PAYLOAD_TOO_LARGE: 'over 1 MiB' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED'], { PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
