@@ -29,6 +29,8 @@ export type DecisionFacts = { ale_seq: number; cedar_policy_hash: string; cap_pr
  */
 export class CredentialIssuer {
   private readonly deps: CredentialIssuerDeps;
+  /** Agent XPIDs by session agent id (deterministic; bounded, cleared when full). */
+  private readonly subjects = new Map<string, string>();
 
   constructor(deps: CredentialIssuerDeps) {
     this.deps = deps;
@@ -42,7 +44,7 @@ export class CredentialIssuer {
     const iat = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     const claims: CredentialClaims = {
       iss: this.deps.issuer,
-      sub: sessionAgentXpid(this.deps.xpid, this.deps.sha256, this.deps.kernelId, session.agent_id),
+      sub: this.subject(session.agent_id),
       ...(request.audience === undefined ? {} : { aud: request.audience }),
       iat,
       nbf: iat,
@@ -56,5 +58,15 @@ export class CredentialIssuer {
     };
     // no holder key yet: `cnf.jkt` joins the claims once sessions are bound to an agent key
     return this.deps.tokens.sign(CREDENTIAL_TYP, claims);
+  }
+
+  private subject(agentId: string): string {
+    let xpid = this.subjects.get(agentId);
+    if (xpid === undefined) {
+      xpid = sessionAgentXpid(this.deps.xpid, this.deps.sha256, this.deps.kernelId, agentId);
+      if (this.subjects.size >= 10_000) this.subjects.clear();
+      this.subjects.set(agentId, xpid);
+    }
+    return xpid;
   }
 }
