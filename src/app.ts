@@ -7,6 +7,7 @@ import { OPENAPI } from './http/openapi.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
+import { credentialRoutes } from './http/routes/credentials.ts';
 import { decisionRoutes } from './http/routes/decisions.ts';
 import { manifestRoutes } from './http/routes/manifest.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
@@ -22,6 +23,7 @@ export function createApp(kernel: Kernel): Hono {
   app.get('/openapi.json', (c) => c.json(OPENAPI));
   app.get('/metrics', (c) => c.body(renderMetrics(kernel.metricsSnapshot()), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
   app.get('/v1/kernel/public-key', (c) => c.json(kernel.publicKey()));
+  app.get('/.well-known/jwks.json', (c) => c.body(JSON.stringify(kernel.jwks()), 200, { 'content-type': 'application/jwk-set+json' }));
   app.route('/v1/sessions', sessionRoutes(kernel));
   app.route('/v1/authorize', decisionRoutes(kernel));
   app.route('/v1/audit', auditRoutes(kernel));
@@ -29,6 +31,7 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/manifest', manifestRoutes(kernel));
   app.route('/v1/xpid', xpidRoutes(kernel));
   app.route('/v1/agents', agentRoutes(kernel));
+  app.route('/v1/credentials', credentialRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

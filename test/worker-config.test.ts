@@ -9,18 +9,20 @@ import { misconfigured, readWorkerConfig, withWarnings } from '../src/entry/work
 const DB = {};
 const KEY = '42'.repeat(32);
 const PUB = ['a', 'b', 'c'].map((c) => c.repeat(64)).join(',');
+const TOKEN = '17'.repeat(32);
 
 describe('workerd configuration', () => {
   it('a complete configuration has no warnings', () => {
-    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_PUBLISHER_KEYS: PUB, KEE_POLICY_ENGINE: 'cedar-wasm' });
+    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_POLICY_ENGINE: 'cedar-wasm' });
     expect(c.warnings).toEqual([]);
+    expect(c.tokenSeed).toEqual(new Uint8Array(32).fill(0x17));
     expect(c.engine).toBe('cedar-wasm');
     expect(c.signingSeed).toEqual(new Uint8Array(32).fill(0x42));
     expect(c.publisherKeys).toBe(PUB);
   });
 
   it('without KEE_SIGNING_KEY: an ephemeral key, and a warning that says what changes and how to set it', () => {
-    const c = readWorkerConfig({ DB, KEE_PUBLISHER_KEYS: PUB });
+    const c = readWorkerConfig({ DB, KEE_PUBLISHER_KEYS: PUB, KEE_TOKEN_KEY: TOKEN });
     expect(c.signingSeed).toBeNull();
     expect(c.warnings).toHaveLength(1);
     const [w] = c.warnings as [string];
@@ -32,12 +34,12 @@ describe('workerd configuration', () => {
   });
 
   it('without KEE_PUBLISHER_KEYS: a warning that CAP Profile updates answer 503', () => {
-    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY }).warnings).toEqual([expect.stringMatching(/^KEE_PUBLISHER_KEYS is not set: CAP Profile updates \(PUT \/v1\/cap-profile\) answer 503/)]);
+    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN }).warnings).toEqual([expect.stringMatching(/^KEE_PUBLISHER_KEYS is not set: CAP Profile updates \(PUT \/v1\/cap-profile\) answer 503/)]);
   });
 
   it('KEE_* variables the Worker does not read are named, not ignored silently', () => {
-    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_PUBLISHER_KEYS: PUB, KEE_DATA_DIR: './data', KEE_SIGNER: 'frost', OTHER: 'x' });
-    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE)']);
+    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_DATA_DIR: './data', KEE_SIGNER: 'frost', OTHER: 'x' });
+    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_TOKEN_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE)']);
   });
 
   it('KEE_OPERATOR_JWKS: a JWKS as JSON text, with issuer and audience; unset: null (operator routes answer 503)', () => {
@@ -55,11 +57,19 @@ describe('workerd configuration', () => {
     for (const [value, message] of bad) expect(() => readWorkerConfig({ DB, KEE_OPERATOR_JWKS: value }), value).toThrow(message);
   });
 
+  it('without KEE_TOKEN_KEY: an ephemeral credential key, and a warning that credentials stop verifying at restart', () => {
+    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_PUBLISHER_KEYS: PUB });
+    expect(c.tokenSeed).toBeNull();
+    expect(c.warnings).toEqual([expect.stringMatching(/^KEE_TOKEN_KEY is not set: this isolate signs credentials with an ephemeral token key, .*wrangler secret put/)]);
+  });
+
   it('malformed values stop the Worker with one line', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ DB, KEE_SIGNING_KEY: 'abc' }, /^KEE_SIGNING_KEY must be 64 hex characters/],
       [{ DB, KEE_SIGNING_KEY: `${KEY}00` }, /^KEE_SIGNING_KEY must be 64 hex characters/],
       [{ DB, KEE_SIGNING_KEY: 42 }, /^KEE_SIGNING_KEY must be a string variable, got a number/],
+      [{ DB, KEE_TOKEN_KEY: 'abc' }, /^KEE_TOKEN_KEY must be 64 hex characters/],
+      [{ DB, KEE_TOKEN_KEY: 7 }, /^KEE_TOKEN_KEY must be a string variable, got a number/],
       [{ DB, KEE_POLICY_ENGINE: 'opa' }, /^KEE_POLICY_ENGINE must be one of kee-policy, cedar-wasm; got `opa`/],
       [{ KEE_SIGNING_KEY: KEY }, /^the D1 binding `DB` is missing/],
     ];

@@ -16,12 +16,12 @@ import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
+import { credentialDeps } from '../../src/adapters/jose/credential-deps.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { loadKeeWasm, wasmMerkle } from '../../test/support/wasm.ts';
-import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 3;
@@ -32,11 +32,11 @@ async function makeKernel(manifestRecheckMs: number): Promise<Kernel> {
   const policyFactory = keePolicyEngineFactory(loadKeeWasm());
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
   const kernel = new Kernel({
-    xpid: uuidXpidDeriver(),
     store: new MemoryStore(),
     merkle,
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),
     verifier: ed25519Verifier,
+    ...credentialDeps(),
     policy: policyFactory.load(DEFAULT_CAP_PROFILE),
     policyFactory,
     clock: systemClock,

@@ -15,13 +15,13 @@ import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts
 import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
+import { credentialDeps } from '../../src/adapters/jose/credential-deps.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../../src/entry/build-info.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import type { PolicyCandidate } from '../../src/kernel/policy/activation.ts';
 import { loadKeeWasm, wasmMerkle } from '../../test/support/wasm.ts';
-import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -54,11 +54,11 @@ async function measure(n: number) {
 
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
   const kernel = new Kernel({
-    xpid: uuidXpidDeriver(),
     store: new MemoryStore(),
     merkle: wasmMerkle(),
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),
     verifier: ed25519Verifier,
+    ...credentialDeps(),
     policy: factory.load(DEFAULT_CAP_PROFILE),
     policyFactory: factory,
     manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 },

@@ -22,6 +22,7 @@ import { cedarPolicyEngineFactory } from '../../src/adapters/cedar/factory.ts';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
 import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
+import { credentialDeps } from '../../src/adapters/jose/credential-deps.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
@@ -113,6 +114,7 @@ async function child(engine: Engine, mode: Mode, k: number): Promise<Run> {
   const { telemetry } = createGovernanceTracing({ exporters: [{ exporter: dropExporter }] });
   const t0 = performance.now();
   const kernel = new Kernel({
+    ...credentialDeps(),
     store: new MemoryStore(),
     merkle,
     signer: new Ed25519Signer(Ed25519Signer.generateSeed()),

@@ -23,6 +23,8 @@ import { openWorkerLibsqlStore } from './open-worker-store.ts';
 import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
+import { nobleIntentHasher } from '../adapters/noble/blake2b.ts';
+import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
@@ -34,11 +36,11 @@ import { loadPublisherKeys } from './publisher-keys.ts';
 import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
+import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
-import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -64,6 +66,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   const config = readLocalConfig(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   checkSignerEnv(process.env);
+  tokenSeedFromEnv(process.env.KEE_TOKEN_KEY);
   await checkPortFree(config.host, config.port);
   // PostgreSQL is reached before the data directory is made; an embedded file after its lock
   const postgres = config.store.kind === 'postgres' ? await openStore(config.store) : null;
@@ -94,6 +97,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
   const signing = await setupSigner({ dataDir, wasm });
+  const tokens = await loadTokenSigner(process.env, dataDir);
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
   const { telemetry, provider } = createGovernanceTracing({
@@ -107,7 +111,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), operatorTokens, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options } });
   await kernel.start();
   await signing.attach(kernel);
   return {

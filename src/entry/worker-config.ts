@@ -6,7 +6,7 @@
  *
  * - a malformed value stops the Worker: every request answers 503 with one line saying what to fix;
  * - a missing KEE_SIGNING_KEY (an ephemeral key: the kernel identity and the checkpoint origin
- *   change at every isolate start) or KEE_PUBLISHER_KEYS, and any other `KEE_*` variable the
+ *   change at every isolate start), KEE_TOKEN_KEY (an ephemeral credential key) or KEE_PUBLISHER_KEYS, and any other `KEE_*` variable the
  *   Worker does not read (KEE_DATA_DIR, KEE_SIGNER, …), are warnings: logged once per isolate
  *   and listed under `warnings` in `GET /healthz`.
  */
@@ -15,12 +15,14 @@ import { checkJwks } from '../adapters/jose/operator-tokens.ts';
 import { fromHex } from '../kernel/hex.ts';
 import { policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
-export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
+export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_TOKEN_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
 
 export type WorkerConfig = {
   engine: PolicyEngineName;
   /** The kernel key's 32-byte seed, or null for an ephemeral key. */
   signingSeed: Uint8Array | null;
+  /** The credential token key's 32-byte seed, or null for an ephemeral key. */
+  tokenSeed: Uint8Array | null;
   /** KEE_PUBLISHER_KEYS as given, or null (CAP Profile updates then answer 503). */
   publisherKeys: string | null;
   /**
@@ -33,7 +35,7 @@ export type WorkerConfig = {
 };
 
 /** The variables the workerd entry reads; any other `KEE_*` binding is reported as ignored. */
-export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE'] as const;
+export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE'] as const;
 
 const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
 
@@ -50,13 +52,21 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
   } else {
     warnings.push(`KEE_SIGNING_KEY is not set: this isolate signs with an ephemeral key, so the kernel identity and the checkpoint origin change at every restart (${HOW})`);
   }
+  const token = text(env, 'KEE_TOKEN_KEY')?.trim();
+  let tokenSeed: Uint8Array | null = null;
+  if (token) {
+    tokenSeed = fromHex(token.toLowerCase());
+    if (!tokenSeed || tokenSeed.length !== 32) throw new Error('KEE_TOKEN_KEY must be 64 hex characters (a 32-byte Ed25519 seed)');
+  } else {
+    warnings.push(`KEE_TOKEN_KEY is not set: this isolate signs credentials with an ephemeral token key, so credentials it issued stop verifying (unknown \`kid\`) at every restart (${HOW})`);
+  }
   const publisherKeys = text(env, 'KEE_PUBLISHER_KEYS')?.trim() || null;
   if (!publisherKeys) warnings.push(`KEE_PUBLISHER_KEYS is not set: CAP Profile updates (PUT /v1/cap-profile) answer 503 (${HOW})`);
   const ignored = Object.keys(env)
     .filter((k) => k.startsWith('KEE_') && !(WORKER_VARIABLES as readonly string[]).includes(k))
     .sort();
   if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not read on workerd and ${ignored.length === 1 ? 'has' : 'have'} no effect (it reads ${WORKER_VARIABLES.join(', ')})`);
-  return { engine, signingSeed, publisherKeys, operators: readOperators(env), warnings };
+  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings };
 }
 
 /**

@@ -21,7 +21,10 @@ import { joseOperatorTokenVerifier } from '../adapters/jose/operator-tokens.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
+import { JoseTokenSigner } from '../adapters/jose/token-signer.ts';
+import { nobleIntentHasher } from '../adapters/noble/blake2b.ts';
 import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
+import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { systemClock } from '../adapters/system/clock.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
@@ -33,7 +36,6 @@ import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { policyEngineFactory } from './policy-engine.ts';
 import { misconfigured, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
-import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 
 type Built = { app: Hono; warnings: string[] };
 
@@ -50,6 +52,7 @@ async function build(env: WorkerEnv): Promise<Built> {
   const db = drizzle(env.DB as Parameters<typeof drizzle>[0], { schema }) as unknown as SqliteDb;
   await migrate(db);
   const signer = new Ed25519Signer(config.signingSeed ?? Ed25519Signer.generateSeed());
+  const tokens = new JoseTokenSigner(config.tokenSeed ?? JoseTokenSigner.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
   const policyFactory = policyEngineFactory(config.engine, { wasm, cedar: () => cedar as unknown as CedarApi, merkle });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
@@ -62,7 +65,7 @@ async function build(env: WorkerEnv): Promise<Built> {
       }
     : undefined;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   return { app: createApp(kernel), warnings: config.warnings };
 }

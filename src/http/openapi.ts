@@ -80,6 +80,62 @@ export const OPENAPI = {
     '/v1/kernel/public-key': {
       get: { operationId: 'getPublicKey', summary: 'The kernel signing key (KIA)', responses: { '200': { description: 'public key', ...json({ $ref: '#/components/schemas/PublicKey' }) } } },
     },
+    '/.well-known/jwks.json': {
+      get: {
+        operationId: 'getJwks',
+        summary: 'The kernel token keys that sign credentials (RFC 7517 JWK Set; `kid` = RFC 7638 thumbprint); not the block-signing key',
+        responses: { '200': { description: 'JWK Set', content: { 'application/jwk-set+json': { schema: { $ref: '#/components/schemas/JwkSet' } } } } },
+      },
+    },
+    '/v1/credentials/introspect': {
+      post: {
+        operationId: 'introspectCredential',
+        summary: 'RFC 7662 introspection of a credential: its claims with `active: true`, or only `active: false` (to be protected by operator authentication)',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/CredentialToken' } },
+            'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/CredentialToken' } },
+          },
+        },
+        responses: {
+          '200': {
+            description: '`active: true` and the claims when this kernel signed it, the kernel clock is in [nbf, exp) and its jti is not revoked; otherwise `{"active": false}`',
+            ...json({ type: 'object', required: ['active'], properties: { active: { type: 'boolean' } }, additionalProperties: true }),
+          },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+        },
+      },
+    },
+    '/v1/credentials/revoke': {
+      post: {
+        operationId: 'revokeCredential',
+        summary: 'RFC 7009 revocation of a credential: 200 whether or not the token is known (to be protected by operator authentication)',
+        description: 'A credential this kernel signed is recorded as `CREDENTIAL_REVOKED` in the kernel journal and added to the revocation feed, durably before the answer.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/CredentialToken' } },
+            'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/CredentialToken' } },
+          },
+        },
+        responses: {
+          '200': { description: 'revoked, already revoked, or not a credential of this kernel: `{}` either way', ...json({ type: 'object', maxProperties: 0 }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+        },
+      },
+    },
+    '/v1/credentials/revocations': {
+      get: {
+        operationId: 'getCredentialRevocations',
+        summary: 'The revocation feed resource providers poll: revoked credential ids after `since`, with the current sequence and time',
+        parameters: [{ name: 'since', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }, description: 'the last sequence already seen' }],
+        responses: {
+          '200': { description: 'one page (at most 1,000 entries)', ...json({ $ref: '#/components/schemas/RevocationFeed' }) },
+          ...problems([...QUERY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { INVALID_INPUT: '`since` is not an integer from 0, or given more than once', AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+        },
+      },
+    },
     '/v1/manifest': {
       get: {
         operationId: 'getManifest',
@@ -236,6 +292,7 @@ export const OPENAPI = {
               uniqueItems: true,
               description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
             },
+            audience: { type: 'string', minLength: 1, maxLength: 512, description: 'the resource provider a PERMIT\'s credential is for: its `aud` claim (absent: no `aud`). Not part of the Cedar request nor of the intent' },
           },
         }),
         responses: {
@@ -247,7 +304,8 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+            SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
             PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes (${MAX_ENTITIES} entities fit only when small)`,
             AUDIT_TAMPERED: 'the session is marked tampered',
@@ -264,7 +322,8 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+            SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also any one request breaking the authorize rules (entity uid twice, hierarchy limits): the whole batch is refused, nothing recorded',
             PAYLOAD_TOO_LARGE: 'over 1 MiB',
           }),
@@ -279,7 +338,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeRequest' }) },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/OneShotDecision' }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -291,7 +350,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/OneShotDecision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT'], { PAYLOAD_TOO_LARGE: 'over 1 MiB' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED'], { PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -596,6 +655,51 @@ export const OPENAPI = {
           warnings: { type: 'array', items: { type: 'string' }, description: 'workerd only, when present: configuration the Worker lacks or ignores (e.g. no KEE_SIGNING_KEY: an ephemeral kernel key)' },
         },
       },
+      JwkSet: {
+        type: 'object',
+        required: ['keys'],
+        properties: {
+          keys: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['kty', 'crv', 'x', 'kid', 'use', 'alg'],
+              properties: { kty: { const: 'OKP' }, crv: { const: 'Ed25519' }, x: base64url, kid: base64url, use: { const: 'sig' }, alg: { const: 'EdDSA' } },
+            },
+          },
+        },
+      },
+      CredentialToken: {
+        type: 'object',
+        required: ['token'],
+        additionalProperties: false,
+        properties: { token: { type: 'string', minLength: 1, maxLength: 8192 }, token_type_hint: { type: 'string', maxLength: 64 } },
+      },
+      RevocationFeed: {
+        type: 'object',
+        required: ['sequence', 'generated_at', 'revocations'],
+        properties: {
+          sequence: { type: 'integer', minimum: 0, description: 'the highest revocation sequence the kernel holds' },
+          generated_at: { type: 'string', format: 'date-time', description: 'kernel clock at this answer: a verifier refuses credentials while its last feed is older than its bound' },
+          revocations: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
+              properties: {
+                seq: { type: 'integer', minimum: 1 },
+                kind: { const: 'MANDATE_JTI' },
+                jti: { type: 'string' },
+                revoked_at: { type: 'string', format: 'date-time' },
+                exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
+                revocation_type: { const: 'DIRECT' },
+                source: { const: 'LOCAL' },
+              },
+            },
+          },
+          next_since: { type: 'integer', description: 'present when more entries follow: ask again with `since` = this' },
+        },
+      },
       PublicKey: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32) } },
       Decision: {
         type: 'object',
@@ -606,6 +710,12 @@ export const OPENAPI = {
           policy_ids: { type: 'array', items: { type: 'string' } },
           cedar_policy_hash: hex(32),
           reasons: { type: 'array', items: { type: 'string' }, description: 'why a DENY was forced (engine error, kernel state)' },
+          credential: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+            description:
+              'PERMIT only: the intent-bound credential, a compact JWS (EdDSA, `typ` `kee-credential+jwt`, `kid` of `/.well-known/jwks.json`) with claims `iss`, `sub` (agent XPID), `aud` (when `audience` was given), `iat`, `nbf` = `iat`, `exp` = `iat` + 60, `jti`, `intent` (hex BLAKE2b-256 of the JCS of `{principal, action, resource, context}`), `ale_seq`, `block_id`, `cedar_policy_hash`, `cap_profile_hash`. Never on a DENY (docs/credentials.md)',
+          },
         },
       },
       AuthorizeRequest: {
@@ -625,6 +735,7 @@ export const OPENAPI = {
             uniqueItems: true,
             description: 'each uid at most once; the hierarchy must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs',
           },
+          audience: { type: 'string', minLength: 1, maxLength: 512, description: 'the resource provider a PERMIT\'s credential is for (its `aud`)' },
         },
       },
       AuthorizeBatch: {
@@ -732,6 +843,11 @@ export const OPENAPI = {
           cap_profile_hash: { ...hex(32), description: 'SHA-256(JCS(signed CAP Profile body)); absent for the built-in profile' },
           publisher_keys: { type: 'array', items: { type: 'object', properties: { key_id: hex(32), public_key: hex(32) } } },
           wasm_modules: { type: 'object', additionalProperties: hex(32), description: 'module file name -> SHA-256 of the loaded module' },
+          token_keys: {
+            type: 'array',
+            description: 'the token keys that sign credentials (`/.well-known/jwks.json`); absent in manifests issued before credentials',
+            items: { type: 'object', required: ['kid', 'public_key'], properties: { kid: base64url, public_key: hex(32) } },
+          },
           xpid_derivation_version: { type: 'string' },
           capability_flags: { type: 'object', additionalProperties: { type: 'boolean' } },
           manifest_signature: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), signature: hex(64) } },

@@ -68,6 +68,8 @@ export const authorizeBody = z.strictObject({
   resource: entity,
   context: z.record(z.string(), z.json()).default({}),
   entities: entities.optional(),
+  /** The resource provider the PERMIT's credential is for (its `aud`). */
+  audience: z.string().min(1).max(512).optional(),
 });
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -143,4 +145,10 @@ export const registerAgentBody = z.strictObject({
 /** `PATCH /v1/agents/{agent_id}` */
 export const agentStatusBody = z.strictObject({
   status: z.enum(['ACTIVE', 'SUSPENDED']),
+});
+
+/** `POST /v1/credentials/introspect` (RFC 7662) and `POST /v1/credentials/revoke` (RFC 7009), as JSON. */
+export const credentialTokenBody = z.strictObject({
+  token: z.string().min(1).max(8192),
+  token_type_hint: z.string().max(64).optional(),
 });

@@ -7,6 +7,7 @@ import type { PolicyEngine, PolicyEngineFactory } from '../ports/policy.ts';
 import type { SignatureVerifier, Signer } from '../ports/signer.ts';
 import type { AuditStore } from '../ports/storage.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import type { IntentHasher, TokenSigner } from '../ports/token-signer.ts';
 import type { XpidDeriver } from '../ports/xpid.ts';
 import type { OperatorTokenVerifier } from '../ports/operator-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
@@ -29,9 +30,13 @@ export type KernelDeps = {
   /** Ed25519 verification: every audit read re-verifies block signatures. */
   verifier: SignatureVerifier;
   merkle: Merkle;
+  /** The token-signing key of intent-bound credentials (not the block-signing key). */
+  tokens: TokenSigner;
+  /** BLAKE2b-256 of credential intent fingerprints. */
+  intentHasher: IntentHasher;
   clock: Clock;
   telemetry: Telemetry;
-  /** XPID derivations (digest §4.3): KEE §10 `derive_xpid` and the agent XPIDs of the registry. */
+  /** XPID derivations (digest §4.3): KEE §10 `derive_xpid`, the agent XPIDs of the registry, a credential's `sub`. */
   xpid: XpidDeriver;
   /** Operator bearer tokens (the agent registry); without it operator operations answer UNAVAILABLE. */
   operatorTokens?: OperatorTokenVerifier;

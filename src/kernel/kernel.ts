@@ -12,6 +12,9 @@ import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfi
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
+import { CREDENTIAL_TYP } from './credentials/claims.ts';
+import { CredentialIssuer } from './credentials/issuer.ts';
+import { RevocationRegistry, type RevocationFeed } from './credentials/revocations.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
@@ -22,6 +25,7 @@ import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { StoredDocument } from '../ports/storage.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
+import type { TokenJwk } from '../ports/token-signer.ts';
 
 export type { ActivePolicyText, Agent, AuthorizeResult, MetricsSnapshot, OneShotResult };
 
@@ -52,6 +56,10 @@ export class Kernel {
   /** Operator bearer tokens and the role rule (the agent registry's routes). */
   readonly operators: OperatorAuth;
   private readonly agents: AgentRegistry;
+  private readonly credentials: CredentialIssuer;
+  private readonly revocations: RevocationRegistry;
+  /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
+  readonly issuer: string;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -90,6 +98,18 @@ export class Kernel {
       io: (op, write) => this.audit.io(op, write),
       queue: deps.options?.groupCommit !== false,
     });
+    this.issuer = deps.options?.logOrigin ?? `kee.local/${this.kernelId}`;
+    this.credentials = new CredentialIssuer({
+      tokens: deps.tokens,
+      hasher: deps.intentHasher,
+      xpid: deps.xpid,
+      sha256: (b) => deps.merkle.sha256(b),
+      clock: deps.clock,
+      kernelId: this.kernelId,
+      issuer: this.issuer,
+      registeredXpid: (agentId) => this.agents.xpidOf(agentId),
+    });
+    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write) });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,
@@ -106,7 +126,7 @@ export class Kernel {
       journal,
       kernelId: this.kernelId,
       livePolicy: () => this.policies.current().engine.active(),
-      inputs: { ...deps.manifest, publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version },
+      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
@@ -160,8 +180,10 @@ export class Kernel {
       }
       await this.countOpenSessions();
       // registered agents feed decisions: the registry is replayed before the first one
+      // and the credential revocation registry, rebuilt from its stored log before any answer
       try {
         await this.agents.load();
+        await this.revocations.refresh();
       } catch (e) {
         this.starting = null;
         throw e;
@@ -254,6 +276,44 @@ export class Kernel {
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
     return { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(this.deps.signer.publicKey()) };
+  }
+
+  /** The kernel token key's public JWK Set (`/.well-known/jwks.json`). */
+  jwks(): { keys: TokenJwk[] } {
+    return { keys: [{ ...this.deps.tokens.jwk }] };
+  }
+
+  /**
+   * RFC 7662 introspection of a credential: its claims with `active: true` when this kernel's
+   * token key signed it, the kernel clock is within `[nbf, exp)`, and its `jti` is not revoked;
+   * otherwise only `active: false`.
+   */
+  async introspect(token: string): Promise<{ active: true } & Record<string, unknown> | { active: false }> {
+    if (!this.started) await this.ready();
+    const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
+    if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string') return { active: false };
+    const now = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
+    if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || now >= claims.exp || now < claims.nbf) return { active: false };
+    if (await this.revocations.isRevoked(claims.jti)) return { active: false };
+    return { ...claims, active: true };
+  }
+
+  /**
+   * RFC 7009 revocation of a credential: a credential this kernel signed is revoked (recorded as
+   * CREDENTIAL_REVOKED and added to the revocation feed) unless already revoked; anything else
+   * is ignored, as the RFC requires. Resolves once the revocation is durable.
+   */
+  async revokeCredential(token: string): Promise<void> {
+    if (!this.started) await this.ready();
+    const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
+    if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return;
+    await this.revocations.revoke(claims.jti, claims.exp);
+  }
+
+  /** The revocation feed after sequence `since`: what a resource provider's verifier polls. */
+  async revocationFeed(since: number): Promise<RevocationFeed> {
+    if (!this.started) await this.ready();
+    return this.revocations.feed(since);
   }
 
   /**
@@ -390,7 +450,7 @@ export class Kernel {
     // (A swap during the await changes set and manifest together, in one turn.)
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit };
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials };
     return decideAndRecord(deps, session, requests.map((r) => this.withAgentEntity(r)));
   }
 

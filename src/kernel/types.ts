@@ -20,6 +20,8 @@ export type AuthorizationRequest = {
   context: Record<string, Json>;
   /** The entities the policies may read (hierarchy for `in`, attributes); none when absent. */
   entities?: CedarEntity[];
+  /** The resource provider a PERMIT's credential is for (its `aud`); not part of the Cedar request. */
+  audience?: string;
 };
 
 /** One audit record (ALE) as hashed and stored: its JCS text is the Merkle leaf. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { request } from 'node:http';
 import canonicalize from 'canonicalize';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 
 type Json = any;
 
@@ -122,6 +123,7 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assert.deepEqual(read.json.policy_ids, ['kee-default-read']);
   assert.match(read.json.cedar_policy_hash, /^[0-9a-f]{64}$/);
   await checkManifest(base, runtime, read.json.cedar_policy_hash);
+  await checkCredential(base, read.json.credential, read.json.ale_seq, blockId);
   const gold = await authz('classify_gold');
   assert.equal(gold.json.decision, 'DENY');
   assert.deepEqual(gold.json.policy_ids, ['tier0b-no-auto-gold']);
@@ -215,4 +217,18 @@ export async function checkDecisionPoint(base: string): Promise<void> {
   assert.equal(metrics.type, 'text/plain; version=0.0.4; charset=utf-8');
   assert.match(metrics.text, /^kee_decisions_total\{decision="PERMIT"\} [1-9]\d*$/m);
   assert.match(metrics.text, /^kee_kernel_state\{state="NORMAL"\} 1$/m);
+}
+
+/** A PERMIT's credential verifies against the kernel's JWKS, with a lifetime of exactly 60 s (docs/credentials.md). */
+async function checkCredential(base: string, credential: unknown, aleSeq: number, blockId: string): Promise<void> {
+  assert.equal(typeof credential, 'string', 'a PERMIT carries a credential');
+  const jwks = await call(base, 'GET', '/.well-known/jwks.json');
+  assert.equal(jwks.status, 200, jwks.text);
+  const { payload, protectedHeader } = await jwtVerify(credential as string, createLocalJWKSet(jwks.json), { algorithms: ['EdDSA'], typ: 'kee-credential+jwt' });
+  assert.equal(protectedHeader.kid, jwks.json.keys[0].kid);
+  assert.equal((payload.exp as number) - (payload.iat as number), 60);
+  assert.equal(payload.ale_seq, aleSeq);
+  assert.equal(payload.block_id, blockId);
+  const introspected = await call(base, 'POST', '/v1/credentials/introspect', { token: credential });
+  assert.equal(introspected.json.active, true, introspected.text);
 }

@@ -5,7 +5,10 @@ import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts
 import { cedarPolicyEngineFactory } from '../../src/adapters/cedar/factory.ts';
 import { keePolicyEngineFactory } from '../../src/adapters/kee-policy/factory.ts';
 import { MemoryStore } from '../../src/adapters/memory/store.ts';
+import { JoseTokenSigner } from '../../src/adapters/jose/token-signer.ts';
+import { nobleIntentHasher } from '../../src/adapters/noble/blake2b.ts';
 import { Ed25519Signer, ed25519Verifier } from '../../src/adapters/noble/ed25519.ts';
+import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 import { createGovernanceTracing } from '../../src/adapters/otel/telemetry.ts';
 import { systemClock } from '../../src/adapters/system/clock.ts';
 import { createApp } from '../../src/app.ts';
@@ -18,7 +21,6 @@ import type { Signer } from '../../src/ports/signer.ts';
 import type { AuditStore } from '../../src/ports/storage.ts';
 import { loadCedar } from './cedar.ts';
 import { loadKeeWasm, wasmMerkle } from './wasm.ts';
-import { uuidXpidDeriver } from '../../src/adapters/uuid/xpid.ts';
 
 export type EngineName = 'kee-policy' | 'cedar-wasm';
 
@@ -50,7 +52,8 @@ export function makeHarness(
   const policyFactory = engineFactory(options.engine, merkle);
   const policy = policyFactory.load(options.profile ?? DEFAULT_CAP_PROFILE);
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, policy, policyFactory, clock: systemClock, telemetry, xpid: uuidXpidDeriver(), runtime: 'node', manifest, ...options.deps });
+  const tokens = options.deps?.tokens ?? new JoseTokenSigner(JoseTokenSigner.generateSeed());
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps });
   // calls made before start() settles wait for it; `started` rejects if it fails
   const started = options.start === false ? Promise.resolve() : kernel.start();
   started.catch(() => undefined);
@@ -68,7 +71,7 @@ export function makeHarness(
     }
     return { status: res.status, headers: res.headers, json, text };
   };
-  return { kernel, app, store, merkle, spans, signer, call, started };
+  return { kernel, app, store, merkle, spans, signer, tokens, call, started };
 }
 
 export const agentRead = (id = 'agent-1') => ({

@@ -23,10 +23,12 @@ describe('POST /v1/authorize (one-shot)', () => {
       const oneShot = await h.call('POST', '/v1/authorize', request);
       expect(oneShot.status).toBe(200);
       expect(oneShot.headers.get('content-type')).toMatch(/^application\/json/);
-      const { ale_seq: _a, ...same } = viaSession.json;
-      const { ale_seq, session_id, block_id, ...rest } = oneShot.json;
+      const { ale_seq: _a, credential: c1, ...same } = viaSession.json;
+      const { ale_seq, session_id, block_id, credential: c2, ...rest } = oneShot.json;
       expect(rest).toEqual(same);
-      expect(Object.keys(oneShot.json).sort()).toEqual(['ale_seq', 'block_id', 'cedar_policy_hash', 'decision', 'policy_ids', 'reasons', 'session_id']);
+      // a PERMIT's credential is its own (jti, ale_seq, block): present in both or in neither
+      expect(typeof c2).toBe(typeof c1);
+      expect(Object.keys(oneShot.json).sort()).toEqual(['ale_seq', 'block_id', 'cedar_policy_hash', ...(c2 === undefined ? [] : ['credential']), 'decision', 'policy_ids', 'reasons', 'session_id'].sort());
       expect(session_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(block_id).toMatch(/^[0-9a-f]{32}$/);
       // durable before the answer: the record is in the store, at the ale_seq answered

@@ -149,6 +149,11 @@ export class AgentRegistry {
     });
   }
 
+  /** The XPID the kernel derived for a registered agent (any status); undefined for any other id. */
+  xpidOf(agentId: string): string | undefined {
+    return this.agents.get(agentId)?.xpid;
+  }
+
   /** True when `uid` names a registered agent (any status). */
   isRegistered(uid: EntityRef): boolean {
     return uid.type === AGENT_ENTITY_TYPE && this.agents.has(uid.id);

@@ -6,6 +6,7 @@ import { canonicalJson } from '../jcs.ts';
 import type { LivePolicy } from '../policy/activation.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session } from '../types.ts';
+import type { CredentialIssuer, PreparedCredential } from '../credentials/issuer.ts';
 import { evaluate, forcedDeny, type Evaluated } from './authorize.ts';
 
 /** The answer to one authorization request (`POST …/authorize`). */
@@ -15,9 +16,11 @@ export type AuthorizeResult = {
   policy_ids: string[];
   cedar_policy_hash: string;
   reasons: string[];
+  /** A PERMIT's intent-bound credential (compact JWS, 60 s); never on a DENY. */
+  credential?: string;
 };
 
-export type DecideDeps = { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; merkle: Merkle; audit: AuditLog };
+export type DecideDeps = { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; merkle: Merkle; audit: AuditLog; credentials: CredentialIssuer };
 
 /**
  * Decides requests in an open session (checked by the caller) and records each decision:
@@ -27,7 +30,7 @@ export type DecideDeps = { policy: () => LivePolicy; telemetry: Telemetry; state
  * follow the requests.
  */
 export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[]): Promise<AuthorizeResult[]> {
-  const decided: { result: Evaluated; fields: Record<string, Json> }[] = [];
+  const decided: { result: Evaluated; fields: Record<string, Json>; credential: PreparedCredential | null }[] = [];
   for (const request of requests) {
     let result: Evaluated;
     try {
@@ -35,16 +38,28 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
     } catch (e) {
       result = forcedDeny(deps.policy(), `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    decided.push({ result, fields: decisionFields(deps.merkle, result, request) });
+    const fields = decisionFields(deps.merkle, result, request);
+    // a PERMIT's record names its credential (jti, intent) so the audit package proves which credential came from which decision
+    const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(request) : null;
+    if (credential) {
+      fields.credential_jti = credential.jti;
+      fields.intent = credential.intent;
+    }
+    decided.push({ result, fields, credential });
   }
   const records = await Promise.all(decided.map(({ result, fields }) => deps.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields)));
-  return decided.map(({ result }, i) => ({
-    decision: result.decision,
-    ale_seq: (records[i] as { ale_seq: number }).ale_seq,
-    policy_ids: result.policyIds,
-    cedar_policy_hash: result.cedarPolicyHash,
-    reasons: result.reasons,
-  }));
+  // signed only once the records are durable: a credential always has its decision record
+  return Promise.all(
+    decided.map(async ({ result, credential }, i) => {
+      const ale_seq = (records[i] as { ale_seq: number }).ale_seq;
+      const answer: AuthorizeResult = { decision: result.decision, ale_seq, policy_ids: result.policyIds, cedar_policy_hash: result.cedarPolicyHash, reasons: result.reasons };
+      if (credential) {
+        const facts = { ale_seq, cedar_policy_hash: result.cedarPolicyHash, cap_profile_hash: result.capProfileHash };
+        answer.credential = await deps.credentials.issue(credential, session, requests[i] as AuthorizationRequest, facts);
+      }
+      return answer;
+    }),
+  );
 }
 
 /** The fields of a CEDAR_PERMIT / CEDAR_DENY record. */

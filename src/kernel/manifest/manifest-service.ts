@@ -29,6 +29,8 @@ export type ManifestInputs = {
   conformanceLevel?: ConformanceLevel;
   /** Module file name -> SHA-256 (hex) of the WASM bytes the entry loaded. */
   wasmModules: Record<string, string>;
+  /** The kernel's credential token keys: RFC 7638 `kid` and raw 32-byte Ed25519 key (hex). */
+  tokenKeys?: readonly { kid: string; public_key: string }[];
   /** Raw 32-byte Ed25519 publisher keys (hex), once configured. */
   publisherKeys?: readonly string[];
   /** The `xpid_derivation_version` of the agent XPIDs the kernel derives (default `none`). */
@@ -379,6 +381,7 @@ export class ManifestService {
         return { key_id: toHex(merkle.sha256(key)), public_key: k };
       }),
       wasm_modules: { ...inputs.wasmModules },
+      ...(inputs.tokenKeys ? { token_keys: inputs.tokenKeys.map((k) => ({ kid: k.kid, public_key: k.public_key })) } : {}),
       xpid_derivation_version: inputs.xpidDerivationVersion ?? XPID_DERIVATION_VERSION,
       capability_flags: { ...CAPABILITY_FLAGS },
     };

@@ -63,6 +63,11 @@ export type ManifestBody = {
   /** SHA-256(JCS(signed profile body)) (choice 5.5); absent for the built-in unsigned profile. */
   cap_profile_hash?: string;
   publisher_keys: { key_id: string; public_key: string }[];
+  /**
+   * The token keys that sign intent-bound credentials (`/.well-known/jwks.json`): `kid` is the
+   * RFC 7638 thumbprint of the key's JWK. Absent in manifests issued before credentials existed.
+   */
+  token_keys?: { kid: string; public_key: string }[];
   /** Module file name -> SHA-256 of the loaded bytes. */
   wasm_modules: Record<string, string>;
   xpid_derivation_version: string;

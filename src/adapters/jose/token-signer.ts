@@ -1,0 +1,78 @@
+/**
+ * The kernel token key (`TokenSigner` port) over `jose`: compact JWS with EdDSA (RFC 8037),
+ * `kid` = RFC 7638 thumbprint of the public JWK, ids from the `uuid` package (v4).
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { CompactSign, compactVerify, importJWK, type CryptoKey } from 'jose';
+import { v4 as uuidv4 } from 'uuid';
+import { DomainError } from '../../kernel/errors.ts';
+import { toHex } from '../../kernel/hex.ts';
+import type { TokenJwk, TokenSigner } from '../../ports/token-signer.ts';
+import { base64url } from './jws.ts';
+
+const utf8 = new TextEncoder();
+
+/**
+ * RFC 7638 §3.2 thumbprint of an Ed25519 OKP key: base64url SHA-256 of the required members
+ * `crv`, `kty`, `x` in lexicographic order, no whitespace.
+ */
+export function okpThumbprint(x: string): string {
+  return base64url(sha256(utf8.encode(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`)));
+}
+
+/** The public JWK of a raw 32-byte Ed25519 key, as `/.well-known/jwks.json` lists it. */
+export function tokenJwk(publicKey: Uint8Array): TokenJwk {
+  const x = base64url(publicKey);
+  return { kty: 'OKP', crv: 'Ed25519', x, kid: okpThumbprint(x), use: 'sig', alg: 'EdDSA' };
+}
+
+export class JoseTokenSigner implements TokenSigner {
+  readonly kid: string;
+  readonly jwk: TokenJwk;
+  readonly publicKeyHex: string;
+  private readonly seed: Uint8Array;
+  private readonly publicKey: Uint8Array;
+  private privateKey: Promise<CryptoKey | Uint8Array> | null = null;
+  private verifyKey: Promise<CryptoKey | Uint8Array> | null = null;
+
+  /** `seed`: the 32-byte Ed25519 secret key. */
+  constructor(seed: Uint8Array) {
+    if (seed.length !== 32) throw new DomainError('INVALID_INPUT', 'an ed25519 token key is 32 bytes');
+    this.seed = seed.slice();
+    this.publicKey = ed25519.getPublicKey(this.seed);
+    this.jwk = tokenJwk(this.publicKey);
+    this.kid = this.jwk.kid;
+    this.publicKeyHex = toHex(this.publicKey);
+  }
+
+  /** A fresh seed from the CSPRNG. */
+  static generateSeed(): Uint8Array {
+    return ed25519.utils.randomSecretKey();
+  }
+
+  async sign(typ: string, claims: Record<string, unknown>): Promise<string> {
+    this.privateKey ??= importJWK({ kty: 'OKP', crv: 'Ed25519', x: this.jwk.x, d: base64url(this.seed) }, 'EdDSA');
+    try {
+      return await new CompactSign(utf8.encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', typ, kid: this.kid }).sign(await this.privateKey);
+    } catch (e) {
+      throw new DomainError('SIGNER_FAILED', `the token key cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  async verify(token: string, typ: string): Promise<Record<string, unknown> | null> {
+    this.verifyKey ??= importJWK({ kty: 'OKP', crv: 'Ed25519', x: this.jwk.x }, 'EdDSA');
+    try {
+      const { payload, protectedHeader } = await compactVerify(token, await this.verifyKey, { algorithms: ['EdDSA'] });
+      if (protectedHeader.typ !== typ || protectedHeader.kid !== this.kid) return null;
+      const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+      return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  newId(): string {
+    return uuidv4();
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * `kee/verifier`: the resource provider's side of Kee intent-bound credentials
+ * (docs/credentials.md). Web APIs, `jose` and `@noble/hashes` only: runs unchanged on workerd,
+ * Node, Bun and Deno alike.
+ */
+export { createCredentialVerifier, CREDENTIAL_TTL_SECONDS, CREDENTIAL_TYP } from './verify-credential.ts';
+export type { CredentialClaims, CredentialVerifierOptions, RefusalCode, Verification } from './verify-credential.ts';
+export { intentFingerprint, type Intent } from './intent.ts';
+export { keeCredential, type KeeCredentialVariables } from './hono.ts';

@@ -1,0 +1,92 @@
+/**
+ * examples/provider end to end: an agent asks the kernel (in-process, on loopback) for a PERMIT,
+ * then presents its credential to the example provider running on workerd (wrangler dev, the
+ * example's own wrangler.toml), whose `kee/verifier` middleware checks it unchanged on workerd.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/free-port.ts';
+import { agentRead, makeHarness } from './support/harness.ts';
+
+const AUD = 'https://datasets.example';
+const h = makeHarness();
+let kernelServer: ServerType;
+let kernelUrl = '';
+let provider: ChildProcess;
+let providerUrl = '';
+let out = '';
+
+beforeAll(async () => {
+  await h.started;
+  const kport = await freePort();
+  kernelServer = serve({ fetch: h.app.fetch, port: kport, hostname: '127.0.0.1' });
+  kernelUrl = `http://127.0.0.1:${kport}`;
+  const pport = await freePort();
+  providerUrl = `http://127.0.0.1:${pport}`;
+  const vars = { KEE_URL: kernelUrl, KEE_ISSUER: h.kernel.issuer, KEE_POLL_SECONDS: '0' };
+  provider = spawn(
+    join('node_modules', '.bin', 'wrangler'),
+    ['dev', '--config', 'examples/provider/wrangler.toml', '--ip', '127.0.0.1', '--port', String(pport), '--persist-to', mkdtempSync(join(tmpdir(), 'kee-provider-')),
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  provider.stdout?.on('data', (d) => (out += String(d)));
+  provider.stderr?.on('data', (d) => (out += String(d)));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (provider.exitCode !== null) throw new Error(`wrangler exited with ${provider.exitCode}:\n${out}`);
+    try {
+      if ((await fetch(`${providerUrl}/healthz`)).status === 200) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`the provider did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}, 150_000);
+
+afterAll(async () => {
+  if (provider?.pid !== undefined && provider.exitCode === null) {
+    const exited = new Promise((r) => provider.once('exit', r));
+    process.kill(-provider.pid, 'SIGTERM');
+    await exited;
+  }
+  kernelServer?.close();
+  h.kernel.stop();
+});
+
+const ask = async (request: object) => {
+  const res = await fetch(`${kernelUrl}/v1/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...request, audience: AUD }) });
+  return (await res.json()) as { decision: string; credential?: string; ale_seq: number; block_id: string };
+};
+const read = (path: string, credential: string | undefined, agent = 'agent-1') =>
+  fetch(`${providerUrl}${path}`, { headers: { 'x-agent-id': agent, ...(credential ? { authorization: `Bearer ${credential}` } : {}) } });
+
+describe('agent → kernel → provider on workerd', () => {
+  it('a credential for the request opens it, and nothing else', async () => {
+    const d = await ask(agentRead('agent-1'));
+    expect(d.decision).toBe('PERMIT');
+    const ok = await read('/datasets/quake-sensors', d.credential);
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { authorized_by: { ale_seq: number; block_id: string } };
+    expect(body.authorized_by).toMatchObject({ ale_seq: d.ale_seq, block_id: d.block_id });
+    expect((await read('/datasets/quake-sensors', undefined)).status).toBe(401);
+    const other = await read('/datasets/payroll', d.credential);
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as { code: string }).code).toBe('INTENT_MISMATCH');
+    expect((await (await read('/datasets/quake-sensors', d.credential, 'agent-2')).json()) as { code: string }).toMatchObject({ code: 'INTENT_MISMATCH' });
+  }, 60_000);
+
+  it('a revoked credential is refused by the provider', async () => {
+    const d = await ask(agentRead('agent-1'));
+    expect((await read('/datasets/quake-sensors', d.credential)).status).toBe(200);
+    expect((await fetch(`${kernelUrl}/v1/credentials/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: d.credential }) })).status).toBe(200);
+    const refused = await read('/datasets/quake-sensors', d.credential);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('REVOKED');
+  }, 60_000);
+});

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+/** `kee/verifier` is a public entry point: the same file in package.json and deno.json, importable by its name. */
+describe('kee/verifier export', () => {
+  it('package.json and deno.json export the same verifier entry, and it resolves by name', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    const deno = JSON.parse(readFileSync('deno.json', 'utf8'));
+    expect(pkg.exports['./verifier']).toBe('./src/verifier/index.ts');
+    expect(deno.exports['./verifier']).toBe(pkg.exports['./verifier']);
+    expect(deno.version).toBe(pkg.version);
+    const mod = await import('kee/verifier');
+    expect(Object.keys(mod).sort()).toEqual(['CREDENTIAL_TTL_SECONDS', 'CREDENTIAL_TYP', 'createCredentialVerifier', 'intentFingerprint', 'keeCredential']);
+  });
+
+  it('imports only Web-API-safe modules: its own files, jose, @noble/hashes, hono types and the kernel JCS', () => {
+    const files = ['index.ts', 'intent.ts', 'jwks-cache.ts', 'revocation-feed.ts', 'verify-credential.ts', 'hono.ts'];
+    for (const f of files) {
+      const text = readFileSync(`src/verifier/${f}`, 'utf8');
+      const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
+      for (const s of specs) expect(['jose', 'hono', '@noble/hashes/blake2.js', '../kernel/jcs.ts'].includes(s) || /^\.\/[a-z-]+\.ts$/.test(s), `${f} imports ${s}`).toBe(true);
+    }
+  });
+});
