@@ -39,6 +39,10 @@ const entities = z
 export const openSessionBody = z.strictObject({
   agent_id: z.string().min(1).max(256),
   xpid: z.json().optional(),
+  /** RFC 7523 style client assertion (KEE_AUTH=agents; ignored under `none`). */
+  client_assertion: z.string().min(1).max(8192).optional(),
+  /** RFC 7523 §2.2: when given, the JWT bearer assertion type. */
+  client_assertion_type: z.literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer').optional(),
 });
 
 /**

@@ -10,6 +10,8 @@ import type { Telemetry } from '../ports/telemetry.ts';
 import type { IntentHasher, TokenSigner } from '../ports/token-signer.ts';
 import type { XpidDeriver } from '../ports/xpid.ts';
 import type { OperatorTokenVerifier } from '../ports/operator-auth.ts';
+import type { AgentProofVerifier } from '../ports/agent-proof.ts';
+import type { AuthMode } from './auth/agent-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
@@ -38,6 +40,8 @@ export type KernelDeps = {
   telemetry: Telemetry;
   /** XPID derivations (digest §4.3): KEE §10 `derive_xpid`, the agent XPIDs of the registry, a credential's `sub`. */
   xpid: XpidDeriver;
+  /** Agent client assertions and DPoP proofs (KEE_AUTH=agents); without it authenticated sessions answer UNAVAILABLE. */
+  agentProofs?: AgentProofVerifier;
   /** Operator bearer tokens (the agent registry); without it operator operations answer UNAVAILABLE. */
   operatorTokens?: OperatorTokenVerifier;
   /** P4 signed CAP Profile updates; without it `PUT /v1/cap-profile` answers UNAVAILABLE. */
@@ -69,6 +73,8 @@ export type KernelDeps = {
     manifestRecheckMs?: number;
     /** Refused CAP Profile updates recorded per minute; past it they answer RATE_LIMITED unrecorded. Default 10. */
     capRefusalsPerMinute?: number;
+    /** `KEE_AUTH`: `agents` (client assertions, session tokens, DPoP) or `none` (default for now). */
+    auth?: AuthMode;
     /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
     oneShot?: OneShotOptions;
   };

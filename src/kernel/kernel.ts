@@ -4,6 +4,8 @@ import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProo
 import { KernelJournal } from './audit/journal.ts';
 import { OperatorAuth } from './auth/operator-roles.ts';
 import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
+import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
+import { AgentAuthenticator, type AuthMode, type SessionCall, type SessionHolder } from './auth/agent-auth.ts';
 import type { AgentRegistration } from './agents/registry-entry.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
@@ -60,6 +62,10 @@ export class Kernel {
   private readonly revocations: RevocationRegistry;
   /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
   readonly issuer: string;
+  /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
+  readonly authMode: AuthMode;
+  /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
+  readonly agentAuth: AgentAuthenticator;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -109,6 +115,17 @@ export class Kernel {
       issuer: this.issuer,
       registeredXpid: (agentId) => this.agents.xpidOf(agentId),
     });
+    this.authMode = deps.options?.auth ?? 'none';
+    this.agentAuth = new AgentAuthenticator({
+      proofs: deps.agentProofs,
+      tokens: deps.tokens,
+      clock: deps.clock,
+      issuer: this.issuer,
+      agent: async (agentId) => {
+        await this.agents.catchUp();
+        return this.agents.find(agentId);
+      },
+    });
     this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write) });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
@@ -126,7 +143,7 @@ export class Kernel {
       journal,
       kernelId: this.kernelId,
       livePolicy: () => this.policies.current().engine.active(),
-      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version },
+      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: deps.options?.auth ?? 'none' },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
@@ -361,7 +378,26 @@ export class Kernel {
     return this.open(agentId);
   }
 
-  private async open(agentId: string): Promise<Session> {
+  /**
+   * Opens a caller's session (`POST /v1/sessions`). Under KEE_AUTH=agents the client assertion
+   * must verify (UNAUTHENTICATED, FORBIDDEN for a suspended or revoked agent) and the answer
+   * carries the session token bound to the key that signed it; under `none` any agent_id opens
+   * a session, recorded as unauthenticated.
+   */
+  async openCallerSession(agentId: string, assertion: string | undefined): Promise<{ session: Session; token?: { token: string; expiresIn: number } }> {
+    if (!this.started) await this.ready();
+    if (this.authMode === 'none') return { session: await this.open(agentId) };
+    const { agent, jkt } = await this.agentAuth.checkAssertion(agentId, assertion);
+    const session = await this.open(agentId, jkt);
+    return { session, token: await this.agentAuth.sessionToken(session.session_id, agent, jkt) };
+  }
+
+  /** Checks the session token and DPoP proof of a call in an authenticated session (KEE_AUTH=agents). */
+  authenticateCall(call: SessionCall): Promise<SessionHolder> {
+    return this.agentAuth.checkCall(call);
+  }
+
+  private async open(agentId: string, jkt?: string): Promise<Session> {
     const session: Session = {
       session_id: crypto.randomUUID(),
       block_id: randomTraceId(16),
@@ -371,15 +407,16 @@ export class Kernel {
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce() };
+    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }
 
-  async authorize(sessionId: string, request: AuthorizationRequest): Promise<AuthorizeResult> {
+  /** `holder`: who proved possession of the session's key (required under KEE_AUTH=agents). */
+  async authorize(sessionId: string, request: AuthorizationRequest, holder?: SessionHolder): Promise<AuthorizeResult> {
     return this.metrics.timeAuthorize(
       (r) => [r.decision],
-      async () => (await this.decideInSession(sessionId, [request]))[0] as AuthorizeResult,
+      async () => (await this.decideInSession(sessionId, [request], this.holderOrThrow(holder)))[0] as AuthorizeResult,
     );
   }
 
@@ -388,10 +425,10 @@ export class Kernel {
    * (ale_seq ascending in request order). A request the engine fails on is a DENY for that one
    * request; a failure to record any of them fails the whole call (no decision without its record).
    */
-  async authorizeBatch(sessionId: string, requests: readonly AuthorizationRequest[]): Promise<AuthorizeResult[]> {
+  async authorizeBatch(sessionId: string, requests: readonly AuthorizationRequest[], holder?: SessionHolder): Promise<AuthorizeResult[]> {
     return this.metrics.timeAuthorize(
       (rs) => rs.map((r) => r.decision),
-      () => this.decideInSession(sessionId, requests),
+      () => this.decideInSession(sessionId, requests, this.holderOrThrow(holder)),
     );
   }
 
@@ -404,6 +441,8 @@ export class Kernel {
     return this.metrics.timeAuthorize(
       (rs) => rs.map((r) => r.decision),
       async () => {
+        // a one-shot decision has no session key to prove: agents authenticate through sessions
+        if (this.authMode === 'agents') throw new DomainError('UNAUTHENTICATED', 'one-shot decisions are off under KEE_AUTH=agents: open a session with a client assertion (`POST /v1/sessions`)');
         if (!this.started) await this.ready();
         const groups = new Map<string, number[]>();
         requests.forEach((r, i) => {
@@ -413,7 +452,7 @@ export class Kernel {
         const out: OneShotResult[] = new Array(requests.length);
         await Promise.all(
           [...groups].map(async ([agentId, indexes]) => {
-            const { value, session } = await this.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest)));
+            const { value, session } = await this.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest), null));
             value.forEach((r, j) => {
               out[indexes[j] as number] = { ...r, session_id: session.session_id, block_id: session.block_id };
             });
@@ -440,18 +479,38 @@ export class Kernel {
     };
   }
 
-  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[]): Promise<AuthorizeResult[]> {
+  /** Under KEE_AUTH=agents a session call without a proven holder is refused (the HTTP layer checks it first). */
+  private holderOrThrow(holder: SessionHolder | undefined): SessionHolder | null {
+    if (this.authMode === 'agents' && holder === undefined) throw new DomainError('UNAUTHENTICATED', 'this session needs a session token and a DPoP proof (KEE_AUTH=agents)');
+    return holder ?? null;
+  }
+
+  /**
+   * Why a request in `session` is DENIED before evaluation, or null: the principal of an
+   * authenticated session must be its agent (PRINCIPAL_MISMATCH), and a registered agent that
+   * is no longer ACTIVE gets no PERMIT in its sessions (AGENT_SUSPENDED, AGENT_REVOKED).
+   */
+  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest): string | null {
+    const own = this.agents.find(session.agent_id);
+    if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
+    const p = request.principal;
+    if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
+    return null;
+  }
+
+  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null): Promise<AuthorizeResult[]> {
     if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
+    if (holder && holder.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     // P5 on the hot path: the live set is the manifest's (one comparison), full re-verify at most
     // every `manifestRecheckMs`; a mismatch enters MANIFEST_INTEGRITY_FAILURE before evaluation.
     // (A swap during the await changes set and manifest together, in one turn.)
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials };
-    return decideAndRecord(deps, session, requests.map((r) => this.withAgentEntity(r)));
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r) };
+    return decideAndRecord(deps, session, requests.map((r) => this.withAgentEntity(r)), holder?.jkt);
   }
 
   /**
@@ -499,8 +558,9 @@ export class Kernel {
    * its block. The block is stored only once signed; a signing failure leaves the session
    * CLOSING so the close can be retried without a second SESSION_COMPLETE record.
    */
-  async closeSession(sessionId: string): Promise<SessionBlock> {
+  async closeSession(sessionId: string, holder?: SessionHolder): Promise<SessionBlock> {
     if (!this.started) await this.ready();
+    if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 

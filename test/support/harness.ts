@@ -1,4 +1,5 @@
 // Node 20 V8 crash workaround (see the module): tests drive the kernel under heavy concurrency
+import { joseAgentProofs } from '../../src/adapters/jose/agent-proofs.ts';
 import '../../src/entry/node-v8-flags.ts';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { DEFAULT_CAP_PROFILE } from '../../src/adapters/cedar/default-profile.ts';
@@ -53,7 +54,7 @@ export function makeHarness(
   const policy = policyFactory.load(options.profile ?? DEFAULT_CAP_PROFILE);
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
   const tokens = options.deps?.tokens ?? new JoseTokenSigner(JoseTokenSigner.generateSeed());
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps });
   // calls made before start() settles wait for it; `started` rejects if it fails
   const started = options.start === false ? Promise.resolve() : kernel.start();
   started.catch(() => undefined);

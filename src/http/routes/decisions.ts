@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Kernel } from '../../kernel/kernel.ts';
+import { withDpopChallenge } from '../agent-auth.ts';
 import { toAuthorizationRequest } from '../authorize-request.ts';
 import { readJson } from '../body.ts';
 import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES } from '../schemas.ts';
@@ -13,16 +14,21 @@ import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES } from '../schemas.t
 export function decisionRoutes(kernel: Kernel): Hono {
   const app = new Hono();
 
-  app.post('/', async (c) => {
-    const body = await readJson(c, authorizeBody);
-    const [result] = await kernel.authorizeOneShot([toAuthorizationRequest(body)]);
-    return c.json(result, 200);
-  });
+  // under KEE_AUTH=agents one-shot decisions are refused (401): agents authenticate through sessions
+  app.post('/', (c) =>
+    withDpopChallenge(c, async () => {
+      const body = await readJson(c, authorizeBody);
+      const [result] = await kernel.authorizeOneShot([toAuthorizationRequest(body)]);
+      return c.json(result, 200);
+    }),
+  );
 
-  app.post('/batch', async (c) => {
-    const body = await readJson(c, authorizeBatchBody, MAX_BATCH_BYTES);
-    return c.json({ results: await kernel.authorizeOneShot(body.requests.map(toAuthorizationRequest)) }, 200);
-  });
+  app.post('/batch', (c) =>
+    withDpopChallenge(c, async () => {
+      const body = await readJson(c, authorizeBatchBody, MAX_BATCH_BYTES);
+      return c.json({ results: await kernel.authorizeOneShot(body.requests.map(toAuthorizationRequest)) }, 200);
+    }),
+  );
 
   return app;
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
+import { sessionHolder, withDpopChallenge } from '../agent-auth.ts';
 import { toAuthorizationRequest } from '../authorize-request.ts';
 import { readJson } from '../body.ts';
 import { refuseXpidClaim } from '../xpid-claim.ts';
@@ -10,33 +11,46 @@ import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, openSessionBody, SE
 export function sessionRoutes(kernel: Kernel): Hono {
   const app = new Hono();
 
-  app.post('/', async (c) => {
-    const body = await readJson(c, openSessionBody);
-    refuseXpidClaim(body);
-    const session = await kernel.openSession(body.agent_id);
-    return c.json({ session_id: session.session_id, block_id: session.block_id, agent_id: session.agent_id }, 201);
-  });
+  app.post('/', (c) =>
+    withDpopChallenge(c, async () => {
+      const body = await readJson(c, openSessionBody);
+      refuseXpidClaim(body);
+      const { session, token } = await kernel.openCallerSession(body.agent_id, body.client_assertion);
+      const answer = { session_id: session.session_id, block_id: session.block_id, agent_id: session.agent_id };
+      // RFC 9449 §5: a DPoP-bound access token, its type and lifetime
+      return c.json(token ? { ...answer, session_token: token.token, token_type: 'DPoP', expires_in: token.expiresIn } : answer, 201);
+    }),
+  );
 
-  app.post('/:session_id/authorize', async (c) => {
-    const sessionId = checkedSessionId(c.req.param('session_id'));
-    const body = await readJson(c, authorizeBody);
-    const result = await kernel.authorize(sessionId, toAuthorizationRequest(body));
-    return c.json(result, 200);
-  });
+  app.post('/:session_id/authorize', (c) =>
+    withDpopChallenge(c, async () => {
+      const sessionId = checkedSessionId(c.req.param('session_id'));
+      const holder = await sessionHolder(c, kernel, sessionId);
+      const body = await readJson(c, authorizeBody);
+      const result = await kernel.authorize(sessionId, toAuthorizationRequest(body), holder);
+      return c.json(result, 200);
+    }),
+  );
 
-  app.post('/:session_id/authorize/batch', async (c) => {
-    const sessionId = checkedSessionId(c.req.param('session_id'));
-    const body = await readJson(c, authorizeBatchBody, MAX_BATCH_BYTES);
-    const results = await kernel.authorizeBatch(sessionId, body.requests.map(toAuthorizationRequest));
-    return c.json({ results }, 200);
-  });
+  app.post('/:session_id/authorize/batch', (c) =>
+    withDpopChallenge(c, async () => {
+      const sessionId = checkedSessionId(c.req.param('session_id'));
+      const holder = await sessionHolder(c, kernel, sessionId);
+      const body = await readJson(c, authorizeBatchBody, MAX_BATCH_BYTES);
+      const results = await kernel.authorizeBatch(sessionId, body.requests.map(toAuthorizationRequest), holder);
+      return c.json({ results }, 200);
+    }),
+  );
 
-  app.post('/:session_id/close', async (c) => {
-    const sessionId = checkedSessionId(c.req.param('session_id'));
-    const block = await kernel.closeSession(sessionId);
-    // log_index is not part of the signed block (nor of its block-log leaf): an added answer field, as on GET …/blocks/{id}
-    return c.json({ ...block, log_index: await kernel.blockLogIndex(block.block_id) }, 200);
-  });
+  app.post('/:session_id/close', (c) =>
+    withDpopChallenge(c, async () => {
+      const sessionId = checkedSessionId(c.req.param('session_id'));
+      const holder = await sessionHolder(c, kernel, sessionId);
+      const block = await kernel.closeSession(sessionId, holder);
+      // log_index is not part of the signed block (nor of its block-log leaf): an added answer field, as on GET …/blocks/{id}
+      return c.json({ ...block, log_index: await kernel.blockLogIndex(block.block_id) }, 200);
+    }),
+  );
 
   return app;
 }

@@ -149,6 +149,11 @@ export class AgentRegistry {
     });
   }
 
+  /** A registered agent as this kernel last read the registry (any status); undefined for any other id. */
+  find(agentId: string): Agent | undefined {
+    return this.agents.get(agentId);
+  }
+
   /** The XPID the kernel derived for a registered agent (any status); undefined for any other id. */
   xpidOf(agentId: string): string | undefined {
     return this.agents.get(agentId)?.xpid;

@@ -20,7 +20,17 @@ export type AuthorizeResult = {
   credential?: string;
 };
 
-export type DecideDeps = { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; merkle: Merkle; audit: AuditLog; credentials: CredentialIssuer };
+export type DecideDeps = {
+  policy: () => LivePolicy;
+  telemetry: Telemetry;
+  state: KernelState;
+  kernelId: string;
+  merkle: Merkle;
+  audit: AuditLog;
+  credentials: CredentialIssuer;
+  /** Why a request is DENIED without evaluation (e.g. `PRINCIPAL_MISMATCH: …`), or null. */
+  refusal?: (request: AuthorizationRequest) => string | null;
+};
 
 /**
  * Decides requests in an open session (checked by the caller) and records each decision:
@@ -29,12 +39,13 @@ export type DecideDeps = { policy: () => LivePolicy; telemetry: Telemetry; state
  * no record, no decision — and are appended in one turn, in request order, so their `ale_seq`
  * follow the requests.
  */
-export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[]): Promise<AuthorizeResult[]> {
+export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[], holderJkt?: string): Promise<AuthorizeResult[]> {
   const decided: { result: Evaluated; fields: Record<string, Json>; credential: PreparedCredential | null }[] = [];
   for (const request of requests) {
     let result: Evaluated;
+    const refused = deps.refusal?.(request) ?? null;
     try {
-      result = await evaluate(deps, session, request);
+      result = refused === null ? await evaluate(deps, session, request) : forcedDeny(deps.policy(), refused);
     } catch (e) {
       result = forcedDeny(deps.policy(), `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -55,7 +66,7 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
       const answer: AuthorizeResult = { decision: result.decision, ale_seq, policy_ids: result.policyIds, cedar_policy_hash: result.cedarPolicyHash, reasons: result.reasons };
       if (credential) {
         const facts = { ale_seq, cedar_policy_hash: result.cedarPolicyHash, cap_profile_hash: result.capProfileHash };
-        answer.credential = await deps.credentials.issue(credential, session, requests[i] as AuthorizationRequest, facts);
+        answer.credential = await deps.credentials.issue(credential, session, requests[i] as AuthorizationRequest, facts, holderJkt);
       }
       return answer;
     }),

@@ -32,6 +32,8 @@ export type CredentialClaims = {
   cedar_policy_hash: string;
   /** The signed CAP Profile's hash; null under the built-in profile. */
   cap_profile_hash: string | null;
+  /** RFC 7800 confirmation: the RFC 7638 thumbprint of the agent key of an authenticated session. */
+  cnf?: { jkt: string };
 };
 
 /**

@@ -42,7 +42,8 @@ export class CredentialIssuer {
     return { jti: this.deps.tokens.newId(), intent: intentFingerprint(this.deps.hasher, request) };
   }
 
-  async issue(prepared: PreparedCredential, session: Session, request: AuthorizationRequest, facts: DecisionFacts): Promise<string> {
+  /** `holderJkt`: the thumbprint of the key the session's agent proved (authenticated sessions): the credential's `cnf.jkt`. */
+  async issue(prepared: PreparedCredential, session: Session, request: AuthorizationRequest, facts: DecisionFacts, holderJkt?: string): Promise<string> {
     const iat = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     const claims: CredentialClaims = {
       iss: this.deps.issuer,
@@ -57,8 +58,9 @@ export class CredentialIssuer {
       block_id: session.block_id,
       cedar_policy_hash: facts.cedar_policy_hash,
       cap_profile_hash: facts.cap_profile_hash,
+      // RFC 7800: the holder must prove this key to the provider (authenticated sessions only)
+      ...(holderJkt === undefined ? {} : { cnf: { jkt: holderJkt } }),
     };
-    // no holder key yet: `cnf.jkt` joins the claims once sessions are bound to an agent key
     return this.deps.tokens.sign(CREDENTIAL_TYP, claims);
   }
 

@@ -35,6 +35,8 @@ export type ManifestInputs = {
   publisherKeys?: readonly string[];
   /** The `xpid_derivation_version` of the agent XPIDs the kernel derives (default `none`). */
   xpidDerivationVersion?: string;
+  /** `KEE_AUTH`: whether agents authenticate (`agents`) or not (`none`). */
+  agentAuthentication?: 'agents' | 'none';
 };
 
 /** The policy set a manifest epoch declares: the active set plus its CAP Profile version and hash. */
@@ -383,6 +385,7 @@ export class ManifestService {
       wasm_modules: { ...inputs.wasmModules },
       ...(inputs.tokenKeys ? { token_keys: inputs.tokenKeys.map((k) => ({ kid: k.kid, public_key: k.public_key })) } : {}),
       xpid_derivation_version: inputs.xpidDerivationVersion ?? XPID_DERIVATION_VERSION,
+      agent_authentication: inputs.agentAuthentication ?? 'none',
       capability_flags: { ...CAPABILITY_FLAGS },
     };
     const canonicalBody = canonicalJson(body);

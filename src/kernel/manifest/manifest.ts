@@ -71,6 +71,8 @@ export type ManifestBody = {
   /** Module file name -> SHA-256 of the loaded bytes. */
   wasm_modules: Record<string, string>;
   xpid_derivation_version: string;
+  /** `KEE_AUTH` (issue 14): `agents` when agents authenticate with keys, `none` when any agent_id opens a session. */
+  agent_authentication?: 'agents' | 'none';
   capability_flags: CapabilityFlags;
 };
 
