@@ -14,12 +14,12 @@ export function dpopChallenge(err: DomainError, sentCredentials: boolean): strin
  * Runs `handler`, answering its UNAUTHENTICATED (401) and FORBIDDEN (403) refusals as
  * problem+json with `WWW-Authenticate: DPoP` (docs/identity.md "Agent authentication").
  */
-export async function withDpopChallenge(c: Context, handler: () => Promise<Response>): Promise<Response> {
+export async function withDpopChallenge(c: Context, handler: () => Promise<Response>, sentAssertion: () => boolean = () => false): Promise<Response> {
   try {
     return await handler();
   } catch (e) {
     if (e instanceof DomainError && (e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN')) {
-      const sent = c.req.header('authorization') !== undefined || c.req.header('dpop') !== undefined;
+      const sent = sentAssertion() || c.req.header('authorization') !== undefined || c.req.header('dpop') !== undefined;
       return problem(c, e, { 'www-authenticate': dpopChallenge(e, sent) });
     }
     throw e;

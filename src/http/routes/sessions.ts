@@ -11,16 +11,22 @@ import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, openSessionBody, SE
 export function sessionRoutes(kernel: Kernel): Hono {
   const app = new Hono();
 
-  app.post('/', (c) =>
-    withDpopChallenge(c, async () => {
-      const body = await readJson(c, openSessionBody);
-      refuseXpidClaim(body);
-      const { session, token } = await kernel.openCallerSession(body.agent_id, body.client_assertion);
-      const answer = { session_id: session.session_id, block_id: session.block_id, agent_id: session.agent_id };
-      // RFC 9449 §5: a DPoP-bound access token, its type and lifetime
-      return c.json(token ? { ...answer, session_token: token.token, token_type: 'DPoP', expires_in: token.expiresIn } : answer, 201);
-    }),
-  );
+  app.post('/', (c) => {
+    let assertion = false;
+    return withDpopChallenge(
+      c,
+      async () => {
+        const body = await readJson(c, openSessionBody);
+        assertion = body.client_assertion !== undefined;
+        refuseXpidClaim(body);
+        const { session, token } = await kernel.openCallerSession(body.agent_id, body.client_assertion);
+        const answer = { session_id: session.session_id, block_id: session.block_id, agent_id: session.agent_id };
+        // RFC 9449 §5: a DPoP-bound access token, its type and lifetime
+        return c.json(token ? { ...answer, session_token: token.token, token_type: 'DPoP', expires_in: token.expiresIn } : answer, 201);
+      },
+      () => assertion,
+    );
+  });
 
   app.post('/:session_id/authorize', (c) =>
     withDpopChallenge(c, async () => {
