@@ -63,6 +63,16 @@ describe('start-up failures: one line, exit 1, nothing created', () => {
     expect(existsSync(dataDir)).toBe(false);
   }, 60_000);
 
+  it('KEE_AUTH=none off loopback, or an unknown KEE_AUTH: refused before the data directory is made', async () => {
+    const dataDir = join(tmp(), 'data');
+    const off = oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_HOST: '0.0.0.0', KEE_AUTH: 'none' }));
+    expect(off).toBe('kee: KEE_AUTH=none is refused off loopback (KEE_HOST=0.0.0.0): any caller could act as any agent; set KEE_AUTH=agents, or KEE_HOST=127.0.0.1');
+    // the default is `none` for now: off loopback it needs KEE_AUTH=agents
+    expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_HOST: '0.0.0.0' }))).toBe(off);
+    expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_AUTH: 'mtls' }))).toBe('kee: KEE_AUTH must be `agents` or `none`, got `mtls`');
+    expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+
   it('a bad signer setting (KEE_SIGNER, KEE_FROST_THRESHOLD): refused before the data directory is made', async () => {
     const dataDir = join(tmp(), 'data');
     expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_SIGNER: 'hsm' }))).toBe('kee: KEE_SIGNER is `hsm`, want `frost` (default) or `ed25519`');
