@@ -8,6 +8,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './runtime/servers.ts';
+import { decodeJwt } from 'jose';
+import { agentKeyPair, assertion, dpopHeaders } from './support/agent-auth.ts';
 import { agentKey } from './support/operators.ts';
 
 const servers: RunningServer[] = [];
@@ -22,6 +24,34 @@ function mint(dataDir: string, ...args: string[]): Promise<string> {
 }
 
 describe('identity on a running kernel', () => {
+  it('node: KEE_AUTH=agents end to end (assertion, DPoP-bound session, credential with cnf.jkt); the default `none` is warned at start', async () => {
+    const plain = await startServer('node', { env: { KEE_SIGNER: 'ed25519' } });
+    servers.push(plain);
+    expect(plain.output()).toContain('kee: WARNING: KEE_AUTH=none: agents are not authenticated');
+    const server = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: 'agents' } });
+    servers.push(server);
+    expect(server.output()).not.toContain('KEE_AUTH=none');
+    const post = async (path: string, body: unknown, headers: Record<string, string>) =>
+      fetch(`${server.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const key = await agentKeyPair();
+    const operator = await mint(server.dataDir, '--role', 'operator');
+    expect((await post('/v1/agents', { agent_id: 'a1', public_keys: [key.jwk] }, { authorization: `Bearer ${operator}` })).status).toBe(201);
+    const manifest = (await (await fetch(`${server.base}/v1/manifest`)).json()) as { agent_authentication: string; kernel_keypair_fingerprint: string };
+    expect(manifest.agent_authentication).toBe('agents');
+    const aud = `kee.local/${manifest.kernel_keypair_fingerprint}`;
+    expect((await post('/v1/sessions', { agent_id: 'a1' }, {})).status).toBe(401);
+    const opened = await post('/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(key, 'a1', aud) }, {});
+    expect(opened.status).toBe(201);
+    const { session_id, session_token } = (await opened.json()) as { session_id: string; session_token: string };
+    const path = `/v1/sessions/${session_id}/authorize`;
+    const request = { principal: { type: 'Agent', id: 'a1' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: {} };
+    const decided = await post(path, request, await dpopHeaders(key, 'POST', `${server.base}${path}`, session_token));
+    expect(decided.status).toBe(200);
+    const answer = (await decided.json()) as { decision: string; credential: string };
+    expect(answer.decision).toBe('PERMIT');
+    expect(decodeJwt(answer.credential).cnf).toEqual({ jkt: key.jkt });
+  }, 120_000);
+
   it.each(['node', 'bun', 'deno'] as const)('%s: dev operator key announced, CLI tokens accepted by the registry, derive_xpid public', async (runtime) => {
     const server = await startServer(runtime, { env: { KEE_SIGNER: 'ed25519' } });
     servers.push(server);
