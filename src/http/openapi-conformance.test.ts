@@ -8,6 +8,7 @@ import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { capProfileDeps, makePublishers } from '../../test/support/cap-profile.ts';
 import { agentRead, makeHarness, type Harness } from '../../test/support/harness.ts';
+import { agentKeyPair, assertion, dpopHeaders } from '../../test/support/agent-auth.ts';
 import { makeOperators } from '../../test/support/operators.ts';
 import { OPENAPI } from './openapi.ts';
 
@@ -108,6 +109,43 @@ describe('every answer is one the document describes', () => {
     expect(anon.code).toBe('UNAUTHENTICATED');
     expect(answers.filter((a) => a.status === 422).map((a) => a.json.code)).toEqual(['CAP_SIGNATURES_INSUFFICIENT']);
     expect(answers.find((a) => a.headers.get('content-type') === 'application/x-ndjson')).toBeDefined();
+  });
+
+  it('KEE_AUTH=agents: the session token answer, 401 with WWW-Authenticate: DPoP and 403 for a suspended agent are described', async () => {
+    const operators = await makeOperators();
+    const h = makeHarness({ deps: { operatorTokens: operators.verifier, options: { auth: 'agents' } } });
+    const op = await operators.bearer('operator');
+    const key = await agentKeyPair();
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'a', public_keys: [key.jwk] }, op)).status).toBe(201);
+    const opened = await h.call('POST', '/v1/sessions', { agent_id: 'a', client_assertion: await assertion(key, 'a', h.kernel.issuer), client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' });
+    expect(opened.status, opened.text).toBe(201);
+    expectDescribed('POST', '/v1/sessions', opened);
+    const { session_id: id, session_token: token } = opened.json;
+    const url = (p: string) => `http://kee.test/v1/sessions/${id}/${p}`;
+    const proven = await h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('other'), await dpopHeaders(key, 'POST', url('authorize'), token));
+    expect(proven.json.reasons[0]).toMatch(/^PRINCIPAL_MISMATCH/);
+    expectDescribed('POST', '/v1/sessions/{session_id}/authorize', proven);
+    const refusals: [string, string, string, unknown?][] = [
+      ['POST', '/v1/sessions', '/v1/sessions', { agent_id: 'a' }],
+      ['POST', '/v1/sessions/{session_id}/authorize', `/v1/sessions/${id}/authorize`, agentRead('a')],
+      ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${id}/authorize/batch`, { requests: [agentRead('a')] }],
+      ['POST', '/v1/sessions/{session_id}/close', `/v1/sessions/${id}/close`],
+      ['POST', '/v1/authorize', '/v1/authorize', agentRead('a')],
+      ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead('a')] }],
+    ];
+    for (const [method, template, path, body] of refusals) {
+      const a = await h.call(method, path, body);
+      expect(a.status, path).toBe(401);
+      expect(a.headers.get('www-authenticate'), path).toMatch(/^DPoP realm="kee"/);
+      expectDescribed(method, template, a);
+    }
+    expect((await h.call('PATCH', '/v1/agents/a', { status: 'SUSPENDED' }, op)).status).toBe(200);
+    const suspended = await h.call('POST', '/v1/sessions', { agent_id: 'a', client_assertion: await assertion(key, 'a', h.kernel.issuer) });
+    expect(suspended.status).toBe(403);
+    expectDescribed('POST', '/v1/sessions', suspended);
+    const closed = await h.call('POST', `/v1/sessions/${id}/close`, undefined, await dpopHeaders(key, 'POST', url('close'), token));
+    expect(closed.status, closed.text).toBe(200);
+    expectDescribed('POST', '/v1/sessions/{session_id}/close', closed);
   });
 
   it('client mistakes the schema cannot state: from > to, duplicate entity uids, a repeated query parameter', async () => {

@@ -41,8 +41,8 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   METHOD_NOT_ALLOWED: 'the path is served under other methods, listed in `Allow`',
   RATE_LIMITED: 'too many requests of this kind: wait for `Retry-After` seconds',
   INVALID_XPID_CLAIM: 'the request supplies an `xpid`: XPIDs are derived by the kernel only (KIA §6.2)',
-  UNAUTHENTICATED: 'no bearer token, or one that does not verify (signature, key, algorithm, issuer, audience, expiry); the answer carries `WWW-Authenticate: Bearer`',
-  FORBIDDEN: 'the bearer token verifies but carries none of the roles this operation needs',
+  UNAUTHENTICATED: 'operator routes: no bearer token, or one that does not verify (signature, key, algorithm, issuer, audience, expiry), with `WWW-Authenticate: Bearer`; agent routes: the agent does not authenticate (KEE_AUTH=agents), with `WWW-Authenticate: DPoP`',
+  FORBIDDEN: 'operator routes: the bearer token verifies but carries none of the roles this operation needs; agent routes: the agent is suspended or revoked',
   REQUEST_TIMEOUT: 'the body did not arrive within `KEE_HTTP_REQUEST_TIMEOUT_MS` (Node answers 408 and closes the connection itself)',
 };
 

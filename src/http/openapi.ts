@@ -44,6 +44,14 @@ const xpidPart = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^|]
 const OPERATOR = [{ operatorBearer: [] }];
 /** Their refusals: no or a bad token, no fitting role, operator authentication not configured. */
 const OPERATOR_AUTH = ['UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'] as const;
+/** Calls in a session under KEE_AUTH=agents: a session token (`Authorization: DPoP`) and a DPoP proof; none needed under `none`. */
+const AGENT_DPOP = [{ dpop: [] }, {}];
+const AGENT_AUTH = ['UNAUTHENTICATED', 'UNAVAILABLE'] as const;
+const DPOP_NOTES = {
+  UNAUTHENTICATED:
+    'KEE_AUTH=agents: no `Authorization: DPoP <session_token>`, or a token that does not verify, has expired or is for another session; no `DPoP` proof, or one not signed by the session key, with another `htm`/`htu`, an `iat` older than 60 s, a wrong `ath`, or a replayed `jti`. The answer carries `WWW-Authenticate: DPoP` (docs/identity.md "Agent authentication")',
+  UNAVAILABLE: 'KEE_AUTH=agents: the DPoP replay cache is full (retry shortly)',
+} as const;
 const agentId = { name: 'agent_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } };
 const BODY_LIMIT = `at most ${MAX_BODY_BYTES / 1024} KiB (else 413) and 64 levels of nesting`;
 
@@ -154,7 +162,18 @@ export const OPENAPI = {
           type: 'object',
           required: ['agent_id'],
           additionalProperties: false,
-          properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 }, xpid: { description: 'never accepted: an XPID is derived by the kernel only (400 `INVALID_XPID_CLAIM`)' } },
+          properties: {
+            agent_id: { type: 'string', minLength: 1, maxLength: 256 },
+            xpid: { description: 'never accepted: an XPID is derived by the kernel only (400 `INVALID_XPID_CLAIM`)' },
+            client_assertion: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 8192,
+              description:
+                'KEE_AUTH=agents (required; ignored under `none`): an RFC 7523 style JWT signed (EdDSA) by one of the agent\'s registered keys: `iss` = `sub` = agent_id, `aud` = the kernel\'s origin `kee.local/<kernel key id>`, `iat`, `exp` at most 60 s later, a `jti` never used before (docs/identity.md)',
+            },
+            client_assertion_type: { const: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' },
+          },
         }),
         responses: {
           '201': {
@@ -162,14 +181,26 @@ export const OPENAPI = {
             ...json({
               type: 'object',
               required: ['session_id', 'block_id', 'agent_id'],
-              properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16), agent_id: { type: 'string', description: 'as given' } },
+              properties: {
+                session_id: { type: 'string', format: 'uuid' },
+                block_id: hex(16),
+                agent_id: { type: 'string', description: 'as given' },
+                session_token: { type: 'string', description: 'KEE_AUTH=agents only: a compact JWS (EdDSA, `typ` `kee-session+jwt`) by the kernel token key: `iss`, `sub` (the agent XPID), `agent_id`, `sid`, `iat`, `exp`, `jti`, `cnf.jkt` (RFC 7638 thumbprint of the key that signed the assertion). Send it as `Authorization: DPoP <session_token>` with a `DPoP` proof on every call of the session' },
+                token_type: { const: 'DPoP' },
+                expires_in: { type: 'integer', description: 'seconds the session token is valid (3600)' },
+              },
             }),
             links: {
               authorize: { operationId: 'authorize', parameters: { session_id: '$response.body#/session_id' }, description: 'authorize actions in the new session' },
               close: { operationId: 'closeSession', parameters: { session_id: '$response.body#/session_id' }, description: 'close it into a signed Session Block' },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'INVALID_XPID_CLAIM'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes` }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'INVALID_XPID_CLAIM', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'], {
+            PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`,
+            UNAUTHENTICATED: 'KEE_AUTH=agents: no `client_assertion`, or one that does not verify: an unregistered agent, no registered key of the agent signs it, `iss`/`sub` not the agent_id, another `aud`, expired, a lifetime over 60 s, no `jti` or a replayed one. The answer carries `WWW-Authenticate: DPoP`',
+            FORBIDDEN: 'KEE_AUTH=agents: the agent is SUSPENDED or REVOKED: it cannot open sessions',
+            UNAVAILABLE: 'KEE_AUTH=agents: the assertion replay cache is full (retry shortly)',
+          }),
         },
       },
     },
@@ -274,6 +305,8 @@ export const OPENAPI = {
       post: {
         operationId: 'authorize',
         summary: 'Authorize one agent action (Cedar, fail-closed); the audit record is durable before the answer',
+        description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), and a `principal` other than `Agent::"<the session agent_id>"` is a DENY recorded with the reason `PRINCIPAL_MISMATCH: …`. In any mode, a session of a registered agent that is SUSPENDED or REVOKED DENIES with the reason `AGENT_SUSPENDED: …` / `AGENT_REVOKED: …`.',
+        security: AGENT_DPOP,
         parameters: [sessionId],
         requestBody: body({
           type: 'object',
@@ -304,7 +337,8 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+            ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
             PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes (${MAX_ENTITIES} entities fit only when small)`,
@@ -317,12 +351,14 @@ export const OPENAPI = {
       post: {
         operationId: 'authorizeBatch',
         summary: 'Authorize up to 100 actions in one session: one result per request, in order, each recorded (ale_seq ascending) before the answer',
-        description: 'A request the engine fails on is a DENY for that request only. A body that does not validate (any request) is refused whole with 400 and nothing is recorded; a failure to record any decision fails the whole call (503) and no decision is returned. Body at most 1 MiB.',
+        description: 'A request the engine fails on is a DENY for that request only. A body that does not validate (any request) is refused whole with 400 and nothing is recorded; a failure to record any decision fails the whole call (503) and no decision is returned. Body at most 1 MiB. Authentication and PRINCIPAL_MISMATCH as for a single authorize (each request checked).',
+        security: AGENT_DPOP,
         parameters: [sessionId],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+            ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also any one request breaking the authorize rules (entity uid twice, hierarchy limits): the whole batch is refused, nothing recorded',
             PAYLOAD_TOO_LARGE: 'over 1 MiB',
@@ -338,7 +374,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeRequest' }) },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/OneShotDecision' }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED'], { PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED'], { UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -350,7 +386,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/OneShotDecision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED'], { PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED'], { UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -358,6 +394,8 @@ export const OPENAPI = {
       post: {
         operationId: 'closeSession',
         summary: 'Close a session into a signed Session Block (idempotent: a closed session answers its block, re-verified)',
+        description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), as authorize does.',
+        security: AGENT_DPOP,
         parameters: [sessionId],
         responses: {
           '200': {
@@ -368,7 +406,8 @@ export const OPENAPI = {
               package: { operationId: 'getAuditPackage', parameters: { block_id: '$response.body#/block_id' } },
             },
           },
-          ...problems([...STARTED, ...STORE, ...SIGNING, 'SESSION_NOT_FOUND', 'AUDIT_TAMPERED', 'CONFLICT'], {
+          ...problems([...STARTED, ...STORE, ...SIGNING, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'AUDIT_TAMPERED', 'CONFLICT'], {
+            ...DPOP_NOTES,
             SIGNER_FAILED: 'the close waited for signing to come back, in vain; the session stays closing and is completed once signing is back',
           }),
         },
@@ -598,6 +637,13 @@ export const OPENAPI = {
     responses: { MethodNotAllowed: METHOD_NOT_ALLOWED_RESPONSE },
     securitySchemes: {
       operatorBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An operator token verified against KEE_OPERATOR_JWKS, roles in its `roles` claim (docs/identity.md)' },
+      dpop: {
+        type: 'http',
+        scheme: 'DPoP',
+        bearerFormat: 'JWT',
+        description:
+          'KEE_AUTH=agents: `Authorization: DPoP <session_token>` (the token `POST /v1/sessions` answers for a verified `client_assertion`) and a `DPoP` header: an RFC 9449 proof JWT (`typ` `dpop+jwt`, EdDSA, the agent\'s public `jwk` in its header) with `htm`, `htu`, `iat` (within 60 s), a fresh `jti` and `ath` = base64url SHA-256 of the session token (docs/identity.md "Agent authentication")',
+      },
     },
     schemas: {
       Agent: {
@@ -849,6 +895,7 @@ export const OPENAPI = {
             items: { type: 'object', required: ['kid', 'public_key'], properties: { kid: base64url, public_key: hex(32) } },
           },
           xpid_derivation_version: { type: 'string' },
+          agent_authentication: { enum: ['agents', 'none'], description: '`KEE_AUTH`: whether agents authenticate with their registered keys (`agents`) or any agent_id opens a session (`none`)' },
           capability_flags: { type: 'object', additionalProperties: { type: 'boolean' } },
           manifest_signature: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), signature: hex(64) } },
         },
