@@ -6,4 +6,5 @@
 export { createCredentialVerifier, CREDENTIAL_TTL_SECONDS, CREDENTIAL_TYP } from './verify-credential.ts';
 export type { CredentialClaims, CredentialVerifierOptions, RefusalCode, Verification } from './verify-credential.ts';
 export { intentFingerprint, type Intent } from './intent.ts';
+export type { HolderProof } from './holder-proof.ts';
 export { keeCredential, type KeeCredentialVariables } from './hono.ts';

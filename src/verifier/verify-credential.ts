@@ -1,4 +1,5 @@
 import { compactVerify, decodeProtectedHeader, type JWSHeaderParameters } from 'jose';
+import { HolderProofs, type HolderProof } from './holder-proof.ts';
 import { intentFingerprint, type Intent } from './intent.ts';
 import { JwksCache } from './jwks-cache.ts';
 import { RevocationFeed } from './revocation-feed.ts';
@@ -20,6 +21,8 @@ export type RefusalCode =
   | 'EXPIRED'
   | 'INTENT_MISMATCH'
   | 'REVOKED'
+  | 'PROOF_MISSING'
+  | 'PROOF_INVALID'
   | 'REVOCATION_FEED_STALE'
   | 'KERNEL_UNREACHABLE';
 
@@ -36,6 +39,8 @@ export type CredentialClaims = {
   block_id: string;
   cedar_policy_hash: string;
   cap_profile_hash: string | null;
+  /** RFC 7800: the holder's key thumbprint (credentials of authenticated sessions). */
+  cnf?: { jkt: string };
   [claim: string]: unknown;
 };
 
@@ -71,7 +76,9 @@ export type CredentialVerifierOptions = {
  * rotated keys are honoured), `typ` `kee-credential+jwt`, the expected `iss` and `aud`,
  * `exp` − `iat` = 60 and `nbf` = `iat`, this clock within `[nbf − skew, exp + skew)`, the intent
  * fingerprint equal to the one recomputed from the request received, and its `jti` absent from a
- * revocation feed no older than `maxFeedAgeSeconds`.
+ * revocation feed no older than `maxFeedAgeSeconds`. A credential carrying `cnf.jkt` (issued in
+ * an authenticated session) also needs the holder's DPoP proof of that key (`holder-proof.ts`):
+ * pass the `DPoP` header and the request's method and URL as `proof`.
  *
  * @example
  * const verifier = createCredentialVerifier({ kernelUrl: 'https://kee.example', issuer: 'kee.local/…', audience: 'https://files.example' });
@@ -86,7 +93,9 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
   const jwks = new JwksCache({ url: `${base}/.well-known/jwks.json`, fetch: fetcher, now, cooldownMs: (options.jwksCooldownSeconds ?? 30) * 1000, maxAgeMs: (options.jwksMaxAgeSeconds ?? 600) * 1000 });
   const feed = new RevocationFeed({ url: `${base}/v1/credentials/revocations`, fetch: fetcher, now, pollMs: (options.pollSeconds ?? 5) * 1000, maxAgeMs: (options.maxFeedAgeSeconds ?? 30) * 1000 });
 
-  async function verify(token: string, intent: Intent): Promise<Verification> {
+  const holders = new HolderProofs();
+
+  async function verify(token: string, intent: Intent, proof?: HolderProof): Promise<Verification> {
     let header: JWSHeaderParameters;
     try {
       header = decodeProtectedHeader(token) as JWSHeaderParameters;
@@ -124,6 +133,13 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       return refuse('INTENT_MISMATCH', 'the request received cannot be fingerprinted');
     }
     if (claims.intent !== expected) return refuse('INTENT_MISMATCH', 'the credential was issued for another request');
+    if (claims.cnf !== undefined) {
+      const jkt = (claims.cnf as { jkt?: unknown } | null)?.jkt;
+      if (typeof jkt !== 'string') return refuse('CREDENTIAL_MALFORMED', '`cnf` must be `{"jkt": …}`');
+      if (!proof?.dpop) return refuse('PROOF_MISSING', 'this credential is bound to a key (cnf.jkt): a `DPoP` proof of it is required');
+      const wrong = await holders.check(proof, jkt, token, Math.floor(t), skew);
+      if (wrong) return refuse('PROOF_INVALID', wrong);
+    }
     const status = await feed.status(claims.jti);
     if (status === 'stale') return refuse('REVOCATION_FEED_STALE', 'the revocation feed is stale: credentials are refused until it is current');
     if (status === 'revoked') return refuse('REVOKED', `credential \`${claims.jti}\` is revoked`);
