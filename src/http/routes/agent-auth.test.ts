@@ -117,8 +117,8 @@ describe('DPoP on authorize and close (KEE_AUTH=agents)', () => {
   });
 
   it.each([
-    ['no DPoP proof', async (k: any, url: string, token: string) => ({ authorization: `DPoP ${token}` }), /DPoP. proof header is missing/],
-    ['no session token', async (k: any, url: string, token: string) => ({ dpop: (await dpopHeaders(k, 'POST', url, token)).dpop }), /Authorization: DPoP/],
+    ['no DPoP proof', async (_k: any, _url: string, token: string): Promise<Record<string, string>> => ({ authorization: `DPoP ${token}` }), /DPoP. proof header is missing/],
+    ['no session token', async (k: any, url: string, token: string): Promise<Record<string, string>> => ({ dpop: (await dpopHeaders(k, 'POST', url, token)).dpop as string }), /Authorization: DPoP/],
     ['a proof by another key', async (_k: any, url: string, token: string) => dpopHeaders(await agentKeyPair(), 'POST', url, token), /not signed by the key the session is bound to/],
     ['a wrong htm', async (k: any, url: string, token: string) => dpopHeaders(k, 'GET', url, token), /htm/],
     ['a wrong htu', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', `${url}/batch`, token), /htu/],
