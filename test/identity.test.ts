@@ -23,6 +23,12 @@ function mint(dataDir: string, ...args: string[]): Promise<string> {
   });
 }
 
+function keeCli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['bin/kee.mjs', ...args], { env: { ...process.env, KEE_DATA_DIR: dataDir } }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+  });
+}
+
 describe('identity on a running kernel', () => {
   it('node: KEE_AUTH=agents end to end (assertion, DPoP-bound session, credential with cnf.jkt); the default `none` is warned at start', async () => {
     const plain = await startServer('node', { env: { KEE_SIGNER: 'ed25519' } });
@@ -50,6 +56,23 @@ describe('identity on a running kernel', () => {
     const answer = (await decided.json()) as { decision: string; credential: string };
     expect(answer.decision).toBe('PERMIT');
     expect(decodeJwt(answer.credential).cnf).toEqual({ jkt: key.jkt });
+
+    // the same through the CLI (kee agent keygen | register | authorize), no hand-made JWT
+    const keyFile = join(server.dataDir, 'cli-agent.jwk');
+    const cli = (...args: string[]) => keeCli(server.dataDir, 'agent', ...args, ...(args[0] === 'keygen' ? [] : ['--url', server.base]));
+    const pub = JSON.parse((await cli('keygen', '--out', keyFile)).stdout) as { x: string };
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect((await cli('keygen', '--out', keyFile)).stderr).toMatch(/exists: agent keys are never overwritten/);
+    expect(JSON.parse((await cli('register', '--agent', 'cli-agent', '--key', keyFile, '--token', operator)).stdout)).toMatchObject({ agent_id: 'cli-agent', status: 'ACTIVE' });
+    const got = await cli('authorize', '--agent', 'cli-agent', '--key', keyFile, '--action', 'read', '--resource', 'Dataset::d');
+    expect(got.code, got.stderr).toBe(0);
+    const cliAnswer = JSON.parse(got.stdout) as { decision: string; credential: string };
+    expect(cliAnswer.decision).toBe('PERMIT');
+    expect(decodeJwt(cliAnswer.credential).cnf).toMatchObject({ jkt: expect.any(String) });
+    expect(pub.x).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stranger = await cli('authorize', '--agent', 'nobody', '--key', keyFile, '--action', 'read', '--resource', 'Dataset::d');
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/^kee: UNAUTHENTICATED: agent `nobody` is not registered/);
   }, 120_000);
 
   it.each(['node', 'bun', 'deno'] as const)('%s: dev operator key announced, CLI tokens accepted by the registry, derive_xpid public', async (runtime) => {

@@ -1,0 +1,113 @@
+/**
+ * `kee agent keygen | register | authorize`: an agent's side from the shell, for KEE_AUTH=agents
+ * (docs/identity.md "Agent authentication"), through `kee/client`:
+ *
+ * - `keygen --out <file>`: a new Ed25519 private JWK (mode 0600, never overwritten); prints the public JWK;
+ * - `register --agent <id> --key <file> --token <operator token> [--url <kernel>]`: registers the agent with that key;
+ * - `authorize --agent <id> --key <file> --action <id> --resource <Type::id> [--context <json>] [--audience <aud>] [--url <kernel>]`:
+ *   opens an authenticated session, asks for `Agent::"<id>"` to do the action, closes the session,
+ *   and prints the decision (with its credential) as JSON.
+ */
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import process from 'node:process';
+import { exportJWK, generateKeyPair } from 'jose';
+import { KeeAgent, KeeError, type AgentPrivateJwk } from '../client/index.ts';
+
+const USAGE = `usage:
+  kee agent keygen --out <file>
+      a new Ed25519 agent key: the private JWK in <file> (mode 0600); prints the public JWK
+  kee agent register --agent <id> --key <file> --token <operator token> [--url <kernel>]
+      register the agent with the public half of <file> (token: kee operator token --role operator)
+  kee agent authorize --agent <id> --key <file> --action <id> --resource <Type::id> [--context <json>] [--audience <aud>] [--url <kernel>]
+      open an authenticated session (client assertion), authorize with DPoP, close; print the decision
+  (--url defaults to KEE_URL, else http://127.0.0.1:8787)`;
+
+const FLAGS = ['--out', '--agent', '--key', '--token', '--url', '--action', '--resource', '--context', '--audience'];
+
+export async function run(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h') {
+    (verb === undefined ? console.error : console.log)(USAGE);
+    return verb === undefined ? 2 : 0;
+  }
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i] as string;
+    const value = rest[i + 1];
+    if (!FLAGS.includes(flag)) return fail(`unknown option \`${flag}\`: \`kee agent --help\` lists the options`);
+    if (value === undefined) return fail(`${flag} needs a value`);
+    opts[flag.slice(2)] = value;
+  }
+  const need = (...names: string[]) => names.find((n) => opts[n] === undefined);
+  const url = opts.url ?? process.env.KEE_URL?.trim() ?? 'http://127.0.0.1:8787';
+  try {
+    if (verb === 'keygen') {
+      if (need('out')) return fail('give --out <file>');
+      const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+      const { kty, crv, x, d } = await exportJWK(privateKey);
+      await writeFile(opts.out as string, `${JSON.stringify({ kty, crv, x, d })}\n`, { mode: 0o600, flag: 'wx' });
+      await chmod(opts.out as string, 0o600);
+      console.log(JSON.stringify({ kty, crv, x }));
+      return 0;
+    }
+    if (verb === 'register') {
+      const missing = need('agent', 'key', 'token');
+      if (missing) return fail(`give --${missing}`);
+      const { kty, crv, x } = await privateJwk(opts.key as string);
+      const res = await fetch(`${url.replace(/\/+$/, '')}/v1/agents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+        body: JSON.stringify({ agent_id: opts.agent, public_keys: [{ kty, crv, x }] }),
+      });
+      const text = await res.text();
+      if (!res.ok) return fail(`registration refused (${res.status}): ${text.slice(0, 400)}`, 1);
+      console.log(text);
+      return 0;
+    }
+    if (verb === 'authorize') {
+      const missing = need('agent', 'key', 'action', 'resource');
+      if (missing) return fail(`give --${missing}`);
+      const m = /^([^:]+)::(.+)$/.exec(opts.resource as string);
+      if (!m) return fail(`--resource must be <Type>::<id>, got \`${opts.resource}\``);
+      let context: unknown = {};
+      if (opts.context !== undefined) {
+        try {
+          context = JSON.parse(opts.context);
+        } catch {
+          return fail('--context must be a JSON object');
+        }
+        if (typeof context !== 'object' || context === null || Array.isArray(context)) return fail('--context must be a JSON object');
+      }
+      const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: url, agentId: opts.agent as string, privateJwk: await privateJwk(opts.key as string) });
+      const session = await agent.openSession();
+      const request = { principal: { type: 'Agent', id: opts.agent }, action: { type: 'Action', id: opts.action }, resource: { type: m[1], id: m[2] }, context, ...(opts.audience ? { audience: opts.audience } : {}) };
+      const decision = await session.authorize(request);
+      await session.close();
+      console.log(JSON.stringify(decision));
+      return 0;
+    }
+  } catch (e) {
+    if (e instanceof KeeError) return fail(e.message, 1);
+    const code = (e as { code?: string }).code;
+    if (code === 'EEXIST') return fail(`\`${opts.out}\` exists: agent keys are never overwritten`);
+    if (e instanceof TypeError) return fail(`cannot reach the kernel at ${url}: ${e.message}`, 1);
+    return fail(e instanceof Error ? e.message : String(e), 1);
+  }
+  return fail(`unknown command \`agent ${verb}\`: \`kee agent --help\` lists the commands`);
+}
+
+async function privateJwk(file: string): Promise<AgentPrivateJwk> {
+  let jwk: AgentPrivateJwk;
+  try {
+    jwk = JSON.parse(await readFile(file, 'utf8')) as AgentPrivateJwk;
+  } catch (e) {
+    throw new Error((e as { code?: string }).code === 'ENOENT' ? `no agent key \`${file}\`: make one with \`kee agent keygen --out ${file}\`` : `\`${file}\` is not a JWK`);
+  }
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new Error(`\`${file}\` is not an Ed25519 private JWK`);
+  return jwk;
+}
+
+function fail(message: string, code = 2): number {
+  console.error(`kee: ${message}`);
+  return code;
+}
