@@ -193,6 +193,21 @@ describe('KEE_AUTH=none', () => {
     expect((await h.call('GET', '/v1/manifest')).json.agent_authentication).toBe('none');
   });
 
+  it('a session of a registered agent suspended since DENIES with AGENT_SUSPENDED here too', async () => {
+    const ops = await makeOperators();
+    const h = makeHarness({ deps: { operatorTokens: ops.verifier } });
+    await h.started;
+    const op = await ops.bearer('operator');
+    await h.call('POST', '/v1/agents', { agent_id: 'a1', public_keys: [(await agentKeyPair()).jwk] }, op);
+    const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a1' });
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead('a1'))).json.decision).toBe('PERMIT');
+    await h.call('PATCH', '/v1/agents/a1', { status: 'SUSPENDED' }, op);
+    const d = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead('a1'));
+    expect(d.json).toMatchObject({ decision: 'DENY', reasons: [expect.stringMatching(/^AGENT_SUSPENDED: agent `a1` is SUSPENDED/)] });
+    await h.call('PATCH', '/v1/agents/a1', { status: 'ACTIVE' }, op);
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead('a1'))).json.decision).toBe('PERMIT');
+  });
+
   it('the Manifest declares KEE_AUTH=agents', async () => {
     const s = await setup();
     expect((await s.h.call('GET', '/v1/manifest')).json.agent_authentication).toBe('agents');
