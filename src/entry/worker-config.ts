@@ -32,10 +32,12 @@ export type WorkerConfig = {
    */
   operators: { jwks: JSONWebKeySet; issuer?: string; audience?: string } | null;
   warnings: string[];
+  /** KEE_AUTH: `agents` (client assertions, DPoP) or `none` (the default for now). */
+  auth: 'agents' | 'none';
 };
 
 /** The variables the workerd entry reads; any other `KEE_*` binding is reported as ignored. */
-export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE'] as const;
+export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE', 'KEE_AUTH'] as const;
 
 const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
 
@@ -66,7 +68,9 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
     .filter((k) => k.startsWith('KEE_') && !(WORKER_VARIABLES as readonly string[]).includes(k))
     .sort();
   if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not read on workerd and ${ignored.length === 1 ? 'has' : 'have'} no effect (it reads ${WORKER_VARIABLES.join(', ')})`);
-  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings };
+  const auth = text(env, 'KEE_AUTH')?.trim() || 'none';
+  if (auth !== 'agents' && auth !== 'none') throw new Error(`KEE_AUTH must be \`agents\` or \`none\`, got \`${auth}\``);
+  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings, auth };
 }
 
 /**

@@ -8,6 +8,7 @@
  * The manifest declares the WASM hashes recorded in build-info.ts (a compiled module's bytes
  * cannot be hashed here).
  */
+import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { drizzle } from 'drizzle-orm/d1';
 import type { Hono } from 'hono';
@@ -65,7 +66,7 @@ async function build(env: WorkerEnv): Promise<Built> {
       }
     : undefined;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, auth: config.auth }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   return { app: createApp(kernel), warnings: config.warnings };
 }
