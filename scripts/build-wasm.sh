@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Builds the kee-wasm crate into <outdir> (default: wasm/ at the repo root):
-#   kee_wasm.js, kee_wasm_bg.wasm, kee_wasm.d.ts, kee_wasm_bg.wasm.d.ts and BUILD_INFO.
+#   kee_wasm.js, kee_wasm_bg.wasm, kee_wasm.d.ts, kee_wasm_bg.wasm.d.ts and BUILD_INFO, and
+#   kee_wasm_worker_bg.wasm: the same crate built for size (the `worker` profile of
+#   crates/Cargo.toml, opt-level "z") for the default Cloudflare Worker (docs/edge.md). Its
+#   wasm-bindgen glue must be byte-identical to kee_wasm.js, so that one glue serves both; the
+#   build fails if it is not.
 #
 # The build is reproducible: the same sources and toolchain give the same bytes in any
 # directory (CI builds in a fresh clone at a random path and compares with scripts/check-wasm.sh).
-# Machine-specific paths are remapped with --remap-path-prefix, and wasm-opt is never run.
+# Machine-specific paths are remapped with --remap-path-prefix, and wasm-opt is never run: on
+# this module binaryen 108's `wasm-opt -Oz` makes the file 8% smaller but its gzip 1.6% larger
+# (Cloudflare limits the compressed size), and takes minutes.
 #
 # Toolchain: Debian's rustc-web/cargo-web (1.96) with rust-web-src, building std for
 # wasm32-unknown-unknown through -Zbuild-std; linked by wasm-ld-19 (lld-19); wasm-bindgen-cli at
@@ -60,6 +66,21 @@ wasm-bindgen --target web --out-dir "$outdir" --out-name kee_wasm \
   "$crates/target/wasm32-unknown-unknown/release/kee_wasm.wasm"
 rm -f "$outdir/package.json" "$outdir/.gitignore"
 
+(
+  cd "$crates"
+  "$cargo" build --locked --profile worker --target wasm32-unknown-unknown \
+    -Zbuild-std=std,panic_abort -p kee-wasm
+)
+worker_tmp="$(mktemp -d)"
+trap 'rm -rf "$worker_tmp"' EXIT
+wasm-bindgen --target web --out-dir "$worker_tmp" --out-name kee_wasm \
+  "$crates/target/wasm32-unknown-unknown/worker/kee_wasm.wasm"
+if ! cmp -s "$worker_tmp/kee_wasm.js" "$outdir/kee_wasm.js"; then
+  echo "build-wasm: the worker build's wasm-bindgen glue differs from the release build's: one kee_wasm.js cannot serve both" >&2
+  exit 1
+fi
+cp "$worker_tmp/kee_wasm_bg.wasm" "$outdir/kee_wasm_worker_bg.wasm"
+
 # A hash of the crates/ sources: every tracked or untracked-but-not-ignored file (or, outside
 # git, every file) under crates/ except target/, hashed in byte order of their paths.
 source_files() {
@@ -77,6 +98,7 @@ crates_sha256="$(
   done | sha256sum | awk '{ print $1 }'
 )"
 wasm_sha256="$(sha256sum "$outdir/kee_wasm_bg.wasm" | awk '{ print $1 }')"
+worker_sha256="$(sha256sum "$outdir/kee_wasm_worker_bg.wasm" | awk '{ print $1 }')"
 
 cat >"$outdir/BUILD_INFO" <<INFO
 # Written by scripts/build-wasm.sh; scripts/check-wasm.sh rebuilds and compares.
@@ -86,6 +108,7 @@ wasm-bindgen: $cli_bindgen
 target: wasm32-unknown-unknown (-Zbuild-std=std,panic_abort, release profile of crates/Cargo.toml)
 crates-sha256: $crates_sha256
 kee_wasm_bg.wasm-sha256: $wasm_sha256
+kee_wasm_worker_bg.wasm-sha256: $worker_sha256 (profile worker)
 INFO
 
-echo "build-wasm: wrote $outdir (kee_wasm_bg.wasm $(wc -c <"$outdir/kee_wasm_bg.wasm") bytes, sha256 $wasm_sha256)"
+echo "build-wasm: wrote $outdir (kee_wasm_bg.wasm $(wc -c <"$outdir/kee_wasm_bg.wasm") bytes, sha256 $wasm_sha256; kee_wasm_worker_bg.wasm $(wc -c <"$outdir/kee_wasm_worker_bg.wasm") bytes, sha256 $worker_sha256)"

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION, WASM_MODULE_SHA256 } from '../src/entry/build-info.ts';
+import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KEE_WASM_WORKER_SHA256, KERNEL_VERSION, WASM_MODULE_SHA256 } from '../src/entry/build-info.ts';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -15,5 +15,6 @@ describe('build info declared in the GEC Manifest', () => {
       [KEE_WASM_MODULE]: sha256('wasm/kee_wasm_bg.wasm'),
       [CEDAR_WASM_MODULE]: sha256('node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm'),
     });
+    expect(KEE_WASM_WORKER_SHA256).toBe(sha256('wasm/kee_wasm_worker_bg.wasm'));
   });
 });

@@ -264,6 +264,13 @@ export function merkleRootFromLeafHashes(hashes: Uint8Array | number[]): KeeResu
 export function merkleRootFromLeaves(data: Uint8Array | number[], offsets: Uint32Array | number[]): KeeResult<Uint8Array>;
 
 /**
+ * The policies of Cedar policy text in Cedar's JSON form (EST), without loading them as a set:
+ * `value` is the JSON text `{"policies": [EST, ...], "templates": <count>}`, policies in the
+ * order cedar-wasm's `policySetTextToParts` gives them.
+ */
+export function policySetParts(text: string): KeeResult<string>;
+
+/**
  * `SHA-256(data)`, 32 bytes.
  */
 export function sha256(data: Uint8Array | number[]): Uint8Array;
@@ -332,6 +339,7 @@ export interface InitOutput {
     readonly loadPolicySet: (a: number, b: number) => any;
     readonly merkleRootFromLeafHashes: (a: number, b: number) => any;
     readonly merkleRootFromLeaves: (a: number, b: number, c: number, d: number) => any;
+    readonly policySetParts: (a: number, b: number) => any;
     readonly policysethandle_evaluate: (a: number, b: number, c: number) => any;
     readonly policysethandle_evaluateStored: (a: number, b: number, c: number) => any;
     readonly policysethandle_info: (a: number) => any;

@@ -659,6 +659,20 @@ export function merkleRootFromLeaves(data, offsets) {
 }
 
 /**
+ * The policies of Cedar policy text in Cedar's JSON form (EST), without loading them as a set:
+ * `value` is the JSON text `{"policies": [EST, ...], "templates": <count>}`, policies in the
+ * order cedar-wasm's `policySetTextToParts` gives them.
+ * @param {string} text
+ * @returns {KeeResult<string>}
+ */
+export function policySetParts(text) {
+    const ptr0 = passStringToWasm0(text, wasm.__wbindgen_export3, wasm.__wbindgen_export5);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.policySetParts(ptr0, len0);
+    return ret;
+}
+
+/**
  * `SHA-256(data)`, 32 bytes.
  * @param {Uint8Array | number[]} data
  * @returns {Uint8Array}

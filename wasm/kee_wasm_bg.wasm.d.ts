@@ -38,6 +38,7 @@ export const leafHashes: (a: number, b: number, c: number, d: number) => any;
 export const loadPolicySet: (a: number, b: number) => any;
 export const merkleRootFromLeafHashes: (a: number, b: number) => any;
 export const merkleRootFromLeaves: (a: number, b: number, c: number, d: number) => any;
+export const policySetParts: (a: number, b: number) => any;
 export const policysethandle_evaluate: (a: number, b: number, c: number) => any;
 export const policysethandle_evaluateStored: (a: number, b: number, c: number) => any;
 export const policysethandle_info: (a: number) => any;

@@ -20,7 +20,7 @@ async function kee(...args: string[]): Promise<{ code: number; out: string }> {
   }
 }
 
-const runtimes: RuntimeName[] = ['node', 'bun', 'deno', 'workerd'];
+const runtimes: RuntimeName[] = ['node', 'bun', 'deno', 'workerd', 'workerd-cedar'];
 
 describe.each(runtimes)('the same kernel on %s', (runtime) => {
   let server: RunningServer | undefined;

@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
 
-export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd';
+/** `workerd-cedar`: the cedar Worker build (`wrangler dev --env cedar`, cedar-wasm selected). */
+export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd' | 'workerd-cedar';
 
 const bin = (name: string) => join('node_modules', '.bin', name);
 
 /** The Worker's variables when a test gives none (a Worker never sees the process environment). */
 const DEFAULT_WORKER_VARS: Record<string, string> = { KEE_SIGNING_KEY: '42'.repeat(32) };
 
-function command(runtime: RuntimeName, port: number, dataDir: string, vars: Record<string, string> = DEFAULT_WORKER_VARS): string[] {
+export function command(runtime: RuntimeName, port: number, dataDir: string, vars: Record<string, string> = DEFAULT_WORKER_VARS): string[] {
   switch (runtime) {
     case 'node':
       return [bin('tsx'), 'src/entry/node.ts'];
@@ -21,8 +22,9 @@ function command(runtime: RuntimeName, port: number, dataDir: string, vars: Reco
     case 'deno':
       return [bin('deno'), 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', 'src/entry/deno.ts'];
     case 'workerd':
+    case 'workerd-cedar':
       return [
-        bin('wrangler'), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dataDir, 'workerd'),
+        bin('wrangler'), 'dev', ...(runtime === 'workerd-cedar' ? ['--env', 'cedar'] : []), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dataDir, 'workerd'),
         ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn',
       ];
   }

@@ -7,6 +7,7 @@
 //! handle.setEntities(entitiesJson) -> KeeResult<number>          (replaces the entity store)
 //! handle.evaluateStored(requestJson) -> KeeResult<KeeDecision>   (against the stored entities)
 //! handle.info() -> KeePolicySetInfo
+//! policySetParts(text) -> KeeResult<string>   (JSON: {policies: EST[], templates: number})
 //! ```
 //!
 //! The entity store is parsed once by `setEntities` and held next to the set, so that a request
@@ -19,7 +20,7 @@
 
 use crate::{failure, object, success, Failure};
 use js_sys::{Array, Object, Reflect};
-use kee_policy::{EntityStore, Error, Evaluation, LoadedSet, Source};
+use kee_policy::{policy_set_parts_json, EntityStore, Error, Evaluation, LoadedSet, Source};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -85,6 +86,17 @@ pub fn load_policy_set(#[wasm_bindgen(js_name = "sourceJson")] source_json: &str
             ids: RefCell::default(),
         })),
         Err(f) => failure(&f),
+    }
+}
+
+/// The policies of Cedar policy text in Cedar's JSON form (EST), without loading them as a set:
+/// `value` is the JSON text `{"policies": [EST, ...], "templates": <count>}`, policies in the
+/// order cedar-wasm's `policySetTextToParts` gives them.
+#[wasm_bindgen(js_name = "policySetParts", unchecked_return_type = "KeeResult<string>")]
+pub fn policy_set_parts(text: &str) -> JsValue {
+    match policy_set_parts_json(text) {
+        Ok(json) => success(&JsValue::from_str(&json)),
+        Err(e) => failure(&Failure::from(e)),
     }
 }
 

@@ -4,11 +4,34 @@ import { loadKeeWasm, wasmMerkle } from '../../../test/support/wasm.ts';
 import { KeePolicyEngine } from '../kee-policy/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from './default-profile.ts';
 import { CedarPolicyEngine } from './policy-engine.ts';
-import { createPolicyInspector } from './policy-inspector.ts';
+import { createKeePolicyInspector, createPolicyInspector } from './policy-inspector.ts';
 
-const inspector = () => createPolicyInspector(loadCedar(), loadKeeWasm());
+// the cedar-wasm inspector (Node, Bun, Deno, the cedar Worker) and the one without cedar-wasm (the default Worker)
+const inspectors = {
+  'cedar-wasm': () => createPolicyInspector(loadCedar(), loadKeeWasm()),
+  'kee-policy': () => createKeePolicyInspector(loadKeeWasm()),
+};
 
-describe('policy inspector', () => {
+describe('both inspectors read a set the same way', () => {
+  it.each([
+    DEFAULT_CAP_PROFILE.policies,
+    `@id("z") forbid (principal, action, resource) unless { context.ok };\n@id("a") @tier("1") permit (principal in Group::"g", action, resource is Doc in Folder::"f");`,
+    `@id("x") permit (principal, action in [Action::"a"], resource) when { ip("10.0.0.1").isIpv4() };`,
+    'permit (principal, action, resource);',
+    '@id("t") permit (principal == ?principal, action, resource);',
+  ])('%#', (text) => {
+    const a = inspectors['cedar-wasm']().inspect(text);
+    const b = inspectors['kee-policy']().inspect(text);
+    expect(b).toEqual(a);
+  });
+
+  it('both refuse text that does not parse', () => {
+    expect(inspectors['kee-policy']().inspect('permit (principal,')).toMatchObject({ type: 'failure', message: expect.stringContaining('does not parse') });
+    expect(inspectors['cedar-wasm']().inspect('permit (principal,').type).toBe('failure');
+  });
+});
+
+describe.each(Object.entries(inspectors))('policy inspector over %s', (_, inspector) => {
   it('gives the same cedar_policy_hash as both serving engines', () => {
     const r = inspector().inspect(DEFAULT_CAP_PROFILE.policies);
     if (r.type !== 'success') throw new Error(r.message);

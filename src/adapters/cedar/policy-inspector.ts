@@ -3,30 +3,61 @@ import type { EntityRef } from '../../kernel/types.ts';
 import type { KeeWasm } from '../wasm/load.ts';
 import type { CedarApi } from './cedar-api.ts';
 
+/** A policy set's static policies in Cedar's JSON form (EST) and its number of templates. */
+type Parts = { type: 'success'; policies: Est[]; templates: number } | { type: 'failure'; message: string };
+
 /**
- * Reads a CAP Profile's policies without activating them: cedar-wasm gives each policy's
- * annotations, effect and scope (its JSON/EST form); the Rust `kee-policy` engine loads the set
- * and gives `cedar_policy_hash`, so the hash checked is the engine's own (equal to the
- * cedar-wasm adapter's: see test/policy-differential.test.ts). Templates are refused: a CAP
- * Profile holds static policies only.
+ * Reads a CAP Profile's policies without activating them: each policy's annotations, effect and
+ * scope come from its JSON/EST form; the Rust `kee-policy` engine loads the set and gives
+ * `cedar_policy_hash`, so the hash checked is the engine's own (equal to the cedar-wasm
+ * adapter's: see test/policy-differential.test.ts). Templates are refused: a CAP Profile holds
+ * static policies only. Here cedar-wasm gives the ESTs.
  */
 export function createPolicyInspector(cedar: CedarApi, wasm: KeeWasm): PolicyInspector {
+  return inspectorOver(wasm, (policiesText) => {
+    let parts;
+    try {
+      parts = cedar.policySetTextToParts(policiesText);
+    } catch (e) {
+      return { type: 'failure', message: `cedar trapped: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (parts.type === 'failure') return { type: 'failure', message: parts.errors.map((e) => e.message).join('; ') };
+    const policies: Est[] = [];
+    for (const text of parts.policies) {
+      const json = cedar.policyToJson(text);
+      if (json.type === 'failure') return { type: 'failure', message: json.errors.map((e) => e.message).join('; ') };
+      policies.push(json.json);
+    }
+    return { type: 'success', policies, templates: parts.policy_templates.length };
+  });
+}
+
+/**
+ * The same inspector without cedar-wasm: `kee-policy` gives the ESTs too (`policySetParts`, the
+ * same `cedar-policy` crate and version as cedar-wasm), for builds that do not carry cedar-wasm
+ * (the default Worker, docs/edge.md).
+ */
+export function createKeePolicyInspector(wasm: KeeWasm): PolicyInspector {
+  return inspectorOver(wasm, (policiesText) => {
+    let parts;
+    try {
+      parts = wasm.policySetParts(policiesText);
+    } catch (e) {
+      return { type: 'failure', message: `policy engine trapped: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (parts.type === 'failure') return { type: 'failure', message: parts.error.message };
+    const { policies, templates } = JSON.parse(parts.value) as { policies: Est[]; templates: number };
+    return { type: 'success', policies, templates };
+  });
+}
+
+function inspectorOver(wasm: KeeWasm, partsOf: (policiesText: string) => Parts): PolicyInspector {
   return {
     inspect(policiesText: string): PolicyInspection {
-      let parts;
-      try {
-        parts = cedar.policySetTextToParts(policiesText);
-      } catch (e) {
-        return { type: 'failure', message: `cedar trapped: ${e instanceof Error ? e.message : String(e)}` };
-      }
-      if (parts.type === 'failure') return { type: 'failure', message: parts.errors.map((e) => e.message).join('; ') };
-      if (parts.policy_templates.length > 0) return { type: 'failure', message: 'templates are not allowed in a cap profile' };
-      const policies: InspectedPolicy[] = [];
-      for (const text of parts.policies) {
-        const json = cedar.policyToJson(text);
-        if (json.type === 'failure') return { type: 'failure', message: json.errors.map((e) => e.message).join('; ') };
-        policies.push(fromEst(json.json));
-      }
+      const parts = partsOf(policiesText);
+      if (parts.type === 'failure') return parts;
+      if (parts.templates > 0) return { type: 'failure', message: 'templates are not allowed in a cap profile' };
+      const policies = parts.policies.map(fromEst);
       let loaded;
       try {
         loaded = wasm.loadPolicySet(JSON.stringify({ policies: policiesText, links: [] }));

@@ -80,6 +80,8 @@ export type KeeWasm = {
   version(): string;
   /** Loads a JSON `{ policies, links?, schema? }` policy source into an indexed set. */
   loadPolicySet(sourceJson: string): WasmResult<WasmPolicySet>;
+  /** Cedar policy text's static policies in Cedar's JSON form (EST), as JSON text `{"policies": [...], "templates": n}`. */
+  policySetParts(text: string): WasmResult<string>;
   /** FROST(Ed25519, SHA-512), RFC 9591 (`kee-frost`). */
   FrostParticipant: { importShare(share: Uint8Array): WasmFrostResult<WasmFrostParticipant> };
   FrostDkg: { begin(id: number, t: number, n: number): WasmFrostResult<WasmFrostDkg> };

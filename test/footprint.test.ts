@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { buildWorkerBundle } from '../bench/footprint/worker-bundle.ts';
+
+/** The default Worker's compressed size may not pass this (Cloudflare's free plan allows 3 MiB). */
+const DEFAULT_WORKER_GZIP_LIMIT_KIB = 1.5 * 1024;
+
+describe('the default Worker bundle (wrangler deploy --dry-run)', () => {
+  it(`stays within ${DEFAULT_WORKER_GZIP_LIMIT_KIB} KiB gzip, without cedar-wasm and without a source map`, async () => {
+    const bundle = await buildWorkerBundle();
+    expect(bundle.gzipKiB).toBeGreaterThan(0);
+    expect(bundle.gzipKiB).toBeLessThanOrEqual(DEFAULT_WORKER_GZIP_LIMIT_KIB);
+    const names = Object.keys(bundle.files);
+    expect(names.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/^[0-9a-f]+-/, ''))).toEqual(['kee_wasm_worker_bg.wasm']);
+    expect(names.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(bundle.inputs.filter((p) => p.includes('@cedar-policy/'))).toEqual([]);
+    // the FROST ceremonies and the native-only paths (files, worker threads, libSQL, PostgreSQL) stay out
+    expect(bundle.inputs.filter((p) => /adapters\/(frost|postgres)\/|entry\/(local|signer-setup|frost-keys)\.ts|node_modules\/(pg|libsql|@libsql)\//.test(p))).toEqual([]);
+  }, 120_000);
+
+  it('the cedar build carries cedar-wasm', async () => {
+    const bundle = await buildWorkerBundle('cedar');
+    expect(Object.keys(bundle.files).filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/^[0-9a-f]+-/, '')).sort()).toEqual(['cedar_wasm_bg.wasm', 'kee_wasm_worker_bg.wasm']);
+    expect(bundle.inputs.some((p) => p.includes('@cedar-policy/cedar-wasm/'))).toBe(true);
+  }, 120_000);
+});
