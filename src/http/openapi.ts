@@ -308,26 +308,7 @@ export const OPENAPI = {
         description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), and a `principal` other than `Agent::"<the session agent_id>"` is a DENY recorded with the reason `PRINCIPAL_MISMATCH: …`. In any mode, a session of a registered agent that is SUSPENDED or REVOKED DENIES with the reason `AGENT_SUSPENDED: …` / `AGENT_REVOKED: …`.',
         security: AGENT_DPOP,
         parameters: [sessionId],
-        requestBody: body({
-          type: 'object',
-          required: ['principal', 'action', 'resource'],
-          additionalProperties: false,
-          description: BODY_LIMIT,
-          properties: {
-            principal: entity,
-            action: entity,
-            resource: entity,
-            context: { type: 'object', additionalProperties: true },
-            entities: {
-              type: 'array',
-              items: cedarEntity,
-              maxItems: MAX_ENTITIES,
-              uniqueItems: true,
-              description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
-            },
-            audience: { type: 'string', minLength: 1, maxLength: 512, description: 'the resource provider a PERMIT\'s credential is for: its `aud` claim (absent: no `aud`). Not part of the Cedar request nor of the intent' },
-          },
-        }),
+        requestBody: body({ $ref: '#/components/schemas/AuthorizeRequest' }),
         responses: {
           '200': {
             description: 'decision',
@@ -768,7 +749,7 @@ export const OPENAPI = {
         type: 'object',
         required: ['principal', 'action', 'resource'],
         additionalProperties: false,
-        description: 'As POST /v1/sessions/{session_id}/authorize: at most 64 KiB and 64 levels of nesting',
+        description: BODY_LIMIT,
         properties: {
           principal: entity,
           action: entity,
@@ -779,9 +760,9 @@ export const OPENAPI = {
             items: cedarEntity,
             maxItems: MAX_ENTITIES,
             uniqueItems: true,
-            description: 'each uid at most once; the hierarchy must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs',
+            description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
           },
-          audience: { type: 'string', minLength: 1, maxLength: 512, description: 'the resource provider a PERMIT\'s credential is for (its `aud`)' },
+          audience: { type: 'string', minLength: 1, maxLength: 512, description: 'the resource provider a PERMIT\'s credential is for: its `aud` claim (absent: no `aud`). Not part of the Cedar request nor of the intent' },
         },
       },
       AuthorizeBatch: {
