@@ -510,19 +510,7 @@ export class Kernel {
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r) };
-    return decideAndRecord(deps, session, requests.map((r) => this.withAgentEntity(r)), holder?.jkt);
-  }
-
-  /**
-   * A registered agent's Cedar entity is the kernel's to supply: a request whose `entities`
-   * carry one (any registered agent, any status) is refused whole (INVALID_INPUT, nothing
-   * recorded), and the principal's entity is added when the principal is a registered agent.
-   */
-  private withAgentEntity(request: AuthorizationRequest): AuthorizationRequest {
-    const clash = request.entities?.find((e) => this.agents.isRegistered(e.uid));
-    if (clash) throw new DomainError('INVALID_INPUT', `\`entities\` may not define the registered agent ${clash.uid.type}::${JSON.stringify(clash.uid.id)}: the kernel supplies it from the agent registry`);
-    const own = this.agents.entity(request.principal);
-    return own ? { ...request, entities: [...(request.entities ?? []), own] } : request;
+    return decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
   }
 
   /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */

@@ -6,7 +6,7 @@ import type { KernelJournal } from '../audit/journal.ts';
 import { DomainError } from '../errors.ts';
 import { canonicalJson } from '../jcs.ts';
 import { Mutex } from '../policy/mutex.ts';
-import type { CedarEntity, EntityRef, Json } from '../types.ts';
+import type { AuthorizationRequest, CedarEntity, EntityRef, Json } from '../types.ts';
 import { AGENT_ENTITY_TYPE, registryEntry, registryEntryHash, type AgentRegistration, type AgentStatus, type RegistryEntry } from './registry-entry.ts';
 
 /** The document kind of registry events (the `documents` table): one per change, `seq` 1, 2, … */
@@ -152,6 +152,18 @@ export class AgentRegistry {
   /** A registered agent as this kernel last read the registry (any status); undefined for any other id. */
   find(agentId: string): Agent | undefined {
     return this.agents.get(agentId);
+  }
+
+  /**
+   * A registered agent's Cedar entity is the kernel's to supply: a request whose `entities`
+   * carry one (any registered agent, any status) is refused whole (INVALID_INPUT, nothing
+   * recorded), and the principal's entity is added when the principal is a registered agent.
+   */
+  withAgentEntity(request: AuthorizationRequest): AuthorizationRequest {
+    const clash = request.entities?.find((e) => this.isRegistered(e.uid));
+    if (clash) throw new DomainError('INVALID_INPUT', `\`entities\` may not define the registered agent ${clash.uid.type}::${JSON.stringify(clash.uid.id)}: the kernel supplies it from the agent registry`);
+    const own = this.entity(request.principal);
+    return own ? { ...request, entities: [...(request.entities ?? []), own] } : request;
   }
 
   /** The XPID the kernel derived for a registered agent (any status); undefined for any other id. */
