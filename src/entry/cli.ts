@@ -36,7 +36,9 @@ const USAGE = `usage:
   kee operator token --role <operator|auditor|approver> [--ttl <seconds>] [--key <jwk>]
       mint an operator bearer token (\`kee operator --help\`)
   kee agent keygen | register | authorize
-      an agent's key, registration and authenticated decisions (KEE_AUTH=agents; \`kee agent --help\`)`;
+      an agent's key, registration and authenticated decisions (KEE_AUTH=agents; \`kee agent --help\`)
+  kee mcp-gateway --config <file> [--http <port>] [--packages <dir>]
+      govern an MCP agent: authorize and record every tools/call to its MCP servers (docs/mcp.md)`;
 
 /** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -49,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'operator') return (await import('./cli-operator.ts')).run(argv.slice(1));
   if (group === 'agent') return (await import('./cli-agent.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
+  if (group === 'mcp-gateway') return (await import('./cli-mcp-gateway.ts')).run(argv.slice(1));
   if (group === '--version' || group === '-v') {
     console.log(`kee ${KERNEL_VERSION}`);
     return 0;

@@ -32,6 +32,7 @@ import { toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info.ts';
 import type { AuditStore } from '../ports/storage.ts';
+import type { PolicyInspector } from '../ports/cap-profile.ts';
 import { loadPublisherKeys } from './publisher-keys.ts';
 import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
@@ -45,30 +46,33 @@ import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.t
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
-export type LocalKernel = { app: Hono; kernel: Kernel; port: number; host: string; shutdown: () => Promise<void> };
+export type LocalKernel = { app: Hono; kernel: Kernel; port: number; host: string; dataDir: string; inspector: PolicyInspector; shutdown: () => Promise<void> };
+
+/** `listen: false`: a kernel held in-process without an HTTP listener (`kee mcp-gateway`): PORT is not checked. */
+export type LocalKernelOptions = { listen?: boolean };
 
 /**
  * Builds the kernel, or stops the process with one line and exit code 1 when it cannot start
  * (`startup-error.ts`); a lock taken before the failure is released first.
  */
-export async function buildLocalKernel(runtime: LocalRuntime): Promise<LocalKernel> {
+export async function buildLocalKernel(runtime: LocalRuntime, options: LocalKernelOptions = {}): Promise<LocalKernel> {
   const held: { lock: StoreLock | null } = { lock: null };
   try {
-    return await build(runtime, held);
+    return await build(runtime, held, options);
   } catch (e) {
     await held.lock?.release().catch(() => {});
     return exitOnStartupError(e);
   }
 }
 
-async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): Promise<LocalKernel> {
+async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, options: LocalKernelOptions): Promise<LocalKernel> {
   // everything that can be checked is checked before anything is created: a failed start
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   checkSignerEnv(process.env);
   tokenSeedFromEnv(process.env.KEE_TOKEN_KEY);
-  await checkPortFree(config.host, config.port);
+  if (options.listen !== false) await checkPortFree(config.host, config.port);
   // PostgreSQL is reached before the data directory is made; an embedded file after its lock
   const postgres = config.store.kind === 'postgres' ? await openStore(config.store) : null;
   const { dataDir } = config;
@@ -122,6 +126,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     kernel,
     port: config.port,
     host: config.host,
+    dataDir,
+    inspector: capProfile.inspector,
     shutdown: async () => {
       signing.close();
       await provider.shutdown();

@@ -28,6 +28,7 @@ import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.
 import type { StoredDocument } from '../ports/storage.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
+import { TOOL_RESULT_ALE, toolResultFields, type ToolResultReport } from './tool-results/tool-result.ts';
 
 export type { ActivePolicyText, Agent, AuthorizeResult, MetricsSnapshot, OneShotResult };
 
@@ -550,6 +551,21 @@ export class Kernel {
     if (!this.started) await this.ready();
     if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     return this.blocks.close(await this.sessionOrThrow(sessionId));
+  }
+
+  /**
+   * Records what a permitted tool call answered (TOOL_RESULT: digests only, `tool-results/`)
+   * in the open session of its decision; `holder` as for `authorize`.
+   */
+  async recordToolResult(sessionId: string, report: ToolResultReport, holder?: SessionHolder): Promise<{ ale_seq: number }> {
+    if (!this.started) await this.ready();
+    const fields = toolResultFields(report);
+    const own = this.holderOrThrow(holder);
+    const session = await this.sessionOrThrow(sessionId);
+    if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
+    if (own && own.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
+    const record = await this.audit.append(session, TOOL_RESULT_ALE, fields);
+    return { ale_seq: record.ale_seq };
   }
 
   getBlock(blockId: string): Promise<SessionBlock> {

@@ -1,0 +1,79 @@
+/**
+ * The `kee mcp-gateway` configuration file (JSON, docs/mcp.md): the agent the gateway speaks for,
+ * the kernel that governs it (embedded, the default, or remote), an optional CAP Profile to
+ * activate in the embedded kernel, and the upstream MCP servers by name. Read with zod; a bad
+ * file is one line naming the first problem and where it is.
+ */
+import { z } from 'zod';
+
+/** Server names become the `<server>__` prefix of tool names (SEP-986 allows `A-Za-z0-9_.-`). */
+const SERVER_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+const stdioUpstream = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().min(1).optional(),
+  /** Absolute directories: path arguments inside one of them get `context.paths_within_roots`. */
+  roots: z.array(z.string().min(1)).default([]),
+  /** Argument names that carry paths (string or array of strings). */
+  path_arguments: z.array(z.string().min(1)).optional(),
+});
+
+const httpUpstream = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).optional(),
+  roots: z.array(z.string().min(1)).default([]),
+  path_arguments: z.array(z.string().min(1)).optional(),
+});
+
+const upstream = z.union([stdioUpstream, httpUpstream]);
+
+const kernel = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('embedded'), data_dir: z.string().min(1).optional() }),
+  z.strictObject({ mode: z.literal('remote'), url: z.url({ protocol: /^https?$/ }) }),
+]);
+
+const profile = z.union([
+  /** Cedar text signed on first use with the embedded kernel's development publisher keys. */
+  z.strictObject({ cedar: z.string().min(1), id: z.string().min(1), version: z.number().int().min(1) }),
+  /** A CAP Profile update already signed by two publishers (`kee policy sign`). */
+  z.strictObject({ signed: z.string().min(1) }),
+]);
+
+export const gatewayConfigSchema = z.strictObject({
+  agent: z.strictObject({
+    id: z.string().min(1).max(256),
+    /** The agent's Ed25519 private JWK (`kee agent keygen`); embedded mode makes one when absent. */
+    key: z.string().min(1).optional(),
+  }),
+  kernel: kernel.default({ mode: 'embedded' }),
+  profile: profile.optional(),
+  upstreams: z
+    .record(z.string(), upstream)
+    .refine((u) => Object.keys(u).length > 0, 'name at least one upstream server')
+    .refine((u) => Object.keys(u).every((n) => SERVER_NAME.test(n)), 'upstream names are 1-32 of a-z, 0-9 and `-` (no `_`: `__` separates server and tool)'),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type UpstreamConfig = z.infer<typeof upstream>;
+
+/** Path-carrying argument names when an upstream names none (the filesystem server's). */
+export const DEFAULT_PATH_ARGUMENTS = ['path', 'paths', 'source', 'destination'];
+
+/** The checked configuration, or an Error whose message is one line naming the first problem. */
+export function parseGatewayConfig(value: unknown): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(value);
+  if (parsed.success) {
+    if (parsed.data.kernel.mode === 'remote' && parsed.data.profile) throw new Error('`profile` is for the embedded kernel: push profiles to a remote kernel with `kee policy push`');
+    if (parsed.data.kernel.mode === 'remote' && !parsed.data.agent.key) throw new Error('`agent.key` is required with a remote kernel (the agent authenticates with it)');
+    return parsed.data;
+  }
+  const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+  const where = issue.path.length > 0 ? `\`${issue.path.map(String).join('.')}\`` : 'the file';
+  return fail(`${where}: ${issue.message}`);
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}

@@ -1,0 +1,35 @@
+/**
+ * The embedded kernel (the gateway's default): the agent is registered in it on first use with
+ * the public half of its key, and each session is opened with a client assertion that key signs
+ * (`kee/client`), so the session is as authenticated as one opened over HTTP. Decisions and
+ * records go through the kernel API directly, with the session's holder (agent, key thumbprint).
+ */
+import { KeeAgent, type AgentPrivateJwk } from '../client/index.ts';
+import { isDomainError } from '../kernel/errors.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { checkedDecision, type GovernedSession, type Governor } from './governor.ts';
+
+export async function embeddedGovernor(kernel: Kernel, agentId: string, privateJwk: AgentPrivateJwk): Promise<Governor> {
+  const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: 'http://kee.embedded', agentId, privateJwk });
+  try {
+    await kernel.getAgent(agentId);
+  } catch (e) {
+    if (!isDomainError(e, 'NOT_FOUND')) throw e;
+    await kernel.registerAgent({ agent_id: agentId, display_name: `${agentId} (MCP gateway)`, public_keys: [{ x: privateJwk.x }] }, 'kee-mcp-gateway');
+  }
+  return {
+    mode: 'embedded',
+    agentId,
+    async open(): Promise<GovernedSession> {
+      const { session } = await kernel.openCallerSession(agentId, await agent.assertion(kernel.issuer));
+      const holder = { agentId, jkt: agent.jkt };
+      return {
+        sessionId: session.session_id,
+        blockId: session.block_id,
+        authorize: async (request) => checkedDecision(await kernel.authorize(session.session_id, request, holder)),
+        recordResult: async (report) => void (await kernel.recordToolResult(session.session_id, report, holder)),
+        close: async () => ({ block_id: (await kernel.closeSession(session.session_id, holder)).block_id }),
+      };
+    },
+  };
+}

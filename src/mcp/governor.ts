@@ -1,0 +1,34 @@
+/**
+ * What the gateway needs from Kee, embedded or remote: one Kee session per MCP session of the
+ * agent, a decision per `tools/call` (recorded before it is returned), a digest record of what a
+ * permitted call answered, and the close into a signed Session Block. Any rejection is a refusal
+ * of the call (fail closed).
+ */
+import type { AuthorizationRequest } from '../kernel/types.ts';
+import type { ToolResultReport } from '../kernel/tool-results/tool-result.ts';
+
+export type ToolDecision = { decision: 'PERMIT' | 'DENY'; ale_seq: number; policy_ids: string[]; reasons: string[] };
+
+export interface GovernedSession {
+  readonly sessionId: string;
+  readonly blockId: string;
+  authorize(request: AuthorizationRequest): Promise<ToolDecision>;
+  /** Records the digests of a permitted call's answer (remote kernels: not recorded, see docs/mcp.md). */
+  recordResult(report: ToolResultReport): Promise<void>;
+  close(): Promise<{ block_id: string }>;
+}
+
+export interface Governor {
+  /** `remote` or `embedded`, for logs. */
+  readonly mode: string;
+  readonly agentId: string;
+  open(): Promise<GovernedSession>;
+}
+
+/** A decision answer in the shape the gateway trusts, or an Error: anything else is a refusal. */
+export function checkedDecision(value: unknown): ToolDecision {
+  const v = (value ?? {}) as Record<string, unknown>;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if ((v.decision !== 'PERMIT' && v.decision !== 'DENY') || !Number.isSafeInteger(v.ale_seq) || !strings(v.policy_ids) || !strings(v.reasons)) throw new Error('the kernel answered a malformed decision');
+  return { decision: v.decision, ale_seq: v.ale_seq as number, policy_ids: v.policy_ids as string[], reasons: v.reasons as string[] };
+}
