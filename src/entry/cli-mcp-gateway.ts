@@ -168,6 +168,7 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     return done;
   }
 
+  let boundPort = listen.port;
   const transports = new Map<string, { transport: StreamableHTTPServerTransport; session: GatewaySession }>();
   const http = createServer((req, res) => void handle(req, res).catch((e: unknown) => httpError(res, 500, e instanceof Error ? e.message : String(e))));
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -180,11 +181,11 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     if (sid !== undefined) return httpError(res, 404, 'unknown or closed MCP session');
     if (req.method !== 'POST' || !isInitializeRequest(body)) return httpError(res, 400, 'no MCP session: start with an initialize request');
     const session = newSession();
-    const host = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+    const host = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${boundPort}`;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableDnsRebindingProtection: true,
-      allowedHosts: [host, `localhost:${listen.port}`],
+      allowedHosts: [host, `localhost:${boundPort}`],
       onsessioninitialized: (id) => void transports.set(id, { transport, session }),
     });
     transport.onclose = () => {
@@ -199,7 +200,8 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     http.listen(listen.port, listen.host, () => ok());
   });
   const address = http.address();
-  log(`kee mcp-gateway: listening on http://${listen.host}:${typeof address === 'object' && address ? address.port : listen.port}/mcp`);
+  boundPort = typeof address === 'object' && address ? address.port : listen.port;
+  log(`kee mcp-gateway: listening on http://${listen.host}:${boundPort}/mcp`);
   return new Promise<number>((resolveDone) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(() => http.close()).then(resolveDone));
   });

@@ -138,6 +138,7 @@ function toolError(text: string): CallToolResult {
 }
 
 function message(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
+  // one line: SDK validation errors are multi-line JSON
+  const m = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
   return m.length > 300 ? `${m.slice(0, 300)}…` : m;
 }

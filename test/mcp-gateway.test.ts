@@ -1,0 +1,208 @@
+/**
+ * `kee mcp-gateway` with the official SDK's Client as the agent and the real
+ * @modelcontextprotocol/server-filesystem over a temporary directory as the upstream (stdio):
+ * what reaches the upstream, what the agent gets back, and what the kernel records. The gateway
+ * runs in-process over an in-memory kernel (the harness) so faults can be injected; the CLI
+ * (embedded libSQL kernel, stdio, package verified with `kee audit verify`) is at the end.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentPrivateJwk } from '../src/client/index.ts';
+import { toHex } from '../src/kernel/hex.ts';
+import { canonicalJson } from '../src/kernel/jcs.ts';
+import type { AuditRecord } from '../src/kernel/types.ts';
+import type { UpstreamConfig } from '../src/mcp/config.ts';
+import { embeddedGovernor } from '../src/mcp/embedded-governor.ts';
+import { createGatewaySession } from '../src/mcp/gateway.ts';
+import { connectUpstreams, type Catalog } from '../src/mcp/upstreams.ts';
+import { makeHarness, type Harness } from './support/harness.ts';
+
+const run = promisify(execFile);
+const FS_SERVER = 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js';
+const FAULTY = 'test/support/mcp-faulty-upstream.mjs';
+const READ_ONLY = readFileSync('examples/profiles/mcp-read-only-v1.cedar', 'utf8');
+/** A profile that permits every call: shows what the gateway refuses whatever the policy says. */
+const PERMIT_ALL = '@id("all") @tier("2") @cap_rrs_control_id("t:all") permit (principal, action, resource);';
+const AGENT = 'mcp-agent-1';
+
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'kee-mcp-')));
+const file = join(root, 'notes.txt');
+writeFileSync(file, 'the original text\n');
+
+async function agentJwk(): Promise<AgentPrivateJwk> {
+  const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+  const { x, d } = await exportJWK(privateKey);
+  return { kty: 'OKP', crv: 'Ed25519', x: x as string, d: d as string };
+}
+
+type Gateway = { h: Harness; client: Client; catalog: Catalog; sessionId: () => Promise<string>; close: () => Promise<{ block_id: string } | null>; records: () => Promise<AuditRecord[]> };
+const open: Gateway[] = [];
+
+async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>): Promise<Gateway> {
+  // KEE_AUTH=agents: the session is opened with the agent's client assertion, decided with its holder
+  const h = makeHarness({ profile: { capProfileId: 'mcp-tools', policies }, deps: { options: { auth: 'agents' } } });
+  await h.started;
+  const governor = await embeddedGovernor(h.kernel, AGENT, await agentJwk());
+  const catalog = await connectUpstreams(upstreams, () => {});
+  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000 });
+  const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
+  await gw.server.connect(gatewaySide);
+  const client = new Client({ name: 'test-agent', version: '1' });
+  await client.connect(agentSide);
+  const sessionId = async () => (await gw.kee).sessionId;
+  const records = async () => (await h.store.listRecords(await sessionId())).map((r) => JSON.parse(r.canonical) as AuditRecord);
+  const g = { h, client, catalog, sessionId, close: gw.closeKee, records };
+  open.push(g);
+  return g;
+}
+
+const fs = (): Record<string, UpstreamConfig> => ({ fs: { command: 'node', args: [FS_SERVER, root], roots: [root] } });
+const text = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
+
+afterAll(async () => {
+  for (const g of open) {
+    await g.client.close().catch(() => {});
+    await g.catalog.close().catch(() => {});
+  }
+});
+
+describe('mcp-gateway: the read-only profile over the real filesystem server', () => {
+  let g: Gateway;
+  beforeAll(async () => {
+    g = await gateway(READ_ONLY, fs());
+  }, 60_000);
+
+  it('offers the union of upstream tools as <server>__<tool>, with their annotations', async () => {
+    const { tools } = await g.client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toContain('fs__read_text_file');
+    expect(names).toContain('fs__write_file');
+    expect(tools.find((t) => t.name === 'fs__read_text_file')?.annotations?.readOnlyHint).toBe(true);
+  });
+
+  it('passes a permitted read through and records the decision and digests of arguments and answer, not their bodies', async () => {
+    const args = { path: file };
+    const r = await g.client.callTool({ name: 'fs__read_text_file', arguments: args });
+    expect(r.isError).toBeFalsy();
+    expect(text(r)).toBe('the original text\n');
+    const recs = await g.records();
+    const permit = recs.find((x) => x.ale_type === 'CEDAR_PERMIT');
+    expect(permit).toMatchObject({ principal: { type: 'Agent', id: AGENT }, action: { type: 'Action', id: 'tools/call' }, resource: { type: 'Tool', id: 'fs/read_text_file' }, policy_ids: ['mcp-fs-read'] });
+    const result = recs.find((x) => x.ale_type === 'TOOL_RESULT');
+    const digest = (v: unknown) => `sha256:${toHex(sha256(new TextEncoder().encode(canonicalJson(v))))}`;
+    expect(result).toMatchObject({ decision_seq: permit?.ale_seq, tool: 'fs/read_text_file', outcome: 'ok', arguments_digest: digest(args), result_digest: digest(r) });
+    expect(JSON.stringify(recs)).not.toContain('the original text');
+  });
+
+  it('refuses a forbidden write, naming why, and the file is untouched', async () => {
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/denied `fs__write_file` by Kee: no policy permits it .*nothing was forwarded/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+    const deny = (await g.records()).filter((x) => x.ale_type === 'CEDAR_DENY').at(-1);
+    expect(deny).toMatchObject({ decision: 'DENY', resource: { type: 'Tool', id: 'fs/write_file' } });
+  });
+
+  it('denies arguments crafted to slip past the projection (traversal, unicode tricks, undeclared or relative paths)', async () => {
+    const crafted: [Record<string, unknown>, RegExp][] = [
+      [{ path: `${root}/../${root.split('/').at(-1)}/notes.txt` }, /`\.\.` segment/],
+      [{ path: `${root}/\uff0e\uff0e/etc/passwd` }, /`\.\.` segment/],
+      [{ path: `${root}/notes\u202etxt.exe` }, /bidirectional/],
+      [{ path: `${root}/note\u200bs.txt` }, /zero-width/],
+      [{ path: `${root}/cafe\u0301.txt` }, /NFC/],
+      [{ path: `${root}/notes.txt\u0000.png` }, /control/],
+      [{ path: 'notes.txt' }, /not absolute/],
+      [{ path: '~/notes.txt' }, /starts with `~`/],
+      [{ path: file, sneaky: '/etc/passwd' }, /`sneaky` is not declared/],
+      [{ path: ['/etc/passwd'] }, /./],
+    ];
+    for (const [args, why] of crafted) {
+      const r = await g.client.callTool({ name: 'fs__read_text_file', arguments: args });
+      expect(r.isError, JSON.stringify(args)).toBe(true);
+      expect(text(r), JSON.stringify(args)).toMatch(/^kee: denied `fs__read_text_file` by Kee/);
+      expect(text(r), JSON.stringify(args)).toMatch(why);
+    }
+    // outside the roots with a clean path: a policy decision, not a projection problem
+    const outside = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: '/etc/hostname' } });
+    expect(text(outside)).toMatch(/denied .* no policy permits it \(Kee session/);
+    expect((await g.records()).filter((x) => x.ale_type === 'TOOL_RESULT')).toHaveLength(1);
+  });
+
+  it('closes the Kee session into a Session Block whose package verifies offline with `kee audit verify`', async () => {
+    const block = await g.close();
+    expect(block).not.toBeNull();
+    const pkg = join(root, '..', `${block?.block_id}.json`);
+    writeFileSync(pkg, JSON.stringify(await g.h.kernel.getPackage(block?.block_id as string)));
+    const r = await run('node', ['bin/kee.mjs', 'audit', 'verify', pkg]);
+    expect(r.stdout).toContain(`OK block ${block?.block_id}`);
+    // a call after the close is refused
+    const late = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
+    expect(text(late)).toMatch(/refused .*the Kee session is closed/);
+  }, 60_000);
+});
+
+describe('mcp-gateway fails closed', () => {
+  it('refuses arguments the projection cannot vouch for even when the policy permits everything', async () => {
+    const g = await gateway(PERMIT_ALL, fs());
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: `${root}/../escaped.txt`, content: 'x' } });
+    expect(text(r)).toMatch(/refused `fs__write_file` by the gateway although policy permitted it: path argument `path` has a `\.\.` segment/);
+    expect(readdirSync(join(root, '..'))).not.toContain('escaped.txt');
+  }, 60_000);
+
+  it('refuses every call while the kernel cannot write its records, and forwards nothing', async () => {
+    const g = await gateway(PERMIT_ALL, fs());
+    await g.sessionId();
+    g.h.store.failWith = new Error('disk full');
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/refused `fs__write_file`: the kernel could not decide \(.*audit store is unavailable.*nothing was forwarded/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+    g.h.store.failWith = null;
+  }, 60_000);
+
+  it('refuses calls to a suspended agent', async () => {
+    const g = await gateway(PERMIT_ALL, fs());
+    await g.h.kernel.setAgentStatus(AGENT, 'SUSPENDED', 'test-operator');
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(text(r)).toMatch(/denied `fs__write_file` by Kee: no policy permits it; AGENT_SUSPENDED/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+  }, 60_000);
+
+  it('refuses calls to an upstream that crashed, before and during a call, and records the failure', async () => {
+    const g = await gateway(PERMIT_ALL, { bad: { command: 'node', args: [FAULTY], roots: [] } });
+    expect(text(await g.client.callTool({ name: 'bad__fine', arguments: { text: 'hi' } }))).toBe('fine: hi');
+    const during = await g.client.callTool({ name: 'bad__crash', arguments: {} });
+    expect(during.isError).toBe(true);
+    expect(text(during)).toMatch(/refused `bad__crash`: upstream `bad` failed: .*Connection closed/);
+    const after = await g.client.callTool({ name: 'bad__fine', arguments: { text: 'hi' } });
+    expect(text(after)).toMatch(/refused `bad__fine`: upstream `bad` is down/);
+    const failed = (await g.records()).filter((x) => x.ale_type === 'TOOL_RESULT' && x.outcome === 'failed');
+    expect(failed.map((x) => x.tool)).toEqual(['bad/crash', 'bad/fine']);
+  }, 60_000);
+
+  it('does not pass on a malformed upstream answer', async () => {
+    const g = await gateway(PERMIT_ALL, { bad: { command: 'node', args: [FAULTY], roots: [] } });
+    for (const name of ['bad__bad_shape', 'bad__bad_structured']) {
+      const r = await g.client.callTool({ name, arguments: {} });
+      expect(r.isError, name).toBe(true);
+      expect(text(r), name).toMatch(/upstream `bad` failed: .*its answer, if any, was not passed on/);
+      expect(JSON.stringify(r), name).not.toContain('SECRET');
+    }
+    expect((await g.records()).filter((x) => x.ale_type === 'TOOL_RESULT').map((x) => x.outcome)).toEqual(['failed', 'failed']);
+  }, 60_000);
+
+  it('refuses an unknown tool', async () => {
+    const g = await gateway(PERMIT_ALL, fs());
+    expect(text(await g.client.callTool({ name: 'fs__nope', arguments: {} }))).toMatch(/unknown tool `fs__nope`/);
+  }, 60_000);
+});
