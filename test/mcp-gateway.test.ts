@@ -6,6 +6,8 @@
  * (embedded libSQL kernel, stdio, package verified with `kee audit verify`) is at the end.
  */
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,8 @@ import { canonicalJson } from '../src/kernel/jcs.ts';
 import type { AuditRecord } from '../src/kernel/types.ts';
 import type { UpstreamConfig } from '../src/mcp/config.ts';
 import { embeddedGovernor } from '../src/mcp/embedded-governor.ts';
+import type { Governor } from '../src/mcp/governor.ts';
+import { remoteGovernor } from '../src/mcp/remote-governor.ts';
 import { createGatewaySession } from '../src/mcp/gateway.ts';
 import { connectUpstreams, type Catalog } from '../src/mcp/upstreams.ts';
 import { makeHarness, type Harness } from './support/harness.ts';
@@ -47,12 +51,23 @@ async function agentJwk(): Promise<AgentPrivateJwk> {
 
 type Gateway = { h: Harness; client: Client; catalog: Catalog; sessionId: () => Promise<string>; close: () => Promise<{ block_id: string } | null>; records: () => Promise<AuditRecord[]> };
 const open: Gateway[] = [];
+const stops: (() => unknown)[] = [];
 
-async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>): Promise<Gateway> {
+async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded'): Promise<Gateway> {
   // KEE_AUTH=agents: the session is opened with the agent's client assertion, decided with its holder
   const h = makeHarness({ profile: { capProfileId: 'mcp-tools', policies }, deps: { options: { auth: 'agents' } } });
   await h.started;
-  const governor = await embeddedGovernor(h.kernel, AGENT, await agentJwk());
+  const key = await agentJwk();
+  let governor: Governor;
+  if (mode === 'embedded') governor = await embeddedGovernor(h.kernel, AGENT, key);
+  else {
+    // the operator registers the agent; the gateway reaches the kernel over HTTP as the agent
+    await h.kernel.registerAgent({ agent_id: AGENT, public_keys: [{ x: key.x }] }, 'test-operator');
+    const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    stops.push(() => server.close());
+    governor = await remoteGovernor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, AGENT, key);
+  }
   const catalog = await connectUpstreams(upstreams, () => {});
   const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000 });
   const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
@@ -70,6 +85,7 @@ const fs = (): Record<string, UpstreamConfig> => ({ fs: { command: 'node', args:
 const text = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
 
 afterAll(async () => {
+  for (const stop of stops) stop();
   for (const g of open) {
     await g.client.close().catch(() => {});
     await g.catalog.close().catch(() => {});
@@ -148,6 +164,30 @@ describe('mcp-gateway: the read-only profile over the real filesystem server', (
     // a call after the close is refused
     const late = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
     expect(text(late)).toMatch(/refused .*the Kee session is closed/);
+  }, 60_000);
+});
+
+describe('mcp-gateway with a remote kernel (HTTP, client assertion, DPoP)', () => {
+  it('passes a permitted read, refuses a forbidden write, and the decisions are in the kernel', async () => {
+    const g = await gateway(READ_ONLY, fs(), 'remote');
+    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    const write = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(text(write)).toMatch(/denied `fs__write_file` by Kee: no policy permits it/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+    const recs = await g.records();
+    expect(recs[0]).toMatchObject({ ale_type: 'SESSION_OPEN', agent_id: AGENT, authenticated: true });
+    expect(recs.map((r) => r.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY']);
+    const block = await g.close();
+    expect((await g.h.kernel.getBlock(block?.block_id as string)).block_id).toBe(block?.block_id);
+  }, 60_000);
+
+  it('refuses every call when the kernel cannot be reached', async () => {
+    const g = await gateway(READ_ONLY, fs(), 'remote');
+    await g.sessionId();
+    for (const stop of stops.splice(0)) stop();
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
+    expect(text(r)).toMatch(/refused `fs__read_text_file`: the kernel could not decide \(.*\); nothing was forwarded/);
   }, 60_000);
 });
 
