@@ -26,6 +26,7 @@ import type { Governor } from '../mcp/governor.ts';
 import { remoteGovernor } from '../mcp/remote-governor.ts';
 import { connectUpstreams, type Catalog } from '../mcp/upstreams.ts';
 import { isLoopback } from './local-config.ts';
+import { checkPortFree } from './startup-checks.ts';
 
 const USAGE = `usage:
   kee mcp-gateway --config <file> [--http <port> | --http <host:port>] [--packages <dir>]
@@ -67,12 +68,23 @@ export async function run(argv: string[]): Promise<number> {
   console.log = console.error;
   console.info = console.error;
   const fromConfig = (p: string) => resolve(dirname(configFile), p);
+  // a taken port stops the start before a kernel or an upstream is started
+  if (listen) {
+    try {
+      await checkPortFree(listen.host, listen.port);
+    } catch (e) {
+      const why = e instanceof Error && /already in use/.test(e.message) ? 'is already in use' : 'cannot be listened on';
+      log(`kee mcp-gateway: --http: ${listen.host}:${listen.port} ${why}: give --http another port`);
+      return 1;
+    }
+  }
   try {
     // the upstreams' pipes and the store's worker would keep the process alive after the close
     process.exit(await serve(config, fromConfig, listen, opts.packages ? resolve(opts.packages) : null));
   } catch (e) {
     log(`kee mcp-gateway: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    // what was started has been stopped; a handle left by a failed start must not keep the process up
+    process.exit(1);
   }
 }
 
@@ -195,10 +207,16 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     await session.server.connect(transport);
     return transport.handleRequest(req, res, body);
   };
-  await new Promise<void>((ok, fail) => {
-    http.once('error', fail);
-    http.listen(listen.port, listen.host, () => ok());
-  });
+  try {
+    await new Promise<void>((ok, fail) => {
+      http.once('error', fail);
+      http.listen(listen.port, listen.host, () => ok());
+    });
+  } catch (e) {
+    await stop();
+    const code = (e as { code?: string }).code;
+    throw new Error(code === 'EADDRINUSE' ? `--http: ${listen.host}:${listen.port} is in use: choose another port` : `--http: cannot listen on ${listen.host}:${listen.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const address = http.address();
   boundPort = typeof address === 'object' && address ? address.port : listen.port;
   log(`kee mcp-gateway: listening on http://${listen.host}:${boundPort}/mcp`);
