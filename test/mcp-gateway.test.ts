@@ -210,6 +210,14 @@ describe('mcp-gateway fails closed', () => {
     g.h.store.failWith = null;
   }, 60_000);
 
+  it('refuses every call while the kernel is in DENY_ALL, whatever the policy says', async () => {
+    const g = await gateway(PERMIT_ALL, fs());
+    g.h.kernel.state.enter('DENY_ALL', 'stored cap profile failed re-verification');
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(text(r)).toMatch(/denied `fs__write_file` by Kee: no policy permits it; kernel is in DENY_ALL/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+  }, 60_000);
+
   it('refuses calls to a suspended agent', async () => {
     const g = await gateway(PERMIT_ALL, fs());
     await g.h.kernel.setAgentStatus(AGENT, 'SUSPENDED', 'test-operator');

@@ -102,7 +102,7 @@ const modes = [
   await direct(),
   await throughGateway('embedded, libSQL file store', await embeddedGovernor(await libsqlKernel(), 'bench-agent', await jwk())),
   await throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE }); await h.started; return h.kernel; })()), 'bench-agent', await jwk())),
-  await throughGateway('remote (HTTP on loopback, DPoP)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey)),
+  await throughGateway('remote (HTTP on loopback, DPoP; kernel in memory)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey)),
 ];
 for (const m of modes) for (let i = 0; i < 200; i++) await m.call();
 for (let done = 0; done < CALLS; done += ROUND) {
