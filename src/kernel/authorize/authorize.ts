@@ -15,6 +15,8 @@ export type Evaluated = {
   version: number;
   capProfileHash: string | null;
   tier: string | undefined;
+  /** A clean DENY determined by a forbid policy annotated `@hem(<class>)`: that policy and class (the first, by id). */
+  hem: { policyId: string; hemClass: string } | null;
 };
 
 /**
@@ -49,6 +51,7 @@ export async function evaluate(
     if (result.errors.length > 0) reasons.push(...result.errors);
     const decision: Decision = result.decision === 'PERMIT' && reasons.length === 0 ? 'PERMIT' : 'DENY';
     const tier = result.policyIds.map((id) => active.tiers[id]).find((t) => t !== undefined);
+    const hemPolicy = decision === 'DENY' && reasons.length === 0 ? result.policyIds.find((id) => active.hem?.[id] !== undefined) : undefined;
     span.setAttributes({
       'soos.governance.kernel_id': deps.kernelId,
       'soos.governance.session_id': ctx.session_id,
@@ -71,6 +74,7 @@ export async function evaluate(
       version: live.version,
       capProfileHash: live.capProfileHash,
       tier,
+      hem: hemPolicy === undefined ? null : { policyId: hemPolicy, hemClass: active.hem?.[hemPolicy] as string },
     };
   });
 }
@@ -106,5 +110,6 @@ export function forcedDeny(live: LivePolicy, reason: string): Evaluated {
     version: live.version,
     capProfileHash: live.capProfileHash,
     tier: undefined,
+    hem: null,
   };
 }
