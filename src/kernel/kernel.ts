@@ -141,6 +141,7 @@ export class Kernel {
       kernelId: this.kernelId,
       io: (op, write) => this.audit.io(op, write),
       timeoutS: deps.options?.hemTimeoutS ?? DEFAULT_HEM_TIMEOUT_S,
+      queue: deps.options?.groupCommit !== false,
     });
     this.monitor = new SigningMonitor({
       signer: deps.signer,

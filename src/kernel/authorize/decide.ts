@@ -60,7 +60,8 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
     }
     const fields = decisionFields(deps.merkle, result, request);
     // a PERMIT's record names its credential (jti, intent) so the audit package proves which credential came from which decision
-    const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(request) : null;
+    // the intent is the action as the agent asked it: the kernel's own `context.hem` facts are not part of it
+    const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(deps.hem?.retries[index] ? withoutHemFacts(request) : request) : null;
     if (credential) {
       fields.credential_jti = credential.jti;
       fields.intent = credential.intent;
@@ -111,6 +112,11 @@ function escalationOf(deps: DecideDeps, session: Session, request: Authorization
   const inBatch = earlier.find(({ escalation: p }) => p?.isNew && p.escalation.cedar_policy_id === result.hem?.policyId && same(p.escalation.principal, request.principal) && same(p.escalation.action, request.action) && same(p.escalation.resource, request.resource));
   if (inBatch?.escalation) return { escalation: inBatch.escalation.escalation, isNew: false };
   return deps.hem.service.plan(session, request, result.hem.policyId, result.hem.hemClass);
+}
+
+function withoutHemFacts(request: AuthorizationRequest): AuthorizationRequest {
+  const { hem: _, ...context } = request.context;
+  return { ...request, context };
 }
 
 /** The fields of a CEDAR_PERMIT / CEDAR_DENY record. */

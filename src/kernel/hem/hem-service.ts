@@ -5,6 +5,7 @@ import type { Telemetry } from '../../ports/telemetry.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { canonicalJson } from '../jcs.ts';
+import { Mutex } from '../policy/mutex.ts';
 import type { AuthorizationRequest, Json, Session } from '../types.ts';
 import { HEM_DOCUMENT_KIND, parseEvent, refOf, type Escalation, type HemAnswer, type HemEvent, type HemStatus } from './escalation.ts';
 
@@ -18,6 +19,8 @@ export type HemDeps = {
   io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
   /** Seconds an escalation waits for an approver before it resolves as TIMEOUT_DENY. */
   timeoutS: number;
+  /** Appends wait their turn (false on workerd, where they retry on a taken sequence instead). */
+  queue?: boolean;
 };
 
 /** What the approvers' event stream (`GET /v1/hem/events`) carries. */
@@ -41,9 +44,12 @@ export class HemService {
   private readonly listeners = new Set<(n: HemNotice) => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timers = false;
+  /** One log append at a time in this instance: concurrent escalations would race for each sequence. */
+  private readonly appends: Mutex | null;
 
   constructor(deps: HemDeps) {
     this.deps = deps;
+    this.appends = deps.queue === false ? null : new Mutex({ queue: true });
   }
 
   /** Replays the stored HEM event log from where this registry stands. */
@@ -232,6 +238,12 @@ export class HemService {
 
   /** Appends a log entry at the next sequence; retries after another instance took it (re-checking with `recheck`). */
   private async append(make: (seq: number) => HemEvent, docId: string, createdAt: string, recheck?: () => void): Promise<void> {
+    if (this.appends) return this.appends.run(() => this.appendOnce(make, docId, createdAt, recheck));
+    return this.appendOnce(make, docId, createdAt, recheck);
+  }
+
+  private async appendOnce(make: (seq: number) => HemEvent, docId: string, createdAt: string, recheck?: () => void): Promise<void> {
+    recheck?.();
     for (let attempt = 1; ; attempt++) {
       const event = make(this.seq + 1);
       try {
