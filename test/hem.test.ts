@@ -4,7 +4,13 @@
  * `context.hem` / `context.human_approval` never can.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
+import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
+import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
 import { agentRead, classifyGold, makeHarness, type Harness } from './support/harness.ts';
 import { journalRecords, makeOperators } from './support/operators.ts';
 import { agentKeyPair, assertion, dpopHeaders } from './support/agent-auth.ts';
@@ -171,6 +177,35 @@ describe('HEM escalation', () => {
     expect((await second.call('POST', `/v1/hem/escalations/${hemId}/approve`, undefined, first.approver)).json.status).toBe('APPROVED');
     const third = makeHarness({ store, deps: { operatorTokens: operators.verifier } });
     expect((await third.call('POST', `/v1/sessions/${first.s.session_id}/authorize`, { ...classifyGold(), hem_id: hemId })).json.decision).toBe('PERMIT');
+  });
+
+  it('on libSQL too: an escalation opened before a restart is read, approved and used after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kee-hem-'));
+    const file = join(dir, 'kee.db');
+    const operators = await makeOperators();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const boot = async () => {
+      const client = createClient({ url: `file:${file}` });
+      const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), signer, deps: { operatorTokens: operators.verifier } });
+      await h.started;
+      return { client, h };
+    };
+    try {
+      const first = await boot();
+      const s = (await first.h.call('POST', '/v1/sessions', { agent_id: 'master-ai' })).json;
+      const hemId = (await authorize(first.h, s.session_id, classifyGold())).json.escalation.hem_id;
+      first.h.kernel.stop();
+      first.client.close();
+      const second = await boot();
+      const approver = await operators.bearer('approver');
+      expect((await second.h.call('GET', `/v1/hem/escalations/${hemId}`, undefined, approver)).json).toMatchObject({ status: 'PENDING', session_id: s.session_id });
+      expect((await second.h.call('POST', `/v1/hem/escalations/${hemId}/approve`, undefined, approver)).json.status).toBe('APPROVED');
+      expect((await authorize(second.h, s.session_id, { ...classifyGold(), hem_id: hemId })).json.decision).toBe('PERMIT');
+      second.h.kernel.stop();
+      second.client.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('approvers are notified: the SSE stream delivers the trigger and the resolution, and the alert sink gets both', async () => {
