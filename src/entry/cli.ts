@@ -36,7 +36,9 @@ const USAGE = `usage:
   kee operator token --role <operator|auditor|approver> [--ttl <seconds>] [--key <jwk>]
       mint an operator bearer token (\`kee operator --help\`)
   kee agent keygen | register | authorize
-      an agent's key, registration and authenticated decisions (KEE_AUTH=agents; \`kee agent --help\`)`;
+      an agent's key, registration and authenticated decisions (KEE_AUTH=agents; \`kee agent --help\`)
+  kee hem list | show | approve | reject
+      human escalations: list them, answer one with an approver token (\`kee hem --help\`)`;
 
 /** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
   if (group === 'operator') return (await import('./cli-operator.ts')).run(argv.slice(1));
   if (group === 'agent') return (await import('./cli-agent.ts')).run(argv.slice(1));
+  if (group === 'hem') return (await import('./cli-hem.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
   if (group === '--version' || group === '-v') {
     console.log(`kee ${KERNEL_VERSION}`);
