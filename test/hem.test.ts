@@ -56,6 +56,8 @@ describe('HEM escalation', () => {
       const spans = h.spans.getFinishedSpans();
       expect(spans.find((x) => x.name === 'soos.hem.trigger')?.attributes).toMatchObject({ 'soos.governance.hem_class': 'HEM-HIGH-1', 'soos.governance.hem_resolution': 'PENDING', 'soos.hem.id': hemId });
       expect(spans.find((x) => x.name === 'soos.hem.resolve')?.attributes).toMatchObject({ 'soos.governance.hem_class': 'HEM-HIGH-1', 'soos.governance.hem_resolution': 'APPROVED' });
+      // the re-evaluation's span carries the resolution beside the PERMIT (digest 4.9 step 9)
+      expect(spans.filter((x) => x.name === 'soos.cedar.evaluate').at(-1)?.attributes).toMatchObject({ 'soos.cap.decision': 'PERMIT', 'soos.governance.hem_resolution': 'APPROVED', 'soos.hem.id': hemId });
     });
   }
 

@@ -65,6 +65,9 @@ export async function evaluate(
       'soos.cap.conflict_detected': false,
       'soos.gar.block_id': ctx.block_id,
     });
+    // a retry naming an escalation (digest 4.9 step 9): its resolution beside the decision
+    const hem = request.hem_id === undefined ? undefined : request.context.hem;
+    if (hem !== null && typeof hem === 'object' && !Array.isArray(hem)) span.setAttributes({ 'soos.governance.hem_resolution': String(hem.resolution), 'soos.governance.hem_class': String(hem.class), 'soos.hem.id': String(hem.id) });
     return {
       decision,
       policyIds: result.policyIds,
