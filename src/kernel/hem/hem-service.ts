@@ -40,6 +40,8 @@ export type PlannedEscalation = { escalation: Escalation; isNew: boolean };
 export class HemService {
   private readonly deps: HemDeps;
   private readonly byId = new Map<string, Escalation>();
+  /** PENDING escalations by session, policy and intent: a DENY asked again names the same one. */
+  private readonly pendingByIntent = new Map<string, string>();
   private seq = 0;
   private readonly listeners = new Set<(n: HemNotice) => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -102,9 +104,9 @@ export class HemService {
    * once the DENY record is durable). Synchronous: called in the decision's turn.
    */
   plan(session: Session, request: AuthorizationRequest, policyId: string, hemClass: string): PlannedEscalation {
-    for (const e of this.byId.values()) {
-      if (e.status === 'PENDING' && e.session_id === session.session_id && e.cedar_policy_id === policyId && sameIntent(e, request) && !this.overdue(e)) return { escalation: e, isNew: false };
-    }
+    const pendingId = this.pendingByIntent.get(intentKey(session.session_id, policyId, request));
+    const pending = pendingId === undefined ? undefined : this.byId.get(pendingId);
+    if (pending && pending.status === 'PENDING' && !this.overdue(pending)) return { escalation: pending, isNew: false };
     const now = this.deps.clock.nowIso();
     return {
       isNew: true,
@@ -173,8 +175,8 @@ export class HemService {
 
   /** Resolves every PENDING escalation past its `expires_at` as TIMEOUT_DENY. */
   async expireDue(): Promise<void> {
-    for (const e of [...this.byId.values()]) {
-      if (e.status === 'PENDING' && this.overdue(e)) {
+    for (const e of this.pending()) {
+      if (this.overdue(e)) {
         try {
           await this.finish(e, 'TIMEOUT_DENY', null, null);
         } catch (err) {
@@ -206,6 +208,11 @@ export class HemService {
   private async current(): Promise<void> {
     await this.refresh();
     await this.expireDue();
+  }
+
+  /** The PENDING escalations (through the index: reads do not scan resolved ones). */
+  private pending(): Escalation[] {
+    return [...this.pendingByIntent.values()].map((id) => this.byId.get(id)).filter((e): e is Escalation => e !== undefined && e.status === 'PENDING');
   }
 
   private overdue(e: Escalation): boolean {
@@ -261,11 +268,15 @@ export class HemService {
   private apply(event: HemEvent): void {
     this.seq = event.seq;
     if (event.event === 'TRIGGERED') {
-      this.byId.set(event.escalation.hem_id, event.escalation);
+      const e = event.escalation;
+      this.byId.set(e.hem_id, e);
+      this.pendingByIntent.set(intentKey(e.session_id, e.cedar_policy_id, e), e.hem_id);
       return;
     }
     const e = this.byId.get(event.hem_id);
     if (!e) throw new DomainError('AUDIT_TAMPERED', `the HEM event log resolves an unknown escalation \`${event.hem_id}\``);
+    const key = intentKey(e.session_id, e.cedar_policy_id, e);
+    if (this.pendingByIntent.get(key) === e.hem_id) this.pendingByIntent.delete(key);
     this.byId.set(e.hem_id, { ...e, status: event.status, resolution: { approver: event.approver, resolved_at: event.resolved_at, comment: event.comment } });
   }
 
@@ -300,7 +311,7 @@ export class HemService {
     if (!this.timers) return;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const pending = [...this.byId.values()].filter((e) => e.status === 'PENDING').map((e) => Date.parse(e.expires_at));
+    const pending = this.pending().map((e) => Date.parse(e.expires_at));
     if (pending.length === 0) return;
     const delay = Math.max(0, Math.min(...pending) - Date.parse(this.deps.clock.nowIso()));
     this.timer = setTimeout(() => {
@@ -313,7 +324,6 @@ export class HemService {
   }
 }
 
-function sameIntent(e: Escalation, r: AuthorizationRequest): boolean {
-  const same = (a: { type: string; id: string }, b: { type: string; id: string }) => a.type === b.type && a.id === b.id;
-  return same(e.principal, r.principal) && same(e.action, r.action) && same(e.resource, r.resource);
+function intentKey(sessionId: string, policyId: string, r: Pick<AuthorizationRequest, 'principal' | 'action' | 'resource'>): string {
+  return JSON.stringify([sessionId, policyId, r.principal.type, r.principal.id, r.action.type, r.action.id, r.resource.type, r.resource.id]);
 }
