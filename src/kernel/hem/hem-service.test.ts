@@ -63,6 +63,21 @@ describe('HemService', () => {
     expect(hem.plan(session, gold, 'tier0b-no-auto-gold', 'HEM-HIGH-1').isNew).toBe(true);
   });
 
+  it('an overdue escalation is replaced by a new one for the same intent, and still resolves TIMEOUT_DENY', async () => {
+    const { hem, advance } = service();
+    const first = hem.plan(session, gold, 'p', 'HEM-HIGH-1').escalation;
+    await hem.open(first, session, 3);
+    advance(60_000);
+    const second = hem.plan(session, gold, 'p', 'HEM-HIGH-1');
+    expect(second.isNew).toBe(true);
+    await hem.open(second.escalation, session, 4);
+    const all = await hem.list();
+    expect(all.map((e) => [e.hem_id, e.status])).toEqual([
+      [second.escalation.hem_id, 'PENDING'],
+      [first.hem_id, 'TIMEOUT_DENY'],
+    ]);
+  });
+
   it('a log with a gap or a malformed entry fails closed (AUDIT_TAMPERED)', async () => {
     const store = new MemoryStore();
     const { hem } = service(store);

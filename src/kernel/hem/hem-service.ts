@@ -42,6 +42,8 @@ export class HemService {
   private readonly byId = new Map<string, Escalation>();
   /** PENDING escalations by session, policy and intent: a DENY asked again names the same one. */
   private readonly pendingByIntent = new Map<string, string>();
+  /** Every PENDING escalation (an overdue one may have lost its intent slot to a newer one). */
+  private readonly pendingIds = new Set<string>();
   private seq = 0;
   private readonly listeners = new Set<(n: HemNotice) => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -212,7 +214,7 @@ export class HemService {
 
   /** The PENDING escalations (through the index: reads do not scan resolved ones). */
   private pending(): Escalation[] {
-    return [...this.pendingByIntent.values()].map((id) => this.byId.get(id)).filter((e): e is Escalation => e !== undefined && e.status === 'PENDING');
+    return [...this.pendingIds].map((id) => this.byId.get(id)).filter((e): e is Escalation => e !== undefined && e.status === 'PENDING');
   }
 
   private overdue(e: Escalation): boolean {
@@ -271,12 +273,14 @@ export class HemService {
       const e = event.escalation;
       this.byId.set(e.hem_id, e);
       this.pendingByIntent.set(intentKey(e.session_id, e.cedar_policy_id, e), e.hem_id);
+      this.pendingIds.add(e.hem_id);
       return;
     }
     const e = this.byId.get(event.hem_id);
     if (!e) throw new DomainError('AUDIT_TAMPERED', `the HEM event log resolves an unknown escalation \`${event.hem_id}\``);
     const key = intentKey(e.session_id, e.cedar_policy_id, e);
     if (this.pendingByIntent.get(key) === e.hem_id) this.pendingByIntent.delete(key);
+    this.pendingIds.delete(e.hem_id);
     this.byId.set(e.hem_id, { ...e, status: event.status, resolution: { approver: event.approver, resolved_at: event.resolved_at, comment: event.comment } });
   }
 
