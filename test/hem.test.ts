@@ -81,6 +81,22 @@ describe('HEM escalation', () => {
     expect(r.decision).toBe('DENY');
   });
 
+  it('a batch: two DENYs of the same intent open one escalation; an approved retry in a batch is a PERMIT', async () => {
+    const { h, s } = await setup();
+    const batch = (await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: [classifyGold(), agentRead('master-ai'), classifyGold(true)] })).json.results;
+    expect(batch.map((r: { decision: string }) => r.decision)).toEqual(['DENY', 'PERMIT', 'DENY']);
+    expect(batch[2].escalation.hem_id).toBe(batch[0].escalation.hem_id);
+    expect((await journalRecords(h.store)).filter((r) => r.ale_type === 'HEM_TRIGGERED').length).toBe(1);
+    await h.kernel.resolveEscalation(batch[0].escalation.hem_id, 'APPROVED', 'duty-officer', 'ok');
+    const retried = (await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: [agentRead('master-ai'), { ...classifyGold(), hem_id: batch[0].escalation.hem_id }] })).json.results;
+    expect(retried.map((r: { decision: string }) => r.decision)).toEqual(['PERMIT', 'PERMIT']);
+    // one request naming a foreign escalation refuses the whole batch
+    const other = (await h.call('POST', '/v1/sessions', { agent_id: 'master-ai' })).json;
+    const refused = await h.call('POST', `/v1/sessions/${other.session_id}/authorize/batch`, { requests: [agentRead('master-ai'), { ...classifyGold(), hem_id: batch[0].escalation.hem_id }] });
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe('HEM_MISMATCH');
+  });
+
   it('rejected: the retry stays DENY with the REJECTED escalation, and a second answer is a conflict', async () => {
     const { h, s, approver } = await setup();
     const hemId = (await authorize(h, s.session_id, classifyGold())).json.escalation.hem_id;
