@@ -19,7 +19,7 @@ describe('the governed decision slice', () => {
     expect(res.json.block_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('permits read, denies classify_gold without human approval, permits it with approval', async () => {
+  it('permits read, denies classify_gold (opening an escalation; an agent-sent human_approval is discarded), permits the retry an approver approved', async () => {
     const h = makeHarness();
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'master-ai' });
     const read = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
@@ -28,12 +28,13 @@ describe('the governed decision slice', () => {
     expect(read.json.cedar_policy_hash).toMatch(/^[0-9a-f]{64}$/);
 
     const gold = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold());
-    expect(gold.json).toMatchObject({ decision: 'DENY', ale_seq: 3, policy_ids: ['tier0b-no-auto-gold'] });
+    expect(gold.json).toMatchObject({ decision: 'DENY', ale_seq: 3, policy_ids: ['tier0b-no-auto-gold'], escalation: { hem_class: 'HEM-HIGH-1', status: 'PENDING' } });
 
-    const notTrue = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold(false));
-    expect(notTrue.json.decision).toBe('DENY');
+    const forged = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold(true));
+    expect(forged.json).toMatchObject({ decision: 'DENY', escalation: { hem_id: gold.json.escalation.hem_id } });
 
-    const approved = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold(true));
+    await h.kernel.resolveEscalation(gold.json.escalation.hem_id, 'APPROVED', 'duty-officer', null);
+    const approved = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, { ...classifyGold(), hem_id: gold.json.escalation.hem_id });
     expect(approved.json).toMatchObject({ decision: 'PERMIT', ale_seq: 5, policy_ids: ['tier1-gold-with-human-approval'] });
   });
 

@@ -5,6 +5,7 @@ import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './http/metrics.ts';
 import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
 import { OPENAPI } from './http/openapi.ts';
 import { agentRoutes } from './http/routes/agents.ts';
+import { hemRoutes } from './http/routes/hem.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
 import { credentialRoutes } from './http/routes/credentials.ts';
@@ -31,6 +32,7 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/manifest', manifestRoutes(kernel));
   app.route('/v1/xpid', xpidRoutes(kernel));
   app.route('/v1/agents', agentRoutes(kernel));
+  app.route('/v1/hem', hemRoutes(kernel));
   app.route('/v1/credentials', credentialRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));

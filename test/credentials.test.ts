@@ -12,7 +12,7 @@ import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { JoseTokenSigner } from '../src/adapters/jose/token-signer.ts';
 import { DomainError } from '../src/kernel/errors.ts';
 import { toHex } from '../src/kernel/hex.ts';
-import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
+import { agentRead, approvedGold, classifyGold, makeHarness } from './support/harness.ts';
 
 type H = ReturnType<typeof makeHarness>;
 const records = (h: H, sessionId: string) => h.store.rawRecords(sessionId).map((r) => JSON.parse(r.canonical));
@@ -97,10 +97,12 @@ describe('intent-bound credentials', () => {
   it('batch and one-shot PERMITs carry their own credentials (one-shot `sub`: the principal session agent)', async () => {
     const h = makeHarness();
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
-    const batch = (await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: [agentRead(), classifyGold(false), classifyGold(true)] })).json.results;
+    const approved = await approvedGold(h, `/v1/sessions/${s.session_id}/authorize`);
+    const batch = (await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: [agentRead(), classifyGold(false), approved] })).json.results;
     expect(batch.map((r: { credential?: string }) => r.credential !== undefined)).toEqual([true, false, true]);
     expect(claimsOf(batch[0].credential).intent).toBe(intentOf(agentRead()));
-    expect(claimsOf(batch[2].credential).intent).toBe(intentOf(classifyGold(true)));
+    // the intent is the request as the agent sent it (`context` {}), not the kernel's `context.hem` facts
+    expect(claimsOf(batch[2].credential).intent).toBe(intentOf(classifyGold()));
     expect(claimsOf(batch[0].credential).jti).not.toBe(claimsOf(batch[2].credential).jti);
     const one = (await h.call('POST', '/v1/authorize', agentRead('a9'))).json;
     const c = claimsOf(one.credential);

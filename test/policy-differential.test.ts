@@ -329,13 +329,14 @@ describe('kee-policy agrees with cedar-wasm', () => {
 });
 
 describe('cedar_policy_hash', () => {
-  it('equals the cedar-wasm adapter hash for the same set', () => {
-    const sets = [DEFAULT_CAP_PROFILE.policies, fc.sample(fc.array(policyText, { minLength: 1, maxLength: 20 }), { seed: 5, numRuns: 1 })[0]!.map((p, i) => `@id("p${i}") @tier("${i % 3}")\n${p}`).join('\n')];
+  it('equals the cedar-wasm adapter hash for the same set, with the same tiers and `@hem` classes', () => {
+    const sets = [DEFAULT_CAP_PROFILE.policies, fc.sample(fc.array(policyText, { minLength: 1, maxLength: 20 }), { seed: 5, numRuns: 1 })[0]!.map((p, i) => `@id("p${i}") @tier("${i % 3}")${i % 4 === 0 ? ` @hem("HEM-T${i}")` : ''}\n${p}`).join('\n')];
     for (const policies of sets) {
       const profile = { capProfileId: 'x', policies };
       const reference = CedarPolicyEngine.load(loadCedar(), profile, new JsMerkle()).active();
       const mine = KeePolicyEngine.load(wasm, profile).active();
       expect(mine).toEqual(reference);
+      expect(Object.keys(reference.hem ?? {}).length).toBeGreaterThan(0);
     }
   });
 });

@@ -29,7 +29,12 @@ describe('KeePolicyEngine', () => {
     const engine = KeePolicyEngine.load(wasm, DEFAULT_CAP_PROFILE, { budgetMs: 60_000 });
     expect(engine.evaluate({ principal: agent, action: action('read'), resource: incident, context: {} })).toEqual({ decision: 'PERMIT', policyIds: ['kee-default-read'], errors: [] });
     expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: {} })).toEqual({ decision: 'DENY', policyIds: ['tier0b-no-auto-gold'], errors: [] });
-    expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: { human_approval: true } }).decision).toBe('PERMIT');
+    // the engine itself: only the kernel's facts under `context.hem` (an approved HEM-HIGH-1 escalation) satisfy the Tier 0-B policy
+    expect(engine.evaluate({ principal: agent, action: action('classify_gold'), resource: incident, context: { human_approval: true } }).decision).toBe('DENY');
+    const hem = (resolution: string, cls = 'HEM-HIGH-1') => ({ principal: agent, action: action('classify_gold'), resource: incident, context: { hem: { id: 'hem-1', class: cls, resolution, approver: 'duty-officer' } } });
+    expect(engine.evaluate(hem('APPROVED'))).toEqual({ decision: 'PERMIT', policyIds: ['tier1-gold-with-human-approval'], errors: [] });
+    for (const denied of [hem('PENDING'), hem('REJECTED'), hem('TIMEOUT_DENY'), hem('APPROVED', 'HEM-CONSENT')]) expect(engine.evaluate(denied).decision).toBe('DENY');
+    expect(engine.active().hem).toEqual({ 'tier0b-no-auto-gold': 'HEM-HIGH-1' });
     expect(engine.active().capProfileId).toBe(DEFAULT_CAP_PROFILE.capProfileId);
     expect(engine.active().cedarPolicyHash).toMatch(/^[0-9a-f]{64}$/);
   });

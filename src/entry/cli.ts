@@ -38,7 +38,9 @@ const USAGE = `usage:
   kee agent keygen | register | authorize
       an agent's key, registration and authenticated decisions (KEE_AUTH=agents; \`kee agent --help\`)
   kee mcp-gateway --config <file> [--http <port>] [--packages <dir>]
-      govern an MCP agent: authorize and record every tools/call to its MCP servers (docs/mcp.md)`;
+      govern an MCP agent: authorize and record every tools/call to its MCP servers (docs/mcp.md)
+  kee hem list | show | approve | reject
+      human escalations: list them, answer one with an approver token (\`kee hem --help\`)`;
 
 /** Whole-JSON packages above this size must be fetched as NDJSON (V8 cannot hold the text). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
   if (group === 'operator') return (await import('./cli-operator.ts')).run(argv.slice(1));
   if (group === 'agent') return (await import('./cli-agent.ts')).run(argv.slice(1));
+  if (group === 'hem') return (await import('./cli-hem.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
   if (group === 'mcp-gateway') return (await import('./cli-mcp-gateway.ts')).run(argv.slice(1));
   if (group === '--version' || group === '-v') {

@@ -21,13 +21,23 @@ export type LocalConfig = {
   store: StoreConfig;
   /** KEE_AUTH: `agents` (client assertions, DPoP) or `none` (loopback only). */
   auth: 'agents' | 'none';
+  /** KEE_HEM_TIMEOUT_S: seconds a human escalation waits for an approver (default 900). */
+  hemTimeoutS: number;
 };
 
 type Env = Record<string, string | undefined>;
 
 export function readLocalConfig(env: Env): LocalConfig {
   const host = env.KEE_HOST?.trim() || '127.0.0.1';
-  return { port: readPort(env.PORT), host, dataDir: readDataDir(env.KEE_DATA_DIR), store: readStore(env), auth: readAuth(env.KEE_AUTH, host) };
+  return { port: readPort(env.PORT), host, dataDir: readDataDir(env.KEE_DATA_DIR), store: readStore(env), auth: readAuth(env.KEE_AUTH, host), hemTimeoutS: readHemTimeout(env.KEE_HEM_TIMEOUT_S) };
+}
+
+/** KEE_HEM_TIMEOUT_S: whole seconds from 1 to 604800 (7 days); default 900. */
+function readHemTimeout(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 900;
+  const v = value.trim();
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 1 || Number(v) > 604_800) throw new StartupError(`KEE_HEM_TIMEOUT_S must be whole seconds from 1 to 604800, got \`${value}\`: unset it for the default 900`);
+  return Number(v);
 }
 
 /** KEE_AUTH (default `none` for now): `none` only on a loopback address, where no other machine can reach the kernel. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyGold, makeHarness } from '../../test/support/harness.ts';
+import { approvedGold, classifyGold, makeHarness } from '../../test/support/harness.ts';
 import { isDomainError } from '../kernel/errors.ts';
 import { DRAIN_BYTES, MAX_BODY_BYTES, readBody } from './body.ts';
 
@@ -65,7 +65,7 @@ describe('JSON bodies are read strictly', () => {
   const opened = async () => {
     const h = makeHarness();
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'master-ai' });
-    return { h, authorize: (text: string) => h.call('POST', `/v1/sessions/${s.session_id}/authorize`, text) };
+    return { h, path: `/v1/sessions/${s.session_id}/authorize`, authorize: (text: string) => h.call('POST', `/v1/sessions/${s.session_id}/authorize`, text) };
   };
   const gold = (context: string) => JSON.stringify(classifyGold()).replace('"context":{}', `"context":${context}`);
 
@@ -93,8 +93,9 @@ describe('JSON bodies are read strictly', () => {
   });
 
   it('an unsafe integer in an entity attribute is refused too; 2^53−1 is decided on', async () => {
-    const { authorize } = await opened();
-    const body = (n: string) => JSON.stringify({ ...classifyGold(true), entities: [{ uid: { type: 'Agent', id: 'master-ai' }, attrs: { n: 0 }, parents: [] }] }).replace('"n":0', `"n":${n}`);
+    const { h, path, authorize } = await opened();
+    const approved = await approvedGold(h, path);
+    const body = (n: string) => JSON.stringify({ ...approved, entities: [{ uid: { type: 'Agent', id: 'master-ai' }, attrs: { n: 0 }, parents: [] }] }).replace('"n":0', `"n":${n}`);
     expect((await authorize(body('9007199254740993'))).json.detail).toContain('`entities[0].attrs.n`');
     expect((await authorize(body('9007199254740991'))).json.decision).toBe('PERMIT');
   });

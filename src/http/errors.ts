@@ -27,6 +27,7 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   RATE_LIMITED: 429,
   REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
+  HEM_MISMATCH: 409,
   // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
   CAP_SIGNATURES_INSUFFICIENT: 422,
   CAP_PROFILE_MALFORMED: 422,

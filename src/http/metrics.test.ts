@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentRead, classifyGold, makeHarness } from '../../test/support/harness.ts';
+import { agentRead, makeHarness } from '../../test/support/harness.ts';
 import { parsePrometheus, sample } from '../../test/support/prometheus.ts';
 import { candidate } from '../../test/support/policy-sets.ts';
 import { KernelMetrics } from '../kernel/metrics/kernel-metrics.ts';
@@ -37,7 +37,7 @@ describe('GET /metrics', () => {
 
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
     await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
-    await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: [classifyGold(false), classifyGold(true)] });
+    await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests: [{ ...agentRead(), action: { type: 'Action', id: 'delete' } }, agentRead('c')] });
     await h.call('POST', '/v1/authorize', agentRead('b'));
     const during = await scrape(h);
     expect(sample(during, 'kee_decisions_total', { decision: 'PERMIT' })).toBe(3);

@@ -43,6 +43,7 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   INVALID_XPID_CLAIM: 'the request supplies an `xpid`: XPIDs are derived by the kernel only (KIA §6.2)',
   UNAUTHENTICATED: 'operator routes: no bearer token, or one that does not verify (signature, key, algorithm, issuer, audience, expiry), with `WWW-Authenticate: Bearer`; agent routes: the agent does not authenticate (KEE_AUTH=agents), with `WWW-Authenticate: DPoP`',
   FORBIDDEN: 'operator routes: the bearer token verifies but carries none of the roles this operation needs; agent routes: the agent is suspended or revoked',
+  HEM_MISMATCH: 'the `hem_id` names an escalation opened in another session, for another agent, or for another principal, action or resource',
   REQUEST_TIMEOUT: 'the body did not arrive within `KEE_HTTP_REQUEST_TIMEOUT_MS` (Node answers 408 and closes the connection itself)',
 };
 

@@ -53,6 +53,10 @@ const DPOP_NOTES = {
   UNAVAILABLE: 'KEE_AUTH=agents: the DPoP replay cache is full (retry shortly)',
 } as const;
 const agentId = { name: 'agent_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } };
+const HEM_ID_UNKNOWN = 'no human escalation has the `hem_id` given (docs/hem.md)';
+const hemId = { name: 'hem_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } };
+/** Approvers answer escalations; they, operators and auditors read them. */
+const HEM_READ_NOTE = { FORBIDDEN: 'the token carries none of `approver`, `operator`, `auditor`' };
 const BODY_LIMIT = `at most ${MAX_BODY_BYTES / 1024} KiB (else 413) and 64 levels of nesting`;
 
 export const OPENAPI = {
@@ -301,6 +305,58 @@ export const OPENAPI = {
         responses: { '200': { description: 'the agent, REVOKED', ...json({ $ref: '#/components/schemas/Agent' }) }, ...problems([...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT']) },
       },
     },
+    '/v1/hem/escalations': {
+      get: {
+        operationId: 'listEscalations',
+        summary: 'Human escalations, newest first (roles `approver`, `operator`, `auditor`); overdue PENDING ones are resolved TIMEOUT_DENY first',
+        security: OPERATOR,
+        parameters: [{ name: 'status', in: 'query', required: false, schema: { enum: ['PENDING', 'APPROVED', 'REJECTED', 'TIMEOUT_DENY'] } }],
+        responses: {
+          '200': { description: 'the escalations', ...json({ type: 'object', required: ['escalations'], properties: { escalations: { type: 'array', items: { $ref: '#/components/schemas/Escalation' } } } }) },
+          ...problems([...STARTED, ...STORE, ...QUERY, ...OPERATOR_AUTH, 'AUDIT_TAMPERED'], { ...HEM_READ_NOTE, INVALID_INPUT: '`status` is not one of the four' }),
+        },
+      },
+    },
+    '/v1/hem/escalations/{hem_id}': {
+      get: {
+        operationId: 'getEscalation',
+        summary: 'One human escalation (roles `approver`, `operator`, `auditor`)',
+        security: OPERATOR,
+        parameters: [hemId],
+        responses: { '200': { description: 'the escalation', ...json({ $ref: '#/components/schemas/Escalation' }) }, ...problems([...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'AUDIT_TAMPERED'], HEM_READ_NOTE) },
+      },
+    },
+    '/v1/hem/escalations/{hem_id}/approve': {
+      post: {
+        operationId: 'approveEscalation',
+        summary: 'Approve a PENDING escalation (role `approver` only): HEM_RESOLVED APPROVED with the token\'s `sub`, the time and the comment',
+        security: OPERATOR,
+        parameters: [hemId],
+        requestBody: { required: false, ...json({ type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2048 } } }) },
+        responses: { '200': { description: 'the escalation, APPROVED', ...json({ $ref: '#/components/schemas/Escalation' }) }, ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT', 'AUDIT_TAMPERED'], { CONFLICT: 'the escalation is resolved already (approved, rejected or timed out)', FORBIDDEN: 'the token does not carry `approver`' }) },
+      },
+    },
+    '/v1/hem/escalations/{hem_id}/reject': {
+      post: {
+        operationId: 'rejectEscalation',
+        summary: 'Reject a PENDING escalation (role `approver` only): HEM_RESOLVED REJECTED with the token\'s `sub`, the time and the comment',
+        security: OPERATOR,
+        parameters: [hemId],
+        requestBody: { required: false, ...json({ type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2048 } } }) },
+        responses: { '200': { description: 'the escalation, REJECTED', ...json({ $ref: '#/components/schemas/Escalation' }) }, ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT', 'AUDIT_TAMPERED'], { CONFLICT: 'the escalation is resolved already (approved, rejected or timed out)', FORBIDDEN: 'the token does not carry `approver`' }) },
+      },
+    },
+    '/v1/hem/events': {
+      get: {
+        operationId: 'hemEvents',
+        summary: 'Server-sent events for approvers (roles `approver`, `operator`): `hem_triggered` and `hem_resolved`, each `data` an Escalation',
+        security: OPERATOR,
+        responses: {
+          '200': { description: 'an event stream (`text/event-stream`), open until the client leaves', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...problems([...OPERATOR_AUTH], { FORBIDDEN: 'the token carries neither `approver` nor `operator`' }),
+        },
+      },
+    },
     '/v1/sessions/{session_id}/authorize': {
       post: {
         operationId: 'authorize',
@@ -318,7 +374,8 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED', 'NOT_FOUND', 'HEM_MISMATCH'], {
+            NOT_FOUND: HEM_ID_UNKNOWN,
             ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
@@ -338,7 +395,8 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED', 'NOT_FOUND', 'HEM_MISMATCH'], {
+            NOT_FOUND: HEM_ID_UNKNOWN,
             ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also any one request breaking the authorize rules (entity uid twice, hierarchy limits): the whole batch is refused, nothing recorded',
@@ -355,7 +413,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeRequest' }) },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/OneShotDecision' }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED'], { UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'HEM_MISMATCH'], { NOT_FOUND: HEM_ID_UNKNOWN, UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -367,7 +425,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/OneShotDecision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED'], { UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'HEM_MISMATCH'], { NOT_FOUND: HEM_ID_UNKNOWN, UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -737,6 +795,12 @@ export const OPENAPI = {
           policy_ids: { type: 'array', items: { type: 'string' } },
           cedar_policy_hash: hex(32),
           reasons: { type: 'array', items: { type: 'string' }, description: 'why a DENY was forced (engine error, kernel state)' },
+          escalation: {
+            type: 'object',
+            required: ['hem_id', 'hem_class', 'status', 'expires_at'],
+            description: 'a DENY determined by a forbid policy annotated `@hem("<class>")`: the human escalation it opened (or, on a retry naming `hem_id`, that escalation); retry with `hem_id` once an approver has answered (docs/hem.md)',
+            properties: { hem_id: { type: 'string' }, hem_class: { type: 'string' }, status: { enum: ['PENDING', 'APPROVED', 'REJECTED', 'TIMEOUT_DENY'] }, expires_at: { type: 'string', format: 'date-time' } },
+          },
           credential: {
             type: 'string',
             pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
@@ -763,6 +827,35 @@ export const OPENAPI = {
             description: 'The entities the policies read (`in` hierarchy, attributes); each uid at most once. The hierarchy (parent links among these entities) must have no cycle, be at most 32 links deep and have at most 5,000 (entity, ancestor) pairs, else 400 `INVALID_INPUT`. The audit record commits to them through `subject_digest`',
           },
           audience: { type: 'string', minLength: 1, maxLength: 512, description: 'the resource provider a PERMIT\'s credential is for: its `aud` claim (absent: no `aud`). Not part of the Cedar request nor of the intent' },
+          hem_id: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 128,
+            description: 'a retry of a DENY that opened a human escalation (its `escalation.hem_id`): the kernel puts the escalation\'s facts `{id, class, resolution, approver}` into `context.hem` from its own records; the escalation must be of this session, agent, principal, action and resource (else 409 `HEM_MISMATCH`). Whatever the request itself sends as `context.hem` or `context.human_approval` is discarded (docs/hem.md)',
+          },
+        },
+      },
+      Escalation: {
+        type: 'object',
+        required: ['hem_id', 'hem_class', 'status', 'created_at', 'expires_at', 'session_id', 'agent_id', 'principal', 'action', 'resource', 'cedar_policy_id', 'ale_seq', 'resolution'],
+        properties: {
+          hem_id: { type: 'string' },
+          hem_class: { type: 'string', description: 'the `@hem` annotation of the determining forbid policy, e.g. `HEM-HIGH-1`' },
+          status: { enum: ['PENDING', 'APPROVED', 'REJECTED', 'TIMEOUT_DENY'] },
+          created_at: { type: 'string', format: 'date-time' },
+          expires_at: { type: 'string', format: 'date-time', description: 'PENDING past this time resolves as `TIMEOUT_DENY` (KEE_HEM_TIMEOUT_S)' },
+          session_id: { type: 'string', format: 'uuid' },
+          block_id: hex(16),
+          agent_id: { type: 'string' },
+          principal: entity,
+          action: entity,
+          resource: entity,
+          cedar_policy_id: { type: 'string' },
+          ale_seq: { type: 'integer', description: 'the CEDAR_DENY record that opened it' },
+          resolution: {
+            type: ['object', 'null'],
+            properties: { approver: { type: ['string', 'null'], description: 'the approver token\'s `sub` (null on TIMEOUT_DENY)' }, resolved_at: { type: 'string', format: 'date-time' }, comment: { type: ['string', 'null'] } },
+          },
         },
       },
       AuthorizeBatch: {

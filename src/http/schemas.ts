@@ -74,6 +74,13 @@ export const authorizeBody = z.strictObject({
   entities: entities.optional(),
   /** The resource provider the PERMIT's credential is for (its `aud`). */
   audience: z.string().min(1).max(512).optional(),
+  /** A retry of a DENY that opened a human escalation: the kernel puts that escalation's facts into `context.hem`. */
+  hem_id: z.string().min(1).max(128).optional(),
+});
+
+/** `POST /v1/hem/escalations/{hem_id}/approve|reject` (the body is optional). */
+export const hemAnswerBody = z.strictObject({
+  comment: z.string().max(2048).optional(),
 });
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

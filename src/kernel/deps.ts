@@ -75,6 +75,8 @@ export type KernelDeps = {
     capRefusalsPerMinute?: number;
     /** `KEE_AUTH`: `agents` (client assertions, session tokens, DPoP) or `none` (default for now). */
     auth?: AuthMode;
+    /** `KEE_HEM_TIMEOUT_S`: seconds a human escalation waits for an approver before TIMEOUT_DENY. Default 900. */
+    hemTimeoutS?: number;
     /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
     oneShot?: OneShotOptions;
   };

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'REQUEST_TIMEOUT',
   'INTERNAL',
+  'HEM_MISMATCH',
   ...CAP_REFUSAL_CODES,
 ] as const;
 

@@ -3,7 +3,7 @@ import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { CedarPolicyEngine } from '../adapters/cedar/policy-engine.ts';
 import { JsMerkle } from '../adapters/memory/js-merkle.ts';
 import { MemoryStore } from '../adapters/memory/store.ts';
-import { agentRead, classifyGold, makeHarness } from '../../test/support/harness.ts';
+import { agentRead, approvedGold, classifyGold, makeHarness } from '../../test/support/harness.ts';
 import { loadCedar } from '../../test/support/cedar.ts';
 import type { PolicyEngine } from '../ports/policy.ts';
 import type { Signer } from '../ports/signer.ts';
@@ -62,7 +62,9 @@ describe('fail-closed authorization', () => {
       expect((await h.call('GET', '/healthz')).json.state).toBe(cond);
       h.kernel.state.leave(cond);
     }
-    expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold(true))).json.decision).toBe('PERMIT');
+    // out of it, an approved escalation's retry is a PERMIT again
+    const approved = await approvedGold(h, `/v1/sessions/${s.session_id}/authorize`);
+    expect((await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, approved)).json.decision).toBe('PERMIT');
   });
 });
 

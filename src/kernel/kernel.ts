@@ -21,6 +21,9 @@ import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
+import { DEFAULT_HEM_TIMEOUT_S, type Escalation, type HemAnswer, type HemStatus } from './hem/escalation.ts';
+import { HemService, type HemNotice } from './hem/hem-service.ts';
+import { withHemFacts } from './hem/retry.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
@@ -30,7 +33,7 @@ import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
 import { TOOL_RESULT_ALE, toolResultFields, type ToolResultReport } from './tool-results/tool-result.ts';
 
-export type { ActivePolicyText, Agent, AuthorizeResult, MetricsSnapshot, OneShotResult };
+export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, MetricsSnapshot, OneShotResult };
 
 
 /** The governance kernel: sessions, fail-closed authorization, the audit chain and Session Blocks. */
@@ -61,6 +64,8 @@ export class Kernel {
   private readonly agents: AgentRegistry;
   private readonly credentials: CredentialIssuer;
   private readonly revocations: RevocationRegistry;
+  /** Human escalations (HEM): opened by `@hem` DENYs, answered by approvers. */
+  private readonly hem: HemService;
   /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
@@ -128,6 +133,17 @@ export class Kernel {
       },
     });
     this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write) });
+    this.hem = new HemService({
+      store: deps.store,
+      clock: deps.clock,
+      journal,
+      telemetry: deps.telemetry,
+      ...(deps.alerts ? { alerts: deps.alerts } : {}),
+      kernelId: this.kernelId,
+      io: (op, write) => this.audit.io(op, write),
+      timeoutS: deps.options?.hemTimeoutS ?? DEFAULT_HEM_TIMEOUT_S,
+      queue: deps.options?.groupCommit !== false,
+    });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,
@@ -202,6 +218,7 @@ export class Kernel {
       try {
         await this.agents.load();
         await this.revocations.refresh();
+        await this.hem.refresh();
       } catch (e) {
         this.starting = null;
         throw e;
@@ -220,6 +237,8 @@ export class Kernel {
         }
       }
       this.started = true;
+      // timers do not outlive requests on workerd (no group commit there): escalations time out on read
+      if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
       await this.resumeClosing();
     })();
     return this.starting;
@@ -353,6 +372,7 @@ export class Kernel {
   stop(): void {
     this.monitor.stop();
     this.oneShot.stop();
+    this.hem.stop();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
@@ -510,8 +530,32 @@ export class Kernel {
     // (A swap during the await changes set and manifest together, in one turn.)
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r) };
-    return decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
+    const prepared = await withHemFacts(this.hem, session, requests);
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries } };
+    return decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+  }
+
+  /** Human escalations, newest first, optionally of one status (overdue ones resolved TIMEOUT_DENY first). */
+  async listEscalations(status?: HemStatus): Promise<Escalation[]> {
+    if (!this.started) await this.ready();
+    return this.hem.list(status);
+  }
+
+  async getEscalation(hemId: string): Promise<Escalation> {
+    if (!this.started) await this.ready();
+    return this.hem.read(hemId);
+  }
+
+  /** An approver's answer to a PENDING escalation (`approver`: the operator token's subject). */
+  async resolveEscalation(hemId: string, answer: HemAnswer, approver: string, comment: string | null): Promise<Escalation> {
+    if (!this.started) await this.ready();
+    return this.hem.resolve(hemId, answer, approver, comment);
+  }
+
+  /** Listens to escalations opened and resolved (the approvers' event stream); returns the unsubscribe function. */
+  onEscalation(listener: (notice: HemNotice) => void): () => void {
+    return this.hem.subscribe(listener);
   }
 
   /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */

@@ -22,6 +22,11 @@ export type AuthorizationRequest = {
   entities?: CedarEntity[];
   /** The resource provider a PERMIT's credential is for (its `aud`); not part of the Cedar request. */
   audience?: string;
+  /**
+   * A human escalation this request is a retry of (`escalation.hem_id` of an earlier DENY): the
+   * kernel puts its verified facts into `context.hem` (docs/hem.md). Not part of the Cedar request.
+   */
+  hem_id?: string;
 };
 
 /** One audit record (ALE) as hashed and stored: its JCS text is the Merkle leaf. */

@@ -2,11 +2,12 @@ import type { Json } from '../kernel/types.ts';
 
 /**
  * An operator alert (KEE-1 §7.4: quorum loss is notified within 60 s with the available count,
- * t and the ETA if known). Sinks deliver it out of band (stderr line, webhook); they must not
+ * t and the ETA if known; approvers are notified of human escalations opened and resolved,
+ * `escalation` then naming it and `eta` its expiry). Sinks deliver it out of band (stderr line, webhook); they must not
  * throw and should return quickly.
  */
 export type OperatorAlert = {
-  alert: 'SIGNING_QUORUM_LOST' | 'SIGNING_QUORUM_RESTORED' | 'SIGNING_DEGRADED' | 'FROST_INVALID_SHARE';
+  alert: 'SIGNING_QUORUM_LOST' | 'SIGNING_QUORUM_RESTORED' | 'SIGNING_DEGRADED' | 'FROST_INVALID_SHARE' | 'HEM_TRIGGERED' | 'HEM_RESOLVED';
   severity: 'critical' | 'warning' | 'info';
   at: string;
   kernel_id: string;

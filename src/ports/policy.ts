@@ -15,6 +15,11 @@ export type ActivePolicySet = {
   policyIds: string[];
   /** `@tier` annotation per policy id, where present. */
   tiers: Record<string, string>;
+  /**
+   * `@hem` annotation (the HEM class, e.g. `HEM-HIGH-1`) per policy id, where present: a forbid
+   * policy carrying one that determines a DENY opens a human escalation (docs/hem.md).
+   */
+  hem?: Record<string, string>;
 };
 
 /** Synchronous Cedar evaluation over a pre-parsed, active policy set. */

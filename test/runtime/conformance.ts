@@ -136,9 +136,15 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   const gold = await authz('classify_gold');
   assert.equal(gold.json.decision, 'DENY');
   assert.deepEqual(gold.json.policy_ids, ['tier0b-no-auto-gold']);
-  const approved = await authz('classify_gold', { human_approval: true });
-  assert.equal(approved.json.decision, 'PERMIT');
-  assert.equal(approved.json.ale_seq, 4);
+  // the Tier 0-B DENY opens a human escalation (docs/hem.md); an agent's own approval flag is discarded
+  assert.equal(gold.json.escalation?.hem_class, 'HEM-HIGH-1');
+  assert.equal(gold.json.escalation?.status, 'PENDING');
+  const forged = await authz('classify_gold', { human_approval: true, hem: { id: gold.json.escalation.hem_id, class: 'HEM-HIGH-1', resolution: 'APPROVED', approver: 'me' } });
+  assert.equal(forged.json.decision, 'DENY');
+  assert.equal(forged.json.ale_seq, 4);
+  assert.equal(forged.json.escalation?.hem_id, gold.json.escalation.hem_id);
+  // approvers only: without an operator token the escalations are not served
+  assert.ok([401, 503].includes((await call(base, 'GET', '/v1/hem/escalations')).status));
 
   // client mistakes: 4xx problem+json, never a 500
   assertProblem(await call(base, 'POST', `/v1/sessions/${sid}/authorize`, '{"principal":'), 400, 'MALFORMED_JSON');
@@ -190,7 +196,7 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   assert.equal(pkg.json.records.length, 5);
   assert.deepEqual(
     pkg.json.records.map((r: Json) => r.record.ale_type),
-    ['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY', 'CEDAR_PERMIT', 'SESSION_COMPLETE'],
+    ['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY', 'CEDAR_DENY', 'SESSION_COMPLETE'],
   );
   return { blockId, pkg: pkg.json };
 }

@@ -82,9 +82,27 @@ export const agentRead = (id = 'agent-1') => ({
   context: {},
 });
 
+/**
+ * `classify_gold` in the built-in profile: a DENY that opens a HEM-HIGH-1 escalation. `approved`
+ * sends the agent's own `context.human_approval`, which the kernel discards (it permits nothing):
+ * a PERMIT needs an approver's answer (`approvedGold`).
+ */
 export const classifyGold = (approved?: boolean) => ({
   principal: { type: 'Agent', id: 'master-ai' },
   action: { type: 'Action', id: 'classify_gold' },
   resource: { type: 'Incident', id: 'm7.2-2026' },
   context: approved === undefined ? {} : { human_approval: approved },
 });
+
+/**
+ * A `classify_gold` request the kernel PERMITs: asked once at `path` (a session's or the
+ * one-shot authorize route) its DENY opens an escalation, which is approved straight on the
+ * kernel (as `test-approver`); the request returned names it (`hem_id`). Costs one DENY record.
+ */
+export async function approvedGold(h: Pick<Harness, 'call' | 'kernel'>, path: string): Promise<ReturnType<typeof classifyGold> & { hem_id: string }> {
+  const deny = await h.call('POST', path, classifyGold());
+  const hemId = deny.json?.escalation?.hem_id as string | undefined;
+  if (hemId === undefined) throw new Error(`classify_gold opened no escalation: ${deny.text}`);
+  await h.kernel.resolveEscalation(hemId, 'APPROVED', 'test-approver', null);
+  return { ...classifyGold(), hem_id: hemId };
+}

@@ -53,6 +53,7 @@ export class CedarPolicyEngine implements PolicyEngine {
     const byId: Record<string, string> = {};
     const est: Record<string, unknown> = {};
     const tiers: Record<string, string> = {};
+    const hem: Record<string, string> = {};
     for (const text of parts.policies) {
       const json = cedar.policyToJson(text);
       if (json.type === 'failure') throw invalid('policy does not parse', json.errors);
@@ -63,6 +64,8 @@ export class CedarPolicyEngine implements PolicyEngine {
       est[id] = json.json;
       const tier = json.json.annotations?.tier;
       if (tier !== undefined) tiers[id] = tier;
+      const hemClass = json.json.annotations?.hem;
+      if (hemClass !== undefined) hem[id] = hemClass;
     }
     const schema = profile.schema === undefined ? undefined : schemaForm(profile.schema);
     if (schema !== undefined) {
@@ -90,6 +93,7 @@ export class CedarPolicyEngine implements PolicyEngine {
       cedarPolicyHash,
       policyIds: Object.keys(byId).sort(),
       tiers,
+      hem,
     }, { policies: profile.policies, ...(profile.schema === undefined ? {} : { schema: profile.schema }) });
   }
 

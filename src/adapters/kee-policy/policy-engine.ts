@@ -66,7 +66,7 @@ export class KeePolicyEngine implements PolicyEngine {
     const set = loaded.value;
     const { cedarPolicyHash, policyIds, tiers } = set.info();
     const text = { policies: profile.policies, ...(profile.links && profile.links.length > 0 ? { links: profile.links } : {}), ...(profile.schema === undefined ? {} : { schema: profile.schema }) };
-    return new KeePolicyEngine(wasm, set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers }, options, text);
+    return new KeePolicyEngine(wasm, set, { capProfileId: profile.capProfileId, cedarPolicyHash, policyIds, tiers, hem: hemAnnotations(wasm, profile.policies) }, options, text);
   }
 
   active(): ActivePolicySet {
@@ -202,6 +202,28 @@ export class KeePolicyEngine implements PolicyEngine {
 
 /** The warm-up set of each WASM instance, kept once loaded: later warm-ups only decide its known request. */
 const warmUpSets = new WeakMap<KeeWasm, WasmPolicySet>();
+
+/**
+ * The `@hem` annotation of each static policy (by `@id`), read from the ESTs `kee-policy` gives
+ * (the same `cedar-policy` crate as cedar-wasm, so both engines see the same annotations). The
+ * set itself has loaded already: a failure here is a fault, never an empty answer.
+ */
+function hemAnnotations(wasm: KeeWasm, policies: string): Record<string, string> {
+  let parts;
+  try {
+    parts = wasm.policySetParts(policies);
+  } catch (cause) {
+    throw new DomainError('UNAVAILABLE', 'policy engine trapped while reading the policy annotations', { cause });
+  }
+  if (parts.type === 'failure') throw new DomainError('INVALID_INPUT', parts.error.message, { cause: parts.error });
+  const hem: Record<string, string> = {};
+  for (const est of (JSON.parse(parts.value) as { policies: { annotations?: Record<string, string> }[] }).policies) {
+    const id = est.annotations?.id;
+    const hemClass = est.annotations?.hem;
+    if (id !== undefined && hemClass !== undefined) hem[id] = hemClass;
+  }
+  return hem;
+}
 
 function deny(reason: string): PolicyEvaluation {
   return { decision: 'DENY', policyIds: [], errors: [reason] };

@@ -33,8 +33,12 @@ describe('governance telemetry (P6)', () => {
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
     await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead());
     await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold());
-    const spans = h.spans.getFinishedSpans();
-    for (const sp of spans) expect(sp.spanContext().traceId).toBe(s.block_id);
+    const all = h.spans.getFinishedSpans();
+    // the DENY opened a human escalation: its soos.hem.trigger span is in the session trace, its
+    // HEM_TRIGGERED record in the kernel journal's, opened for it (the only spans outside the session trace)
+    expect(all.find((sp) => sp.name === 'soos.hem.trigger')?.spanContext().traceId).toBe(s.block_id);
+    expect(all.filter((sp) => sp.spanContext().traceId !== s.block_id).map((sp) => sp.attributes['soos.governance.ale_type'] ?? sp.name)).toEqual(['SESSION_OPEN', 'HEM_TRIGGERED']);
+    const spans = all.filter((sp) => sp.spanContext().traceId === s.block_id);
 
     const evals = spans.filter((sp) => sp.name === 'soos.cedar.evaluate');
     expect(evals).toHaveLength(2);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ed25519Verifier } from '../../adapters/noble/ed25519.ts';
 import { verifyPackage } from '../../kernel/audit/verify-package.ts';
 import type { PolicyEngine } from '../../ports/policy.ts';
-import { agentRead, classifyGold, engineFactory, makeHarness } from '../../../test/support/harness.ts';
+import { agentRead, approvedGold, classifyGold, engineFactory, makeHarness } from '../../../test/support/harness.ts';
 import { DEFAULT_CAP_PROFILE } from '../../adapters/cedar/default-profile.ts';
 import { MAX_BATCH, MAX_BATCH_BYTES } from '../schemas.ts';
 
@@ -23,12 +23,15 @@ describe('POST /v1/authorize (one-shot)', () => {
       const oneShot = await h.call('POST', '/v1/authorize', request);
       expect(oneShot.status).toBe(200);
       expect(oneShot.headers.get('content-type')).toMatch(/^application\/json/);
-      const { ale_seq: _a, credential: c1, ...same } = viaSession.json;
-      const { ale_seq, session_id, block_id, credential: c2, ...rest } = oneShot.json;
+      const { ale_seq: _a, credential: c1, escalation: e1, ...same } = viaSession.json;
+      const { ale_seq, session_id, block_id, credential: c2, escalation: e2, ...rest } = oneShot.json;
       expect(rest).toEqual(same);
+      // a classify_gold DENY opens an escalation in each route's own session
+      expect(e2?.status).toBe(e1?.status);
+      if (e1 !== undefined) expect(e2.hem_id).not.toBe(e1.hem_id);
       // a PERMIT's credential is its own (jti, ale_seq, block): present in both or in neither
       expect(typeof c2).toBe(typeof c1);
-      expect(Object.keys(oneShot.json).sort()).toEqual(['ale_seq', 'block_id', 'cedar_policy_hash', ...(c2 === undefined ? [] : ['credential']), 'decision', 'policy_ids', 'reasons', 'session_id'].sort());
+      expect(Object.keys(oneShot.json).sort()).toEqual(['ale_seq', 'block_id', 'cedar_policy_hash', ...(c2 === undefined ? [] : ['credential']), ...(e2 === undefined ? [] : ['escalation']), 'decision', 'policy_ids', 'reasons', 'session_id'].sort());
       expect(session_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(block_id).toMatch(/^[0-9a-f]{32}$/);
       // durable before the answer: the record is in the store, at the ale_seq answered
@@ -51,7 +54,8 @@ describe('POST /v1/authorize (one-shot)', () => {
 
   it('its record appears in a verifiable audit package once the session block closes', async () => {
     const h = makeHarness();
-    const r = (await h.call('POST', '/v1/authorize', classifyGold(true))).json;
+    const r = (await h.call('POST', '/v1/authorize', await approvedGold(h, '/v1/authorize'))).json;
+    expect(r.decision).toBe('PERMIT');
     expect((await h.call('GET', `/v1/audit/blocks/${r.block_id}/package`)).status).toBe(404);
     await h.kernel.closeOneShotSessions();
     const pkg = await h.call('GET', `/v1/audit/blocks/${r.block_id}/package`);
@@ -161,17 +165,18 @@ describe('POST …/authorize/batch', () => {
   it('answers one result per request, in order, each recorded in order', async () => {
     const h = makeHarness();
     const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
-    const requests = [agentRead(), classifyGold(false), classifyGold(true)];
+    // ale_seq 2: the DENY whose escalation an approver approved
+    const requests = [agentRead(), classifyGold(false), await approvedGold(h, `/v1/sessions/${s.session_id}/authorize`)];
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/authorize/batch`, { requests });
     expect(r.status).toBe(200);
     expect(Object.keys(r.json)).toEqual(['results']);
     expect(r.json.results.map((x: { decision: string }) => x.decision)).toEqual(['PERMIT', 'DENY', 'PERMIT']);
-    expect(r.json.results.map((x: { ale_seq: number }) => x.ale_seq)).toEqual([2, 3, 4]);
-    const stored = records(h, s.session_id).slice(1);
+    expect(r.json.results.map((x: { ale_seq: number }) => x.ale_seq)).toEqual([3, 4, 5]);
+    const stored = records(h, s.session_id).slice(2);
     expect(stored.map((x) => [x.ale_seq, x.decision, x.action.id])).toEqual([
-      [2, 'PERMIT', 'read'],
-      [3, 'DENY', 'classify_gold'],
-      [4, 'PERMIT', 'classify_gold'],
+      [3, 'PERMIT', 'read'],
+      [4, 'DENY', 'classify_gold'],
+      [5, 'PERMIT', 'classify_gold'],
     ]);
     // each result is what the single route answers for that request
     const single = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold(false));

@@ -15,6 +15,8 @@ export type Evaluated = {
   version: number;
   capProfileHash: string | null;
   tier: string | undefined;
+  /** A clean DENY determined by a forbid policy annotated `@hem(<class>)`: that policy and class (the first, by id). */
+  hem: { policyId: string; hemClass: string } | null;
 };
 
 /**
@@ -49,6 +51,7 @@ export async function evaluate(
     if (result.errors.length > 0) reasons.push(...result.errors);
     const decision: Decision = result.decision === 'PERMIT' && reasons.length === 0 ? 'PERMIT' : 'DENY';
     const tier = result.policyIds.map((id) => active.tiers[id]).find((t) => t !== undefined);
+    const hemPolicy = decision === 'DENY' && reasons.length === 0 ? result.policyIds.find((id) => active.hem?.[id] !== undefined) : undefined;
     span.setAttributes({
       'soos.governance.kernel_id': deps.kernelId,
       'soos.governance.session_id': ctx.session_id,
@@ -62,6 +65,9 @@ export async function evaluate(
       'soos.cap.conflict_detected': false,
       'soos.gar.block_id': ctx.block_id,
     });
+    // a retry naming an escalation (digest 4.9 step 9): its resolution beside the decision
+    const hem = request.hem_id === undefined ? undefined : request.context.hem;
+    if (hem !== null && typeof hem === 'object' && !Array.isArray(hem)) span.setAttributes({ 'soos.governance.hem_resolution': String(hem.resolution), 'soos.governance.hem_class': String(hem.class), 'soos.hem.id': String(hem.id) });
     return {
       decision,
       policyIds: result.policyIds,
@@ -71,6 +77,7 @@ export async function evaluate(
       version: live.version,
       capProfileHash: live.capProfileHash,
       tier,
+      hem: hemPolicy === undefined ? null : { policyId: hemPolicy, hemClass: active.hem?.[hemPolicy] as string },
     };
   });
 }
@@ -106,5 +113,6 @@ export function forcedDeny(live: LivePolicy, reason: string): Evaluated {
     version: live.version,
     capProfileHash: live.capProfileHash,
     tier: undefined,
+    hem: null,
   };
 }

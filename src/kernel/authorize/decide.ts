@@ -8,6 +8,8 @@ import type { KernelState } from '../state/kernel-state.ts';
 import type { AuthorizationRequest, Decision, Json, Session } from '../types.ts';
 import type { CredentialIssuer, PreparedCredential } from '../credentials/issuer.ts';
 import { evaluate, forcedDeny, type Evaluated } from './authorize.ts';
+import { refOf, type Escalation, type EscalationRef } from '../hem/escalation.ts';
+import type { HemService, PlannedEscalation } from '../hem/hem-service.ts';
 
 /** The answer to one authorization request (`POST …/authorize`). */
 export type AuthorizeResult = {
@@ -18,6 +20,8 @@ export type AuthorizeResult = {
   reasons: string[];
   /** A PERMIT's intent-bound credential (compact JWS, 60 s); never on a DENY. */
   credential?: string;
+  /** A DENY determined by a `@hem` policy: the human escalation it opened (or the one the retry named). */
+  escalation?: EscalationRef;
 };
 
 export type DecideDeps = {
@@ -30,6 +34,11 @@ export type DecideDeps = {
   credentials: CredentialIssuer;
   /** Why a request is DENIED without evaluation (e.g. `PRINCIPAL_MISMATCH: …`), or null. */
   refusal?: (request: AuthorizationRequest) => string | null;
+  /**
+   * Human escalations: the service, and per request the escalation a retry names (checked by the
+   * kernel, its facts already in `context.hem`), or null.
+   */
+  hem?: { service: HemService; retries: readonly (Escalation | null)[] };
 };
 
 /**
@@ -40,8 +49,8 @@ export type DecideDeps = {
  * follow the requests.
  */
 export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[], holderJkt?: string): Promise<AuthorizeResult[]> {
-  const decided: { result: Evaluated; fields: Record<string, Json>; credential: PreparedCredential | null }[] = [];
-  for (const request of requests) {
+  const decided: { result: Evaluated; fields: Record<string, Json>; credential: PreparedCredential | null; escalation: PlannedEscalation | null }[] = [];
+  for (const [index, request] of requests.entries()) {
     let result: Evaluated;
     const refused = deps.refusal?.(request) ?? null;
     try {
@@ -51,19 +60,35 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
     }
     const fields = decisionFields(deps.merkle, result, request);
     // a PERMIT's record names its credential (jti, intent) so the audit package proves which credential came from which decision
-    const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(request) : null;
+    // the intent is the action as the agent asked it: the kernel's own `context.hem` facts are not part of it
+    const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(deps.hem?.retries[index] ? withoutHemFacts(request) : request) : null;
     if (credential) {
       fields.credential_jti = credential.jti;
       fields.intent = credential.intent;
     }
-    decided.push({ result, fields, credential });
+    const escalation = escalationOf(deps, session, request, result, index, decided);
+    if (escalation) {
+      fields.hem_id = escalation.escalation.hem_id;
+      fields.hem_class = escalation.escalation.hem_class;
+      fields.hem_resolution = escalation.escalation.status;
+    }
+    decided.push({ result, fields, credential, escalation });
   }
   const records = await Promise.all(decided.map(({ result, fields }) => deps.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields)));
+  // escalations open once their DENY records are durable (HEM_TRIGGERED names the record)
+  const escalations: (EscalationRef | null)[] = [];
+  for (const [i, { escalation }] of decided.entries()) {
+    if (escalation === null || deps.hem === undefined) escalations.push(null);
+    else if (escalation.isNew) escalations.push(refOf(await deps.hem.service.open(escalation.escalation, session, (records[i] as { ale_seq: number }).ale_seq)));
+    else escalations.push(refOf(escalation.escalation));
+  }
   // signed only once the records are durable: a credential always has its decision record
   return Promise.all(
     decided.map(async ({ result, credential }, i) => {
       const ale_seq = (records[i] as { ale_seq: number }).ale_seq;
       const answer: AuthorizeResult = { decision: result.decision, ale_seq, policy_ids: result.policyIds, cedar_policy_hash: result.cedarPolicyHash, reasons: result.reasons };
+      const escalation = escalations[i];
+      if (escalation) answer.escalation = escalation;
       if (credential) {
         const facts = { ale_seq, cedar_policy_hash: result.cedarPolicyHash, cap_profile_hash: result.capProfileHash };
         answer.credential = await deps.credentials.issue(credential, session, requests[i] as AuthorizationRequest, facts, holderJkt);
@@ -71,6 +96,27 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
       return answer;
     }),
   );
+}
+
+/**
+ * The escalation a decision names: the one its retry named (a PERMIT on it, or a DENY still
+ * determined by the `@hem` policy), else for a DENY determined by a `@hem` policy a PENDING one
+ * of the same session and intent (this batch included) or a new one.
+ */
+function escalationOf(deps: DecideDeps, session: Session, request: AuthorizationRequest, result: Evaluated, index: number, earlier: readonly { escalation: PlannedEscalation | null }[]): PlannedEscalation | null {
+  if (deps.hem === undefined) return null;
+  const retry = deps.hem.retries[index] ?? null;
+  if (retry !== null) return result.decision === 'PERMIT' || result.hem !== null ? { escalation: retry, isNew: false } : null;
+  if (result.hem === null) return null;
+  const same = (a: { type: string; id: string }, b: { type: string; id: string }) => a.type === b.type && a.id === b.id;
+  const inBatch = earlier.find(({ escalation: p }) => p?.isNew && p.escalation.cedar_policy_id === result.hem?.policyId && same(p.escalation.principal, request.principal) && same(p.escalation.action, request.action) && same(p.escalation.resource, request.resource));
+  if (inBatch?.escalation) return { escalation: inBatch.escalation.escalation, isNew: false };
+  return deps.hem.service.plan(session, request, result.hem.policyId, result.hem.hemClass);
+}
+
+function withoutHemFacts(request: AuthorizationRequest): AuthorizationRequest {
+  const { hem: _, ...context } = request.context;
+  return { ...request, context };
 }
 
 /** The fields of a CEDAR_PERMIT / CEDAR_DENY record. */

@@ -36,6 +36,9 @@ const cases: [string, () => CapProfileBody][] = [
   ['hash mismatch', () => ({ ...body(), cedar_policy_hash: '0'.repeat(64) })],
   ['does not parse', () => ({ ...body(), policies: '@id("x") permit (principal, action, resource' })],
   ['tier conflict', () => body({}, `${TIER1_FORBID}\n${TIER2_PERMIT_ALL}`)],
+  ['@hem on a forbid', () => body({}, `@id("f") @tier("0-B") @hem("HEM-HIGH-1") @cap_rrs_control_id("c:f") forbid (principal, action == Action::"delete", resource);`)],
+  ['@hem on a permit', () => body({}, TIER2_PERMIT_ALL.replace('@tier("2")', '@tier("2") @hem("HEM-HIGH-1")'))],
+  ['@hem not a class name', () => body({}, TIER1_FORBID.replace('@tier("1")', '@tier("1") @hem("ask someone")'))],
   ['government without authority source', () => body({ profile_kind: 'government' }, `${TIER1_FORBID}`)],
 ];
 
@@ -52,6 +55,15 @@ describe('contentProblems (what `kee policy validate` reports) agrees with the k
       }
     });
   }
+
+  it('`@hem`: a class name on a forbid policy only', () => {
+    expect(problemsOf(body({}, TIER2_PERMIT_ALL.replace('@tier("2")', '@tier("2") @hem("HEM-HIGH-1")'))).map((p) => p.message)).toEqual([
+      "policy `p` is a permit with `@hem`: only a forbid policy's DENY opens a human escalation",
+    ]);
+    expect(problemsOf(body({}, TIER1_FORBID.replace('@tier("1")', '@tier("1") @hem("ask someone")'))).map((p) => p.message)).toEqual([
+      'policy `f` has `@hem("ask someone")`, expected a HEM class such as `HEM-HIGH-1`',
+    ]);
+  });
 
   it('lists every problem, not only the first', () => {
     const policies = `@id("a") @tier("9") permit (principal, action, resource);

@@ -10,7 +10,8 @@ export type ContentProblem = { code: CapRefusalCode; message: string };
 /**
  * Every annotation problem of a policy set, in the order the kernel finds them (it refuses
  * with the first): `@id` present and unique, `@tier` one of 0-A / 0-B / 1 / 2,
- * `@authority_source_uri` a public https URI, and (with a body) `controls` as annotated.
+ * `@authority_source_uri` a public https URI, `@hem` (a HEM class, e.g. `HEM-HIGH-1`) only on
+ * a forbid policy, and (with a body) `controls` as annotated.
  */
 export function annotationProblems(policies: InspectedPolicy[], controls: CapProfileBody['controls'] | null): string[] {
   if (policies.length === 0) return ['the profile holds no policy'];
@@ -28,6 +29,9 @@ export function annotationProblems(policies: InspectedPolicy[], controls: CapPro
     else if (!(CAP_TIERS as readonly string[]).includes(tier)) out.push(`policy \`${p.id}\` has \`@tier("${tier}")\`, expected one of ${CAP_TIERS.join(', ')}`);
     const uri = p.annotations.authority_source_uri;
     if (uri !== undefined && !isPublicHttpsUri(uri)) out.push(`policy \`${p.id}\` has \`@authority_source_uri\` \`${uri}\`, not a public https uri`);
+    const hem = p.annotations.hem;
+    if (hem !== undefined && !/^[A-Z][A-Z0-9-]{0,63}$/.test(hem)) out.push(`policy \`${p.id}\` has \`@hem("${hem.slice(0, 64)}")\`, expected a HEM class such as \`HEM-HIGH-1\``);
+    else if (hem !== undefined && p.effect !== 'forbid') out.push(`policy \`${p.id}\` is a permit with \`@hem\`: only a forbid policy's DENY opens a human escalation`);
   }
   if (out.length === 0 && controls !== null && canonicalJson(controls) !== canonicalJson(controlMapOf(policies))) {
     out.push('`controls` does not match the policies\' `@cap_rrs_control_id` and `@authority_source_uri` annotations');
