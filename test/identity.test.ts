@@ -30,11 +30,13 @@ function keeCli(dataDir: string, ...args: string[]): Promise<{ code: number; std
 }
 
 describe('identity on a running kernel', () => {
-  it('node: KEE_AUTH=agents end to end (assertion, DPoP-bound session, credential with cnf.jkt); the default `none` is warned at start', async () => {
-    const plain = await startServer('node', { env: { KEE_SIGNER: 'ed25519' } });
+  it('node: agents authenticate by default (assertion, DPoP-bound session, credential with cnf.jkt); KEE_AUTH=none is warned at start and declared', async () => {
+    const plain = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: 'none' } });
     servers.push(plain);
     expect(plain.output()).toContain('kee: WARNING: KEE_AUTH=none: agents are not authenticated');
-    const server = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: 'agents' } });
+    expect(((await (await fetch(`${plain.base}/v1/manifest`)).json()) as { agent_authentication: string }).agent_authentication).toBe('none');
+    // KEE_AUTH unset (empty): the default, `agents`
+    const server = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: '' } });
     servers.push(server);
     expect(server.output()).not.toContain('KEE_AUTH=none');
     const post = async (path: string, body: unknown, headers: Record<string, string>) =>
@@ -46,6 +48,10 @@ describe('identity on a running kernel', () => {
     expect(manifest.agent_authentication).toBe('agents');
     const aud = `kee.local/${manifest.kernel_keypair_fingerprint}`;
     expect((await post('/v1/sessions', { agent_id: 'a1' }, {})).status).toBe(401);
+    // one-shot decisions name no session key: refused, agents authenticate through sessions
+    const oneShot = await post('/v1/authorize', { principal: { type: 'Agent', id: 'a1' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: {} }, {});
+    expect(oneShot.status).toBe(401);
+    expect(oneShot.headers.get('www-authenticate')).toMatch(/^DPoP/);
     const opened = await post('/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(key, 'a1', aud) }, {});
     expect(opened.status).toBe(201);
     const { session_id, session_token } = (await opened.json()) as { session_id: string; session_token: string };

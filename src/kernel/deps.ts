@@ -73,7 +73,7 @@ export type KernelDeps = {
     manifestRecheckMs?: number;
     /** Refused CAP Profile updates recorded per minute; past it they answer RATE_LIMITED unrecorded. Default 10. */
     capRefusalsPerMinute?: number;
-    /** `KEE_AUTH`: `agents` (client assertions, session tokens, DPoP) or `none` (default for now). */
+    /** `KEE_AUTH`: `agents` (client assertions, session tokens, DPoP) or `none` (loopback experiments); default `agents`. */
     auth?: AuthMode;
     /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
     oneShot?: OneShotOptions;

@@ -115,7 +115,7 @@ export class Kernel {
       issuer: this.issuer,
       registeredXpid: (agentId) => this.agents.xpidOf(agentId),
     });
-    this.authMode = deps.options?.auth ?? 'none';
+    this.authMode = deps.options?.auth ?? 'agents';
     this.agentAuth = new AgentAuthenticator({
       proofs: deps.agentProofs,
       tokens: deps.tokens,
@@ -143,7 +143,7 @@ export class Kernel {
       journal,
       kernelId: this.kernelId,
       livePolicy: () => this.policies.current().engine.active(),
-      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: deps.options?.auth ?? 'none' },
+      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
