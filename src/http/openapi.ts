@@ -98,7 +98,9 @@ export const OPENAPI = {
     '/v1/credentials/introspect': {
       post: {
         operationId: 'introspectCredential',
-        summary: 'RFC 7662 introspection of a credential: its claims with `active: true`, or only `active: false` (to be protected by operator authentication)',
+        summary: 'RFC 7662 introspection of a credential: its claims with `active: true`, or only `active: false` (KEE_AUTH=agents: role `operator` or `auditor`)',
+        description: 'RFC 7662 §2.1: the caller authenticates. Under KEE_AUTH=agents an operator token with role `operator` or `auditor`; under `none` anyone (docs/credentials.md).',
+        security: [{ operatorBearer: [] }, {}],
         requestBody: {
           required: true,
           content: {
@@ -111,15 +113,16 @@ export const OPENAPI = {
             description: '`active: true` and the claims when this kernel signed it, the kernel clock is in [nbf, exp) and its jti is not revoked; otherwise `{"active": false}`',
             ...json({ type: 'object', required: ['active'], properties: { active: { type: 'boolean' } }, additionalProperties: true }),
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry', UNAUTHENTICATED: 'KEE_AUTH=agents: no operator token, or one that does not verify (`WWW-Authenticate: Bearer`)', FORBIDDEN: 'KEE_AUTH=agents: the token has neither role `operator` nor `auditor`', UNAVAILABLE: 'KEE_AUTH=agents and no operator key set configured' }),
         },
       },
     },
     '/v1/credentials/revoke': {
       post: {
         operationId: 'revokeCredential',
-        summary: 'RFC 7009 revocation of a credential: 200 whether or not the token is known (to be protected by operator authentication)',
-        description: 'A credential this kernel signed is recorded as `CREDENTIAL_REVOKED` in the kernel journal and added to the revocation feed, durably before the answer.',
+        summary: 'RFC 7009 revocation of a credential: 200 whether or not the token is known (KEE_AUTH=agents: role `operator`, or the credential\'s holder)',
+        description: 'A credential this kernel signed is recorded as `CREDENTIAL_REVOKED` in the kernel journal and added to the revocation feed, durably before the answer. Under KEE_AUTH=agents the caller is an operator (bearer token, role `operator`) or the credential\'s holder: `Authorization: DPoP <the credential of the body>` and a `DPoP` proof (`htm` POST, `htu` this URL, `ath` over the credential, fresh `jti`) signed by the key of its `cnf.jkt`. Under `none` anyone (docs/credentials.md).',
+        security: [{ operatorBearer: [] }, { dpop: [] }, {}],
         requestBody: {
           required: true,
           content: {
@@ -128,8 +131,13 @@ export const OPENAPI = {
           },
         },
         responses: {
-          '200': { description: 'revoked, already revoked, or not a credential of this kernel: `{}` either way', ...json({ type: 'object', maxProperties: 0 }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+          '200': { description: 'revoked, already revoked, or (operator) not a credential of this kernel: `{}` either way', ...json({ type: 'object', maxProperties: 0 }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'AUDIT_TAMPERED'], {
+            AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry',
+            UNAUTHENTICATED: 'KEE_AUTH=agents: no operator token and no holder proof; a token that does not verify (`WWW-Authenticate: Bearer`); as the holder, `Authorization: DPoP` naming another credential than the body, a credential this kernel did not sign, a missing proof or one not by the `cnf.jkt` key, with another `htm`/`htu`, stale, a wrong `ath` or a replayed `jti` (`WWW-Authenticate: DPoP`)',
+            FORBIDDEN: 'KEE_AUTH=agents: an operator token without role `operator`; as the holder, a credential bound to no key (no `cnf.jkt`)',
+            UNAVAILABLE: 'KEE_AUTH=agents: no operator key set configured (operator tokens), or the DPoP replay cache is full',
+          }),
         },
       },
     },
@@ -137,6 +145,7 @@ export const OPENAPI = {
       get: {
         operationId: 'getCredentialRevocations',
         summary: 'The revocation feed resource providers poll: revoked credential ids after `since`, with the current sequence and time',
+        description: 'Public in every KEE_AUTH mode: providers poll it without credentials, and it names only credential ids (`jti`), revocation times and expiries, which reveal nothing without the credentials themselves (docs/credentials.md).',
         parameters: [{ name: 'since', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }, description: 'the last sequence already seen' }],
         responses: {
           '200': { description: 'one page (at most 1,000 entries)', ...json({ $ref: '#/components/schemas/RevocationFeed' }) },

@@ -327,6 +327,16 @@ export class Kernel {
     await this.revocations.revoke(claims.jti, claims.exp);
   }
 
+  /** `revokeCredential` by the credential's holder: `call` proves the key of its `cnf.jkt` (DPoP); a token this kernel did not sign is 401. */
+  async revokeCredentialAsHolder(token: string, call: Omit<SessionCall, 'sessionId'>): Promise<void> {
+    if (!this.started) await this.ready();
+    const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
+    if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') throw new DomainError('UNAUTHENTICATED', 'the credential does not verify: there is no holder to prove');
+    const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+    await this.agentAuth.checkHolder(call, token, typeof jkt === 'string' ? jkt : undefined);
+    await this.revocations.revoke(claims.jti, claims.exp);
+  }
+
   /** The revocation feed after sequence `since`: what a resource provider's verifier polls. */
   async revocationFeed(since: number): Promise<RevocationFeed> {
     if (!this.started) await this.ready();
