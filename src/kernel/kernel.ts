@@ -417,7 +417,7 @@ export class Kernel {
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
+    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }

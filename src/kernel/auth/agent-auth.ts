@@ -126,7 +126,7 @@ export class AgentAuthenticator {
     if (claims.sid !== call.sessionId) throw unauthenticated('the session token is not for this session');
     const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
     if (typeof jkt !== 'string' || typeof claims.agent_id !== 'string') throw unauthenticated('the session token does not verify');
-    await this.checkProof(call, token, jkt, 'session token', now);
+    await this.checkProof(call, token, jkt, 'session', now);
     return { agentId: claims.agent_id, jkt };
   }
 
@@ -144,7 +144,7 @@ export class AgentAuthenticator {
   }
 
   /** RFC 9449 §4.3 checks of `call.dpop`: signed by `jkt`, this method and URL, fresh, over `token` (`ath`), `jti` unused. */
-  private async checkProof(call: Omit<SessionCall, 'sessionId'>, token: string, jkt: string, what: string, now: number): Promise<void> {
+  private async checkProof(call: Omit<SessionCall, 'sessionId'>, token: string, jkt: string, what: 'session' | 'credential', now: number): Promise<void> {
     if (call.dpop === undefined) throw unauthenticated('the `DPoP` proof header is missing');
     const proof = await this.proofs().verifyDpop(call.dpop);
     if (!proof) throw unauthenticated('the `DPoP` proof does not verify (a `dpop+jwt` signed with EdDSA by the `jwk` in its header)');
@@ -153,7 +153,7 @@ export class AgentAuthenticator {
     if (p.htm !== call.method) throw unauthenticated(`the \`DPoP\` proof's \`htm\` must be \`${call.method}\``);
     if (p.htu !== withoutQuery(call.url)) throw unauthenticated(`the \`DPoP\` proof's \`htu\` must be \`${withoutQuery(call.url)}\``);
     if (typeof p.iat !== 'number' || p.iat < now - DPOP_MAX_AGE_SECONDS || p.iat > now + SKEW_SECONDS) throw unauthenticated(`the \`DPoP\` proof's \`iat\` must be within the last ${DPOP_MAX_AGE_SECONDS} seconds`);
-    if (p.ath !== this.proofs().accessTokenHash(token)) throw unauthenticated(`the \`DPoP\` proof's \`ath\` is not the hash of the ${what}`);
+    if (p.ath !== this.proofs().accessTokenHash(token)) throw unauthenticated(`the \`DPoP\` proof's \`ath\` is not the hash of the ${what === 'session' ? 'session token' : 'credential'}`);
     if (typeof p.jti !== 'string' || p.jti.length === 0 || p.jti.length > 256) throw unauthenticated("the `DPoP` proof's `jti` is required (1 to 256 characters)");
     if (!this.dpopProofs.use(`${jkt}\u0000${p.jti}`, p.iat + DPOP_MAX_AGE_SECONDS + SKEW_SECONDS, now)) throw unauthenticated('the `DPoP` proof was already used (`jti` replayed)');
   }
