@@ -304,7 +304,7 @@ export const OPENAPI = {
     '/v1/agents/{agent_id}/revoke': {
       post: {
         operationId: 'revokeAgent',
-        summary: 'Revoke an agent for good (role `operator`; AGENT_REVOKED); revoking a revoked agent changes nothing',
+        summary: 'Revoke an agent for good (role `operator`; AGENT_REVOKED, and an `XPID` entry in the revocation feed so providers refuse its credentials); revoking a revoked agent changes nothing',
         security: OPERATOR,
         parameters: [agentId],
         responses: { '200': { description: 'the agent, REVOKED', ...json({ $ref: '#/components/schemas/Agent' }) }, ...problems([...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT']) },
@@ -720,17 +720,35 @@ export const OPENAPI = {
           revocations: {
             type: 'array',
             items: {
-              type: 'object',
-              required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
-              properties: {
-                seq: { type: 'integer', minimum: 1 },
-                kind: { const: 'MANDATE_JTI' },
-                jti: { type: 'string' },
-                revoked_at: { type: 'string', format: 'date-time' },
-                exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
-                revocation_type: { const: 'DIRECT' },
-                source: { const: 'LOCAL' },
-              },
+              oneOf: [
+                {
+                  type: 'object',
+                  description: 'a revoked credential',
+                  required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
+                  properties: {
+                    seq: { type: 'integer', minimum: 1 },
+                    kind: { const: 'MANDATE_JTI' },
+                    jti: { type: 'string' },
+                    revoked_at: { type: 'string', format: 'date-time' },
+                    exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
+                    revocation_type: { const: 'DIRECT' },
+                    source: { const: 'LOCAL' },
+                  },
+                },
+                {
+                  type: 'object',
+                  description: 'a revoked agent (`POST /v1/agents/{agent_id}/revoke`): every credential whose `sub` is this XPID is refused',
+                  required: ['seq', 'kind', 'xpid', 'revoked_at'],
+                  properties: {
+                    seq: { type: 'integer', minimum: 1 },
+                    kind: { const: 'XPID' },
+                    xpid: { type: 'string', format: 'uuid' },
+                    revoked_at: { type: 'string', format: 'date-time' },
+                    revocation_type: { const: 'DIRECT' },
+                    source: { const: 'LOCAL' },
+                  },
+                },
+              ],
             },
           },
           next_since: { type: 'integer', description: 'present when more entries follow: ask again with `since` = this' },

@@ -311,7 +311,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string') return { active: false };
     const now = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || now >= claims.exp || now < claims.nbf) return { active: false };
-    if (await this.revocations.isRevoked(claims.jti)) return { active: false };
+    if ((await this.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.revocations.isXpidRevoked(claims.sub)))) return { active: false };
     return { ...claims, active: true };
   }
 
@@ -548,7 +548,10 @@ export class Kernel {
   /** Revokes a registered agent for good (AGENT_REVOKED). */
   async revokeAgent(agentId: string, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.revoke(agentId, operator);
+    const agent = await this.agents.revoke(agentId, operator);
+    // the revocation feed names the XPID, so providers refuse the agent's credentials (idempotent: a retry adds what a failure left out)
+    await this.revocations.revokeXpid(agent.xpid);
+    return agent;
   }
 
   /**
