@@ -273,11 +273,19 @@ export const OPENAPI = {
       },
       get: {
         operationId: 'listAgents',
-        summary: 'Every registered agent, by agent_id (role `operator` or `auditor`)',
+        summary: 'The registered agents, by agent_id, a page at a time (role `operator` or `auditor`)',
+        description: 'Keyset pagination: agents sorted by agent_id (UTF-16 code units), those after `after`, at most `limit`. While more follow, the answer carries `next_after`: ask again with `after` = it.',
         security: OPERATOR,
+        parameters: [
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, description: 'agents per page' },
+          { name: 'after', in: 'query', required: false, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'the last agent_id of the previous page (`next_after`): this page starts after it' },
+        ],
         responses: {
-          '200': { description: 'the registry', ...json({ type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } } } }) },
-          ...problems([...STARTED, ...OPERATOR_AUTH]),
+          '200': {
+            description: 'one page of the registry',
+            ...json({ type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } }, next_after: { type: 'string', description: 'present while more agents follow: the `after` of the next page' } } }),
+          },
+          ...problems([...QUERY, ...STARTED, ...OPERATOR_AUTH], { INVALID_INPUT: '`limit` not an integer from 1 to 1000, `after` empty or over 256 characters, or either given more than once' }),
         },
       },
     },
