@@ -30,7 +30,7 @@ export function agentRoutes(kernel: Kernel): Hono<OperatorEnv> {
   app.get('/', readers, async (c) => {
     const limit = pageLimit(queryParam(c, 'limit'));
     const after = queryParam(c, 'after');
-    if (after !== undefined && (after.length === 0 || after.length > 256)) throw new DomainError('INVALID_INPUT', 'query parameter `after` must be an agent_id (1 to 256 characters)');
+    if (after !== undefined && (after.length === 0 || [...after].length > 256)) throw new DomainError('INVALID_INPUT', 'query parameter `after` must be an agent_id (1 to 256 characters)');
     const all = await kernel.listAgents(); // sorted by agent_id
     const from = after === undefined ? 0 : firstAfter(all, after);
     const page = all.slice(from, from + limit);
