@@ -90,7 +90,9 @@ export async function run(argv: string[]): Promise<number> {
       const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: url, agentId: opts.agent as string, privateJwk: await privateJwk(keyFile) });
       const session = await agent.openSession();
       const state: SessionState = { url, agent_id: opts.agent as string, key: keyFile, session_id: session.sessionId, block_id: session.blockId, session_token: session.token };
-      await writeFile(stateFile, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+      // a fresh file (never one left readable by others): the token is bound to the key, but still private
+      await rm(stateFile, { force: true });
+      await writeFile(stateFile, `${JSON.stringify(state)}\n`, { mode: 0o600, flag: 'wx' });
       await chmod(stateFile, 0o600);
       console.log(JSON.stringify({ session_id: session.sessionId, block_id: session.blockId, agent_id: opts.agent, state: stateFile }));
       return 0;
