@@ -113,7 +113,7 @@ describe('kee policy', () => {
     const pub = readFileSync(join(dir, 'p1', 'publisher.pub'), 'utf8').trim();
     for (const keys of [`${pub},${pub},${pub}`, `${pub}`, 'zz']) {
       const child = spawn(join('node_modules', '.bin', 'tsx'), ['src/entry/node.ts'], {
-        env: { ...process.env, PORT: '0', KEE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kee-badkeys-')), KEE_PUBLISHER_KEYS: keys },
+        env: { ...process.env, PORT: '0', KEE_AUTH: 'none', KEE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kee-badkeys-')), KEE_PUBLISHER_KEYS: keys },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

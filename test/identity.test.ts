@@ -4,7 +4,7 @@
  * registry behind them, `POST /v1/xpid/derive`, and a bad KEE_OPERATOR_JWKS stopping the start.
  */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './runtime/servers.ts';
@@ -30,11 +30,13 @@ function keeCli(dataDir: string, ...args: string[]): Promise<{ code: number; std
 }
 
 describe('identity on a running kernel', () => {
-  it('node: KEE_AUTH=agents end to end (assertion, DPoP-bound session, credential with cnf.jkt); the default `none` is warned at start', async () => {
-    const plain = await startServer('node', { env: { KEE_SIGNER: 'ed25519' } });
+  it('node: agents authenticate by default (assertion, DPoP-bound session, credential with cnf.jkt); KEE_AUTH=none is warned at start and declared', async () => {
+    const plain = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: 'none' } });
     servers.push(plain);
     expect(plain.output()).toContain('kee: WARNING: KEE_AUTH=none: agents are not authenticated');
-    const server = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: 'agents' } });
+    expect(((await (await fetch(`${plain.base}/v1/manifest`)).json()) as { agent_authentication: string }).agent_authentication).toBe('none');
+    // KEE_AUTH unset (empty): the default, `agents`
+    const server = await startServer('node', { env: { KEE_SIGNER: 'ed25519', KEE_AUTH: '' } });
     servers.push(server);
     expect(server.output()).not.toContain('KEE_AUTH=none');
     const post = async (path: string, body: unknown, headers: Record<string, string>) =>
@@ -46,6 +48,10 @@ describe('identity on a running kernel', () => {
     expect(manifest.agent_authentication).toBe('agents');
     const aud = `kee.local/${manifest.kernel_keypair_fingerprint}`;
     expect((await post('/v1/sessions', { agent_id: 'a1' }, {})).status).toBe(401);
+    // one-shot decisions name no session key: refused, agents authenticate through sessions
+    const oneShot = await post('/v1/authorize', { principal: { type: 'Agent', id: 'a1' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: {} }, {});
+    expect(oneShot.status).toBe(401);
+    expect(oneShot.headers.get('www-authenticate')).toMatch(/^DPoP/);
     const opened = await post('/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(key, 'a1', aud) }, {});
     expect(opened.status).toBe(201);
     const { session_id, session_token } = (await opened.json()) as { session_id: string; session_token: string };
@@ -57,7 +63,7 @@ describe('identity on a running kernel', () => {
     expect(answer.decision).toBe('PERMIT');
     expect(decodeJwt(answer.credential).cnf).toEqual({ jkt: key.jkt });
 
-    // the same through the CLI (kee agent keygen | register | authorize), no hand-made JWT
+    // the same through the CLI (kee agent keygen | register | session | authorize | close), no hand-made JWT
     const keyFile = join(server.dataDir, 'cli-agent.jwk');
     const cli = (...args: string[]) => keeCli(server.dataDir, 'agent', ...args, ...(args[0] === 'keygen' ? [] : ['--url', server.base]));
     const pub = JSON.parse((await cli('keygen', '--out', keyFile)).stdout) as { x: string };
@@ -70,6 +76,26 @@ describe('identity on a running kernel', () => {
     expect(cliAnswer.decision).toBe('PERMIT');
     expect(decodeJwt(cliAnswer.credential).cnf).toMatchObject({ jkt: expect.any(String) });
     expect(pub.x).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // a session kept across commands in a state file: authorize and close read it
+    const state = join(server.dataDir, 'session.json');
+    const noSession = await keeCli(server.dataDir, 'agent', 'authorize', '--action', 'read', '--resource', 'Dataset::d', '--state', state);
+    expect(noSession.code).toBe(1);
+    expect(noSession.stderr).toMatch(/^kee: no open session \(`.*session\.json`\): open one with `kee agent session/);
+    const opened2 = await cli('session', '--agent', 'cli-agent', '--key', keyFile, '--state', state);
+    expect(opened2.code, opened2.stderr).toBe(0);
+    const shown = JSON.parse(opened2.stdout) as { session_id: string; block_id: string; agent_id: string; state: string };
+    expect(shown).toEqual({ session_id: expect.any(String), block_id: expect.any(String), agent_id: 'cli-agent', state });
+    expect(opened2.stdout).not.toContain('eyJ'); // the token stays in the state file
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+    const inSession = (...args: string[]) => keeCli(server.dataDir, 'agent', ...args, '--state', state);
+    const d1 = JSON.parse((await inSession('authorize', '--action', 'read', '--resource', 'Dataset::d')).stdout) as { decision: string; ale_seq: number; credential: string };
+    expect(d1).toMatchObject({ decision: 'PERMIT', ale_seq: 2 });
+    expect(decodeJwt(d1.credential).cnf).toEqual({ jkt: expect.any(String) });
+    const d2 = JSON.parse((await inSession('authorize', '--action', 'classify_gold', '--resource', 'Incident::m7.2', '--context', '{"human_approval":true}')).stdout) as { decision: string; ale_seq: number };
+    expect(d2).toMatchObject({ decision: 'PERMIT', ale_seq: 3 });
+    const block = JSON.parse((await inSession('close')).stdout) as { block_id: string; record_count: number };
+    expect(block).toMatchObject({ block_id: shown.block_id, record_count: 4 });
+    expect(existsSync(state)).toBe(false);
     const stranger = await cli('authorize', '--agent', 'nobody', '--key', keyFile, '--action', 'read', '--resource', 'Dataset::d');
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toMatch(/^kee: UNAUTHENTICATED: agent `nobody` is not registered/);

@@ -18,7 +18,7 @@ describe('KEE_POLICY_ENGINE at start', () => {
   }, 120_000);
 
   it('an unknown engine stops the start with exit 2 and a message, no stack trace', async () => {
-    const err = (await run('node_modules/.bin/tsx', ['src/entry/node.ts'], { env: { ...process.env, KEE_POLICY_ENGINE: 'opa', PORT: '0', KEE_DATA_DIR: '/tmp/kee-never-used' } }).catch((e) => e)) as {
+    const err = (await run('node_modules/.bin/tsx', ['src/entry/node.ts'], { env: { ...process.env, KEE_AUTH: 'none', KEE_POLICY_ENGINE: 'opa', PORT: '0', KEE_DATA_DIR: '/tmp/kee-never-used' } }).catch((e) => e)) as {
       code: number;
       stderr: string;
     };

@@ -40,7 +40,7 @@ describe('npm start with no configuration', () => {
     expect(second.output()).not.toContain('first start');
 
     // a wrong KEK stops the start with one line, no stack trace
-    const wrong = spawnSync(join('node_modules', '.bin', 'tsx'), ['src/entry/node.ts'], { env: { ...process.env, KEE_DATA_DIR: dataDir, PORT: '0', KEE_SHARE_KEK: '00'.repeat(32) }, encoding: 'utf8' });
+    const wrong = spawnSync(join('node_modules', '.bin', 'tsx'), ['src/entry/node.ts'], { env: { ...process.env, KEE_AUTH: 'none', KEE_DATA_DIR: dataDir, PORT: '0', KEE_SHARE_KEK: '00'.repeat(32) }, encoding: 'utf8' });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([
       `kee: share file \`${join(dataDir, 'frost', 'share-1.json')}\` does not open: wrong key-encryption key (KEE_SHARE_KEK), or the file was modified`,

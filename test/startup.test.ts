@@ -27,7 +27,7 @@ function start(env: Record<string, string>, options: { runtime?: keyof typeof en
     execFile(
       cmd as string,
       args,
-      { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000, ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}) },
+      { env: { ...process.env, NO_COLOR: '1', KEE_AUTH: 'none', ...env }, timeout: 60_000, ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}) },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });
@@ -67,8 +67,6 @@ describe('start-up failures: one line, exit 1, nothing created', () => {
     const dataDir = join(tmp(), 'data');
     const off = oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_HOST: '0.0.0.0', KEE_AUTH: 'none' }));
     expect(off).toBe('kee: KEE_AUTH=none is refused off loopback (KEE_HOST=0.0.0.0): any caller could act as any agent; set KEE_AUTH=agents, or KEE_HOST=127.0.0.1');
-    // the default is `none` for now: off loopback it needs KEE_AUTH=agents
-    expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_HOST: '0.0.0.0' }))).toBe(off);
     expect(oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dataDir, KEE_AUTH: 'mtls' }))).toBe('kee: KEE_AUTH must be `agents` or `none`, got `mtls`');
     expect(existsSync(dataDir)).toBe(false);
   }, 60_000);

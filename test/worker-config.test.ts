@@ -42,10 +42,11 @@ describe('workerd configuration', () => {
     expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_TOKEN_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE, KEE_AUTH)']);
   });
 
-  it('KEE_AUTH: `none` by default, `agents` when set, anything else stops the Worker', () => {
-    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB }).auth).toBe('none');
-    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_AUTH: 'agents' });
-    expect(c).toMatchObject({ auth: 'agents', warnings: [] });
+  it('KEE_AUTH: `agents` by default, `none` when set (warned), anything else stops the Worker', () => {
+    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB })).toMatchObject({ auth: 'agents', warnings: [] });
+    const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_AUTH: 'none' });
+    expect(c.auth).toBe('none');
+    expect(c.warnings).toEqual([expect.stringMatching(/^KEE_AUTH=none: agents are not authenticated .* requests that do not come to a loopback host are refused/)]);
     expect(() => readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_AUTH: 'off' })).toThrow('KEE_AUTH must be `agents` or `none`, got `off`');
   });
 

@@ -2,6 +2,7 @@
  * workerd without a kernel key: the Worker still starts (ephemeral key) but says so loudly, in
  * its log and in `GET /healthz`, with how to set it (a Worker never sees the shell's variables).
  */
+import { request } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './runtime/servers.ts';
@@ -37,5 +38,25 @@ describe('workerd configuration at start', () => {
     // logged once per isolate, however many requests
     await fetch(`${server.base}/healthz`);
     expect(server.output().match(/kee: WARNING: KEE_SIGNING_KEY is not set/g)).toHaveLength(1);
+  }, 180_000);
+
+  it('KEE_AUTH=none: warned in the log and /healthz, declared in the Manifest, and refused for a request to a host that is not loopback', async () => {
+    server ??= await startServer('workerd', { vars: { KEE_SIGNING_KEY: '42'.repeat(32), KEE_AUTH: 'none' } });
+    const health = (await (await fetch(`${server.base}/healthz`)).json()) as { warnings?: string[] };
+    expect(health.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^KEE_AUTH=none: agents are not authenticated/)]));
+    expect(server.output()).toContain('kee: WARNING: KEE_AUTH=none');
+    expect(((await (await fetch(`${server.base}/v1/manifest`)).json()) as { agent_authentication: string }).agent_authentication).toBe('none');
+    const port = new URL(server.base).port;
+    const offLoopback = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/healthz', headers: { host: `kee.example:${port}` } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += String(d)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(offLoopback.status).toBe(403);
+    expect(JSON.parse(offLoopback.body)).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('KEE_AUTH=none is refused off loopback (host kee.example)') });
   }, 180_000);
 });

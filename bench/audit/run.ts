@@ -119,7 +119,7 @@ async function run(mode: Mode, kind: StoreKind, writers: number, offered?: numbe
   // the engine `npm start` uses (KEE_POLICY_ENGINE unset: kee-policy), or --engine cedar-wasm
   const policyFactory = policyEngineFactory(ENGINE, { wasm: keeWasm, cedar: () => loadCedar() as unknown as CedarApi, merkle });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, ...credentialDeps(), policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch, ...tuning } });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, ...credentialDeps(), policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 }, options: { maxBatch, ...tuning, auth: 'none' } });
   await kernel.start();
   const log = new AuditLog({ store, merkle, clock: systemClock, telemetry, state: new KernelState(), kernelId: kernel.kernelId, maxBatch, ...tuning });
   const sessions: { session_id: string; block_id: string }[] = [];

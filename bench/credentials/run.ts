@@ -47,6 +47,7 @@ async function makeKernel(): Promise<Kernel> {
     telemetry,
     runtime: 'node',
     manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 },
+    options: { auth: 'none' },
   });
   await kernel.start();
   return kernel;

@@ -99,7 +99,7 @@ async function coldStart(runtime: RuntimeName): Promise<Cold> {
   const loadAtStart = load();
   const t0 = performance.now();
   const child = spawn(cmd as string, args, {
-    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', KEE_AUTH: 'none' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

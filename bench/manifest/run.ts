@@ -43,7 +43,7 @@ async function makeKernel(manifestRecheckMs: number): Promise<Kernel> {
     telemetry,
     runtime: 'node',
     manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256, publisherKeys: ['ab'.repeat(32), 'cd'.repeat(32), 'ef'.repeat(32)] },
-    options: { manifestRecheckMs },
+    options: { manifestRecheckMs, auth: 'none' },
   });
   await kernel.start();
   return kernel;

@@ -65,6 +65,7 @@ async function measure(n: number) {
     clock: systemClock,
     telemetry,
     runtime: 'node',
+    options: { auth: 'none' },
   });
   await kernel.start();
   const session = await kernel.openSession('bench');

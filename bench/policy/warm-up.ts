@@ -125,6 +125,7 @@ async function child(engine: Engine, mode: Mode, k: number): Promise<Run> {
     clock: systemClock,
     telemetry,
     runtime: 'node',
+    options: { auth: 'none' },
   });
   await kernel.start();
   const start = performance.now() - t0;

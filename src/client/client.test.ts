@@ -19,6 +19,14 @@ describe('kee/client', () => {
     expect(d.decision).toBe('PERMIT');
     expect(decodeJwt(d.credential as string).cnf).toEqual({ jkt: agent.jkt });
     expect((await session.authorizeBatch([agentRead('a1'), agentRead('b')])).map((r) => r.decision)).toEqual(['PERMIT', 'DENY']);
+    // the holder revokes its own credential; introspection (auditor) then finds it inactive
+    const introspect = async () => (await h.call('POST', '/v1/credentials/introspect', { token: d.credential }, await ops.bearer('auditor'))).json.active;
+    expect(await introspect()).toBe(true);
+    await agent.revokeCredential(d.credential as string);
+    expect(await introspect()).toBe(false);
+    const other = (await session.authorize(agentRead('a1'))).credential as string;
+    const thief = await KeeAgent.fromPrivateJwk({ kernelUrl: 'http://kee.test', agentId: 'a1', privateJwk: (await exportJWK((await generateKeyPair('EdDSA', { extractable: true })).privateKey)) as typeof jwk, fetch: fetcher });
+    await expect(thief.revokeCredential(other)).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     expect((await session.close()).block_id).toBe(session.blockId);
     const stranger = await KeeAgent.fromPrivateJwk({ kernelUrl: 'http://kee.test', agentId: 'ghost', privateJwk: jwk, fetch: fetcher });
     await expect(stranger.openSession()).rejects.toMatchObject({ name: 'KeeError', status: 401, code: 'UNAUTHENTICATED' });

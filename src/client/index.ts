@@ -81,6 +81,14 @@ export class KeeAgent {
     return new SignJWT({ htm: method, htu: url, ath, jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'EdDSA', typ: 'dpop+jwt', jwk: this.publicJwk }).setIssuedAt().sign(this.key);
   }
 
+  /**
+   * Revokes a credential this agent holds (RFC 7009, `POST /v1/credentials/revoke`), proving the
+   * key of its `cnf.jkt`: `Authorization: DPoP <credential>` and a DPoP proof over it.
+   */
+  async revokeCredential(credential: string): Promise<void> {
+    await this.call('POST', '/v1/credentials/revoke', { token: credential }, credential);
+  }
+
   /** @internal a JSON call; a refusal throws KeeError */
   async call(method: string, path: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
     const url = `${this.base}${path}`;

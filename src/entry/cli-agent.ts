@@ -1,28 +1,46 @@
 /**
- * `kee agent keygen | register | authorize`: an agent's side from the shell, for KEE_AUTH=agents
- * (docs/identity.md "Agent authentication"), through `kee/client`:
+ * `kee agent keygen | register | session | authorize | close`: an agent's side from the shell,
+ * for KEE_AUTH=agents (docs/identity.md "Agent authentication"), through `kee/client`:
  *
  * - `keygen --out <file>`: a new Ed25519 private JWK (mode 0600, never overwritten); prints the public JWK;
  * - `register --agent <id> --key <file> --token <operator token> [--url <kernel>]`: registers the agent with that key;
- * - `authorize --agent <id> --key <file> --action <id> --resource <Type::id> [--context <json>] [--audience <aud>] [--url <kernel>]`:
- *   opens an authenticated session, asks for `Agent::"<id>"` to do the action, closes the session,
- *   and prints the decision (with its credential) as JSON.
+ * - `session --agent <id> --key <file> [--url <kernel>] [--state <file>]`: opens an authenticated session
+ *   (client assertion) and keeps its id, block id and session token with the key's path in a state
+ *   file (mode 0600, default `.kee-agent-session.json`) that `authorize` and `close` read; prints the
+ *   session (`session_id`, `block_id`, `agent_id`, `state`), not the token;
+ * - `authorize --action <id> --resource <Type::id> [--context <json>] [--audience <aud>] [--hem-id <id>] [--state <file>]`:
+ *   asks, in that session (DPoP), for `Agent::"<id>"` to do the action, and prints the decision (with its
+ *   credential) as JSON; with `--agent <id> --key <file> [--url]` instead, a session of its own
+ *   (opened, asked, closed);
+ * - `close [--state <file>]`: closes the session, prints its signed Session Block, removes the state file.
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import process from 'node:process';
 import { exportJWK, generateKeyPair } from 'jose';
-import { KeeAgent, KeeError, type AgentPrivateJwk } from '../client/index.ts';
+import { KeeAgent, KeeError, KeeSession, type AgentPrivateJwk } from '../client/index.ts';
 
 const USAGE = `usage:
   kee agent keygen --out <file>
       a new Ed25519 agent key: the private JWK in <file> (mode 0600); prints the public JWK
   kee agent register --agent <id> --key <file> --token <operator token> [--url <kernel>]
       register the agent with the public half of <file> (token: kee operator token --role operator)
-  kee agent authorize --agent <id> --key <file> --action <id> --resource <Type::id> [--context <json>] [--audience <aud>] [--url <kernel>]
-      open an authenticated session (client assertion), authorize with DPoP, close; print the decision
-  (--url defaults to KEE_URL, else http://127.0.0.1:8787)`;
+  kee agent session --agent <id> --key <file> [--url <kernel>] [--state <file>]
+      open an authenticated session (client assertion); its token goes to the state file
+  kee agent authorize --action <id> --resource <Type::id> [--context <json>] [--audience <aud>] [--hem-id <id>] [--state <file>]
+      a decision in the session of the state file (DPoP proof); prints the decision and credential
+  kee agent authorize --agent <id> --key <file> --action <id> --resource <Type::id> [… ] [--url <kernel>]
+      the same in a session of its own: open (client assertion), authorize, close
+  kee agent close [--state <file>]
+      close the session of the state file: prints its signed Session Block, removes the file
+  (--url defaults to KEE_URL, else http://127.0.0.1:8787; --state to .kee-agent-session.json)`;
 
-const FLAGS = ['--out', '--agent', '--key', '--token', '--url', '--action', '--resource', '--context', '--audience'];
+/** What \`kee agent session\` keeps for \`authorize\` and \`close\`. */
+type SessionState = { url: string; agent_id: string; key: string; session_id: string; block_id: string; session_token: string };
+
+const DEFAULT_STATE = '.kee-agent-session.json';
+
+const FLAGS = ['--out', '--agent', '--key', '--token', '--url', '--action', '--resource', '--context', '--audience', '--hem-id', '--state'];
 
 export async function run(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -64,8 +82,23 @@ export async function run(argv: string[]): Promise<number> {
       console.log(text);
       return 0;
     }
+    const stateFile = opts.state ?? DEFAULT_STATE;
+    if (verb === 'session') {
+      const missing = need('agent', 'key');
+      if (missing) return fail(`give --${missing}`);
+      const keyFile = resolve(opts.key as string);
+      const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: url, agentId: opts.agent as string, privateJwk: await privateJwk(keyFile) });
+      const session = await agent.openSession();
+      const state: SessionState = { url, agent_id: opts.agent as string, key: keyFile, session_id: session.sessionId, block_id: session.blockId, session_token: session.token };
+      // a fresh file (never one left readable by others): the token is bound to the key, but still private
+      await rm(stateFile, { force: true });
+      await writeFile(stateFile, `${JSON.stringify(state)}\n`, { mode: 0o600, flag: 'wx' });
+      await chmod(stateFile, 0o600);
+      console.log(JSON.stringify({ session_id: session.sessionId, block_id: session.blockId, agent_id: opts.agent, state: stateFile }));
+      return 0;
+    }
     if (verb === 'authorize') {
-      const missing = need('agent', 'key', 'action', 'resource');
+      const missing = need('action', 'resource');
       if (missing) return fail(`give --${missing}`);
       const m = /^([^:]+)::(.+)$/.exec(opts.resource as string);
       if (!m) return fail(`--resource must be <Type>::<id>, got \`${opts.resource}\``);
@@ -78,12 +111,26 @@ export async function run(argv: string[]): Promise<number> {
         }
         if (typeof context !== 'object' || context === null || Array.isArray(context)) return fail('--context must be a JSON object');
       }
+      const request = (agentId: string) => ({ principal: { type: 'Agent', id: agentId }, action: { type: 'Action', id: opts.action }, resource: { type: m[1], id: m[2] }, context, ...(opts.audience ? { audience: opts.audience } : {}), ...(opts['hem-id'] ? { hem_id: opts['hem-id'] } : {}) });
+      if (opts.agent === undefined && opts.key === undefined) {
+        const { session, state } = await resumed(stateFile);
+        console.log(JSON.stringify(await session.authorize(request(state.agent_id))));
+        return 0;
+      }
+      const own = need('agent', 'key');
+      if (own) return fail(`give --${own} (or neither, to use the session of \`kee agent session\`)`);
       const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: url, agentId: opts.agent as string, privateJwk: await privateJwk(opts.key as string) });
       const session = await agent.openSession();
-      const request = { principal: { type: 'Agent', id: opts.agent }, action: { type: 'Action', id: opts.action }, resource: { type: m[1], id: m[2] }, context, ...(opts.audience ? { audience: opts.audience } : {}) };
-      const decision = await session.authorize(request);
+      const decision = await session.authorize(request(opts.agent as string));
       await session.close();
       console.log(JSON.stringify(decision));
+      return 0;
+    }
+    if (verb === 'close') {
+      const { session } = await resumed(stateFile);
+      const block = await session.close();
+      await rm(stateFile, { force: true });
+      console.log(JSON.stringify(block));
       return 0;
     }
   } catch (e) {
@@ -94,6 +141,19 @@ export async function run(argv: string[]): Promise<number> {
     return fail(e instanceof Error ? e.message : String(e), 1);
   }
   return fail(`unknown command \`agent ${verb}\`: \`kee agent --help\` lists the commands`);
+}
+
+/** The session \`kee agent session\` opened, from its state file. */
+async function resumed(file: string): Promise<{ session: KeeSession; state: SessionState }> {
+  let state: SessionState;
+  try {
+    state = JSON.parse(await readFile(file, 'utf8')) as SessionState;
+  } catch (e) {
+    throw new Error((e as { code?: string }).code === 'ENOENT' ? `no open session (\`${file}\`): open one with \`kee agent session --agent <id> --key <file>\`, or give --agent and --key` : `\`${file}\` is not a session state file`);
+  }
+  for (const k of ['url', 'agent_id', 'key', 'session_id', 'block_id', 'session_token'] as const) if (typeof state[k] !== 'string') throw new Error(`\`${file}\` is not a session state file (no \`${k}\`)`);
+  const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: state.url, agentId: state.agent_id, privateJwk: await privateJwk(state.key) });
+  return { session: new KeeSession(agent, state.session_id, state.block_id, state.session_token), state };
 }
 
 async function privateJwk(file: string): Promise<AgentPrivateJwk> {

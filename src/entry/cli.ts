@@ -35,7 +35,7 @@ const USAGE = `usage:
       CAP Profile publisher tools (\`kee policy --help\`)
   kee operator token --role <operator|auditor|approver> [--ttl <seconds>] [--key <jwk>]
       mint an operator bearer token (\`kee operator --help\`)
-  kee agent keygen | register | authorize
+  kee agent keygen | register | session | authorize | close
       an agent's key, registration and authenticated decisions (KEE_AUTH=agents; \`kee agent --help\`)
   kee mcp-gateway --config <file> [--http <port>] [--packages <dir>]
       govern an MCP agent: authorize and record every tools/call to its MCP servers (docs/mcp.md)

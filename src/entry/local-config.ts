@@ -5,6 +5,7 @@
  */
 import { expandConfig } from '@libsql/core/config';
 import { join, resolve } from 'node:path';
+import { isLoopback } from './loopback.ts';
 import { StartupError } from './startup-error.ts';
 
 export type StoreConfig =
@@ -40,19 +41,15 @@ function readHemTimeout(value: string | undefined): number {
   return Number(v);
 }
 
-/** KEE_AUTH (default `none` for now): `none` only on a loopback address, where no other machine can reach the kernel. */
+/** KEE_AUTH (default `agents`): `none` only on a loopback address, where no other machine can reach the kernel. */
 function readAuth(value: string | undefined, host: string): 'agents' | 'none' {
-  const v = value?.trim() || 'none';
+  const v = value?.trim() || 'agents';
   if (v !== 'agents' && v !== 'none') throw new StartupError(`KEE_AUTH must be \`agents\` or \`none\`, got \`${value}\``);
   if (v === 'none' && !isLoopback(host)) throw new StartupError(`KEE_AUTH=none is refused off loopback (KEE_HOST=${host}): any caller could act as any agent; set KEE_AUTH=agents, or KEE_HOST=127.0.0.1`);
   return v;
 }
 
-/** 127.0.0.0/8, ::1 and `localhost`. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
-}
+export { isLoopback };
 
 function readPort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 8787;

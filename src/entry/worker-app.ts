@@ -35,7 +35,8 @@ import { Kernel } from '../kernel/kernel.ts';
 import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { policyEngineFactory } from './policy-engine.ts';
-import { misconfigured, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
+import { isLoopback } from './loopback.ts';
+import { misconfigured, offLoopback, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_WORKER_MODULE, KEE_WASM_WORKER_SHA256, KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
 
 /** What a Worker build carries: the compiled `kee_wasm_worker_bg.wasm` module, and cedar-wasm or not. */
@@ -45,7 +46,7 @@ export type WorkerBuild = {
   cedar: (() => CedarApi) | null;
 };
 
-type Built = { app: Hono; warnings: string[] };
+type Built = { app: Hono; warnings: string[]; auth: 'agents' | 'none' };
 
 /** The message of a Worker asked for cedar-wasm by a build that does not carry it. */
 export const NO_CEDAR_BUILD =
@@ -87,7 +88,7 @@ async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
   const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, auth: config.auth }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
-  return { app: createApp(kernel), warnings: config.warnings };
+  return { app: createApp(kernel), warnings: config.warnings, auth: config.auth };
 }
 
 /** Exactly three distinct keys, or the isolate does not start. */
@@ -118,8 +119,10 @@ export function createWorker(carried: WorkerBuild): { fetch(request: Request, en
         console.error(`kee: cannot start: ${message}`);
         return misconfigured(message);
       }
+      const url = new URL(request.url);
+      if (built.auth === 'none' && !isLoopback(url.hostname)) return offLoopback(url.hostname);
       const res = await built.app.fetch(request, env, ctx as never);
-      return new URL(request.url).pathname === '/healthz' ? withWarnings(res, built.warnings) : res;
+      return url.pathname === '/healthz' ? withWarnings(res, built.warnings) : res;
     },
   };
 }

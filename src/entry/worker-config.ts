@@ -13,6 +13,8 @@
 import type { JSONWebKeySet } from 'jose';
 import { checkJwks } from '../adapters/jose/operator-tokens.ts';
 import { fromHex } from '../kernel/hex.ts';
+import { DomainError } from '../kernel/errors.ts';
+import { problemParts } from '../http/errors.ts';
 import { policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
 export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_TOKEN_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
@@ -32,7 +34,7 @@ export type WorkerConfig = {
    */
   operators: { jwks: JSONWebKeySet; issuer?: string; audience?: string } | null;
   warnings: string[];
-  /** KEE_AUTH: `agents` (client assertions, DPoP) or `none` (the default for now). */
+  /** KEE_AUTH: `agents` (client assertions, DPoP; the default) or `none` (local experiments). */
   auth: 'agents' | 'none';
 };
 
@@ -40,6 +42,15 @@ export type WorkerConfig = {
 export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE', 'KEE_AUTH'] as const;
 
 const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
+
+/** KEE_AUTH=none on workerd: the Worker cannot see where it listens, so it checks each request's host. */
+const OFF_LOOPBACK_WARNING = 'KEE_AUTH=none: agents are not authenticated (any agent_id opens a session); for local experiments only: requests that do not come to a loopback host are refused (403), set KEE_AUTH=agents';
+
+/** Under KEE_AUTH=none, the answer to a request whose URL host is not loopback (`wrangler dev --ip 0.0.0.0`, a deployed Worker). */
+export function offLoopback(host: string): Response {
+  const p = problemParts(new DomainError('FORBIDDEN', `KEE_AUTH=none is refused off loopback (host ${host}): any caller could act as any agent; set KEE_AUTH=agents`));
+  return new Response(p.body, { status: p.status, headers: p.headers });
+}
 
 /** Reads and checks the bindings; throws an Error with a one-line message for a malformed value. */
 export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
@@ -68,8 +79,9 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
     .filter((k) => k.startsWith('KEE_') && !(WORKER_VARIABLES as readonly string[]).includes(k))
     .sort();
   if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not read on workerd and ${ignored.length === 1 ? 'has' : 'have'} no effect (it reads ${WORKER_VARIABLES.join(', ')})`);
-  const auth = text(env, 'KEE_AUTH')?.trim() || 'none';
+  const auth = text(env, 'KEE_AUTH')?.trim() || 'agents';
   if (auth !== 'agents' && auth !== 'none') throw new Error(`KEE_AUTH must be \`agents\` or \`none\`, got \`${auth}\``);
+  if (auth === 'none') warnings.push(OFF_LOOPBACK_WARNING);
   return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings, auth };
 }
 

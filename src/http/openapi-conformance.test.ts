@@ -131,6 +131,23 @@ describe('every answer is one the document describes', () => {
     const proven = await h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('other'), await dpopHeaders(key, 'POST', url('authorize'), token));
     expect(proven.json.reasons[0]).toMatch(/^PRINCIPAL_MISMATCH/);
     expectDescribed('POST', '/v1/sessions/{session_id}/authorize', proven);
+    // the credential endpoints: operator roles, or the holder's DPoP proof for revocation
+    const permit = await h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('a'), await dpopHeaders(key, 'POST', url('authorize'), token));
+    const credential = permit.json.credential as string;
+    const revokeUrl = 'http://kee.test/v1/credentials/revoke';
+    const credentialCalls: [string, string, Record<string, string>, number][] = [
+      ['/v1/credentials/introspect', credential, {}, 401],
+      ['/v1/credentials/introspect', credential, await operators.bearer('approver'), 403],
+      ['/v1/credentials/introspect', credential, await operators.bearer('auditor'), 200],
+      ['/v1/credentials/revoke', credential, await operators.bearer('auditor'), 403],
+      ['/v1/credentials/revoke', credential, await dpopHeaders(await agentKeyPair(), 'POST', revokeUrl, credential), 401],
+      ['/v1/credentials/revoke', credential, await dpopHeaders(key, 'POST', revokeUrl, credential), 200],
+    ];
+    for (const [path, t, headers, status] of credentialCalls) {
+      const a = await h.call('POST', path, { token: t }, headers);
+      expect(a.status, `${path} ${a.text}`).toBe(status);
+      expectDescribed('POST', path, a);
+    }
     const refusals: [string, string, string, unknown?][] = [
       ['POST', '/v1/sessions', '/v1/sessions', { agent_id: 'a' }],
       ['POST', '/v1/sessions/{session_id}/authorize', `/v1/sessions/${id}/authorize`, agentRead('a')],

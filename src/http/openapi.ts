@@ -102,7 +102,9 @@ export const OPENAPI = {
     '/v1/credentials/introspect': {
       post: {
         operationId: 'introspectCredential',
-        summary: 'RFC 7662 introspection of a credential: its claims with `active: true`, or only `active: false` (to be protected by operator authentication)',
+        summary: 'RFC 7662 introspection of a credential: its claims with `active: true`, or only `active: false` (KEE_AUTH=agents: role `operator` or `auditor`)',
+        description: 'RFC 7662 §2.1: the caller authenticates. Under KEE_AUTH=agents an operator token with role `operator` or `auditor`; under `none` anyone (docs/credentials.md).',
+        security: [{ operatorBearer: [] }, {}],
         requestBody: {
           required: true,
           content: {
@@ -115,15 +117,16 @@ export const OPENAPI = {
             description: '`active: true` and the claims when this kernel signed it, the kernel clock is in [nbf, exp) and its jti is not revoked; otherwise `{"active": false}`',
             ...json({ type: 'object', required: ['active'], properties: { active: { type: 'boolean' } }, additionalProperties: true }),
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry', UNAUTHENTICATED: 'KEE_AUTH=agents: no operator token, or one that does not verify (`WWW-Authenticate: Bearer`)', FORBIDDEN: 'KEE_AUTH=agents: the token has neither role `operator` nor `auditor`', UNAVAILABLE: 'KEE_AUTH=agents and no operator key set configured' }),
         },
       },
     },
     '/v1/credentials/revoke': {
       post: {
         operationId: 'revokeCredential',
-        summary: 'RFC 7009 revocation of a credential: 200 whether or not the token is known (to be protected by operator authentication)',
-        description: 'A credential this kernel signed is recorded as `CREDENTIAL_REVOKED` in the kernel journal and added to the revocation feed, durably before the answer.',
+        summary: 'RFC 7009 revocation of a credential: 200 whether or not the token is known (KEE_AUTH=agents: role `operator`, or the credential\'s holder)',
+        description: 'A credential this kernel signed is recorded as `CREDENTIAL_REVOKED` in the kernel journal and added to the revocation feed, durably before the answer. Under KEE_AUTH=agents the caller is an operator (bearer token, role `operator`) or the credential\'s holder: `Authorization: DPoP <the credential of the body>` and a `DPoP` proof (`htm` POST, `htu` this URL, `ath` over the credential, fresh `jti`) signed by the key of its `cnf.jkt`. Under `none` anyone (docs/credentials.md).',
+        security: [{ operatorBearer: [] }, { dpop: [] }, {}],
         requestBody: {
           required: true,
           content: {
@@ -132,8 +135,13 @@ export const OPENAPI = {
           },
         },
         responses: {
-          '200': { description: 'revoked, already revoked, or not a credential of this kernel: `{}` either way', ...json({ type: 'object', maxProperties: 0 }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry' }),
+          '200': { description: 'revoked, already revoked, or (operator) not a credential of this kernel: `{}` either way', ...json({ type: 'object', maxProperties: 0 }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...OPERATOR_AUTH, 'AUDIT_TAMPERED'], {
+            AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry',
+            UNAUTHENTICATED: 'KEE_AUTH=agents: no operator token and no holder proof; a token that does not verify (`WWW-Authenticate: Bearer`); as the holder, `Authorization: DPoP` naming another credential than the body, a credential this kernel did not sign, a missing proof or one not by the `cnf.jkt` key, with another `htm`/`htu`, stale, a wrong `ath` or a replayed `jti` (`WWW-Authenticate: DPoP`)',
+            FORBIDDEN: 'KEE_AUTH=agents: an operator token without role `operator`; as the holder, a credential bound to no key (no `cnf.jkt`)',
+            UNAVAILABLE: 'KEE_AUTH=agents: no operator key set configured (operator tokens), or the DPoP replay cache is full',
+          }),
         },
       },
     },
@@ -141,6 +149,7 @@ export const OPENAPI = {
       get: {
         operationId: 'getCredentialRevocations',
         summary: 'The revocation feed resource providers poll: revoked credential ids after `since`, with the current sequence and time',
+        description: 'Public in every KEE_AUTH mode: providers poll it without credentials, and it names only credential ids (`jti`), revocation times and expiries, which reveal nothing without the credentials themselves (docs/credentials.md).',
         parameters: [{ name: 'since', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }, description: 'the last sequence already seen' }],
         responses: {
           '200': { description: 'one page (at most 1,000 entries)', ...json({ $ref: '#/components/schemas/RevocationFeed' }) },
@@ -268,11 +277,19 @@ export const OPENAPI = {
       },
       get: {
         operationId: 'listAgents',
-        summary: 'Every registered agent, by agent_id (role `operator` or `auditor`)',
+        summary: 'The registered agents, by agent_id, a page at a time (role `operator` or `auditor`)',
+        description: 'Keyset pagination: agents sorted by agent_id (UTF-16 code units), those after `after`, at most `limit`. While more follow, the answer carries `next_after`: ask again with `after` = it.',
         security: OPERATOR,
+        parameters: [
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, description: 'agents per page' },
+          { name: 'after', in: 'query', required: false, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'the last agent_id of the previous page (`next_after`): this page starts after it' },
+        ],
         responses: {
-          '200': { description: 'the registry', ...json({ type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } } } }) },
-          ...problems([...STARTED, ...OPERATOR_AUTH]),
+          '200': {
+            description: 'one page of the registry',
+            ...json({ type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } }, next_after: { type: 'string', description: 'present while more agents follow: the `after` of the next page' } } }),
+          },
+          ...problems([...QUERY, ...STARTED, ...OPERATOR_AUTH], { INVALID_INPUT: '`limit` not an integer from 1 to 1000, `after` empty or over 256 characters, or either given more than once' }),
         },
       },
     },
@@ -299,7 +316,7 @@ export const OPENAPI = {
     '/v1/agents/{agent_id}/revoke': {
       post: {
         operationId: 'revokeAgent',
-        summary: 'Revoke an agent for good (role `operator`; AGENT_REVOKED); revoking a revoked agent changes nothing',
+        summary: 'Revoke an agent for good (role `operator`; AGENT_REVOKED, and an `XPID` entry in the revocation feed so providers refuse its credentials); revoking a revoked agent changes nothing',
         security: OPERATOR,
         parameters: [agentId],
         responses: { '200': { description: 'the agent, REVOKED', ...json({ $ref: '#/components/schemas/Agent' }) }, ...problems([...STARTED, ...STORE, ...OPERATOR_AUTH, 'NOT_FOUND', 'CONFLICT']) },
@@ -769,17 +786,35 @@ export const OPENAPI = {
           revocations: {
             type: 'array',
             items: {
-              type: 'object',
-              required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
-              properties: {
-                seq: { type: 'integer', minimum: 1 },
-                kind: { const: 'MANDATE_JTI' },
-                jti: { type: 'string' },
-                revoked_at: { type: 'string', format: 'date-time' },
-                exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
-                revocation_type: { const: 'DIRECT' },
-                source: { const: 'LOCAL' },
-              },
+              oneOf: [
+                {
+                  type: 'object',
+                  description: 'a revoked credential',
+                  required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
+                  properties: {
+                    seq: { type: 'integer', minimum: 1 },
+                    kind: { const: 'MANDATE_JTI' },
+                    jti: { type: 'string' },
+                    revoked_at: { type: 'string', format: 'date-time' },
+                    exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
+                    revocation_type: { const: 'DIRECT' },
+                    source: { const: 'LOCAL' },
+                  },
+                },
+                {
+                  type: 'object',
+                  description: 'a revoked agent (`POST /v1/agents/{agent_id}/revoke`): every credential whose `sub` is this XPID is refused',
+                  required: ['seq', 'kind', 'xpid', 'revoked_at'],
+                  properties: {
+                    seq: { type: 'integer', minimum: 1 },
+                    kind: { const: 'XPID' },
+                    xpid: { type: 'string', format: 'uuid' },
+                    revoked_at: { type: 'string', format: 'date-time' },
+                    revocation_type: { const: 'DIRECT' },
+                    source: { const: 'LOCAL' },
+                  },
+                },
+              ],
             },
           },
           next_since: { type: 'integer', description: 'present when more entries follow: ask again with `since` = this' },

@@ -73,7 +73,7 @@ export type KernelDeps = {
     manifestRecheckMs?: number;
     /** Refused CAP Profile updates recorded per minute; past it they answer RATE_LIMITED unrecorded. Default 10. */
     capRefusalsPerMinute?: number;
-    /** `KEE_AUTH`: `agents` (client assertions, session tokens, DPoP) or `none` (default for now). */
+    /** `KEE_AUTH`: `agents` (client assertions, session tokens, DPoP) or `none` (loopback experiments); default `agents`. */
     auth?: AuthMode;
     /** `KEE_HEM_TIMEOUT_S`: seconds a human escalation waits for an approver before TIMEOUT_DENY. Default 900. */
     hemTimeoutS?: number;

@@ -121,7 +121,7 @@ export class Kernel {
       issuer: this.issuer,
       registeredXpid: (agentId) => this.agents.xpidOf(agentId),
     });
-    this.authMode = deps.options?.auth ?? 'none';
+    this.authMode = deps.options?.auth ?? 'agents';
     this.agentAuth = new AgentAuthenticator({
       proofs: deps.agentProofs,
       tokens: deps.tokens,
@@ -160,7 +160,7 @@ export class Kernel {
       journal,
       kernelId: this.kernelId,
       livePolicy: () => this.policies.current().engine.active(),
-      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: deps.options?.auth ?? 'none' },
+      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
     });
@@ -331,7 +331,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string') return { active: false };
     const now = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || now >= claims.exp || now < claims.nbf) return { active: false };
-    if (await this.revocations.isRevoked(claims.jti)) return { active: false };
+    if ((await this.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.revocations.isXpidRevoked(claims.sub)))) return { active: false };
     return { ...claims, active: true };
   }
 
@@ -344,6 +344,16 @@ export class Kernel {
     if (!this.started) await this.ready();
     const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return;
+    await this.revocations.revoke(claims.jti, claims.exp);
+  }
+
+  /** `revokeCredential` by the credential's holder: `call` proves the key of its `cnf.jkt` (DPoP); a token this kernel did not sign is 401. */
+  async revokeCredentialAsHolder(token: string, call: Omit<SessionCall, 'sessionId'>): Promise<void> {
+    if (!this.started) await this.ready();
+    const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
+    if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') throw new DomainError('UNAUTHENTICATED', 'the credential does not verify: there is no holder to prove');
+    const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+    await this.agentAuth.checkHolder(call, token, typeof jkt === 'string' ? jkt : undefined);
     await this.revocations.revoke(claims.jti, claims.exp);
   }
 
@@ -428,7 +438,7 @@ export class Kernel {
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
+    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }
@@ -583,7 +593,10 @@ export class Kernel {
   /** Revokes a registered agent for good (AGENT_REVOKED). */
   async revokeAgent(agentId: string, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.revoke(agentId, operator);
+    const agent = await this.agents.revoke(agentId, operator);
+    // the revocation feed names the XPID, so providers refuse the agent's credentials (idempotent: a retry adds what a failure left out)
+    await this.revocations.revokeXpid(agent.xpid);
+    return agent;
   }
 
   /**

@@ -1,17 +1,19 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { JoseTokenSigner } from '../adapters/jose/token-signer.ts';
+import type { KernelDeps } from '../kernel/deps.ts';
 import { agentRead, makeHarness } from '../../test/support/harness.ts';
+import { agentKey, makeOperators } from '../../test/support/operators.ts';
 import { createCredentialVerifier, keeCredential, type CredentialVerifierOptions, type KeeCredentialVariables } from './index.ts';
 
 const AUD = 'https://files.example';
 const claimsOf = (jws: string) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(jws.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
 
 /** A kernel and a verifier sharing one hand-moved clock; the verifier reaches the kernel through `fetch`. */
-async function setup(options: Partial<CredentialVerifierOptions> = {}) {
+async function setup(options: Partial<CredentialVerifierOptions> = {}, deps: Partial<KernelDeps> = {}) {
   let now = Date.parse('2026-12-05T10:00:00.000Z');
   const clock = { nowIso: () => new Date(now).toISOString() };
-  const h = makeHarness({ deps: { clock } });
+  const h = makeHarness({ deps: { clock, ...deps } });
   await h.started;
   const fetches: string[] = [];
   const net = { feedDown: false, jwks: null as unknown, feed: null as unknown };
@@ -104,6 +106,39 @@ describe('kee/verifier', () => {
     expect((await h.call('POST', '/v1/credentials/revoke', { token })).status).toBe(200);
     expect(await verifier.verify(token, agentRead())).toMatchObject({ ok: false, code: 'REVOKED' });
     expect((await verifier.verify(kept, agentRead('b'))).ok).toBe(true);
+  });
+
+  it('refuses every credential of a revoked agent: the feed names its XPID, whatever the jti; other agents unaffected; kept across a restart', async () => {
+    const ops = await makeOperators();
+    const { h, verifier } = await setup({}, { operatorTokens: ops.verifier });
+    const op = await ops.bearer('operator');
+    const credentialOf = async (agent: string) => {
+      const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: agent });
+      const d = (await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, { ...agentRead(agent), audience: AUD })).json;
+      expect(d.decision).toBe('PERMIT');
+      return d.credential as string;
+    };
+    const { json: reg } = await h.call('POST', '/v1/agents', { agent_id: 'gone', public_keys: [await agentKey()] }, op);
+    const token = await credentialOf('gone');
+    const kept = await credentialOf('other');
+    expect(claimsOf(token).sub).toBe(reg.xpid);
+    expect((await verifier.verify(token, agentRead('gone'))).ok).toBe(true);
+
+    expect((await h.call('POST', '/v1/agents/gone/revoke', undefined, op)).status).toBe(200);
+    expect((await h.call('POST', '/v1/agents/gone/revoke', undefined, op)).status).toBe(200); // again: no second entry
+    const feed = (await h.call('GET', '/v1/credentials/revocations')).json;
+    expect(feed.revocations).toEqual([{ seq: 1, kind: 'XPID', xpid: reg.xpid, revoked_at: expect.any(String), revocation_type: 'DIRECT', source: 'LOCAL' }]);
+    const refused = await verifier.verify(token, agentRead('gone'));
+    expect(refused).toMatchObject({ ok: false, code: 'REVOKED' });
+    expect((refused as { reason: string }).reason).toContain(reg.xpid);
+    expect((await verifier.verify(kept, agentRead('other'))).ok).toBe(true);
+    expect((await h.call('POST', '/v1/credentials/introspect', { token })).json).toEqual({ active: false });
+    expect((await h.call('POST', '/v1/credentials/introspect', { token: kept })).json.active).toBe(true);
+
+    // a kernel started on the same store rebuilds the entry from the revocation log
+    const again = makeHarness({ store: h.store, deps: { operatorTokens: ops.verifier } });
+    await again.started;
+    expect((await again.call('GET', '/v1/credentials/revocations')).json.revocations).toEqual(feed.revocations);
   });
 
   it('refuses every credential while the revocation feed is stale: unreachable, or an old answer', async () => {

@@ -140,9 +140,10 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
       const wrong = await holders.check(proof, jkt, token, Math.floor(t), skew);
       if (wrong) return refuse('PROOF_INVALID', wrong);
     }
-    const status = await feed.status(claims.jti);
+    const status = await feed.status(claims.jti, typeof claims.sub === 'string' ? claims.sub : undefined);
     if (status === 'stale') return refuse('REVOCATION_FEED_STALE', 'the revocation feed is stale: credentials are refused until it is current');
     if (status === 'revoked') return refuse('REVOKED', `credential \`${claims.jti}\` is revoked`);
+    if (status === 'xpid_revoked') return refuse('REVOKED', `the agent \`${String(claims.sub)}\` (sub) is revoked: none of its credentials is accepted`);
     return { ok: true, claims };
   }
 

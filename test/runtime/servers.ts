@@ -10,7 +10,10 @@ export type RuntimeName = 'node' | 'bun' | 'deno' | 'workerd' | 'workerd-cedar';
 
 const bin = (name: string) => join('node_modules', '.bin', name);
 
-/** The Worker's variables when a test gives none (a Worker never sees the process environment). */
+/**
+ * The Worker's variables when a test gives none (a Worker never sees the process environment).
+ * Every start gets `KEE_AUTH=none` (on loopback) unless the test sets KEE_AUTH itself.
+ */
 const DEFAULT_WORKER_VARS: Record<string, string> = { KEE_SIGNING_KEY: '42'.repeat(32) };
 
 export function command(runtime: RuntimeName, port: number, dataDir: string, vars: Record<string, string> = DEFAULT_WORKER_VARS): string[] {
@@ -25,7 +28,7 @@ export function command(runtime: RuntimeName, port: number, dataDir: string, var
     case 'workerd-cedar':
       return [
         bin('wrangler'), 'dev', ...(runtime === 'workerd-cedar' ? ['--env', 'cedar'] : []), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dataDir, 'workerd'),
-        ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn',
+        ...Object.entries({ KEE_AUTH: 'none', ...vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn',
       ];
   }
 }
@@ -39,7 +42,7 @@ export async function startServer(runtime: RuntimeName, options: { dataDir?: str
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-${runtime}-`));
   const [cmd, ...args] = command(runtime, port, dataDir, options.vars);
   const child: ChildProcess = spawn(cmd as string, args, {
-    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...options.env },
+    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', KEE_AUTH: 'none', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -54,7 +54,7 @@ export function makeHarness(
   const policy = policyFactory.load(options.profile ?? DEFAULT_CAP_PROFILE);
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256 };
   const tokens = options.deps?.tokens ?? new JoseTokenSigner(JoseTokenSigner.generateSeed());
-  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps });
+  const kernel = new Kernel({ store, merkle, signer, verifier: ed25519Verifier, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, policy, policyFactory, clock: systemClock, telemetry, runtime: 'node', manifest, ...options.deps, options: { auth: 'none', ...options.deps?.options } });
   // calls made before start() settles wait for it; `started` rejects if it fails
   const started = options.start === false ? Promise.resolve() : kernel.start();
   started.catch(() => undefined);

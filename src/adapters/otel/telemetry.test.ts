@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { decodeJwt } from 'jose';
 import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentRead, classifyGold, makeHarness } from '../../../test/support/harness.ts';
+import { makeOperators, agentKey } from '../../../test/support/operators.ts';
 import { createGovernanceTracing, MAX_EXPORT_BATCH, MAX_QUEUE } from './telemetry.ts';
 
 describe('governance telemetry (P6)', () => {
@@ -58,6 +60,28 @@ describe('governance telemetry (P6)', () => {
     expect(writes.map((w) => w.attributes['soos.governance.ale_type'])).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY']);
     const rows = h.store.rawRecords(s.session_id);
     expect(writes[2]?.attributes['soos.gar.prev_span_hash']).toBe(rows[1]?.hash);
+  });
+
+  it('soos.governance.xpid on every span of a session, and `xpid` in its SESSION_OPEN and decision records: the registry XPID of a registered agent, else the provisional one (the credential `sub`)', async () => {
+    const ops = await makeOperators();
+    const h = makeHarness({ deps: { operatorTokens: ops.verifier } });
+    const registered = await h.call('POST', '/v1/agents', { agent_id: 'reg', public_keys: [await agentKey()] }, await ops.bearer('operator'));
+    const cases: [string, string | null][] = [['reg', registered.json.xpid as string], ['unregistered', null]];
+    for (const [agent, registryXpid] of cases) {
+      h.spans.reset();
+      const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: agent });
+      const permit = (await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead(agent))).json;
+      await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold());
+      await h.call('POST', `/v1/sessions/${s.session_id}/close`);
+      const xpid = decodeJwt(permit.credential as string).sub as string;
+      expect(xpid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      if (registryXpid) expect(xpid).toBe(registryXpid);
+      const spans = h.spans.getFinishedSpans().filter((sp) => sp.spanContext().traceId === s.block_id);
+      expect(new Set(spans.map((sp) => sp.name))).toEqual(new Set(['soos.gar.write', 'soos.cedar.evaluate', 'soos.gar.block_close', 'soos.kia.sign']));
+      for (const sp of spans) expect(sp.attributes['soos.governance.xpid'], `${agent} ${sp.name} ${String(sp.attributes['soos.governance.ale_type'] ?? '')}`).toBe(xpid);
+      const records = (await h.store.listRecords(s.session_id)).map((r) => JSON.parse(r.canonical) as Record<string, unknown>);
+      expect(records.map((r) => [r.ale_type, r.xpid])).toEqual([['SESSION_OPEN', xpid], ['CEDAR_PERMIT', xpid], ['CEDAR_DENY', xpid], ['SESSION_COMPLETE', undefined]]);
+    }
   });
 
   it('batches for a batch exporter: at most MAX_EXPORT_BATCH a call, all of them after a flush, in the session trace under its root span', async () => {

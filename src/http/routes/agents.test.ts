@@ -39,6 +39,47 @@ describe('the agent registry', () => {
     expect(list.json.agents.map((x: { agent_id: string }) => x.agent_id)).toEqual(['dispatcher-7']);
   });
 
+  it('GET /v1/agents pages by agent_id: limit (default 100, at most 1000), after, next_after while more follow', async () => {
+    const { h, bearer } = await setup();
+    const op = await bearer('operator');
+    const ids = ['b', 'a', 'c', 'e', 'd'];
+    for (const id of ids) expect((await h.call('POST', '/v1/agents', { agent_id: id, public_keys: [await agentKey()] }, op)).status).toBe(201);
+    const get = async (query: string) => h.call('GET', `/v1/agents${query}`, undefined, op);
+    const names = (r: { json: { agents: { agent_id: string }[] } }) => r.json.agents.map((x) => x.agent_id);
+
+    const all = await get('');
+    expect(names(all)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(all.json).not.toHaveProperty('next_after');
+    const p1 = await get('?limit=2');
+    expect([names(p1), p1.json.next_after]).toEqual([['a', 'b'], 'b']);
+    const p2 = await get(`?limit=2&after=${p1.json.next_after}`);
+    expect([names(p2), p2.json.next_after]).toEqual([['c', 'd'], 'd']);
+    const p3 = await get(`?limit=2&after=${p2.json.next_after}`);
+    expect(names(p3)).toEqual(['e']);
+    expect(p3.json).not.toHaveProperty('next_after');
+    // `after` need not be a registered id: the page starts after where it would sort
+    expect(names(await get('?after=bb'))).toEqual(['c', 'd', 'e']);
+    expect(names(await get('?after=z'))).toEqual([]);
+    expect(names(await get('?limit=5'))).toEqual(['a', 'b', 'c', 'd', 'e']);
+    for (const bad of ['?limit=0', '?limit=1001', '?limit=x', '?limit=1.5', '?after=', '?limit=1&limit=2']) {
+      const r = await get(bad);
+      expect(r.status, bad).toBe(400);
+      expect(r.json.code, bad).toBe('INVALID_INPUT');
+    }
+    expect(names(await get('?limit=1000'))).toHaveLength(5);
+  });
+
+  it('GET /v1/agents: 100 agents a page by default', async () => {
+    const { h, bearer } = await setup();
+    const op = await bearer('operator');
+    const key = await agentKey();
+    for (let i = 0; i < 101; i++) expect((await h.call('POST', '/v1/agents', { agent_id: `agent-${String(i).padStart(3, '0')}`, public_keys: [key] }, op)).status).toBe(201);
+    const first = await h.call('GET', '/v1/agents', undefined, op);
+    expect(first.json.agents).toHaveLength(100);
+    expect(first.json.next_after).toBe('agent-099');
+    expect((await h.call('GET', '/v1/agents?after=agent-099', undefined, op)).json.agents.map((x: { agent_id: string }) => x.agent_id)).toEqual(['agent-100']);
+  });
+
   it('records XPID_DERIVED and AGENT_REGISTERED, then AGENT_STATUS_CHANGED and AGENT_REVOKED, in the kernel journal', async () => {
     const { h, bearer } = await setup();
     const op = await bearer('operator');

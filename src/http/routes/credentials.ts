@@ -1,22 +1,42 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { OperatorRole } from '../../kernel/auth/operator-roles.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { MAX_BODY_BYTES, readBody, readJson } from '../body.ts';
+import { withDpopChallenge } from '../agent-auth.ts';
+import { requireRole, type OperatorEnv } from '../operator-auth.ts';
 import { queryParam } from '../query.ts';
 import { credentialTokenBody } from '../schemas.ts';
 
 /**
  * Intent-bound credentials (docs/credentials.md): RFC 7662 introspection, RFC 7009 revocation
- * and the revocation feed resource providers poll. TO BE PROTECTED: these answer anyone until
- * operator authentication lands.
+ * and the revocation feed resource providers poll. Under KEE_AUTH=agents introspection needs an
+ * operator token (role operator or auditor), revocation an operator token (role operator) or
+ * the credential's holder proving its key (`Authorization: DPoP <credential>` and a DPoP proof);
+ * the feed is public (it names only `jti`s, which say nothing without the credentials). Under
+ * `none` all three answer anyone, as before authentication existed.
  */
-export function credentialRoutes(kernel: Kernel): Hono {
-  const app = new Hono();
+export function credentialRoutes(kernel: Kernel): Hono<OperatorEnv> {
+  const app = new Hono<OperatorEnv>();
+  /** `requireRole` under KEE_AUTH=agents; open under `none`. */
+  const operators = (...roles: OperatorRole[]): MiddlewareHandler<OperatorEnv> => {
+    const check = requireRole(kernel, ...roles);
+    return async (c, next) => (kernel.authMode === 'none' ? next() : check(c, next));
+  };
+  const revokers = operators('operator');
+  const holder = (c: Context) => kernel.authMode === 'agents' && /^DPoP /i.test(c.req.header('authorization') ?? '');
 
-  app.post('/introspect', async (c) => c.json(await kernel.introspect(await readToken(c)), 200));
+  app.post('/introspect', operators('operator', 'auditor'), async (c) => c.json(await kernel.introspect(await readToken(c)), 200));
 
-  app.post('/revoke', async (c) => {
-    await kernel.revokeCredential(await readToken(c));
+  app.post('/revoke', async (c, next) => (holder(c) ? next() : revokers(c, next)), async (c) => {
+    const token = await readToken(c);
+    if (holder(c)) {
+      return withDpopChallenge(c, async () => {
+        await kernel.revokeCredentialAsHolder(token, { authorization: c.req.header('authorization'), dpop: c.req.header('dpop'), method: c.req.method, url: c.req.url });
+        return c.json({}, 200);
+      });
+    }
+    await kernel.revokeCredential(token);
     // RFC 7009 §2.2: 200 whether or not the token was known or valid (the content is ignored)
     return c.json({}, 200);
   });

@@ -96,6 +96,8 @@ export class AuditLog {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly eagerBatch: number;
+  /** The agent XPID of open sessions, from the records that carry it, for the spans of those that do not (SESSION_COMPLETE). */
+  private readonly xpids = new Map<string, string>();
 
   constructor(deps: AppendDeps) {
     this.deps = deps;
@@ -339,6 +341,13 @@ export class AuditLog {
   }
 
   private span<T>(record: AuditRecord, fn: () => Promise<T>): Promise<T> {
+    const sid = record.session_id;
+    if (typeof record.xpid === 'string') {
+      if (this.xpids.size >= 100_000 && !this.xpids.has(sid)) this.xpids.clear(); // bounded: sessions left open forever
+      this.xpids.set(sid, record.xpid);
+    }
+    const xpid = this.xpids.get(sid);
+    if (record.ale_type === 'SESSION_COMPLETE') this.xpids.delete(sid);
     return this.deps.telemetry.span(
       'soos.gar.write',
       {
@@ -350,6 +359,8 @@ export class AuditLog {
           'soos.gar.block_id': record.block_id,
           'soos.governance.session_id': record.session_id,
           'soos.governance.kernel_id': record.kernel_id,
+          // the session agent's XPID (SESSION_OPEN and decision records carry it)
+          'soos.governance.xpid': xpid,
         },
       },
       fn,

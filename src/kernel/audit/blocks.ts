@@ -117,7 +117,7 @@ export class BlockService {
     return telemetry.span('soos.gar.block_close', { traceId: session.block_id }, async (span) => {
       const leaves = records.map((r) => utf8.encode(merkle.canonicalize(r)));
       const header = { block_id: session.block_id, merkle_root: toHex(merkle.root(leaves)), block_close_timestamp: clock.nowIso() };
-      const signature = await this.signForClose(blockSigningInput(merkle, header), session, deadline);
+      const signature = await this.signForClose(blockSigningInput(merkle, header), session, deadline, sessionXpid(records));
       const block: SessionBlock = {
         ...header,
         session_id: session.session_id,
@@ -144,6 +144,7 @@ export class BlockService {
         'soos.gar.event_merkle_root': block.merkle_root,
         'soos.gar.block_signature': block.block_signature.signature,
         'soos.governance.session_id': block.session_id,
+        'soos.governance.xpid': sessionXpid(records),
       });
       return block;
     });
@@ -356,10 +357,10 @@ export class BlockService {
   }
 
   /** Signs a block, retrying with backoff until `deadline` while signing is suspended. */
-  private async signForClose(message: Uint8Array, session: Session, deadline: number): Promise<Uint8Array> {
+  private async signForClose(message: Uint8Array, session: Session, deadline: number, xpid: string | undefined): Promise<Uint8Array> {
     for (let delay = 250; ; delay = Math.min(2 * delay, 4_000)) {
       try {
-        return await this.sign(message, session.block_id);
+        return await this.sign(message, session.block_id, xpid);
       } catch (e) {
         const left = deadline - Date.now();
         if (!isDomainError(e, 'SIGNER_FAILED') || left <= 0) {
@@ -371,14 +372,14 @@ export class BlockService {
     }
   }
 
-  private async sign(message: Uint8Array, traceId: string | undefined): Promise<Uint8Array> {
+  private async sign(message: Uint8Array, traceId: string | undefined, xpid?: string): Promise<Uint8Array> {
     // signing stops while the manifest cannot be verified (it may have failed since the close began)
     if (this.state.has('MANIFEST_INTEGRITY_FAILURE')) {
       throw new DomainError('MANIFEST_INTEGRITY_FAILURE', 'the kernel is in MANIFEST_INTEGRITY_FAILURE: nothing is signed');
     }
     return this.deps.telemetry.span(
       'soos.kia.sign',
-      { ...(traceId ? { traceId } : {}), attributes: this.signAttributes() },
+      { ...(traceId ? { traceId } : {}), attributes: { ...this.signAttributes(), ...(xpid ? { 'soos.governance.xpid': xpid } : {}) } },
       async () => {
         try {
           const signature = await this.deps.signer.sign(message);
@@ -397,4 +398,10 @@ export class BlockService {
 
 function tampered(message: string): DomainError {
   return new DomainError('AUDIT_TAMPERED', message);
+}
+
+/** The session agent's XPID, as its SESSION_OPEN record names it (sessions opened before records carried it: none). */
+function sessionXpid(records: readonly AuditRecord[]): string | undefined {
+  const xpid = (records[0] as Record<string, unknown> | undefined)?.xpid;
+  return typeof xpid === 'string' ? xpid : undefined;
 }

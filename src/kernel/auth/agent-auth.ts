@@ -126,18 +126,36 @@ export class AgentAuthenticator {
     if (claims.sid !== call.sessionId) throw unauthenticated('the session token is not for this session');
     const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
     if (typeof jkt !== 'string' || typeof claims.agent_id !== 'string') throw unauthenticated('the session token does not verify');
+    await this.checkProof(call, token, jkt, 'session', now);
+    return { agentId: claims.agent_id, jkt };
+  }
+
+  /**
+   * Checks that the caller holds the key credential `token` is bound to (`jkt`, its `cnf.jkt`):
+   * `Authorization: DPoP <the credential>` and a DPoP proof by that key over it (`ath`), as a
+   * resource provider checks it. 401 UNAUTHENTICATED otherwise; 403 FORBIDDEN for a credential
+   * bound to no key (issued under KEE_AUTH=none: there is no holder to prove).
+   */
+  async checkHolder(call: Omit<SessionCall, 'sessionId'>, token: string, jkt: string | undefined): Promise<void> {
+    const m = call.authorization === undefined ? null : /^DPoP +([A-Za-z0-9._~+/-]+=*) *$/i.exec(call.authorization);
+    if (!m || m[1] !== token) throw unauthenticated('revoking as its holder needs `Authorization: DPoP <the credential>` (the one in the body) and a `DPoP` proof');
+    if (jkt === undefined) throw new DomainError('FORBIDDEN', 'this credential is bound to no key (no `cnf.jkt`): only an operator can revoke it');
+    await this.checkProof(call, token, jkt, 'credential', this.now());
+  }
+
+  /** RFC 9449 §4.3 checks of `call.dpop`: signed by `jkt`, this method and URL, fresh, over `token` (`ath`), `jti` unused. */
+  private async checkProof(call: Omit<SessionCall, 'sessionId'>, token: string, jkt: string, what: 'session' | 'credential', now: number): Promise<void> {
     if (call.dpop === undefined) throw unauthenticated('the `DPoP` proof header is missing');
     const proof = await this.proofs().verifyDpop(call.dpop);
     if (!proof) throw unauthenticated('the `DPoP` proof does not verify (a `dpop+jwt` signed with EdDSA by the `jwk` in its header)');
-    if (proof.jkt !== jkt) throw unauthenticated('the `DPoP` proof is not signed by the key the session is bound to');
+    if (proof.jkt !== jkt) throw unauthenticated(`the \`DPoP\` proof is not signed by the key the ${what} is bound to`);
     const p = proof.claims;
     if (p.htm !== call.method) throw unauthenticated(`the \`DPoP\` proof's \`htm\` must be \`${call.method}\``);
     if (p.htu !== withoutQuery(call.url)) throw unauthenticated(`the \`DPoP\` proof's \`htu\` must be \`${withoutQuery(call.url)}\``);
     if (typeof p.iat !== 'number' || p.iat < now - DPOP_MAX_AGE_SECONDS || p.iat > now + SKEW_SECONDS) throw unauthenticated(`the \`DPoP\` proof's \`iat\` must be within the last ${DPOP_MAX_AGE_SECONDS} seconds`);
-    if (p.ath !== this.proofs().accessTokenHash(token)) throw unauthenticated("the `DPoP` proof's `ath` is not the hash of the session token");
+    if (p.ath !== this.proofs().accessTokenHash(token)) throw unauthenticated(`the \`DPoP\` proof's \`ath\` is not the hash of the ${what === 'session' ? 'session token' : 'credential'}`);
     if (typeof p.jti !== 'string' || p.jti.length === 0 || p.jti.length > 256) throw unauthenticated("the `DPoP` proof's `jti` is required (1 to 256 characters)");
     if (!this.dpopProofs.use(`${jkt}\u0000${p.jti}`, p.iat + DPOP_MAX_AGE_SECONDS + SKEW_SECONDS, now)) throw unauthenticated('the `DPoP` proof was already used (`jti` replayed)');
-    return { agentId: claims.agent_id, jkt };
   }
 }
 

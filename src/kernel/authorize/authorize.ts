@@ -30,7 +30,7 @@ export type Evaluated = {
  */
 export async function evaluate(
   deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string },
-  ctx: { session_id: string; block_id: string },
+  ctx: { session_id: string; block_id: string; xpid?: string },
   request: AuthorizationRequest,
 ): Promise<Evaluated> {
   return deps.telemetry.span('soos.cedar.evaluate', { traceId: ctx.block_id }, (span) => {
@@ -55,6 +55,7 @@ export async function evaluate(
     span.setAttributes({
       'soos.governance.kernel_id': deps.kernelId,
       'soos.governance.session_id': ctx.session_id,
+      'soos.governance.xpid': ctx.xpid,
       'soos.governance.cap_profile_id': active.capProfileId,
       'soos.governance.cedar_policy_hash': active.cedarPolicyHash,
       'soos.governance.decision': decision,

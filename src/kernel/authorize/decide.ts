@@ -50,15 +50,19 @@ export type DecideDeps = {
  */
 export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[], holderJkt?: string): Promise<AuthorizeResult[]> {
   const decided: { result: Evaluated; fields: Record<string, Json>; credential: PreparedCredential | null; escalation: PlannedEscalation | null }[] = [];
+  // the session agent's XPID (registry or provisional): in every decision record and `soos.cedar.evaluate` span
+  const xpid = deps.credentials.agentXpid(session.agent_id);
+  const ctx = { session_id: session.session_id, block_id: session.block_id, xpid };
   for (const [index, request] of requests.entries()) {
     let result: Evaluated;
     const refused = deps.refusal?.(request) ?? null;
     try {
-      result = refused === null ? await evaluate(deps, session, request) : forcedDeny(deps.policy(), refused);
+      result = refused === null ? await evaluate(deps, ctx, request) : forcedDeny(deps.policy(), refused);
     } catch (e) {
       result = forcedDeny(deps.policy(), `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     const fields = decisionFields(deps.merkle, result, request);
+    fields.xpid = xpid;
     // a PERMIT's record names its credential (jti, intent) so the audit package proves which credential came from which decision
     // the intent is the action as the agent asked it: the kernel's own `context.hem` facts are not part of it
     const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(deps.hem?.retries[index] ? withoutHemFacts(request) : request) : null;

@@ -47,7 +47,7 @@ export class CredentialIssuer {
     const iat = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     const claims: CredentialClaims = {
       iss: this.deps.issuer,
-      sub: this.subject(session.agent_id),
+      sub: this.agentXpid(session.agent_id),
       ...(request.audience === undefined ? {} : { aud: request.audience }),
       iat,
       nbf: iat,
@@ -64,7 +64,11 @@ export class CredentialIssuer {
     return this.deps.tokens.sign(CREDENTIAL_TYP, claims);
   }
 
-  private subject(agentId: string): string {
+  /**
+   * The XPID of a session's agent: the registry's for a registered agent, else the provisional
+   * one of `sessionAgentXpid`. Credentials' `sub`, and `xpid` of SESSION_OPEN and decision records and governance spans.
+   */
+  agentXpid(agentId: string): string {
     const registered = this.deps.registeredXpid?.(agentId);
     if (registered !== undefined) return registered;
     let xpid = this.subjects.get(agentId);

@@ -21,13 +21,26 @@ export type RevocationEntry = {
   source: 'LOCAL';
 };
 
+/**
+ * A revoked agent (digest §3.6 kind XPID): every credential whose `sub` is this XPID is refused,
+ * whatever its `jti`. Added when the agent is revoked in the registry; never expires.
+ */
+export type XpidRevocationEntry = {
+  seq: number;
+  kind: 'XPID';
+  xpid: string;
+  revoked_at: string;
+  revocation_type: 'DIRECT';
+  source: 'LOCAL';
+};
+
 /** A page of the revocation feed: entries after `since`, and how current it is. */
 export type RevocationFeed = {
   /** The highest revocation sequence the kernel holds: a verifier that has seen it is current. */
   sequence: number;
   /** Kernel clock when this answer was made: a verifier refuses a feed older than its bound. */
   generated_at: string;
-  revocations: RevocationEntry[];
+  revocations: (RevocationEntry | XpidRevocationEntry)[];
   /** Present when more entries follow: ask again with `since` = this. */
   next_since?: number;
 };
@@ -49,7 +62,8 @@ export type RevocationDeps = {
 export class RevocationRegistry {
   private readonly deps: RevocationDeps;
   private readonly byJti = new Map<string, RevocationEntry>();
-  private readonly entries: RevocationEntry[] = [];
+  private readonly byXpid = new Map<string, XpidRevocationEntry>();
+  private readonly entries: (RevocationEntry | XpidRevocationEntry)[] = [];
 
   constructor(deps: RevocationDeps) {
     this.deps = deps;
@@ -100,6 +114,34 @@ export class RevocationRegistry {
     }
   }
 
+  async isXpidRevoked(xpid: string): Promise<boolean> {
+    await this.refresh();
+    return this.byXpid.has(xpid);
+  }
+
+  /**
+   * Adds a revoked agent's XPID (idempotent); resolves once durable. The agent registry's
+   * AGENT_REVOKED journal record is its audit record.
+   */
+  async revokeXpid(xpid: string): Promise<XpidRevocationEntry> {
+    await this.refresh();
+    for (let attempt = 1; ; attempt++) {
+      const known = this.byXpid.get(xpid);
+      if (known) return known;
+      const revoked_at = this.deps.clock.nowIso();
+      const entry: XpidRevocationEntry = { seq: this.entries.length + 1, kind: 'XPID', xpid, revoked_at, revocation_type: 'DIRECT', source: 'LOCAL' };
+      try {
+        await this.deps.io(() => this.deps.store.putDocument({ kind: REVOCATION_DOCUMENT_KIND, seq: entry.seq, docId: `xpid:${xpid}`, body: canonicalJson(entry), createdAt: revoked_at }), true);
+        this.add(entry);
+        return entry;
+      } catch (e) {
+        // another instance took the sequence: catch up and try the next one
+        if (!isDomainError(e, 'CONFLICT') || attempt >= 5) throw e;
+        await this.refresh();
+      }
+    }
+  }
+
   /** The entries after `since` (at most `FEED_PAGE`), with the current sequence and time. */
   async feed(since: number): Promise<RevocationFeed> {
     await this.refresh();
@@ -109,19 +151,25 @@ export class RevocationRegistry {
     return { sequence: this.entries.length, generated_at: this.deps.clock.nowIso(), revocations: page, ...(more ? { next_since: last.seq } : {}) };
   }
 
-  private add(entry: RevocationEntry): void {
+  private add(entry: RevocationEntry | XpidRevocationEntry): void {
     this.entries.push(entry);
-    this.byJti.set(entry.jti, entry);
+    if (entry.kind === 'XPID') this.byXpid.set(entry.xpid, entry);
+    else this.byJti.set(entry.jti, entry);
   }
 }
 
 /** A stored log entry, checked: the registry fails closed on a log it cannot read. */
-function parseEntry(body: string, seq: number): RevocationEntry {
+function parseEntry(body: string, seq: number): RevocationEntry | XpidRevocationEntry {
   let e: Partial<RevocationEntry>;
   try {
     e = JSON.parse(body) as Partial<RevocationEntry>;
   } catch {
     throw new DomainError('AUDIT_TAMPERED', `the credential revocation log entry ${seq} is not JSON`);
+  }
+  if ((e as { kind?: unknown }).kind === 'XPID') {
+    const x = e as unknown as Partial<XpidRevocationEntry>;
+    if (x.seq !== seq || typeof x.xpid !== 'string' || typeof x.revoked_at !== 'string') throw new DomainError('AUDIT_TAMPERED', `the credential revocation log entry ${seq} is malformed`);
+    return x as XpidRevocationEntry;
   }
   if (e.seq !== seq || typeof e.jti !== 'string' || typeof e.revoked_at !== 'string' || typeof e.exp !== 'number') {
     throw new DomainError('AUDIT_TAMPERED', `the credential revocation log entry ${seq} is malformed`);
