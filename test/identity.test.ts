@@ -91,10 +91,16 @@ describe('identity on a running kernel', () => {
     const d1 = JSON.parse((await inSession('authorize', '--action', 'read', '--resource', 'Dataset::d')).stdout) as { decision: string; ale_seq: number; credential: string };
     expect(d1).toMatchObject({ decision: 'PERMIT', ale_seq: 2 });
     expect(decodeJwt(d1.credential).cnf).toEqual({ jkt: expect.any(String) });
-    const d2 = JSON.parse((await inSession('authorize', '--action', 'classify_gold', '--resource', 'Incident::m7.2', '--context', '{"human_approval":true}')).stdout) as { decision: string; ale_seq: number };
-    expect(d2).toMatchObject({ decision: 'PERMIT', ale_seq: 3 });
+    // the agent's own human_approval permits nothing: a HEM escalation opens; an approver answers it; the retry naming it is PERMIT
+    const d2 = JSON.parse((await inSession('authorize', '--action', 'classify_gold', '--resource', 'Incident::m7.2', '--context', '{"human_approval":true}')).stdout) as { decision: string; ale_seq: number; escalation: { hem_id: string } };
+    expect(d2).toMatchObject({ decision: 'DENY', ale_seq: 3, escalation: { status: 'PENDING' } });
+    const approver = (await keeCli(server.dataDir, 'operator', 'token', '--role', 'approver')).stdout.trim();
+    const approved = await keeCli(server.dataDir, 'hem', 'approve', d2.escalation.hem_id, '--token', approver, '--url', server.base);
+    expect(approved.code, approved.stderr).toBe(0);
+    const d3 = JSON.parse((await inSession('authorize', '--action', 'classify_gold', '--resource', 'Incident::m7.2', '--hem-id', d2.escalation.hem_id)).stdout) as { decision: string; ale_seq: number };
+    expect(d3).toMatchObject({ decision: 'PERMIT', ale_seq: 4 });
     const block = JSON.parse((await inSession('close')).stdout) as { block_id: string; record_count: number };
-    expect(block).toMatchObject({ block_id: shown.block_id, record_count: 4 });
+    expect(block).toMatchObject({ block_id: shown.block_id, record_count: 5 });
     expect(existsSync(state)).toBe(false);
     const stranger = await cli('authorize', '--agent', 'nobody', '--key', keyFile, '--action', 'read', '--resource', 'Dataset::d');
     expect(stranger.code).toBe(1);
