@@ -11,6 +11,7 @@
 import { MAX_BODY_BYTES } from './body.ts';
 import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
 import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
+import { REVOCATION_PATHS, REVOCATION_SCHEMAS } from './ssf-openapi.ts';
 import { MAX_AGENT_KEYS, MAX_AGENT_ROLES, MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
 
 const entity = {
@@ -144,6 +145,7 @@ export const OPENAPI = {
         },
       },
     },
+    ...REVOCATION_PATHS,
     '/v1/manifest': {
       get: {
         operationId: 'getManifest',
@@ -679,6 +681,11 @@ export const OPENAPI = {
           state: { enum: ['NORMAL', 'DENY_ALL', 'SUSPENDED_GAR', 'SIGNING_SUSPENDED', 'MANIFEST_INTEGRITY_FAILURE'] },
           runtime: { enum: ['node', 'bun', 'deno', 'workerd'] },
           conditions: { type: 'array', items: { type: 'object', properties: { state: { type: 'string' }, reason: { type: 'string' } } } },
+          revocation: {
+            type: 'object',
+            description: 'P8: whether revocation status is confirmable (every SSF stream from a configured transmitter heard from within its bound), outgoing stream count, incoming streams',
+            properties: { status_confirmable: { type: 'boolean' }, reason: { type: 'string' }, streams_out: { type: 'integer' }, streams_in: { type: 'array', items: { type: 'object' } } },
+          },
           warnings: { type: 'array', items: { type: 'string' }, description: 'workerd only, when present: configuration the Worker lacks or ignores (e.g. no KEE_SIGNING_KEY: an ephemeral kernel key)' },
         },
       },
@@ -702,28 +709,14 @@ export const OPENAPI = {
         additionalProperties: false,
         properties: { token: { type: 'string', minLength: 1, maxLength: 8192 }, token_type_hint: { type: 'string', maxLength: 64 } },
       },
+      ...REVOCATION_SCHEMAS,
       RevocationFeed: {
         type: 'object',
         required: ['sequence', 'generated_at', 'revocations'],
         properties: {
           sequence: { type: 'integer', minimum: 0, description: 'the highest revocation sequence the kernel holds' },
           generated_at: { type: 'string', format: 'date-time', description: 'kernel clock at this answer: a verifier refuses credentials while its last feed is older than its bound' },
-          revocations: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
-              properties: {
-                seq: { type: 'integer', minimum: 1 },
-                kind: { const: 'MANDATE_JTI' },
-                jti: { type: 'string' },
-                revoked_at: { type: 'string', format: 'date-time' },
-                exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
-                revocation_type: { const: 'DIRECT' },
-                source: { const: 'LOCAL' },
-              },
-            },
-          },
+          revocations: { type: 'array', items: { $ref: '#/components/schemas/RevocationEntry' } },
           next_since: { type: 'integer', description: 'present when more entries follow: ask again with `since` = this' },
         },
       },

@@ -16,7 +16,8 @@ import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
 import { CredentialIssuer } from './credentials/issuer.ts';
-import { RevocationRegistry, type RevocationFeed } from './credentials/revocations.ts';
+import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
+import { Federation } from './revocation/federation.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
@@ -60,6 +61,8 @@ export class Kernel {
   private readonly agents: AgentRegistry;
   private readonly credentials: CredentialIssuer;
   private readonly revocations: RevocationRegistry;
+  /** P8 revocation over SSF / CAEP: transmitter streams, completion states, receiver streams. */
+  readonly revocation: Federation;
   /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
@@ -126,7 +129,23 @@ export class Kernel {
         return this.agents.find(agentId);
       },
     });
-    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write) });
+    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write), issuer: this.issuer });
+    this.revocation = new Federation({
+      store: deps.store,
+      io: (op, write) => this.audit.io(op, write),
+      registry: this.revocations,
+      journal,
+      tokens: deps.tokens,
+      issuer: this.issuer,
+      kernelId: this.kernelId,
+      nowMs: () => Date.parse(deps.clock.nowIso()),
+      nowIso: () => deps.clock.nowIso(),
+      telemetry: deps.telemetry,
+      alerts: deps.alerts,
+      setVerifier: deps.setVerifier,
+      fetch: deps.fetch,
+      options: deps.options?.revocation,
+    });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,
@@ -201,6 +220,7 @@ export class Kernel {
       try {
         await this.agents.load();
         await this.revocations.refresh();
+        await this.revocation.load();
       } catch (e) {
         this.starting = null;
         throw e;
@@ -219,6 +239,7 @@ export class Kernel {
         }
       }
       this.started = true;
+      this.revocation.startTimers();
       await this.resumeClosing();
     })();
     return this.starting;
@@ -286,9 +307,9 @@ export class Kernel {
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
-  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
+  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; revocation: ReturnType<Federation['health']> } {
     const snap = this.state.snapshot();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions };
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, revocation: this.revocation.health() };
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
@@ -327,6 +348,23 @@ export class Kernel {
     await this.revocations.revoke(claims.jti, claims.exp);
   }
 
+  /**
+   * Adds a registry entry (`POST /v1/revocations`, operator): recorded, stored, then sent to the
+   * SSF receivers. An XPID of a registered agent gets the agent as subject.
+   */
+  async revoke(input: RevocationInput, operator: string): Promise<RevocationEntry> {
+    if (!this.started) await this.ready();
+    const agent = input.kind === 'XPID' ? (await this.agents.list()).find((a) => a.xpid === input.id) : undefined;
+    const subject = input.subject ?? (agent ? { agent_id: agent.agent_id, xpid: agent.xpid } : input.kind === 'XPID' ? { xpid: input.id } : undefined);
+    return this.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
+  }
+
+  /** A SET pushed by a configured SSF transmitter (RFC 8935): verified, then applied to the registry. */
+  async receiveSet(token: string): Promise<void> {
+    if (!this.started) await this.ready();
+    await this.revocation.receiver.receivePush(token);
+  }
+
   /** The revocation feed after sequence `since`: what a resource provider's verifier polls. */
   async revocationFeed(since: number): Promise<RevocationFeed> {
     if (!this.started) await this.ready();
@@ -352,6 +390,7 @@ export class Kernel {
   stop(): void {
     this.monitor.stop();
     this.oneShot.stop();
+    this.revocation.stop();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
@@ -493,6 +532,8 @@ export class Kernel {
   private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest): string | null {
     const own = this.agents.find(session.agent_id);
     if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
+    const revoked = this.revocation.refusal(session.agent_id, own?.xpid);
+    if (revoked) return revoked;
     const p = request.principal;
     if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
     return null;
@@ -538,7 +579,10 @@ export class Kernel {
   /** Revokes a registered agent for good (AGENT_REVOKED). */
   async revokeAgent(agentId: string, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.revoke(agentId, operator);
+    const agent = await this.agents.revoke(agentId, operator);
+    // P8: the agent's XPID joins the revocation registry, and travels to the SSF receivers
+    await this.revocations.register({ kind: 'XPID', id: agent.xpid, subject: { agent_id: agent.agent_id, xpid: agent.xpid }, reason: 'agent revoked', revoking_principal: operator });
+    return agent;
   }
 
   /**

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { MAX_BODY_BYTES, readBody, readJson } from '../body.ts';
-import { queryParam } from '../query.ts';
+import { revocationFeed } from './revocations.ts';
 import { credentialTokenBody } from '../schemas.ts';
 
 /**
@@ -21,13 +21,8 @@ export function credentialRoutes(kernel: Kernel): Hono {
     return c.json({}, 200);
   });
 
-  app.get('/revocations', async (c) => {
-    const since = queryParam(c, 'since') ?? '0';
-    if (!/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since))) {
-      throw new DomainError('INVALID_INPUT', `query parameter \`since\` must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
-    }
-    return c.json(await kernel.revocationFeed(Number(since)), 200, { 'cache-control': 'no-store' });
-  });
+  // the alias of GET /v1/revocations
+  app.get('/revocations', (c) => revocationFeed(c, kernel));
 
   return app;
 }
