@@ -74,6 +74,6 @@ export async function startNode(ops: Ops, options: { transmitters?: (self: strin
 
 /** B's configuration of A as transmitter. */
 export async function transmitterConfig(ops: Ops, a: string, delivery: 'push' | 'poll', self: string): Promise<TransmitterConfig> {
-  const token = (await ops.bearer('operator')).authorization.slice('Bearer '.length);
+  const token = ((await ops.bearer('operator')).authorization ?? '').slice('Bearer '.length);
   return { config_url: `${a}/.well-known/ssf-configuration`, token, delivery, ...(delivery === 'push' ? { push_url: `${self}/ssf/push` } : {}) };
 }
