@@ -66,6 +66,7 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
 
       // the poll receiver's ack reaches A with its next poll
       if (delivery === 'poll') await b.tick();
+      await a.h.kernel.revocation.idle();
       const [view] = a.h.kernel.revocation.propagation.view(origin.event_id);
       expect(view).toMatchObject({ state: 'CLEAN', receivers: [{ acknowledged: true, method: delivery === 'push' ? 'urn:ietf:rfc:8935' : 'urn:ietf:rfc:8936' }] });
       const records = (await journalRecords(a.h.store)).filter((r) => r.ale_type === 'REVOCATION_PROPAGATION');
@@ -78,7 +79,7 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
     const { a, b } = await pair('push', ops);
     await b.close();
     const entry = (await a.h.call('POST', '/v1/revocations', { kind: 'MANDATE_JTI', id: 'mandate-1', subject: { agent_id: 'agent-7' } }, await ops.bearer('operator'))).json;
-    await new Promise((r) => setTimeout(r, 50)); // the first push attempt fails
+    await a.h.kernel.revocation.idle(); // the first push attempt failed
     const view = () => a.h.kernel.revocation.propagation.view(entry.event_id)[0];
     expect(view()?.state).toBe('PENDING');
     a.advance(30_000);

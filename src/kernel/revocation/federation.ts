@@ -61,6 +61,8 @@ export class Federation {
   private readonly streams: StreamStore;
   private readonly deps: FederationDeps;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** First deliveries of revocation events under way. */
+  private readonly starting = new Set<Promise<void>>();
 
   constructor(deps: FederationDeps) {
     this.deps = deps;
@@ -99,8 +101,19 @@ export class Federation {
     });
     // only what this kernel revoked travels on: CAEP entries came from a transmitter
     deps.registry.onAdded((entry) => {
-      if (entry.source === 'LOCAL') void this.propagation.start(entry).catch(() => undefined);
+      if (entry.source !== 'LOCAL') return;
+      const started = this.propagation.start(entry).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.starting.add(started);
+      void started.finally(() => this.starting.delete(started));
     });
+  }
+
+  /** Resolves once the first delivery of every revocation event started so far is done. */
+  async idle(): Promise<void> {
+    while (this.starting.size > 0) await Promise.all([...this.starting]);
   }
 
   /** Loads the stored streams (at start). */

@@ -98,13 +98,14 @@ export class Propagation {
   }
 
   /** A poll receiver acknowledged SET `jti`. */
-  pollAck(streamId: string, jti: string): void {
+  async pollAck(streamId: string, jti: string): Promise<void> {
     const eventId = this.bySet.get(jti);
     const ev = eventId === undefined ? undefined : this.events.get(eventId);
     const r = ev?.receivers.get(streamId);
     if (!ev || !r) return;
     r.acked.add(jti);
-    void this.checkAcked(ev, r);
+    this.bySet.delete(jti);
+    await this.checkAcked(ev, r);
   }
 
   /** Retries due deliveries, moves events past 30 s to PARTIAL, alerts at 60 s. */

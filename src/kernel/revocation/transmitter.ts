@@ -19,7 +19,7 @@ export type TransmitterDeps = {
   fetch: typeof fetch;
   newId: () => string;
   /** A poll receiver acknowledged the SET `jti` of `streamId`. */
-  onPollAck: (streamId: string, jti: string) => void;
+  onPollAck: (streamId: string, jti: string) => Promise<void>;
 };
 
 /** RFC 8936 §2.1 poll request. */
@@ -139,7 +139,7 @@ export class Transmitter {
     this.queues.set(id, queue);
     // a SET the receiver reports an error for is acknowledged too: it received it (RFC 8936 §2.3)
     for (const jti of [...(ack as string[]), ...Object.keys(errs)]) {
-      if (queue.delete(jti)) this.deps.onPollAck(id, jti);
+      if (queue.delete(jti)) await this.deps.onPollAck(id, jti);
     }
     if (queue.size === 0 && max > 0 && req.returnImmediately !== true) await this.waitFor(id, LONG_POLL_MS);
     const sets: Record<string, string> = {};
