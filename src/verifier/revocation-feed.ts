@@ -1,5 +1,5 @@
-/** One page of the kernel's revocation feed (`GET /v1/credentials/revocations`). */
-type FeedPage = { sequence: number; generated_at: string; revocations: { seq: number; jti: string; exp: number }[]; next_since?: number };
+/** One page of the kernel's revocation feed (`GET /v1/revocations`, alias `/v1/credentials/revocations`). */
+type FeedPage = { sequence: number; generated_at: string; revocations: { seq: number; kind?: string; id?: string; jti?: string; exp?: number }[]; next_since?: number };
 
 /**
  * The revoked credential ids, kept current by polling the kernel's feed on demand (no timers,
@@ -9,6 +9,8 @@ type FeedPage = { sequence: number; generated_at: string; revocations: { seq: nu
  */
 export class RevocationFeed {
   private readonly revoked = new Map<string, number>();
+  /** Revoked agent XPIDs (a credential's `sub`): these never expire. */
+  private readonly xpids = new Set<string>();
   private since = 0;
   private generatedAt = -Infinity;
   private polledAt = -Infinity;
@@ -26,8 +28,8 @@ export class RevocationFeed {
     this.maxAgeMs = options.maxAgeMs;
   }
 
-  /** `revoked` / `clear` for `jti`, or `stale` when the feed cannot be brought within its age bound. */
-  async status(jti: string): Promise<'revoked' | 'clear' | 'stale'> {
+  /** `revoked` / `clear` for `jti` (and the agent XPID `sub`), or `stale` when the feed cannot be brought within its age bound. */
+  async status(jti: string, sub?: string): Promise<'revoked' | 'clear' | 'stale'> {
     if (this.now() - this.polledAt >= this.pollMs) {
       try {
         await this.poll();
@@ -36,7 +38,7 @@ export class RevocationFeed {
       }
     }
     if (this.now() - this.generatedAt > this.maxAgeMs) return 'stale';
-    return this.revoked.has(jti) ? 'revoked' : 'clear';
+    return this.revoked.has(jti) || (sub !== undefined && this.xpids.has(sub)) ? 'revoked' : 'clear';
   }
 
   private async poll(): Promise<void> {
@@ -46,10 +48,11 @@ export class RevocationFeed {
       const body = (await res.json()) as FeedPage;
       if (typeof body.sequence !== 'number' || !Array.isArray(body.revocations) || typeof body.generated_at !== 'string') throw new Error('the revocation feed is malformed');
       for (const r of body.revocations) {
-        if (typeof r.jti === 'string' && typeof r.seq === 'number') {
-          this.revoked.set(r.jti, r.exp);
-          this.since = Math.max(this.since, r.seq);
-        }
+        if (typeof r.seq !== 'number') continue;
+        this.since = Math.max(this.since, r.seq);
+        // entries of other kinds (KIA_KEY, GEC_MANIFEST, …) do not name credentials
+        if (r.kind === 'XPID' && typeof r.id === 'string') this.xpids.add(r.id);
+        else if ((r.kind === undefined || r.kind === 'MANDATE_JTI') && typeof r.jti === 'string') this.revoked.set(r.jti, typeof r.exp === 'number' ? r.exp : Number.MAX_SAFE_INTEGER);
       }
       if (body.next_since === undefined) {
         const generated = Date.parse(body.generated_at);

@@ -106,6 +106,18 @@ describe('kee/verifier', () => {
     expect((await verifier.verify(kept, agentRead('b'))).ok).toBe(true);
   });
 
+  it("refuses a credential whose agent XPID (its `sub`) the registry revokes; other agents' credentials stay valid", async () => {
+    const { h, verifier, permit } = await setup();
+    const token = await permit();
+    const kept = await permit(agentRead('b'));
+    expect((await verifier.verify(token, agentRead())).ok).toBe(true);
+    await h.kernel.revoke({ kind: 'XPID', id: claimsOf(token).sub }, 'op-test');
+    // other kinds in the feed name no credential
+    await h.kernel.revoke({ kind: 'KIA_KEY', id: claimsOf(kept).jti }, 'op-test');
+    expect(await verifier.verify(token, agentRead())).toMatchObject({ ok: false, code: 'REVOKED' });
+    expect((await verifier.verify(kept, agentRead('b'))).ok).toBe(true);
+  });
+
   it('refuses every credential while the revocation feed is stale: unreachable, or an old answer', async () => {
     const { verifier, permit, net, advance } = await setup({ maxFeedAgeSeconds: 30 });
     const token = await permit();
