@@ -239,7 +239,8 @@ export class Kernel {
         }
       }
       this.started = true;
-      this.revocation.startTimers();
+      // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
+      if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
       await this.resumeClosing();
     })();
     return this.starting;
