@@ -25,7 +25,7 @@ async function pair(delivery: 'push' | 'poll', ops: Ops) {
   const b = await startNode(ops, { port, transmitters: () => [config] });
   nodes.push(a, b);
   await b.tick(); // B creates its stream at A
-  expect(b.h.kernel.health().revocation.streams_in[0]).toMatchObject({ stream_id: expect.any(String), last_error: null });
+  expect(b.h.kernel.health().revocation?.streams_in[0]).toMatchObject({ stream_id: expect.any(String), last_error: null });
   return { a, b };
 }
 
@@ -124,8 +124,8 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
     await a.listen();
     b.advance(10_000);
     await b.tick();
-    for (let i = 0; i < 200 && !b.h.kernel.health().revocation.status_confirmable; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(b.h.kernel.health().revocation.status_confirmable).toBe(true);
+    for (let i = 0; i < 200 && !b.h.kernel.health().revocation?.status_confirmable; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(b.h.kernel.health().revocation?.status_confirmable).toBe(true);
     expect((await b.decide('peer-agent')).decision).toBe('PERMIT');
   });
 });

@@ -683,7 +683,7 @@ export const OPENAPI = {
           conditions: { type: 'array', items: { type: 'object', properties: { state: { type: 'string' }, reason: { type: 'string' } } } },
           revocation: {
             type: 'object',
-            description: 'P8: whether revocation status is confirmable (every SSF stream from a configured transmitter heard from within its bound), outgoing stream count, incoming streams',
+            description: 'P8, on a federated kernel only (SSF transmitters configured, or streams): whether revocation status is confirmable (every SSF stream from a configured transmitter heard from within its bound), outgoing stream count, incoming streams',
             properties: { status_confirmable: { type: 'boolean' }, reason: { type: 'string' }, streams_out: { type: 'integer' }, streams_in: { type: 'array', items: { type: 'object' } } },
           },
           warnings: { type: 'array', items: { type: 'string' }, description: 'workerd only, when present: configuration the Worker lacks or ignores (e.g. no KEE_SIGNING_KEY: an ephemeral kernel key)' },

@@ -155,8 +155,9 @@ export class Federation {
     return null;
   }
 
-  /** `/healthz`: the incoming streams and whether revocation status is confirmable. */
-  health(): { status_confirmable: boolean; reason?: string; streams_out: number; streams_in: StreamHealth[] } {
+  /** `/healthz` of a federated kernel (transmitters configured, or streams): the incoming streams and whether revocation status is confirmable; null otherwise. */
+  health(): { status_confirmable: boolean; reason?: string; streams_out: number; streams_in: StreamHealth[] } | null {
+    if (!this.receiver.configured() && this.transmitter.streamCount() === 0) return null;
     const why = this.receiver.unconfirmed();
     return { status_confirmable: why === null, ...(why ? { reason: why } : {}), streams_out: this.transmitter.streamCount(), streams_in: this.receiver.health() };
   }
