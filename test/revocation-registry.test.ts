@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@libsql/client';
 import { describe, expect, it } from 'vitest';
+import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
+import type { AuditStore } from '../src/ports/storage.ts';
 import { agentRead, makeHarness } from './support/harness.ts';
 import { agentKey, journalRecords, makeOperators } from './support/operators.ts';
 
-async function setup(store = new MemoryStore(), ops?: Awaited<ReturnType<typeof makeOperators>>) {
+async function setup(store: AuditStore = new MemoryStore(), ops?: Awaited<ReturnType<typeof makeOperators>>) {
   const o = ops ?? (await makeOperators());
   const h = makeHarness({ store, deps: { operatorTokens: o.verifier, options: { revocation: { tickMs: 0 } } } });
   await h.started;
@@ -89,5 +95,31 @@ describe('the revocation registry (P8)', () => {
     expect(feed.json.revocations.map((e: { kind: string; id: string }) => `${e.kind}:${e.id}`)).toEqual(['XPID:xpid-1', 'MANDATE_JTI:jti-1']);
     expect((await decide(second.h, 'agent-9')).decision).toBe('DENY');
     expect((await decide(second.h, 'agent-8')).decision).toBe('PERMIT');
+  });
+
+  it('on libSQL: entries and SSF streams survive a restart (replayed from the stored documents)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kee-revoc-'));
+    const ops = await makeOperators();
+    const boot = async () => {
+      const client = createClient({ url: `file:${join(dir, 'kee.db')}` });
+      return { client, ...(await setup(await openLibsqlStore(client, { embedded: true }), ops)) };
+    };
+    try {
+      const first = await boot();
+      const op = await ops.bearer('operator');
+      await first.h.call('POST', '/v1/revocations', { kind: 'XPID', id: 'xpid-7', subject: { agent_id: 'agent-7' } }, op);
+      await first.h.call('POST', '/v1/revocations', { kind: 'GEC_MANIFEST', id: 'manifest-1' }, op);
+      const stream = (await first.h.call('POST', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } }, op)).json;
+      first.h.kernel.stop();
+      first.client.close();
+      const second = await boot();
+      expect((await second.h.call('GET', '/v1/revocations')).json.revocations.map((e: { kind: string; id: string }) => `${e.kind}:${e.id}`)).toEqual(['XPID:xpid-7', 'GEC_MANIFEST:manifest-1']);
+      expect((await second.h.call('GET', '/ssf/streams', undefined, op)).json).toEqual([stream]);
+      expect((await decide(second.h, 'agent-7')).decision).toBe('DENY');
+      second.h.kernel.stop();
+      second.client.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
