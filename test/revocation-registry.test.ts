@@ -94,6 +94,10 @@ describe('the revocation registry (P8)', () => {
     const feed = await second.h.call('GET', '/v1/revocations');
     expect(feed.json.revocations.map((e: { kind: string; id: string }) => `${e.kind}:${e.id}`)).toEqual(['XPID:xpid-1', 'MANDATE_JTI:jti-1']);
     expect((await decide(second.h, 'agent-9')).decision).toBe('DENY');
+    // the API the ACD Check 4 uses: jti and XPID checked independently
+    expect(await second.h.kernel.checkRevocation({ jti: 'jti-1' })).toMatchObject({ revoked: { kind: 'MANDATE_JTI', id: 'jti-1' }, unconfirmed: null });
+    expect((await second.h.kernel.checkRevocation({ jti: 'other', xpid: 'xpid-1' })).revoked).toMatchObject({ kind: 'XPID', id: 'xpid-1' });
+    expect((await second.h.kernel.checkRevocation({ jti: 'other', xpid: 'other' })).revoked).toBeNull();
     expect((await decide(second.h, 'agent-8')).decision).toBe('PERMIT');
   });
 

@@ -361,6 +361,17 @@ export class Kernel {
     return this.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
   }
 
+  /**
+   * The revocation status of a mandate `jti` / agent `xpid` (ACD Check 4, CONF-KIA-23: the jti is
+   * checked independently of the XPID): the entry revoking either (registry brought up to date
+   * first), and why status cannot be confirmed now (an SSF stream silent past its bound), if so.
+   */
+  async checkRevocation(q: { jti?: string; xpid?: string; agentId?: string }): Promise<{ revoked: RevocationEntry | null; unconfirmed: string | null }> {
+    if (!this.started) await this.ready();
+    await this.revocations.refresh();
+    return { revoked: this.revocations.check(q), unconfirmed: this.revocation.receiver.unconfirmed() };
+  }
+
   /** A SET pushed by a configured SSF transmitter (RFC 8935): verified, then applied to the registry. */
   async receiveSet(token: string): Promise<void> {
     if (!this.started) await this.ready();
