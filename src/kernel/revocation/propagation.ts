@@ -119,7 +119,7 @@ export class Propagation {
       if (ev.state === 'PENDING' && age >= this.deps.ackTimeoutMs) await this.settle(ev, 'PARTIAL');
       if (!ev.alerted && age >= this.deps.alertAfterMs) {
         ev.alerted = true;
-        await this.alert('REVOCATION_UNACKNOWLEDGED', `revocation event ${ev.event_id} (${ev.kind} ${ev.id}) is unacknowledged by ${open.length} receiver(s) after ${Math.round(age / 1000)} s: ${open.map((r) => r.stream.config.aud).join(', ')}`, ev);
+        await this.alert('REVOCATION_UNACKNOWLEDGED', `revocation event ${ev.event_id} (${ev.kind} ${ev.id}) is unacknowledged by ${open.length} receiver(s) after ${Math.round(age / 1000)} s: ${open.slice(0, 5).map((r) => `${r.stream.config.aud} (stream ${r.stream.config.stream_id})`).join(', ')}${open.length > 5 ? ', …' : ''}`, ev);
       }
       await Promise.all(open.filter((r) => r.stream.config.delivery.method !== 'urn:ietf:rfc:8936' && r.nextRetryMs <= now).map((r) => this.send(ev, r)));
     }
