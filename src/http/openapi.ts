@@ -307,7 +307,7 @@ export const OPENAPI = {
       post: {
         operationId: 'authorize',
         summary: 'Authorize one agent action (Cedar, fail-closed); the audit record is durable before the answer',
-        description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), and a `principal` other than `Agent::"<the session agent_id>"` is a DENY recorded with the reason `PRINCIPAL_MISMATCH: …`. In any mode, a session of a registered agent that is SUSPENDED or REVOKED DENIES with the reason `AGENT_SUSPENDED: …` / `AGENT_REVOKED: …`.',
+        description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), and a `principal` other than `Agent::"<the session agent_id>"` is a DENY recorded with the reason `PRINCIPAL_MISMATCH: …`. In any mode, a session of a registered agent that is SUSPENDED or REVOKED DENIES with the reason `AGENT_SUSPENDED: …` / `AGENT_REVOKED: …`. P8 (docs/revocation.md): a revoked XPID of the agent, or a revoked mandate naming it, DENIES with `XPID_REVOKED: …` / `MANDATE_REVOKED: …`; while an SSF stream from a configured transmitter is silent past its bound, an agent not registered here DENIES with `REVOCATION_STATUS_UNCONFIRMED: …`.',
         security: AGENT_DPOP,
         parameters: [sessionId],
         requestBody: body({ $ref: '#/components/schemas/AuthorizeRequest' }),

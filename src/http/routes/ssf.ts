@@ -29,9 +29,9 @@ export function ssfRoutes(kernel: Kernel): Hono<OperatorEnv> {
   app.get('/.well-known/ssf-configuration', (c) => c.json(kernel.revocation.configuration(origin(c)), 200));
 
   app.post('/ssf/streams', operator, async (c) => c.json(await t.createStream(await readJson(c, ssfStreamBody), origin(c), c.var.operator.subject), 201));
-  app.get('/ssf/streams', operator, (c) => {
+  app.get('/ssf/streams', operator, async (c) => {
     const id = queryParam(c, 'stream_id');
-    return c.json(id === undefined ? t.listStreams() : t.readStream(id), 200);
+    return c.json(id === undefined ? await t.listStreams() : await t.readStream(id), 200);
   });
   app.patch('/ssf/streams', operator, async (c) => {
     const body = await readJson(c, ssfStreamBody);
@@ -46,7 +46,7 @@ export function ssfRoutes(kernel: Kernel): Hono<OperatorEnv> {
     return c.body(null, 204);
   });
 
-  app.get('/ssf/status', operator, (c) => c.json(t.status(streamId(c)), 200));
+  app.get('/ssf/status', operator, async (c) => c.json(await t.status(streamId(c)), 200));
   app.post('/ssf/status', operator, async (c) => {
     const body = await readJson(c, ssfStatusBody);
     return c.json(await t.setStatus(body.stream_id, body.status, body.reason), 200);

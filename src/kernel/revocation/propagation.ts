@@ -74,7 +74,7 @@ export class Propagation {
   async start(entry: RevocationEntry): Promise<PropagationEvent> {
     const { transmitter, telemetry } = this.deps;
     const eventId = entry.event_id ?? `${entry.kind}:${entry.id}`;
-    const streams = transmitter.receiversOf(entry);
+    const streams = await transmitter.receiversOf(entry);
     const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs: this.deps.nowMs(), state: 'PENDING', receivers: new Map(), alerted: false };
     this.events.set(eventId, ev);
     this.prune();

@@ -44,11 +44,18 @@ export class StreamStore {
     this.deps = deps;
   }
 
+  /** Applies the stream documents stored after the last one seen (at start, then before each use: other instances sharing the store). */
   async load(): Promise<void> {
     for (;;) {
       const page = await this.deps.io(() => this.deps.store.listDocuments(STREAM_DOCUMENT_KIND, this.seq + 1, 500), false);
       for (const doc of page) {
-        const body = JSON.parse(doc.body) as { stream_id: string; deleted?: boolean; stream?: Stream };
+        let body: { stream_id: string; deleted?: boolean; stream?: Stream };
+        try {
+          body = JSON.parse(doc.body) as typeof body;
+        } catch {
+          throw new DomainError('AUDIT_TAMPERED', `the SSF stream document ${doc.seq} is not JSON`);
+        }
+        if (typeof body.stream_id !== 'string') throw new DomainError('AUDIT_TAMPERED', `the SSF stream document ${doc.seq} is malformed`);
         if (body.deleted || !body.stream) this.streams.delete(body.stream_id);
         else this.streams.set(body.stream_id, body.stream);
         this.seq = doc.seq;

@@ -38,8 +38,9 @@ export class Transmitter {
     this.deps = deps;
   }
 
-  /** Streams that receive `entry`'s event now (enabled, event requested). */
-  receiversOf(entry: RevocationEntry): Stream[] {
+  /** Streams that receive `entry`'s event now (enabled, event requested), those other instances sharing the store made included. */
+  async receiversOf(entry: RevocationEntry): Promise<Stream[]> {
+    await this.deps.streams.load();
     const type = eventTypeOf(entry.kind);
     return this.deps.streams.all().filter((s) => s.status === 'enabled' && s.config.events_delivered.includes(type));
   }
@@ -60,16 +61,19 @@ export class Transmitter {
     return config;
   }
 
-  readStream(id: string): StreamConfig {
+  async readStream(id: string): Promise<StreamConfig> {
+    await this.deps.streams.load();
     return this.deps.streams.get(id).config;
   }
 
-  listStreams(): StreamConfig[] {
+  async listStreams(): Promise<StreamConfig[]> {
+    await this.deps.streams.load();
     return this.deps.streams.all().map((s) => s.config);
   }
 
   /** PATCH (`replace` false: unnamed properties kept) or PUT (`replace` true). */
   async updateStream(id: string, req: StreamRequest, origin: string, replace: boolean): Promise<StreamConfig> {
+    await this.deps.streams.load();
     const s = this.deps.streams.get(id);
     const config = configFrom(req, { stream_id: id, iss: s.config.iss, aud: s.config.aud, pollUrl: `${origin}/ssf/poll/${id}` }, replace ? undefined : s.config);
     await this.deps.streams.put(id, { ...s, config });
@@ -77,27 +81,35 @@ export class Transmitter {
   }
 
   async deleteStream(id: string): Promise<void> {
+    await this.deps.streams.load();
     this.deps.streams.get(id);
     await this.deps.streams.put(id, null);
     this.queues.delete(id);
   }
 
-  status(id: string): { stream_id: string; status: StreamStatus; reason?: string } {
+  async status(id: string): Promise<{ stream_id: string; status: StreamStatus; reason?: string }> {
+    await this.deps.streams.load();
+    return this.statusOf(id);
+  }
+
+  private statusOf(id: string): { stream_id: string; status: StreamStatus; reason?: string } {
     const s = this.deps.streams.get(id);
     return { stream_id: id, status: s.status, ...(s.reason ? { reason: s.reason } : {}) };
   }
 
   async setStatus(id: string, status: unknown, reason: unknown): Promise<{ stream_id: string; status: StreamStatus; reason?: string }> {
+    await this.deps.streams.load();
     const s = this.deps.streams.get(id);
     if (status !== 'enabled' && status !== 'paused' && status !== 'disabled') throw new DomainError('INVALID_INPUT', '`status` must be `enabled`, `paused` or `disabled`');
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1024)) throw new DomainError('INVALID_INPUT', '`reason` must be a string');
     const next: Stream = { config: s.config, status, ...(reason === undefined ? {} : { reason: reason as string }) };
     await this.deps.streams.put(id, next);
-    return this.status(id);
+    return this.statusOf(id);
   }
 
   /** Sends a verification event on the stream (SSF 1.0 §8.1.4.2): pushed now, or queued for the poll. */
   async verify(id: string, state: unknown): Promise<void> {
+    await this.deps.streams.load();
     const s = this.deps.streams.get(id);
     if (state !== undefined && (typeof state !== 'string' || state.length > 1024)) throw new DomainError('INVALID_INPUT', '`state` must be a string');
     const jti = this.deps.newId();
@@ -126,6 +138,7 @@ export class Transmitter {
 
   /** RFC 8936 poll: applies the acks, then answers up to `maxEvents` SETs (waits up to 10 s for one unless `returnImmediately`). */
   async poll(id: string, req: PollRequest): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+    await this.deps.streams.load();
     const s = this.deps.streams.get(id);
     if (s.config.delivery.method !== POLL_METHOD) throw new DomainError('CONFLICT', `stream \`${id}\` is a push stream`);
     if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new DomainError('INVALID_INPUT', 'the poll request must be a JSON object');
