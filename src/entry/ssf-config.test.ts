@@ -22,5 +22,6 @@ describe('KEE_SSF_* configuration', () => {
     expect(() => readRevocationConfig({ KEE_SSF_TRANSMITTERS: '[{"config_url":"http://a/x","delivery":"poll","token_env":"NOPE"}]' })).toThrow(/`NOPE`, which is not set/);
     expect(() => readRevocationConfig({ KEE_SSF_TRANSMITTERS: '/no/such/file' })).toThrow(/cannot read `\/no\/such\/file`/);
     expect(() => readRevocationConfig({ KEE_SSF_POLL_MS: '5' })).toThrow(/^KEE_SSF_POLL_MS must be milliseconds from 100 to 30000/);
+    expect(() => readRevocationConfig({ KEE_SSF_UNHEALTHY_MS: '5000' })).toThrow(/^KEE_SSF_UNHEALTHY_MS \(5000\) must exceed KEE_SSF_POLL_MS \(2000\) and KEE_SSF_VERIFY_MS \(10000\)/);
   });
 });

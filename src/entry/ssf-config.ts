@@ -27,12 +27,12 @@ const transmitter = z
   .refine((t) => t.delivery === 'poll' || t.push_url !== undefined, { message: 'push delivery needs `push_url` (where the transmitter reaches this kernel\'s /ssf/push)' });
 
 export function readRevocationConfig(env: Env): RevocationOptions {
-  return {
-    transmitters: readTransmitters(env),
-    pollMs: readMs(env, 'KEE_SSF_POLL_MS', 2_000, 100, 30_000),
-    verifyEveryMs: readMs(env, 'KEE_SSF_VERIFY_MS', 10_000, 1_000, 600_000),
-    unhealthyAfterMs: readMs(env, 'KEE_SSF_UNHEALTHY_MS', 30_000, 1_000, 3_600_000),
-  };
+  const pollMs = readMs(env, 'KEE_SSF_POLL_MS', 2_000, 100, 30_000);
+  const verifyEveryMs = readMs(env, 'KEE_SSF_VERIFY_MS', 10_000, 1_000, 600_000);
+  const unhealthyAfterMs = readMs(env, 'KEE_SSF_UNHEALTHY_MS', 30_000, 1_000, 3_600_000);
+  // a stream is heard from once per poll or verification: a bound below that would flap
+  if (unhealthyAfterMs <= Math.max(pollMs, verifyEveryMs)) throw new StartupError(`KEE_SSF_UNHEALTHY_MS (${unhealthyAfterMs}) must exceed KEE_SSF_POLL_MS (${pollMs}) and KEE_SSF_VERIFY_MS (${verifyEveryMs}): a healthy stream is heard from only that often`);
+  return { transmitters: readTransmitters(env), pollMs, verifyEveryMs, unhealthyAfterMs };
 }
 
 function readTransmitters(env: Env): TransmitterConfig[] {
