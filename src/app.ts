@@ -11,7 +11,9 @@ import { capProfileRoutes } from './http/routes/cap-profile.ts';
 import { credentialRoutes } from './http/routes/credentials.ts';
 import { decisionRoutes } from './http/routes/decisions.ts';
 import { manifestRoutes } from './http/routes/manifest.ts';
+import { revocationRoutes } from './http/routes/revocations.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
+import { ssfRoutes } from './http/routes/ssf.ts';
 import { xpidRoutes } from './http/routes/xpid.ts';
 
 /**
@@ -34,6 +36,8 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/agents', agentRoutes(kernel));
   app.route('/v1/hem', hemRoutes(kernel));
   app.route('/v1/credentials', credentialRoutes(kernel));
+  app.route('/v1/revocations', revocationRoutes(kernel));
+  app.route('/', ssfRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

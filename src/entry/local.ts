@@ -39,6 +39,8 @@ import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
 import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
+import { readRevocationConfig } from './ssf-config.ts';
+import { joseSetVerifier } from '../adapters/jose/set-verifier.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
@@ -70,6 +72,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
+  const revocation = readRevocationConfig(process.env);
   checkSignerEnv(process.env);
   tokenSeedFromEnv(process.env.KEE_TOKEN_KEY);
   if (options.listen !== false) await checkPortFree(config.host, config.port);
@@ -116,7 +119,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation } });
   await kernel.start();
   await signing.attach(kernel);
   // after a successful start only: a failed start stays one stderr line
@@ -129,6 +132,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     dataDir,
     inspector: capProfile.inspector,
     shutdown: async () => {
+      kernel.revocation.stop();
       signing.close();
       await provider.shutdown();
       await closeStore();

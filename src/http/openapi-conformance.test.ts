@@ -82,6 +82,19 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/credentials/introspect', '/v1/credentials/introspect', { token: 'not.a.credential' }],
     ['POST', '/v1/credentials/revoke', '/v1/credentials/revoke', { token: 'not.a.credential' }],
     ['GET', '/v1/credentials/revocations', '/v1/credentials/revocations?since=0'],
+    ['POST', '/v1/revocations', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-1' }, op],
+    ['GET', '/v1/revocations', '/v1/revocations?since=0'],
+    ['GET', '/.well-known/ssf-configuration', '/.well-known/ssf-configuration'],
+    ['POST', '/ssf/streams', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } }, op],
+    ['GET', '/ssf/streams', '/ssf/streams', undefined, op],
+    ['PATCH', '/ssf/streams', '/ssf/streams', { stream_id: 'nope', description: 'x' }, op],
+    ['PUT', '/ssf/streams', '/ssf/streams', { stream_id: 'nope', delivery: { method: 'urn:ietf:rfc:8936' } }, op],
+    ['GET', '/ssf/status', '/ssf/status?stream_id=nope', undefined, op],
+    ['POST', '/ssf/status', '/ssf/status', { stream_id: 'nope', status: 'paused' }, op],
+    ['POST', '/ssf/verify', '/ssf/verify', { stream_id: 'nope' }, op],
+    ['POST', '/ssf/poll/{stream_id}', '/ssf/poll/nope', { returnImmediately: true }, op],
+    ['DELETE', '/ssf/streams', '/ssf/streams?stream_id=nope', undefined, op],
+    ['POST', '/ssf/push', '/ssf/push', 'not.a.set', { 'content-type': 'application/secevent+jwt' }],
   ];
   const answers: Answer[] = [];
   for (const [method, template, path, body, headers] of calls) {

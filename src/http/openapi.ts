@@ -11,6 +11,7 @@
 import { MAX_BODY_BYTES } from './body.ts';
 import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
 import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
+import { REVOCATION_PATHS, REVOCATION_SCHEMAS } from './ssf-openapi.ts';
 import { MAX_AGENT_KEYS, MAX_AGENT_ROLES, MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
 
 const entity = {
@@ -157,6 +158,7 @@ export const OPENAPI = {
         },
       },
     },
+    ...REVOCATION_PATHS,
     '/v1/manifest': {
       get: {
         operationId: 'getManifest',
@@ -378,7 +380,7 @@ export const OPENAPI = {
       post: {
         operationId: 'authorize',
         summary: 'Authorize one agent action (Cedar, fail-closed); the audit record is durable before the answer',
-        description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), and a `principal` other than `Agent::"<the session agent_id>"` is a DENY recorded with the reason `PRINCIPAL_MISMATCH: …`. In any mode, a session of a registered agent that is SUSPENDED or REVOKED DENIES with the reason `AGENT_SUSPENDED: …` / `AGENT_REVOKED: …`.',
+        description: 'Under KEE_AUTH=agents the call proves possession of the session key (DPoP), and a `principal` other than `Agent::"<the session agent_id>"` is a DENY recorded with the reason `PRINCIPAL_MISMATCH: …`. In any mode, a session of a registered agent that is SUSPENDED or REVOKED DENIES with the reason `AGENT_SUSPENDED: …` / `AGENT_REVOKED: …`. P8 (docs/revocation.md): a revoked XPID of the agent, or a revoked mandate naming it, DENIES with `XPID_REVOKED: …` / `MANDATE_REVOKED: …`; while an SSF stream from a configured transmitter is silent past its bound, an agent not registered here DENIES with `REVOCATION_STATUS_UNCONFIRMED: …`.',
         security: AGENT_DPOP,
         parameters: [sessionId],
         requestBody: body({ $ref: '#/components/schemas/AuthorizeRequest' }),
@@ -754,6 +756,11 @@ export const OPENAPI = {
           state: { enum: ['NORMAL', 'DENY_ALL', 'SUSPENDED_GAR', 'SIGNING_SUSPENDED', 'MANIFEST_INTEGRITY_FAILURE'] },
           runtime: { enum: ['node', 'bun', 'deno', 'workerd'] },
           conditions: { type: 'array', items: { type: 'object', properties: { state: { type: 'string' }, reason: { type: 'string' } } } },
+          revocation: {
+            type: 'object',
+            description: 'P8, on a federated kernel only (SSF transmitters configured, or streams): whether revocation status is confirmable (every SSF stream from a configured transmitter heard from within its bound), outgoing stream count, incoming streams',
+            properties: { status_confirmable: { type: 'boolean' }, reason: { type: 'string' }, streams_out: { type: 'integer' }, streams_in: { type: 'array', items: { type: 'object' } } },
+          },
           warnings: { type: 'array', items: { type: 'string' }, description: 'workerd only, when present: configuration the Worker lacks or ignores (e.g. no KEE_SIGNING_KEY: an ephemeral kernel key)' },
         },
       },
@@ -777,46 +784,14 @@ export const OPENAPI = {
         additionalProperties: false,
         properties: { token: { type: 'string', minLength: 1, maxLength: 8192 }, token_type_hint: { type: 'string', maxLength: 64 } },
       },
+      ...REVOCATION_SCHEMAS,
       RevocationFeed: {
         type: 'object',
         required: ['sequence', 'generated_at', 'revocations'],
         properties: {
           sequence: { type: 'integer', minimum: 0, description: 'the highest revocation sequence the kernel holds' },
           generated_at: { type: 'string', format: 'date-time', description: 'kernel clock at this answer: a verifier refuses credentials while its last feed is older than its bound' },
-          revocations: {
-            type: 'array',
-            items: {
-              oneOf: [
-                {
-                  type: 'object',
-                  description: 'a revoked credential',
-                  required: ['seq', 'kind', 'jti', 'revoked_at', 'exp'],
-                  properties: {
-                    seq: { type: 'integer', minimum: 1 },
-                    kind: { const: 'MANDATE_JTI' },
-                    jti: { type: 'string' },
-                    revoked_at: { type: 'string', format: 'date-time' },
-                    exp: { type: 'integer', description: 'the credential\'s own exp (Unix seconds)' },
-                    revocation_type: { const: 'DIRECT' },
-                    source: { const: 'LOCAL' },
-                  },
-                },
-                {
-                  type: 'object',
-                  description: 'a revoked agent (`POST /v1/agents/{agent_id}/revoke`): every credential whose `sub` is this XPID is refused',
-                  required: ['seq', 'kind', 'xpid', 'revoked_at'],
-                  properties: {
-                    seq: { type: 'integer', minimum: 1 },
-                    kind: { const: 'XPID' },
-                    xpid: { type: 'string', format: 'uuid' },
-                    revoked_at: { type: 'string', format: 'date-time' },
-                    revocation_type: { const: 'DIRECT' },
-                    source: { const: 'LOCAL' },
-                  },
-                },
-              ],
-            },
-          },
+          revocations: { type: 'array', items: { $ref: '#/components/schemas/RevocationEntry' } },
           next_since: { type: 'integer', description: 'present when more entries follow: ask again with `since` = this' },
         },
       },

@@ -163,3 +163,44 @@ export const credentialTokenBody = z.strictObject({
   token: z.string().min(1).max(8192),
   token_type_hint: z.string().max(64).optional(),
 });
+
+/** `POST /v1/revocations` (operator): one revocation registry entry (docs/revocation.md). */
+export const revocationBody = z.strictObject({
+  kind: z.enum(['MANDATE_JTI', 'XPID', 'KIA_KEY', 'GEC_MANIFEST', 'GEC_CERT']),
+  id: z.string().min(1).max(512),
+  reason: z.string().max(1024).optional(),
+  /** A credential's `exp` (Unix seconds): verifiers forget the entry an hour after it. */
+  exp: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  subject: z.strictObject({ agent_id: z.string().min(1).max(256).optional(), xpid: z.string().min(1).max(256).optional() }).optional(),
+  revocation_type: z.enum(['DIRECT', 'CASCADE']).optional(),
+  cascade_root: z.string().min(1).max(512).optional(),
+});
+
+/** SSF 1.0 stream configuration as a receiver sends it (Receiver-Supplied properties; the others are ignored). */
+export const ssfStreamBody = z.object({
+  stream_id: z.string().max(128).optional(),
+  delivery: z.object({ method: z.string().max(256), endpoint_url: z.string().max(2048).optional(), authorization_header: z.string().max(4096).optional() }).optional(),
+  events_requested: z.array(z.string().max(512)).max(32).optional(),
+  description: z.string().max(1024).optional(),
+});
+
+/** SSF 1.0 §8.1.2.2 stream status update. */
+export const ssfStatusBody = z.object({
+  stream_id: z.string().min(1).max(128),
+  status: z.enum(['enabled', 'paused', 'disabled']),
+  reason: z.string().max(1024).optional(),
+});
+
+/** SSF 1.0 §8.1.4.2 verification request. */
+export const ssfVerifyBody = z.object({
+  stream_id: z.string().min(1).max(128),
+  state: z.string().max(1024).optional(),
+});
+
+/** RFC 8936 §2.1 poll request. */
+export const ssfPollBody = z.object({
+  ack: z.array(z.string().max(256)).max(10_000).optional(),
+  maxEvents: z.number().int().min(0).max(1000).optional(),
+  returnImmediately: z.boolean().optional(),
+  setErrs: z.record(z.string().max(256), z.object({ err: z.string().max(256), description: z.string().max(2048) })).optional(),
+});

@@ -15,6 +15,8 @@ import type { AuthMode } from './auth/agent-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
+import type { SetVerifier } from '../ports/set-verifier.ts';
+import type { RevocationOptions } from './revocation/federation.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -48,6 +50,10 @@ export type KernelDeps = {
   capProfile?: CapProfileDeps;
   /** Which runtime hosts the kernel: reported by /healthz. */
   runtime: 'node' | 'bun' | 'deno' | 'workerd';
+  /** SET verification against configured SSF transmitters' JWKS (needed when `options.revocation.transmitters` is set). */
+  setVerifier?: SetVerifier;
+  /** Outgoing HTTP of the SSF transmitter and receiver (default: the global `fetch`). */
+  fetch?: typeof fetch;
   /** Operator alerts (signing quorum lost / restored). Optional. */
   alerts?: AlertSink;
   /** What the GEC Manifest declares about the build (version, level, WASM module hashes, publisher keys). */
@@ -79,5 +85,7 @@ export type KernelDeps = {
     hemTimeoutS?: number;
     /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
     oneShot?: OneShotOptions;
+    /** P8 revocation over SSF: transmitters to receive from, timers and bounds. */
+    revocation?: RevocationOptions;
   };
 };

@@ -16,7 +16,8 @@ import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
 import { CredentialIssuer } from './credentials/issuer.ts';
-import { RevocationRegistry, type RevocationFeed } from './credentials/revocations.ts';
+import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
+import { Federation } from './revocation/federation.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
@@ -66,6 +67,8 @@ export class Kernel {
   private readonly revocations: RevocationRegistry;
   /** Human escalations (HEM): opened by `@hem` DENYs, answered by approvers. */
   private readonly hem: HemService;
+  /** P8 revocation over SSF / CAEP: transmitter streams, completion states, receiver streams. */
+  readonly revocation: Federation;
   /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
@@ -132,7 +135,6 @@ export class Kernel {
         return this.agents.find(agentId);
       },
     });
-    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write) });
     this.hem = new HemService({
       store: deps.store,
       clock: deps.clock,
@@ -143,6 +145,23 @@ export class Kernel {
       io: (op, write) => this.audit.io(op, write),
       timeoutS: deps.options?.hemTimeoutS ?? DEFAULT_HEM_TIMEOUT_S,
       queue: deps.options?.groupCommit !== false,
+    });
+    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write), issuer: this.issuer });
+    this.revocation = new Federation({
+      store: deps.store,
+      io: (op, write) => this.audit.io(op, write),
+      registry: this.revocations,
+      journal,
+      tokens: deps.tokens,
+      issuer: this.issuer,
+      kernelId: this.kernelId,
+      nowMs: () => Date.parse(deps.clock.nowIso()),
+      nowIso: () => deps.clock.nowIso(),
+      telemetry: deps.telemetry,
+      alerts: deps.alerts,
+      setVerifier: deps.setVerifier,
+      fetch: deps.fetch,
+      options: deps.options?.revocation,
     });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
@@ -219,6 +238,7 @@ export class Kernel {
         await this.agents.load();
         await this.revocations.refresh();
         await this.hem.refresh();
+        await this.revocation.load();
       } catch (e) {
         this.starting = null;
         throw e;
@@ -239,6 +259,8 @@ export class Kernel {
       this.started = true;
       // timers do not outlive requests on workerd (no group commit there): escalations time out on read
       if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
+      // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
+      if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
       await this.resumeClosing();
     })();
     return this.starting;
@@ -306,9 +328,10 @@ export class Kernel {
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
-  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
+  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; revocation?: NonNullable<ReturnType<Federation['health']>> } {
     const snap = this.state.snapshot();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions };
+    const revocation = this.revocation.health();
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(revocation ? { revocation } : {}) };
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
@@ -331,7 +354,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string') return { active: false };
     const now = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || now >= claims.exp || now < claims.nbf) return { active: false };
-    if ((await this.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.revocations.isXpidRevoked(claims.sub)))) return { active: false };
+    if ((await this.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.revocations.isRevoked('XPID', claims.sub)))) return { active: false };
     return { ...claims, active: true };
   }
 
@@ -355,6 +378,34 @@ export class Kernel {
     const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
     await this.agentAuth.checkHolder(call, token, typeof jkt === 'string' ? jkt : undefined);
     await this.revocations.revoke(claims.jti, claims.exp);
+  }
+
+  /**
+   * Adds a registry entry (`POST /v1/revocations`, operator): recorded, stored, then sent to the
+   * SSF receivers. An XPID of a registered agent gets the agent as subject.
+   */
+  async revoke(input: RevocationInput, operator: string): Promise<RevocationEntry> {
+    if (!this.started) await this.ready();
+    const agent = input.kind === 'XPID' ? (await this.agents.list()).find((a) => a.xpid === input.id) : undefined;
+    const subject = input.subject ?? (agent ? { agent_id: agent.agent_id, xpid: agent.xpid } : input.kind === 'XPID' ? { xpid: input.id } : undefined);
+    return this.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
+  }
+
+  /**
+   * The revocation status of a mandate `jti` / agent `xpid` (ACD Check 4, CONF-KIA-23: the jti is
+   * checked independently of the XPID): the entry revoking either (registry brought up to date
+   * first), and why status cannot be confirmed now (an SSF stream silent past its bound), if so.
+   */
+  async checkRevocation(q: { jti?: string; xpid?: string; agentId?: string }): Promise<{ revoked: RevocationEntry | null; unconfirmed: string | null }> {
+    if (!this.started) await this.ready();
+    await this.revocations.refresh();
+    return { revoked: this.revocations.check(q), unconfirmed: this.revocation.receiver.unconfirmed() };
+  }
+
+  /** A SET pushed by a configured SSF transmitter (RFC 8935): verified, then applied to the registry. */
+  async receiveSet(token: string): Promise<void> {
+    if (!this.started) await this.ready();
+    await this.revocation.receiver.receivePush(token);
   }
 
   /** The revocation feed after sequence `since`: what a resource provider's verifier polls. */
@@ -383,6 +434,7 @@ export class Kernel {
     this.monitor.stop();
     this.oneShot.stop();
     this.hem.stop();
+    this.revocation.stop();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
@@ -524,6 +576,8 @@ export class Kernel {
   private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest): string | null {
     const own = this.agents.find(session.agent_id);
     if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
+    const revoked = this.revocation.refusal(session.agent_id, own?.xpid);
+    if (revoked) return revoked;
     const p = request.principal;
     if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
     return null;
@@ -594,8 +648,8 @@ export class Kernel {
   async revokeAgent(agentId: string, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
     const agent = await this.agents.revoke(agentId, operator);
-    // the revocation feed names the XPID, so providers refuse the agent's credentials (idempotent: a retry adds what a failure left out)
-    await this.revocations.revokeXpid(agent.xpid);
+    // P8: the agent's XPID joins the revocation registry, and travels to the SSF receivers
+    await this.revocations.register({ kind: 'XPID', id: agent.xpid, subject: { agent_id: agent.agent_id, xpid: agent.xpid }, reason: 'agent revoked', revoking_principal: operator });
     return agent;
   }
 

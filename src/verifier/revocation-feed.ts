@@ -1,16 +1,16 @@
-/** One page of the kernel's revocation feed (`GET /v1/credentials/revocations`). */
-type FeedPage = { sequence: number; generated_at: string; revocations: { seq: number; kind?: string; jti?: string; exp?: number; xpid?: string }[]; next_since?: number };
+/** One page of the kernel's revocation feed (`GET /v1/revocations`, alias `/v1/credentials/revocations`). */
+type FeedPage = { sequence: number; generated_at: string; revocations: { seq: number; kind?: string; id?: string; jti?: string; exp?: number }[]; next_since?: number };
 
 /**
- * The revoked credential ids (`MANDATE_JTI` entries) and agent XPIDs (`XPID` entries: every
- * credential whose `sub` is that XPID), kept current by polling the kernel's feed on demand (no timers,
+ * The revoked credential ids, kept current by polling the kernel's feed on demand (no timers,
  * so it runs the same on workerd): a check polls when the last poll is older than `pollMs`. The
  * feed counts as fresh while its `generated_at` (kernel clock) is within `maxAgeMs` of this
  * clock; a verifier refuses every credential while it is not.
  */
 export class RevocationFeed {
   private readonly revoked = new Map<string, number>();
-  private readonly revokedXpids = new Set<string>();
+  /** Revoked agent XPIDs (a credential's `sub`): these never expire. */
+  private readonly xpids = new Set<string>();
   private since = 0;
   private generatedAt = -Infinity;
   private polledAt = -Infinity;
@@ -28,11 +28,8 @@ export class RevocationFeed {
     this.maxAgeMs = options.maxAgeMs;
   }
 
-  /**
-   * `revoked` (the `jti`), `xpid_revoked` (the agent XPID `sub`) or `clear`, or `stale` when the
-   * feed cannot be brought within its age bound.
-   */
-  async status(jti: string, sub?: string): Promise<'revoked' | 'xpid_revoked' | 'clear' | 'stale'> {
+  /** `revoked` / `clear` for `jti` (and the agent XPID `sub`), or `stale` when the feed cannot be brought within its age bound. */
+  async status(jti: string, sub?: string): Promise<'revoked' | 'clear' | 'stale'> {
     if (this.now() - this.polledAt >= this.pollMs) {
       try {
         await this.poll();
@@ -41,8 +38,7 @@ export class RevocationFeed {
       }
     }
     if (this.now() - this.generatedAt > this.maxAgeMs) return 'stale';
-    if (this.revoked.has(jti)) return 'revoked';
-    return sub !== undefined && this.revokedXpids.has(sub) ? 'xpid_revoked' : 'clear';
+    return this.revoked.has(jti) || (sub !== undefined && this.xpids.has(sub)) ? 'revoked' : 'clear';
   }
 
   private async poll(): Promise<void> {
@@ -53,10 +49,10 @@ export class RevocationFeed {
       if (typeof body.sequence !== 'number' || !Array.isArray(body.revocations) || typeof body.generated_at !== 'string') throw new Error('the revocation feed is malformed');
       for (const r of body.revocations) {
         if (typeof r.seq !== 'number') continue;
-        if (r.kind === 'XPID' && typeof r.xpid === 'string') this.revokedXpids.add(r.xpid);
-        else if (typeof r.jti === 'string') this.revoked.set(r.jti, typeof r.exp === 'number' ? r.exp : Number.MAX_SAFE_INTEGER);
-        else continue; // a kind this verifier does not know: skipped (it cannot concern a jti or XPID it checks)
         this.since = Math.max(this.since, r.seq);
+        // entries of other kinds (KIA_KEY, GEC_MANIFEST, …) do not name credentials
+        if (r.kind === 'XPID' && typeof r.id === 'string') this.xpids.add(r.id);
+        else if ((r.kind === undefined || r.kind === 'MANDATE_JTI') && typeof r.jti === 'string') this.revoked.set(r.jti, typeof r.exp === 'number' ? r.exp : Number.MAX_SAFE_INTEGER);
       }
       if (body.next_since === undefined) {
         const generated = Date.parse(body.generated_at);

@@ -127,7 +127,8 @@ describe('kee/verifier', () => {
     expect((await h.call('POST', '/v1/agents/gone/revoke', undefined, op)).status).toBe(200);
     expect((await h.call('POST', '/v1/agents/gone/revoke', undefined, op)).status).toBe(200); // again: no second entry
     const feed = (await h.call('GET', '/v1/credentials/revocations')).json;
-    expect(feed.revocations).toEqual([{ seq: 1, kind: 'XPID', xpid: reg.xpid, revoked_at: expect.any(String), revocation_type: 'DIRECT', source: 'LOCAL' }]);
+    expect(feed.revocations).toHaveLength(1);
+    expect(feed.revocations[0]).toMatchObject({ seq: 1, kind: 'XPID', id: reg.xpid, revoked_at: expect.any(String), revocation_type: 'DIRECT', source: 'LOCAL' });
     const refused = await verifier.verify(token, agentRead('gone'));
     expect(refused).toMatchObject({ ok: false, code: 'REVOKED' });
     expect((refused as { reason: string }).reason).toContain(reg.xpid);
@@ -139,6 +140,18 @@ describe('kee/verifier', () => {
     const again = makeHarness({ store: h.store, deps: { operatorTokens: ops.verifier } });
     await again.started;
     expect((await again.call('GET', '/v1/credentials/revocations')).json.revocations).toEqual(feed.revocations);
+  });
+
+  it("refuses a credential whose agent XPID (its `sub`) the registry revokes; other agents' credentials stay valid", async () => {
+    const { h, verifier, permit } = await setup();
+    const token = await permit();
+    const kept = await permit(agentRead('b'));
+    expect((await verifier.verify(token, agentRead())).ok).toBe(true);
+    await h.kernel.revoke({ kind: 'XPID', id: claimsOf(token).sub }, 'op-test');
+    // other kinds in the feed name no credential
+    await h.kernel.revoke({ kind: 'KIA_KEY', id: claimsOf(kept).jti }, 'op-test');
+    expect(await verifier.verify(token, agentRead())).toMatchObject({ ok: false, code: 'REVOKED' });
+    expect((await verifier.verify(kept, agentRead('b'))).ok).toBe(true);
   });
 
   it('refuses every credential while the revocation feed is stale: unreachable, or an old answer', async () => {

@@ -91,7 +91,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
   const skew = Math.min(Math.max(options.maxSkewSeconds ?? 5, 0), 30);
   const base = options.kernelUrl.replace(/\/+$/, '');
   const jwks = new JwksCache({ url: `${base}/.well-known/jwks.json`, fetch: fetcher, now, cooldownMs: (options.jwksCooldownSeconds ?? 30) * 1000, maxAgeMs: (options.jwksMaxAgeSeconds ?? 600) * 1000 });
-  const feed = new RevocationFeed({ url: `${base}/v1/credentials/revocations`, fetch: fetcher, now, pollMs: (options.pollSeconds ?? 5) * 1000, maxAgeMs: (options.maxFeedAgeSeconds ?? 30) * 1000 });
+  const feed = new RevocationFeed({ url: `${base}/v1/revocations`, fetch: fetcher, now, pollMs: (options.pollSeconds ?? 5) * 1000, maxAgeMs: (options.maxFeedAgeSeconds ?? 30) * 1000 });
 
   const holders = new HolderProofs();
 
@@ -142,8 +142,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions) {
     }
     const status = await feed.status(claims.jti, typeof claims.sub === 'string' ? claims.sub : undefined);
     if (status === 'stale') return refuse('REVOCATION_FEED_STALE', 'the revocation feed is stale: credentials are refused until it is current');
-    if (status === 'revoked') return refuse('REVOKED', `credential \`${claims.jti}\` is revoked`);
-    if (status === 'xpid_revoked') return refuse('REVOKED', `the agent \`${String(claims.sub)}\` (sub) is revoked: none of its credentials is accepted`);
+    if (status === 'revoked') return refuse('REVOKED', `credential \`${claims.jti}\` or its agent XPID \`${String(claims.sub)}\` is revoked`);
     return { ok: true, claims };
   }
 

@@ -6,6 +6,7 @@ import { MAX_BODY_BYTES, readBody, readJson } from '../body.ts';
 import { withDpopChallenge } from '../agent-auth.ts';
 import { requireRole, type OperatorEnv } from '../operator-auth.ts';
 import { queryParam } from '../query.ts';
+import { revocationFeed } from './revocations.ts';
 import { credentialTokenBody } from '../schemas.ts';
 
 /**
@@ -41,13 +42,8 @@ export function credentialRoutes(kernel: Kernel): Hono<OperatorEnv> {
     return c.json({}, 200);
   });
 
-  app.get('/revocations', async (c) => {
-    const since = queryParam(c, 'since') ?? '0';
-    if (!/^\d{1,16}$/.test(since) || !Number.isSafeInteger(Number(since))) {
-      throw new DomainError('INVALID_INPUT', `query parameter \`since\` must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
-    }
-    return c.json(await kernel.revocationFeed(Number(since)), 200, { 'cache-control': 'no-store' });
-  });
+  // the alias of GET /v1/revocations
+  app.get('/revocations', (c) => revocationFeed(c, kernel));
 
   return app;
 }
