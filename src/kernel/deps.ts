@@ -15,6 +15,7 @@ import type { AuthMode } from './auth/agent-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
+import type { AcdOptions } from './acd/acd-record.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -77,5 +78,7 @@ export type KernelDeps = {
     auth?: AuthMode;
     /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
     oneShot?: OneShotOptions;
+    /** P3 ACD handshake: manifest staleness window, record validity, the operator's record facts (docs/acd.md). */
+    acd?: AcdOptions;
   };
 };

@@ -9,6 +9,9 @@ export const REVOCATION_DOCUMENT_KIND = 'credential_revocation';
 /** Most entries one page of the revocation feed holds. */
 export const FEED_PAGE = 1000;
 
+/** The registry entry kinds of digest 3.6 (`GEC_CERT` aside). */
+export type RevocationKind = 'MANDATE_JTI' | 'XPID' | 'KIA_KEY' | 'GEC_MANIFEST';
+
 /** One revoked credential (digest §3.6 registry entry, kind MANDATE_JTI, source LOCAL). */
 export type RevocationEntry = {
   seq: number;
@@ -75,6 +78,17 @@ export class RevocationRegistry {
   async isRevoked(jti: string): Promise<boolean> {
     await this.refresh();
     return this.byJti.has(jti);
+  }
+
+  /**
+   * The general lookup the ACD four-check needs (digest 3.6 kinds): revoked as `kind`, read
+   * from the log brought up to date now. This registry holds MANDATE_JTI entries only so far,
+   * so another kind is never found revoked here (agent revocations reach Check 4 through the
+   * agent registry's status).
+   */
+  async isRevokedAs(kind: RevocationKind, id: string): Promise<boolean> {
+    await this.refresh();
+    return kind === 'MANDATE_JTI' && this.byJti.has(id);
   }
 
   /** Revokes `jti` (idempotent): recorded, then appended to the log; resolves once durable. */
