@@ -76,6 +76,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/credentials/introspect', '/v1/credentials/introspect', { token: 'not.a.credential' }],
     ['POST', '/v1/credentials/revoke', '/v1/credentials/revoke', { token: 'not.a.credential' }],
     ['GET', '/v1/credentials/revocations', '/v1/credentials/revocations?since=0'],
+    ['GET', '/.well-known/soos-acd', `/.well-known/soos-acd?aep_session_id=${session}`, undefined, { accept: 'application/soos-acd+json' }],
+    ['POST', '/v1/acd/{acd_session_id}/grant', `/v1/acd/${UNKNOWN_SESSION}/grant`, { decision: 'GRANTED' }],
   ];
   const answers: Answer[] = [];
   for (const [method, template, path, body, headers] of calls) {

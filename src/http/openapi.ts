@@ -9,6 +9,7 @@
  * handler can answer; statuses come from the code table in errors.ts.
  */
 import { MAX_BODY_BYTES } from './body.ts';
+import { ACD_PATHS, ACD_SECURITY_SCHEME } from './openapi-acd.ts';
 import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
 import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
 import { MAX_AGENT_KEYS, MAX_AGENT_ROLES, MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
@@ -67,6 +68,7 @@ export const OPENAPI = {
     ].join('\n\n'),
   },
   paths: {
+    ...ACD_PATHS,
     '/healthz': {
       get: {
         operationId: 'getHealth',
@@ -617,6 +619,7 @@ export const OPENAPI = {
   components: {
     responses: { MethodNotAllowed: METHOD_NOT_ALLOWED_RESPONSE },
     securitySchemes: {
+      ...ACD_SECURITY_SCHEME,
       operatorBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An operator token verified against KEE_OPERATOR_JWKS, roles in its `roles` claim (docs/identity.md)' },
       dpop: {
         type: 'http',
