@@ -37,6 +37,7 @@ import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
 import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
+import { readAcdOptions } from './acd-config.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
@@ -65,6 +66,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // everything that can be checked is checked before anything is created: a failed start
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
+  const acd = await readAcdOptions(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   checkSignerEnv(process.env);
   tokenSeedFromEnv(process.env.KEE_TOKEN_KEY);
@@ -112,7 +114,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth, acd } });
   await kernel.start();
   await signing.attach(kernel);
   // after a successful start only: a failed start stays one stderr line
