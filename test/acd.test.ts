@@ -8,6 +8,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url, compactVerify, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
+import { runDkg } from '../src/adapters/frost/ceremony.ts';
+import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
 import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { DomainError } from '../src/kernel/errors.ts';
@@ -15,6 +17,7 @@ import type { Signer } from '../src/ports/signer.ts';
 import { agentKeyPair, assertion } from './support/agent-auth.ts';
 import { agentRead, engineFactory, makeHarness, type Harness } from './support/harness.ts';
 import { makeOperators } from './support/operators.ts';
+import { loadKeeWasm } from './support/wasm.ts';
 
 const PROFILE = { operator_id: 'urn:soos:kia:example-operator:jp:v1', primary_jurisdiction: 'JP', governing_law: 'Japan', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] };
 
@@ -113,6 +116,19 @@ describe('GET /.well-known/soos-acd', () => {
     expect(events[1]).not.toHaveProperty('operator_id');
     // each query its own acd_session_id
     expect(JSON.parse((await s.ask()).text).acd_session_id).not.toBe(record.acd_session_id);
+  });
+
+  it('with FROST configured, the record is signed by the FROST group key (2-of-3) and verifies as plain EdDSA', async () => {
+    const wasm = loadKeeWasm();
+    const { participants, publicPackage, groupKey } = runDkg(wasm);
+    const s = await setup({ signer: new FrostSigner({ wasm, publicPackage, participants }) });
+    const r = await s.ask();
+    expect(r.status, r.text).toBe(200);
+    const { gec_signature, ...body } = JSON.parse(r.text);
+    const [header, , signature] = gec_signature.split('.');
+    const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: base64url.encode(groupKey) }, 'EdDSA');
+    await compactVerify(`${header}.${base64url.encode(canonicalJson(body))}.${signature}`, key);
+    expect(s.h.kernel.publicKey().public_key).toBe(Buffer.from(groupKey).toString('hex'));
   });
 
   it('Check 1 fails alone when the manifest is older than the staleness window (kernel clock)', async () => {
