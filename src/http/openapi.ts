@@ -63,7 +63,7 @@ export const OPENAPI = {
     version: '0.1.0',
     description: [
       'Authorizes agent actions with Cedar (fail-closed), records every decision in a hash-chained audit log, and closes sessions into signed Merkle Session Blocks.',
-      'Every error is `application/problem+json` (RFC 9457) with a stable `code`; each operation lists the codes it can answer. A path served under other methods answers `405 METHOD_NOT_ALLOWED` with `Allow` (see `components.responses.MethodNotAllowed`); an unknown path answers `404 NOT_FOUND`. A query parameter given more than once is refused (400). Every 503 carries `Retry-After`.',
+      'Every error is `application/problem+json` (RFC 9457) with a stable `code` (one exception, fixed by KEE-1 §4.3: a failed ACD four-check on `/.well-known/soos-acd` is `403 application/json` `{"error":"ACD_CHECK_FAILED",…}`); each operation lists the codes it can answer. A path served under other methods answers `405 METHOD_NOT_ALLOWED` with `Allow` (see `components.responses.MethodNotAllowed`); an unknown path answers `404 NOT_FOUND`. A query parameter given more than once is refused (400). Every 503 carries `Retry-After`.',
       'Contract: docs/api-contract.md.',
     ].join('\n\n'),
   },
