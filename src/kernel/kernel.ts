@@ -225,7 +225,13 @@ export class Kernel {
           throw e;
         }
       }
-      await this.startupFourChecks();
+      try {
+        await this.startupFourChecks();
+      } catch (e) {
+        // the store failed under the checks (nothing decided): start may be called again
+        this.starting = null;
+        throw e;
+      }
       this.started = true;
       await this.resumeClosing();
     })();

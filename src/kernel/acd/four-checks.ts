@@ -60,13 +60,16 @@ export async function runFourChecks(d: CheckDeps, subject: AcdSubject | null | u
   try {
     manifest = await d.manifest();
   } catch (e) {
+    // the store is down: no check can be recorded either (503 GAR_UNAVAILABLE, SUSPENDED_GAR)
+    if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
     return fail(1, `the GEC Manifest does not verify: ${isDomainError(e) ? e.message : 'unreadable'}`);
   }
   const age = (d.nowMs() - Date.parse(manifest.issued_at)) / 1000;
   if (!(age <= d.manifestMaxAgeSeconds)) return fail(1, `the GEC Manifest \`${manifest.manifest_id}\` is ${Math.floor(age)} s old (window ${d.manifestMaxAgeSeconds} s)`);
   try {
     if (await d.revoked('GEC_MANIFEST', manifest.manifest_id)) return fail(1, `the GEC Manifest \`${manifest.manifest_id}\` is revoked`);
-  } catch {
+  } catch (e) {
+    if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
     return fail(1, 'the revocation registry cannot be read: the manifest status is unknown');
   }
   // Check 2: the serving set, hashed now, is the one the active profile and the manifest declare
@@ -83,7 +86,8 @@ export async function runFourChecks(d: CheckDeps, subject: AcdSubject | null | u
   // Check 3: the kernel's KIA key (single or FROST group) is not revoked and can sign
   try {
     if (await d.revoked('KIA_KEY', d.kernelId)) return fail(3, `the kernel key \`${d.kernelId}\` is revoked`);
-  } catch {
+  } catch (e) {
+    if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
     return fail(3, 'the revocation registry cannot be read: the kernel key status is unknown');
   }
   const quorum = await d.quorumProblem();
@@ -98,13 +102,15 @@ export async function runFourChecks(d: CheckDeps, subject: AcdSubject | null | u
     try {
       if (await d.revoked('XPID', agent.xpid)) return fail(4, `the agent XPID ${agent.xpid} is revoked`);
       if (subject.mandate_jti !== null && (await d.revoked('MANDATE_JTI', subject.mandate_jti))) return fail(4, `the session mandate \`${subject.mandate_jti}\` is revoked`);
-    } catch {
+    } catch (e) {
+      if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
       return fail(4, 'the revocation registry cannot be read: the agent status is unknown');
     }
   } else {
     try {
       await d.revoked('XPID', '');
-    } catch {
+    } catch (e) {
+      if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
       return fail(4, 'the revocation registry cannot be read');
     }
   }
