@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { runDkg } from '../src/adapters/frost/ceremony.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
+import { MemoryStore } from '../src/adapters/memory/store.ts';
 import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { DomainError } from '../src/kernel/errors.ts';
@@ -187,6 +188,21 @@ describe('GET /.well-known/soos-acd', () => {
     const other = await setup();
     await other.h.kernel.closeSession(other.session.session_id);
     await expectRefused(other, 4);
+  });
+
+  it('issued records are stored: a grant report is accepted after a restart on the same store, or by another kernel sharing it', async () => {
+    const store = new MemoryStore();
+    const s = await setup({ store });
+    const record = JSON.parse((await s.ask()).text);
+    s.h.kernel.stop();
+    const again = makeHarness({ store, signer: s.h.signer, deps: { options: { acd: { profile: PROFILE } } } });
+    await again.started;
+    const g = await again.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' });
+    expect(g.status, g.text).toBe(200);
+    expect((await again.call('POST', `/v1/acd/${crypto.randomUUID()}/grant`, { decision: 'GRANTED' })).status).toBe(404);
+    // a record issued since by the first kernel is found by reading what was stored since
+    const later = JSON.parse((await s.ask()).text);
+    expect((await again.call('POST', `/v1/acd/${later.acd_session_id}/grant`, { decision: 'GRANTED' })).status).toBe(200);
   });
 
   it('refuses a request without a well-formed aep_session_id (400, nothing recorded)', async () => {

@@ -121,7 +121,7 @@ export const ACD_PATHS = {
           description: 'recorded, durably',
           content: { 'application/json': { schema: { type: 'object', required: ['acd_session_id', 'recorded', 'timestamp'], properties: { acd_session_id: uuid, recorded: { enum: ['ACD_VALIDATION_PASSED', 'ACD_ACCESS_DENIED'] }, timestamp: { type: 'string', format: 'date-time' } } } } },
         },
-        ...problems([...JSON_BODY, ...STARTED, ...STORE, 'NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'], { ...PROVIDER_NOTES, NOT_FOUND: 'this kernel issued no ACD Record with this id (or no longer remembers it: ids are kept in memory)' }),
+        ...problems([...JSON_BODY, ...STARTED, ...STORE, 'NOT_FOUND', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE', 'AUDIT_TAMPERED'], { ...PROVIDER_NOTES, NOT_FOUND: 'no kernel on this store issued an ACD Record with this id (or it is older than the validity window at the last start)', AUDIT_TAMPERED: 'a stored issued-record entry is malformed' }),
       },
     },
   },

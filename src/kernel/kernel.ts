@@ -208,6 +208,7 @@ export class Kernel {
       try {
         await this.agents.load();
         await this.revocations.refresh();
+        await this.acd.load();
       } catch (e) {
         this.starting = null;
         throw e;

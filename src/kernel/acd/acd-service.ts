@@ -9,6 +9,7 @@
  */
 import type { Clock } from '../../ports/clock.ts';
 import type { Merkle } from '../../ports/merkle.ts';
+import type { AuditStore } from '../../ports/storage.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import { DomainError } from '../errors.ts';
@@ -18,6 +19,7 @@ import type { Json } from '../types.ts';
 import { ACD_VALIDITY_DEFAULT_SECONDS, ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, tierSummary, type AcdOptions, type AcdRecord, type AcdRecordBody } from './acd-record.ts';
 import { detachedCompact, detachedSigningInput } from './detached-jws.ts';
 import { runFourChecks, type AcdSubject, type CheckDeps, type CheckNumber } from './four-checks.ts';
+import { IssuedAcdLog } from './issued-log.ts';
 
 export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> & {
   clock: Clock;
@@ -33,6 +35,8 @@ export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> 
   /** The CAP Profile hash of the serving set (null for the built-in profile). */
   capProfileHash: () => string | null;
   options?: AcdOptions | undefined;
+  store: AuditStore;
+  io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
 };
 
 /** A passing handshake: the exact body served (JCS) and what ALE-057 holds. */
@@ -45,10 +49,8 @@ export type AcdGrantReport =
   | { decision: 'GRANTED'; confirmation_basis?: 'NOTIFIED' | 'INFERRED' }
   | { decision: 'DENIED'; denial_reason: 'FOUR_CHECK_FAILED' | 'LAYER_INSPECTION_FAILED' | 'EXPIRED' | 'XPID_MISMATCH'; failed_layer?: 1 | 2 | 3; failed_field?: string };
 
-type IssuedEntry = { aep_session_id: string; provider: string | null; not_after_ms: number };
-
 const utf8 = new TextEncoder();
-/** Most remembered `acd_session_id`s (uniqueness and grant reports); the oldest beyond are forgotten. */
+/** Most `acd_session_id`s remembered for the uniqueness check; the oldest beyond are forgotten. */
 const MAX_REMEMBERED = 100_000;
 
 export class AcdService {
@@ -57,8 +59,8 @@ export class AcdService {
   private readonly validity: number;
   /** Query ids seen within the validity window -> expiry (ms), for the uniqueness check. */
   private readonly seen = new Map<string, number>();
-  /** Issued records by `acd_session_id` (grant reports refer to them). */
-  private readonly issued = new Map<string, IssuedEntry>();
+  /** Issued records (stored): grant reports refer to them. */
+  private readonly issued: IssuedAcdLog;
 
   constructor(deps: AcdServiceDeps) {
     this.d = deps;
@@ -71,6 +73,12 @@ export class AcdService {
     if (!(Number.isInteger(this.validity) && this.validity > 0 && this.validity <= ACD_VALIDITY_MAX_SECONDS)) {
       throw new DomainError('INVALID_INPUT', `the ACD record validity must be 1 to ${ACD_VALIDITY_MAX_SECONDS} seconds, not ${this.validity}`);
     }
+    this.issued = new IssuedAcdLog({ store: deps.store, io: deps.io, nowMs: () => Date.parse(deps.clock.nowIso()), validitySeconds: this.validity });
+  }
+
+  /** At start: the issued records still within the validity window. */
+  load(): Promise<void> {
+    return this.issued.load();
   }
 
   private checkDeps(): CheckDeps {
@@ -157,6 +165,7 @@ export class AcdService {
       // served as JCS too: the body ALE-057 hashes is byte for byte the body the provider gets
       const served = canonicalJson(record);
       const recordHash = toHex(this.d.merkle.sha256(utf8.encode(served)));
+      await this.issued.add({ acd_session_id: acdSessionId, aep_session_id: aepSessionId, resource_provider_id: providerId, acd_record_hash: recordHash, acd_validity_not_after: body.acd_validity_not_after }, now);
       await journal.record('ACD_RECORD_ISSUED', {
         ale_number: 'ALE-057',
         aep_session_id: aepSessionId,
@@ -167,7 +176,6 @@ export class AcdService {
         mjwt_jti: body.mjwt_jti,
         resource_provider_id: providerId,
       });
-      this.remember(this.issued, acdSessionId, { aep_session_id: aepSessionId, provider: providerId, not_after_ms: Date.parse(body.acd_validity_not_after) });
       span.setAttributes({ 'soos.acd.check_seq': checks.checkSeq, 'soos.acd.validation_result': 'PASS', 'soos.acd.record_hash': recordHash });
       return { ok: true, record, body: served, recordHash };
     });
@@ -175,13 +183,13 @@ export class AcdService {
 
   /**
    * Records a provider's access decision on an issued record: ALE-058 ACD_VALIDATION_PASSED
-   * (granted) or ALE-062 ACD_ACCESS_DENIED. NOT_FOUND for an id this kernel did not issue (or
-   * no longer remembers), FORBIDDEN when another provider asked for it.
+   * (granted) or ALE-062 ACD_ACCESS_DENIED. NOT_FOUND for an id no kernel on this store issued
+   * (within the validity window at the last start), FORBIDDEN when another provider asked for it.
    */
   async grant(acdSessionId: string, providerId: string | null, report: AcdGrantReport): Promise<{ acd_session_id: string; recorded: 'ACD_VALIDATION_PASSED' | 'ACD_ACCESS_DENIED'; timestamp: string }> {
-    const entry = this.issued.get(acdSessionId);
+    const entry = await this.issued.find(acdSessionId);
     if (!entry) throw new DomainError('NOT_FOUND', `no ACD Record \`${acdSessionId.slice(0, 64)}\` was issued by this kernel`);
-    if (entry.provider !== null && entry.provider !== providerId) throw new DomainError('FORBIDDEN', 'this ACD Record was issued to another resource provider');
+    if (entry.resource_provider_id !== null && entry.resource_provider_id !== providerId) throw new DomainError('FORBIDDEN', 'this ACD Record was issued to another resource provider');
     const timestamp = this.d.clock.nowIso();
     const common: Record<string, Json> = { aep_session_id: entry.aep_session_id, acd_session_id: acdSessionId, resource_provider_id: providerId };
     if (report.decision === 'GRANTED') {

@@ -35,6 +35,8 @@ export function createAcdService(p: AcdParts): AcdService {
     journal: p.journal,
     kernelId: p.kernelId,
     options: deps.options?.acd,
+    store: deps.store,
+    io: p.io,
     mandateRequired: (deps.options?.auth ?? 'none') === 'agents',
     manifest: async () => {
       // full re-verification, the stored copy included (as before any kernel signature)
