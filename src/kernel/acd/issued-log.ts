@@ -34,8 +34,10 @@ const MAX_HELD = 100_000;
 export class IssuedAcdLog {
   private readonly d: IssuedLogDeps;
   private readonly held = new Map<string, IssuedAcd>();
-  /** Highest sequence read or written. */
-  private top = 0;
+  /** Highest sequence read from the store (records of other instances are found from here). */
+  private readTop = 0;
+  /** Highest sequence this instance took for its own records (taken before the write, so concurrent adds never collide here). */
+  private taken = 0;
 
   constructor(deps: IssuedLogDeps) {
     this.d = deps;
@@ -56,46 +58,50 @@ export class IssuedAcdLog {
       if (doc && Date.parse(doc.createdAt) >= since) hi = mid;
       else lo = mid + 1;
     }
-    this.top = lo - 1;
-    await this.catchUp();
+    await this.readFrom(lo);
   }
 
-  /** Stores an issued record (next sequence; another instance's CONFLICT is retried). */
+  /** Stores an issued record under the next free sequence (one taken by another instance is retried). */
   async add(entry: IssuedAcd, createdAt: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const seq = this.top + 1;
+      const seq = (this.taken = Math.max(this.taken, this.readTop) + 1);
       try {
         await this.d.io(() => this.d.store.putDocument({ kind: ACD_RECORD_DOCUMENT_KIND, seq, docId: entry.acd_session_id, body: canonicalJson(entry), createdAt }), true);
-        this.top = seq;
         this.hold(entry);
         return;
       } catch (e) {
         if (!isDomainError(e, 'CONFLICT') || attempt >= 8) throw e;
-        await this.catchUp();
+        await this.readFrom(this.readTop + 1);
       }
     }
   }
 
-  /** The issued record `acdSessionId`, reading the records stored since the last look when not held. */
+  /**
+   * The issued record `acdSessionId`; when not held, the store is read again from a page before
+   * the last sequence read (a record another instance was still writing then is found too).
+   */
   async find(acdSessionId: string): Promise<IssuedAcd | undefined> {
     const known = this.held.get(acdSessionId);
     if (known) return known;
-    await this.catchUp();
+    await this.readFrom(Math.max(1, this.readTop - PAGE + 1));
     return this.held.get(acdSessionId);
   }
 
-  private async catchUp(): Promise<void> {
+  private async readFrom(from: number): Promise<void> {
+    let next = from;
     for (;;) {
-      const page = await this.d.io(() => this.d.store.listDocuments(ACD_RECORD_DOCUMENT_KIND, this.top + 1, PAGE), false);
+      const page = await this.d.io(() => this.d.store.listDocuments(ACD_RECORD_DOCUMENT_KIND, next, PAGE), false);
       for (const doc of page) {
         this.hold(parse(doc.body, doc.seq));
-        this.top = Math.max(this.top, doc.seq);
+        this.readTop = Math.max(this.readTop, doc.seq);
+        next = doc.seq + 1;
       }
       if (page.length < PAGE) return;
     }
   }
 
   private hold(entry: IssuedAcd): void {
+    if (this.held.has(entry.acd_session_id)) return;
     this.held.set(entry.acd_session_id, entry);
     if (this.held.size > MAX_HELD) {
       const oldest = this.held.keys().next();
