@@ -22,7 +22,8 @@ describe('KEE_ACD_* settings', () => {
     await expect(readAcdOptions({ KEE_ACD_MANIFEST_MAX_AGE: '86401' })).rejects.toThrow('KEE_ACD_MANIFEST_MAX_AGE must be a whole number of seconds from 1 to 86400, got `86401`');
     await expect(readAcdOptions({ KEE_ACD_VALIDITY: '0' })).rejects.toThrow(/^KEE_ACD_VALIDITY must be/);
     await expect(readAcdOptions({ KEE_ACD_VALIDITY: '1.5' })).rejects.toThrow(/^KEE_ACD_VALIDITY must be/);
-    await expect(readAcdOptions({ KEE_ACD_PROFILE: '/nonexistent/acd.json' })).rejects.toThrow(/^KEE_ACD_PROFILE: cannot read/);
+    await expect(readAcdOptions({ KEE_ACD_PROFILE: '/nonexistent/acd.json' })).rejects.toThrow(/^KEE_ACD_PROFILE: cannot read/)
+    await expect(readAcdOptions({ KEE_ACD_PROFILE: file('not json') })).rejects.toThrow(/KEE_ACD_PROFILE `.*` is not JSON/);
     await expect(readAcdOptions({ KEE_ACD_PROFILE: file('{"operator":"x"}') })).rejects.toThrow(/KEE_ACD_PROFILE `.*`: \(top\): Unrecognized key/);
     await expect(readAcdOptions({ KEE_ACD_PROFILE: file('{"primary_jurisdiction":"japan"}') })).rejects.toThrow(/primary_jurisdiction/);
   });
