@@ -12,6 +12,7 @@ import { runDkg } from '../src/adapters/frost/ceremony.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
 import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { LAYER_OF } from '../src/kernel/acd/acd-record.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { DomainError } from '../src/kernel/errors.ts';
 import type { Signer } from '../src/ports/signer.ts';
@@ -86,6 +87,8 @@ describe('GET /.well-known/soos-acd', () => {
     expect(r.headers.get('content-type')).toBe('application/soos-acd+json');
     const record = JSON.parse(r.text);
     expect(r.text).toBe(canonicalJson(record));
+    // the record layout of digest 3.2: exactly the members of the three layers
+    expect(Object.keys(record).sort()).toEqual(Object.keys(LAYER_OF).sort());
     expect(record).toMatchObject({
       agent_xpid: `urn:soos:xpid:uuid:${s.agent.xpid}`,
       aep_session_id: s.session.session_id,

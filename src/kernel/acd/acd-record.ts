@@ -4,7 +4,6 @@
  * redress). `gec_signature` is a detached JWS (RFC 7515 Appendix F, EdDSA, KIA key) over the
  * RFC 8785 JCS of every other member. Members are named exactly as the digest names them.
  */
-import type { Json } from '../types.ts';
 
 /** Media type of an ACD Record answer (`GET /.well-known/soos-acd`). */
 export const ACD_MEDIA_TYPE = 'application/soos-acd+json';
@@ -75,7 +74,7 @@ export type AcdLayer3 = {
 export type AcdRecordBody = AcdLayer1 & AcdLayer2 & AcdLayer3;
 export type AcdRecord = AcdRecordBody & { gec_signature: string };
 
-/** Which layer each member belongs to (a provider's `failed_layer`). */
+/** Which layer each member belongs to (a provider's `failed_layer`): exactly the record's members, the contract of digest 3.2. */
 export const LAYER_OF: Readonly<Record<keyof AcdRecord, 1 | 2 | 3>> = {
   acd_session_id: 1, agent_xpid: 1, governing_law: 1, primary_jurisdiction: 1, jurisdictions: 1, terms_of_use_uri: 1, liability_scope: 1, acd_validity_not_before: 1, acd_validity_not_after: 1,
   cap_profile_id: 2, cap_profile_hash: 2, prohibition_tier_summary: 2, gec_manifest_ref: 2, cedar_policy_hash: 2, cap_enforcement_attestation: 2, hem_status: 2, ptd_endpoint: 2,
@@ -121,9 +120,4 @@ export function tierSummary(tiers: Readonly<Record<string, string>>): TierSummar
     if (key) out[key] += 1;
   }
   return out;
-}
-
-/** The record body's members that the ALE-057 hash and `gec_signature` cover, as JSON. */
-export function recordJson(body: AcdRecordBody): Record<string, Json> {
-  return body as unknown as Record<string, Json>;
 }

@@ -12,10 +12,10 @@ import { ACD_JWS_TYP } from './acd-record.ts';
 const utf8 = new TextEncoder();
 
 /** The JWS signing input and the compact detached form builder for `payload` (a JSON object). */
-export function detachedSigningInput(payload: unknown, kid: string): { input: Uint8Array; header: string; canonical: string } {
+export function detachedSigningInput(payload: unknown, kid: string): { input: Uint8Array; header: string } {
   const header = base64url(utf8.encode(canonicalJson({ alg: 'EdDSA', kid, typ: ACD_JWS_TYP })));
   const canonical = canonicalJson(payload);
-  return { input: utf8.encode(`${header}.${base64url(utf8.encode(canonical))}`), header, canonical };
+  return { input: utf8.encode(`${header}.${base64url(utf8.encode(canonical))}`), header };
 }
 
 /** `<header>..<signature>`. */
