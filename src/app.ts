@@ -4,6 +4,7 @@ import { toProblem } from './http/errors.ts';
 import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './http/metrics.ts';
 import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
 import { OPENAPI } from './http/openapi.ts';
+import { acdHandshakeRoute, acdRoutes } from './http/routes/acd.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { hemRoutes } from './http/routes/hem.ts';
 import { auditRoutes } from './http/routes/audit.ts';
@@ -38,6 +39,8 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/credentials', credentialRoutes(kernel));
   app.route('/v1/revocations', revocationRoutes(kernel));
   app.route('/', ssfRoutes(kernel));
+  app.route('/.well-known/soos-acd', acdHandshakeRoute(kernel));
+  app.route('/v1/acd', acdRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/free-port.ts';
+import { agentKeyPair } from './support/agent-auth.ts';
 import { agentRead, makeHarness } from './support/harness.ts';
 
 const AUD = 'https://datasets.example';
-const h = makeHarness();
+const h = makeHarness({ deps: { options: { acd: { profile: { operator_id: 'urn:soos:kia:example-operator:jp:v1', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] } } } } });
 let kernelServer: ServerType;
 let kernelUrl = '';
 let provider: ChildProcess;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   kernelUrl = `http://127.0.0.1:${kport}`;
   const pport = await freePort();
   providerUrl = `http://127.0.0.1:${pport}`;
-  const vars = { KEE_URL: kernelUrl, KEE_ISSUER: h.kernel.issuer, KEE_POLL_SECONDS: '0' };
+  const vars = { KEE_URL: kernelUrl, KEE_ISSUER: h.kernel.issuer, KEE_POLL_SECONDS: '0', KEE_KIA_KEY: h.kernel.publicKey().public_key };
   provider = spawn(
     join('node_modules', '.bin', 'wrangler'),
     ['dev', '--config', 'examples/provider/wrangler.toml', '--ip', '127.0.0.1', '--port', String(pport), '--persist-to', mkdtempSync(join(tmpdir(), 'kee-provider-')),
@@ -88,5 +89,26 @@ describe('agent → kernel → provider on workerd', () => {
     const refused = await read('/datasets/quake-sensors', d.credential);
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe('REVOKED');
+  }, 60_000);
+
+  it('a regulated dataset also needs the ACD handshake: the provider fetches, validates and caches the record and reports its grant (ALE-058)', async () => {
+    await h.kernel.registerAgent({ agent_id: 'agent-acd', public_keys: [(await agentKeyPair()).jwk] }, 'op');
+    const s = await h.kernel.openSession('agent-acd');
+    const d = await h.kernel.authorize(s.session_id, { ...agentRead('agent-acd'), audience: AUD });
+    expect(d.decision).toBe('PERMIT');
+    const get = (sid: string) => fetch(`${providerUrl}/regulated/quake-sensors`, { headers: { 'x-agent-id': 'agent-acd', authorization: `Bearer ${d.credential}`, 'x-aep-session-id': sid } });
+    const ok = await get(s.session_id);
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    const body = (await ok.json()) as { acd_session_id: string; operator_id: string };
+    expect(body.operator_id).toBe('urn:soos:kia:example-operator:jp:v1');
+    // cached for the session: the same record, no second handshake
+    expect(((await (await get(s.session_id)).json()) as { acd_session_id: string }).acd_session_id).toBe(body.acd_session_id);
+    const journal = (await h.store.sessionsWithStatus('OPEN', 1000)).find((x) => x.agent_id === 'kee-kernel');
+    const acd = (await h.store.listRecords(journal?.session_id ?? '')).map((r) => JSON.parse(r.canonical) as Record<string, unknown>).filter((r) => r.acd_session_id === body.acd_session_id);
+    expect(acd.map((r) => r.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED', 'ACD_VALIDATION_PASSED']);
+    // another session id: the kernel refuses it (Check 4)
+    const refused = await get(crypto.randomUUID());
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'ACD_CHECK_FAILED', failed_check: 4 });
   }, 60_000);
 });

@@ -57,11 +57,11 @@ const FAULTS: Record<string, () => PolicyEngine> = {
  * here are in the decisions (an engine that fails its warm-up never serves: policy-registry.test.ts).
  */
 function unwarmed(engine: PolicyEngine): PolicyEngine {
-  return { evaluate: (r) => engine.evaluate(r), active: () => engine.active() };
+  return { evaluate: (r) => engine.evaluate(r), active: () => engine.active(), rehash: () => real.rehash?.() ?? '' };
 }
 
 function fake(evaluate: () => PolicyEvaluation): PolicyEngine {
-  return { active: () => real.active(), evaluate };
+  return { active: () => real.active(), rehash: () => real.rehash?.() ?? '', evaluate };
 }
 
 describe('fault injection into the policy engine', () => {
@@ -104,6 +104,7 @@ describe('fault injection into the policy engine', () => {
     // the engine the kernel holds: each evaluation plays the next scripted behaviour
     const scripted: PolicyEngine = {
       active: () => real.active(),
+      rehash: () => real.rehash?.() ?? '',
       evaluate: (request) => {
         const b = script.shift() as string;
         if (b === 'clean PERMIT') return real.evaluate(request);

@@ -10,11 +10,11 @@ describe('kee/verifier export', () => {
     expect(deno.exports['./verifier']).toBe(pkg.exports['./verifier']);
     expect(deno.version).toBe(pkg.version);
     const mod = await import('kee/verifier');
-    expect(Object.keys(mod).sort()).toEqual(['CREDENTIAL_TTL_SECONDS', 'CREDENTIAL_TYP', 'createCredentialVerifier', 'intentFingerprint', 'keeCredential']);
+    expect(Object.keys(mod).sort()).toEqual(['ACD_MEDIA_TYPE', 'AcdRecordCache', 'CREDENTIAL_TTL_SECONDS', 'CREDENTIAL_TYP', 'createCredentialVerifier', 'fetchAcdRecord', 'intentFingerprint', 'keeCredential', 'reportAcdDecision', 'validateAcdRecord']);
   });
 
   it('imports only Web-API-safe modules: its own files, jose, @noble/hashes, hono types and the kernel JCS', () => {
-    const files = ['index.ts', 'intent.ts', 'jwks-cache.ts', 'revocation-feed.ts', 'verify-credential.ts', 'hono.ts'];
+    const files = ['index.ts', 'acd.ts', 'intent.ts', 'jwks-cache.ts', 'revocation-feed.ts', 'verify-credential.ts', 'hono.ts'];
     for (const f of files) {
       const text = readFileSync(`src/verifier/${f}`, 'utf8');
       const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);

@@ -39,7 +39,7 @@ describe('workerd configuration', () => {
 
   it('KEE_* variables the Worker does not read are named, not ignored silently', () => {
     const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_DATA_DIR: './data', KEE_SIGNER: 'frost', OTHER: 'x' });
-    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_TOKEN_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE, KEE_AUTH)']);
+    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_TOKEN_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE, KEE_AUTH, KEE_ACD_MANIFEST_MAX_AGE, KEE_ACD_VALIDITY, KEE_ACD_PROFILE)']);
   });
 
   it('KEE_AUTH: `agents` by default, `none` when set (warned), anything else stops the Worker', () => {
@@ -48,6 +48,14 @@ describe('workerd configuration', () => {
     expect(c.auth).toBe('none');
     expect(c.warnings).toEqual([expect.stringMatching(/^KEE_AUTH=none: agents are not authenticated .* requests that do not come to a loopback host are refused/)]);
     expect(() => readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_AUTH: 'off' })).toThrow('KEE_AUTH must be `agents` or `none`, got `off`');
+  });
+
+  it('KEE_ACD_*: the profile as JSON text, the window and the validity; a bad value stops the Worker', () => {
+    expect(readWorkerConfig({ DB }).acd).toEqual({});
+    const c = readWorkerConfig({ DB, KEE_ACD_PROFILE: '{"operator_id":"urn:soos:kia:op","primary_jurisdiction":"JP"}', KEE_ACD_MANIFEST_MAX_AGE: '600', KEE_ACD_VALIDITY: '3600' });
+    expect(c.acd).toEqual({ manifestMaxAgeSeconds: 600, validitySeconds: 3600, profile: { operator_id: 'urn:soos:kia:op', primary_jurisdiction: 'JP' } });
+    expect(() => readWorkerConfig({ DB, KEE_ACD_PROFILE: './acd.json' })).toThrow('KEE_ACD_PROFILE (JSON text on workerd) is not JSON');
+    expect(() => readWorkerConfig({ DB, KEE_ACD_VALIDITY: '9999999' })).toThrow(/^KEE_ACD_VALIDITY must be a whole number of seconds from 1 to 2592000/);
   });
 
   it('KEE_OPERATOR_JWKS: a JWKS as JSON text, with issuer and audience; unset: null (operator routes answer 503)', () => {

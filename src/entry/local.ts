@@ -38,6 +38,7 @@ import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
 import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
+import { readAcdOptions } from './acd-config.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { readRevocationConfig } from './ssf-config.ts';
 import { joseSetVerifier } from '../adapters/jose/set-verifier.ts';
@@ -71,6 +72,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   // everything that can be checked is checked before anything is created: a failed start
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
+  const acd = await readAcdOptions(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   const revocation = readRevocationConfig(process.env);
   checkSignerEnv(process.env);
@@ -119,7 +121,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd } });
   await kernel.start();
   await signing.attach(kernel);
   // after a successful start only: a failed start stays one stderr line

@@ -86,7 +86,7 @@ async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
   const wasmModules: Record<string, string> = { [KEE_WASM_WORKER_MODULE]: KEE_WASM_WORKER_SHA256 };
   if (cedar) wasmModules[CEDAR_WASM_MODULE] = WASM_MODULE_SHA256[CEDAR_WASM_MODULE] as string;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, auth: config.auth }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   return { app: createApp(kernel), warnings: config.warnings, auth: config.auth };
 }

@@ -15,6 +15,8 @@ import { checkJwks } from '../adapters/jose/operator-tokens.ts';
 import { fromHex } from '../kernel/hex.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { problemParts } from '../http/errors.ts';
+import type { AcdOptions } from '../kernel/acd/acd-record.ts';
+import { acdOptionsFrom } from './acd-settings.ts';
 import { policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
 export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_TOKEN_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
@@ -36,10 +38,12 @@ export type WorkerConfig = {
   warnings: string[];
   /** KEE_AUTH: `agents` (client assertions, DPoP; the default) or `none` (local experiments). */
   auth: 'agents' | 'none';
+  /** KEE_ACD_MANIFEST_MAX_AGE, KEE_ACD_VALIDITY, KEE_ACD_PROFILE (JSON text here): the ACD handshake (docs/acd.md). */
+  acd: AcdOptions;
 };
 
 /** The variables the workerd entry reads; any other `KEE_*` binding is reported as ignored. */
-export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE', 'KEE_AUTH'] as const;
+export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE', 'KEE_AUTH', 'KEE_ACD_MANIFEST_MAX_AGE', 'KEE_ACD_VALIDITY', 'KEE_ACD_PROFILE'] as const;
 
 const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
 
@@ -82,7 +86,9 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
   const auth = text(env, 'KEE_AUTH')?.trim() || 'agents';
   if (auth !== 'agents' && auth !== 'none') throw new Error(`KEE_AUTH must be \`agents\` or \`none\`, got \`${auth}\``);
   if (auth === 'none') warnings.push(OFF_LOOPBACK_WARNING);
-  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings, auth };
+  const acdProfile = text(env, 'KEE_ACD_PROFILE')?.trim();
+  const acd = acdOptionsFrom({ maxAge: text(env, 'KEE_ACD_MANIFEST_MAX_AGE'), validity: text(env, 'KEE_ACD_VALIDITY') }, acdProfile ? { text: acdProfile, where: 'KEE_ACD_PROFILE (JSON text on workerd)' } : undefined);
+  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings, auth, acd };
 }
 
 /**

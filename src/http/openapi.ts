@@ -9,6 +9,7 @@
  * handler can answer; statuses come from the code table in errors.ts.
  */
 import { MAX_BODY_BYTES } from './body.ts';
+import { ACD_PATHS, ACD_SECURITY_SCHEME } from './openapi-acd.ts';
 import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
 import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
 import { REVOCATION_PATHS, REVOCATION_SCHEMAS } from './ssf-openapi.ts';
@@ -67,11 +68,12 @@ export const OPENAPI = {
     version: '0.1.0',
     description: [
       'Authorizes agent actions with Cedar (fail-closed), records every decision in a hash-chained audit log, and closes sessions into signed Merkle Session Blocks.',
-      'Every error is `application/problem+json` (RFC 9457) with a stable `code`; each operation lists the codes it can answer. A path served under other methods answers `405 METHOD_NOT_ALLOWED` with `Allow` (see `components.responses.MethodNotAllowed`); an unknown path answers `404 NOT_FOUND`. A query parameter given more than once is refused (400). Every 503 carries `Retry-After`.',
+      'Every error is `application/problem+json` (RFC 9457) with a stable `code` (one exception, fixed by KEE-1 §4.3: a failed ACD four-check on `/.well-known/soos-acd` is `403 application/json` `{"error":"ACD_CHECK_FAILED",…}`); each operation lists the codes it can answer. A path served under other methods answers `405 METHOD_NOT_ALLOWED` with `Allow` (see `components.responses.MethodNotAllowed`); an unknown path answers `404 NOT_FOUND`. A query parameter given more than once is refused (400). Every 503 carries `Retry-After`.',
       'Contract: docs/api-contract.md.',
     ].join('\n\n'),
   },
   paths: {
+    ...ACD_PATHS,
     '/healthz': {
       get: {
         operationId: 'getHealth',
@@ -694,6 +696,7 @@ export const OPENAPI = {
   components: {
     responses: { MethodNotAllowed: METHOD_NOT_ALLOWED_RESPONSE },
     securitySchemes: {
+      ...ACD_SECURITY_SCHEME,
       operatorBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An operator token verified against KEE_OPERATOR_JWKS, roles in its `roles` claim (docs/identity.md)' },
       dpop: {
         type: 'http',

@@ -204,3 +204,14 @@ export const ssfPollBody = z.object({
   returnImmediately: z.boolean().optional(),
   setErrs: z.record(z.string().max(256), z.object({ err: z.string().max(256), description: z.string().max(2048) })).optional(),
 });
+
+/** `POST /v1/acd/{acd_session_id}/grant`: a resource provider's access decision on an ACD Record. */
+export const acdGrantBody = z.discriminatedUnion('decision', [
+  z.strictObject({ decision: z.literal('GRANTED'), confirmation_basis: z.enum(['NOTIFIED', 'INFERRED']).optional() }),
+  z.strictObject({
+    decision: z.literal('DENIED'),
+    denial_reason: z.enum(['FOUR_CHECK_FAILED', 'LAYER_INSPECTION_FAILED', 'EXPIRED', 'XPID_MISMATCH']),
+    failed_layer: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    failed_field: z.string().min(1).max(128).optional(),
+  }),
+]);

@@ -17,6 +17,7 @@ import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
 import type { SetVerifier } from '../ports/set-verifier.ts';
 import type { RevocationOptions } from './revocation/federation.ts';
+import type { AcdOptions } from './acd/acd-record.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -87,5 +88,7 @@ export type KernelDeps = {
     oneShot?: OneShotOptions;
     /** P8 revocation over SSF: transmitters to receive from, timers and bounds. */
     revocation?: RevocationOptions;
+    /** P3 ACD handshake: manifest staleness window, record validity, the operator's record facts (docs/acd.md). */
+    acd?: AcdOptions;
   };
 };

@@ -1,3 +1,6 @@
+import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
+import { authenticateProvider } from './acd/provider-auth.ts';
+import { createAcdService } from './acd/wiring.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
@@ -75,6 +78,8 @@ export class Kernel {
   readonly authMode: AuthMode;
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
+  /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
+  private readonly acd: AcdService;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -206,6 +211,8 @@ export class Kernel {
     // manifest first, and it becomes current in the same turn as the swap. (The activation that
     // restores the stored profile at start runs before the first manifest, which then declares it.)
     this.policies.onEpoch((next) => (this.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
+    const { manifests, monitor, revocations, agents } = this;
+    this.acd = createAcdService({ deps, state: this.state, journal, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents });
   }
 
   /**
@@ -239,6 +246,7 @@ export class Kernel {
         await this.revocations.refresh();
         await this.hem.refresh();
         await this.revocation.load();
+        await this.acd.load();
       } catch (e) {
         this.starting = null;
         throw e;
@@ -256,6 +264,13 @@ export class Kernel {
           throw e;
         }
       }
+      try {
+        await this.startupFourChecks();
+      } catch (e) {
+        // the store failed under the checks (nothing decided): start may be called again
+        this.starting = null;
+        throw e;
+      }
       this.started = true;
       // timers do not outlive requests on workerd (no group commit there): escalations time out on read
       if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
@@ -264,6 +279,38 @@ export class Kernel {
       await this.resumeClosing();
     })();
     return this.starting;
+  }
+
+  /**
+   * KEE-1 Appendix A step 2: the ACD four checks once at start (no agent yet). A failure puts
+   * the kernel in DENY_ALL (ACD_STARTUP_CHECK_FAILED in the journal) until a restart.
+   */
+  private async startupFourChecks(): Promise<void> {
+    // already fail-closed, with its reason journaled: nothing to add
+    if (this.state.has('MANIFEST_INTEGRITY_FAILURE') || this.state.has('DENY_ALL')) return;
+    // (signing quorum: the manifest this start just signed is the proof it held)
+    const failed = await this.acd.startupCheck();
+    if (!failed) return;
+    this.state.enter('DENY_ALL', `ACD startup check ${failed.failedCheck} failed: ${failed.reason}`);
+    await this.journal.anomaly('ACD_STARTUP_CHECK_FAILED', { failed_check: failed.failedCheck, reason: failed.reason });
+  }
+
+  /**
+   * P3 `GET /.well-known/soos-acd`: under KEE_AUTH=agents the resource provider authenticates
+   * first (401/403, nothing recorded); then ALE-056, the four checks, and the signed record or
+   * the 403 body (see `AcdService`).
+   */
+  async acdHandshake(aepSessionId: string, authorization: string | undefined): Promise<AcdIssued | AcdRefused> {
+    if (!this.started) await this.ready();
+    const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
+    return this.acd.handshake(aepSessionId, provider);
+  }
+
+  /** P3 `POST /v1/acd/{acd_session_id}/grant`: the provider's access decision (ALE-058 / ALE-062). */
+  async acdGrant(acdSessionId: string, report: AcdGrantReport, authorization: string | undefined): Promise<Awaited<ReturnType<AcdService['grant']>>> {
+    if (!this.started) await this.ready();
+    const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
+    return this.acd.grant(acdSessionId, provider, report);
   }
 
   /**
@@ -471,8 +518,10 @@ export class Kernel {
     if (!this.started) await this.ready();
     if (this.authMode === 'none') return { session: await this.open(agentId) };
     const { agent, jkt } = await this.agentAuth.checkAssertion(agentId, assertion);
-    const session = await this.open(agentId, jkt);
-    return { session, token: await this.agentAuth.sessionToken(session.session_id, agent, jkt) };
+    // the token's jti is fixed first and named in SESSION_OPEN: the session's mandate (ACD Check 4, `mjwt_jti`)
+    const jti = this.deps.tokens.newId();
+    const session = await this.open(agentId, jkt, jti);
+    return { session, token: await this.agentAuth.sessionToken(session.session_id, agent, jkt, jti) };
   }
 
   /** Checks the session token and DPoP proof of a call in an authenticated session (KEE_AUTH=agents). */
@@ -480,7 +529,7 @@ export class Kernel {
     return this.agentAuth.checkCall(call);
   }
 
-  private async open(agentId: string, jkt?: string): Promise<Session> {
+  private async open(agentId: string, jkt?: string, tokenJti?: string): Promise<Session> {
     const session: Session = {
       session_id: crypto.randomUUID(),
       block_id: randomTraceId(16),
@@ -490,7 +539,7 @@ export class Kernel {
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
+    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }) };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     return session;
   }

@@ -33,6 +33,12 @@ export interface PolicyEngine {
   /** The Cedar text (and schema, if any) the set was loaded from: `GET /v1/cap-profile/policies`. */
   source?(): PolicyText;
   /**
+   * `cedar_policy_hash` computed again, now, from the set the engine holds (its text parsed
+   * again and canonicalized, digest 4.1): never a value kept from load. ACD Check 2 compares it
+   * with the hash the set was activated under; an engine without it cannot pass Check 2.
+   */
+  rehash?(): string;
+  /**
    * Prepares the set to serve: throw-away decisions, so that the first real one pays no
    * first-use costs (a WASM engine compiles its code lazily, which can take longer than the
    * evaluation budget). The kernel calls it on every candidate set before the swap and on the

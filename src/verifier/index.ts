@@ -8,3 +8,5 @@ export type { CredentialClaims, CredentialVerifierOptions, RefusalCode, Verifica
 export { intentFingerprint, type Intent } from './intent.ts';
 export type { HolderProof } from './holder-proof.ts';
 export { keeCredential, type KeeCredentialVariables } from './hono.ts';
+export { AcdRecordCache, ACD_MEDIA_TYPE, fetchAcdRecord, reportAcdDecision, validateAcdRecord } from './acd.ts';
+export type { AcdRecord, AcdRefusal, AcdRequirements, AcdValidation, AcdValidationInput, ProviderAuth } from './acd.ts';

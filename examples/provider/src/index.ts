@@ -2,11 +2,14 @@
  * A resource provider guarded by Kee credentials, on workerd. `GET /datasets/{id}` answers only
  * an agent holding a credential for exactly this request: principal `Agent::"<X-Agent-Id>"`,
  * action `Action::"read"`, resource `Dataset::"<id>"`, empty context, audience this provider.
+ * `GET /regulated/{id}` also needs the agent's ACD Record (docs/acd.md): the provider asks the
+ * kernel for it (the agent names its AEP session in `X-Aep-Session-Id`), runs the six
+ * validations against the pinned KIA key, caches it for that session, and reports its decision.
  */
-import { Hono } from 'hono';
-import { createCredentialVerifier, keeCredential, type KeeCredentialVariables } from 'kee/verifier';
+import { Hono, type Context, type Next } from 'hono';
+import { AcdRecordCache, createCredentialVerifier, fetchAcdRecord, keeCredential, reportAcdDecision, validateAcdRecord, type KeeCredentialVariables } from 'kee/verifier';
 
-type Bindings = { KEE_URL?: string; KEE_ISSUER?: string; PROVIDER_AUDIENCE?: string; KEE_POLL_SECONDS?: string };
+type Bindings = { KEE_URL?: string; KEE_ISSUER?: string; PROVIDER_AUDIENCE?: string; KEE_POLL_SECONDS?: string; KEE_KIA_KEY?: string; ACD_JURISDICTION?: string };
 
 let verifier: ReturnType<typeof createCredentialVerifier> | null = null;
 
@@ -43,6 +46,41 @@ app.get(
     return c.json({ dataset: c.req.param('id'), readings: [4.1, 4.3, 7.2], authorized_by: { jti: credential.jti, xpid: credential.sub, ale_seq: credential.ale_seq, block_id: credential.block_id } });
   },
 );
+
+/** One ACD cache per isolate (ACD §7.5: this provider's own, per AEP session, never shared). */
+const acdCache = new AcdRecordCache({ maxFreshnessSeconds: 3600 });
+
+const datasetCredential = (c: Context<{ Bindings: Bindings; Variables: KeeCredentialVariables }>, next: Next) =>
+  keeCredential({
+    verifier: verifierFor(c.env),
+    intent: (ctx) => ({
+      principal: { type: 'Agent', id: ctx.req.header('x-agent-id') ?? '' },
+      action: { type: 'Action', id: 'read' },
+      resource: { type: 'Dataset', id: ctx.req.param('id') ?? '' },
+      context: {},
+    }),
+  })(c, next);
+
+app.get('/regulated/:id', datasetCredential, async (c) => {
+  const credential = c.get('keeCredential');
+  if (!c.env.KEE_URL || !c.env.KEE_KIA_KEY) throw new Error('set KEE_URL and KEE_KIA_KEY (the kernel key, hex, from GET /v1/kernel/public-key) for /regulated');
+  const sid = c.req.header('x-aep-session-id') ?? '';
+  let record = acdCache.get(sid);
+  if (!record) {
+    const got = await fetchAcdRecord(c.env.KEE_URL, sid);
+    if (!got.ok) return c.json({ code: 'ACD_CHECK_FAILED', failed_check: got.failed_check }, 403);
+    const v = await validateAcdRecord(got.body, { kiaPublicKey: c.env.KEE_KIA_KEY, expectedXpid: credential.sub, aepSessionId: sid, requirements: { jurisdiction: c.env.ACD_JURISDICTION ?? 'JP' } });
+    const acdSessionId = (JSON.parse(got.body) as { acd_session_id: string }).acd_session_id;
+    if (!v.ok) {
+      await reportAcdDecision(c.env.KEE_URL, acdSessionId, { decision: 'DENIED', denial_reason: v.denial_reason, failed_layer: v.failed_layer, failed_field: v.failed_field });
+      return c.json({ code: 'ACD_REFUSED', step: v.step, reason: v.reason }, 403);
+    }
+    acdCache.put(v.record);
+    await reportAcdDecision(c.env.KEE_URL, acdSessionId, { decision: 'GRANTED' });
+    record = v.record;
+  }
+  return c.json({ dataset: c.req.param('id'), readings: [4.1, 4.3, 7.2], authorized_by: { jti: credential.jti, xpid: credential.sub }, acd_session_id: record.acd_session_id, operator_id: record.operator_id });
+});
 
 app.onError((err, c) => c.json({ code: 'PROVIDER_MISCONFIGURED', message: err.message }, 503));
 

@@ -33,7 +33,10 @@ export class CedarPolicyEngine implements PolicyEngine {
   private readonly info: ActivePolicySet;
   private readonly text: PolicyText;
 
-  private constructor(cedar: CedarApi, setId: string, schemaName: string | undefined, info: ActivePolicySet, text: PolicyText) {
+  private readonly merkle: Merkle;
+
+  private constructor(cedar: CedarApi, setId: string, schemaName: string | undefined, info: ActivePolicySet, text: PolicyText, merkle: Merkle) {
+    this.merkle = merkle;
     this.cedar = cedar;
     this.setId = setId;
     this.schemaName = schemaName;
@@ -94,7 +97,22 @@ export class CedarPolicyEngine implements PolicyEngine {
       policyIds: Object.keys(byId).sort(),
       tiers,
       hem,
-    }, { policies: profile.policies, ...(profile.schema === undefined ? {} : { schema: profile.schema }) });
+    }, { policies: profile.policies, ...(profile.schema === undefined ? {} : { schema: profile.schema }) }, merkle);
+  }
+
+  /** `cedar_policy_hash` of the held text, parsed and canonicalized again now (ACD Check 2). */
+  rehash(): string {
+    const parts = this.cedar.policySetTextToParts(this.text.policies);
+    if (parts.type === 'failure') throw invalid('policy set does not parse', parts.errors);
+    const est: Record<string, unknown> = {};
+    for (const text of parts.policies) {
+      const json = this.cedar.policyToJson(text);
+      if (json.type === 'failure') throw invalid('policy does not parse', json.errors);
+      const id = json.json.annotations?.id;
+      if (!id || id in est) throw new DomainError('INVALID_INPUT', 'every policy needs a unique `@id` annotation');
+      est[id] = json.json;
+    }
+    return toHex(this.merkle.sha256(new TextEncoder().encode(this.merkle.canonicalize({ policies: est, templates: {} }))));
   }
 
   active(): ActivePolicySet {

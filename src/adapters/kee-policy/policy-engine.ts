@@ -191,6 +191,21 @@ export class KeePolicyEngine implements PolicyEngine {
     }
   }
 
+  /**
+   * `cedar_policy_hash` of the held text, loaded into a fresh WASM set and hashed again now (the
+   * serving set's own hash is computed once, at load), then released (ACD Check 2).
+   */
+  rehash(): string {
+    const t = this.text;
+    const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: t.policies, links: t.links ?? [], ...(t.schema === undefined ? {} : { schema: t.schema }) }));
+    if (loaded.type === 'failure') throw new DomainError('INVALID_INPUT', loaded.error.message, { cause: loaded.error });
+    try {
+      return loaded.value.info().cedarPolicyHash;
+    } finally {
+      loaded.value.free();
+    }
+  }
+
   /** Releases the WASM memory of the set; the engine DENYs afterwards. */
   dispose(): void {
     if (this.fault === null) {

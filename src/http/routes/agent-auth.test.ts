@@ -44,7 +44,7 @@ describe('agent client assertions (KEE_AUTH=agents)', () => {
     expect(typeof claims.jti).toBe('string');
     expect(claims.exp).toBe((claims.iat as number) + 3600);
     const [open] = await records(s.h, r.json.session_id);
-    expect(open).toMatchObject({ ale_type: 'SESSION_OPEN', authenticated: true, agent_key_jkt: s.key.jkt });
+    expect(open).toMatchObject({ ale_type: 'SESSION_OPEN', authenticated: true, agent_key_jkt: s.key.jkt, session_token_jti: claims.jti });
   });
 
   it('refuses a session without an assertion: 401 UNAUTHENTICATED with WWW-Authenticate: DPoP', async () => {

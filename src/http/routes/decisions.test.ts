@@ -154,6 +154,7 @@ function engineFailingOn(resourceId: string): PolicyEngine {
   const real = engineFactory().load(DEFAULT_CAP_PROFILE);
   return {
     active: () => real.active(),
+    rehash: () => real.rehash?.() ?? '',
     evaluate: (req) => {
       if (req.resource.id === resourceId) throw new Error('engine fault');
       return real.evaluate(req);

@@ -104,10 +104,10 @@ export class AgentAuthenticator {
     return { agent, jkt };
   }
 
-  /** The session token of a session opened with an assertion. */
-  async sessionToken(sessionId: string, agent: Agent, jkt: string): Promise<{ token: string; expiresIn: number }> {
+  /** The session token of a session opened with an assertion; `jti` as the session's SESSION_OPEN names it (the ACD `mjwt_jti`). */
+  async sessionToken(sessionId: string, agent: Agent, jkt: string, jti: string = this.deps.tokens.newId()): Promise<{ token: string; expiresIn: number }> {
     const iat = this.now();
-    const claims = { iss: this.deps.issuer, sub: agent.xpid, agent_id: agent.agent_id, sid: sessionId, iat, exp: iat + SESSION_TOKEN_SECONDS, jti: this.deps.tokens.newId(), cnf: { jkt } };
+    const claims = { iss: this.deps.issuer, sub: agent.xpid, agent_id: agent.agent_id, sid: sessionId, iat, exp: iat + SESSION_TOKEN_SECONDS, jti, cnf: { jkt } };
     return { token: await this.deps.tokens.sign(SESSION_TOKEN_TYP, claims), expiresIn: SESSION_TOKEN_SECONDS };
   }
 

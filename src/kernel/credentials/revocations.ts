@@ -135,6 +135,15 @@ export class RevocationRegistry {
     return id === undefined ? this.byKey.has(key('MANDATE_JTI', kindOrJti)) : this.byKey.has(key(kindOrJti as RevocationKind, id));
   }
 
+  /**
+   * The general lookup the ACD four-check needs (digest 3.6 kinds): revoked as `kind`, read from
+   * the log brought up to date now; an XPID is also revoked by an entry whose subject names it.
+   */
+  async isRevokedAs(kind: RevocationKind, id: string): Promise<boolean> {
+    await this.refresh();
+    return kind === 'XPID' ? this.check({ xpid: id }) !== null : this.byKey.has(key(kind, id));
+  }
+
   /** The entry revoking a mandate `jti`, an `xpid` or an agent (by its subject), as loaded; null when none does. */
   check(q: { jti?: string; xpid?: string; agentId?: string }): RevocationEntry | null {
     if (q.jti !== undefined) {

@@ -245,6 +245,7 @@ describe('warm-up before the swap (issue 13)', () => {
           return real.evaluate(r);
         },
         active: () => real.active(),
+        rehash: () => real.rehash?.() ?? '',
         // the real engine's warm-up runs (and must pass its known answer) while the old set serves
         warm: () => {
           events.push(`${label} warm, serving v${kernel?.activePolicy().version ?? '-'}`);

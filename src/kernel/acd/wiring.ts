@@ -1,0 +1,79 @@
+import type { AgentRegistry } from '../agents/agent-registry.ts';
+import type { KernelJournal } from '../audit/journal.ts';
+import type { SigningMonitor } from '../audit/signing-monitor.ts';
+import type { RevocationRegistry } from '../credentials/revocations.ts';
+import type { KernelDeps } from '../deps.ts';
+import { DomainError, isDomainError } from '../errors.ts';
+import type { ManifestService } from '../manifest/manifest-service.ts';
+import type { PolicyRegistry } from '../policy/policy-registry.ts';
+import type { KernelState } from '../state/kernel-state.ts';
+import { AcdService } from './acd-service.ts';
+import { acdSubjects } from './subject.ts';
+
+/** The kernel parts the ACD handshake reads (kernel.ts hands them over; nothing else is shared). */
+export type AcdParts = {
+  deps: KernelDeps;
+  state: KernelState;
+  journal: KernelJournal;
+  kernelId: string;
+  io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
+  policies: () => PolicyRegistry;
+  manifests: ManifestService;
+  monitor: SigningMonitor;
+  revocations: RevocationRegistry;
+  agents: AgentRegistry;
+};
+
+/** Builds the kernel's ACD service over its live parts. */
+export function createAcdService(p: AcdParts): AcdService {
+  const { deps } = p;
+  return new AcdService({
+    state: p.state,
+    clock: deps.clock,
+    merkle: deps.merkle,
+    telemetry: deps.telemetry,
+    journal: p.journal,
+    kernelId: p.kernelId,
+    options: deps.options?.acd,
+    store: deps.store,
+    io: p.io,
+    mandateRequired: (deps.options?.auth ?? 'none') === 'agents',
+    manifest: async () => {
+      // full re-verification, the stored copy included (as before any kernel signature)
+      await p.manifests.beforeSigning('issue an ACD Record');
+      return p.manifests.current();
+    },
+    manifestLock: () => p.manifests.inForce(),
+    livePolicy: () => p.policies().current().engine.active(),
+    capProfileHash: () => p.policies().current().capProfileHash,
+    // what the serving set was activated under (a signed profile's `cedar_policy_hash` was checked equal to it)
+    profilePolicyHash: () => p.policies().current().info.cedarPolicyHash,
+    // Check 2: the serving set's hash computed again now by its engine (never the value kept from load)
+    freshPolicyHash: () => {
+      const engine = p.policies().current().engine;
+      if (!engine.rehash) throw new DomainError('UNAVAILABLE', 'the serving policy engine cannot compute its policy hash again');
+      return engine.rehash();
+    },
+    revoked: (kind, id) => p.revocations.isRevokedAs(kind, id),
+    quorumProblem: async () => (p.state.has('SIGNING_SUSPENDED') ? `the kernel signing quorum is not held: ${p.state.reason('SIGNING_SUSPENDED') ?? ''}` : null),
+    subject: acdSubjects({
+      store: deps.store,
+      io: p.io,
+      agent: async (agentId) => {
+        await p.agents.catchUp();
+        return p.agents.find(agentId);
+      },
+    }),
+    sign: async (message) => {
+      try {
+        const signature = await deps.signer.sign(message);
+        await p.monitor.succeeded();
+        return signature;
+      } catch (e) {
+        const err = isDomainError(e) ? e : new DomainError('SIGNER_FAILED', 'the kernel could not sign', { cause: e });
+        await p.monitor.failed(err);
+        throw err;
+      }
+    },
+  });
+}

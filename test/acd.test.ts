@@ -1,0 +1,302 @@
+/**
+ * P3 ACD handshake (docs/acd.md): the four checks each failing alone (their `failed_check`,
+ * ALE-059, nothing issued), the passing record (JCS body, detached EdDSA JWS by the kernel key,
+ * ALE-056 then ALE-057 holding only the body's SHA-256), provider authentication under
+ * KEE_AUTH=agents, the grant report (ALE-058) and the start-time check (DENY_ALL).
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base64url, compactVerify, importJWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
+import { runDkg } from '../src/adapters/frost/ceremony.ts';
+import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
+import { MemoryStore } from '../src/adapters/memory/store.ts';
+import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { LAYER_OF } from '../src/kernel/acd/acd-record.ts';
+import { canonicalJson } from '../src/kernel/jcs.ts';
+import { DomainError } from '../src/kernel/errors.ts';
+import type { Signer } from '../src/ports/signer.ts';
+import { agentKeyPair, assertion } from './support/agent-auth.ts';
+import { agentRead, engineFactory, makeHarness, type Harness } from './support/harness.ts';
+import { makeOperators } from './support/operators.ts';
+import { loadKeeWasm } from './support/wasm.ts';
+
+const PROFILE = { operator_id: 'urn:soos:kia:example-operator:jp:v1', primary_jurisdiction: 'JP', governing_law: 'Japan', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] };
+
+function manualClock(start = Date.now()) {
+  let now = start;
+  return { nowIso: () => new Date(now).toISOString(), advance: (ms: number) => void (now += ms) };
+}
+
+/** A signer that fails (SIGNER_FAILED) while `down` is set. */
+function switchableSigner(): Signer & { down: boolean } {
+  const real = new Ed25519Signer(Ed25519Signer.generateSeed());
+  const s = {
+    down: false,
+    algorithm: 'Ed25519' as const,
+    publicKey: () => real.publicKey(),
+    describe: () => real.describe(),
+    sign: async (m: Uint8Array) => {
+      if (s.down) throw new DomainError('SIGNER_FAILED', 'signer offline');
+      return real.sign(m);
+    },
+  };
+  return s;
+}
+
+async function journal(h: Harness): Promise<Record<string, unknown>[]> {
+  const sessions = await h.store.sessionsWithStatus('OPEN', 1000);
+  const k = sessions.find((s) => s.agent_id === 'kee-kernel');
+  return k ? (await h.store.listRecords(k.session_id)).map((r) => JSON.parse(r.canonical) as Record<string, unknown>) : [];
+}
+const acdEvents = async (h: Harness) => (await journal(h)).filter((r) => String(r.ale_type).startsWith('ACD_'));
+
+/** A kernel (KEE_AUTH=none) with agent `a1` registered and an open session of it. */
+async function setup(options: Parameters<typeof makeHarness>[0] = {}) {
+  const h = makeHarness({ ...options, deps: { ...options.deps, options: { acd: { profile: PROFILE }, ...options.deps?.options } } });
+  await h.started;
+  const key = await agentKeyPair();
+  const agent = await h.kernel.registerAgent({ agent_id: 'a1', public_keys: [key.jwk], parents: [{ type: 'Team', id: 'ops' }] }, 'op');
+  const s = await h.kernel.openSession('a1');
+  const ask = (id = s.session_id, headers: Record<string, string> = {}) => h.call('GET', `/.well-known/soos-acd?aep_session_id=${id}`, undefined, { accept: 'application/soos-acd+json', ...headers });
+  return { h, agent, session: s, ask };
+}
+
+async function expectRefused(s: Awaited<ReturnType<typeof setup>>, check: number) {
+  const before = (await acdEvents(s.h)).length;
+  const r = await s.ask();
+  expect(r.status, r.text).toBe(403);
+  expect(Object.keys(r.json).sort()).toEqual(['acd_session_id', 'error', 'failed_check', 'timestamp']);
+  expect(r.json).toMatchObject({ error: 'ACD_CHECK_FAILED', failed_check: check });
+  expect(r.json.acd_session_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const events = (await acdEvents(s.h)).slice(before);
+  expect(events.map((e) => e.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_VALIDATION_FAILED']);
+  expect(events[1]).toMatchObject({ ale_number: 'ALE-059', failed_check: check, acd_session_id: r.json.acd_session_id, aep_session_id: s.session.session_id });
+  expect(events[1]?.failed_field).toBe(check === 3 ? 'gec_signature' : undefined);
+  const span = s.h.spans.getFinishedSpans().find((x) => x.name === 'soos.acd.handshake' && x.attributes['soos.acd.session_id'] === r.json.acd_session_id);
+  expect(span?.attributes).toMatchObject({ 'soos.acd.validation_result': 'FAIL', 'soos.acd.failed_check': check });
+  expect(String(span?.attributes['soos.acd.check_seq'])).toMatch(new RegExp(`(^|,)${check}:FAIL$`));
+  return r;
+}
+
+describe('GET /.well-known/soos-acd', () => {
+  it('all four checks pass: a JCS ACD Record with a detached EdDSA JWS by the kernel key; ALE-056 then ALE-057 with only its SHA-256', async () => {
+    const s = await setup();
+    const r = await s.ask();
+    expect(r.status, r.text).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/soos-acd+json');
+    const record = JSON.parse(r.text);
+    expect(r.text).toBe(canonicalJson(record));
+    // the record layout of digest 3.2: exactly the members of the three layers
+    expect(Object.keys(record).sort()).toEqual(Object.keys(LAYER_OF).sort());
+    expect(record).toMatchObject({
+      agent_xpid: `urn:soos:xpid:uuid:${s.agent.xpid}`,
+      aep_session_id: s.session.session_id,
+      operator_id: PROFILE.operator_id,
+      primary_jurisdiction: 'JP',
+      cap_profile_id: DEFAULT_CAP_PROFILE.capProfileId,
+      cedar_policy_hash: s.h.kernel.activePolicy().cedarPolicyHash,
+      prohibition_tier_summary: { tier_0a: 0, tier_0b: 1, tier_1: 1, tier_2: 1 },
+      principal_hierarchy_summary: { agent_id: 'a1', parents: [{ type: 'Team', id: 'ops' }] },
+      delegation_chain_depth: 0,
+      parent_kernel_id: null,
+      mandate_scope_type: 'FULL',
+      mjwt_jti: null,
+    });
+    expect(Date.parse(record.acd_validity_not_after) - Date.parse(record.acd_validity_not_before)).toBe(86_400_000);
+    // detached JWS: put the payload (JCS of the record without gec_signature) back and verify with jose
+    const { gec_signature, ...body } = record;
+    const [header, empty, signature] = gec_signature.split('.');
+    expect(empty).toBe('');
+    const x = base64url.encode(s.h.signer.publicKey());
+    const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x }, 'EdDSA');
+    const verified = await compactVerify(`${header}.${base64url.encode(canonicalJson(body))}.${signature}`, key);
+    expect(verified.protectedHeader).toEqual({ alg: 'EdDSA', kid: s.h.kernel.kernelId, typ: 'soos-acd+jws' });
+    await expect(compactVerify(`${header}.${base64url.encode(canonicalJson({ ...body, operator_id: 'x' }))}.${signature}`, key)).rejects.toThrow();
+    const events = await acdEvents(s.h);
+    expect(events.map((e) => e.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED']);
+    expect(events[0]).toMatchObject({ ale_number: 'ALE-056', acd_session_id: record.acd_session_id, agent_xpid: record.agent_xpid, resource_provider_id: null });
+    const hash = Buffer.from(sha256(new TextEncoder().encode(r.text))).toString('hex');
+    expect(events[1]).toMatchObject({ ale_number: 'ALE-057', acd_session_id: record.acd_session_id, acd_record_hash: hash, kia_key_id: s.h.kernel.kernelId, acd_validity_not_after: record.acd_validity_not_after });
+    // only the hash: no member of the body is in the record
+    expect(JSON.stringify(events[1])).not.toContain(gec_signature);
+    expect(events[1]).not.toHaveProperty('operator_id');
+    // the span: soos.acd.* attributes, in the AEP session's trace
+    const span = s.h.spans.getFinishedSpans().find((x) => x.name === 'soos.acd.handshake');
+    expect(span?.spanContext().traceId).toBe(s.session.block_id);
+    expect(span?.attributes).toMatchObject({ 'soos.acd.session_id': record.acd_session_id, 'soos.acd.check_seq': '1:PASS,2:PASS,3:PASS,4:PASS', 'soos.acd.validation_result': 'PASS', 'soos.acd.record_hash': hash, 'soos.governance.xpid': record.agent_xpid });
+    // each query its own acd_session_id
+    expect(JSON.parse((await s.ask()).text).acd_session_id).not.toBe(record.acd_session_id);
+  });
+
+  it('with FROST configured, the record is signed by the FROST group key (2-of-3) and verifies as plain EdDSA', async () => {
+    const wasm = loadKeeWasm();
+    const { participants, publicPackage, groupKey } = runDkg(wasm);
+    const s = await setup({ signer: new FrostSigner({ wasm, publicPackage, participants }) });
+    const r = await s.ask();
+    expect(r.status, r.text).toBe(200);
+    const { gec_signature, ...body } = JSON.parse(r.text);
+    const [header, , signature] = gec_signature.split('.');
+    const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: base64url.encode(groupKey) }, 'EdDSA');
+    await compactVerify(`${header}.${base64url.encode(canonicalJson(body))}.${signature}`, key);
+    expect(s.h.kernel.publicKey().public_key).toBe(Buffer.from(groupKey).toString('hex'));
+  });
+
+  it('Check 1 fails alone when the manifest is older than the staleness window (kernel clock)', async () => {
+    const clock = manualClock();
+    const s = await setup({ deps: { clock } });
+    expect((await s.ask()).status).toBe(200);
+    clock.advance(86_401_000);
+    await expectRefused(s, 1);
+  });
+
+  it('Check 1: the window is configurable lower', async () => {
+    const clock = manualClock();
+    const s = await setup({ deps: { clock, options: { acd: { profile: PROFILE, manifestMaxAgeSeconds: 60 } } } });
+    clock.advance(59_000);
+    expect((await s.ask()).status).toBe(200);
+    clock.advance(2_000);
+    await expectRefused(s, 1);
+  });
+
+  it('Check 2 fails alone when the serving set, hashed again now, is not the one the profile declares', async () => {
+    const policy = engineFactory().load(DEFAULT_CAP_PROFILE);
+    const s = await setup({ deps: { policy } });
+    expect((await s.ask()).status).toBe(200);
+    // the serving set's text changed in memory under the kernel
+    const text = policy.source?.() as { policies: string };
+    text.policies += '\n@id("smuggled")\n@tier("2")\npermit(principal, action, resource);\n';
+    await expectRefused(s, 2);
+  });
+
+  it('Check 3 fails alone when the KIA key cannot sign (quorum not held): failed_field gec_signature, SIGNING_SUSPENDED', async () => {
+    const signer = switchableSigner();
+    const s = await setup({ signer });
+    expect((await s.ask()).status).toBe(200);
+    signer.down = true;
+    await expectRefused(s, 3);
+    expect(s.h.kernel.state.has('SIGNING_SUSPENDED')).toBe(true);
+    // while suspended the check itself fails (no signature is attempted)
+    await expectRefused(s, 3);
+  });
+
+  it('Check 4 fails alone for a revoked agent, an unregistered agent and an unknown or closed session', async () => {
+    const s = await setup();
+    const stranger = await s.h.kernel.openSession('not-registered');
+    const r = await s.ask(stranger.session_id);
+    expect(r.json).toMatchObject({ failed_check: 4 });
+    expect((await s.ask(crypto.randomUUID())).json).toMatchObject({ failed_check: 4 });
+    await s.h.kernel.revokeAgent('a1', 'op');
+    await expectRefused(s, 4);
+    const other = await setup();
+    await other.h.kernel.closeSession(other.session.session_id);
+    await expectRefused(other, 4);
+  });
+
+  it('issued records are stored: a grant report is accepted after a restart on the same store, or by another kernel sharing it', async () => {
+    const store = new MemoryStore();
+    const s = await setup({ store });
+    const record = JSON.parse((await s.ask()).text);
+    s.h.kernel.stop();
+    const again = makeHarness({ store, signer: s.h.signer, deps: { options: { acd: { profile: PROFILE } } } });
+    await again.started;
+    const g = await again.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' });
+    expect(g.status, g.text).toBe(200);
+    expect((await again.call('POST', `/v1/acd/${crypto.randomUUID()}/grant`, { decision: 'GRANTED' })).status).toBe(404);
+    // a record issued since by the first kernel is found by reading what was stored since
+    const later = JSON.parse((await s.ask()).text);
+    expect((await again.call('POST', `/v1/acd/${later.acd_session_id}/grant`, { decision: 'GRANTED' })).status).toBe(200);
+  });
+
+  it('refuses a request without a well-formed aep_session_id (400, nothing recorded)', async () => {
+    const s = await setup();
+    expect((await s.h.call('GET', '/.well-known/soos-acd')).status).toBe(400);
+    expect((await s.h.call('GET', '/.well-known/soos-acd?aep_session_id=nope')).json.code).toBe('INVALID_INPUT');
+    expect(await acdEvents(s.h)).toEqual([]);
+  });
+
+  it('POST /v1/acd/{id}/grant records the provider decision: ALE-058 for a grant, ALE-062 for a denial; 404 for an id never issued', async () => {
+    const s = await setup();
+    const record = JSON.parse((await s.ask()).text);
+    const g = await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' });
+    expect(g.status, g.text).toBe(200);
+    expect(g.json).toMatchObject({ acd_session_id: record.acd_session_id, recorded: 'ACD_VALIDATION_PASSED' });
+    const d = await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'DENIED', denial_reason: 'LAYER_INSPECTION_FAILED', failed_layer: 2, failed_field: 'prohibition_tier_summary' });
+    expect(d.json.recorded).toBe('ACD_ACCESS_DENIED');
+    const events = (await acdEvents(s.h)).slice(2);
+    expect(events[0]).toMatchObject({ ale_type: 'ACD_VALIDATION_PASSED', ale_number: 'ALE-058', acd_session_id: record.acd_session_id, confirmation_basis: 'NOTIFIED', aep_session_id: s.session.session_id });
+    expect(events[1]).toMatchObject({ ale_type: 'ACD_ACCESS_DENIED', ale_number: 'ALE-062', denial_reason: 'LAYER_INSPECTION_FAILED', failed_layer: 2 });
+    expect((await s.h.call('POST', `/v1/acd/${crypto.randomUUID()}/grant`, { decision: 'GRANTED' })).status).toBe(404);
+    expect((await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'MAYBE' })).status).toBe(400);
+  });
+});
+
+describe('the ACD four checks at start (Appendix A step 2)', () => {
+  it('a failure at start puts the kernel in DENY_ALL: decisions DENY, and no ACD Record is issued', async () => {
+    const policy = engineFactory().load(DEFAULT_CAP_PROFILE);
+    (policy.source?.() as { policies: string }).policies += '\n@id("smuggled")\n@tier("2")\npermit(principal, action, resource);\n';
+    const h = makeHarness({ deps: { policy, options: { acd: { profile: PROFILE } } } });
+    await h.started;
+    expect(h.kernel.health().state).toBe('DENY_ALL');
+    expect(h.kernel.state.reason('DENY_ALL')).toMatch(/^ACD startup check 2 failed/);
+    expect((await journal(h)).find((r) => r.event_type === 'ACD_STARTUP_CHECK_FAILED')).toMatchObject({ failed_check: 2 });
+    const s = await h.kernel.openSession('a1');
+    expect((await h.kernel.authorize(s.session_id, agentRead('a1'))).decision).toBe('DENY');
+  });
+
+  it('a kernel whose checks pass starts NORMAL', async () => {
+    const h = makeHarness();
+    await h.started;
+    expect(h.kernel.health().state).toBe('NORMAL');
+  });
+});
+
+describe('resource provider authentication (KEE_AUTH=agents)', () => {
+  async function agentsSetup() {
+    const ops = await makeOperators();
+    const h = makeHarness({ deps: { operatorTokens: ops.verifier, options: { auth: 'agents', acd: { profile: PROFILE } } } });
+    await h.started;
+    const op = await ops.bearer('operator');
+    const agentKey = await agentKeyPair();
+    const providerKey = await agentKeyPair();
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'a1', public_keys: [agentKey.jwk] }, op)).status).toBe(201);
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'files-provider', roles: ['resource_provider'], public_keys: [providerKey.jwk] }, op)).status).toBe(201);
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'not-a-provider', public_keys: [providerKey.jwk] }, op)).status).toBe(201);
+    const opened = await h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(agentKey, 'a1', h.kernel.issuer) });
+    expect(opened.status, opened.text).toBe(201);
+    const sid = opened.json.session_id as string;
+    const bearer = async (id = 'files-provider') => ({ authorization: `Bearer ${await assertion(providerKey, id, h.kernel.issuer)}` });
+    const ask = async (headers: Record<string, string>) => h.call('GET', `/.well-known/soos-acd?aep_session_id=${sid}`, undefined, headers);
+    return { h, sid, bearer, ask, token: opened.json.session_token as string };
+  }
+
+  it('a registered provider gets the record (mjwt_jti = the session token jti); no assertion is 401, a non-provider 403, a replayed assertion 401; refusals record nothing', async () => {
+    const s = await agentsSetup();
+    expect((await s.ask({})).status).toBe(401);
+    expect((await s.ask(await s.bearer('not-a-provider'))).status).toBe(403);
+    const headers = await s.bearer();
+    const r = await s.ask(headers);
+    expect(r.status, r.text).toBe(200);
+    const record = JSON.parse(r.text);
+    const jti = JSON.parse(Buffer.from(s.token.split('.')[1] as string, 'base64url').toString()).jti;
+    expect(record.mjwt_jti).toBe(jti);
+    expect((await s.ask(headers)).status).toBe(401);
+    const events = await acdEvents(s.h);
+    expect(events.map((e) => e.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED']);
+    expect(events[0]).toMatchObject({ resource_provider_id: 'files-provider' });
+    // the grant report: only the provider the record was issued to
+    const g = await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' }, await s.bearer());
+    expect(g.status, g.text).toBe(200);
+    expect((await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' })).status).toBe(401);
+  });
+
+  it('Check 4 fails when the session mandate (session token jti) is revoked', async () => {
+    const s = await agentsSetup();
+    const jti = JSON.parse(Buffer.from(s.token.split('.')[1] as string, 'base64url').toString()).jti as string;
+    // the revocation registry as the P8 routes fill it (kind MANDATE_JTI)
+    await (s.h.kernel as unknown as { revocations: { revoke: (j: string, exp: number) => Promise<unknown> } }).revocations.revoke(jti, Math.floor(Date.now() / 1000) + 3600);
+    const r = await s.ask(await s.bearer());
+    expect(r.status).toBe(403);
+    expect(r.json.failed_check).toBe(4);
+  });
+});
