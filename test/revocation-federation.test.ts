@@ -115,6 +115,12 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
     expect(d.reasons.join(' ')).toMatch(/^REVOCATION_STATUS_UNCONFIRMED: agent `peer-agent` is not registered here and the SSF stream from .* is silent for 31 s \(bound 30 s\)/);
     // an agent registered at B has its status here
     expect((await b.decide('local-agent')).decision).toBe('PERMIT');
+    // ACD Check 4 at B: a CAEP signal may be pending, so no ACD Record is issued even for a local agent
+    const s = (await b.h.call('POST', '/v1/sessions', { agent_id: 'local-agent' })).json as { session_id: string };
+    const acd = () => b.h.call('GET', `/.well-known/soos-acd?aep_session_id=${s.session_id}`, undefined, { accept: 'application/soos-acd+json' });
+    const refused = await acd();
+    expect(refused.status, refused.text).toBe(403);
+    expect(refused.json).toMatchObject({ error: 'ACD_CHECK_FAILED', failed_check: 4 });
     const health = (await b.h.call('GET', '/healthz')).json;
     expect(health.revocation).toMatchObject({ status_confirmable: false, reason: expect.stringContaining('silent'), streams_in: [{ healthy: false }] });
     expect(b.alerts.map((x) => x.alert)).toEqual(['REVOCATION_STREAM_UNHEALTHY']);
@@ -127,5 +133,6 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
     for (let i = 0; i < 200 && !b.h.kernel.health().revocation?.status_confirmable; i++) await new Promise((r) => setTimeout(r, 10));
     expect(b.h.kernel.health().revocation?.status_confirmable).toBe(true);
     expect((await b.decide('peer-agent')).decision).toBe('PERMIT');
+    expect((await acd()).status).toBe(200);
   });
 });

@@ -212,7 +212,7 @@ export class Kernel {
     // restores the stored profile at start runs before the first manifest, which then declares it.)
     this.policies.onEpoch((next) => (this.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
     const { manifests, monitor, revocations, agents } = this;
-    this.acd = createAcdService({ deps, state: this.state, journal, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents });
+    this.acd = createAcdService({ deps, state: this.state, journal, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
   /**

@@ -35,6 +35,8 @@ export type CheckDeps = {
   /** The active CAP Profile's `cedar_policy_hash` (what the profile declares). */
   profilePolicyHash: () => string;
   revoked: (kind: RevocationKind, id: string) => Promise<boolean>;
+  /** Null unless a revocation signal may be pending: why revocation status cannot be confirmed now (an SSF stream silent past its bound). */
+  unconfirmed?: () => string | null;
   /** Null while the kernel's signing quorum is held; otherwise why not. */
   quorumProblem: () => Promise<string | null>;
   kernelId: string;
@@ -102,6 +104,9 @@ export async function runFourChecks(d: CheckDeps, subject: AcdSubject | null | u
     try {
       if (await d.revoked('XPID', agent.xpid)) return fail(4, `the agent XPID ${agent.xpid} is revoked`);
       if (subject.mandate_jti !== null && (await d.revoked('MANDATE_JTI', subject.mandate_jti))) return fail(4, `the session mandate \`${subject.mandate_jti}\` is revoked`);
+      // a CAEP signal may be on its way: nothing confirms the agent is unrevoked
+      const pending = d.unconfirmed?.() ?? null;
+      if (pending !== null) return fail(4, `revocation status cannot be confirmed: ${pending}`);
     } catch (e) {
       if (isDomainError(e, 'GAR_UNAVAILABLE')) throw e;
       return fail(4, 'the revocation registry cannot be read: the agent status is unknown');

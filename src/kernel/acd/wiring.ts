@@ -22,6 +22,8 @@ export type AcdParts = {
   monitor: SigningMonitor;
   revocations: RevocationRegistry;
   agents: AgentRegistry;
+  /** Why revocation status cannot be confirmed now (P8 receiver streams), or null. */
+  unconfirmed: () => string | null;
 };
 
 /** Builds the kernel's ACD service over its live parts. */
@@ -55,6 +57,7 @@ export function createAcdService(p: AcdParts): AcdService {
       return engine.rehash();
     },
     revoked: (kind, id) => p.revocations.isRevokedAs(kind, id),
+    unconfirmed: p.unconfirmed,
     quorumProblem: async () => (p.state.has('SIGNING_SUSPENDED') ? `the kernel signing quorum is not held: ${p.state.reason('SIGNING_SUSPENDED') ?? ''}` : null),
     subject: acdSubjects({
       store: deps.store,
