@@ -286,9 +286,10 @@ export class Kernel {
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
-  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
+  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; conformance?: { level: string; unmet: { requirement: string; level: string; reason: string }[] } } {
     const snap = this.state.snapshot();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions };
+    const conformance = this.manifests.conformance();
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}) };
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
