@@ -16,7 +16,7 @@ import type { SignatureVerifier } from '../../ports/signer.ts';
 import type { SnpCertificates, TeeChainVerifier } from '../../ports/attestation.ts';
 import { fromHex, toHex } from '../hex.ts';
 import { canonicalJson } from '../jcs.ts';
-import { isDomainError } from '../errors.ts';
+import { DomainError, isDomainError } from '../errors.ts';
 import { parseSnpReport } from './snp-report.ts';
 import { parseTdxQuote } from './tdx-quote.ts';
 import { parseSnpCertTable } from './snp-certs.ts';
@@ -181,4 +181,55 @@ export async function verifyAnswer(participant: number, raw: unknown, nonce: Uin
     if (isDomainError(e)) return fail(e.message);
     throw e;
   }
+}
+
+/** What `inspectEvidence` found in a raw report or quote. */
+export type EvidenceInspection = {
+  kind: 'sev-snp' | 'tdx';
+  report: AttestationMeasurement;
+  /** `ok` / `mismatch` against the expected report data, `not_checked` when none was given. */
+  binding: 'ok' | 'mismatch' | 'not_checked';
+  debug_allowed: boolean;
+  chain: { status: 'verified'; subjects: string[] } | { status: 'failed'; reason: string } | { status: 'not_checked' };
+  /** verified: parsed, binding ok, not debuggable, chain verified. */
+  verified: boolean;
+};
+
+/** Which format raw evidence is: the SEV-SNP report's size and version, or the TDX quote's header. */
+export function detectEvidence(bytes: Uint8Array): 'sev_guest' | 'tdx_guest' | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 8 && view.getUint16(0, true) === 4 && view.getUint32(4, true) === 0x81) return 'tdx_guest';
+  if (bytes.length === 0x4a0 && view.getUint32(0, true) >= 2 && view.getUint32(0, true) <= 5) return 'sev_guest';
+  return null;
+}
+
+/**
+ * The library function behind `kee attest verify`: parses a raw SEV-SNP report or TDX quote
+ * (format detected unless `tsmProvider` says), checks the report data against `expectedReportData`
+ * (e.g. `bindingReportData(nonce, key)`), and the vendor chain when `chain` is given. Rejects
+ * (INVALID_INPUT) only when the bytes are neither format.
+ */
+export async function inspectEvidence(
+  bytes: Uint8Array,
+  opts: { tsmProvider?: string; expectedReportData?: Uint8Array; auxblob?: Uint8Array; chain?: TeeChainVerifier } = {},
+): Promise<EvidenceInspection> {
+  const kind = opts.tsmProvider ?? detectEvidence(bytes);
+  const expected = opts.expectedReportData ? toHex(opts.expectedReportData) : null;
+  const binding = (rd: string) => (expected === null ? 'not_checked' : rd === expected ? 'ok' : 'mismatch') as EvidenceInspection['binding'];
+  const done = (i: Omit<EvidenceInspection, 'verified'>): EvidenceInspection => ({ ...i, verified: i.binding === 'ok' && !i.debug_allowed && i.chain.status === 'verified' });
+  if (kind === 'sev_guest') {
+    const parsed = parseSnpReport(bytes);
+    const r = parsed.report;
+    const report: AttestationMeasurement = { kind: 'sev-snp', measurement: r.measurement, report_data: r.report_data, policy: r.policy, host_data: r.host_data, vmpl: r.vmpl, reported_tcb: r.reported_tcb.raw, committed_tcb: r.committed_tcb.raw, launch_tcb: r.launch_tcb.raw, chip_id: r.chip_id, signing_key: r.signing_key };
+    const chain = opts.chain ? await opts.chain.snp(parsed, opts.auxblob ? parseSnpCertTable(opts.auxblob) : {}) : null;
+    return done({ kind: 'sev-snp', report, binding: binding(r.report_data), debug_allowed: r.debug_allowed, chain: chain === null ? { status: 'not_checked' } : chain.ok ? { status: 'verified', subjects: chain.subjects } : { status: 'failed', reason: chain.reason } });
+  }
+  if (kind === 'tdx_guest') {
+    const parsed = parseTdxQuote(bytes);
+    const q = parsed.quote;
+    const report: AttestationMeasurement = { kind: 'tdx', mr_td: q.mr_td, rtmr: [...q.rtmr], mr_seam: q.mr_seam, mr_config_id: q.mr_config_id, mr_owner: q.mr_owner, td_attributes: q.td_attributes, tee_tcb_svn: q.tee_tcb_svn, xfam: q.xfam, report_data: q.report_data };
+    const chain = opts.chain ? await opts.chain.tdx(parsed) : null;
+    return done({ kind: 'tdx', report, binding: binding(q.report_data), debug_allowed: q.debug_allowed, chain: chain === null ? { status: 'not_checked' } : chain.ok ? { status: 'verified', subjects: chain.subjects } : { status: 'failed', reason: chain.reason } });
+  }
+  throw new DomainError('INVALID_INPUT', `the evidence is neither an SEV-SNP report (${0x4a0} bytes, version 2 to 5) nor a TDX quote v4${kind ? ` (provider \`${String(kind).slice(0, 40)}\`)` : ''}`);
 }
