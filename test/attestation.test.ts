@@ -6,7 +6,11 @@
  * parsers and the chain checks are exercised structurally against the published layouts.
  */
 import { X509Certificate } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as attestCli } from '../src/entry/cli-attest.ts';
 import { CoordinatorVerifier, coordinatorPublicKey, webCryptoEd25519 } from '../src/adapters/frost/coordinator-auth.ts';
 import { HttpParticipant } from '../src/adapters/frost/http-participant.ts';
 import type { Participant } from '../src/adapters/frost/participant.ts';
@@ -119,7 +123,7 @@ describe('evidence verification (synthetic SEV-SNP and TDX)', () => {
     const report = syntheticSnpReport({ reportData: rd, key: snp.leafKey });
     expect((await inspectEvidence(report, { expectedReportData: rd, auxblob: snpAux, chain })).verified).toBe(true);
     const tampered = report.slice();
-    tampered[0x90] ^= 1; // the measurement
+    tampered[0x90] = (tampered[0x90] as number) ^ 1; // the measurement
     expect((await inspectEvidence(tampered, { expectedReportData: rd, auxblob: snpAux, chain })).chain).toMatchObject({ status: 'failed', reason: expect.stringMatching(/report signature does not verify/) });
     const otherRoots = new NodeTeeChainVerifier([new X509Certificate(tdx.rootPem)]);
     expect((await inspectEvidence(report, { auxblob: snpAux, chain: otherRoots })).chain).toMatchObject({ status: 'failed', reason: expect.stringMatching(/not a configured root/) });
@@ -135,7 +139,7 @@ describe('evidence verification (synthetic SEV-SNP and TDX)', () => {
     const ok = await inspectEvidence(quote, { expectedReportData: rd, chain });
     expect(ok).toMatchObject({ kind: 'tdx', binding: 'ok', verified: true, chain: { status: 'verified', subjects: ['CN=Intel SGX PCK Certificate (synthetic)', 'CN=Intel SGX PCK Platform CA (synthetic)', 'CN=Intel SGX Root CA (synthetic)'] } });
     const tampered = quote.slice();
-    tampered[48 + 136] ^= 1; // mr_td
+    tampered[48 + 136] = (tampered[48 + 136] as number) ^ 1; // mr_td
     expect((await inspectEvidence(tampered, { expectedReportData: rd, chain })).chain).toMatchObject({ status: 'failed', reason: expect.stringMatching(/quote signature does not verify/) });
     expect((await inspectEvidence(quote, { expectedReportData: new Uint8Array(64), chain })).verified).toBe(false);
     const debug = syntheticTdxQuote({ reportData: rd, pckKey: tdx.leafKey, pckChainPem: tdx.pems.join(''), debug: true });
@@ -226,5 +230,48 @@ describe('the kernel side: sidecar route, gate, level', () => {
     // an operator requiring L2 gets no manifest (and no start) while it is not met
     const h3 = makeHarness({ signer, deps: { manifest: { kernelVersion: KERNEL_VERSION, wasmModules: WASM_MODULE_SHA256, conformanceLevel: 'KEE1-L2', deployment: { store: 'libsql', signer: 'frost-sidecars' }, attest } } });
     await expect(h3.started).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/KEE1-L2.*required.*gar_store_postgresql/) });
+  });
+});
+
+describe('kee attest verify', () => {
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((x: unknown) => void out.push(String(x)));
+    const error = vi.spyOn(console, 'error').mockImplementation((x: unknown) => void err.push(String(x)));
+    try {
+      return { code: await attestCli(args), out: out.join('\n'), err: err.join('\n') };
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  }
+
+  it('exit 0 only for evidence that verifies fully (binding, chain to --roots); 1 otherwise; 2 for usage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kee-attest-cli-'));
+    const rd = new Uint8Array(64).fill(3);
+    writeFileSync(join(dir, 'report.bin'), syntheticSnpReport({ reportData: rd, key: snp.leafKey }));
+    writeFileSync(join(dir, 'aux.bin'), snpAux);
+    writeFileSync(join(dir, 'roots.pem'), snp.rootPem + tdx.rootPem);
+    const full = await cli('verify', join(dir, 'report.bin'), '--report-data', toHex(rd), '--auxblob', join(dir, 'aux.bin'), '--roots', join(dir, 'roots.pem'), '--json');
+    expect(full.code, full.err).toBe(0);
+    expect(JSON.parse(full.out)).toMatchObject({ kind: 'sev-snp', binding: 'ok', verified: true, report: { measurement: 'ab'.repeat(48) } });
+    expect((await cli('verify', join(dir, 'report.bin'), '--report-data', '00'.repeat(64), '--auxblob', join(dir, 'aux.bin'), '--roots', join(dir, 'roots.pem'))).code).toBe(1);
+    const noRoots = await cli('verify', join(dir, 'report.bin'), '--report-data', toHex(rd));
+    expect(noRoots.code).toBe(1);
+    expect(noRoots.out).toMatch(/chain: not_checked \(give --roots\)/);
+
+    // a sidecar's JSON answer, verified as the kernel does
+    const { tree, attestor } = snpSidecar();
+    writeFileSync(join(dir, 'answer.json'), JSON.stringify(await attestor.attest(seed())));
+    expect((await cli('verify', join(dir, 'answer.json'), '--roots', join(dir, 'roots.pem'))).code).toBe(0);
+    tree.cleanup();
+
+    expect((await cli('verify', join(dir, 'report.bin'), '--bogus')).code).toBe(2);
+    const notEvidence = join(dir, 'x.bin');
+    writeFileSync(notEvidence, new Uint8Array(10));
+    const bad = await cli('verify', notEvidence);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^kee: the evidence is neither an SEV-SNP report/);
   });
 });
