@@ -39,7 +39,7 @@ export function computeConformance(f: ConformanceFacts): Conformance {
   reqs.push(
     f.store === 'postgres'
       ? { requirement: 'gar_store_postgresql', level: 'KEE1-L2', met: true }
-      : { requirement: 'gar_store_postgresql', level: 'KEE1-L2', met: false, reason: `the GAR store is ${f.store === 'libsql' ? 'libSQL (SQLite WAL)' : f.store}; KEE1-L2 needs PostgreSQL (KEE_STORE=postgres)` },
+      : { requirement: 'gar_store_postgresql', level: 'KEE1-L2', met: false, reason: `the GAR store is ${f.store === 'libsql' ? 'libSQL (SQLite WAL)' : f.store}; KEE1-L2 needs PostgreSQL (KEE_DATABASE_URL=postgres://…)` },
   );
   reqs.push(
     f.signer === 'frost-sidecars'
