@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as attestCli } from '../src/entry/cli-attest.ts';
+import { runDkg } from '../src/adapters/frost/ceremony.ts';
+import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
+import { loadKeeWasm } from './support/wasm.ts';
 import { CoordinatorVerifier, coordinatorPublicKey, webCryptoEd25519 } from '../src/adapters/frost/coordinator-auth.ts';
 import { HttpParticipant } from '../src/adapters/frost/http-participant.ts';
 import type { Participant } from '../src/adapters/frost/participant.ts';
@@ -174,6 +177,30 @@ describe('the kernel side: sidecar route, gate, level', () => {
     await expect(lost.round1(new Uint8Array(1))).rejects.toMatchObject({ code: 'SIGNER_FAILED', message: expect.stringMatching(/participant 2 is excluded: its TEE evidence failed verification/) });
     await expect(lost.health?.(new Uint8Array(32))).rejects.toMatchObject({ code: 'SIGNER_FAILED' });
     for (const t of [tree, bad.tree]) t.cleanup();
+  });
+
+  it('FROST (2, 3): one sidecar with failed evidence is left out and signing goes on; a second makes the signer unusable until evidence verifies again', async () => {
+    const wasm = loadKeeWasm();
+    const { participants, publicPackage } = runDkg(wasm);
+    const good = [snpSidecar(), snpSidecar(), snpSidecar()];
+    const bad = snpSidecar({ wrongBinding: true });
+    const serving = [good[0], good[1], good[2]];
+    const sources = [1, 2, 3].map((id) => ({ id, attest: (n: Uint8Array) => (serving[id - 1] as (typeof good)[number]).attestor.attest(n) }));
+    const gate = new AttestationGate(sources, deps);
+    const signer = new FrostSigner({ wasm, publicPackage, participants: participants.map((p) => gate.guard(p)), roundTimeoutMs: 2000 });
+    serving[1] = bad;
+    expect((await gate.collect()).map((e) => e.status)).toEqual(['verified', 'failed', 'verified']);
+    const sig = await signer.sign(new TextEncoder().encode('block'));
+    expect(ed25519Verifier.verify(sig, new TextEncoder().encode('block'), signer.publicKey())).toBe(true);
+    serving[2] = bad;
+    await gate.collect();
+    await expect(signer.sign(new TextEncoder().encode('block'))).rejects.toMatchObject({ code: 'SIGNER_FAILED', unavailable: [2, 3] });
+    // the next epoch's evidence verifies: the signer is usable again
+    serving[1] = good[1];
+    await gate.collect();
+    await expect(signer.sign(new TextEncoder().encode('again'))).resolves.toHaveLength(64);
+    for (const x of [...good, bad]) x.tree.cleanup();
+    for (const p of participants) p.free();
   });
 
   const verified = (participant: number): TeeAttestationEntry => ({ participant, provider: 'configfs-tsm', nonce: '00', status: 'verified', chain: 'verified' });
