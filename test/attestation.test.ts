@@ -3,10 +3,11 @@
  *
  * All evidence here is SYNTHETIC (test/support/tee-synthetic.ts): this machine has no TEE and no
  * maintained package ships genuine SEV-SNP or TDX evidence with vendor certificates, so the
- * parsers and the chain checks are exercised structurally against the published layouts.
+ * parsers and the chain checks are exercised structurally against the published layouts. The
+ * exception: AMD's genuine Genoa ASK and ARK certificates (test/fixtures/amd-genoa-ask-ark.pem).
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,7 +22,7 @@ import { ed25519Verifier, Ed25519Signer } from '../src/adapters/noble/ed25519.ts
 import { AttestationGate } from '../src/adapters/tee/attestation-gate.ts';
 import { SidecarAttestor } from '../src/adapters/tee/attestor.ts';
 import { KERNEL_VERSION, WASM_MODULE_SHA256 } from '../src/entry/build-info.ts';
-import { NodeTeeChainVerifier } from '../src/entry/tee-chain.ts';
+import { NodeTeeChainVerifier, pemCertificates } from '../src/entry/tee-chain.ts';
 import { ConfigfsTsmProvider } from '../src/entry/tee-configfs-tsm.ts';
 import { createSidecarHost } from '../src/http/sidecar-ceremony-routes.ts';
 import { bindingReportData, inspectEvidence, verifyAnswer, type TeeAttestationEntry } from '../src/kernel/attestation/evidence.ts';
@@ -132,6 +133,18 @@ describe('evidence verification (synthetic SEV-SNP and TDX)', () => {
     expect((await inspectEvidence(report, { auxblob: snpAux, chain: otherRoots })).chain).toMatchObject({ status: 'failed', reason: expect.stringMatching(/not a configured root/) });
     expect((await inspectEvidence(report, { chain })).chain).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no VCEK certificate/) });
     expect((await inspectEvidence(report, { expectedReportData: new Uint8Array(64) })).binding).toBe('mismatch');
+  });
+
+  it('GENUINE AMD Genoa ASK and ARK (RSA-PSS): the chain verifies to the ARK; a VCEK AMD did not issue is refused', async () => {
+    const [ask, ark] = pemCertificates(readFileSync('test/fixtures/amd-genoa-ask-ark.pem', 'utf8')) as [X509Certificate, X509Certificate];
+    const amd = new NodeTeeChainVerifier([ark]);
+    expect(amd.chainProblem([ask, ark])).toBeNull();
+    expect(amd.chainProblem([ark, ask])).toMatch(/is not signed by/);
+    expect(new NodeTeeChainVerifier([new X509Certificate(snp.rootPem)]).chainProblem([ask, ark])).toMatch(/not a configured root/);
+    const rd = new Uint8Array(64).fill(2);
+    const report = syntheticSnpReport({ reportData: rd, key: snp.leafKey });
+    const forged = await amd.snp(parseSnpReport(report), { vcek: snp.ders[0], ask: ask.raw, ark: ark.raw });
+    expect(forged).toEqual({ ok: false, reason: expect.stringMatching(/CN=SEV-VCEK \(synthetic\)` is not signed by `.*CN=SEV-Genoa`/) });
   });
 
   it('parses a TDX quote v4 and verifies quote -> attestation key -> QE report -> PCK chain -> root; refuses a bad binding and a debug TD', async () => {

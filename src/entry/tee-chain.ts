@@ -101,7 +101,7 @@ export class NodeTeeChainVerifier implements TeeChainVerifier {
   }
 
   /** Each certificate issued and signed by the next, all valid now, the last self-signed and a configured root; null when sound. */
-  private chainProblem(chain: readonly X509Certificate[]): string | null {
+  chainProblem(chain: readonly X509Certificate[]): string | null {
     const now = this.now().getTime();
     for (const [i, c] of chain.entries()) {
       if (now < Date.parse(c.validFrom) || now > Date.parse(c.validTo)) return `certificate \`${subject(c)}\` is not valid now (${c.validFrom} to ${c.validTo})`;
