@@ -46,6 +46,8 @@ describe('FROST sidecars as separate processes', () => {
     '--share', join(frost, `share-${i + 1}.json`),
     ...(i === 2 ? ['--socket', socket] : ['--port', String(ports[i])]),
     '--coordinator-key-file', coordinatorPub,
+    // issue 21: two sidecars answer /v1/attestation (no TEE here: provider none), the third serves without it
+    ...(i < 2 ? ['--attest', 'none'] : []),
   ];
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${kernel.base}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
@@ -80,6 +82,19 @@ describe('FROST sidecars as separate processes', () => {
     const r = await call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(r.status).toBe(200);
     expect(verifiesUnderGroupKey(r.json, groupKey)).toBe(true);
+  });
+
+  it('attests each sidecar into the manifest; without TEE evidence the level is KEE1-L1, with the reason', async () => {
+    const m = (await call('GET', '/v1/manifest')).json;
+    expect(m.tee_attestation.map((e: { participant: number; provider: string; status: string }) => [e.participant, e.provider, e.status])).toEqual([
+      [1, 'none', 'no_evidence'],
+      [2, 'none', 'no_evidence'],
+      [3, 'unreachable', 'failed'],
+    ]);
+    expect(m.conformance_level).toBe('KEE1-L1');
+    const health = (await call('GET', '/healthz')).json;
+    expect(health.conformance.unmet.map((u: { requirement: string }) => u.requirement)).toEqual(['gar_store_postgresql', 'tee_attestation']);
+    expect(health.conformance.unmet[1].reason).toMatch(/participant 1: the sidecar runs without a TEE provider/);
   });
 
   it('kill one participant: blocks are still signed by the other two (one over the Unix socket)', async () => {

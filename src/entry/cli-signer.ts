@@ -4,7 +4,7 @@
  *   kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
  *                    (--coordinator-key <hex> | --coordinator-key-file <file>)
  *                    [--ceremony [--participant <id>] (--peers <file> | --dev-trust-coordinator)]
- *                    [--identity-key <file>]
+ *                    [--identity-key <file>] [--attest <configfs-tsm|none> [--tsm-root <dir>]]
  *   kee signer identity --share <file> [--identity-key <file>]
  *   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force] [--sidecars <list>]
  *     (writes frost/coordinator-ed25519.key, the coordinator's seed, and .pub, its public key)
@@ -42,14 +42,17 @@ import { nodeEd25519 } from './node-ed25519.ts';
 import { frostDir, loadOrCreateKeyFile, readPublic, readShare, resolveKek } from './frost-files.ts';
 import { generateKeys, refreshKeys, repairKey } from './frost-keys.ts';
 import { join } from 'node:path';
+import { SidecarAttestor } from '../adapters/tee/attestor.ts';
+import { ConfigfsTsmProvider, DEFAULT_TSM_ROOT } from './tee-configfs-tsm.ts';
 
 const USAGE = `usage:
   kee signer serve --share <file> (--port <n> [--host <addr>] | --socket <path>)
                    (--coordinator-key <hex> | --coordinator-key-file <file>)
                    [--ceremony [--participant <id>] (--peers <file> | --dev-trust-coordinator)]
-                   [--identity-key <file>]
+                   [--identity-key <file>] [--attest <configfs-tsm|none> [--tsm-root <dir>]]
       serve one FROST participant (round 1, round 2, cancel) to the coordinator only; with
-      --ceremony also the key ceremony routes, and <file> may not exist yet (awaits its key)
+      --ceremony also the key ceremony routes, and <file> may not exist yet (awaits its key);
+      with --attest also POST /v1/attestation: TEE evidence binding a nonce and the identity key
   kee signer identity --share <file> [--identity-key <file>]
       print the sidecar's Ed25519 identity public key (hex; created beside the share if missing)
   kee signer keygen [--data-dir <dir>] [--threshold <t>] [--participants <n>] [--force]
@@ -97,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     switch (verb) {
       case 'serve':
-        return await serve(parseFlags(rest, ['--share', '--port', '--host', '--socket', '--coordinator-key', '--coordinator-key-file', '--participant', '--peers', '--identity-key'], ['--ceremony', '--dev-trust-coordinator']));
+        return await serve(parseFlags(rest, ['--share', '--port', '--host', '--socket', '--coordinator-key', '--coordinator-key-file', '--participant', '--peers', '--identity-key', '--attest', '--tsm-root'], ['--ceremony', '--dev-trust-coordinator']));
       case 'identity': {
         const f = parseFlags(rest, ['--share', '--identity-key'], []);
         const share = f.values.get('--share');
@@ -200,6 +203,9 @@ async function serve(f: Flags): Promise<number> {
   // Without the peers' identity keys a coordinator could swap exchange keys and read every
   // round-2 package, i.e. learn the group secret: refused unless the operator says "dev".
   if (ceremonyMode && (peersPath === undefined) === !devTrust) throw new UsageError('--ceremony needs exactly one of --peers <file> and --dev-trust-coordinator (development only)');
+  const attestMode = f.values.get('--attest');
+  if (attestMode !== undefined && attestMode !== 'configfs-tsm' && attestMode !== 'none') throw new UsageError('--attest must be configfs-tsm or none');
+  if (f.values.has('--tsm-root') && attestMode !== 'configfs-tsm') throw new UsageError('--tsm-root goes with --attest configfs-tsm');
   const coordinator = await coordinatorKeyArg(f);
 
   const kek = await resolveKek(process.env, dirname(sharePath), { create: ceremonyMode, log });
@@ -242,7 +248,14 @@ async function serve(f: Flags): Promise<number> {
       },
     });
   }
-  sidecar = createSidecarHost({ id, auth, participant: handle, ...(ceremony ? { ceremony } : {}) });
+  // the attestation lives in the signer process itself: the evidence must come from the guest that holds the share
+  let attestor: SidecarAttestor | undefined;
+  if (attestMode !== undefined) {
+    const identity = await loadIdentity(identityPath(f, sharePath));
+    if (identity.created) log(`kee signer: created the identity key \`${identityPath(f, sharePath)}\` (mode 0600)`);
+    attestor = new SidecarAttestor(attestMode === 'configfs-tsm' ? new ConfigfsTsmProvider({ root: f.values.get('--tsm-root') ?? DEFAULT_TSM_ROOT }) : null, identity.key);
+  }
+  sidecar = createSidecarHost({ id, auth, participant: handle, ...(ceremony ? { ceremony } : {}), ...(attestor ? { attestor } : {}) });
   // the signing routes straight from node:http, everything else through the Hono host; one session table
   const server = createServer(sidecarListener(() => sidecar?.frost() ?? null, getRequestListener(sidecar.app.fetch)));
   // keep the coordinator's keep-alive connections open between signatures (Node closes them after

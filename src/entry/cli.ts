@@ -22,6 +22,10 @@ import { verifyNdjson } from './verify-ndjson.ts';
 const USAGE = `usage:
   kee --version
   kee signer <serve|identity|keygen|refresh|repair|coordinator-key> …   (kee signer --help)
+  kee attest verify <evidence> [--nonce <hex> --identity-key <hex> | --report-data <hex>]
+        [--auxblob <file>] [--roots <pem>] [--json]
+      parse an SEV-SNP report or TDX quote (raw bytes, or a sidecar's JSON answer), check the
+      report-data binding and, with --roots, the vendor signature chain (kee attest --help)
   kee audit verify <package> [--public-key <hex>] [--json] [--threads <n>]
       verify an audit package offline: JSON (GET /v1/audit/blocks/{block_id}/package)
       or NDJSON (…/package?format=ndjson, streamed, any size; large files are verified
@@ -55,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'hem') return (await import('./cli-hem.ts')).run(argv.slice(1));
   if (group === 'signer') return (await import('./cli-signer.ts')).run(argv.slice(1));
   if (group === 'mcp-gateway') return (await import('./cli-mcp-gateway.ts')).run(argv.slice(1));
+  if (group === 'attest') return (await import('./cli-attest.ts')).run(argv.slice(1));
   if (group === '--version' || group === '-v') {
     console.log(`kee ${KERNEL_VERSION}`);
     return 0;

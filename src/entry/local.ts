@@ -121,7 +121,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd } });
   await kernel.start();
   await signing.attach(kernel);
   // after a successful start only: a failed start stays one stderr line

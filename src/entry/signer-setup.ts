@@ -20,7 +20,7 @@ import { FrostSigner } from '../adapters/frost/frost-signer.ts';
 import { HttpParticipant } from '../adapters/frost/http-participant.ts';
 import type { InProcessParticipant, Participant } from '../adapters/frost/participant.ts';
 import { parsePublicPackage } from '../adapters/frost/public-package.ts';
-import { Ed25519Signer } from '../adapters/noble/ed25519.ts';
+import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import type { KeeWasm } from '../adapters/wasm/load.ts';
 import type { SigningMonitorOptions } from '../kernel/audit/signing-monitor.ts';
 import { DomainError, isDomainError } from '../kernel/errors.ts';
@@ -32,9 +32,17 @@ import { type Env, frostDir, loadOrCreateKeyFile, pendingEvents, readPublic, res
 import { generateKeys, loadParticipants, requirePublic } from './frost-keys.ts';
 import { nodeEd25519 } from './node-ed25519.ts';
 import { nodeHttpExchange, unixExchange } from './unix-transport.ts';
+import { AttestationGate } from '../adapters/tee/attestation-gate.ts';
+import type { TeeAttestationEntry } from '../kernel/attestation/evidence.ts';
+import { readPeers } from './sidecar-files.ts';
+import { loadTeeRoots, NodeTeeChainVerifier } from './tee-chain.ts';
 
 export type SignerSetup = {
   signer: Signer;
+  /** How the key is held, for the computed conformance level. */
+  kind: 'frost-sidecars' | 'frost-in-process' | 'ed25519';
+  /** With sidecars: fresh verified TEE evidence from each (issue 21), for every manifest epoch. */
+  attest?: () => Promise<TeeAttestationEntry[]>;
   alerts: AlertSink;
   options: SigningMonitorOptions;
   /** Records queued ceremony transcripts in the kernel journal and starts the signer probes. */
@@ -73,7 +81,7 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
 
   if (kind === 'ed25519') {
     const { key } = await loadOrCreateKeyFile(legacyKey, Ed25519Signer.generateSeed);
-    return { ...base, signer: new Ed25519Signer(key), attach: async () => {} };
+    return { ...base, kind: 'ed25519', signer: new Ed25519Signer(key), attach: async () => {} };
   }
   if (kind !== 'frost') throw new DomainError('INVALID_INPUT', `KEE_SIGNER is \`${kind}\`, want \`frost\` (default) or \`ed25519\``);
 
@@ -81,11 +89,17 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
   let participants: Participant[];
   let publicPackage: Uint8Array;
   let owned: InProcessParticipant[] = [];
+  let gate: AttestationGate | null = null;
   if (env.KEE_FROST_PARTICIPANTS) {
     publicPackage = await requirePublic(dir);
     checkRequested(publicPackage, requested);
     const coordinatorKey = await loadCoordinatorKey(env, dir);
-    participants = parseParticipants(env.KEE_FROST_PARTICIPANTS, coordinatorKey);
+    const sidecars = parseParticipants(env.KEE_FROST_PARTICIPANTS, coordinatorKey);
+    // issue 21: each sidecar attests at every manifest epoch; failed evidence excludes it from signing
+    const roots = env.KEE_TEE_ROOTS ? await loadTeeRoots(env.KEE_TEE_ROOTS) : null;
+    const pinned = env.KEE_FROST_PEERS ? await readPeers(env.KEE_FROST_PEERS) : undefined;
+    gate = new AttestationGate(sidecars, { ed25519: ed25519Verifier, ...(roots ? { chain: new NodeTeeChainVerifier(roots) } : {}), ...(pinned ? { pinned } : {}) });
+    participants = sidecars.map((p) => (gate as AttestationGate).guard(p));
     log(`kee: frost signer ${describe(publicPackage)} with sidecar participants ${participants.map((p) => p.id).join(', ')}`);
   } else {
     const existing = await readPublic(dir);
@@ -112,9 +126,12 @@ export async function setupSigner(o: Options): Promise<SignerSetup> {
     participants = owned;
   }
   const signer = new FrostSigner({ wasm: o.wasm, publicPackage, participants });
+  const attestGate = gate;
   return {
     ...base,
     signer,
+    kind: attestGate ? 'frost-sidecars' : 'frost-in-process',
+    ...(attestGate ? { attest: () => attestGate.collect() } : {}),
     close: () => {
       kernelRef?.stop();
       for (const p of owned) p.free();
@@ -162,7 +179,7 @@ function checkRequested(pkg: Uint8Array, r: { t: number | undefined; n: number |
 }
 
 /** `[<id>=]<url | unix:/path>` entries, comma-separated; without `id=`, the position (1-based). */
-function parseParticipants(list: string, coordinatorKey: Uint8Array): Participant[] {
+function parseParticipants(list: string, coordinatorKey: Uint8Array): HttpParticipant[] {
   return list
     .split(',')
     .map((s) => s.trim())

@@ -9,10 +9,16 @@
  *   `{"status":"awaiting_key","participant":<id>}` (and the open ceremony, if any).
  * - The signing routes answer `503 UNAVAILABLE` until the participant holds a key; a committed
  *   ceremony swaps in the new key without a restart.
+ * - `POST /v1/attestation` `{nonce}` (coordinator-signed): TEE evidence binding the nonce and the
+ *   sidecar's identity key (`adapters/tee/attestor.ts`), whether or not a key is held yet; 404
+ *   when the sidecar serves without `--attest`.
  */
 import { Hono } from 'hono';
 import type { CeremonyParticipant } from '../adapters/frost/ceremony-participant.ts';
 import { abortBody, commitBody, part1Body, part2Body, part3Body } from '../adapters/frost/ceremony-wire.ts';
+import { attestationBody } from '../adapters/frost/sidecar-wire.ts';
+import type { SidecarAttestor } from '../adapters/tee/attestor.ts';
+import { fromHex } from '../kernel/hex.ts';
 import type { CoordinatorVerifier } from '../adapters/frost/coordinator-auth.ts';
 import type { WasmFrostParticipant } from '../adapters/wasm/load.ts';
 import { DomainError } from '../kernel/errors.ts';
@@ -21,6 +27,7 @@ import { authenticated, createSidecarApp } from './sidecar-app.ts';
 import { FrostSidecar } from './sidecar-frost.ts';
 
 export const CEREMONY_PREFIX = '/v1/frost/ceremony';
+export const ATTESTATION_PATH = '/v1/attestation';
 
 /** The ceremony routes alone, under `/v1/frost/ceremony`. */
 export function createCeremonyRoutes(ceremony: CeremonyParticipant, auth: CoordinatorVerifier): Hono {
@@ -48,12 +55,19 @@ export type SidecarHost = {
  * One sidecar process: signing routes over the current key (none yet: 503), ceremony routes when
  * `ceremony` is given. One verifier for both, so a request nonce is never accepted twice.
  */
-export function createSidecarHost(opts: { id: number; auth: CoordinatorVerifier; participant: WasmFrostParticipant | null; ceremony?: CeremonyParticipant }): SidecarHost {
+export function createSidecarHost(opts: { id: number; auth: CoordinatorVerifier; participant: WasmFrostParticipant | null; ceremony?: CeremonyParticipant; attestor?: SidecarAttestor }): SidecarHost {
   let handle = opts.participant;
   let frost = handle ? new FrostSidecar(handle, opts.auth) : null;
   let signing = handle && frost ? createSidecarApp(handle, opts.auth, { frost }) : null;
   const ceremonyRoutes = opts.ceremony ? createCeremonyRoutes(opts.ceremony, opts.auth) : null;
   const app = new Hono();
+  const attestor = opts.attestor;
+  if (attestor) {
+    app.post(ATTESTATION_PATH, async (c) => {
+      const body = await authenticated(c, opts.auth, attestationBody);
+      return c.json(await attestor.attest(fromHex(body.nonce) as Uint8Array));
+    });
+  }
   app.all('*', async (c) => {
     const path = new URL(c.req.url).pathname;
     if (ceremonyRoutes && path.startsWith(`${CEREMONY_PREFIX}/`)) return ceremonyRoutes.fetch(c.req.raw);

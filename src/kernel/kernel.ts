@@ -375,10 +375,11 @@ export class Kernel {
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
-  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; revocation?: NonNullable<ReturnType<Federation['health']>> } {
+  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; conformance?: { level: string; unmet: { requirement: string; level: string; reason: string }[] }; revocation?: NonNullable<ReturnType<Federation['health']>> } {
     const snap = this.state.snapshot();
+    const conformance = this.manifests.conformance();
     const revocation = this.revocation.health();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(revocation ? { revocation } : {}) };
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}) };
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {

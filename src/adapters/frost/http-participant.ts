@@ -84,6 +84,11 @@ export class HttpParticipant implements Participant {
     if (who.group_key !== toHex(groupKey)) throw new DomainError('SIGNER_FAILED', `participant ${this.id} at ${this.base} holds a share of group key ${who.group_key}, not ${toHex(groupKey)}`);
   }
 
+  /** TEE evidence for `nonce` (`POST /v1/attestation`, issue 21): the raw answer, verified by the caller. */
+  async attest(nonce: Uint8Array): Promise<unknown> {
+    return this.post('/v1/attestation', { nonce: toHex(nonce) });
+  }
+
   /** The sidecar's identity (`GET /healthz`), for health probes. */
   async identity(): Promise<SidecarIdentity> {
     const res = await this.send({ method: 'GET', url: `${this.base}/healthz`, path: `${this.basePath}/healthz`, headers: {} });

@@ -35,3 +35,6 @@ export const identityAnswer = z.object({
   group_key: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type SidecarIdentity = z.infer<typeof identityAnswer>;
+
+/** `POST /v1/attestation` (issue 21): a fresh nonce of 16 to 64 bytes. */
+export const attestationBody = z.strictObject({ nonce: hex(16, 64) });

@@ -20,13 +20,26 @@ import {
   type ManifestBody,
 } from './manifest.ts';
 import { manifestLock, verifyManifestText } from './verify-manifest.ts';
+import type { TeeAttestationEntry } from '../attestation/evidence.ts';
+import { computeConformance, unmet, type ConformanceFacts, type ConformanceRequirement, type StoreKind } from '../conformance/level.ts';
+
+const LEVEL_RANK: Record<ConformanceLevel, number> = { 'KEE1-L1': 1, 'KEE1-L2': 2, 'KEE1-L3': 3 };
 
 /** What an entry (composition root) declares about the running build; the rest comes from the ports. */
 export type ManifestInputs = {
   /** Kernel software version (semver). */
   kernelVersion: string;
-  /** Default `KEE1-L1`; software keys (`hardware_backed: false`) allow nothing else (choice 5.31). */
+  /**
+   * A level the operator requires: the computed level must reach it, else no manifest is issued
+   * (INVALID_INPUT naming the unmet requirements). The level itself is always computed.
+   */
   conformanceLevel?: ConformanceLevel;
+  /** What the level is computed from besides the attestations: the store and how the key is held (default: `other` store, signer from its description). */
+  deployment?: { store: StoreKind; signer?: ConformanceFacts['signer'] };
+  /** Fresh TEE evidence from each signer sidecar, verified: called for every epoch (start and each policy activation). */
+  attest?: () => Promise<TeeAttestationEntry[]>;
+  /** Hook for requirements checked elsewhere (P3, P8 …): listed beside the level, and L2 needs them met. */
+  requirements?: () => readonly ConformanceRequirement[];
   /** Module file name -> SHA-256 (hex) of the WASM bytes the entry loaded. */
   wasmModules: Record<string, string>;
   /** The kernel's credential token keys: RFC 7638 `kid` and raw 32-byte Ed25519 key (hex). */
@@ -174,6 +187,12 @@ export class ManifestService {
     // records made under a manifest the store no longer holds: the chain was cut (fail closed)
     await this.fail(`audit records name manifest ${lock}, which the stored manifest chain does not hold`).catch(() => undefined);
     return false;
+  }
+
+  /** The conformance level of the manifest in force and the requirements it misses (for /healthz), or null before the first. */
+  conformance(): { level: ConformanceLevel; unmet: NonNullable<ManifestBody['conformance_unmet']> } | null {
+    const m = this.issued?.manifest;
+    return m ? { level: m.conformance_level, unmet: (m.conformance_unmet ?? []).map((u) => ({ ...u })) } : null;
   }
 
   /** The Ed25519 public keys (hex) the verified manifest chain declares, and the kernel's own. */
@@ -350,9 +369,19 @@ export class ManifestService {
   private async build(policy: PolicyEpoch, epoch: number, previousLock: string | null): Promise<Issued> {
     const { signer, merkle, clock, kernelId, inputs, store, io } = this.deps;
     const description = signer.describe();
-    const level = inputs.conformanceLevel ?? 'KEE1-L1';
-    if (!description.hardware_backed && level !== 'KEE1-L1') {
-      throw new DomainError('INVALID_INPUT', `conformance level \`${level}\` needs hardware-backed keys; software keys are KEE1-L1`);
+    const attestations = inputs.attest ? await inputs.attest() : [];
+    const conformance = computeConformance({
+      store: inputs.deployment?.store ?? 'other',
+      signer: inputs.deployment?.signer ?? (description.scheme === 'ed25519' ? 'ed25519' : 'frost-in-process'),
+      attestations,
+      extra: inputs.requirements?.() ?? [],
+    });
+    const level = conformance.level;
+    const missing = unmet(conformance);
+    const wanted = inputs.conformanceLevel;
+    if (wanted && LEVEL_RANK[level] < LEVEL_RANK[wanted]) {
+      const why = missing.filter((m) => LEVEL_RANK[m.level] <= LEVEL_RANK[wanted]).map((m) => `${m.requirement}: ${m.reason}`);
+      throw new DomainError('INVALID_INPUT', `conformance level \`${wanted}\` is required but the deployment is ${level}${why.length > 0 ? ` (${why.join('; ')})` : ''}`);
     }
     const publicKey = signer.publicKey();
     const issuedAt = clock.nowIso();
@@ -367,10 +396,13 @@ export class ManifestService {
       kernel_version: inputs.kernelVersion,
       soos_conformance_version: SOOS_CONFORMANCE_VERSION,
       conformance_level: level,
+      conformance_unmet: missing,
+      ...(attestations.length > 0 ? { tee_attestation: attestations } : {}),
       kernel_keypair_fingerprint: toHex(merkle.sha256(publicKey)),
       signing_config: { scheme: description.scheme, algorithm: 'Ed25519', public_key: toHex(publicKey) },
       deployment_constraints: [description.deployment_constraint],
-      hardware_backed: description.hardware_backed,
+      // shares held only in sidecars whose TEE evidence verified (L2) are hardware-protected
+      hardware_backed: description.hardware_backed || level !== 'KEE1-L1',
       cedar_policy_hash: policy.cedarPolicyHash,
       cedar_policy_set_hashes: [policy.cedarPolicyHash],
       loaded_policy_ids: [...policy.policyIds].sort(),

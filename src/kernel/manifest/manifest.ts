@@ -6,6 +6,8 @@
  * it verifies with any Ed25519 library against `signing_config.public_key`.
  */
 
+import type { TeeAttestationEntry } from '../attestation/evidence.ts';
+
 /** Media type of a served manifest (digest 3.1). */
 export const MANIFEST_MEDIA_TYPE = 'application/soos-gec-manifest+json';
 
@@ -13,6 +15,9 @@ export const MANIFEST_MEDIA_TYPE = 'application/soos-gec-manifest+json';
 export const MANIFEST_DOCUMENT_KIND = 'gec_manifest';
 
 export type ConformanceLevel = 'KEE1-L1' | 'KEE1-L2' | 'KEE1-L3';
+
+/** A requirement of a higher level (or of this one) that the deployment does not meet, and why. */
+export type UnmetRequirement = { requirement: string; level: ConformanceLevel; reason: string };
 
 /** KIA-01 capability flags: which SOOS components this kernel implements. */
 export type CapabilityFlags = {
@@ -49,7 +54,15 @@ export type ManifestBody = {
   gec_id: string;
   kernel_version: string;
   soos_conformance_version: string;
+  /** Computed from what runs (issue 21, `kernel/conformance/level.ts`), never claimed. */
   conformance_level: ConformanceLevel;
+  /** Each requirement (of KEE1-L2 or below) not met, with its reason; absent in manifests issued before levels were computed. */
+  conformance_unmet?: UnmetRequirement[];
+  /**
+   * The signer sidecars' TEE attestations of this epoch (issue 21): one per sidecar, fresh nonce,
+   * raw evidence and the measurement fields extracted; absent without sidecars.
+   */
+  tee_attestation?: TeeAttestationEntry[];
   kernel_keypair_fingerprint: string;
   signing_config: { scheme: 'ed25519' | 'frost'; algorithm: 'Ed25519'; public_key: string };
   /** e.g. `ed25519:single`, `frost:t-of-n:2-3`. */
