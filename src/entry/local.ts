@@ -41,6 +41,7 @@ import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
+import { readLifetimeConfig } from './lifetime-config.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
@@ -65,6 +66,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // everything that can be checked is checked before anything is created: a failed start
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
+  const lifetimes = readLifetimeConfig(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   checkSignerEnv(process.env);
   tokenSeedFromEnv(process.env.KEE_TOKEN_KEY);
@@ -112,9 +114,10 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth, ...lifetimes } });
   await kernel.start();
   await signing.attach(kernel);
+  kernel.startHousekeeping();
   // after a successful start only: a failed start stays one stderr line
   if (config.auth === 'none') console.warn('kee: WARNING: KEE_AUTH=none: agents are not authenticated (any agent_id opens a session); for local experiments on loopback only, set KEE_AUTH=agents');
   return {
@@ -123,6 +126,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     port: config.port,
     host: config.host,
     shutdown: async () => {
+      // the journal's open block is sealed while the signer is still up
+      await kernel.shutdown();
       signing.close();
       await provider.shutdown();
       await closeStore();

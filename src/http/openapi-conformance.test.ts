@@ -60,6 +60,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/v1/audit/proofs/inclusion', `/v1/audit/proofs/inclusion?block_id=${block}`],
     ['GET', '/v1/audit/proofs/inclusion', '/v1/audit/proofs/inclusion?index=0'],
     ['GET', '/v1/audit/log/entries/{index}', '/v1/audit/log/entries/0'],
+    ['GET', '/v1/audit/journal', '/v1/audit/journal'],
+    ['GET', '/v1/audit/journal', '/v1/audit/journal?from=2'],
     ['GET', '/metrics', '/metrics'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies', undefined, { accept: 'text/plain' }],

@@ -31,6 +31,7 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   SESSION_NOT_FOUND: 'no session has this id',
   BLOCK_NOT_FOUND: 'no closed session block has this id',
   SESSION_CLOSED: 'the session is closed',
+  SESSION_EXPIRED: 'the session passed its maximum lifetime or idle timeout: the kernel closed it (SESSION_EXPIRED, signed block); open a new session',
   AUDIT_TAMPERED: 'stored audit data failed verification (an anomaly is recorded; nothing is served or signed over it)',
   CONFLICT: 'a concurrent change won; retry',
   GAR_UNAVAILABLE: 'the audit store is unreachable: agent actions are suspended',

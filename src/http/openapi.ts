@@ -318,7 +318,7 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'SESSION_EXPIRED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
             ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also an entity uid given twice in `entities`, a body nested deeper than 64 levels, or another documented input limit (docs/api-contract.md)',
@@ -338,7 +338,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'SESSION_EXPIRED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED'], {
             ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
             INVALID_INPUT: 'also any one request breaking the authorize rules (entity uid twice, hierarchy limits): the whole batch is refused, nothing recorded',
@@ -610,6 +610,36 @@ export const OPENAPI = {
             NOT_FOUND: '`index` is past the end of the log',
             AUDIT_TAMPERED: 'the block fails verification or no longer hashes to its leaf',
           }),
+        },
+      },
+    },
+    '/v1/audit/journal': {
+      get: {
+        operationId: 'getJournal',
+        summary: 'The kernel journal\'s blocks (journal_seq, session, block id, predecessor) from `from`, up to 1,000, and where the journal stands: its open block, or the block it continues in; verify the packages with `kee audit verify-journal`',
+        parameters: [{ name: 'from', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, description: 'the first journal_seq listed; default 1' }],
+        responses: {
+          '200': {
+            description: 'journal index',
+            ...json({
+              type: 'object',
+              required: ['open', 'next_block_id', 'last_journal_seq', 'blocks'],
+              properties: {
+                open: { oneOf: [{ type: 'null' }, { type: 'object', required: ['journal_seq', 'session_id', 'block_id'], properties: { journal_seq: { type: 'integer' }, session_id: { type: 'string' }, block_id: hex(16) } }] },
+                next_block_id: { oneOf: [{ type: 'null' }, hex(16)], description: 'with no open block: the block id the journal continues in (what the last sealed block names)' },
+                last_journal_seq: { type: 'integer', description: 'the last journal block before the open one (0: none)' },
+                blocks: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['journal_seq', 'session_id', 'block_id', 'prev_journal_block_id'],
+                    properties: { journal_seq: { type: 'integer' }, session_id: { type: 'string' }, block_id: hex(16), prev_journal_block_id: { oneOf: [{ type: 'null' }, hex(16)] } },
+                  },
+                },
+              },
+            }),
+          },
+          ...problems([...QUERY, ...STORE], { INVALID_INPUT: '`from` is not a non-negative integer, or given more than once' }),
         },
       },
     },

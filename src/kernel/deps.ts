@@ -15,6 +15,8 @@ import type { AuthMode } from './auth/agent-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
+import type { JournalOptions } from './audit/journal.ts';
+import type { SessionExpiryOptions } from './sessions/session-expiry.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -77,5 +79,9 @@ export type KernelDeps = {
     auth?: AuthMode;
     /** When kernel-managed one-shot sessions (`POST /v1/authorize`) are closed into blocks. */
     oneShot?: OneShotOptions;
+    /** When the kernel journal's block is sealed (`KEE_JOURNAL_BLOCK_SECONDS`, `KEE_JOURNAL_BLOCK_RECORDS`). */
+    journal?: JournalOptions;
+    /** Session lifetime and idle limits (`KEE_SESSION_MAX_SECONDS`, `KEE_SESSION_IDLE_SECONDS`). */
+    sessions?: SessionExpiryOptions;
   };
 };

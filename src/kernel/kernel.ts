@@ -1,7 +1,9 @@
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
-import { KernelJournal } from './audit/journal.ts';
+import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
+import { Housekeeping } from './sessions/housekeeping.ts';
+import { SessionExpiry } from './sessions/session-expiry.ts';
 import { OperatorAuth } from './auth/operator-roles.ts';
 import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
 import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
@@ -42,6 +44,10 @@ export class Kernel {
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
   private readonly journal: KernelJournal;
+  /** Session lifetime and idle limits (SESSION_EXPIRED). */
+  readonly expiry: SessionExpiry;
+  /** The timer of journal seals and session expiry (`tick()` runs it once). */
+  private readonly housekeeping: Housekeeping;
   /** Refused CAP Profile updates recorded per minute (the rest answer RATE_LIMITED). */
   private readonly capRefusals: RefusalLimiter;
   private readonly policies: PolicyRegistry;
@@ -92,8 +98,34 @@ export class Kernel {
       deps.options?.oneShot,
       deps.options?.groupCommit !== false,
     );
-    const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
+    const nowMs = () => Date.parse(deps.clock.nowIso());
+    const io = <T>(op: () => Promise<T>, write: boolean) => this.audit.io(op, write);
+    const journal = new KernelJournal(
+      {
+        log: this.audit,
+        store: deps.store,
+        io,
+        nowMs,
+        newBlockId: () => randomTraceId(16),
+        open: (blockId, fields) => this.open(JOURNAL_AGENT_ID, undefined, { blockId, fields }),
+        seal: (session, fields, retryMs) => this.blocks.close(session, retryMs, fields),
+        shared: deps.options?.groupCommit !== false,
+      },
+      deps.options?.journal,
+    );
     this.journal = journal;
+    this.expiry = new SessionExpiry(
+      {
+        store: deps.store,
+        io,
+        nowMs,
+        record: async (session, fields) => void (await this.audit.append(session, 'SESSION_EXPIRED', fields)),
+        close: (session) => this.blocks.close(session),
+        exempt: (session) => session.agent_id === JOURNAL_AGENT_ID,
+      },
+      deps.options?.sessions,
+    );
+    this.housekeeping = new Housekeeping([() => this.journal.sealIfDue(), () => this.expiry.sweep()], Math.min(deps.options?.journal?.blockMs ?? 60_000, this.expiry.options.idleMs) / 4);
     this.agents = new AgentRegistry({
       store: deps.store,
       journal,
@@ -220,6 +252,11 @@ export class Kernel {
       }
       this.started = true;
       await this.resumeClosing();
+      // the journal block and the sessions an earlier run left open are sealed and expired now
+      if (this.manifestIssued) {
+        await this.journal.recover().catch(() => undefined);
+        await this.expiry.recover().catch(() => undefined);
+      }
     })();
     return this.starting;
   }
@@ -348,10 +385,48 @@ export class Kernel {
     this.monitor.start();
   }
 
-  /** Stops background work (the signer probes, the one-shot sweep). */
+  /** Stops background work (the signer probes, the one-shot sweep, the journal and expiry timer). */
   stop(): void {
     this.monitor.stop();
     this.oneShot.stop();
+    this.housekeeping.stop();
+  }
+
+  /** Starts the timer that seals the journal's block when due and expires sessions (not on workerd). */
+  startHousekeeping(): void {
+    this.housekeeping.start();
+  }
+
+  /** One round of the housekeeping timer now: journal seal if due, session expiry. */
+  tick(): Promise<void> {
+    return this.housekeeping.tick();
+  }
+
+  /**
+   * Graceful stop: stops the timers and seals the journal's open block (`seal_reason:
+   * shutdown`) into a signed block, without waiting for a signer that is out. Never rejects: a
+   * block that cannot be signed now is completed by the next start.
+   */
+  async shutdown(): Promise<void> {
+    this.stop();
+    if (!this.started) return;
+    await this.journal.flush();
+    await this.journal.seal('shutdown', 0).catch(() => undefined);
+  }
+
+  /** Where the kernel journal stands: its open block and the last sealed one (tests, `GET /v1/audit/journal`). */
+  journalHead(): ReturnType<KernelJournal['head']> {
+    return this.journal.head();
+  }
+
+  /** The kernel journal's blocks from `fromSeq`, in order. */
+  journalBlocks(fromSeq: number, limit: number): ReturnType<KernelJournal['entries']> {
+    return this.journal.entries(fromSeq, limit);
+  }
+
+  /** Resolves once the journal seals started so far have settled. */
+  journalFlush(): Promise<void> {
+    return this.journal.flush();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
@@ -397,18 +472,19 @@ export class Kernel {
     return this.agentAuth.checkCall(call);
   }
 
-  private async open(agentId: string, jkt?: string): Promise<Session> {
+  private async open(agentId: string, jkt?: string, kernelSession?: { blockId: string; fields: Record<string, Json> }): Promise<Session> {
     const session: Session = {
       session_id: crypto.randomUUID(),
-      block_id: randomTraceId(16),
+      block_id: kernelSession?.blockId ?? randomTraceId(16),
       agent_id: agentId,
       status: 'OPEN',
       created_at: this.deps.clock.nowIso(),
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }) };
+    const fields = { agent_id: agentId, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...kernelSession?.fields };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
+    this.expiry.opened(session);
     return session;
   }
 
@@ -501,6 +577,7 @@ export class Kernel {
   private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null): Promise<AuthorizeResult[]> {
     if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
+    await this.expiry.check(session);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     if (holder && holder.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
@@ -510,7 +587,9 @@ export class Kernel {
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r) };
-    return decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    const results = await decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    this.expiry.touched(sessionId);
+    return results;
   }
 
   /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */
@@ -549,6 +628,7 @@ export class Kernel {
   async closeSession(sessionId: string, holder?: SessionHolder): Promise<SessionBlock> {
     if (!this.started) await this.ready();
     if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
+    this.expiry.closed(sessionId);
     return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
