@@ -91,6 +91,10 @@ function decisionFields(merkle: Merkle, result: Evaluated, request: Authorizatio
     cap_profile_hash: result.capProfileHash,
     cedar_policy_hash: result.cedarPolicyHash,
     cap_tier: result.tier ?? null,
+    // the determining policy's provenance (digest 3.3, 4.9 step 18)
+    cedar_policy_id: result.provenance.cedar_policy_id,
+    cap_rrs_control_id: result.provenance.cap_rrs_control_id,
+    authority_source_uri: result.provenance.authority_source_uri,
   };
   if (entities !== undefined) fields.entity_count = entities.length;
   if (result.reasons.length > 0) fields.reasons = result.reasons;
