@@ -22,6 +22,14 @@ export function readLifetimeConfig(env: Env): LifetimeConfig {
   };
 }
 
+/** `KEE_ALLOW_NONCONFORMANT`: `1` lets a government CAP Profile run below KEE1-L3 (development only; the manifest says so). */
+export function readAllowNonconformant(env: Env): boolean {
+  const raw = env.KEE_ALLOW_NONCONFORMANT?.trim();
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new StartupError(`KEE_ALLOW_NONCONFORMANT must be \`1\` or \`0\`, got \`${raw}\``);
+}
+
 /** An integer from 1 to `max`, or undefined when unset or empty (the default applies). */
 function positive(env: Env, name: string, max: number): number | undefined {
   const raw = env[name]?.trim();

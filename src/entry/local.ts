@@ -41,7 +41,7 @@ import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
-import { readLifetimeConfig } from './lifetime-config.ts';
+import { readAllowNonconformant, readLifetimeConfig } from './lifetime-config.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
@@ -67,6 +67,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
   const lifetimes = readLifetimeConfig(process.env);
+  const allowNonconformant = readAllowNonconformant(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   checkSignerEnv(process.env);
   tokenSeedFromEnv(process.env.KEE_TOKEN_KEY);
@@ -114,7 +115,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth, ...lifetimes } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth, ...lifetimes, allowNonconformant } });
   await kernel.start();
   await signing.attach(kernel);
   kernel.startHousekeeping();

@@ -39,6 +39,9 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   CAP_NOT_YET_EFFECTIVE: 409,
   CAP_CONFLICT: 409,
   CAP_AUTHORITY_SOURCE_MISSING: 422,
+  CAP_AUTHORITY_SOURCE_UNOFFICIAL: 422,
+  // a government profile on a deployment below KEE1-L3
+  CAP_CONFORMANCE_LEVEL: 409,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -430,7 +430,7 @@ export const OPENAPI = {
             [
               ...JSON_BODY, ...STARTED, ...STORE, ...SIGNING, 'UNAVAILABLE', 'CONFLICT',
               'CAP_SIGNATURES_INSUFFICIENT', 'CAP_PROFILE_MALFORMED', 'CAP_POLICY_INVALID', 'CAP_ANNOTATION_INVALID', 'CAP_POLICY_HASH_MISMATCH', 'CAP_AUTHORITY_SOURCE_MISSING',
-              'CAP_ROLLBACK', 'CAP_CATALOG_VERSION_CONFLICT', 'CAP_NOT_YET_EFFECTIVE', 'CAP_CONFLICT', 'RATE_LIMITED',
+              'CAP_AUTHORITY_SOURCE_UNOFFICIAL', 'CAP_CONFORMANCE_LEVEL', 'CAP_ROLLBACK', 'CAP_CATALOG_VERSION_CONFLICT', 'CAP_NOT_YET_EFFECTIVE', 'CAP_CONFLICT', 'RATE_LIMITED',
             ],
             {
               PAYLOAD_TOO_LARGE: `over ${MAX_CAP_PROFILE_BYTES} bytes`,
@@ -438,6 +438,8 @@ export const OPENAPI = {
               CONFLICT: 'another policy activation is in progress',
               RATE_LIMITED: 'more refused updates than the kernel records (10 a minute); this refusal is not recorded. A correctly signed update is not affected',
               SIGNER_FAILED: 'the manifest of the new epoch could not be signed',
+              CAP_AUTHORITY_SOURCE_UNOFFICIAL: 'a government profile\'s tier 1 policy has an `@authority_source_uri` outside the official law-publication schemes (docs/cap-profiles.md)',
+              CAP_CONFORMANCE_LEVEL: 'a government profile on a deployment below KEE1-L3 (accepted only with KEE_ALLOW_NONCONFORMANT=1, and the manifest then says the deployment is non-conformant)',
             },
           ),
         },
@@ -898,6 +900,7 @@ export const OPENAPI = {
           cap_profile_id: { type: 'string' },
           cap_profile_version: { type: 'integer', description: '0 for the built-in unsigned profile' },
           cap_profile_hash: { ...hex(32), description: 'SHA-256(JCS(signed CAP Profile body)); absent for the built-in profile' },
+          conformance_exceptions: { type: 'array', items: { type: 'string' }, description: 'present only when a development switch (KEE_ALLOW_NONCONFORMANT=1) lets the deployment run what its level does not qualify for, e.g. a government CAP Profile below KEE1-L3: the deployment is non-conformant' },
           publisher_keys: { type: 'array', items: { type: 'object', properties: { key_id: hex(32), public_key: hex(32) } } },
           wasm_modules: { type: 'object', additionalProperties: hex(32), description: 'module file name -> SHA-256 of the loaded module' },
           token_keys: {

@@ -83,5 +83,10 @@ export type KernelDeps = {
     journal?: JournalOptions;
     /** Session lifetime and idle limits (`KEE_SESSION_MAX_SECONDS`, `KEE_SESSION_IDLE_SECONDS`). */
     sessions?: SessionExpiryOptions;
+    /**
+     * `KEE_ALLOW_NONCONFORMANT=1` (development only): a government CAP Profile is accepted below
+     * KEE1-L3, and the manifest then names the deployment non-conformant. Default false.
+     */
+    allowNonconformant?: boolean;
   };
 };

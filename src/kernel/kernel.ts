@@ -14,6 +14,7 @@ import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
+import { governmentNonconformance } from './cap-profile/conformance.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
@@ -76,7 +77,8 @@ export class Kernel {
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.operators = new OperatorAuth(deps.operatorTokens);
-    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
+    const conformance = { level: deps.manifest.conformanceLevel ?? 'KEE1-L1', allowNonconformant: deps.options?.allowNonconformant === true } as const;
+    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), conformance);
     this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({
@@ -178,6 +180,8 @@ export class Kernel {
       inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: deps.options?.auth ?? 'none' },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
+      // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
+      nonconformance: (epoch) => (this.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
     this.policies = new PolicyRegistry(
@@ -741,6 +745,7 @@ export class Kernel {
           catalog_version: verified.body.catalog_version as unknown as Json,
           publishers: verified.publishers,
           unknown_kids: verified.unknown_kids,
+          ...(verified.nonconformance ? { conformance_exception: verified.nonconformance } : {}),
         },
       });
       return { cap_profile_id: a.capProfileId, version: a.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: a.cedarPolicyHash, activated_at: a.activatedAt };
@@ -752,6 +757,14 @@ export class Kernel {
     } finally {
       this.pendingProfiles.delete(version);
     }
+  }
+
+  /** The `profile_kind` of the profile of `version`: one being activated, or the active one (null: built-in or unknown). */
+  private profileKind(version: number): string | null {
+    const pending = this.pendingProfiles.get(version);
+    if (pending) return pending.body.profile_kind;
+    const active = this.capProfiles.active();
+    return active.version === version ? active.profile_kind : null;
   }
 
   /** At start: the stored signed profile passes the P4 signature and content checks again. */
