@@ -1,3 +1,4 @@
+import { ptdRoutes } from './http/routes/ptd.ts';
 import { Hono } from 'hono';
 import type { Kernel } from './kernel/kernel.ts';
 import { toProblem } from './http/errors.ts';
@@ -32,6 +33,7 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/v1/xpid', xpidRoutes(kernel));
   app.route('/v1/agents', agentRoutes(kernel));
   app.route('/v1/credentials', credentialRoutes(kernel));
+  app.route('/v1/ptd', ptdRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

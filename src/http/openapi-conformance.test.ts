@@ -61,6 +61,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/v1/audit/proofs/inclusion', '/v1/audit/proofs/inclusion?index=0'],
     ['GET', '/v1/audit/log/entries/{index}', '/v1/audit/log/entries/0'],
     ['GET', '/v1/audit/journal', '/v1/audit/journal'],
+    ['GET', '/v1/ptd/controls/{control_id}', '/v1/ptd/controls/disaster-response:auto-gold-needs-human'],
+    ['GET', '/v1/ptd/controls/{control_id}', '/v1/ptd/controls/no-such-control'],
     ['GET', '/v1/audit/journal', '/v1/audit/journal?from=2'],
     ['GET', '/metrics', '/metrics'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies'],

@@ -477,6 +477,42 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/ptd/controls/{control_id}': {
+      get: {
+        operationId: 'getPtdControl',
+        summary: 'Policy transparency: the serving policies implementing a CAP-RRS control (`@cap_rrs_control_id`), each with its Cedar text, tier and `@authority_source_uri` (statute → control → policy → decision); public',
+        parameters: [{ name: 'control_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'e.g. `disaster-response:auto-gold-needs-human` (the `cap_rrs_control_id` of a decision record)' }],
+        responses: {
+          '200': {
+            description: 'the control\'s policies; the top-level `cedar_policy_id`, `tier`, `authority_source_uri` and `cedar_policy` are the first of `policies` (by policy id)',
+            ...json({
+              type: 'object',
+              required: ['control_id', 'cap_profile_id', 'cap_profile_version', 'cap_profile_hash', 'cedar_policy_hash', 'cedar_policy_id', 'tier', 'authority_source_uri', 'cedar_policy', 'policies'],
+              properties: {
+                control_id: { type: 'string' },
+                cap_profile_id: { type: 'string' },
+                cap_profile_version: { type: 'integer' },
+                cap_profile_hash: { oneOf: [hex(32), { type: 'null' }] },
+                cedar_policy_hash: hex(32),
+                cedar_policy_id: { type: 'string' },
+                tier: { type: ['string', 'null'] },
+                authority_source_uri: { type: ['string', 'null'] },
+                cedar_policy: { type: 'string', description: 'the policy\'s Cedar text as loaded, annotations included' },
+                policies: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['cedar_policy_id', 'tier', 'authority_source_uri', 'cedar_policy'],
+                    properties: { cedar_policy_id: { type: 'string' }, tier: { type: ['string', 'null'] }, authority_source_uri: { type: ['string', 'null'] }, cedar_policy: { type: 'string' } },
+                  },
+                },
+              },
+            }),
+          },
+          ...problems([...STARTED, 'INVALID_INPUT', 'NOT_FOUND'], { INVALID_INPUT: '`control_id` longer than 256 characters', NOT_FOUND: 'no serving policy implements this control' }),
+        },
+      },
+    },
     '/v1/audit/blocks/{block_id}': {
       get: {
         operationId: 'getBlock',

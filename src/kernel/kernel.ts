@@ -15,6 +15,7 @@ import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
 import { governmentNonconformance } from './cap-profile/conformance.ts';
+import { ptdControl, type PtdControl } from './ptd/controls.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
@@ -695,6 +696,12 @@ export class Kernel {
       throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     }
     return this.activateVerifiedProfile(verified, jws);
+  }
+
+  /** Policy transparency: the serving policies implementing a CAP-RRS control (NOT_FOUND if none). */
+  async ptdControl(controlId: string): Promise<PtdControl> {
+    if (!this.started) await this.ready();
+    return ptdControl(this.policies.current(), controlId);
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
