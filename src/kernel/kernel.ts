@@ -110,7 +110,8 @@ export class Kernel {
         io,
         nowMs,
         newBlockId: () => randomTraceId(16),
-        open: (blockId, fields) => this.open(JOURNAL_AGENT_ID, undefined, { blockId, fields }),
+        newSessionId: () => crypto.randomUUID(),
+        open: (ids, fields) => this.open(JOURNAL_AGENT_ID, undefined, { ...ids, fields }),
         seal: (session, fields, retryMs) => this.blocks.close(session, retryMs, fields),
         shared: deps.options?.groupCommit !== false,
       },
@@ -477,9 +478,9 @@ export class Kernel {
     return this.agentAuth.checkCall(call);
   }
 
-  private async open(agentId: string, jkt?: string, kernelSession?: { blockId: string; fields: Record<string, Json> }): Promise<Session> {
+  private async open(agentId: string, jkt?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
     const session: Session = {
-      session_id: crypto.randomUUID(),
+      session_id: kernelSession?.sessionId ?? crypto.randomUUID(),
       block_id: kernelSession?.blockId ?? randomTraceId(16),
       agent_id: agentId,
       status: 'OPEN',
@@ -745,6 +746,7 @@ export class Kernel {
         version,
         policies: verified.policies,
         capProfileHash: verified.cap_profile_hash,
+        ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}),
         document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) },
         recordFields: {
           effective_date: verified.body.effective_date,
@@ -785,7 +787,7 @@ export class Kernel {
     const verified = await this.capProfiles.verify(jws, this.deps.clock);
     if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     this.pendingProfiles.set(verified.body.version, verified);
-    return { capProfileId: verified.body.cap_profile_id, version: verified.body.version, policies: verified.policies, capProfileHash: verified.cap_profile_hash };
+    return { capProfileId: verified.body.cap_profile_id, version: verified.body.version, policies: verified.policies, capProfileHash: verified.cap_profile_hash, ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}) };
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {

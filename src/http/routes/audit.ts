@@ -57,7 +57,9 @@ export function auditRoutes(kernel: Kernel): Hono {
     const fromText = queryParam(c, 'from');
     const from = fromText === undefined ? 1 : nat(fromText, 'from');
     const head = await kernel.journalHead();
-    return c.json({ ...head, blocks: await kernel.journalBlocks(Math.max(1, from), JOURNAL_PAGE) });
+    // blocks up to the last one before the open (or claimed) block: each has a package to fetch
+    const blocks = (await kernel.journalBlocks(Math.max(1, from), JOURNAL_PAGE)).filter((b) => b.journal_seq <= head.last_journal_seq);
+    return c.json({ ...head, blocks });
   });
   return app;
 }

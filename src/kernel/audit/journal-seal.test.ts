@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createSystemClock } from '../../adapters/system/clock.ts';
 import { ed25519Verifier } from '../../adapters/noble/ed25519.ts';
 import { MemoryStore } from '../../adapters/memory/store.ts';
+import { Ed25519Signer } from '../../adapters/noble/ed25519.ts';
 import { makeHarness } from '../../../test/support/harness.ts';
 import type { Signer } from '../../ports/signer.ts';
 import type { AuditPackage } from './audit-package.ts';
@@ -15,8 +16,8 @@ import { JOURNAL_AGENT_ID } from './journal.ts';
 import { verifyJournal } from './verify-journal.ts';
 import { verifyPackage } from './verify-package.ts';
 
-function setup(journal: { blockMs?: number; blockRecords?: number }, store = new MemoryStore(), signer?: Signer) {
-  let now = Date.parse('2026-12-06T00:00:00.000Z');
+function setup(journal: { blockMs?: number; blockRecords?: number }, store = new MemoryStore(), signer?: Signer, later = 0) {
+  let now = Date.parse('2026-12-06T00:00:00.000Z') + later;
   const clock = createSystemClock(() => now);
   const h = makeHarness({ store, ...(signer ? { signer } : {}), deps: { clock, options: { journal } } });
   const advance = (ms: number) => void (now += ms);
@@ -83,13 +84,13 @@ describe('kernel journal blocks', () => {
 
   it('a journal block a crash left open is sealed by the next start, and the chain continues from it', async () => {
     const store = new MemoryStore();
-    const signer = (await import('../../adapters/noble/ed25519.ts')).Ed25519Signer;
-    const key = new signer(signer.generateSeed());
+    const key = new Ed25519Signer(Ed25519Signer.generateSeed());
     const first = setup({}, store, key);
     await first.h.started;
     await first.event(1);
     first.h.kernel.stop(); // a crash: no shutdown seal
-    const second = setup({}, store, key);
+    // a start within the block's time bound continues the block; one past it seals it first
+    const second = setup({}, store, key, 61_000);
     await second.h.started;
     const pkgs = await second.packages();
     expect(pkgs).toHaveLength(1);
@@ -99,6 +100,28 @@ describe('kernel journal blocks', () => {
     const all = await second.packages();
     expect(all).toHaveLength(2);
     expect(second.verify(all)).toMatchObject({ ok: true, blocks: 2 });
+  });
+
+  it('two kernels on one store (PostgreSQL, workerd) keep one journal chain', async () => {
+    const store = new MemoryStore();
+    const key = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const a = setup({ blockRecords: 3 }, store, key);
+    const b = setup({ blockRecords: 3 }, store, key);
+    await a.h.started;
+    await b.h.started;
+    for (let i = 1; i <= 12; i++) {
+      await (i % 3 === 0 ? b : a).event(i);
+      await a.h.kernel.journalFlush();
+      await b.h.kernel.journalFlush();
+    }
+    await a.h.kernel.shutdown();
+    await b.h.kernel.shutdown();
+    const pkgs = await a.packages();
+    expect(pkgs.length).toBeGreaterThanOrEqual(4);
+    const events = pkgs.flatMap((p) => p.records.filter((r) => r.record.event_type === 'TEST_EVENT').map((r) => r.record.n));
+    expect([...events].sort((x, y) => Number(x) - Number(y))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const head = await a.h.kernel.journalHead();
+    expect(a.verify(pkgs, { head: head.next_block_id!, lastJournalSeq: head.last_journal_seq })).toMatchObject({ ok: true, blocks: pkgs.length });
   });
 
   it('the offline verifier detects a missing block, a replaced link and a cut tail', async () => {

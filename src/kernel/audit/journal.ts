@@ -31,18 +31,20 @@ export type JournalPort = {
   nowMs(): number;
   /** A fresh block id (OTel trace id). */
   newBlockId(): string;
-  /** Opens a kernel session with this block id and these SESSION_OPEN fields. */
-  open(blockId: string, fields: Record<string, Json>): Promise<Session>;
+  /** A fresh session id. */
+  newSessionId(): string;
+  /** Creates the kernel session of a claimed journal block (its SESSION_OPEN with these fields); CONFLICT if it exists. */
+  open(ids: { sessionId: string; blockId: string }, fields: Record<string, Json>): Promise<Session>;
   /** Closes a session into its signed Session Block, with these SESSION_COMPLETE fields (`retryMs`: how long to wait for a signer that is out; default the close's). */
   seal(session: Session, fields: Record<string, Json>, retryMs?: number): Promise<SessionBlock>;
   /** false where requests may not await one another (workerd): no shared opening promise. */
   shared?: boolean;
 };
 
-/** The journal's index entry of one block, as stored (`kernel_journal` document body). */
+/** The journal's index entry of one block, as stored (`kernel_journal` document body): claimed before its session exists. */
 export type JournalEntry = { journal_seq: number; session_id: string; block_id: string; prev_journal_block_id: string | null };
 
-type Current = { session: Session; seq: number; openedAt: number; records: number; inFlight: number };
+type Current = { entry: JournalEntry; session: Session; openedAt: number; records: number; inFlight: number };
 
 /**
  * The kernel's own chained sessions, for records that belong to no agent session:
@@ -62,10 +64,9 @@ export class KernelJournal {
   private readonly options: Required<JournalOptions>;
   private current: Current | null = null;
   private opening: Promise<Current> | null = null;
-  /** The next block: its sequence number, pre-allocated id and predecessor. */
-  private next: { seq: number; blockId: string; prev: string | null } | null = null;
-  private loaded: Promise<void> | null = null;
   private sealing: Promise<unknown> = Promise.resolve();
+  /** Blocks this kernel is sealing: new records never join them. */
+  private readonly retiring = new Set<string>();
 
   constructor(port: JournalPort, options: JournalOptions = {}) {
     this.port = port;
@@ -96,9 +97,10 @@ export class KernelJournal {
         await this.port.log.append(cur.session, aleType, fields);
         break;
       } catch (e) {
-        // sealed under us (e.g. by the timer): the record goes to the next block
         cur.records--;
-        if (!isDomainError(e, 'SESSION_CLOSED') || attempt >= 3) throw e;
+        // sealed under us (by the timer, or by another kernel on the same store): the record goes to the next block
+        if (!isDomainError(e, 'SESSION_CLOSED') || attempt >= 4) throw e;
+        if (this.current === cur) this.current = null;
       } finally {
         cur.inFlight--;
       }
@@ -114,56 +116,62 @@ export class KernelJournal {
   }
 
   /**
-   * Reads where the journal stands (its last block, from the `kernel_journal` index) and seals a
-   * block an earlier run left open (a crash: `seal_reason: recovered`). Run at start, after the
-   * manifest is issued; a seal that fails (signer out) is left for the next tick.
+   * Seals journal blocks left open past their time bound (a crash, or another kernel on the same
+   * store that stopped): `seal_reason: recovered`. A block still within its bound is left to
+   * whoever writes next (this kernel continues it). Run at start and by the timer.
    */
   async recover(): Promise<void> {
-    await this.load();
     const last = await this.lastEntry();
     if (!last) return;
-    // the last two: a record written before the recovery may have opened a block after it
     for (const entry of await this.entries(Math.max(1, last.journal_seq - 1), 2)) {
-      if (this.current?.session.session_id === entry.session_id) continue;
+      if (this.current?.entry.session_id === entry.session_id || this.retiring.has(entry.session_id)) continue;
       const session = await this.port.io(() => this.port.store.getSession(entry.session_id), false);
-      if (!session || session.status === 'CLOSED' || session.status === 'TAMPERED') continue;
-      await this.sealSession(session, entry.journal_seq, 'recovered');
+      if (!session || session.status !== 'OPEN') continue;
+      if (this.port.nowMs() - Date.parse(session.created_at) < this.options.blockMs) continue;
+      await this.sealEntry(entry, session, 'recovered');
     }
   }
 
   /** Seals the open block when it is due (time or size); run by the kernel's timer and after each record. */
   async sealIfDue(): Promise<void> {
     const cur = this.current;
-    if (!cur) return;
-    const reason: SealReason | null = cur.records >= this.options.blockRecords ? 'size' : this.port.nowMs() - cur.openedAt >= this.options.blockMs ? 'time' : null;
-    if (reason) await this.seal(reason);
+    if (cur) {
+      const reason: SealReason | null = cur.records >= this.options.blockRecords ? 'size' : this.port.nowMs() - cur.openedAt >= this.options.blockMs ? 'time' : null;
+      if (reason) await this.seal(reason);
+      return;
+    }
+    await this.recover();
   }
 
   /** Seals the open block now (shutdown); resolves once it is signed and stored. */
   async seal(reason: SealReason, retryMs?: number): Promise<SessionBlock | null> {
     const cur = this.current;
-    if (!cur || !this.next) return null;
-    // new records go to the next block from here on, whose id this block names
+    if (!cur) return null;
+    // new records go to the next block from here on
     this.current = null;
-    const nextId = this.next.blockId;
-    const run = this.sealing.then(async () => {
-      while (cur.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
-      return this.port.seal(cur.session, { journal_seq: cur.seq, seal_reason: reason, next_journal_block_id: nextId }, retryMs);
-    });
+    const id = cur.entry.session_id;
+    this.retiring.add(id);
+    const run = this.sealing
+      .then(async () => {
+        while (cur.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        return this.sealEntry(cur.entry, cur.session, reason, retryMs);
+      })
+      .finally(() => this.retiring.delete(id));
     this.sealing = run.catch(() => undefined);
     return run;
   }
 
   /** Where the journal stands: the open block (if any), else the block it continues in, and the last block before either. */
   async head(): Promise<{ open: { journal_seq: number; session_id: string; block_id: string } | null; next_block_id: string | null; last_journal_seq: number }> {
-    await this.load();
-    const cur = this.current;
     const last = await this.lastEntry();
-    return {
-      open: cur ? { journal_seq: cur.seq, session_id: cur.session.session_id, block_id: cur.session.block_id } : null,
-      next_block_id: cur ? null : (this.next?.blockId ?? null),
-      last_journal_seq: cur ? cur.seq - 1 : (last?.journal_seq ?? 0),
-    };
+    if (!last) return { open: null, next_block_id: null, last_journal_seq: 0 };
+    const session = await this.port.io(() => this.port.store.getSession(last.session_id), false);
+    if (session?.status === 'OPEN') return { open: { journal_seq: last.journal_seq, session_id: last.session_id, block_id: last.block_id }, next_block_id: null, last_journal_seq: last.journal_seq - 1 };
+    // claimed, not opened yet: the journal continues in it
+    if (!session) return { open: null, next_block_id: last.block_id, last_journal_seq: last.journal_seq - 1 };
+    const rec = session.status === 'CLOSED' ? await this.port.io(() => this.port.store.lastRecord(session.session_id), false) : null;
+    const next = rec ? (JSON.parse(rec.canonical) as AuditRecord).next_journal_block_id : null;
+    return { open: null, next_block_id: typeof next === 'string' ? next : null, last_journal_seq: last.journal_seq };
   }
 
   /** The journal's blocks from `fromSeq`, in order (the `kernel_journal` index). */
@@ -172,24 +180,19 @@ export class KernelJournal {
     return docs.map((d) => JSON.parse(d.body) as JournalEntry);
   }
 
-  /** Seals a block an earlier run left open: it names the block the journal continues in. */
-  private async sealSession(session: Session, seq: number, reason: SealReason): Promise<SessionBlock> {
-    await this.load();
-    // the journal may have moved on already (a record written before the recovery): name that block
-    const successor = await this.port.io(() => this.port.store.getDocument(JOURNAL_DOC_KIND, seq + 1), false);
-    let nextId: string;
-    if (successor) nextId = (JSON.parse(successor.body) as JournalEntry).block_id;
-    else {
-      if (this.next?.seq !== seq + 1) this.next = { seq: seq + 1, blockId: this.port.newBlockId(), prev: session.block_id };
-      nextId = this.next.blockId;
-    }
-    return this.port.seal(session, { journal_seq: seq, seal_reason: reason, next_journal_block_id: nextId });
+  /**
+   * Seals one block: its successor is claimed first (or the one another kernel claimed is
+   * named), so the SESSION_COMPLETE names the block the journal continues in.
+   */
+  private async sealEntry(entry: JournalEntry, session: Session, reason: SealReason, retryMs?: number): Promise<SessionBlock> {
+    const next = await this.claim(entry.journal_seq + 1, entry.block_id);
+    return this.port.seal(session, { journal_seq: entry.journal_seq, seal_reason: reason, next_journal_block_id: next.block_id }, retryMs);
   }
 
   private async acquire(): Promise<Current> {
     if (this.current) return this.current;
-    if (this.port.shared === false) return (this.current = await this.openNext());
-    this.opening ??= this.openNext().then(
+    if (this.port.shared === false) return (this.current = await this.openCurrent());
+    this.opening ??= this.openCurrent().then(
       (c) => {
         this.opening = null;
         return (this.current = c);
@@ -202,35 +205,61 @@ export class KernelJournal {
     return this.opening;
   }
 
-  private async openNext(): Promise<Current> {
-    await this.load();
-    const n = this.next ?? { seq: 1, blockId: this.port.newBlockId(), prev: null };
-    // taken: a concurrent opening (workerd) or a failure after the session was created gets a fresh id
-    this.next = { seq: n.seq + 1, blockId: this.port.newBlockId(), prev: n.blockId };
-    const session = await this.port.open(n.blockId, { journal_seq: n.seq, prev_journal_block_id: n.prev });
-    const entry: JournalEntry = { journal_seq: n.seq, session_id: session.session_id, block_id: session.block_id, prev_journal_block_id: n.prev };
-    await this.port.io(() => this.port.store.putDocument({ kind: JOURNAL_DOC_KIND, seq: n.seq, docId: session.block_id, body: JSON.stringify(entry), createdAt: new Date(this.port.nowMs()).toISOString() }), true);
-    return { session, seq: n.seq, openedAt: this.port.nowMs(), records: 1, inFlight: 0 };
+  /**
+   * The block records go to: the journal's last block if it is open (or claimed, not yet opened)
+   * and within its time bound, joined; otherwise the next one, claimed. The `kernel_journal`
+   * index is the only arbiter, so kernels sharing a store (PostgreSQL, workerd) keep one chain.
+   */
+  private async openCurrent(): Promise<Current> {
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.lastEntry();
+      let entry: JournalEntry;
+      let session: Session | null = null;
+      if (last) {
+        session = await this.port.io(() => this.port.store.getSession(last.session_id), false);
+        const usable = !this.retiring.has(last.session_id) && (session === null || (session.status === 'OPEN' && this.port.nowMs() - Date.parse(session.created_at) < this.options.blockMs));
+        if (usable) entry = last;
+        else {
+          entry = await this.claim(last.journal_seq + 1, last.block_id);
+          session = null;
+        }
+      } else entry = await this.claim(1, null);
+      try {
+        session ??= await this.create(entry);
+        const head = await this.port.io(() => this.port.store.lastRecord(entry.session_id), false);
+        return { entry, session, openedAt: Date.parse(session.created_at), records: head?.aleSeq ?? 1, inFlight: 0 };
+      } catch (e) {
+        if (!isDomainError(e, 'CONFLICT') || attempt >= 8) throw e;
+      }
+    }
   }
 
-  /** Once per kernel: where the last journal block left the chain (the next block's seq, id and predecessor). */
-  private load(): Promise<void> {
-    this.loaded ??= (async () => {
-      const last = await this.lastEntry();
-      if (!last) return;
-      const session = await this.port.io(() => this.port.store.getSession(last.session_id), false);
-      let nextId: string | null = null;
-      if (session?.status === 'CLOSED') {
-        const rec = await this.port.io(() => this.port.store.lastRecord(session.session_id), false);
-        const id = rec ? (JSON.parse(rec.canonical) as AuditRecord).next_journal_block_id : undefined;
-        if (typeof id === 'string') nextId = id;
-      }
-      this.next ??= { seq: last.journal_seq + 1, blockId: nextId ?? this.port.newBlockId(), prev: last.block_id };
-    })().catch((e: unknown) => {
-      this.loaded = null;
-      throw e;
-    });
-    return this.loaded;
+  /** The session of a claimed block: created with the claimed ids, or the one another kernel created. */
+  private async create(entry: JournalEntry): Promise<Session> {
+    try {
+      return await this.port.open({ sessionId: entry.session_id, blockId: entry.block_id }, { journal_seq: entry.journal_seq, prev_journal_block_id: entry.prev_journal_block_id });
+    } catch (e) {
+      if (!isDomainError(e, 'CONFLICT')) throw e;
+      const existing = await this.port.io(() => this.port.store.getSession(entry.session_id), false);
+      if (!existing) throw e;
+      return existing;
+    }
+  }
+
+  /** Claims journal block `seq` (its index entry), or answers the entry another kernel claimed. */
+  private async claim(seq: number, prev: string | null): Promise<JournalEntry> {
+    const existing = await this.port.io(() => this.port.store.getDocument(JOURNAL_DOC_KIND, seq), false);
+    if (existing) return JSON.parse(existing.body) as JournalEntry;
+    const entry: JournalEntry = { journal_seq: seq, session_id: this.port.newSessionId(), block_id: this.port.newBlockId(), prev_journal_block_id: prev };
+    try {
+      await this.port.io(() => this.port.store.putDocument({ kind: JOURNAL_DOC_KIND, seq, docId: entry.block_id, body: JSON.stringify(entry), createdAt: new Date(this.port.nowMs()).toISOString() }), true);
+      return entry;
+    } catch (e) {
+      if (!isDomainError(e, 'CONFLICT')) throw e;
+      const won = await this.port.io(() => this.port.store.getDocument(JOURNAL_DOC_KIND, seq), false);
+      if (!won) throw e;
+      return JSON.parse(won.body) as JournalEntry;
+    }
   }
 
   private async lastEntry(): Promise<JournalEntry | null> {
