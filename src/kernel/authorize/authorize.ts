@@ -16,6 +16,8 @@ export type Evaluated = {
   version: number;
   capProfileHash: string | null;
   tier: string | undefined;
+  /** The serving profile keeps raw principal and resource ids out of records (`record_subjects: digest`). */
+  minimized: boolean;
   /** The determining policy's id, control and authority source (statute → control → policy → decision). */
   provenance: { cedar_policy_id: string | null; cap_rrs_control_id: string | null; authority_source_uri: string | null };
 };
@@ -82,6 +84,7 @@ export async function evaluate(
       capProfileHash: live.capProfileHash,
       tier,
       provenance,
+      minimized: live.recordSubjects === 'digest',
     };
   });
 }
@@ -118,5 +121,6 @@ export function forcedDeny(live: LivePolicy, reason: string): Evaluated {
     capProfileHash: live.capProfileHash,
     tier: undefined,
     provenance: NO_PROVENANCE,
+    minimized: live.recordSubjects === 'digest',
   };
 }

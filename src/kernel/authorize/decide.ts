@@ -98,5 +98,22 @@ function decisionFields(merkle: Merkle, result: Evaluated, request: Authorizatio
   };
   if (entities !== undefined) fields.entity_count = entities.length;
   if (result.reasons.length > 0) fields.reasons = result.reasons;
+  if (result.minimized) minimize(fields);
   return fields;
+}
+
+/**
+ * Data minimisation (KEE §8.4, `record_subjects: digest`): the record keeps `subject_digest` (which
+ * commits to the whole request) and the entity types, not the principal and resource ids; reasons
+ * keep their code (the text before `:`), since a reason may quote an id.
+ */
+function minimize(fields: Record<string, Json>): void {
+  const principal = fields.principal as { type: string };
+  const resource = fields.resource as { type: string };
+  delete fields.principal;
+  delete fields.resource;
+  fields.principal_type = principal.type;
+  fields.resource_type = resource.type;
+  fields.record_subjects = 'digest';
+  if (Array.isArray(fields.reasons)) fields.reasons = fields.reasons.map((r) => String(r).split(':')[0] as string);
 }
