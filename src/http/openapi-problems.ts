@@ -30,6 +30,7 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'the body is not `application/json`',
   SESSION_NOT_FOUND: 'no session has this id',
   BLOCK_NOT_FOUND: 'no closed session block has this id',
+  CONTROL_NOT_FOUND: 'no policy of the serving set implements this CAP-RRS control',
   SESSION_CLOSED: 'the session is closed',
   SESSION_EXPIRED: 'the session passed its maximum lifetime or idle timeout: the kernel closed it (SESSION_EXPIRED, signed block); open a new session',
   AUDIT_TAMPERED: 'stored audit data failed verification (an anomaly is recorded; nothing is served or signed over it)',

@@ -509,7 +509,7 @@ export const OPENAPI = {
               },
             }),
           },
-          ...problems([...STARTED, 'INVALID_INPUT', 'NOT_FOUND'], { INVALID_INPUT: '`control_id` longer than 256 characters', NOT_FOUND: 'no serving policy implements this control' }),
+          ...problems([...STARTED, 'INVALID_INPUT', 'CONTROL_NOT_FOUND'], { INVALID_INPUT: '`control_id` longer than 256 characters' }),
         },
       },
     },
@@ -659,6 +659,10 @@ export const OPENAPI = {
         responses: {
           '200': {
             description: 'journal index',
+            links: {
+              firstBlock: { operationId: 'getBlock', parameters: { block_id: '$response.body#/blocks/0/block_id' }, description: 'the first journal block listed' },
+              firstPackage: { operationId: 'getAuditPackage', parameters: { block_id: '$response.body#/blocks/0/block_id' }, description: 'its audit package (verify a run of them with `kee audit verify-journal`)' },
+            },
             ...json({
               type: 'object',
               required: ['open', 'next_block_id', 'last_journal_seq', 'blocks'],
@@ -668,6 +672,7 @@ export const OPENAPI = {
                 last_journal_seq: { type: 'integer', description: 'the last journal block before the open one (0: none)' },
                 blocks: {
                   type: 'array',
+                  description: 'journal blocks up to `last_journal_seq`, each with a package to fetch',
                   items: {
                     type: 'object',
                     required: ['journal_seq', 'session_id', 'block_id', 'prev_journal_block_id'],

@@ -699,7 +699,7 @@ export class Kernel {
     return this.activateVerifiedProfile(verified, jws);
   }
 
-  /** Policy transparency: the serving policies implementing a CAP-RRS control (NOT_FOUND if none). */
+  /** Policy transparency: the serving policies implementing a CAP-RRS control (CONTROL_NOT_FOUND if none). */
   async ptdControl(controlId: string): Promise<PtdControl> {
     if (!this.started) await this.ready();
     return ptdControl(this.policies.current(), controlId);

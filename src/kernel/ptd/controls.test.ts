@@ -35,7 +35,7 @@ describe('policy transparency: GET /v1/ptd/controls/{control_id}', () => {
     const h = makeHarness();
     const res = await h.call('GET', '/v1/ptd/controls/nope:nothing');
     expect(res.status).toBe(404);
-    expect(res.json.code).toBe('NOT_FOUND');
+    expect(res.json.code).toBe('CONTROL_NOT_FOUND');
     expect((await h.call('GET', `/v1/ptd/controls/${'x'.repeat(300)}`)).status).toBe(400);
   });
 });

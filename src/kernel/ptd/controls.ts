@@ -24,7 +24,7 @@ export type PtdControl = {
 /**
  * Policy transparency (PTD): the policies of the serving set that implement a CAP-RRS control
  * (`@cap_rrs_control_id`), with their Cedar text, tier and `@authority_source_uri`, named
- * against the profile and policy-set hashes a decision record carries. NOT_FOUND for a control
+ * against the profile and policy-set hashes a decision record carries. CONTROL_NOT_FOUND for a control
  * no serving policy names.
  */
 export function ptdControl(live: LivePolicy, controlId: string): PtdControl {
@@ -33,7 +33,7 @@ export function ptdControl(live: LivePolicy, controlId: string): PtdControl {
     .sort((a, b) => (a.cedar_policy_id < b.cedar_policy_id ? -1 : a.cedar_policy_id > b.cedar_policy_id ? 1 : 0))
     .map((p) => ({ cedar_policy_id: p.cedar_policy_id, tier: live.info.tiers[p.cedar_policy_id] ?? p.tier, authority_source_uri: p.authority_source_uri, cedar_policy: p.text }));
   const first = policies[0];
-  if (!first) throw new DomainError('NOT_FOUND', `no policy of the serving set implements control \`${controlId.slice(0, 200)}\``);
+  if (!first) throw new DomainError('CONTROL_NOT_FOUND', `no policy of the serving set implements control \`${controlId.slice(0, 200)}\``);
   return {
     control_id: controlId,
     cap_profile_id: live.info.capProfileId,
