@@ -1,3 +1,4 @@
+import { ptdRoutes } from './http/routes/ptd.ts';
 import { Hono } from 'hono';
 import type { Kernel } from './kernel/kernel.ts';
 import { toProblem } from './http/errors.ts';
@@ -41,6 +42,7 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/', ssfRoutes(kernel));
   app.route('/.well-known/soos-acd', acdHandshakeRoute(kernel));
   app.route('/v1/acd', acdRoutes(kernel));
+  app.route('/v1/ptd', ptdRoutes(kernel));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

@@ -80,8 +80,9 @@ describe('kee policy validate', () => {
       `${bad}: CAP_CONFLICT: tier 2 permit \`w\` may allow what tier 1 forbid \`f\` prohibits`,
       `${bad}: CAP_AUTHORITY_SOURCE_MISSING: government profile: policy \`p\` has no \`@authority_source_uri\``,
       `${bad}: CAP_AUTHORITY_SOURCE_MISSING: government profile: policy \`w\` has no \`@authority_source_uri\``,
+      `${bad}: CAP_AUTHORITY_SOURCE_UNOFFICIAL: government profile: tier 1 policy \`f\` has an \`@authority_source_uri\` that is not from an official law-publication scheme`,
     ]);
-    expect(r.stderr).toContain('5 problem(s)');
+    expect(r.stderr).toContain('6 problem(s)');
   });
 
   it('checks a body: hash, controls and shape; a signed payload must be JCS', async () => {

@@ -36,7 +36,8 @@ const USAGE = `usage:
   kee policy sign --key <publisher.key> --profile <body.json> [--in <jws.json>] --out <jws.json>
   kee policy sign --key <publisher.key> --profile <policies.cedar> --id <cap_profile_id> --version <n>
         [--kind standard|government] [--effective-date <rfc3339>] [--catalog-version <id>]
-        [--supersedes <id>] [--published-by <name>] [--published-at <rfc3339>] --out <jws.json>
+        [--supersedes <id>] [--published-by <name>] [--published-at <rfc3339>]
+        [--record-subjects raw|digest] --out <jws.json>
   kee policy sign --key <publisher.key> --in <jws.json> --out <jws.json>
       add this publisher's signature (JWS JSON general serialization over the JCS of the body);
       the first publisher gives --profile, the next ones --in the file the previous one wrote
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   try {
     if (verb === 'keygen') return await keygen(flags(rest, ['out']));
-    if (verb === 'sign') return await sign(flags(rest, ['key', 'profile', 'in', 'out', 'id', 'version', 'kind', 'effective-date', 'catalog-version', 'supersedes', 'published-by', 'published-at']));
+    if (verb === 'sign') return await sign(flags(rest, ['key', 'profile', 'in', 'out', 'id', 'version', 'kind', 'effective-date', 'catalog-version', 'supersedes', 'published-by', 'published-at', 'record-subjects']));
     if (verb === 'push') return await push(flags(rest, ['url'], 1));
     if (verb === 'validate') {
       const f = flags(rest, ['schema', 'kind'], 1);
@@ -179,6 +180,9 @@ async function profileBody(file: string, opts: Record<string, string>, insp: Pol
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const kind = opts.kind ?? 'standard';
   if (kind !== 'standard' && kind !== 'government') throw new UsageError('`--kind` is `standard` or `government`');
+  const given = opts['record-subjects'];
+  if (given !== undefined && given !== 'raw' && given !== 'digest') throw new UsageError('`--record-subjects` is `raw` or `digest`');
+  const subjects: 'raw' | 'digest' | undefined = given;
   const meta = {
     cap_profile_id: opts.id,
     version,
@@ -190,6 +194,7 @@ async function profileBody(file: string, opts: Record<string, string>, insp: Pol
       published_at: opts['published-at'] ?? now,
     },
     profile_kind: kind,
+    ...(subjects === undefined ? {} : { record_subjects: subjects }),
   } as const;
   return checkBody(buildCapProfileBody(meta, text, insp), insp);
 }

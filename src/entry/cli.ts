@@ -35,6 +35,8 @@ const USAGE = `usage:
         [--inclusion <inclusion.json> --leaf <block.json>] [--json]
       verify a signed block-log checkpoint, and optionally a consistency proof from an older
       checkpoint and the inclusion of a Session Block (kee audit verify-checkpoint --help)
+  kee audit verify-journal <package>… [--head <block_id>] [--last-seq <n>] [--public-key <hex>] [--json]
+      verify consecutive kernel journal blocks and their links; a cut tail fails (kee audit verify-journal --help)
   kee policy keygen | sign | push | validate | test
       CAP Profile publisher tools (\`kee policy --help\`)
   kee operator token --role <operator|auditor|approver> [--ttl <seconds>] [--key <jwk>]
@@ -68,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
   if (group !== 'audit') return unknownCommand(group);
   if (verb === undefined || verb === '--help' || verb === '-h') return usage(verb === undefined ? 2 : 0);
   if (verb === 'verify-checkpoint') return (await import('./cli-checkpoint.ts')).run(rest);
+  if (verb === 'verify-journal') return (await import('./cli-journal.ts')).run(rest);
   if (verb !== 'verify') return unknownCommand(`audit ${verb}`);
   let file: string | undefined;
   let publicKey: string | undefined;

@@ -45,6 +45,7 @@ import { joseSetVerifier } from '../adapters/jose/set-verifier.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
 import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
+import { readAllowNonconformant, readLifetimeConfig } from './lifetime-config.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
@@ -73,6 +74,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   // leaves no key, database or directory behind (docs/configuration.md)
   const config = readLocalConfig(process.env);
   const acd = await readAcdOptions(process.env);
+  const lifetimes = readLifetimeConfig(process.env);
+  const allowNonconformant = readAllowNonconformant(process.env);
   const engine = policyEngineOrExit(process.env.KEE_POLICY_ENGINE);
   const revocation = readRevocationConfig(process.env);
   checkSignerEnv(process.env);
@@ -121,9 +124,10 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd } });
+  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
   await kernel.start();
   await signing.attach(kernel);
+  kernel.startHousekeeping();
   // after a successful start only: a failed start stays one stderr line
   if (config.auth === 'none') console.warn('kee: WARNING: KEE_AUTH=none: agents are not authenticated (any agent_id opens a session); for local experiments on loopback only, set KEE_AUTH=agents');
   return {
@@ -134,6 +138,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     dataDir,
     inspector: capProfile.inspector,
     shutdown: async () => {
+      // the journal's open block is sealed while the signer is still up
+      await kernel.shutdown();
       kernel.revocation.stop();
       signing.close();
       await provider.shutdown();

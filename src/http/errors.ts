@@ -12,7 +12,9 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   METHOD_NOT_ALLOWED: 405,
   SESSION_NOT_FOUND: 404,
   BLOCK_NOT_FOUND: 404,
+  CONTROL_NOT_FOUND: 404,
   SESSION_CLOSED: 409,
+  SESSION_EXPIRED: 409,
   CONFLICT: 409,
   PROOF_INVALID: 422,
   AUDIT_TAMPERED: 409,
@@ -39,6 +41,9 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   CAP_NOT_YET_EFFECTIVE: 409,
   CAP_CONFLICT: 409,
   CAP_AUTHORITY_SOURCE_MISSING: 422,
+  CAP_AUTHORITY_SOURCE_UNOFFICIAL: 422,
+  // a government profile on a deployment below KEE1-L3
+  CAP_CONFORMANCE_LEVEL: 409,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -395,7 +395,7 @@ export const OPENAPI = {
               close: { operationId: 'closeSession', parameters: { session_id: '$request.path.session_id' } },
             },
           },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED', 'NOT_FOUND', 'HEM_MISMATCH'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'SESSION_EXPIRED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED', 'NOT_FOUND', 'HEM_MISMATCH'], {
             NOT_FOUND: HEM_ID_UNKNOWN,
             ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
@@ -416,7 +416,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Decision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED', 'NOT_FOUND', 'HEM_MISMATCH'], {
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'SESSION_EXPIRED', 'AUDIT_TAMPERED', 'CONFLICT', 'SIGNER_FAILED', 'NOT_FOUND', 'HEM_MISMATCH'], {
             NOT_FOUND: HEM_ID_UNKNOWN,
             ...DPOP_NOTES,
             SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)',
@@ -509,7 +509,7 @@ export const OPENAPI = {
             [
               ...JSON_BODY, ...STARTED, ...STORE, ...SIGNING, 'UNAVAILABLE', 'CONFLICT',
               'CAP_SIGNATURES_INSUFFICIENT', 'CAP_PROFILE_MALFORMED', 'CAP_POLICY_INVALID', 'CAP_ANNOTATION_INVALID', 'CAP_POLICY_HASH_MISMATCH', 'CAP_AUTHORITY_SOURCE_MISSING',
-              'CAP_ROLLBACK', 'CAP_CATALOG_VERSION_CONFLICT', 'CAP_NOT_YET_EFFECTIVE', 'CAP_CONFLICT', 'RATE_LIMITED',
+              'CAP_AUTHORITY_SOURCE_UNOFFICIAL', 'CAP_CONFORMANCE_LEVEL', 'CAP_ROLLBACK', 'CAP_CATALOG_VERSION_CONFLICT', 'CAP_NOT_YET_EFFECTIVE', 'CAP_CONFLICT', 'RATE_LIMITED',
             ],
             {
               PAYLOAD_TOO_LARGE: `over ${MAX_CAP_PROFILE_BYTES} bytes`,
@@ -517,6 +517,8 @@ export const OPENAPI = {
               CONFLICT: 'another policy activation is in progress',
               RATE_LIMITED: 'more refused updates than the kernel records (10 a minute); this refusal is not recorded. A correctly signed update is not affected',
               SIGNER_FAILED: 'the manifest of the new epoch could not be signed',
+              CAP_AUTHORITY_SOURCE_UNOFFICIAL: 'a government profile\'s tier 1 policy has an `@authority_source_uri` outside the official law-publication schemes (docs/cap-profiles.md)',
+              CAP_CONFORMANCE_LEVEL: 'a government profile on a deployment below KEE1-L3 (accepted only with KEE_ALLOW_NONCONFORMANT=1, and the manifest then says the deployment is non-conformant)',
             },
           ),
         },
@@ -551,6 +553,42 @@ export const OPENAPI = {
             },
           },
           ...problems([...STARTED, 'UNAVAILABLE'], { UNAVAILABLE: 'the serving engine keeps no policy text' }),
+        },
+      },
+    },
+    '/v1/ptd/controls/{control_id}': {
+      get: {
+        operationId: 'getPtdControl',
+        summary: 'Policy transparency: the serving policies implementing a CAP-RRS control (`@cap_rrs_control_id`), each with its Cedar text, tier and `@authority_source_uri` (statute → control → policy → decision); public',
+        parameters: [{ name: 'control_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'e.g. `disaster-response:auto-gold-needs-human` (the `cap_rrs_control_id` of a decision record)' }],
+        responses: {
+          '200': {
+            description: 'the control\'s policies; the top-level `cedar_policy_id`, `tier`, `authority_source_uri` and `cedar_policy` are the first of `policies` (by policy id)',
+            ...json({
+              type: 'object',
+              required: ['control_id', 'cap_profile_id', 'cap_profile_version', 'cap_profile_hash', 'cedar_policy_hash', 'cedar_policy_id', 'tier', 'authority_source_uri', 'cedar_policy', 'policies'],
+              properties: {
+                control_id: { type: 'string' },
+                cap_profile_id: { type: 'string' },
+                cap_profile_version: { type: 'integer' },
+                cap_profile_hash: { oneOf: [hex(32), { type: 'null' }] },
+                cedar_policy_hash: hex(32),
+                cedar_policy_id: { type: 'string' },
+                tier: { type: ['string', 'null'] },
+                authority_source_uri: { type: ['string', 'null'] },
+                cedar_policy: { type: 'string', description: 'the policy\'s Cedar text as loaded, annotations included' },
+                policies: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['cedar_policy_id', 'tier', 'authority_source_uri', 'cedar_policy'],
+                    properties: { cedar_policy_id: { type: 'string' }, tier: { type: ['string', 'null'] }, authority_source_uri: { type: ['string', 'null'] }, cedar_policy: { type: 'string' } },
+                  },
+                },
+              },
+            }),
+          },
+          ...problems([...STARTED, 'INVALID_INPUT', 'CONTROL_NOT_FOUND'], { INVALID_INPUT: '`control_id` longer than 256 characters' }),
         },
       },
     },
@@ -689,6 +727,41 @@ export const OPENAPI = {
             NOT_FOUND: '`index` is past the end of the log',
             AUDIT_TAMPERED: 'the block fails verification or no longer hashes to its leaf',
           }),
+        },
+      },
+    },
+    '/v1/audit/journal': {
+      get: {
+        operationId: 'getJournal',
+        summary: 'The kernel journal\'s blocks (journal_seq, session, block id, predecessor) from `from`, up to 1,000, and where the journal stands: its open block, or the block it continues in; verify the packages with `kee audit verify-journal`',
+        parameters: [{ name: 'from', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, description: 'the first journal_seq listed; default 1' }],
+        responses: {
+          '200': {
+            description: 'journal index',
+            links: {
+              firstBlock: { operationId: 'getBlock', parameters: { block_id: '$response.body#/blocks/0/block_id' }, description: 'the first journal block listed' },
+              firstPackage: { operationId: 'getAuditPackage', parameters: { block_id: '$response.body#/blocks/0/block_id' }, description: 'its audit package (verify a run of them with `kee audit verify-journal`)' },
+            },
+            ...json({
+              type: 'object',
+              required: ['open', 'next_block_id', 'last_journal_seq', 'blocks'],
+              properties: {
+                open: { oneOf: [{ type: 'null' }, { type: 'object', required: ['journal_seq', 'session_id', 'block_id'], properties: { journal_seq: { type: 'integer' }, session_id: { type: 'string' }, block_id: hex(16) } }] },
+                next_block_id: { oneOf: [{ type: 'null' }, hex(16)], description: 'with no open block: the block id the journal continues in (what the last sealed block names)' },
+                last_journal_seq: { type: 'integer', description: 'the last journal block before the open one (0: none)' },
+                blocks: {
+                  type: 'array',
+                  description: 'journal blocks up to `last_journal_seq`, each with a package to fetch',
+                  items: {
+                    type: 'object',
+                    required: ['journal_seq', 'session_id', 'block_id', 'prev_journal_block_id'],
+                    properties: { journal_seq: { type: 'integer' }, session_id: { type: 'string' }, block_id: hex(16), prev_journal_block_id: { oneOf: [{ type: 'null' }, hex(16)] } },
+                  },
+                },
+              },
+            }),
+          },
+          ...problems([...QUERY, ...STORE], { INVALID_INPUT: '`from` is not a non-negative integer, or given more than once' }),
         },
       },
     },
@@ -1007,6 +1080,7 @@ export const OPENAPI = {
           cap_profile_id: { type: 'string' },
           cap_profile_version: { type: 'integer', description: '0 for the built-in unsigned profile' },
           cap_profile_hash: { ...hex(32), description: 'SHA-256(JCS(signed CAP Profile body)); absent for the built-in profile' },
+          conformance_exceptions: { type: 'array', items: { type: 'string' }, description: 'present only when a development switch (KEE_ALLOW_NONCONFORMANT=1) lets the deployment run what its level does not qualify for, e.g. a government CAP Profile below KEE1-L3: the deployment is non-conformant' },
           publisher_keys: { type: 'array', items: { type: 'object', properties: { key_id: hex(32), public_key: hex(32) } } },
           wasm_modules: { type: 'object', additionalProperties: hex(32), description: 'module file name -> SHA-256 of the loaded module' },
           token_keys: {

@@ -18,6 +18,8 @@ import type { OneShotOptions } from './authorize/one-shot.ts';
 import type { SetVerifier } from '../ports/set-verifier.ts';
 import type { RevocationOptions } from './revocation/federation.ts';
 import type { AcdOptions } from './acd/acd-record.ts';
+import type { JournalOptions } from './audit/journal.ts';
+import type { SessionExpiryOptions } from './sessions/session-expiry.ts';
 
 /** Everything the kernel needs, supplied by an entry file (composition root). */
 export type KernelDeps = {
@@ -90,5 +92,14 @@ export type KernelDeps = {
     revocation?: RevocationOptions;
     /** P3 ACD handshake: manifest staleness window, record validity, the operator's record facts (docs/acd.md). */
     acd?: AcdOptions;
+    /** When the kernel journal's block is sealed (`KEE_JOURNAL_BLOCK_SECONDS`, `KEE_JOURNAL_BLOCK_RECORDS`). */
+    journal?: JournalOptions;
+    /** Session lifetime and idle limits (`KEE_SESSION_MAX_SECONDS`, `KEE_SESSION_IDLE_SECONDS`). */
+    sessions?: SessionExpiryOptions;
+    /**
+     * `KEE_ALLOW_NONCONFORMANT=1` (development only): a government CAP Profile is accepted below
+     * KEE1-L3, and the manifest then names the deployment non-conformant. Default false.
+     */
+    allowNonconformant?: boolean;
   };
 };

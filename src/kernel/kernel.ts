@@ -4,7 +4,9 @@ import { createAcdService } from './acd/wiring.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
-import { KernelJournal } from './audit/journal.ts';
+import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
+import { Housekeeping } from './sessions/housekeeping.ts';
+import { SessionExpiry } from './sessions/session-expiry.ts';
 import { OperatorAuth } from './auth/operator-roles.ts';
 import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
 import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
@@ -15,6 +17,8 @@ import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
+import { governmentNonconformance } from './cap-profile/conformance.ts';
+import { ptdControl, type PtdControl } from './ptd/controls.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
@@ -50,6 +54,10 @@ export class Kernel {
   private readonly audit: AuditLog;
   private readonly blocks: BlockService;
   private readonly journal: KernelJournal;
+  /** Session lifetime and idle limits (SESSION_EXPIRED). */
+  readonly expiry: SessionExpiry;
+  /** The timer of journal seals and session expiry (`tick()` runs it once). */
+  private readonly housekeeping: Housekeeping;
   /** Refused CAP Profile updates recorded per minute (the rest answer RATE_LIMITED). */
   private readonly capRefusals: RefusalLimiter;
   private readonly policies: PolicyRegistry;
@@ -84,7 +92,8 @@ export class Kernel {
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.operators = new OperatorAuth(deps.operatorTokens);
-    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active());
+    const conformance = { level: deps.manifest.conformanceLevel ?? 'KEE1-L1', allowNonconformant: deps.options?.allowNonconformant === true } as const;
+    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), conformance);
     this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({
@@ -106,8 +115,35 @@ export class Kernel {
       deps.options?.oneShot,
       deps.options?.groupCommit !== false,
     );
-    const journal = new KernelJournal(this.audit, () => this.open('kee-kernel'));
+    const nowMs = () => Date.parse(deps.clock.nowIso());
+    const io = <T>(op: () => Promise<T>, write: boolean) => this.audit.io(op, write);
+    const journal = new KernelJournal(
+      {
+        log: this.audit,
+        store: deps.store,
+        io,
+        nowMs,
+        newBlockId: () => randomTraceId(16),
+        newSessionId: () => crypto.randomUUID(),
+        open: (ids, fields) => this.open(JOURNAL_AGENT_ID, undefined, undefined, { ...ids, fields }),
+        seal: (session, fields, retryMs) => this.blocks.close(session, retryMs, fields),
+        shared: deps.options?.groupCommit !== false,
+      },
+      deps.options?.journal,
+    );
     this.journal = journal;
+    this.expiry = new SessionExpiry(
+      {
+        store: deps.store,
+        io,
+        nowMs,
+        record: async (session, fields) => void (await this.audit.append(session, 'SESSION_EXPIRED', fields)),
+        close: (session) => this.blocks.close(session),
+        exempt: (session) => session.agent_id === JOURNAL_AGENT_ID,
+      },
+      deps.options?.sessions,
+    );
+    this.housekeeping = new Housekeeping([() => this.journal.sealIfDue(), () => this.expiry.sweep()], Math.min(deps.options?.journal?.blockMs ?? 60_000, this.expiry.options.idleMs) / 4);
     this.agents = new AgentRegistry({
       store: deps.store,
       journal,
@@ -187,6 +223,8 @@ export class Kernel {
       inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
+      // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
+      nonconformance: (epoch) => (this.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
     this.policies = new PolicyRegistry(
@@ -277,6 +315,11 @@ export class Kernel {
       // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
       if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
       await this.resumeClosing();
+      // the journal block and the sessions an earlier run left open are sealed and expired now
+      if (this.manifestIssued) {
+        await this.journal.recover().catch(() => undefined);
+        await this.expiry.recover().catch(() => undefined);
+      }
     })();
     return this.starting;
   }
@@ -477,12 +520,50 @@ export class Kernel {
     this.monitor.start();
   }
 
-  /** Stops background work (the signer probes, the one-shot sweep). */
+  /** Stops background work (the signer probes, the one-shot sweep, the journal and expiry timer). */
   stop(): void {
     this.monitor.stop();
     this.oneShot.stop();
     this.hem.stop();
     this.revocation.stop();
+    this.housekeeping.stop();
+  }
+
+  /** Starts the timer that seals the journal's block when due and expires sessions (not on workerd). */
+  startHousekeeping(): void {
+    this.housekeeping.start();
+  }
+
+  /** One round of the housekeeping timer now: journal seal if due, session expiry. */
+  tick(): Promise<void> {
+    return this.housekeeping.tick();
+  }
+
+  /**
+   * Graceful stop: stops the timers and seals the journal's open block (`seal_reason:
+   * shutdown`) into a signed block, without waiting for a signer that is out. Never rejects: a
+   * block that cannot be signed now is completed by the next start.
+   */
+  async shutdown(): Promise<void> {
+    this.stop();
+    if (!this.started) return;
+    await this.journal.flush();
+    await this.journal.seal('shutdown', 0).catch(() => undefined);
+  }
+
+  /** Where the kernel journal stands: its open block and the last sealed one (tests, `GET /v1/audit/journal`). */
+  journalHead(): ReturnType<KernelJournal['head']> {
+    return this.journal.head();
+  }
+
+  /** The kernel journal's blocks from `fromSeq`, in order. */
+  journalBlocks(fromSeq: number, limit: number): ReturnType<KernelJournal['entries']> {
+    return this.journal.entries(fromSeq, limit);
+  }
+
+  /** Resolves once the journal seals started so far have settled. */
+  journalFlush(): Promise<void> {
+    return this.journal.flush();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
@@ -530,18 +611,19 @@ export class Kernel {
     return this.agentAuth.checkCall(call);
   }
 
-  private async open(agentId: string, jkt?: string, tokenJti?: string): Promise<Session> {
+  private async open(agentId: string, jkt?: string, tokenJti?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
     const session: Session = {
-      session_id: crypto.randomUUID(),
-      block_id: randomTraceId(16),
+      session_id: kernelSession?.sessionId ?? crypto.randomUUID(),
+      block_id: kernelSession?.blockId ?? randomTraceId(16),
       agent_id: agentId,
       status: 'OPEN',
       created_at: this.deps.clock.nowIso(),
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }) };
+    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...kernelSession?.fields };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
+    this.expiry.opened(session);
     return session;
   }
 
@@ -636,6 +718,7 @@ export class Kernel {
   private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null): Promise<AuthorizeResult[]> {
     if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
+    await this.expiry.check(session);
     if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     if (holder && holder.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
@@ -647,7 +730,9 @@ export class Kernel {
     // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
     const prepared = await withHemFacts(this.hem, session, requests);
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries } };
-    return decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    this.expiry.touched(sessionId);
+    return results;
   }
 
   /** Human escalations, newest first, optionally of one status (overdue ones resolved TIMEOUT_DENY first). */
@@ -711,6 +796,7 @@ export class Kernel {
   async closeSession(sessionId: string, holder?: SessionHolder): Promise<SessionBlock> {
     if (!this.started) await this.ready();
     if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
+    this.expiry.closed(sessionId);
     return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
@@ -790,6 +876,12 @@ export class Kernel {
     return this.activateVerifiedProfile(verified, jws);
   }
 
+  /** Policy transparency: the serving policies implementing a CAP-RRS control (CONTROL_NOT_FOUND if none). */
+  async ptdControl(controlId: string): Promise<PtdControl> {
+    if (!this.started) await this.ready();
+    return ptdControl(this.policies.current(), controlId);
+  }
+
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
   activeCapProfile(): ActiveCapProfile {
     return this.capProfiles.active();
@@ -831,6 +923,7 @@ export class Kernel {
         version,
         policies: verified.policies,
         capProfileHash: verified.cap_profile_hash,
+        ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}),
         document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) },
         recordFields: {
           effective_date: verified.body.effective_date,
@@ -838,6 +931,7 @@ export class Kernel {
           catalog_version: verified.body.catalog_version as unknown as Json,
           publishers: verified.publishers,
           unknown_kids: verified.unknown_kids,
+          ...(verified.nonconformance ? { conformance_exception: verified.nonconformance } : {}),
         },
       });
       return { cap_profile_id: a.capProfileId, version: a.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: a.cedarPolicyHash, activated_at: a.activatedAt };
@@ -851,6 +945,14 @@ export class Kernel {
     }
   }
 
+  /** The `profile_kind` of the profile of `version`: one being activated, or the active one (null: built-in or unknown). */
+  private profileKind(version: number): string | null {
+    const pending = this.pendingProfiles.get(version);
+    if (pending) return pending.body.profile_kind;
+    const active = this.capProfiles.active();
+    return active.version === version ? active.profile_kind : null;
+  }
+
   /** At start: the stored signed profile passes the P4 signature and content checks again. */
   private async reloadSignedProfile(doc: StoredDocument): Promise<PolicyCandidate> {
     let jws: unknown;
@@ -862,7 +964,7 @@ export class Kernel {
     const verified = await this.capProfiles.verify(jws, this.deps.clock);
     if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     this.pendingProfiles.set(verified.body.version, verified);
-    return { capProfileId: verified.body.cap_profile_id, version: verified.body.version, policies: verified.policies, capProfileHash: verified.cap_profile_hash };
+    return { capProfileId: verified.body.cap_profile_id, version: verified.body.version, policies: verified.policies, capProfileHash: verified.cap_profile_hash, ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}) };
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {

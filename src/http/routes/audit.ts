@@ -53,8 +53,19 @@ export function auditRoutes(kernel: Kernel): Hono {
     return c.json(await kernel.inclusion(leaf, size === undefined ? undefined : nat(size, 'size')));
   });
   app.get('/log/entries/:index', async (c) => c.json(await kernel.logEntry(nat(c.req.param('index'), 'index'))));
+  app.get('/journal', async (c) => {
+    const fromText = queryParam(c, 'from');
+    const from = fromText === undefined ? 1 : nat(fromText, 'from');
+    const head = await kernel.journalHead();
+    // blocks up to the last one before the open (or claimed) block: each has a package to fetch
+    const blocks = (await kernel.journalBlocks(Math.max(1, from), JOURNAL_PAGE)).filter((b) => b.journal_seq <= head.last_journal_seq);
+    return c.json({ ...head, blocks });
+  });
   return app;
 }
+
+/** Journal blocks listed per `GET /v1/audit/journal` page. */
+const JOURNAL_PAGE = 1000;
 
 function nat(text: string | undefined, name: string): number {
   // up to 2^53 - 1, the document's `maximum`

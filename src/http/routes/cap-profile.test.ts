@@ -26,7 +26,8 @@ async function session(h: ReturnType<typeof makeHarness>) {
 
 describe('PUT /v1/cap-profile', () => {
   it('activates an update signed by 2 of 3 publishers: later decisions use the new policies', async () => {
-    const h = makeHarness({ deps: { capProfile: capProfileDeps(pubs) } });
+    // a government profile on this software-key (KEE1-L1) kernel: only under the development switch
+    const h = makeHarness({ deps: { capProfile: capProfileDeps(pubs), options: { allowNonconformant: true } } });
     const authorize = await session(h);
     const before = await h.call('GET', '/v1/cap-profile');
     expect(before.json).toMatchObject({ cap_profile_id: DEFAULT_CAP_PROFILE.capProfileId, version: 0, signed: false, cap_profile_hash: null });

@@ -192,7 +192,8 @@ export class AuditLog {
         .then((last) => {
           if (!this.heads.has(sid)) {
             if (!last) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sid}\``);
-            this.heads.set(sid, { seq: last.aleSeq, hash: last.hash });
+            // closed by another kernel on the same store (or an earlier run): nothing may follow
+            this.heads.set(sid, { seq: last.aleSeq, hash: last.hash, ...(last.aleType === 'SESSION_COMPLETE' ? { closed: true } : {}) });
           }
         })
         .finally(() => this.loading.delete(sid));

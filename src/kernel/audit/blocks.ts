@@ -1,7 +1,7 @@
 import type { KernelDeps } from '../deps.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { fromHex, toHex } from '../hex.ts';
-import type { AuditRecord, Session, SessionBlock } from '../types.ts';
+import type { AuditRecord, Json, Session, SessionBlock } from '../types.ts';
 import type { BlockLogLeaf } from '../../ports/storage.ts';
 import { AUDIT_PACKAGE_FORMAT, type AuditPackage } from './audit-package.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -89,17 +89,17 @@ export class BlockService {
    * with SIGNER_FAILED, the session stays CLOSING and is completed in the background once
    * signing is back.
    */
-  close(session: Session, retryMs: number = this.monitor.closeRetryMs): Promise<SessionBlock> {
+  close(session: Session, retryMs: number = this.monitor.closeRetryMs, completion: Record<string, Json> = {}): Promise<SessionBlock> {
     const deadline = Date.now() + retryMs;
     // Without group commit (workerd) requests share no promises: concurrent closes race on the
     // block log index instead, and the loser retries (storeBlock rejects a reused index).
-    if (this.deps.options?.groupCommit === false) return this.closeNow(session, deadline);
-    const run = this.closing.then(() => this.closeNow(session, deadline));
+    if (this.deps.options?.groupCommit === false) return this.closeNow(session, deadline, completion);
+    const run = this.closing.then(() => this.closeNow(session, deadline, completion));
     this.closing = run.catch(() => undefined);
     return run;
   }
 
-  private async closeNow(initial: Session, deadline: number): Promise<SessionBlock> {
+  private async closeNow(initial: Session, deadline: number, completion: Record<string, Json>): Promise<SessionBlock> {
     const { store, merkle, signer, clock, telemetry } = this.deps;
     const session = (await this.audit.io(() => store.getSession(initial.session_id), false)) ?? initial;
     if (session.status === 'CLOSED') {
@@ -110,7 +110,7 @@ export class BlockService {
     if (session.status === 'TAMPERED') throw tampered(`session \`${session.session_id}\` is marked tampered; no block is signed over it`);
     // P5: the manifest is re-verified (in memory and in the store) before the close changes anything
     await this.beforeSigning(`sign the session block \`${session.block_id}\``);
-    if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', {}, 'CLOSING');
+    if (session.status === 'OPEN') await this.audit.append(session, 'SESSION_COMPLETE', completion, 'CLOSING');
 
     const records = await this.readRecords(session, { onBreak: 'mark' });
     await this.checkEpoch(records, session.block_id);

@@ -1,6 +1,7 @@
 import type { PolicyEvaluation } from '../../ports/policy.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import type { LivePolicy } from '../policy/activation.ts';
+import { determiningPolicy } from '../policy/provenance.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import type { AuthorizationRequest, Decision } from '../types.ts';
 
@@ -17,7 +18,13 @@ export type Evaluated = {
   tier: string | undefined;
   /** A clean DENY determined by a forbid policy annotated `@hem(<class>)`: that policy and class (the first, by id). */
   hem: { policyId: string; hemClass: string } | null;
+  /** The serving profile keeps raw principal and resource ids out of records (`record_subjects: digest`). */
+  minimized: boolean;
+  /** The determining policy's id, control and authority source (statute → control → policy → decision). */
+  provenance: { cedar_policy_id: string | null; cap_rrs_control_id: string | null; authority_source_uri: string | null };
 };
+
+const NO_PROVENANCE = { cedar_policy_id: null, cap_rrs_control_id: null, authority_source_uri: null } as const;
 
 /**
  * P1: synchronous Cedar evaluation, fail-closed. An exception from the engine, an evaluation
@@ -52,6 +59,8 @@ export async function evaluate(
     const decision: Decision = result.decision === 'PERMIT' && reasons.length === 0 ? 'PERMIT' : 'DENY';
     const tier = result.policyIds.map((id) => active.tiers[id]).find((t) => t !== undefined);
     const hemPolicy = decision === 'DENY' && reasons.length === 0 ? result.policyIds.find((id) => active.hem?.[id] !== undefined) : undefined;
+    const found = determiningPolicy(live.engine, result.policyIds, active.tiers);
+    const provenance = found ? { cedar_policy_id: found.cedar_policy_id, cap_rrs_control_id: found.cap_rrs_control_id, authority_source_uri: found.authority_source_uri } : NO_PROVENANCE;
     span.setAttributes({
       'soos.governance.kernel_id': deps.kernelId,
       'soos.governance.session_id': ctx.session_id,
@@ -61,7 +70,10 @@ export async function evaluate(
       'soos.governance.decision': decision,
       'soos.cap.decision': decision,
       'soos.cap.policy_ids_evaluated': active.policyIds,
-      'soos.cap.cedar_policy_id': result.policyIds[0] ?? '',
+      'soos.cap.cedar_policy_id': provenance.cedar_policy_id ?? '',
+      'soos.cap.cap_rrs_control_id': provenance.cap_rrs_control_id ?? '',
+      'soos.cap.authority_source_uri': provenance.authority_source_uri ?? '',
+      'soos.governance.cap_profile_hash': live.capProfileHash ?? '',
       'soos.cap.tier': tier ?? '',
       'soos.cap.conflict_detected': false,
       'soos.gar.block_id': ctx.block_id,
@@ -79,6 +91,8 @@ export async function evaluate(
       capProfileHash: live.capProfileHash,
       tier,
       hem: hemPolicy === undefined ? null : { policyId: hemPolicy, hemClass: active.hem?.[hemPolicy] as string },
+      provenance,
+      minimized: live.recordSubjects === 'digest',
     };
   });
 }
@@ -115,5 +129,7 @@ export function forcedDeny(live: LivePolicy, reason: string): Evaluated {
     capProfileHash: live.capProfileHash,
     tier: undefined,
     hem: null,
+    provenance: NO_PROVENANCE,
+    minimized: live.recordSubjects === 'digest',
   };
 }

@@ -141,8 +141,29 @@ function decisionFields(merkle: Merkle, result: Evaluated, request: Authorizatio
     cap_profile_hash: result.capProfileHash,
     cedar_policy_hash: result.cedarPolicyHash,
     cap_tier: result.tier ?? null,
+    // the determining policy's provenance (digest 3.3, 4.9 step 18)
+    cedar_policy_id: result.provenance.cedar_policy_id,
+    cap_rrs_control_id: result.provenance.cap_rrs_control_id,
+    authority_source_uri: result.provenance.authority_source_uri,
   };
   if (entities !== undefined) fields.entity_count = entities.length;
   if (result.reasons.length > 0) fields.reasons = result.reasons;
+  if (result.minimized) minimize(fields);
   return fields;
+}
+
+/**
+ * Data minimisation (KEE §8.4, `record_subjects: digest`): the record keeps `subject_digest` (which
+ * commits to the whole request) and the entity types, not the principal and resource ids; reasons
+ * keep their code (the text before `:`), since a reason may quote an id.
+ */
+function minimize(fields: Record<string, Json>): void {
+  const principal = fields.principal as { type: string };
+  const resource = fields.resource as { type: string };
+  delete fields.principal;
+  delete fields.resource;
+  fields.principal_type = principal.type;
+  fields.resource_type = resource.type;
+  fields.record_subjects = 'digest';
+  if (Array.isArray(fields.reasons)) fields.reasons = fields.reasons.map((r) => String(r).split(':')[0] as string);
 }

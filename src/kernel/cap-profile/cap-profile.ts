@@ -36,6 +36,12 @@ export type CapProfileBody = {
   /** Cedar policy text, every policy annotated with `@id` and `@tier`. */
   policies: string;
   controls: ControlMap;
+  /**
+   * Data minimisation (KEE §8.4), optional: `digest` makes decision records carry only
+   * `subject_digest` and the entity types, never the raw principal and resource ids (nor reason
+   * texts, which may quote them). Absent or `raw`: the raw ids are recorded.
+   */
+  record_subjects?: 'raw' | 'digest';
 };
 
 /** Largest `policies` text accepted (characters). */
@@ -45,6 +51,8 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,255}$/;
 const HASH = /^(?:sha256:)?[0-9a-f]{64}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 const BODY_KEYS = ['cap_profile_id', 'version', 'effective_date', 'catalog_version', 'profile_kind', 'cedar_policy_hash', 'policies', 'controls'];
+/** Fields a body may carry (signed like the rest) but need not. */
+const OPTIONAL_BODY_KEYS = ['record_subjects'];
 const CATALOG_KEYS = ['version_id', 'supersedes', 'published_by', 'published_at', 'effective_date', 'amendment_basis'];
 
 export type BodyCheck = { ok: true; body: CapProfileBody } | { ok: false; reason: string };
@@ -52,7 +60,7 @@ export type BodyCheck = { ok: true; body: CapProfileBody } | { ok: false; reason
 /** Structural validation of a decoded body: every field present, typed and bounded; no other field. */
 export function parseCapProfileBody(value: unknown): BodyCheck {
   if (!isRecord(value)) return bad('the payload is not a JSON object');
-  const extra = Object.keys(value).filter((k) => !BODY_KEYS.includes(k));
+  const extra = Object.keys(value).filter((k) => !BODY_KEYS.includes(k) && !OPTIONAL_BODY_KEYS.includes(k));
   if (extra.length > 0) return bad(`unknown field \`${extra[0]}\``);
   for (const k of BODY_KEYS) if (!(k in value)) return bad(`\`${k}\` is missing`);
   const v = value as Record<string, unknown>;
@@ -60,6 +68,7 @@ export function parseCapProfileBody(value: unknown): BodyCheck {
   if (typeof v.version !== 'number' || !Number.isSafeInteger(v.version) || v.version < 1) return bad('`version` must be a positive integer');
   if (!isRfc3339(v.effective_date)) return bad('`effective_date` must be an RFC 3339 date-time');
   if (v.profile_kind !== 'standard' && v.profile_kind !== 'government') return bad('`profile_kind` must be `standard` or `government`');
+  if ('record_subjects' in v && v.record_subjects !== 'raw' && v.record_subjects !== 'digest') return bad('`record_subjects` must be `raw` or `digest`');
   if (typeof v.cedar_policy_hash !== 'string' || !HASH.test(v.cedar_policy_hash)) return bad('`cedar_policy_hash` must be 64 lowercase hex characters');
   if (typeof v.policies !== 'string' || v.policies.trim() === '') return bad('`policies` must be non-empty Cedar policy text');
   if (v.policies.length > MAX_POLICIES_CHARS) return bad(`\`policies\` exceeds ${MAX_POLICIES_CHARS} characters`);

@@ -2,6 +2,7 @@ import type { InspectedPolicy, PolicyInspection } from '../../ports/cap-profile.
 import { canonicalJson } from '../jcs.ts';
 import { bareHash, CAP_TIERS, controlMapOf, type CapProfileBody } from './cap-profile.ts';
 import { findConflicts } from './conflict.ts';
+import { unofficialTier1 } from './conformance.ts';
 import type { CapRefusalCode } from './refusal.ts';
 
 /** One reason the kernel would refuse a profile's content, with the refusal code it would give. */
@@ -60,6 +61,9 @@ export function contentProblems(inspection: PolicyInspection, body: Pick<CapProf
   if ((body?.profile_kind ?? kind) === 'government') {
     for (const [i, p] of inspection.policies.entries()) {
       if (!p.annotations.authority_source_uri) out.push({ code: 'CAP_AUTHORITY_SOURCE_MISSING', message: `government profile: policy ${p.id ? `\`${p.id}\`` : i} has no \`@authority_source_uri\`` });
+    }
+    for (const id of unofficialTier1(inspection.policies.filter((p) => p.annotations.authority_source_uri))) {
+      out.push({ code: 'CAP_AUTHORITY_SOURCE_UNOFFICIAL', message: `government profile: tier 1 policy \`${id}\` has an \`@authority_source_uri\` that is not from an official law-publication scheme` });
     }
   }
   return out;

@@ -12,6 +12,8 @@ export const CAP_REFUSAL_CODES = [
   'CAP_NOT_YET_EFFECTIVE',
   'CAP_CONFLICT',
   'CAP_AUTHORITY_SOURCE_MISSING',
+  'CAP_AUTHORITY_SOURCE_UNOFFICIAL',
+  'CAP_CONFORMANCE_LEVEL',
 ] as const;
 
 export type CapRefusalCode = (typeof CAP_REFUSAL_CODES)[number];
@@ -40,6 +42,8 @@ export const SPEC_EVENT: Record<CapRefusalCode, { name: string; ale: string }> =
   CAP_NOT_YET_EFFECTIVE: { name: 'CAP_CATALOG_REJECTED', ale: 'ALE-DIST-02' },
   CAP_CONFLICT: { name: 'CAP_CATALOG_CONFLICT_DETECTED', ale: 'ALE-NEW-02' },
   CAP_AUTHORITY_SOURCE_MISSING: { name: 'CAP_CATALOG_REJECTED', ale: 'ALE-DIST-02' },
+  CAP_AUTHORITY_SOURCE_UNOFFICIAL: { name: 'CAP_CATALOG_REJECTED', ale: 'ALE-DIST-02' },
+  CAP_CONFORMANCE_LEVEL: { name: 'CAP_CATALOG_REJECTED', ale: 'ALE-DIST-02' },
 };
 
 export function refuse(code: CapRefusalCode, reason: string, detail: Record<string, Json> = {}): CapProfileRefusal {

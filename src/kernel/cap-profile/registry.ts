@@ -6,6 +6,7 @@ import type { Json } from '../types.ts';
 import type { CapProfileBody } from './cap-profile.ts';
 import { refuse, SPEC_EVENT, type CapProfileRefusal } from './refusal.ts';
 import type { PublisherKey } from './signatures.ts';
+import type { DeploymentConformance } from './conformance.ts';
 import { publisherKeySet, verifyCapProfileUpdate, type ActiveProfileFacts, type VerifiedCapProfile } from './verify-update.ts';
 
 /** What the kernel needs to accept signed CAP Profile updates (P4), supplied by the entry. */
@@ -46,8 +47,11 @@ export class CapProfileRegistry {
   private keys: PublisherKey[] | null = null;
   private current: ActiveCapProfile;
 
-  constructor(deps: CapProfileDeps | undefined, initial: ActivePolicySet) {
+  private readonly conformance: DeploymentConformance | undefined;
+
+  constructor(deps: CapProfileDeps | undefined, initial: ActivePolicySet, conformance?: DeploymentConformance) {
     this.deps = deps;
+    this.conformance = conformance;
     this.current = {
       cap_profile_id: initial.capProfileId,
       version: 0,
@@ -78,7 +82,7 @@ export class CapProfileRegistry {
       catalogVersionId: this.current.catalog_version?.version_id ?? null,
       effectiveDate: this.current.effective_date,
     };
-    return verifyCapProfileUpdate(jws, { publisherKeys: this.keys, jws: deps.jws, active: facts, inspectPolicies: (t) => deps.inspector.inspect(t), now: () => clock.nowIso() });
+    return verifyCapProfileUpdate(jws, { publisherKeys: this.keys, jws: deps.jws, active: facts, inspectPolicies: (t) => deps.inspector.inspect(t), now: () => clock.nowIso(), ...(this.conformance ? { conformance: this.conformance } : {}) });
   }
 
   /** The verified profile is now the active one. */

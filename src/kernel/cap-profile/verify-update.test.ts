@@ -1,3 +1,4 @@
+import type { DeploymentConformance } from './conformance.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { joseJwsVerifier, base64url } from '../../adapters/jose/jws.ts';
 import { body, inspector, makePublisher, makePublishers, payloadOf, POLICIES_V1, sign, type Publisher } from '../../../test/support/cap-profile.ts';
@@ -15,8 +16,9 @@ beforeAll(async () => {
   keys = await publisherKeySet(pubs.map((p) => p.publicKey));
 });
 
-const verify = (input: unknown, active: ActiveProfileFacts = initial) =>
-  verifyCapProfileUpdate(input, { publisherKeys: keys, jws: joseJwsVerifier, active, inspectPolicies: (t) => inspector().inspect(t), now: () => '2026-11-22T00:00:00Z' });
+const L3 = { level: 'KEE1-L3', allowNonconformant: false } as const;
+const verify = (input: unknown, active: ActiveProfileFacts = initial, conformance: DeploymentConformance = L3) =>
+  verifyCapProfileUpdate(input, { publisherKeys: keys, jws: joseJwsVerifier, active, inspectPolicies: (t) => inspector().inspect(t), now: () => '2026-11-22T00:00:00Z', conformance });
 
 function refused(r: VerifiedCapProfile | CapProfileRefusal): CapProfileRefusal {
   if (!r.refused) throw new Error(`expected a refusal, got acceptance of version ${r.body.version}`);
@@ -236,6 +238,35 @@ describe('government profile', () => {
     expect(r.detail.policies_without_authority_source).toEqual(['t2-read']);
     // the same policies are fine in a standard profile
     accepted(await verify(await sign(body({}, without), pubs)));
+  });
+
+  it('a tier 1 policy cites an official law-publication scheme (e-Gov, EUR-Lex, ELI, US Code)', async () => {
+    const elsewhere = POLICIES_V1.replace("https://elaws.e-gov.go.jp/document?lawid=415AC0000000057#/Law/LawBody/MainProvision/Article[@Num='17']", 'https://law-commentary.example.com/appi/17');
+    const r = refused(await verify(await sign(body({ profile_kind: 'government' }, elsewhere), pubs)));
+    expect(r.code).toBe('CAP_AUTHORITY_SOURCE_UNOFFICIAL');
+    expect(r.detail.policies_with_unofficial_authority_source).toEqual(['t1-no-delete']);
+    // tier 2 may cite anything public; a standard profile is not held to the schemes
+    accepted(await verify(await sign(body({}, elsewhere), pubs)));
+    for (const uri of ['https://eur-lex.europa.eu/eli/reg/2016/679/oj', 'https://data.europa.eu/eli/reg/2016/679/oj', 'https://uscode.house.gov/view.xhtml?req=granuleid:USC-prelim-title44', 'https://laws.e-gov.go.jp/law/415AC0000000057']) {
+      const official = POLICIES_V1.replace("https://elaws.e-gov.go.jp/document?lawid=415AC0000000057#/Law/LawBody/MainProvision/Article[@Num='17']", uri);
+      accepted(await verify(await sign(body({ profile_kind: 'government' }, official), pubs)));
+    }
+    const notEli = POLICIES_V1.replace("https://elaws.e-gov.go.jp/document?lawid=415AC0000000057#/Law/LawBody/MainProvision/Article[@Num='17']", 'https://data.europa.eu/euodp/x');
+    expect(refused(await verify(await sign(body({ profile_kind: 'government' }, notEli), pubs))).code).toBe('CAP_AUTHORITY_SOURCE_UNOFFICIAL');
+  });
+
+  it('is refused below KEE1-L3 (CAP_CONFORMANCE_LEVEL), accepted under the development switch naming the non-conformance', async () => {
+    const gov = await sign(body({ profile_kind: 'government' }), pubs);
+    for (const level of ['KEE1-L1', 'KEE1-L2'] as const) {
+      const r = refused(await verify(gov, initial, { level, allowNonconformant: false }));
+      expect(r.code).toBe('CAP_CONFORMANCE_LEVEL');
+      expect(r.detail).toMatchObject({ conformance_level: level, required_conformance_level: 'KEE1-L3' });
+    }
+    const dev = accepted(await verify(gov, initial, { level: 'KEE1-L1', allowNonconformant: true }));
+    expect(dev.nonconformance).toContain('KEE1-L1');
+    expect(accepted(await verify(gov, initial, L3)).nonconformance).toBeUndefined();
+    // a standard profile is not held to a level
+    expect(accepted(await verify(await sign(body({}), pubs), initial, { level: 'KEE1-L1', allowNonconformant: false })).nonconformance).toBeUndefined();
   });
 
   it('an @authority_source_uri must be a public https uri', async () => {

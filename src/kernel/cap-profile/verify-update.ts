@@ -4,6 +4,7 @@ import { canonicalJson } from '../jcs.ts';
 import { bareHash, capProfileHash, parseCapProfileBody, publisherKid, type CapProfileBody } from './cap-profile.ts';
 import { findConflicts } from './conflict.ts';
 import { annotationProblems, isPublicHttpsUri } from './content-checks.ts';
+import { GOVERNMENT_LEVEL, governmentNonconformance, OFFICIAL_AUTHORITY_SOURCES, unofficialTier1, type DeploymentConformance } from './conformance.ts';
 import { refuse, type CapProfileRefusal } from './refusal.ts';
 import { countPublisherSignatures, signatureDetail, type PublisherKey } from './signatures.ts';
 
@@ -32,6 +33,8 @@ export type VerifyUpdateDeps = {
   inspectPolicies: (policiesText: string) => PolicyInspection;
   /** Current time (RFC 3339 or epoch ms), for `effective_date`. */
   now: () => string;
+  /** The deployment's conformance level (default KEE1-L1, no development switch): a government profile needs KEE1-L3. */
+  conformance?: DeploymentConformance;
 };
 
 /** An update that passed every check, ready for activation. */
@@ -45,6 +48,8 @@ export type VerifiedCapProfile = {
   unknown_kids: string[];
   /** The policy text to activate: exactly the signed `policies`. */
   policies: string;
+  /** Set when the profile was accepted only under KEE_ALLOW_NONCONFORMANT: why the deployment is non-conformant. */
+  nonconformance?: string;
   policy_ids: string[];
   tiers: Record<string, string>;
 };
@@ -65,7 +70,10 @@ export type VerifiedCapProfile = {
  *    precede the active one (`CAP_CATALOG_VERSION_CONFLICT`), and is not in the future
  *    (`CAP_NOT_YET_EFFECTIVE`: staged activation is not supported);
  * 7. no Tier 2 permit contradicts a Tier 1 / 0 forbid (`CAP_CONFLICT`, see `findConflicts`);
- * 8. a government profile gives every policy an `@authority_source_uri` (`CAP_AUTHORITY_SOURCE_MISSING`).
+ * 8. a government profile gives every policy an `@authority_source_uri` (`CAP_AUTHORITY_SOURCE_MISSING`),
+ *    every Tier 1 one from an official law-publication scheme (`CAP_AUTHORITY_SOURCE_UNOFFICIAL`);
+ * 9. a government profile runs only on a KEE1-L3 deployment (`CAP_CONFORMANCE_LEVEL`), unless
+ *    the development switch allows it (the result then names the non-conformance).
  */
 export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateDeps): Promise<VerifiedCapProfile | CapProfileRefusal> {
   if (deps.publisherKeys.length !== PUBLISHER_COUNT) throw new DomainError('UNAVAILABLE', `cap profile updates need exactly ${PUBLISHER_COUNT} configured publisher keys`);
@@ -165,6 +173,29 @@ export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateD
         policies_without_authority_source: missing.slice(0, MAX_LISTED),
       });
     }
+    const unofficial = unofficialTier1(inspection.policies);
+    if (unofficial.length > 0) {
+      const first = inspection.policies.find((p) => p.id === unofficial[0]);
+      return refuse('CAP_AUTHORITY_SOURCE_UNOFFICIAL', `government profile: tier 1 policy \`${unofficial[0]}\` has \`@authority_source_uri\` \`${first?.annotations.authority_source_uri ?? ''}\`, not from an official law-publication scheme (${OFFICIAL_AUTHORITY_SOURCES.map((s) => s.host).join(', ')})`, {
+        ...about,
+        unofficial_count: unofficial.length,
+        policies_with_unofficial_authority_source: unofficial.slice(0, MAX_LISTED),
+      });
+    }
+  }
+
+  // 9. government profile: conformance level
+  let nonconformance: string | null = null;
+  if (body.profile_kind === 'government') {
+    const conformance = deps.conformance ?? { level: 'KEE1-L1', allowNonconformant: false };
+    nonconformance = governmentNonconformance(conformance);
+    if (nonconformance !== null && !conformance.allowNonconformant) {
+      return refuse('CAP_CONFORMANCE_LEVEL', `a government profile requires ${GOVERNMENT_LEVEL}; this deployment is ${conformance.level} (set KEE_ALLOW_NONCONFORMANT=1 only for development: the manifest then says the deployment is non-conformant)`, {
+        ...about,
+        conformance_level: conformance.level,
+        required_conformance_level: GOVERNMENT_LEVEL,
+      });
+    }
   }
 
   const tiers: Record<string, string> = {};
@@ -179,6 +210,7 @@ export async function verifyCapProfileUpdate(input: unknown, deps: VerifyUpdateD
     policies: body.policies,
     policy_ids: Object.keys(tiers).sort(),
     tiers,
+    ...(nonconformance === null ? {} : { nonconformance }),
   };
 }
 

@@ -71,6 +71,8 @@ export type ManifestServiceDeps = {
   io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
   /** Longest time between two full re-verifications on the authorization path (ms). */
   recheckMs: number;
+  /** Why the deployment is non-conformant while it serves `policy` (a development switch), or null. */
+  nonconformance?: (policy: PolicyEpoch) => string | null;
 };
 
 /** An issued manifest and what was fixed when it was signed. */
@@ -420,6 +422,8 @@ export class ManifestService {
       agent_authentication: inputs.agentAuthentication ?? 'none',
       capability_flags: { ...CAPABILITY_FLAGS },
     };
+    const exception = this.deps.nonconformance?.(policy) ?? null;
+    if (exception !== null) body.conformance_exceptions = [exception];
     const canonicalBody = canonicalJson(body);
     const lock = manifestLock(merkle, canonicalBody);
     if (this.deps.state.has(MIF)) throw new DomainError(MIF, 'the kernel is in MANIFEST_INTEGRITY_FAILURE: no manifest is signed');

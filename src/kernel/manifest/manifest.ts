@@ -87,6 +87,12 @@ export type ManifestBody = {
   /** `KEE_AUTH` (issue 14): `agents` when agents authenticate with keys, `none` when any agent_id opens a session. */
   agent_authentication?: 'agents' | 'none';
   capability_flags: CapabilityFlags;
+  /**
+   * Why this deployment is not conformant, when a development switch let it run something its
+   * level does not qualify for (KEE_ALLOW_NONCONFORMANT: a government profile below KEE1-L3).
+   * Absent on a conformant deployment.
+   */
+  conformance_exceptions?: string[];
 };
 
 export type GecManifest = ManifestBody & { manifest_signature: ManifestSignature };

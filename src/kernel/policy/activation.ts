@@ -13,6 +13,8 @@ export type PolicyCandidate = {
   schema?: string;
   /** SHA-256(JCS(profile body)), digest choice 5.5; absent for unsigned sets. */
   capProfileHash?: string;
+  /** The profile's `record_subjects`: `digest` keeps raw principal and resource ids out of decision records. Default `raw`. */
+  recordSubjects?: 'raw' | 'digest';
   /** The signed profile as accepted, stored (kind `cap_profile`) with the activation and re-verified at start. */
   document?: { docId: string; body: string };
   /** Facts of the verification (publishers, catalog version …) added to the `CAP_CATALOG_ACTIVATED` record. */
@@ -42,6 +44,8 @@ export type LivePolicy = {
   readonly version: number;
   readonly capProfileHash: string | null;
   readonly activatedAt: string | null;
+  /** `digest`: decision records carry `subject_digest` instead of raw principal and resource ids (absent: `raw`). */
+  readonly recordSubjects?: 'raw' | 'digest';
 };
 
 /** `GET /v1/cap-profile/policies`: the serving set's text and the facts that name it. */

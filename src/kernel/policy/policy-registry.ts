@@ -167,7 +167,7 @@ export class PolicyRegistry {
 
   private async prepareAndSwap(engine: PolicyEngine, candidate: PolicyCandidate, previous: LivePolicy, how: Trigger): Promise<PolicyActivation> {
     const info = engine.active();
-    const next: LivePolicy = { engine, info, version: candidate.version, capProfileHash: candidate.capProfileHash ?? null, activatedAt: this.deps.clock.nowIso() };
+    const next: LivePolicy = { engine, info, version: candidate.version, capProfileHash: candidate.capProfileHash ?? null, activatedAt: this.deps.clock.nowIso(), ...(candidate.recordSubjects === 'digest' ? { recordSubjects: 'digest' as const } : {}) };
     const epoch = { ...info, version: next.version, ...(candidate.capProfileHash === undefined ? {} : { capProfileHash: candidate.capProfileHash }) };
     const commits: (() => void)[] = [];
     for (const hook of this.hooks) {
