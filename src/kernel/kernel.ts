@@ -9,6 +9,7 @@ import { AgentAuthenticator, type AuthMode, type SessionCall, type SessionHolder
 import type { AgentRegistration } from './agents/registry-entry.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
+import { DecisionFeed } from './decision-feed/feed.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
@@ -37,6 +38,8 @@ export class Kernel {
   readonly state = new KernelState();
   /** Counters read by `GET /metrics`. */
   readonly metrics = new KernelMetrics();
+  /** Decisions as they are made, for live views (the console); the audit log is the evidence. */
+  readonly decisions = new DecisionFeed();
   readonly kernelId: string;
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
@@ -510,7 +513,10 @@ export class Kernel {
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r) };
-    return decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    const t0 = performance.now();
+    const results = await decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    this.decisions.publish(this.deps.clock.nowIso(), session, requests, results, performance.now() - t0);
+    return results;
   }
 
   /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */
