@@ -71,6 +71,7 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/v1/agents/{agent_id}', '/v1/agents/a', undefined, op],
     ['PATCH', '/v1/agents/{agent_id}', '/v1/agents/a', { status: 'SUSPENDED' }, op],
     ['POST', '/v1/agents/{agent_id}/revoke', '/v1/agents/a/revoke', undefined, op],
+    ['GET', '/v1/decisions/stream', '/v1/decisions/stream?follow=false', undefined, op],
     ['POST', '/v1/xpid/derive', '/v1/xpid/derive', { initiating_kia_id: 'a', responding_kia_id: 'b', initiated_at: '2026-07-20T09:14:33Z', initiating_nonce: 'c', responding_nonce: 'd' }],
     ['GET', '/.well-known/jwks.json', '/.well-known/jwks.json'],
     ['POST', '/v1/credentials/introspect', '/v1/credentials/introspect', { token: 'not.a.credential' }],

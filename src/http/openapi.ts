@@ -292,6 +292,43 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/decisions/stream': {
+      get: {
+        operationId: 'streamDecisions',
+        summary: 'The kernel\'s decisions as server-sent events (role `operator` or `auditor`; the web console\'s live view, docs/console.md): first the last decisions it holds (up to 200), then each new one',
+        security: OPERATOR,
+        parameters: [{ name: 'follow', in: 'query', required: false, schema: { enum: ['true', 'false'], default: 'true' }, description: '`false`: send the held decisions, then end the stream' }],
+        responses: {
+          '200': {
+            description: 'an event stream: `event: decision`, `id` counting from 1 in this stream, `data` one decision as JSON (no context, entities or credential); `: keepalive` comments while idle. Not evidence: the records are in the audit log (session `session_id`, `ale_seq`).',
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                // the JSON of each `data:` line
+                'x-event-data': {
+                  type: 'object',
+                  required: ['at', 'session_id', 'block_id', 'agent_id', 'ale_seq', 'principal', 'action', 'resource', 'decision', 'policy_ids', 'latency_ms'],
+                  properties: {
+                    at: { type: 'string', format: 'date-time' },
+                    session_id: { type: 'string' },
+                    block_id: { type: 'string' },
+                    agent_id: { type: 'string' },
+                    ale_seq: { type: 'integer' },
+                    principal: { type: 'string', description: 'Cedar entity uid, e.g. `Agent::"a"`' },
+                    action: { type: 'string' },
+                    resource: { type: 'string' },
+                    decision: { enum: ['PERMIT', 'DENY'] },
+                    policy_ids: { type: 'array', items: { type: 'string' }, description: 'the determining policies (empty: default DENY)' },
+                    latency_ms: { type: 'number', description: 'wall time of the call that decided it (a batch: the whole call)' },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(['INVALID_INPUT', ...OPERATOR_AUTH]),
+        },
+      },
+    },
     '/v1/agents/{agent_id}/revoke': {
       post: {
         operationId: 'revokeAgent',
