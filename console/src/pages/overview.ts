@@ -21,16 +21,21 @@ export function overviewPage(main: HTMLElement): () => void {
   const body = h('div', { 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
   mount(main, h('h1', {}, 'Overview'), body);
   let alive = true;
+  let last = '';
   const draw = async () => {
     try {
       const [health, profile, manifest] = await Promise.all([getJson<Health>('/healthz'), getJson<CapProfile>('/v1/cap-profile'), getJson<Manifest>('/v1/manifest')]);
       if (!alive) return;
+      // redraw only on a change: focus and screen readers are left alone in between
+      const seen = JSON.stringify([health, profile, manifest]);
+      if (seen === last) return;
+      last = seen;
       const signingDown = health.conditions.some((c) => c.state === 'SIGNING_SUSPENDED');
       mount(
         body,
         h('section', { 'aria-labelledby': 'h-state' },
           h('h2', { id: 'h-state' }, 'Kernel state'),
-          h('p', { class: 'state' }, badge(health.state, health.state === 'NORMAL' ? 'ok' : 'bad'), h('span', { 'data-testid': 'kernel-state', class: 'sr-value' }, health.state)),
+          h('p', { class: 'state' }, stateBadge(health.state)),
           health.conditions.length === 0 ? h('p', {}, 'No condition is set.') : h('ul', { 'data-testid': 'conditions' }, ...health.conditions.map((c) => h('li', {}, h('strong', {}, c.state), `: ${c.reason}`))),
           facts([['Runtime', health.runtime], ['Kernel version', manifest.kernel_version], ['Conformance level', h('span', { 'data-testid': 'conformance' }, manifest.conformance_level)], ['Agent authentication', manifest.agent_authentication ?? 'none']]),
         ),
@@ -61,6 +66,7 @@ export function overviewPage(main: HTMLElement): () => void {
         ),
       );
     } catch (e) {
+      last = '';
       if (alive) mount(body, h('p', { role: 'alert' }, e instanceof ApiError ? e.message : `The kernel did not answer: ${String(e)}`));
     }
   };
@@ -70,4 +76,10 @@ export function overviewPage(main: HTMLElement): () => void {
     alive = false;
     clearInterval(timer);
   };
+}
+
+function stateBadge(state: string): HTMLElement {
+  const b = badge(state, state === 'NORMAL' ? 'ok' : 'bad');
+  b.dataset.testid = 'kernel-state';
+  return b;
 }
