@@ -61,7 +61,7 @@ async function closedBlock(agent: string): Promise<string> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const ops = await makeOperators();
-  const token = async (role: string) => (await ops.bearer(role)).authorization.slice('Bearer '.length);
+  const token = async (role: string) => (await ops.bearer(role)).authorization!.slice('Bearer '.length);
   tokens = { operator: await token('operator'), auditor: await token('auditor'), approver: await token('approver') };
   h = makeHarness({ deps: { operatorTokens: ops.verifier } });
   await h.started;

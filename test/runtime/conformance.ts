@@ -106,7 +106,7 @@ export function checkStreamedBodyLimit(base: string): Promise<void> {
 
 /** The web console (docs/console.md): page and assets under the CSP everywhere; the WASM module where the entry holds its bytes (not in a Worker). */
 async function checkConsole(base: string, runtime: string): Promise<void> {
-  for (const [path, type] of [['/console', 'text/html'], ['/console/assets/console.js', 'text/javascript'], ['/console/assets/console.css', 'text/css']]) {
+  for (const [path, type] of [['/console', 'text/html'], ['/console/assets/console.js', 'text/javascript'], ['/console/assets/console.css', 'text/css']] as const) {
     const res = await fetch(`${base}${path}`);
     assert.equal(res.status, 200, path);
     assert.match(res.headers.get('content-type') ?? '', new RegExp(`^${type}`), path);
