@@ -63,6 +63,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/metrics', '/metrics'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies', undefined, { accept: 'text/plain' }],
+    ['GET', '/v1/cap-profile/history', '/v1/cap-profile/history'],
+    ['GET', '/v1/cap-profile/history/{seq}', '/v1/cap-profile/history/1'],
     ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${session}/authorize/batch`, { requests: [agentRead(), agentRead()] }],
     ['POST', '/v1/authorize', '/v1/authorize', agentRead()],
     ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead()] }],

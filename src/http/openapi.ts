@@ -480,6 +480,33 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/cap-profile/history': {
+      get: {
+        operationId: 'listCapProfileUpdates',
+        summary: 'The signed CAP Profile updates this kernel accepted, oldest first (the latest 1000; the built-in profile is not one): what the console diffs',
+        responses: {
+          '200': {
+            description: 'the stored updates',
+            ...json({ type: 'object', required: ['updates'], properties: { updates: { type: 'array', items: { type: 'object', required: ['seq', 'doc_id', 'stored_at'], properties: { seq: { type: 'integer', minimum: 1 }, doc_id: { type: 'string', description: '`<cap_profile_id>@<version>`' }, stored_at: { type: 'string', format: 'date-time' } } } } } }),
+          },
+          ...problems([...STORE]),
+        },
+      },
+    },
+    '/v1/cap-profile/history/{seq}': {
+      get: {
+        operationId: 'getCapProfileUpdate',
+        summary: 'One accepted CAP Profile update as submitted: the JWS (general JSON serialization) whose payload is the signed profile body, policies included',
+        parameters: [{ name: 'seq', in: 'path', required: true, schema: { type: 'string' }, description: 'the `seq` of `GET /v1/cap-profile/history`' }],
+        responses: {
+          '200': {
+            description: 'the update',
+            ...json({ type: 'object', required: ['seq', 'doc_id', 'stored_at', 'jws'], properties: { seq: { type: 'integer', minimum: 1 }, doc_id: { type: 'string' }, stored_at: { type: 'string', format: 'date-time' }, jws: { type: 'object', required: ['payload', 'signatures'], properties: { payload: { type: 'string' }, signatures: { type: 'array', items: { type: 'object' } } } } } }),
+          },
+          ...problems([...STORE, 'NOT_FOUND']),
+        },
+      },
+    },
     '/v1/cap-profile/policies': {
       get: {
         operationId: 'getCapProfilePolicies',

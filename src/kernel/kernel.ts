@@ -11,6 +11,7 @@ import { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
 import { DecisionFeed } from './decision-feed/feed.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
+import { CapProfileHistory } from './cap-profile/history.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
@@ -49,6 +50,8 @@ export class Kernel {
   private readonly capRefusals: RefusalLimiter;
   private readonly policies: PolicyRegistry;
   private readonly capProfiles: CapProfileRegistry;
+  /** The signed CAP Profile updates accepted so far, as stored (read back for diffs). */
+  readonly capProfileHistory: CapProfileHistory;
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
   private readonly pendingProfiles = new Map<number, VerifiedCapProfile>();
   private readonly monitor: SigningMonitor;
@@ -130,6 +133,7 @@ export class Kernel {
       },
     });
     this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write) });
+    this.capProfileHistory = new CapProfileHistory({ store: deps.store, io: (op, write) => this.audit.io(op, write) });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,
