@@ -15,6 +15,7 @@ import { createApp } from '../src/app.ts';
 import { CONSOLE_CSP } from '../src/console/routes.ts';
 import { freePort } from './support/free-port.ts';
 import { agentRead, makeHarness, type Harness } from './support/harness.ts';
+import { body, capProfileDeps, makePublishers, POLICIES_V1, sign, type Publisher } from './support/cap-profile.ts';
 import { agentKey, makeOperators } from './support/operators.ts';
 
 const CHROMIUM = process.env.KEE_CHROMIUM ?? '/usr/bin/chromium';
@@ -28,6 +29,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let tokens: Record<'operator' | 'auditor' | 'approver', string>;
+let publishers: Publisher[];
 const cspErrors: string[] = [];
 
 async function api(method: string, path: string, body?: unknown, role?: keyof typeof tokens): Promise<any> {
@@ -63,7 +65,8 @@ beforeAll(async () => {
   const ops = await makeOperators();
   const token = async (role: string) => (await ops.bearer(role)).authorization!.slice('Bearer '.length);
   tokens = { operator: await token('operator'), auditor: await token('auditor'), approver: await token('approver') };
-  h = makeHarness({ deps: { operatorTokens: ops.verifier } });
+  publishers = await makePublishers(3);
+  h = makeHarness({ deps: { operatorTokens: ops.verifier, capProfile: capProfileDeps(publishers) } });
   await h.started;
   const app = createApp(h.kernel, { console: { wasm: readFileSync(new URL('../wasm/kee_wasm_bg.wasm', import.meta.url)) } });
   const port = await freePort();
@@ -193,15 +196,31 @@ describe('the web console in chromium', () => {
     await shot('blocks');
   });
 
-  it('policies by tier, and a diff against another version', async () => {
+  it('policies by tier; a diff of two signed versions, and of the active set against a pasted text', async () => {
+    const write = '@id("t2-write")\n@tier("2")\npermit (principal is Agent, action == Action::"write", resource);';
+    const v2 = { version: 2, catalog_version: { version_id: 'cat-2', supersedes: 'cat-1', published_by: 'x', published_at: '2026-02-01T00:00:00Z' } };
+    await api('PUT', '/v1/cap-profile', await sign(body(), publishers.slice(0, 2)));
+    await api('PUT', '/v1/cap-profile', await sign(body(v2, `${POLICIES_V1}\n${write}\n`), publishers.slice(1)));
     await page.goto(`${base}/console#/policies`);
     await page.waitForSelector('[data-tier]');
     const active = h.kernel.activePolicyText();
-    for (const id of active.policy_ids) expect(await page.locator('article.policy h3', { hasText: id }).count()).toBeGreaterThan(0);
+    expect(active.policy_ids).toContain('t2-write');
+    for (const id of active.policy_ids) expect(await page.locator('article.policy h3', { hasText: id }).count()).toBe(1);
+    expect(await page.locator('[data-tier="1"] article.policy h3').allTextContents()).toEqual(['t1-no-delete']);
+
+    // version 1 (the previous update, preselected) to the active set: the added policy, line by line
+    expect(await page.inputValue('#diff-from')).toBe('1');
+    expect(await page.inputValue('#diff-to')).toBe('active');
+    await page.click('[data-testid=show-diff]');
+    const added = async () => (await page.locator('[data-testid=policy-diff] ins').allTextContents()).filter((l) => l !== '+ \n');
+    await expect.poll(added).toEqual(write.split('\n').map((l) => `+ ${l}\n`));
+    expect(await page.locator('[data-testid=policy-diff] del').count()).toBe(0);
+
     const firstLine = active.policies.split('\n').find((l) => l.trim() !== '') as string;
+    await page.selectOption('#diff-from', 'other');
     await page.fill('#diff-text', active.policies.replace(firstLine, `${firstLine} // changed`));
     await page.click('[data-testid=show-diff]');
-    expect(await page.locator('[data-testid=policy-diff] del').allTextContents()).toEqual([`- ${firstLine} // changed\n`]);
+    await expect.poll(() => page.locator('[data-testid=policy-diff] del').allTextContents()).toEqual([`- ${firstLine} // changed\n`]);
     expect(await page.locator('[data-testid=policy-diff] ins').allTextContents()).toEqual([`+ ${firstLine}\n`]);
     await shot('policies');
   });
