@@ -26,7 +26,7 @@ export function blocksPage(main: HTMLElement): void {
   mount(
     main,
     h('h1', {}, 'Sessions and blocks'),
-    h('p', {}, 'Closed sessions are Session Blocks in the block log (docs/audit.md). Open sessions are not listed by the API yet.'),
+    h('p', {}, 'Closed sessions are signed Session Blocks in the block log (docs/audit-log.md). Open sessions are not listed by the API yet.'),
     log,
     detail,
   );
