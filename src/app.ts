@@ -12,6 +12,8 @@ import { auditRoutes } from './http/routes/audit.ts';
 import { capProfileRoutes } from './http/routes/cap-profile.ts';
 import { credentialRoutes } from './http/routes/credentials.ts';
 import { decisionRoutes } from './http/routes/decisions.ts';
+import { decisionStreamRoutes } from './http/routes/decision-stream.ts';
+import { consoleRoutes, type ConsoleOptions } from './console/routes.ts';
 import { manifestRoutes } from './http/routes/manifest.ts';
 import { revocationRoutes } from './http/routes/revocations.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
@@ -22,7 +24,7 @@ import { xpidRoutes } from './http/routes/xpid.ts';
  * The HTTP face of the kernel, identical on every runtime. Routes validate input and call the
  * kernel; every error leaves as `application/problem+json` with a stable `code`.
  */
-export function createApp(kernel: Kernel): Hono {
+export function createApp(kernel: Kernel, options: { console?: ConsoleOptions } = {}): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json(kernel.health()));
   app.get('/openapi.json', (c) => c.json(OPENAPI));
@@ -43,6 +45,8 @@ export function createApp(kernel: Kernel): Hono {
   app.route('/.well-known/soos-acd', acdHandshakeRoute(kernel));
   app.route('/v1/acd', acdRoutes(kernel));
   app.route('/v1/ptd', ptdRoutes(kernel));
+  app.route('/v1/decisions', decisionStreamRoutes(kernel));
+  app.route('/console', consoleRoutes(options.console ?? {}));
   // a known path under another method: 405 with Allow, derived from the routes above
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((err, c) => toProblem(c, err));

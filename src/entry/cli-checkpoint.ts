@@ -7,6 +7,7 @@
  * consistency proof) and that it includes one Session Block (inclusion proof). Exit 0 when all
  * hold, 1 naming the first that fails, 2 for a usage error or an unreadable file.
  */
+import { checkpointVerdict } from '../audit-cli/verdict.ts';
 import { readFile } from 'node:fs/promises';
 import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { initKeeWasm } from '../adapters/wasm/load.ts';
@@ -82,8 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (json) console.log(JSON.stringify(result));
-  else if (result.ok) console.log(describe(result));
-  else console.error(`FAIL ${result.failure.kind}: ${result.failure.message}`);
+  else if (result.ok) console.log(checkpointVerdict(result));
+  else console.error(checkpointVerdict(result));
   return result.ok ? 0 : 1;
 }
 
@@ -148,13 +149,6 @@ function parseJson(text: string, file: string): unknown {
   } catch {
     throw new Unreadable(`\`${file}\` is not valid JSON`);
   }
-}
-
-function describe(r: CheckpointVerifyResult & { ok: true }): string {
-  const parts = [`OK checkpoint ${r.origin} size ${r.size} root ${r.root}: Ed25519 signature verified`];
-  if (r.consistency) parts.push(`extends the checkpoint of size ${r.consistency.from} (consistency proof verified)`);
-  if (r.inclusion) parts.push(`includes block ${r.inclusion.block_id} at index ${r.inclusion.leaf_index} (inclusion proof verified)`);
-  return parts.join('; ');
 }
 
 function usage(code: number): number {

@@ -16,6 +16,7 @@ import { parseAuditPackage } from '../audit-cli/package-schema.ts';
 import { AUDIT_PACKAGE_STREAM_FORMAT } from '../kernel/audit/audit-package.ts';
 import type { StreamVerifier, VerifyResult } from '../kernel/audit/stream-verify.ts';
 import { verifyPackage } from '../kernel/audit/verify-package.ts';
+import { packageVerdict } from '../audit-cli/verdict.ts';
 import { KERNEL_VERSION } from './build-info.ts';
 import { verifyNdjson } from './verify-ndjson.ts';
 
@@ -108,8 +109,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (json) console.log(JSON.stringify(result));
-  else if (result.ok) console.log(`OK block ${result.block_id}: ${result.records} records, chain, inclusion proofs, Merkle root and Ed25519 signature verified`);
-  else console.error(`FAIL ${result.failure.kind}: ${result.failure.message}`);
+  else if (result.ok) console.log(packageVerdict(result));
+  else console.error(packageVerdict(result));
   return result.ok ? 0 : 1;
 }
 

@@ -131,7 +131,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   // after a successful start only: a failed start stays one stderr line
   if (config.auth === 'none') console.warn('kee: WARNING: KEE_AUTH=none: agents are not authenticated (any agent_id opens a session); for local experiments on loopback only, set KEE_AUTH=agents');
   return {
-    app: createApp(kernel),
+    app: createApp(kernel, { console: { wasm: keeBytes } }),
     kernel,
     port: config.port,
     host: config.host,

@@ -67,6 +67,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/metrics', '/metrics'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies'],
     ['GET', '/v1/cap-profile/policies', '/v1/cap-profile/policies', undefined, { accept: 'text/plain' }],
+    ['GET', '/v1/cap-profile/history', '/v1/cap-profile/history'],
+    ['GET', '/v1/cap-profile/history/{seq}', '/v1/cap-profile/history/1'],
     ['POST', '/v1/sessions/{session_id}/authorize/batch', `/v1/sessions/${session}/authorize/batch`, { requests: [agentRead(), agentRead()] }],
     ['POST', '/v1/authorize', '/v1/authorize', agentRead()],
     ['POST', '/v1/authorize/batch', '/v1/authorize/batch', { requests: [agentRead()] }],
@@ -81,6 +83,7 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/hem/escalations/{hem_id}/reject', '/v1/hem/escalations/hem-unknown/reject', undefined, op],
     // without a token: the stream itself stays open (test/hem.test.ts reads it)
     ['GET', '/v1/hem/events', '/v1/hem/events'],
+    ['GET', '/v1/decisions/stream', '/v1/decisions/stream?follow=false', undefined, op],
     ['POST', '/v1/xpid/derive', '/v1/xpid/derive', { initiating_kia_id: 'a', responding_kia_id: 'b', initiated_at: '2026-07-20T09:14:33Z', initiating_nonce: 'c', responding_nonce: 'd' }],
     ['GET', '/.well-known/jwks.json', '/.well-known/jwks.json'],
     ['POST', '/v1/credentials/introspect', '/v1/credentials/introspect', { token: 'not.a.credential' }],

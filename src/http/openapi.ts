@@ -317,6 +317,43 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/decisions/stream': {
+      get: {
+        operationId: 'streamDecisions',
+        summary: 'The kernel\'s decisions as server-sent events (role `operator` or `auditor`; the web console\'s live view, docs/console.md): first the last decisions it holds (up to 200), then each new one',
+        security: OPERATOR,
+        parameters: [{ name: 'follow', in: 'query', required: false, schema: { enum: ['true', 'false'], default: 'true' }, description: '`false`: send the held decisions, then end the stream' }],
+        responses: {
+          '200': {
+            description: 'an event stream: `event: decision`, `id` counting from 1 in this stream, `data` one decision as JSON (no context, entities or credential); `: keepalive` comments while idle. Not evidence: the records are in the audit log (session `session_id`, `ale_seq`).',
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                // the JSON of each `data:` line
+                'x-event-data': {
+                  type: 'object',
+                  required: ['at', 'session_id', 'block_id', 'agent_id', 'ale_seq', 'principal', 'action', 'resource', 'decision', 'policy_ids', 'latency_ms'],
+                  properties: {
+                    at: { type: 'string', format: 'date-time' },
+                    session_id: { type: 'string' },
+                    block_id: { type: 'string' },
+                    agent_id: { type: 'string' },
+                    ale_seq: { type: 'integer' },
+                    principal: { type: 'string', description: 'Cedar entity uid, e.g. `Agent::"a"`' },
+                    action: { type: 'string' },
+                    resource: { type: 'string' },
+                    decision: { enum: ['PERMIT', 'DENY'] },
+                    policy_ids: { type: 'array', items: { type: 'string' }, description: 'the determining policies (empty: default DENY)' },
+                    latency_ms: { type: 'number', description: 'wall time of the call that decided it (a batch: the whole call)' },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(['INVALID_INPUT', ...OPERATOR_AUTH]),
+        },
+      },
+    },
     '/v1/agents/{agent_id}/revoke': {
       post: {
         operationId: 'revokeAgent',
@@ -521,6 +558,33 @@ export const OPENAPI = {
               CAP_CONFORMANCE_LEVEL: 'a government profile on a deployment below KEE1-L3 (accepted only with KEE_ALLOW_NONCONFORMANT=1, and the manifest then says the deployment is non-conformant)',
             },
           ),
+        },
+      },
+    },
+    '/v1/cap-profile/history': {
+      get: {
+        operationId: 'listCapProfileUpdates',
+        summary: 'The signed CAP Profile updates this kernel accepted, oldest first (the latest 1000; the built-in profile is not one): what the console diffs',
+        responses: {
+          '200': {
+            description: 'the stored updates',
+            ...json({ type: 'object', required: ['updates'], properties: { updates: { type: 'array', items: { type: 'object', required: ['seq', 'doc_id', 'stored_at'], properties: { seq: { type: 'integer', minimum: 1 }, doc_id: { type: 'string', description: '`<cap_profile_id>@<version>`' }, stored_at: { type: 'string', format: 'date-time' } } } } } }),
+          },
+          ...problems([...STORE]),
+        },
+      },
+    },
+    '/v1/cap-profile/history/{seq}': {
+      get: {
+        operationId: 'getCapProfileUpdate',
+        summary: 'One accepted CAP Profile update as submitted: the JWS (general JSON serialization) whose payload is the signed profile body, policies included',
+        parameters: [{ name: 'seq', in: 'path', required: true, schema: { type: 'string' }, description: 'the `seq` of `GET /v1/cap-profile/history`' }],
+        responses: {
+          '200': {
+            description: 'the update',
+            ...json({ type: 'object', required: ['seq', 'doc_id', 'stored_at', 'jws'], properties: { seq: { type: 'integer', minimum: 1 }, doc_id: { type: 'string' }, stored_at: { type: 'string', format: 'date-time' }, jws: { type: 'object', required: ['payload', 'signatures'], properties: { payload: { type: 'string' }, signatures: { type: 'array', items: { type: 'object' } } } } } }),
+          },
+          ...problems([...STORE, 'NOT_FOUND']),
         },
       },
     },

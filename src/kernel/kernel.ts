@@ -14,7 +14,9 @@ import { AgentAuthenticator, type AuthMode, type SessionCall, type SessionHolder
 import type { AgentRegistration } from './agents/registry-entry.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
+import { DecisionFeed } from './decision-feed/feed.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
+import { CapProfileHistory } from './cap-profile/history.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
 import { governmentNonconformance } from './cap-profile/conformance.ts';
@@ -49,6 +51,8 @@ export class Kernel {
   readonly state = new KernelState();
   /** Counters read by `GET /metrics`. */
   readonly metrics = new KernelMetrics();
+  /** Decisions as they are made, for live views (the console); the audit log is the evidence. */
+  readonly decisions = new DecisionFeed();
   readonly kernelId: string;
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
@@ -62,6 +66,8 @@ export class Kernel {
   private readonly capRefusals: RefusalLimiter;
   private readonly policies: PolicyRegistry;
   private readonly capProfiles: CapProfileRegistry;
+  /** The signed CAP Profile updates accepted so far, as stored (read back for diffs). */
+  readonly capProfileHistory: CapProfileHistory;
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
   private readonly pendingProfiles = new Map<number, VerifiedCapProfile>();
   private readonly monitor: SigningMonitor;
@@ -204,6 +210,7 @@ export class Kernel {
       fetch: deps.fetch,
       options: deps.options?.revocation,
     });
+    this.capProfileHistory = new CapProfileHistory({ store: deps.store, io: (op, write) => this.audit.io(op, write) });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,
@@ -730,8 +737,10 @@ export class Kernel {
     // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
     const prepared = await withHemFacts(this.hem, session, requests);
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries } };
+    const t0 = performance.now();
     const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
     this.expiry.touched(sessionId);
+    this.decisions.publish(this.deps.clock.nowIso(), session, requests, results, performance.now() - t0);
     return results;
   }
 

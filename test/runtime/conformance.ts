@@ -104,6 +104,20 @@ export function checkStreamedBodyLimit(base: string): Promise<void> {
   });
 }
 
+/** The web console (docs/console.md): page and assets under the CSP everywhere; the WASM module where the entry holds its bytes (not in a Worker). */
+async function checkConsole(base: string, runtime: string): Promise<void> {
+  for (const [path, type] of [['/console', 'text/html'], ['/console/assets/console.js', 'text/javascript'], ['/console/assets/console.css', 'text/css']] as const) {
+    const res = await fetch(`${base}${path}`);
+    assert.equal(res.status, 200, path);
+    assert.match(res.headers.get('content-type') ?? '', new RegExp(`^${type}`), path);
+    assert.match(res.headers.get('content-security-policy') ?? '', /^default-src 'none'; script-src 'self' 'wasm-unsafe-eval';/, path);
+    await res.arrayBuffer();
+  }
+  const wasm = await fetch(`${base}/console/assets/kee_wasm_bg.wasm`);
+  await wasm.arrayBuffer();
+  assert.equal(wasm.status, kernelRuntime(runtime) === 'workerd' ? 404 : 200);
+}
+
 export async function runConformance(base: string, runtime: string): Promise<{ blockId: string; pkg: Json }> {
   const health = await call(base, 'GET', '/healthz');
   assert.equal(health.status, 200);
@@ -112,6 +126,7 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   const openapi = await call(base, 'GET', '/openapi.json');
   assert.equal(openapi.status, 200);
   assert.ok(openapi.json.paths['/v1/sessions/{session_id}/authorize']);
+  await checkConsole(base, runtime);
 
   const opened = await call(base, 'POST', '/v1/sessions', { agent_id: 'master-ai' });
   assert.equal(opened.status, 201, opened.text);

@@ -1,3 +1,4 @@
+import { DomainError } from '../../kernel/errors.ts';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Kernel } from '../../kernel/kernel.ts';
@@ -39,6 +40,14 @@ export function capProfileRoutes(kernel: Kernel): Hono {
       });
     }
     return c.json(active, 200);
+  });
+
+  /** The accepted signed updates, oldest first; one of them as submitted (docs/cap-profiles.md). */
+  app.get('/history', async (c) => c.json({ updates: await kernel.capProfileHistory.list() }, 200));
+  app.get('/history/:seq', async (c) => {
+    const seq = c.req.param('seq');
+    if (!/^[1-9]\d{0,14}$/.test(seq)) throw new DomainError('NOT_FOUND', `no stored CAP Profile update \`${seq.slice(0, 32)}\``);
+    return c.json(await kernel.capProfileHistory.read(Number(seq)), 200);
   });
 
   return app;

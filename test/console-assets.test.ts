@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildConsoleAssets, CONSOLE_ASSETS_FILE } from '../scripts/console-assets.ts';
+import { createApp } from '../src/app.ts';
+import { CONSOLE_CSP } from '../src/console/routes.ts';
+import { makeHarness } from './support/harness.ts';
+
+describe('the web console assets', () => {
+  it('src/console/assets.generated.ts is what console/src builds to (`npm run build:console`)', async () => {
+    expect(await buildConsoleAssets()).toBe(readFileSync(CONSOLE_ASSETS_FILE, 'utf8'));
+  }, 60_000);
+
+  it('every console answer carries the CSP; the WASM module only where the entry gives it', async () => {
+    const h = makeHarness();
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    const withWasm = createApp(h.kernel, { console: { wasm: bytes } });
+    for (const path of ['/console', '/console/assets/console.js', '/console/assets/console.css', '/console/assets/kee_wasm_bg.wasm']) {
+      const res = await withWasm.request(`http://kee.test${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toBe(CONSOLE_CSP);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+    const wasm = await withWasm.request('http://kee.test/console/assets/kee_wasm_bg.wasm');
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    expect(new Uint8Array(await wasm.arrayBuffer())).toEqual(bytes);
+    const page = await (await withWasm.request('http://kee.test/console')).text();
+    // no inline script or style, nothing from another origin
+    expect(page).not.toMatch(/<script>|<style|style=|https?:\/\//);
+    expect((await h.app.request('http://kee.test/console/assets/kee_wasm_bg.wasm')).status).toBe(404);
+  });
+});
