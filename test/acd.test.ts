@@ -18,7 +18,7 @@ import { DomainError } from '../src/kernel/errors.ts';
 import type { Signer } from '../src/ports/signer.ts';
 import { agentKeyPair, assertion } from './support/agent-auth.ts';
 import { agentRead, engineFactory, makeHarness, type Harness } from './support/harness.ts';
-import { makeOperators } from './support/operators.ts';
+import { journalRecords, makeOperators } from './support/operators.ts';
 import { loadKeeWasm } from './support/wasm.ts';
 
 const PROFILE = { operator_id: 'urn:soos:kia:example-operator:jp:v1', primary_jurisdiction: 'JP', governing_law: 'Japan', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] };
@@ -44,11 +44,8 @@ function switchableSigner(): Signer & { down: boolean } {
   return s;
 }
 
-async function journal(h: Harness): Promise<Record<string, unknown>[]> {
-  const sessions = await h.store.sessionsWithStatus('OPEN', 1000);
-  const k = sessions.find((s) => s.agent_id === 'kee-kernel');
-  return k ? (await h.store.listRecords(k.session_id)).map((r) => JSON.parse(r.canonical) as Record<string, unknown>) : [];
-}
+/** Every record of the kernel journal, across its sealed blocks. */
+const journal = (h: Harness): Promise<Record<string, unknown>[]> => journalRecords(h.store);
 const acdEvents = async (h: Harness) => (await journal(h)).filter((r) => String(r.ale_type).startsWith('ACD_'));
 
 /** A kernel (KEE_AUTH=none) with agent `a1` registered and an open session of it. */

@@ -19,7 +19,7 @@ import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize
 import { CapProfileHistory } from './cap-profile/history.ts';
 import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
 import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
-import { governmentNonconformance } from './cap-profile/conformance.ts';
+import { governmentNonconformance, type DeploymentConformance } from './cap-profile/conformance.ts';
 import { ptdControl, type PtdControl } from './ptd/controls.ts';
 import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
@@ -98,7 +98,14 @@ export class Kernel {
   constructor(deps: KernelDeps) {
     this.deps = deps;
     this.operators = new OperatorAuth(deps.operatorTokens);
-    const conformance = { level: deps.manifest.conformanceLevel ?? 'KEE1-L1', allowNonconformant: deps.options?.allowNonconformant === true } as const;
+    // the level a government profile is checked against: the one the manifest in force computed from what runs (KEE1-L1 before the first)
+    const manifestsNow = (): ManifestService | undefined => this.manifests;
+    const conformance: DeploymentConformance = {
+      get level() {
+        return manifestsNow()?.conformance()?.level ?? 'KEE1-L1';
+      },
+      allowNonconformant: deps.options?.allowNonconformant === true,
+    };
     this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), conformance);
     this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));

@@ -23,8 +23,14 @@ export async function agentKey(): Promise<{ kty: string; crv: string; x: string 
 
 /** The records of the kernel journal (the `kee-kernel` session) in `store`, parsed, in ale_seq order. */
 export async function journalRecords(store: AuditStore): Promise<(Record<string, unknown> & { ale_type: string })[]> {
-  const journal = (await store.sessionsWithStatus('OPEN', 10_000)).filter((s) => s.agent_id === 'kee-kernel');
+  // every block of the kernel journal, sealed or open, in journal order (the `kernel_journal` index)
+  const top = (await store.latestDocument('kernel_journal'))?.seq ?? 0;
   const out: (Record<string, unknown> & { ale_type: string })[] = [];
-  for (const s of journal) for (const r of await store.listRecords(s.session_id)) out.push(JSON.parse(r.canonical));
+  for (let seq = 1; seq <= top; seq++) {
+    const doc = await store.getDocument('kernel_journal', seq);
+    if (!doc) continue;
+    const { session_id } = JSON.parse(doc.body) as { session_id: string };
+    for (const r of await store.listRecords(session_id)) out.push(JSON.parse(r.canonical));
+  }
   return out;
 }

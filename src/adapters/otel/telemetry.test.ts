@@ -77,7 +77,7 @@ describe('governance telemetry (P6)', () => {
       expect(xpid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       if (registryXpid) expect(xpid).toBe(registryXpid);
       const spans = h.spans.getFinishedSpans().filter((sp) => sp.spanContext().traceId === s.block_id);
-      expect(new Set(spans.map((sp) => sp.name))).toEqual(new Set(['soos.gar.write', 'soos.cedar.evaluate', 'soos.gar.block_close', 'soos.kia.sign']));
+      expect(new Set(spans.map((sp) => sp.name))).toEqual(new Set(['soos.gar.write', 'soos.cedar.evaluate', 'soos.hem.trigger', 'soos.gar.block_close', 'soos.kia.sign']));
       for (const sp of spans) expect(sp.attributes['soos.governance.xpid'], `${agent} ${sp.name} ${String(sp.attributes['soos.governance.ale_type'] ?? '')}`).toBe(xpid);
       const records = (await h.store.listRecords(s.session_id)).map((r) => JSON.parse(r.canonical) as Record<string, unknown>);
       expect(records.map((r) => [r.ale_type, r.xpid])).toEqual([['SESSION_OPEN', xpid], ['CEDAR_PERMIT', xpid], ['CEDAR_DENY', xpid], ['SESSION_COMPLETE', undefined]]);

@@ -83,7 +83,7 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
   const escalations: (EscalationRef | null)[] = [];
   for (const [i, { escalation }] of decided.entries()) {
     if (escalation === null || deps.hem === undefined) escalations.push(null);
-    else if (escalation.isNew) escalations.push(refOf(await deps.hem.service.open(escalation.escalation, session, (records[i] as { ale_seq: number }).ale_seq)));
+    else if (escalation.isNew) escalations.push(refOf(await deps.hem.service.open(escalation.escalation, session, (records[i] as { ale_seq: number }).ale_seq, xpid)));
     else escalations.push(refOf(escalation.escalation));
   }
   // signed only once the records are durable: a credential always has its decision record

@@ -14,7 +14,7 @@ import type { Signer } from '../../ports/signer.ts';
 import { makeHarness } from '../../../test/support/harness.ts';
 import { body, capProfileDeps, journal, makePublishers, sign, type Publisher } from '../../../test/support/cap-profile.ts';
 import { scanPolicies } from '../policy/provenance.ts';
-import { isOfficialAuthorityUri, unofficialTier1 } from './conformance.ts';
+import { governmentNonconformance, isOfficialAuthorityUri, unofficialTier1 } from './conformance.ts';
 
 let pubs: Publisher[];
 beforeAll(async () => {
@@ -63,13 +63,11 @@ describe('government profile and the conformance level', () => {
     expect((await manifest(h)).conformance_exceptions).toBeUndefined();
   });
 
-  it('a KEE1-L3 kernel takes it, and its manifest names no exception', async () => {
+  it('the level checked is the one the kernel computes from what runs: nothing here reaches KEE1-L3, so a kernel required to be L3 does not start; an L3 deployment would be conformant', async () => {
     const h = makeHarness({ signer: hardwareSigner(), deps: { capProfile: capProfileDeps(pubs), manifest: { kernelVersion: '0.0.0-test', wasmModules: {}, conformanceLevel: 'KEE1-L3' } } });
-    const res = await h.call('PUT', '/v1/cap-profile', await sign(body({ profile_kind: 'government' }), pubs));
-    expect(res.status).toBe(200);
-    const m = await manifest(h);
-    expect(m).toMatchObject({ conformance_level: 'KEE1-L3', cap_profile_version: 1 });
-    expect(m.conformance_exceptions).toBeUndefined();
+    await expect(h.started).rejects.toThrow(/conformance level `KEE1-L3` is required but the deployment is KEE1-L1/);
+    expect(governmentNonconformance({ level: 'KEE1-L3', allowNonconformant: false })).toBeNull();
+    expect(governmentNonconformance({ level: 'KEE1-L2', allowNonconformant: false })).toContain('requires KEE1-L3');
   });
 
   it('the built-in profile and the sample government profiles cite official schemes on every tier 1 policy', () => {

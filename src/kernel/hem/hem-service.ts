@@ -132,7 +132,7 @@ export class HemService {
   }
 
   /** Opens a planned escalation: `HEM_TRIGGERED` in the kernel journal, span `soos.hem.trigger`, the log entry; then notifies. */
-  async open(planned: Escalation, session: Session, aleSeq: number): Promise<Escalation> {
+  async open(planned: Escalation, session: Session, aleSeq: number, xpid?: string): Promise<Escalation> {
     const escalation: Escalation = { ...planned, ale_seq: aleSeq };
     await this.deps.telemetry.span('soos.hem.trigger', { traceId: session.block_id }, async (span) => {
       span.setAttributes({
@@ -142,6 +142,7 @@ export class HemService {
         'soos.governance.hem_resolution': 'PENDING',
         'soos.hem.id': escalation.hem_id,
         'soos.cap.cedar_policy_id': escalation.cedar_policy_id,
+        ...(xpid === undefined ? {} : { 'soos.governance.xpid': xpid }),
       });
       await this.deps.journal.record('HEM_TRIGGERED', {
         hem_id: escalation.hem_id,
