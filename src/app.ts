@@ -19,7 +19,13 @@ import { xpidRoutes } from './http/routes/xpid.ts';
  */
 export function createApp(kernel: Kernel): Hono {
   const app = new Hono();
-  app.get('/healthz', (c) => c.json(kernel.health()));
+  // clustered: 503 (with the state) while the node is not SERVING, so a load balancer tells
+  // "reachable but denying everything" from "down" (no answer) and from "serving" (200)
+  app.get('/healthz', (c) => {
+    const health = kernel.health();
+    if (health.cluster && health.cluster.state !== 'SERVING') return c.json(health, 503, { 'retry-after': '1' });
+    return c.json(health);
+  });
   app.get('/openapi.json', (c) => c.json(OPENAPI));
   app.get('/metrics', (c) => c.body(renderMetrics(kernel.metricsSnapshot()), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
   app.get('/v1/kernel/public-key', (c) => c.json(kernel.publicKey()));

@@ -21,6 +21,8 @@ import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
+import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
+import type { CommittedPolicy } from './cluster/committed-policy.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
@@ -64,6 +66,10 @@ export class Kernel {
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
   readonly authMode: AuthMode;
+  /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
+  private readonly cluster: PolicyCluster | null;
+  /** The version this instance proposed and is about to apply: the one whose signed profile it stores. */
+  private proposing: number | null = null;
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
 
@@ -166,6 +172,18 @@ export class Kernel {
       const verified = this.pendingProfiles.get(next.version);
       if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
     });
+    this.cluster = deps.cluster
+      ? new PolicyCluster({
+          consensus: deps.cluster.consensus,
+          state: this.state,
+          clock: deps.clock,
+          servingVersion: () => this.policies.current().version,
+          servingHash: () => this.policies.current().capProfileHash,
+          apply: (c) => this.applyCommitted(c),
+          refused: (f) => this.clusterRefused(f),
+          ...(deps.cluster.options ? { options: deps.cluster.options } : {}),
+        })
+      : null;
     // P5 / choice 5.6, the manifest epoch: every activation after start signs and stores the next
     // manifest first, and it becomes current in the same turn as the swap. (The activation that
     // restores the stored profile at start runs before the first manifest, which then declares it.)
@@ -220,6 +238,8 @@ export class Kernel {
       }
       this.started = true;
       await this.resumeClosing();
+      // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
+      await this.cluster?.start();
     })();
     return this.starting;
   }
@@ -286,9 +306,19 @@ export class Kernel {
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
-  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[] } {
+  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; cluster?: ClusterView } {
     const snap = this.state.snapshot();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions };
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(this.cluster ? { cluster: this.cluster.view() } : {}) };
+  }
+
+  /** The policy cluster node's view (state, versions, split brain), or null for a single kernel. */
+  clusterView(): ClusterView | null {
+    return this.cluster?.view() ?? null;
+  }
+
+  /** One policy-cluster poll now (tests; the node also polls by itself). */
+  async clusterTick(): Promise<void> {
+    await this.cluster?.tick();
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
@@ -350,6 +380,7 @@ export class Kernel {
 
   /** Stops background work (the signer probes, the one-shot sweep). */
   stop(): void {
+    this.cluster?.stop();
     this.monitor.stop();
     this.oneShot.stop();
   }
@@ -509,7 +540,8 @@ export class Kernel {
     // (A swap during the await changes set and manifest together, in one turn.)
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r) };
+    const cluster = this.cluster;
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, splitBrain: v.split_brain }; } : undefined };
     return decideAndRecord(deps, session, requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
   }
 
@@ -610,7 +642,61 @@ export class Kernel {
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
       throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     }
+    if (this.cluster) return this.proposeVerifiedProfile(verified, jws);
     return this.activateVerifiedProfile(verified, jws);
+  }
+
+  /**
+   * Clustered: the verified update is proposed (compare-and-swap on the committed key); every
+   * instance, this one included, re-verifies the committed profile and swaps to it. This
+   * instance stores the signed profile with its activation (the one copy in a shared store).
+   */
+  private async proposeVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
+    const version = verified.body.version;
+    this.proposing = version;
+    try {
+      await (this.cluster as PolicyCluster).propose({ version, cap_profile_id: verified.body.cap_profile_id, cap_profile_hash: verified.cap_profile_hash, jws: jws as Json });
+    } finally {
+      this.proposing = null;
+    }
+    const live = this.policies.current();
+    return { cap_profile_id: live.info.capProfileId, version: live.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: live.info.cedarPolicyHash, activated_at: live.activatedAt ?? '' };
+  }
+
+  /**
+   * Clustered: a committed profile is verified again here, whoever proposed it (KEE §12.1: the
+   * publishers' signatures and the P4 checks; the committed facts must be the signed ones), then
+   * activated through the atomic hot swap. A refusal throws; the cluster node stays DENY_ALL.
+   */
+  private async applyCommitted(c: CommittedPolicy): Promise<void> {
+    const verified = await this.capProfiles.verify(c.jws, this.deps.clock);
+    if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
+    if (verified.body.version !== c.version || verified.cap_profile_hash !== c.cap_profile_hash) {
+      throw new DomainError('CONFLICT', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
+    }
+    await this.activateVerifiedProfile(verified, c.jws, this.proposing !== c.version);
+  }
+
+  /** A committed update this instance refused: ALE-NEW-02 in the journal and a critical operator alert. */
+  private async clusterRefused(f: { mod_revision: string; version: number | null; cap_profile_id: string | null; reason: string; code: string }): Promise<void> {
+    await this.journal.anomaly('CLUSTER_UPDATE_REFUSED', { severity: 'CRITICAL', ale_number: 'ALE-NEW-02', ...f });
+    try {
+      await this.deps.alerts?.alert({
+        alert: 'POLICY_CLUSTER_UPDATE_REFUSED',
+        severity: 'critical',
+        at: this.deps.clock.nowIso(),
+        kernel_id: this.kernelId,
+        threshold: null,
+        participants: null,
+        available_count: null,
+        unavailable_participants: [],
+        culprit_participants: [],
+        eta: null,
+        detail: `the policy cluster committed an update this kernel refuses (${f.code}): ${f.reason}; every decision is denied until a valid update is committed`,
+      });
+    } catch {
+      // an alert sink must not undo the refusal
+    }
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
@@ -645,7 +731,7 @@ export class Kernel {
    * refuses, or a version overtaken by a concurrent update, is refused (and recorded by the
    * registry as POLICY_ACTIVATION_REJECTED).
    */
-  private async activateVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
+  private async activateVerifiedProfile(verified: VerifiedCapProfile, jws: unknown, storedElsewhere = false): Promise<CapProfileAccepted> {
     const version = verified.body.version;
     this.pendingProfiles.set(version, verified);
     try {
@@ -654,13 +740,14 @@ export class Kernel {
         version,
         policies: verified.policies,
         capProfileHash: verified.cap_profile_hash,
-        document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) },
+        ...(storedElsewhere ? {} : { document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) } }),
         recordFields: {
           effective_date: verified.body.effective_date,
           profile_kind: verified.body.profile_kind,
           catalog_version: verified.body.catalog_version as unknown as Json,
           publishers: verified.publishers,
           unknown_kids: verified.unknown_kids,
+          ...(this.cluster ? { policy_cluster: storedElsewhere ? 'applied' : 'proposed' } : {}),
         },
       });
       return { cap_profile_id: a.capProfileId, version: a.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: a.cedarPolicyHash, activated_at: a.activatedAt };

@@ -6,7 +6,7 @@ import type { Json } from '../kernel/types.ts';
  * throw and should return quickly.
  */
 export type OperatorAlert = {
-  alert: 'SIGNING_QUORUM_LOST' | 'SIGNING_QUORUM_RESTORED' | 'SIGNING_DEGRADED' | 'FROST_INVALID_SHARE';
+  alert: 'SIGNING_QUORUM_LOST' | 'SIGNING_QUORUM_RESTORED' | 'SIGNING_DEGRADED' | 'FROST_INVALID_SHARE' | 'POLICY_CLUSTER_UPDATE_REFUSED';
   severity: 'critical' | 'warning' | 'info';
   at: string;
   kernel_id: string;

@@ -27,7 +27,7 @@ export type Evaluated = {
  * release the engine under it; the decision names that set's hash.
  */
 export async function evaluate(
-  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string },
+  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; cluster?: (() => { state: string; splitBrain: boolean }) | undefined },
   ctx: { session_id: string; block_id: string },
   request: AuthorizationRequest,
 ): Promise<Evaluated> {
@@ -62,6 +62,9 @@ export async function evaluate(
       'soos.cap.conflict_detected': false,
       'soos.gar.block_id': ctx.block_id,
     });
+    // P1 cluster (digest 4.5, 4.7): the node's state as the decision was made, and whether it sits in a minority partition
+    const cluster = deps.cluster?.();
+    if (cluster) span.setAttributes({ 'soos.governance.cedar.cluster_state': cluster.state, 'soos.governance.cedar.split_brain': cluster.splitBrain });
     return {
       decision,
       policyIds: result.policyIds,

@@ -30,6 +30,8 @@ export type DecideDeps = {
   credentials: CredentialIssuer;
   /** Why a request is DENIED without evaluation (e.g. `PRINCIPAL_MISMATCH: …`), or null. */
   refusal?: (request: AuthorizationRequest) => string | null;
+  /** The policy cluster node's state (span attributes), when clustered. */
+  cluster?: (() => { state: string; splitBrain: boolean }) | undefined;
 };
 
 /**
