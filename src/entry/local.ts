@@ -42,10 +42,25 @@ import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts'
 import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
+import { EtcdGateway } from '../adapters/etcd/etcd-gateway.ts';
+import type { ClusterConfig } from './local-config.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
 export type LocalKernel = { app: Hono; kernel: Kernel; port: number; host: string; shutdown: () => Promise<void> };
+
+/** The etcd client of the policy cluster; the certificate files are read now (a missing one stops the start). */
+async function openEtcd(c: ClusterConfig): Promise<EtcdGateway> {
+  let tls;
+  if (c.tls) {
+    const read = async (what: string, path: string) =>
+      readFile(path).catch((e: unknown) => {
+        throw new StartupError(`cannot start: ${what} \`${path}\`: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    tls = { ca: await read('KEE_CLUSTER_ETCD_CA', c.tls.ca), cert: await read('KEE_CLUSTER_ETCD_CERT', c.tls.cert), key: await read('KEE_CLUSTER_ETCD_KEY', c.tls.key) };
+  }
+  return new EtcdGateway({ endpoints: c.endpoints, ...(tls ? { tls } : {}), timeoutMs: Math.max(250, Math.min(1_000, c.pollMs)) });
+}
 
 /**
  * Builds the kernel, or stops the process with one line and exit code 1 when it cannot start
@@ -112,7 +127,9 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth } });
+  const etcd = config.cluster ? await openEtcd(config.cluster) : null;
+  const cluster = etcd && config.cluster ? { consensus: etcd, options: { pollMs: config.cluster.pollMs, heartbeatTimeoutMs: config.cluster.heartbeatTimeoutMs, staleWindowMs: config.cluster.staleWindowMs } } : undefined;
+  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules }, alerts: signing.alerts, options: { ...auditTuning, signing: signing.options, auth: config.auth } });
   await kernel.start();
   await signing.attach(kernel);
   // after a successful start only: a failed start stays one stderr line
@@ -123,6 +140,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }): P
     port: config.port,
     host: config.host,
     shutdown: async () => {
+      kernel.stop();
+      etcd?.close();
       signing.close();
       await provider.shutdown();
       await closeStore();

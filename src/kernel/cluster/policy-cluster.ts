@@ -129,7 +129,9 @@ export class PolicyCluster {
    * CONFLICT when another update was committed between the read and the swap.
    */
   async propose(c: CommittedPolicy): Promise<void> {
-    if (this.v.state !== 'SERVING') throw new DomainError('UNAVAILABLE', `the policy cluster is ${this.describe()}: nothing commits`);
+    // a node refusing the committed value (or ahead of it) has a quorum: a valid newer update is how it recovers
+    const recoverable = this.v.state === 'DENY_ALL' && (this.v.reason === 'COMMITTED_UPDATE_REFUSED' || this.v.reason === 'AHEAD_OF_CLUSTER');
+    if (this.v.state !== 'SERVING' && !recoverable) throw new DomainError('UNAVAILABLE', `the policy cluster is ${this.describe()}: nothing commits`);
     const status = await this.d.consensus.status();
     if (!status.leader || status.reachable < majority(status.members)) {
       throw new DomainError('UNAVAILABLE', `the policy cluster has no leader or no majority (${status.reachable} of ${status.members} members reachable): nothing commits`);
