@@ -27,7 +27,7 @@ export type Evaluated = {
  * release the engine under it; the decision names that set's hash.
  */
 export async function evaluate(
-  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; cluster?: (() => { state: string; splitBrain: boolean }) | undefined },
+  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; cluster?: (() => { state: string; reason: string | null; splitBrain: boolean }) | undefined },
   ctx: { session_id: string; block_id: string },
   request: AuthorizationRequest,
 ): Promise<Evaluated> {
@@ -38,6 +38,8 @@ export async function evaluate(
     const reasons: string[] = [];
     if (deps.state.has('MANIFEST_INTEGRITY_FAILURE') || deps.state.has('DENY_ALL')) {
       reasons.push(`kernel is in ${deps.state.primary()}: every authorization is denied`);
+      const node = deps.cluster?.();
+      if (node && node.state !== 'SERVING') reasons.push(`policy cluster node is ${node.state}${node.reason ? `(${node.reason})` : ''}`);
       result = { decision: 'DENY', policyIds: [], errors: [] };
     } else {
       try {

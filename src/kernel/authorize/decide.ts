@@ -31,7 +31,7 @@ export type DecideDeps = {
   /** Why a request is DENIED without evaluation (e.g. `PRINCIPAL_MISMATCH: …`), or null. */
   refusal?: (request: AuthorizationRequest) => string | null;
   /** The policy cluster node's state (span attributes), when clustered. */
-  cluster?: (() => { state: string; splitBrain: boolean }) | undefined;
+  cluster?: (() => { state: string; reason: string | null; splitBrain: boolean }) | undefined;
 };
 
 /**
