@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import type { Kernel } from './kernel/kernel.ts';
+import { DomainError } from './kernel/errors.ts';
+import type { Json } from './kernel/types.ts';
 import { toProblem } from './http/errors.ts';
 import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './http/metrics.ts';
 import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
@@ -23,7 +25,13 @@ export function createApp(kernel: Kernel): Hono {
   // "reachable but denying everything" from "down" (no answer) and from "serving" (200)
   app.get('/healthz', (c) => {
     const health = kernel.health();
-    if (health.cluster && health.cluster.state !== 'SERVING') return c.json(health, 503, { 'retry-after': '1' });
+    const node = health.cluster;
+    if (node && node.state !== 'SERVING') {
+      const named = node.state === 'DENY_ALL' ? `DENY_ALL(${node.reason ?? ''})` : node.state;
+      throw new DomainError('UNAVAILABLE', `policy cluster node is ${named}: every decision is denied${node.detail ? `: ${node.detail}` : ''}`, {
+        facts: { state: health.state, cluster: node as unknown as Json, conditions: health.conditions },
+      });
+    }
     return c.json(health);
   });
   app.get('/openapi.json', (c) => c.json(OPENAPI));

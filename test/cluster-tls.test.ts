@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdGateway } from '../src/adapters/etcd/etcd-gateway.ts';
+import { nodeEtcdTransport } from '../src/entry/etcd-transport.ts';
 import { readCluster } from '../src/entry/local-config.ts';
 import { startClusterKernel, type ClusterKernel } from './support/cluster-kernels.ts';
 import { makeEtcdCerts, startEtcdCluster, type EtcdCluster, type EtcdTlsFiles } from './support/etcd.ts';
@@ -32,7 +33,7 @@ const tlsOf = async (f: { ca: string; cert: string; key: string }) => ({ ca: awa
 
 describe('kernel ↔ etcd over mutual TLS', () => {
   it('the adapter reads and compare-and-swaps with its client certificate, and reaches nothing without one the members trust', async () => {
-    const gw = new EtcdGateway({ endpoints: etcd.endpoints, tls: await tlsOf(certs) });
+    const gw = new EtcdGateway(etcd.endpoints, nodeEtcdTransport({ tls: await tlsOf(certs) }));
     const deadline = Date.now() + 20_000;
     while (!(await gw.status()).leader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await gw.status()).toEqual({ members: 1, reachable: 1, leader: true });
@@ -41,12 +42,12 @@ describe('kernel ↔ etcd over mutual TLS', () => {
     gw.close();
     // a client certificate from another CA: the member refuses the handshake
     const other = makeEtcdCerts(mkdtempSync(join(tmpdir(), 'kee-etcd-other-')));
-    const stranger = new EtcdGateway({ endpoints: etcd.endpoints, tls: { ...(await tlsOf(other)), ca: await readFile(certs.ca) } });
+    const stranger = new EtcdGateway(etcd.endpoints, nodeEtcdTransport({ tls: { ...(await tlsOf(other)), ca: await readFile(certs.ca) } }));
     await expect(stranger.read('kee/tls-probe')).rejects.toThrow();
     expect((await stranger.status()).reachable).toBe(0);
     stranger.close();
     // https without any client certificate is never attempted
-    const bare = new EtcdGateway({ endpoints: etcd.endpoints });
+    const bare = new EtcdGateway(etcd.endpoints, nodeEtcdTransport());
     await expect(bare.read('kee/tls-probe')).rejects.toThrow(/no client certificate/);
     bare.close();
   }, 30_000);

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdGateway } from '../src/adapters/etcd/etcd-gateway.ts';
+import { nodeEtcdTransport } from '../src/entry/etcd-transport.ts';
 import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
 import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
 import type { AuditPackage } from '../src/kernel/audit/audit-package.ts';
@@ -44,7 +45,11 @@ const catalog = (version: number, supersedes: number | null) => ({ catalog_versi
 
 const health = async (k: ClusterKernel) => {
   const r = await fetch(`${k.base}/healthz`);
-  return { status: r.status, body: (await r.json()) as { state: string; cluster: { state: string; reason: string | null; serving_version: number; split_brain: boolean } } };
+  type Node = { state: string; reason: string | null; serving_version: number; split_brain: boolean };
+  // 200: the health body; 503: problem+json UNAVAILABLE with the node state in `facts.cluster`
+  const b = (await r.json()) as { cluster: Node; code?: string; facts?: { cluster: Node } };
+  if (r.status === 503) expect(b.code).toBe('UNAVAILABLE');
+  return { status: r.status, body: { cluster: r.status === 503 ? (b.facts as { cluster: Node }).cluster : b.cluster } };
 };
 const profile = async (k: ClusterKernel) => (await (await fetch(`${k.base}/v1/cap-profile`)).json()) as { version: number; cedar_policy_hash: string; cap_profile_hash: string };
 const push = (k: ClusterKernel, jws: unknown) => fetch(`${k.base}/v1/cap-profile`, { method: 'PUT', headers: json, body: JSON.stringify(jws) });
@@ -94,7 +99,7 @@ describe('policy cluster (3 etcd members, 3 instances)', () => {
     // one publisher and an outsider: fewer than two valid publisher signatures; it would permit deletes
     const forgedBody = body({ version: 2, ...catalog(2, 1) }, POLICIES_V1.replace('forbid', 'permit'));
     const forged = await sign(forgedBody, [publishers[0]!, outsider]);
-    const gw = new EtcdGateway({ endpoints: etcd.endpoints });
+    const gw = new EtcdGateway(etcd.endpoints, nodeEtcdTransport());
     const current = await gw.read(POLICY_KEY);
     expect(await gw.compareAndSwap(POLICY_KEY, current!.modRevision, encodeCommitted({ version: 2, cap_profile_id: forgedBody.cap_profile_id, cap_profile_hash: 'f'.repeat(64), jws: forged as never }))).toBe(true);
     gw.close();

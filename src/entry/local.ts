@@ -43,6 +43,7 @@ import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
 import { EtcdGateway } from '../adapters/etcd/etcd-gateway.ts';
+import { nodeEtcdTransport } from './etcd-transport.ts';
 import type { ClusterConfig } from './local-config.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
@@ -59,7 +60,7 @@ async function openEtcd(c: ClusterConfig): Promise<EtcdGateway> {
       });
     tls = { ca: await read('KEE_CLUSTER_ETCD_CA', c.tls.ca), cert: await read('KEE_CLUSTER_ETCD_CERT', c.tls.cert), key: await read('KEE_CLUSTER_ETCD_KEY', c.tls.key) };
   }
-  return new EtcdGateway({ endpoints: c.endpoints, ...(tls ? { tls } : {}), timeoutMs: Math.max(250, Math.min(1_000, c.pollMs)) });
+  return new EtcdGateway(c.endpoints, nodeEtcdTransport({ ...(tls ? { tls } : {}), timeoutMs: Math.max(250, Math.min(1_000, c.pollMs)) }));
 }
 
 /**

@@ -71,10 +71,10 @@ export const OPENAPI = {
       get: {
         operationId: 'getHealth',
         summary: 'Liveness and kernel state',
-        description: 'With a policy cluster (`KEE_CLUSTER_ETCD`), 503 with the same body while the node is not `SERVING` (`cluster.state` SYNCING or DENY_ALL): reachable, but every decision is denied.',
+        description: 'With a policy cluster (`KEE_CLUSTER_ETCD`), 503 `UNAVAILABLE` while the node is not `SERVING` (the node state in `facts.cluster`: SYNCING, or DENY_ALL with its reason): reachable, but every decision is denied.',
         responses: {
           '200': { description: 'kernel state', ...json({ $ref: '#/components/schemas/Health' }) },
-          '503': { description: 'policy cluster node not SERVING (SYNCING or DENY_ALL); body as for 200', ...json({ $ref: '#/components/schemas/Health' }) },
+          ...problems(['UNAVAILABLE'], { UNAVAILABLE: 'policy cluster node not SERVING: `facts.cluster` is the node state (SYNCING, or DENY_ALL with its reason), `facts.state` and `facts.conditions` the kernel state' }),
         },
       },
     },

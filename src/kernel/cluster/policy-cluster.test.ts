@@ -45,7 +45,7 @@ function setup() {
     servingVersion: () => serving.version,
     servingHash: () => serving.hash,
     apply: async (c) => {
-      if (!(c.jws as { valid: boolean }).valid) throw new DomainError('CAP_SIGNATURE_INVALID', 'fewer than two valid publisher signatures');
+      if (!(c.jws as { valid: boolean }).valid) throw new DomainError('CAP_SIGNATURES_INSUFFICIENT', 'fewer than two valid publisher signatures');
       serving.version = c.version;
       serving.hash = c.cap_profile_hash;
     },
@@ -129,7 +129,7 @@ describe('PolicyCluster', () => {
     await t.cluster.tick();
     expect(t.serving.version).toBe(1);
     expect(t.cluster.view()).toMatchObject({ state: 'DENY_ALL', reason: 'COMMITTED_UPDATE_REFUSED' });
-    expect(t.refusals).toEqual([{ code: 'CAP_SIGNATURE_INVALID', version: 2 }]);
+    expect(t.refusals).toEqual([{ code: 'CAP_SIGNATURES_INSUFFICIENT', version: 2 }]);
     // garbage in the key is refused likewise
     t.consensus.record = { value: 'not json', modRevision: String(++t.consensus.rev) };
     await t.cluster.tick();
