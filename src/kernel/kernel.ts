@@ -672,7 +672,7 @@ export class Kernel {
     const verified = await this.capProfiles.verify(c.jws, this.deps.clock);
     if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     if (verified.body.version !== c.version || verified.cap_profile_hash !== c.cap_profile_hash) {
-      throw new DomainError('CONFLICT', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
+      throw new DomainError('CAP_PROFILE_MALFORMED', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
     }
     await this.activateVerifiedProfile(verified, c.jws, this.proposing !== c.version);
   }

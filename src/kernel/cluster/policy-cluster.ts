@@ -56,8 +56,11 @@ export type PolicyClusterDeps = {
   options?: ClusterOptions;
 };
 
-/** Errors after which the same committed value is tried again at the next read (not a refusal). */
-const TRANSIENT = new Set(['UNAVAILABLE', 'GAR_UNAVAILABLE', 'KERNEL_NOT_STARTED']);
+/**
+ * Errors after which the same committed value is tried again at the next read (not a refusal):
+ * the store or the engine unavailable, or a write another instance on a shared store made first.
+ */
+const TRANSIENT = new Set(['UNAVAILABLE', 'GAR_UNAVAILABLE', 'KERNEL_NOT_STARTED', 'CONFLICT']);
 const SOURCE = 'cluster';
 
 /**
@@ -196,7 +199,7 @@ export class PolicyCluster {
       }
       if (committed.version < serving) return this.deny('AHEAD_OF_CLUSTER', `this node serves version ${serving}, the cluster committed version ${committed.version}`);
       if (committed.version === serving && committed.cap_profile_hash !== this.d.servingHash()) {
-        return this.refuse(record.modRevision, committed, 'CONFLICT', `version ${serving} serves here with cap_profile_hash ${this.d.servingHash() ?? 'null'}, the committed one has ${committed.cap_profile_hash}`);
+        return this.refuse(record.modRevision, committed, 'CAP_PROFILE_MALFORMED', `version ${serving} serves here with cap_profile_hash ${this.d.servingHash() ?? 'null'}, the committed one has ${committed.cap_profile_hash}`);
       }
       if (committed.version > serving) {
         this.syncing(`loading the committed version ${committed.version} (serving ${serving})`);
