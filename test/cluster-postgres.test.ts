@@ -91,5 +91,27 @@ describe('three instances on one PostgreSQL store', () => {
     );
     const sorted = [...indexes].sort((a, b) => a - b);
     expect(sorted).toEqual(sorted.map((_, j) => sorted[0]! + j)); // unique and gap-free
+    // one block log: every instance's checkpoint covers the same entries with the same root
+    const checkpoints = [];
+    for (const k of kernels) {
+      const res = await fetch(`${k.base}/v1/audit/checkpoint`, { headers: { accept: 'application/json' } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      checkpoints.push((await res.json()) as { size: number; root_hex: string });
+    }
+    expect(new Set(checkpoints.map((c) => `${c.size}/${c.root_hex}`)).size).toBe(1);
+    expect(checkpoints[0]!.size).toBe(sorted.at(-1)! + 1);
   }, 120_000);
+
+  it('a revocation made through one instance is in every instance\'s revocation feed', async () => {
+    const s = (await (await fetch(`${kernels[0]!.base}/v1/sessions`, { method: 'POST', headers: json, body: '{"agent_id":"a"}' })).json()) as { session_id: string };
+    const permit = (await (await fetch(`${kernels[0]!.base}/v1/sessions/${s.session_id}/authorize`, { method: 'POST', headers: json, body: JSON.stringify(read) })).json()) as { decision: string; credential: string };
+    expect(permit.decision).toBe('PERMIT');
+    const jti = (JSON.parse(Buffer.from(permit.credential.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string }).jti;
+    const revoked = await fetch(`${kernels[0]!.base}/v1/credentials/revoke`, { method: 'POST', headers: json, body: JSON.stringify({ token: permit.credential }) });
+    expect(revoked.status).toBe(200);
+    for (const k of kernels) {
+      const feed = (await (await fetch(`${k.base}/v1/credentials/revocations?since=0`)).json()) as { revocations: { jti: string }[] };
+      expect(feed.revocations.map((r) => r.jti)).toContain(jti);
+    }
+  }, 60_000);
 });
