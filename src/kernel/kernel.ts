@@ -23,6 +23,7 @@ import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, Po
 import { PolicyRegistry } from './policy/policy-registry.ts';
 import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
 import type { CommittedPolicy } from './cluster/committed-policy.ts';
+import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
@@ -180,7 +181,7 @@ export class Kernel {
           servingVersion: () => this.policies.current().version,
           servingHash: () => this.policies.current().capProfileHash,
           apply: (c) => this.applyCommitted(c),
-          refused: (f) => this.clusterRefused(f),
+          refused: (f) => reportClusterRefusal({ journal, alerts: deps.alerts, kernelId: this.kernelId, at: deps.clock.nowIso() }, f),
           ...(deps.cluster.options ? { options: deps.cluster.options } : {}),
         })
       : null;
@@ -675,28 +676,6 @@ export class Kernel {
       throw new DomainError('CAP_PROFILE_MALFORMED', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
     }
     await this.activateVerifiedProfile(verified, c.jws, this.proposing !== c.version);
-  }
-
-  /** A committed update this instance refused: ALE-NEW-02 in the journal and a critical operator alert. */
-  private async clusterRefused(f: { mod_revision: string; version: number | null; cap_profile_id: string | null; reason: string; code: string }): Promise<void> {
-    await this.journal.anomaly('CLUSTER_UPDATE_REFUSED', { severity: 'CRITICAL', ale_number: 'ALE-NEW-02', ...f });
-    try {
-      await this.deps.alerts?.alert({
-        alert: 'POLICY_CLUSTER_UPDATE_REFUSED',
-        severity: 'critical',
-        at: this.deps.clock.nowIso(),
-        kernel_id: this.kernelId,
-        threshold: null,
-        participants: null,
-        available_count: null,
-        unavailable_participants: [],
-        culprit_participants: [],
-        eta: null,
-        detail: `the policy cluster committed an update this kernel refuses (${f.code}): ${f.reason}; every decision is denied until a valid update is committed`,
-      });
-    } catch {
-      // an alert sink must not undo the refusal
-    }
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */

@@ -3,6 +3,7 @@ import type { PolicyConsensus } from '../../ports/cluster.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import type { KernelState } from '../state/kernel-state.ts';
 import { decodeCommitted, encodeCommitted, POLICY_KEY, type CommittedPolicy } from './committed-policy.ts';
+import type { ClusterRefusal } from './refusal.ts';
 
 /** Node states (digest 4.5 choice names). */
 export type ClusterStateName = 'SERVING' | 'SYNCING' | 'DENY_ALL';
@@ -52,7 +53,7 @@ export type PolicyClusterDeps = {
   /** Re-verifies the committed profile on this node and activates it (the atomic hot swap); throws when refused. */
   apply: (committed: CommittedPolicy) => Promise<void>;
   /** A committed value this node refused: journal and security alert. Must not throw. */
-  refused: (facts: { mod_revision: string; version: number | null; cap_profile_id: string | null; reason: string; code: string }) => Promise<void>;
+  refused: (facts: ClusterRefusal) => Promise<void>;
   options?: ClusterOptions;
 };
 
