@@ -4,6 +4,7 @@
  * any instance (no sticky routing); each session's chain stays linear and verifies; the block
  * log's indexes are unique and gap-free.
  */
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
 import type { AuditPackage } from '../src/kernel/audit/audit-package.ts';
@@ -50,6 +51,12 @@ describe('three instances on one PostgreSQL store', () => {
     }
     expect(all.map((p) => p.version)).toEqual([1, 1, 1]);
     expect(new Set(all.map((p) => p.cedar_policy_hash)).size).toBe(1);
+    // the signed profile is stored once, by the instance that proposed it
+    const db = new Client({ connectionString: env.KEE_DATABASE_URL });
+    await db.connect();
+    const stored = await db.query("select count(*)::int as n from documents where kind = 'cap_profile'");
+    await db.end();
+    expect(stored.rows[0].n).toBe(1);
     await kernels[0]!.stop();
     kernels[0] = await startClusterKernel(env);
     expect((await active(kernels[0])).version).toBe(1);

@@ -69,8 +69,8 @@ export class Kernel {
   readonly authMode: AuthMode;
   /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
   private readonly cluster: PolicyCluster | null;
-  /** The version this instance proposed and is about to apply: the one whose signed profile it stores. */
-  private proposing: number | null = null;
+  /** Versions this instance proposed and is about to apply: the ones whose signed profile it stores. */
+  private readonly proposing = new Set<number>();
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
 
@@ -654,11 +654,11 @@ export class Kernel {
    */
   private async proposeVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
     const version = verified.body.version;
-    this.proposing = version;
+    this.proposing.add(version);
     try {
       await (this.cluster as PolicyCluster).propose({ version, cap_profile_id: verified.body.cap_profile_id, cap_profile_hash: verified.cap_profile_hash, jws: jws as Json });
     } finally {
-      this.proposing = null;
+      this.proposing.delete(version);
     }
     const live = this.policies.current();
     return { cap_profile_id: live.info.capProfileId, version: live.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: live.info.cedarPolicyHash, activated_at: live.activatedAt ?? '' };
@@ -675,7 +675,7 @@ export class Kernel {
     if (verified.body.version !== c.version || verified.cap_profile_hash !== c.cap_profile_hash) {
       throw new DomainError('CAP_PROFILE_MALFORMED', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
     }
-    await this.activateVerifiedProfile(verified, c.jws, this.proposing !== c.version);
+    await this.activateVerifiedProfile(verified, c.jws, !this.proposing.has(c.version));
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
