@@ -121,4 +121,52 @@ describe('three instances on one PostgreSQL store', () => {
       expect(feed.revocations.map((r) => r.jti)).toContain(jti);
     }
   }, 60_000);
+
+  it('one instance killed mid-load: its sessions go on through the others, and nothing acknowledged is lost', async () => {
+    const sessions = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const s = (await (await fetch(`${kernels[i % 3]!.base}/v1/sessions`, { method: 'POST', headers: json, body: '{"agent_id":"a"}' })).json()) as { session_id: string };
+        return { id: s.session_id, acks: [] as { ale_seq: number; decision: string }[] };
+      }),
+    );
+    let acknowledged = 0;
+    let killed: Promise<void> | null = null;
+    const down = new Set<number>();
+    await Promise.all(
+      sessions.map(async (s, i) => {
+        for (let n = 0; n < 12; n++) {
+          // past 30 acknowledged decisions instance 2 is killed (SIGKILL); every client waits for it to be gone
+          if (acknowledged >= 30) await (killed ??= kernels[2]!.kill().then(() => void down.add(2)));
+          let node = (i + n) % 3;
+          if (down.has(node)) node = (node + 1) % 3;
+          let res: Response;
+          try {
+            res = await fetch(`${kernels[node]!.base}/v1/sessions/${s.id}/authorize`, { method: 'POST', headers: json, body: JSON.stringify(read) });
+          } catch {
+            continue; // the killed instance: not acknowledged; the next call goes elsewhere
+          }
+          expect(res.status, await res.clone().text()).toBe(200);
+          s.acks.push((await res.json()) as { ale_seq: number; decision: string });
+          acknowledged++;
+        }
+      }),
+    );
+    await killed;
+    const merkle = wasmMerkle();
+    for (const s of sessions) {
+      const closed = await fetch(`${kernels[0]!.base}/v1/sessions/${s.id}/close`, { method: 'POST' });
+      expect(closed.status, await closed.clone().text()).toBe(200);
+      const block = (await closed.json()) as { block_id: string };
+      const pkg = (await (await fetch(`${kernels[1]!.base}/v1/audit/blocks/${block.block_id}/package`)).json()) as AuditPackage;
+      expect(verifyPackage(pkg, { merkle, verifier: ed25519Verifier }).ok).toBe(true);
+      const seqs = pkg.records.map((r) => r.record.ale_seq);
+      expect(seqs).toEqual(seqs.map((_, j) => j + 1));
+      const types = new Map(pkg.records.map((r) => [r.record.ale_seq, r.record.ale_type]));
+      for (const a of s.acks) expect(types.get(a.ale_seq)).toBe('CEDAR_PERMIT');
+    }
+    await expect(fetch(`${kernels[2]!.base}/healthz`)).rejects.toThrow();
+    // only calls in flight on the killed instance went unacknowledged; every session went on after it
+    expect(acknowledged).toBeGreaterThan(60);
+    for (const s of sessions) expect(s.acks.length).toBeGreaterThan(8);
+  }, 120_000);
 });
