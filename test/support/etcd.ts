@@ -75,7 +75,7 @@ export async function startEtcdCluster(opts: { members?: number; tls?: EtcdTlsFi
 
   const startMember = async (i: number) => {
     if (procs[i]) return;
-    const p = spawn(bin, args(i), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' } });
+    const p = spawn(bin, args(i), { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.resume();
     procs[i] = p;
   };
