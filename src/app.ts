@@ -1,6 +1,8 @@
 import { ptdRoutes } from './http/routes/ptd.ts';
 import { Hono } from 'hono';
 import type { Kernel } from './kernel/kernel.ts';
+import { DomainError } from './kernel/errors.ts';
+import type { Json } from './kernel/types.ts';
 import { toProblem } from './http/errors.ts';
 import { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './http/metrics.ts';
 import { notFoundOrNotAllowed } from './http/method-not-allowed.ts';
@@ -26,7 +28,19 @@ import { xpidRoutes } from './http/routes/xpid.ts';
  */
 export function createApp(kernel: Kernel, options: { console?: ConsoleOptions } = {}): Hono {
   const app = new Hono();
-  app.get('/healthz', (c) => c.json(kernel.health()));
+  // clustered: 503 (with the state) while the node is not SERVING, so a load balancer tells
+  // "reachable but denying everything" from "down" (no answer) and from "serving" (200)
+  app.get('/healthz', (c) => {
+    const health = kernel.health();
+    const node = health.cluster;
+    if (node && node.state !== 'SERVING') {
+      const named = node.state === 'DENY_ALL' ? `DENY_ALL(${node.reason ?? ''})` : node.state;
+      throw new DomainError('UNAVAILABLE', `policy cluster node is ${named}: every decision is denied${node.detail ? `: ${node.detail}` : ''}`, {
+        facts: { state: health.state, cluster: node as unknown as Json, conditions: health.conditions },
+      });
+    }
+    return c.json(health);
+  });
   app.get('/openapi.json', (c) => c.json(OPENAPI));
   app.get('/metrics', (c) => c.body(renderMetrics(kernel.metricsSnapshot()), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
   app.get('/v1/kernel/public-key', (c) => c.json(kernel.publicKey()));

@@ -47,6 +47,9 @@ import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { readAllowNonconformant, readLifetimeConfig } from './lifetime-config.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
+import { EtcdGateway } from '../adapters/etcd/etcd-gateway.ts';
+import { nodeEtcdTransport } from './etcd-transport.ts';
+import type { ClusterConfig } from './local-config.ts';
 
 export type LocalRuntime = 'node' | 'bun' | 'deno';
 
@@ -54,6 +57,19 @@ export type LocalKernel = { app: Hono; kernel: Kernel; port: number; host: strin
 
 /** `listen: false`: a kernel held in-process without an HTTP listener (`kee mcp-gateway`): PORT is not checked. */
 export type LocalKernelOptions = { listen?: boolean };
+
+/** The etcd client of the policy cluster; the certificate files are read now (a missing one stops the start). */
+async function openEtcd(c: ClusterConfig): Promise<EtcdGateway> {
+  let tls;
+  if (c.tls) {
+    const read = async (what: string, path: string) =>
+      readFile(path).catch((e: unknown) => {
+        throw new StartupError(`cannot start: ${what} \`${path}\`: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    tls = { ca: await read('KEE_CLUSTER_ETCD_CA', c.tls.ca), cert: await read('KEE_CLUSTER_ETCD_CERT', c.tls.cert), key: await read('KEE_CLUSTER_ETCD_KEY', c.tls.key) };
+  }
+  return new EtcdGateway(c.endpoints, nodeEtcdTransport({ ...(tls ? { tls } : {}), timeoutMs: Math.max(250, Math.min(1_000, c.pollMs)) }));
+}
 
 /**
  * Builds the kernel, or stops the process with one line and exit code 1 when it cannot start
@@ -124,7 +140,9 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
     jws: joseJwsVerifier,
     inspector: createPolicyInspector(cedar as unknown as CedarApi, wasm),
   };
-  const kernel = new Kernel({ store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
+  const etcd = config.cluster ? await openEtcd(config.cluster) : null;
+  const cluster = etcd && config.cluster ? { consensus: etcd, options: { pollMs: config.cluster.pollMs, heartbeatTimeoutMs: config.cluster.heartbeatTimeoutMs, staleWindowMs: config.cluster.staleWindowMs } } : undefined;
+  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
   await kernel.start();
   await signing.attach(kernel);
   kernel.startHousekeeping();
@@ -141,6 +159,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
       // the journal's open block is sealed while the signer is still up
       await kernel.shutdown();
       kernel.revocation.stop();
+      etcd?.close();
       signing.close();
       await provider.shutdown();
       await closeStore();

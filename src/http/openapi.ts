@@ -78,7 +78,11 @@ export const OPENAPI = {
       get: {
         operationId: 'getHealth',
         summary: 'Liveness and kernel state',
-        responses: { '200': { description: 'kernel state', ...json({ $ref: '#/components/schemas/Health' }) } },
+        description: 'With a policy cluster (`KEE_CLUSTER_ETCD`), 503 `UNAVAILABLE` while the node is not `SERVING` (the node state in `facts.cluster`: SYNCING, or DENY_ALL with its reason): reachable, but every decision is denied.',
+        responses: {
+          '200': { description: 'kernel state', ...json({ $ref: '#/components/schemas/Health' }) },
+          ...problems(['UNAVAILABLE'], { UNAVAILABLE: 'policy cluster node not SERVING: `facts.cluster` is the node state (SYNCING, or DENY_ALL with its reason), `facts.state` and `facts.conditions` the kernel state' }),
+        },
       },
     },
     '/openapi.json': {
@@ -908,6 +912,23 @@ export const OPENAPI = {
             properties: { level: { enum: ['KEE1-L1', 'KEE1-L2', 'KEE1-L3'] }, unmet: { $ref: '#/components/schemas/UnmetRequirements' } },
           },
           warnings: { type: 'array', items: { type: 'string' }, description: 'workerd only, when present: configuration the Worker lacks or ignores (e.g. no KEE_SIGNING_KEY: an ephemeral kernel key)' },
+          cluster: {
+            type: 'object',
+            description: 'Only with a policy cluster (`KEE_CLUSTER_ETCD`): the node state (digest 4.5) and what it rests on',
+            required: ['state', 'reason', 'serving_version', 'committed_version', 'split_brain'],
+            properties: {
+              state: { enum: ['SERVING', 'SYNCING', 'DENY_ALL'] },
+              reason: { enum: ['NO_MAJORITY', 'LEADER_HEARTBEAT_TIMEOUT', 'STALE_POLICY_WINDOW', 'COMMITTED_UPDATE_REFUSED', 'AHEAD_OF_CLUSTER', null] },
+              detail: { type: ['string', 'null'] },
+              serving_version: { type: 'integer' },
+              committed_version: { type: ['integer', 'null'] },
+              split_brain: { type: 'boolean' },
+              members: { type: 'integer' },
+              reachable: { type: 'integer' },
+              leader: { type: 'boolean' },
+              last_quorum_read_at: { type: ['string', 'null'] },
+            },
+          },
         },
       },
       JwkSet: {

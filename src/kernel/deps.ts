@@ -13,6 +13,8 @@ import type { OperatorTokenVerifier } from '../ports/operator-auth.ts';
 import type { AgentProofVerifier } from '../ports/agent-proof.ts';
 import type { AuthMode } from './auth/agent-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
+import type { PolicyConsensus } from '../ports/cluster.ts';
+import type { ClusterOptions } from './cluster/policy-cluster.ts';
 import type { SigningMonitorOptions } from './audit/signing-monitor.ts';
 import type { OneShotOptions } from './authorize/one-shot.ts';
 import type { SetVerifier } from '../ports/set-verifier.ts';
@@ -51,6 +53,11 @@ export type KernelDeps = {
   operatorTokens?: OperatorTokenVerifier;
   /** P4 signed CAP Profile updates; without it `PUT /v1/cap-profile` answers UNAVAILABLE. */
   capProfile?: CapProfileDeps;
+  /**
+   * P1 policy cluster (`KEE_CLUSTER_ETCD`): CAP Profile activation goes through the consensus
+   * store (compare-and-swap, re-verified and applied by every instance); needs `capProfile`.
+   */
+  cluster?: { consensus: PolicyConsensus; options?: ClusterOptions };
   /** Which runtime hosts the kernel: reported by /healthz. */
   runtime: 'node' | 'bun' | 'deno' | 'workerd';
   /** SET verification against configured SSF transmitters' JWKS (needed when `options.revocation.transmitters` is set). */

@@ -34,6 +34,9 @@ import { PolicyRegistry } from './policy/policy-registry.ts';
 import { DEFAULT_HEM_TIMEOUT_S, type Escalation, type HemAnswer, type HemStatus } from './hem/escalation.ts';
 import { HemService, type HemNotice } from './hem/hem-service.ts';
 import { withHemFacts } from './hem/retry.ts';
+import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
+import type { CommittedPolicy } from './cluster/committed-policy.ts';
+import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
@@ -90,6 +93,10 @@ export class Kernel {
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
   readonly authMode: AuthMode;
+  /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
+  private readonly cluster: PolicyCluster | null;
+  /** Versions this instance proposed and is about to apply: the ones whose signed profile it stores. */
+  private readonly proposing = new Set<number>();
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
   /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
@@ -259,6 +266,18 @@ export class Kernel {
       const verified = this.pendingProfiles.get(next.version);
       if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
     });
+    this.cluster = deps.cluster
+      ? new PolicyCluster({
+          consensus: deps.cluster.consensus,
+          state: this.state,
+          clock: deps.clock,
+          servingVersion: () => this.policies.current().version,
+          servingHash: () => this.policies.current().capProfileHash,
+          apply: (c) => this.applyCommitted(c),
+          refused: (f) => reportClusterRefusal({ journal, alerts: deps.alerts, kernelId: this.kernelId, at: deps.clock.nowIso() }, f),
+          ...(deps.cluster.options ? { options: deps.cluster.options } : {}),
+        })
+      : null;
     // P5 / choice 5.6, the manifest epoch: every activation after start signs and stores the next
     // manifest first, and it becomes current in the same turn as the swap. (The activation that
     // restores the stored profile at start runs before the first manifest, which then declares it.)
@@ -334,6 +353,8 @@ export class Kernel {
         await this.journal.recover().catch(() => undefined);
         await this.expiry.recover().catch(() => undefined);
       }
+      // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
+      await this.cluster?.start();
     })();
     return this.starting;
   }
@@ -432,11 +453,21 @@ export class Kernel {
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
-  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; conformance?: { level: string; unmet: { requirement: string; level: string; reason: string }[] }; revocation?: NonNullable<ReturnType<Federation['health']>> } {
+  health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; conformance?: { level: string; unmet: { requirement: string; level: string; reason: string }[] }; revocation?: NonNullable<ReturnType<Federation['health']>>; cluster?: ClusterView } {
     const snap = this.state.snapshot();
     const conformance = this.manifests.conformance();
     const revocation = this.revocation.health();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}) };
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}), ...(this.cluster ? { cluster: this.cluster.view() } : {}) };
+  }
+
+  /** The policy cluster node's view (state, versions, split brain), or null for a single kernel. */
+  clusterView(): ClusterView | null {
+    return this.cluster?.view() ?? null;
+  }
+
+  /** One policy-cluster poll now (tests; the node also polls by itself). */
+  async clusterTick(): Promise<void> {
+    await this.cluster?.tick();
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
@@ -536,6 +567,7 @@ export class Kernel {
 
   /** Stops background work (the signer probes, the one-shot sweep, the journal and expiry timer). */
   stop(): void {
+    this.cluster?.stop();
     this.monitor.stop();
     this.oneShot.stop();
     this.hem.stop();
@@ -742,8 +774,9 @@ export class Kernel {
     const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
     if (manifestCheck) await manifestCheck;
     // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
+    const cluster = this.cluster;
     const prepared = await withHemFacts(this.hem, session, requests);
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries } };
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
     const t0 = performance.now();
     const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
     this.expiry.touched(sessionId);
@@ -889,6 +922,7 @@ export class Kernel {
       await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
       throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
     }
+    if (this.cluster) return this.proposeVerifiedProfile(verified, jws);
     return this.activateVerifiedProfile(verified, jws);
   }
 
@@ -896,6 +930,37 @@ export class Kernel {
   async ptdControl(controlId: string): Promise<PtdControl> {
     if (!this.started) await this.ready();
     return ptdControl(this.policies.current(), controlId);
+  }
+
+  /**
+   * Clustered: the verified update is proposed (compare-and-swap on the committed key); every
+   * instance, this one included, re-verifies the committed profile and swaps to it. This
+   * instance stores the signed profile with its activation (the one copy in a shared store).
+   */
+  private async proposeVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
+    const version = verified.body.version;
+    this.proposing.add(version);
+    try {
+      await (this.cluster as PolicyCluster).propose({ version, cap_profile_id: verified.body.cap_profile_id, cap_profile_hash: verified.cap_profile_hash, jws: jws as Json });
+    } finally {
+      this.proposing.delete(version);
+    }
+    const live = this.policies.current();
+    return { cap_profile_id: live.info.capProfileId, version: live.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: live.info.cedarPolicyHash, activated_at: live.activatedAt ?? '' };
+  }
+
+  /**
+   * Clustered: a committed profile is verified again here, whoever proposed it (KEE §12.1: the
+   * publishers' signatures and the P4 checks; the committed facts must be the signed ones), then
+   * activated through the atomic hot swap. A refusal throws; the cluster node stays DENY_ALL.
+   */
+  private async applyCommitted(c: CommittedPolicy): Promise<void> {
+    const verified = await this.capProfiles.verify(c.jws, this.deps.clock);
+    if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
+    if (verified.body.version !== c.version || verified.cap_profile_hash !== c.cap_profile_hash) {
+      throw new DomainError('CAP_PROFILE_MALFORMED', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
+    }
+    await this.activateVerifiedProfile(verified, c.jws, !this.proposing.has(c.version));
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
@@ -930,7 +995,7 @@ export class Kernel {
    * refuses, or a version overtaken by a concurrent update, is refused (and recorded by the
    * registry as POLICY_ACTIVATION_REJECTED).
    */
-  private async activateVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
+  private async activateVerifiedProfile(verified: VerifiedCapProfile, jws: unknown, storedElsewhere = false): Promise<CapProfileAccepted> {
     const version = verified.body.version;
     this.pendingProfiles.set(version, verified);
     try {
@@ -940,7 +1005,7 @@ export class Kernel {
         policies: verified.policies,
         capProfileHash: verified.cap_profile_hash,
         ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}),
-        document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) },
+        ...(storedElsewhere ? {} : { document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) } }),
         recordFields: {
           effective_date: verified.body.effective_date,
           profile_kind: verified.body.profile_kind,
@@ -948,6 +1013,7 @@ export class Kernel {
           publishers: verified.publishers,
           unknown_kids: verified.unknown_kids,
           ...(verified.nonconformance ? { conformance_exception: verified.nonconformance } : {}),
+          ...(this.cluster ? { policy_cluster: storedElsewhere ? 'applied' : 'proposed' } : {}),
         },
       });
       return { cap_profile_id: a.capProfileId, version: a.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: a.cedarPolicyHash, activated_at: a.activatedAt };

@@ -7,7 +7,7 @@ import type { Json } from '../kernel/types.ts';
  * throw and should return quickly.
  */
 export type OperatorAlert = {
-  alert: 'SIGNING_QUORUM_LOST' | 'SIGNING_QUORUM_RESTORED' | 'SIGNING_DEGRADED' | 'FROST_INVALID_SHARE' | 'HEM_TRIGGERED' | 'HEM_RESOLVED' | 'REVOCATION_UNKNOWN' | 'REVOCATION_UNACKNOWLEDGED' | 'REVOCATION_STREAM_UNHEALTHY';
+  alert: 'SIGNING_QUORUM_LOST' | 'SIGNING_QUORUM_RESTORED' | 'SIGNING_DEGRADED' | 'FROST_INVALID_SHARE' | 'HEM_TRIGGERED' | 'HEM_RESOLVED' | 'REVOCATION_UNKNOWN' | 'REVOCATION_UNACKNOWLEDGED' | 'REVOCATION_STREAM_UNHEALTHY' | 'POLICY_CLUSTER_UPDATE_REFUSED';
   severity: 'critical' | 'warning' | 'info';
   at: string;
   kernel_id: string;

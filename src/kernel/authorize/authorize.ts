@@ -36,7 +36,7 @@ const NO_PROVENANCE = { cedar_policy_id: null, cap_rrs_control_id: null, authori
  * release the engine under it; the decision names that set's hash.
  */
 export async function evaluate(
-  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string },
+  deps: { policy: () => LivePolicy; telemetry: Telemetry; state: KernelState; kernelId: string; cluster?: (() => { state: string; reason: string | null; splitBrain: boolean }) | undefined },
   ctx: { session_id: string; block_id: string; xpid?: string },
   request: AuthorizationRequest,
 ): Promise<Evaluated> {
@@ -47,6 +47,8 @@ export async function evaluate(
     const reasons: string[] = [];
     if (deps.state.has('MANIFEST_INTEGRITY_FAILURE') || deps.state.has('DENY_ALL')) {
       reasons.push(`kernel is in ${deps.state.primary()}: every authorization is denied`);
+      const node = deps.cluster?.();
+      if (node && node.state !== 'SERVING') reasons.push(`policy cluster node is ${node.state}${node.reason ? `(${node.reason})` : ''}`);
       result = { decision: 'DENY', policyIds: [], errors: [] };
     } else {
       try {
@@ -81,6 +83,9 @@ export async function evaluate(
     // a retry naming an escalation (digest 4.9 step 9): its resolution beside the decision
     const hem = request.hem_id === undefined ? undefined : request.context.hem;
     if (hem !== null && typeof hem === 'object' && !Array.isArray(hem)) span.setAttributes({ 'soos.governance.hem_resolution': String(hem.resolution), 'soos.governance.hem_class': String(hem.class), 'soos.hem.id': String(hem.id) });
+    // P1 cluster (digest 4.5, 4.7): the node's state as the decision was made, and whether it sits in a minority partition
+    const cluster = deps.cluster?.();
+    if (cluster) span.setAttributes({ 'soos.governance.cedar.cluster_state': cluster.state, 'soos.governance.cedar.split_brain': cluster.splitBrain });
     return {
       decision,
       policyIds: result.policyIds,

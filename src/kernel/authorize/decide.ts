@@ -39,6 +39,8 @@ export type DecideDeps = {
    * kernel, its facts already in `context.hem`), or null.
    */
   hem?: { service: HemService; retries: readonly (Escalation | null)[] };
+  /** The policy cluster node's state (span attributes), when clustered. */
+  cluster?: (() => { state: string; reason: string | null; splitBrain: boolean }) | undefined;
 };
 
 /**

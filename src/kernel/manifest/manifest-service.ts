@@ -270,11 +270,22 @@ export class ManifestService {
    */
   async prepareEpoch(next: PolicyEpoch): Promise<() => void> {
     const base = await this.verified('prepare the next manifest epoch');
-    const prepared = await this.build(next, Math.max(base.manifest.epoch, this.lastEpoch) + 1, base.lock);
-    return () => {
-      this.issued = prepared;
-      this.lastFullCheck = Date.now();
-    };
+    for (let attempt = 1; ; attempt++) {
+      // other instances on the same store (a policy cluster) add epochs too: verify theirs and chain to the latest
+      const problem = await this.extendChain('before the next epoch');
+      if (problem !== null) return this.fail(problem);
+      const previous = this.top ?? { epoch: base.manifest.epoch, lock: base.lock };
+      try {
+        const prepared = await this.build(next, Math.max(previous.epoch, base.manifest.epoch, this.lastEpoch) + 1, previous.lock);
+        return () => {
+          this.issued = prepared;
+          this.lastFullCheck = Date.now();
+        };
+      } catch (e) {
+        // another instance took the epoch between the read and the write: verify its manifest and chain to it
+        if (!isDomainError(e, 'CONFLICT') || attempt >= 4) throw e;
+      }
+    }
   }
 
   /**

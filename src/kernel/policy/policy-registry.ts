@@ -183,8 +183,9 @@ export class PolicyRegistry {
     let documentSeq = how.documentSeq ?? null;
     let docId = how.docId ?? null;
     if (candidate.document) {
-      this.docSeq ??= (await this.deps.io(() => this.deps.store.latestDocument(CAP_PROFILE_DOCUMENT), false))?.seq ?? 0;
-      const seq = this.docSeq + 1;
+      // read again each time: other instances on a shared store (a policy cluster) store profiles too
+      const stored = (await this.deps.io(() => this.deps.store.latestDocument(CAP_PROFILE_DOCUMENT), false))?.seq ?? 0;
+      const seq = Math.max(this.docSeq ?? 0, stored) + 1;
       const doc = { kind: CAP_PROFILE_DOCUMENT, seq, docId: candidate.document.docId, body: candidate.document.body, createdAt: next.activatedAt ?? '' };
       await this.deps.io(() => this.deps.store.putDocument(doc), true);
       this.docSeq = seq;

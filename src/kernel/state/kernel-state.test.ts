@@ -42,4 +42,18 @@ describe('KernelState', () => {
     s.enter('DENY_ALL', 'second');
     expect(s.snapshot().conditions).toEqual([{ state: 'DENY_ALL', reason: 'second' }]);
   });
+
+  it('a condition entered by two sources holds until both leave; each leaves only its own', () => {
+    const s = new KernelState();
+    s.enter('DENY_ALL', 'stored profile unreadable');
+    s.enter('DENY_ALL', 'cluster: NO_MAJORITY', 'cluster');
+    expect(s.reason('DENY_ALL')).toBe('stored profile unreadable; cluster: NO_MAJORITY');
+    s.leave('DENY_ALL', 'cluster');
+    expect(s.snapshot().conditions).toEqual([{ state: 'DENY_ALL', reason: 'stored profile unreadable' }]);
+    s.enter('DENY_ALL', 'cluster: SYNCING', 'cluster');
+    s.leave('DENY_ALL');
+    expect(s.snapshot().conditions).toEqual([{ state: 'DENY_ALL', reason: 'cluster: SYNCING' }]);
+    s.leave('DENY_ALL', 'cluster');
+    expect(s.primary()).toBe('NORMAL');
+  });
 });

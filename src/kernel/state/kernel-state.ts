@@ -1,6 +1,8 @@
 /**
  * The kernel's fail-closed state machine (digest choice 5.22). Several conditions may hold at
- * once; `NORMAL` means none does.
+ * once; `NORMAL` means none does. A condition may be entered by several sources (the kernel
+ * itself, the policy cluster); it holds while any of them holds it, and each source leaves only
+ * its own.
  */
 export type KernelCondition = 'DENY_ALL' | 'SUSPENDED_GAR' | 'SIGNING_SUSPENDED' | 'MANIFEST_INTEGRITY_FAILURE';
 
@@ -10,14 +12,19 @@ export type KernelStateName = 'NORMAL' | KernelCondition;
 const ORDER: readonly KernelCondition[] = ['MANIFEST_INTEGRITY_FAILURE', 'DENY_ALL', 'SUSPENDED_GAR', 'SIGNING_SUSPENDED'];
 
 export class KernelState {
-  private readonly conditions = new Map<KernelCondition, string>();
+  private readonly conditions = new Map<KernelCondition, Map<string, string>>();
 
-  enter(condition: KernelCondition, reason: string): void {
-    this.conditions.set(condition, reason);
+  enter(condition: KernelCondition, reason: string, source = 'kernel'): void {
+    let by = this.conditions.get(condition);
+    if (!by) this.conditions.set(condition, (by = new Map()));
+    by.set(source, reason);
   }
 
-  leave(condition: KernelCondition): void {
-    this.conditions.delete(condition);
+  /** Leaves `condition` as entered by `source`; it still holds if another source holds it. */
+  leave(condition: KernelCondition, source = 'kernel'): void {
+    const by = this.conditions.get(condition);
+    by?.delete(source);
+    if (by && by.size === 0) this.conditions.delete(condition);
   }
 
   has(condition: KernelCondition): boolean {
@@ -26,7 +33,8 @@ export class KernelState {
 
   /** Why `condition` holds, or undefined when it does not. */
   reason(condition: KernelCondition): string | undefined {
-    return this.conditions.get(condition);
+    const by = this.conditions.get(condition);
+    return by ? [...by.values()].join('; ') : undefined;
   }
 
   /** The single state to report: `NORMAL`, or the most restrictive condition in force. */
@@ -38,7 +46,7 @@ export class KernelState {
   snapshot(): { state: KernelStateName; conditions: { state: KernelCondition; reason: string }[] } {
     return {
       state: this.primary(),
-      conditions: ORDER.filter((c) => this.conditions.has(c)).map((c) => ({ state: c, reason: this.conditions.get(c) ?? '' })),
+      conditions: ORDER.filter((c) => this.conditions.has(c)).map((c) => ({ state: c, reason: this.reason(c) ?? '' })),
     };
   }
 }
