@@ -588,7 +588,7 @@ export const OPENAPI = {
             description: 'the update',
             ...json({ type: 'object', required: ['seq', 'doc_id', 'stored_at', 'jws'], properties: { seq: { type: 'integer', minimum: 1 }, doc_id: { type: 'string' }, stored_at: { type: 'string', format: 'date-time' }, jws: { type: 'object', required: ['payload', 'signatures'], properties: { payload: { type: 'string' }, signatures: { type: 'array', items: { type: 'object' } } } } } }),
           },
-          ...problems([...STORE, 'NOT_FOUND']),
+          ...problems([...STORE, 'INVALID_INPUT', 'NOT_FOUND'], { INVALID_INPUT: '`seq` is not a positive whole number' }),
         },
       },
     },

@@ -29,7 +29,7 @@ export function acdRoutes(kernel: Kernel): Hono {
   const app = new Hono();
   app.post('/:acd_session_id/grant', async (c) => {
     const id = c.req.param('acd_session_id');
-    if (!SESSION_ID.test(id)) throw new DomainError('NOT_FOUND', `no ACD Record \`${id.slice(0, 64)}\` was issued by this kernel`);
+    if (!SESSION_ID.test(id)) throw new DomainError('INVALID_INPUT', `\`acd_session_id\` must be a UUID, got \`${id.slice(0, 64)}\``);
     const body = await readJson(c, acdGrantBody);
     return c.json(await kernel.acdGrant(id, body, c.req.header('authorization')), 200);
   });

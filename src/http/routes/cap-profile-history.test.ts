@@ -35,9 +35,12 @@ describe('GET /v1/cap-profile/history', () => {
     expect(payload.policies).toBe(V2);
     expect(payload.policies).toBe(h.kernel.activePolicyText().policies);
 
-    for (const seq of ['3', '0', 'abc', '01']) {
+    // no such update: 404; not a sequence number at all: 400
+    const r3 = await h.call('GET', '/v1/cap-profile/history/3');
+    expect([r3.status, r3.json.code]).toEqual([404, 'NOT_FOUND']);
+    for (const seq of ['0', 'abc', '01']) {
       const r = await h.call('GET', `/v1/cap-profile/history/${seq}`);
-      expect([seq, r.status, r.json.code]).toEqual([seq, 404, 'NOT_FOUND']);
+      expect([seq, r.status, r.json.code]).toEqual([seq, 400, 'INVALID_INPUT']);
     }
   });
 });

@@ -46,7 +46,7 @@ export function capProfileRoutes(kernel: Kernel): Hono {
   app.get('/history', async (c) => c.json({ updates: await kernel.capProfileHistory.list() }, 200));
   app.get('/history/:seq', async (c) => {
     const seq = c.req.param('seq');
-    if (!/^[1-9]\d{0,14}$/.test(seq)) throw new DomainError('NOT_FOUND', `no stored CAP Profile update \`${seq.slice(0, 32)}\``);
+    if (!/^[1-9]\d{0,14}$/.test(seq)) throw new DomainError('INVALID_INPUT', `\`seq\` must be a positive whole number, got \`${seq.slice(0, 32)}\``);
     return c.json(await kernel.capProfileHistory.read(Number(seq)), 200);
   });
 
