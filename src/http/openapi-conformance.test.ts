@@ -91,6 +91,7 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['GET', '/v1/credentials/revocations', '/v1/credentials/revocations?since=0'],
     ['POST', '/v1/revocations', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-1' }, op],
     ['GET', '/v1/revocations', '/v1/revocations?since=0'],
+    ['GET', '/v1/revocations/events', '/v1/revocations/events', undefined, op],
     ['GET', '/.well-known/ssf-configuration', '/.well-known/ssf-configuration'],
     ['POST', '/ssf/streams', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } }, op],
     ['GET', '/ssf/streams', '/ssf/streams', undefined, op],

@@ -27,6 +27,7 @@ import { CREDENTIAL_TYP } from './credentials/claims.ts';
 import { CredentialIssuer } from './credentials/issuer.ts';
 import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
 import { Federation } from './revocation/federation.ts';
+import type { PropagationView } from './revocation/propagation.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
@@ -510,6 +511,16 @@ export class Kernel {
   async revocationFeed(since: number): Promise<RevocationFeed> {
     if (!this.started) await this.ready();
     return this.revocations.feed(since);
+  }
+
+  /**
+   * The revocation events this kernel process originated, newest first, each with its completion
+   * state (PENDING, CLEAN, PARTIAL, UNKNOWN) and receivers: the in-memory tracking of
+   * `REVOCATION_PROPAGATION` (the records are the evidence; this view starts empty at a restart).
+   */
+  async revocationEvents(): Promise<PropagationView[]> {
+    if (!this.started) await this.ready();
+    return this.revocation.propagation.view().reverse();
   }
 
   /**
