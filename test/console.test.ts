@@ -242,9 +242,17 @@ describe('the web console in chromium', { timeout: 90_000 }, () => {
     await poll(() => page.textContent('[data-testid=checkpoint-verdict]')).toMatch(/^FAIL checkpoint: /);
   });
 
-  it('sessions and blocks: the block log lists closed blocks; a block shows its records and verifies', async () => {
+  it('sessions and blocks: open sessions are listed; the block log lists closed blocks; a block shows its records and verifies', async () => {
     const blockId = await closedBlock('blocks-agent');
+    const open = await api('POST', '/v1/sessions', { agent_id: 'open-agent' });
+    await signIn('operator');
     await page.goto(`${base}/console#/blocks`);
+    await poll(() => page.locator('[data-testid=open-sessions] tbody tr', { hasText: open.session_id }).locator('td').allTextContents()).toEqual([open.session_id, 'open-agent', expect.any(String), open.block_id]);
+    expect(await page.locator('[data-testid=open-sessions] tbody tr', { hasText: 'blocks-agent' }).count()).toBe(0);
+    const listed = await api('GET', '/v1/sessions?status=OPEN', undefined, 'auditor');
+    expect(listed.truncated).toBe(false);
+    expect(listed.sessions.map((x: { session_id: string }) => x.session_id)).toContain(open.session_id);
+    expect(await page.evaluate(async (token) => (await fetch('/v1/sessions', { headers: { authorization: `Bearer ${token}` } })).status, tokens.approver)).toBe(403);
     await page.click(`button[data-block="${blockId}"]`);
     await poll(() => page.textContent('[data-testid=block-verdict]')).toMatch(new RegExp(`^OK block ${blockId}: 4 records`));
     expect(await page.locator('[data-testid=records] tbody tr').count()).toBe(4);

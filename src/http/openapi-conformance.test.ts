@@ -92,6 +92,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/revocations', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-1' }, op],
     ['GET', '/v1/revocations', '/v1/revocations?since=0'],
     ['GET', '/v1/revocations/events', '/v1/revocations/events', undefined, op],
+    ['GET', '/v1/sessions', '/v1/sessions?status=OPEN', undefined, op],
+    ['GET', '/v1/sessions', '/v1/sessions?status=CLOSED', undefined, op],
     ['GET', '/.well-known/ssf-configuration', '/.well-known/ssf-configuration'],
     ['POST', '/ssf/streams', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } }, op],
     ['GET', '/ssf/streams', '/ssf/streams', undefined, op],

@@ -514,6 +514,17 @@ export class Kernel {
   }
 
   /**
+   * Open sessions, newest first (`GET /v1/sessions?status=OPEN`): at most `limit`; `truncated`
+   * when more are open (the store hands back any `limit` of them).
+   */
+  async openSessions(limit = 1000): Promise<{ sessions: Session[]; truncated: boolean }> {
+    if (!this.started) await this.ready();
+    const found = await this.audit.io(() => this.deps.store.sessionsWithStatus('OPEN', limit + 1), false);
+    const sessions = found.slice(0, limit).sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    return { sessions, truncated: found.length > limit };
+  }
+
+  /**
    * The revocation events this kernel process originated, newest first, each with its completion
    * state (PENDING, CLEAN, PARTIAL, UNKNOWN) and receivers: the in-memory tracking of
    * `REVOCATION_PROPAGATION` (the records are the evidence; this view starts empty at a restart).
