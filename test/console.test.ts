@@ -151,7 +151,8 @@ describe('the web console in chromium', { timeout: 90_000 }, () => {
     // it arrives through GET /v1/hem/events, with nothing reloaded
     await poll(() => page.textContent(`[data-hem-status="${hemId}"]`)).toBe('PENDING');
     const cells = await page.locator('[data-testid=escalations] tbody tr', { hasText: hemId }).locator('td').allTextContents();
-    expect(cells.slice(1, 8)).toEqual(['HEM-HIGH-1', 'PENDING', 'master-ai', 'Agent::"master-ai"', 'Action::"classify_gold"', 'Incident::"m7.2-2026"', 'tier0b-no-auto-gold']);
+    expect(cells[1]).toBe('PENDING');
+    expect(cells.slice(3, 9)).toEqual(['HEM-HIGH-1', 'master-ai', 'Agent::"master-ai"', 'Action::"classify_gold"', 'Incident::"m7.2-2026"', 'tier0b-no-auto-gold']);
 
     // an auditor reads the queue but gets no button, and the kernel refuses the answer anyway
     await signIn('auditor');

@@ -37,7 +37,7 @@ export function escalationsPage(main: HTMLElement): () => void {
   const filter = h('select', { id: 'hem-status' }, h('option', { value: '' }, 'all'), ...STATUSES.map((s) => h('option', { value: s, selected: s === 'PENDING' }, s)));
   const streamState = h('span', { 'data-testid': 'hem-stream-state' }, follows ? 'connecting' : `read every ${REFRESH_MS / 1000} s`);
   const note = h('p', { role: 'status', 'data-testid': 'hem-note' });
-  const body = h('div', {}, h('p', {}, 'Loading…'));
+  const body = h('div', { class: 'scroll' }, h('p', {}, 'Loading…'));
   /** What an approver typed, kept across redraws (a new escalation arriving redraws the table). */
   const comments = new Map<string, string>();
   mount(
@@ -64,7 +64,7 @@ export function escalationsPage(main: HTMLElement): () => void {
 
   const actions = (e: Escalation) => {
     if (!approver || e.status !== 'PENDING') return '—';
-    const input = h('input', { type: 'text', maxlength: 2048, 'aria-label': `Comment on ${e.hem_id}`, 'data-comment': e.hem_id, value: comments.get(e.hem_id) ?? '' });
+    const input = h('input', { type: 'text', size: 20, maxlength: 2048, placeholder: 'comment (optional)', 'aria-label': `Comment on ${e.hem_id}`, 'data-comment': e.hem_id, value: comments.get(e.hem_id) ?? '' });
     input.addEventListener('input', () => comments.set(e.hem_id, input.value));
     return h('span', { class: 'row' },
       input,
@@ -96,8 +96,8 @@ export function escalationsPage(main: HTMLElement): () => void {
               ? h('p', { 'data-testid': 'hem-empty' }, `No ${filter.value ? `${filter.value} ` : ''}escalation.`)
               : table(
                   `${escalations.length} escalations, newest first`,
-                  ['Escalation', 'Class', 'Status', 'Agent', 'Principal', 'Action', 'Resource', 'Policy', 'Opened', 'Expires', 'Answer', 'Decide'],
-                  escalations.map((e) => [h('code', { 'data-hem': e.hem_id }, e.hem_id), e.hem_class, h('span', { 'data-hem-status': e.hem_id }, statusBadge(e.status)), e.agent_id, ref(e.principal), ref(e.action), ref(e.resource), e.cedar_policy_id, e.created_at, e.expires_at, resolution(e), actions(e)]),
+                  ['Escalation', 'Status', 'Decide', 'Class', 'Agent', 'Principal', 'Action', 'Resource', 'Policy', 'Opened', 'Expires', 'Answer'],
+                  escalations.map((e) => [h('code', { 'data-hem': e.hem_id }, e.hem_id), h('span', { 'data-hem-status': e.hem_id }, statusBadge(e.status)), actions(e), e.hem_class, e.agent_id, ref(e.principal), ref(e.action), ref(e.resource), e.cedar_policy_id, e.created_at, e.expires_at, resolution(e)]),
                   'escalations',
                 ),
           );
