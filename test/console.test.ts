@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { CONSOLE_CSP } from '../src/console/routes.ts';
 import { freePort } from './support/free-port.ts';
-import { agentRead, makeHarness, type Harness } from './support/harness.ts';
+import { agentRead, classifyGold, makeHarness, type Harness } from './support/harness.ts';
 import { body, capProfileDeps, makePublishers, POLICIES_V1, sign, type Publisher } from './support/cap-profile.ts';
 import { agentKey, makeOperators } from './support/operators.ts';
 
@@ -139,6 +139,57 @@ describe('the web console in chromium', { timeout: 90_000 }, () => {
     await shot('live');
   });
 
+  it('escalations: the queue is live; an auditor cannot approve; an approver approves and the agent\'s retry is PERMIT', async () => {
+    // (the built-in profile is active: its Tier 0-B forbid escalates classify_gold to HEM-HIGH-1)
+    await signIn('approver');
+    await page.goto(`${base}/console#/escalations`);
+    await poll(() => page.textContent('[data-testid=hem-stream-state]')).toBe('connected');
+    const s = await api('POST', '/v1/sessions', { agent_id: 'master-ai' });
+    const deny = await api('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold());
+    expect(deny).toMatchObject({ decision: 'DENY', escalation: { hem_class: 'HEM-HIGH-1', status: 'PENDING' } });
+    const hemId: string = deny.escalation.hem_id;
+    // it arrives through GET /v1/hem/events, with nothing reloaded
+    await poll(() => page.textContent(`[data-hem-status="${hemId}"]`)).toBe('PENDING');
+    const cells = await page.locator('[data-testid=escalations] tbody tr', { hasText: hemId }).locator('td').allTextContents();
+    expect(cells[1]).toBe('PENDING');
+    expect(cells.slice(3, 9)).toEqual(['HEM-HIGH-1', 'master-ai', 'Agent::"master-ai"', 'Action::"classify_gold"', 'Incident::"m7.2-2026"', 'tier0b-no-auto-gold']);
+
+    // an auditor reads the queue but gets no button, and the kernel refuses the answer anyway
+    await signIn('auditor');
+    await page.goto(`${base}/console#/escalations`);
+    await poll(() => page.textContent(`[data-hem-status="${hemId}"]`)).toBe('PENDING');
+    expect(await page.locator('[data-testid=escalations] button').count()).toBe(0);
+    expect(await page.locator('[data-comment]').count()).toBe(0);
+    const refused = await page.evaluate(async ([token, id]) => {
+      const r = await fetch(`/v1/hem/escalations/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      return [r.status, ((await r.json()) as { code: string }).code];
+    }, [tokens.auditor, hemId] as const);
+    expect(refused).toEqual([403, 'FORBIDDEN']);
+    expect((await api('GET', `/v1/hem/escalations/${hemId}`, undefined, 'operator')).status).toBe('PENDING');
+    await shot('escalations-auditor');
+
+    // the approver answers in the console, with a comment
+    await signIn('approver');
+    await page.goto(`${base}/console#/escalations`);
+    await page.fill(`[data-comment="${hemId}"]`, 'M7.2 confirmed with the meteorological agency');
+    await shot('escalations-approver');
+    await page.click(`button[aria-label="Approve ${hemId}"]`);
+    await poll(() => page.textContent('[data-testid=hem-note]')).toBe(`${hemId} approved`);
+    expect(await api('GET', `/v1/hem/escalations/${hemId}`, undefined, 'operator')).toMatchObject({ status: 'APPROVED', resolution: { approver: 'op-approver', comment: 'M7.2 confirmed with the meteorological agency' } });
+    await page.selectOption('#hem-status', 'APPROVED');
+    await poll(() => page.textContent(`[data-hem-status="${hemId}"]`)).toBe('APPROVED');
+    expect(await page.locator('[data-testid=escalations] tbody tr', { hasText: hemId }).textContent()).toContain('M7.2 confirmed with the meteorological agency');
+
+    const retry = await api('POST', `/v1/sessions/${s.session_id}/authorize`, { ...classifyGold(), hem_id: hemId });
+    expect(retry).toMatchObject({ decision: 'PERMIT', policy_ids: ['tier1-gold-with-human-approval'], escalation: { hem_id: hemId, status: 'APPROVED' } });
+
+    // one left PENDING (another session) for the accessibility scan of the approver's view
+    const other = await api('POST', '/v1/sessions', { agent_id: 'master-ai' });
+    const pending = (await api('POST', `/v1/sessions/${other.session_id}/authorize`, classifyGold())).escalation.hem_id;
+    await page.selectOption('#hem-status', 'PENDING');
+    await poll(() => page.locator(`button[aria-label="Approve ${pending}"]`).count()).toBe(1);
+  });
+
   it('a good package verifies in the browser; a tampered one names the same broken place as the CLI', async () => {
     const blockId = await closedBlock('verify-agent');
     const pkg = await api('GET', `/v1/audit/blocks/${blockId}/package`);
@@ -192,9 +243,17 @@ describe('the web console in chromium', { timeout: 90_000 }, () => {
     await poll(() => page.textContent('[data-testid=checkpoint-verdict]')).toMatch(/^FAIL checkpoint: /);
   });
 
-  it('sessions and blocks: the block log lists closed blocks; a block shows its records and verifies', async () => {
+  it('sessions and blocks: open sessions are listed; the block log lists closed blocks; a block shows its records and verifies', async () => {
     const blockId = await closedBlock('blocks-agent');
+    const open = await api('POST', '/v1/sessions', { agent_id: 'open-agent' });
+    await signIn('operator');
     await page.goto(`${base}/console#/blocks`);
+    await poll(() => page.locator('[data-testid=open-sessions] tbody tr', { hasText: open.session_id }).locator('td').allTextContents()).toEqual([open.session_id, 'open-agent', expect.any(String), open.block_id]);
+    expect(await page.locator('[data-testid=open-sessions] tbody tr', { hasText: 'blocks-agent' }).count()).toBe(0);
+    const listed = await api('GET', '/v1/sessions?status=OPEN', undefined, 'auditor');
+    expect(listed.truncated).toBe(false);
+    expect(listed.sessions.map((x: { session_id: string }) => x.session_id)).toContain(open.session_id);
+    expect(await page.evaluate(async (token) => (await fetch('/v1/sessions', { headers: { authorization: `Bearer ${token}` } })).status, tokens.approver)).toBe(403);
     await page.click(`button[data-block="${blockId}"]`);
     await poll(() => page.textContent('[data-testid=block-verdict]')).toMatch(new RegExp(`^OK block ${blockId}: 4 records`));
     expect(await page.locator('[data-testid=records] tbody tr').count()).toBe(4);
@@ -255,6 +314,54 @@ describe('the web console in chromium', { timeout: 90_000 }, () => {
     await shot('agents-operator');
   });
 
+  it('revocations: an operator adds one in the console; events show UNKNOWN, PENDING and CLEAN; an auditor cannot add', async () => {
+    await signIn('operator');
+    // a paused stream: the receivers cannot be enumerated, the event is UNKNOWN
+    const stream = (await api('POST', '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' }, description: 'console test' }, 'operator')).stream_id;
+    try {
+      await api('POST', '/ssf/status', { stream_id: stream, status: 'paused' }, 'operator');
+      await page.goto(`${base}/console#/revocations`);
+      await page.selectOption('#rv-kind', 'KIA_KEY');
+      await page.fill('#rv-id', 'kia-key-console-1');
+      await page.fill('#rv-reason', 'key compromised');
+      await page.click('[data-testid=revoke-submit]');
+      await poll(() => page.textContent('[data-testid=revocation-note]')).toMatch(/^KIA_KEY kia-key-console-1 revoked \(entry \d+\)$/);
+      await poll(() => page.textContent('[data-event-state="kia-key-console-1"]')).toBe('UNKNOWN');
+      const row = await page.locator('[data-testid=registry] tbody tr', { hasText: 'kia-key-console-1' }).locator('td').allTextContents();
+      expect(row.slice(1, 5)).toEqual(['KIA_KEY', 'kia-key-console-1', 'LOCAL', 'DIRECT']);
+      expect(row.slice(7)).toEqual(['key compromised', 'op-operator']);
+      const feed = await api('GET', '/v1/revocations');
+      expect(feed.revocations.find((e: { id: string }) => e.id === 'kia-key-console-1')).toMatchObject({ kind: 'KIA_KEY', reason: 'key compromised', revoking_principal: 'op-operator', source: 'LOCAL' });
+
+      // enabled: PENDING until the poll receiver acknowledges, then CLEAN
+      await api('POST', '/ssf/status', { stream_id: stream, status: 'enabled' }, 'operator');
+      await page.fill('#rv-id', 'kia-key-console-2');
+      await page.click('[data-testid=revoke-submit]');
+      await poll(() => page.textContent('[data-event-state="kia-key-console-2"]')).toBe('PENDING');
+      const sets = Object.keys((await api('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, 'operator')).sets);
+      expect(sets).toHaveLength(1);
+      await api('POST', `/ssf/poll/${stream}`, { ack: sets, returnImmediately: true }, 'operator');
+      await poll(() => page.textContent('[data-event-state="kia-key-console-2"]')).toBe('CLEAN');
+      expect(await page.locator('[data-testid=revocation-events] tbody tr', { hasText: 'kia-key-console-2' }).textContent()).toMatch(/op-operator \(poll\): acknowledged after \d+ ms, 1 attempt/);
+      await shot('revocations-operator');
+    } finally {
+      await api('DELETE', `/ssf/streams?stream_id=${stream}`, undefined, 'operator');
+    }
+
+    await signIn('auditor');
+    await page.goto(`${base}/console#/revocations`);
+    await poll(() => page.textContent('[data-event-state="kia-key-console-2"]')).toBe('CLEAN');
+    expect(await page.locator('#rv-id').count()).toBe(0);
+    const status = await page.evaluate(async (token) => (await fetch('/v1/revocations', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'KIA_KEY', id: 'by-auditor' }) })).status, tokens.auditor);
+    expect(status).toBe(403);
+    expect((await api('GET', '/v1/revocations')).revocations.map((e: { id: string }) => e.id)).not.toContain('by-auditor');
+    await shot('revocations-auditor');
+    // an approver does not get the page
+    await signIn('approver');
+    await page.goto(`${base}/console#/revocations`);
+    await poll(() => page.textContent('main [role=alert]')).toContain('needs the role operator or auditor');
+  });
+
   it('axe-core finds no serious or critical violation on any page; no CSP violation happened', async () => {
     const axe = readFileSync(new URL('../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
     // axe is injected by the test only (the console's own CSP would refuse it, rightly)
@@ -263,7 +370,9 @@ describe('the web console in chromium', { timeout: 90_000 }, () => {
     await p.goto(`${base}/console`);
     await p.evaluate((t) => sessionStorage.setItem('kee.console.token', t), tokens.operator);
     const found: string[] = [];
-    for (const [route, ready] of [['overview', '[data-testid=kernel-state]'], ['live', '.uplot'], ['blocks', '[data-testid=block-log]'], ['verify', '#pkg-text'], ['policies', '[data-tier]'], ['agents', '[data-testid=agents]'], ['signin', '#token']] as const) {
+    for (const [route, ready] of [['overview', '[data-testid=kernel-state]'], ['live', '.uplot'], ['blocks', '[data-testid=block-log]'], ['verify', '#pkg-text'], ['policies', '[data-tier]'], ['agents', '[data-testid=agents]'], ['revocations', '[data-testid=revocation-events]'], ['escalations', '[data-comment]'], ['signin', '#token']] as const) {
+      // the escalations page as an approver sees it: comment fields and buttons
+      await p.evaluate((t) => sessionStorage.setItem('kee.console.token', t), tokens[route === 'escalations' ? 'approver' : 'operator']);
       await p.goto(`${base}/console#/${route}`);
       await p.reload();
       await p.waitForSelector(ready);

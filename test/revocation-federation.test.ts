@@ -90,12 +90,13 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
     await a.tick();
     expect(a.alerts.map((x) => x.alert)).toEqual(['REVOCATION_UNACKNOWLEDGED']);
     expect(view()?.state).toBe('PARTIAL');
+    expect(view()?.after_retry).toBe(false);
     expect(view()?.receivers[0]?.attempts).toBeGreaterThanOrEqual(2);
 
     await b.listen();
     a.advance(30_000); // past the capped backoff
     await a.tick();
-    expect(view()).toMatchObject({ state: 'CLEAN', receivers: [{ acknowledged: true }] });
+    expect(view()).toMatchObject({ state: 'CLEAN', after_retry: true, receivers: [{ acknowledged: true }] });
     const states = (await journalRecords(a.h.store)).filter((r) => r.ale_type === 'REVOCATION_PROPAGATION').map((r) => [r.completion_state, r.after_retry ?? false]);
     expect(states).toEqual([['PARTIAL', false], ['CLEAN', true]]);
     // B applied it: agent-7 is refused there

@@ -53,11 +53,16 @@ describe('the SSF transmitter', () => {
   });
 
   it('poll delivery: the SET waits for the receiver; its ack makes the revocation event CLEAN (recorded)', async () => {
-    const { h, op } = await setup();
+    const { h, op, ops } = await setup();
     const id = (await h.call('POST', '/ssf/streams', { delivery: { method: POLL } }, op)).json.stream_id;
     const entry = (await h.call('POST', '/v1/revocations', { kind: 'MANDATE_JTI', id: 'm-1' }, op)).json;
     await h.kernel.revocation.idle();
     expect(h.kernel.revocation.propagation.view(entry.event_id)[0]?.state).toBe('PENDING');
+    // GET /v1/revocations/events: the same states over HTTP, for operators and auditors only
+    const events = async () => (await h.call('GET', '/v1/revocations/events', undefined, await ops.bearer('auditor'))).json.events;
+    expect(await events()).toEqual([{ event_id: entry.event_id, kind: 'MANDATE_JTI', id: 'm-1', state: 'PENDING', started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/), after_retry: false, receivers: [{ stream_id: id, aud: expect.any(String), method: POLL, acknowledged: false, acked_ms: null, attempts: 1 }] }]);
+    expect((await h.call('GET', '/v1/revocations/events')).status).toBe(401);
+    expect((await h.call('GET', '/v1/revocations/events', undefined, await ops.bearer('approver'))).status).toBe(403);
     const first = (await h.call('POST', `/ssf/poll/${id}`, { returnImmediately: true, maxEvents: 10 }, op)).json;
     const jtis = Object.keys(first.sets);
     expect(jtis).toHaveLength(1);
@@ -67,6 +72,7 @@ describe('the SSF transmitter', () => {
     const acked = (await h.call('POST', `/ssf/poll/${id}`, { ack: jtis, returnImmediately: true }, op)).json;
     expect(acked.sets).toEqual({});
     expect(h.kernel.revocation.propagation.view(entry.event_id)[0]).toMatchObject({ state: 'CLEAN', receivers: [{ stream_id: id, acknowledged: true, attempts: 1 }] });
+    expect(await events()).toMatchObject([{ event_id: entry.event_id, state: 'CLEAN', receivers: [{ stream_id: id, acknowledged: true }] }]);
     const rec = (await journalRecords(h.store)).filter((r) => r.ale_type === 'REVOCATION_PROPAGATION');
     expect(rec).toEqual([expect.objectContaining({ completion_state: 'CLEAN', event_id: entry.event_id, revoked_kind: 'MANDATE_JTI', revoked_id: 'm-1' })]);
     // a push stream cannot be polled

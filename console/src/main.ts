@@ -2,9 +2,11 @@ import { hasRole, who } from './api.ts';
 import { h, mount } from './dom.ts';
 import { agentsPage } from './pages/agents.ts';
 import { blocksPage } from './pages/blocks.ts';
+import { escalationsPage } from './pages/escalations.ts';
 import { livePage } from './pages/live.ts';
 import { overviewPage } from './pages/overview.ts';
 import { policiesPage } from './pages/policies.ts';
+import { revocationsPage } from './pages/revocations.ts';
 import { signinPage } from './pages/signin.ts';
 import { verifyPage } from './pages/verify.ts';
 
@@ -20,6 +22,8 @@ const ROUTES: Record<string, Route> = {
   verify: { title: 'Verify', page: verifyPage },
   policies: { title: 'Policies', page: policiesPage },
   agents: { title: 'Agents', page: agentsPage, roles: ['operator', 'auditor'] },
+  revocations: { title: 'Revocations', page: revocationsPage, roles: ['operator', 'auditor'] },
+  escalations: { title: 'Escalations', page: escalationsPage, roles: ['approver', 'operator', 'auditor'] },
   signin: { title: 'Sign in', page: signinPage },
 };
 

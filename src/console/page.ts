@@ -8,6 +8,8 @@ export const CONSOLE_PAGES = [
   ['verify', 'Verify'],
   ['policies', 'Policies'],
   ['agents', 'Agents'],
+  ['revocations', 'Revocations'],
+  ['escalations', 'Escalations'],
   ['signin', 'Sign in'],
 ] as const;
 

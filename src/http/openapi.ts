@@ -176,6 +176,27 @@ export const OPENAPI = {
       },
     },
     '/v1/sessions': {
+      get: {
+        operationId: 'listOpenSessions',
+        summary: 'The open sessions, newest first (role `operator` or `auditor`; the console\'s Sessions page): at most 1,000, `truncated` when more are open',
+        security: OPERATOR,
+        parameters: [{ name: 'status', in: 'query', required: false, schema: { const: 'OPEN', default: 'OPEN' }, description: 'only `OPEN` (closed sessions are Session Blocks: `GET /v1/audit/log/entries/{index}`)' }],
+        responses: {
+          '200': {
+            description: 'the open sessions',
+            headers: { 'Cache-Control': { schema: { const: 'no-store' } } },
+            ...json({
+              type: 'object',
+              required: ['sessions', 'truncated'],
+              properties: {
+                sessions: { type: 'array', items: { type: 'object', required: ['session_id', 'block_id', 'agent_id', 'status', 'created_at'], properties: { session_id: { type: 'string', format: 'uuid' }, block_id: hex(16), agent_id: { type: 'string' }, status: { const: 'OPEN' }, created_at: { type: 'string', format: 'date-time' } } } },
+                truncated: { type: 'boolean', description: 'more than 1,000 sessions are open: these are any 1,000 of them' },
+              },
+            }),
+          },
+          ...problems([...QUERY, ...STARTED, ...STORE, ...OPERATOR_AUTH], { INVALID_INPUT: '`status` is not `OPEN`, or given more than once' }),
+        },
+      },
       post: {
         operationId: 'openSession',
         summary: 'Open an agent session',

@@ -57,6 +57,18 @@ export const REVOCATION_PATHS = {
       },
     },
   },
+  '/v1/revocations/events': {
+    get: {
+      operationId: 'getRevocationEvents',
+      summary: 'The revocation events this kernel process originated, newest first, with their completion state (roles `operator`, `auditor`; the console\'s Revocations page)',
+      description: 'An in-memory view (the latest 1,000; empty after a restart): each state is also a `REVOCATION_PROPAGATION` record of the kernel journal, the evidence. `PENDING` until every receiver acknowledged or the 30 s window passed.',
+      security: OPERATOR,
+      responses: {
+        '200': { description: 'the events', headers: { 'Cache-Control': { schema: { const: 'no-store' } } }, ...json({ type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: '#/components/schemas/RevocationEvent' } } } }) },
+        ...problems([...STARTED, ...OPERATOR_AUTH]),
+      },
+    },
+  },
   '/.well-known/ssf-configuration': {
     get: {
       operationId: 'getSsfConfiguration',
@@ -142,6 +154,26 @@ export const REVOCATION_SCHEMAS = {
       subject: { type: 'object', properties: { agent_id: { type: 'string' }, xpid: { type: 'string' } } },
       reason: { type: 'string' },
       revoking_principal: { type: 'string' },
+    },
+  },
+  RevocationEvent: {
+    type: 'object',
+    required: ['event_id', 'kind', 'id', 'state', 'started_at', 'after_retry', 'receivers'],
+    properties: {
+      event_id: { type: 'string', description: 'the registry entry\'s `event_id` (the SETs\' `txn`)' },
+      kind: { enum: ['MANDATE_JTI', 'XPID', 'KIA_KEY', 'GEC_MANIFEST', 'GEC_CERT'] },
+      id: { type: 'string' },
+      state: { enum: ['PENDING', 'CLEAN', 'PARTIAL', 'UNKNOWN'] },
+      started_at: { type: 'string', format: 'date-time' },
+      after_retry: { type: 'boolean', description: 'CLEAN after having been PARTIAL' },
+      receivers: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['stream_id', 'aud', 'method', 'acknowledged', 'acked_ms', 'attempts'],
+          properties: { stream_id: { type: 'string' }, aud: { type: 'string' }, method: { type: 'string' }, acknowledged: { type: 'boolean' }, acked_ms: { type: ['integer', 'null'] }, attempts: { type: 'integer', minimum: 0 } },
+        },
+      },
     },
   },
   SsfStream: {

@@ -27,6 +27,7 @@ import { CREDENTIAL_TYP } from './credentials/claims.ts';
 import { CredentialIssuer } from './credentials/issuer.ts';
 import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
 import { Federation } from './revocation/federation.ts';
+import type { PropagationView } from './revocation/propagation.ts';
 import { DomainError, isDomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
@@ -548,6 +549,27 @@ export class Kernel {
   async revocationFeed(since: number): Promise<RevocationFeed> {
     if (!this.started) await this.ready();
     return this.revocations.feed(since);
+  }
+
+  /**
+   * Open sessions, newest first (`GET /v1/sessions?status=OPEN`): at most `limit`; `truncated`
+   * when more are open (the store hands back any `limit` of them).
+   */
+  async openSessions(limit = 1000): Promise<{ sessions: Session[]; truncated: boolean }> {
+    if (!this.started) await this.ready();
+    const found = await this.audit.io(() => this.deps.store.sessionsWithStatus('OPEN', limit + 1), false);
+    const sessions = found.slice(0, limit).sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    return { sessions, truncated: found.length > limit };
+  }
+
+  /**
+   * The revocation events this kernel process originated, newest first, each with its completion
+   * state (PENDING, CLEAN, PARTIAL, UNKNOWN) and receivers: the in-memory tracking of
+   * `REVOCATION_PROPAGATION` (the records are the evidence; this view starts empty at a restart).
+   */
+  async revocationEvents(): Promise<PropagationView[]> {
+    if (!this.started) await this.ready();
+    return this.revocation.propagation.view().reverse();
   }
 
   /**

@@ -1,7 +1,8 @@
-import { ApiError, getJson } from '../api.ts';
+import { ApiError, getJson, hasRole } from '../api.ts';
 import { badge, facts, h, mount, short, table } from '../dom.ts';
 import { packageVerdict, verifyPackageBlob } from '../verify-core.ts';
 
+type OpenSession = { session_id: string; block_id: string; agent_id: string; created_at: string };
 type Block = { block_id: string; session_id: string; merkle_root: string; record_count: number; block_close_timestamp: string };
 type LogEntry = { index: number; leaf_hash: string; block_id: string; block: Block };
 type Checkpoint = { origin: string; size: number; root: string; root_hex: string; note: string };
@@ -23,13 +24,38 @@ function remember(cp: Checkpoint): { size: number; root_hex: string; at: string 
 export function blocksPage(main: HTMLElement): void {
   const log = h('div', {}, h('p', {}, 'Loading…'));
   const detail = h('section', { 'aria-labelledby': 'h-block', 'data-testid': 'block-detail' });
+  const sessions = h('section', { 'aria-labelledby': 'h-open' }, h('h2', { id: 'h-open' }, 'Open sessions'), h('p', {}, 'Loading…'));
   mount(
     main,
     h('h1', {}, 'Sessions and blocks'),
-    h('p', {}, 'Closed sessions are signed Session Blocks in the block log (docs/audit-log.md). Open sessions are not listed by the API yet.'),
+    h('p', {}, 'Open sessions collect records; closed, they are signed Session Blocks in the block log (docs/audit-log.md).'),
+    sessions,
     log,
     detail,
   );
+  void (async () => {
+    if (!hasRole('operator', 'auditor')) {
+      mount(sessions, h('h2', { id: 'h-open' }, 'Open sessions'), h('p', {}, 'Listing open sessions needs the role operator or auditor.'));
+      return;
+    }
+    try {
+      const open = await getJson<{ sessions: OpenSession[]; truncated: boolean }>('/v1/sessions?status=OPEN');
+      mount(
+        sessions,
+        h('h2', { id: 'h-open' }, 'Open sessions'),
+        open.sessions.length === 0
+          ? h('p', {}, 'No session is open.')
+          : table(
+              `${open.sessions.length}${open.truncated ? ' (of more)' : ''} open sessions, newest first (agent kee-kernel: the kernel journal)`,
+              ['Session', 'Agent', 'Opened', 'Block id it will close into'],
+              open.sessions.map((x) => [h('code', { 'data-session': x.session_id }, x.session_id), x.agent_id, x.created_at, h('code', {}, x.block_id)]),
+              'open-sessions',
+            ),
+      );
+    } catch (e) {
+      mount(sessions, h('h2', { id: 'h-open' }, 'Open sessions'), h('p', { role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
+    }
+  })();
   const open = async (id: string) => {
     mount(detail, h('h2', { id: 'h-block' }, `Block ${id}`), h('p', {}, 'Loading…'));
     try {

@@ -10,7 +10,8 @@ import { revocationBody } from '../schemas.ts';
 /**
  * The revocation registry (docs/revocation.md): operators add entries (`POST`, role
  * `operator`); the feed (`GET ?since=`) is what resource providers' verifiers poll, open like
- * `/v1/credentials/revocations`, its alias.
+ * `/v1/credentials/revocations`, its alias; the events this kernel originated, with their
+ * completion states (`GET /events`, roles `operator` and `auditor`).
  */
 export function revocationRoutes(kernel: Kernel): Hono<OperatorEnv> {
   const app = new Hono<OperatorEnv>();
@@ -20,6 +21,7 @@ export function revocationRoutes(kernel: Kernel): Hono<OperatorEnv> {
     return c.json(entry, 201);
   });
   app.get('/', (c) => revocationFeed(c, kernel));
+  app.get('/events', requireRole(kernel, 'operator', 'auditor'), async (c) => c.json({ events: await kernel.revocationEvents() }, 200, { 'cache-control': 'no-store' }));
   return app;
 }
 

@@ -4,12 +4,23 @@ import type { Kernel } from '../../kernel/kernel.ts';
 import { sessionHolder, withDpopChallenge } from '../agent-auth.ts';
 import { toAuthorizationRequest } from '../authorize-request.ts';
 import { readJson } from '../body.ts';
+import { requireRole, type OperatorEnv } from '../operator-auth.ts';
+import { queryParam } from '../query.ts';
 import { refuseXpidClaim } from '../xpid-claim.ts';
 import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, openSessionBody, SESSION_ID } from '../schemas.ts';
 
-/** Sessions: open, authorize an action inside one, close into a signed Session Block. */
-export function sessionRoutes(kernel: Kernel): Hono {
-  const app = new Hono();
+/**
+ * Sessions: open, authorize an action inside one, close into a signed Session Block; the open
+ * ones listed for operators and auditors (`GET ?status=OPEN`, the console's Sessions page).
+ */
+export function sessionRoutes(kernel: Kernel): Hono<OperatorEnv> {
+  const app = new Hono<OperatorEnv>();
+
+  app.get('/', requireRole(kernel, 'operator', 'auditor'), async (c) => {
+    const status = queryParam(c, 'status') ?? 'OPEN';
+    if (status !== 'OPEN') throw new DomainError('INVALID_INPUT', `query parameter \`status\` must be \`OPEN\` (closed sessions are blocks: GET /v1/audit/log/entries), got \`${status.slice(0, 64)}\``);
+    return c.json(await kernel.openSessions(), 200, { 'cache-control': 'no-store' });
+  });
 
   app.post('/', (c) => {
     let assertion = false;

@@ -28,9 +28,11 @@ export type PropagationEvent = {
   state: PropagationState;
   receivers: Map<string, Receiver>;
   alerted: boolean;
+  /** Settled CLEAN after having been PARTIAL. */
+  afterRetry: boolean;
 };
 
-export type PropagationView = { event_id: string; kind: string; id: string; state: PropagationState; receivers: { stream_id: string; aud: string; method: string; acknowledged: boolean; acked_ms: number | null; attempts: number }[] };
+export type PropagationView = { event_id: string; kind: string; id: string; state: PropagationState; started_at: string; after_retry: boolean; receivers: { stream_id: string; aud: string; method: string; acknowledged: boolean; acked_ms: number | null; attempts: number }[] };
 
 export type PropagationDeps = {
   transmitter: Transmitter;
@@ -66,6 +68,8 @@ export class Propagation {
       kind: e.kind,
       id: e.id,
       state: e.state,
+      started_at: new Date(e.startedMs).toISOString(),
+      after_retry: e.afterRetry,
       receivers: [...e.receivers.values()].map((r) => ({ stream_id: r.stream.config.stream_id, aud: r.stream.config.aud, method: r.stream.config.delivery.method, acknowledged: r.ackedAtMs !== null, acked_ms: r.ackedAtMs === null ? null : r.ackedAtMs - e.startedMs, attempts: r.attempts })),
     }));
   }
@@ -75,7 +79,7 @@ export class Propagation {
     const { transmitter, telemetry } = this.deps;
     const eventId = entry.event_id ?? `${entry.kind}:${entry.id}`;
     const streams = await transmitter.receiversOf(entry);
-    const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs: this.deps.nowMs(), state: 'PENDING', receivers: new Map(), alerted: false };
+    const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs: this.deps.nowMs(), state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false };
     this.events.set(eventId, ev);
     this.prune();
     return telemetry.span('soos.revocation.propagate', { attributes: { 'soos.revocation.event_id': eventId, 'soos.revocation.kind': entry.kind, 'soos.revocation.receivers': streams.length } }, async (span) => {
@@ -145,6 +149,7 @@ export class Propagation {
   private async settle(ev: PropagationEvent, state: PropagationState): Promise<void> {
     const retried = ev.state === 'PARTIAL';
     ev.state = state;
+    if (retried && state === 'CLEAN') ev.afterRetry = true;
     await this.record('REVOCATION_PROPAGATION', {
       event_id: ev.event_id,
       completion_state: state,
