@@ -196,16 +196,13 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       await cli(['signer', 'keygen', '--data-dir', dir], { KEE_SHARE_KEK: KEK });
       groupKey = (JSON.parse(readFileSync(join(dir, 'frost', 'public.json'), 'utf8')) as { group_key: string }).group_key;
       const ports = [await freePort(), await freePort(), await freePort()];
-      for (let i = 0; i < 3; i++) {
-        sidecars.push(await startSidecar(['--share', join(dir, 'frost', `share-${i + 1}.json`), '--port', String(ports[i]), '--coordinator-key-file', join(dir, 'frost', 'coordinator-ed25519.pub')], { KEE_SHARE_KEK: KEK }));
-      }
+      const started = await Promise.allSettled(ports.map((p, i) => startSidecar(['--share', join(dir, 'frost', `share-${i + 1}.json`), '--port', String(p), '--coordinator-key-file', join(dir, 'frost', 'coordinator-ed25519.pub')], { KEE_SHARE_KEK: KEK })));
+      for (const s of started) if (s.status === 'fulfilled') sidecars.push(s.value);
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
       ev(`FROST (2,3) group key ${short(groupKey)}; sidecars on ports ${ports.join(', ')}`);
       // three publishers; the kernel trusts their public keys
-      const pubs: string[] = [];
-      for (const i of [1, 2, 3]) {
-        await cli(['policy', 'keygen', '--out', join(dir, `pub${i}`)]);
-        pubs.push(readFileSync(join(dir, `pub${i}`, 'publisher.pub'), 'utf8').trim());
-      }
+      await Promise.all([1, 2, 3].map((i) => cli(['policy', 'keygen', '--out', join(dir, `pub${i}`)])));
+      const pubs = [1, 2, 3].map((i) => readFileSync(join(dir, `pub${i}`, 'publisher.pub'), 'utf8').trim());
       port = await freePort();
       const acdProfile = join(dir, 'acd-profile.json');
       writeFileSync(acdProfile, JSON.stringify({
@@ -242,9 +239,9 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       same((activeProfile.publishers as unknown[]).length, 2, 'publishers whose signatures were accepted');
       ev(`kernel restarted on ${kernel.base}: serving ${PROFILE_ID} v1 (${(activeProfile.policy_ids as string[]).join(', ')}), ${(activeProfile.publishers as unknown[]).length} publisher signatures`);
       const manifest = (await get('/v1/manifest')).json;
-      const exceptions = manifest.conformance_exceptions as string[] | undefined;
-      check(Array.isArray(exceptions) && exceptions.length > 0, 'the manifest should declare the deployment non-conformant (KEE_ALLOW_NONCONFORMANT=1)');
-      nonconformant = exceptions[0] as string;
+      const exception = (manifest.conformance_exceptions as string[] | undefined)?.[0];
+      check(typeof exception === 'string', 'the manifest should declare the deployment non-conformant (KEE_ALLOW_NONCONFORMANT=1)');
+      nonconformant = exception as string;
       ev(`NON-CONFORMANT: the GEC Manifest (conformance_level ${String(manifest.conformance_level)}) says: ${nonconformant}`);
     });
 
