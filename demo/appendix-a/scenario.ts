@@ -356,6 +356,8 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       const { block } = await journalRecord('HEM_RESOLVED', (r) => r.hem_id === hemId);
       check(blockVerifies(block, groupKey), 'the journal block holding HEM_RESOLVED verifies under the FROST group key');
       ev(`HEM_RESOLVED sealed in journal block ${short(block.block_id)}: merkle_root ${short(block.merkle_root)}, FROST signature ${short(block.block_signature.signature)} verifies as Ed25519 under the group key`);
+      const sign = await span('soos.kia.sign', (x) => x.traceId === block.block_id);
+      ev(`span soos.kia.sign (trace ${block.block_id}): soos.governance.frost_threshold_config "${String(sign.attributes['soos.governance.frost_threshold_config'])}"`);
       partial('Kee signs a block once, when it closes (no per-record signature or running Merkle root); which two of the three signers took part is not recorded');
     });
 
@@ -476,6 +478,9 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       check(blockVerifies(closed, groupKey), 'the block signature verifies as Ed25519 under the FROST group key over JCS{block_id, merkle_root, block_close_timestamp}');
       ev(`block_id ${closed.block_id} = Master AI trace_id; ${closed.record_count} records, merkle_root ${short(closed.merkle_root)}, log_index ${closed.log_index}`);
       ev(`FROST (2,3) signature ${short(closed.block_signature.signature)} over JCS{block_id, merkle_root, block_close_timestamp} verifies under the group key`);
+      const sign = await span('soos.kia.sign', (x) => x.traceId === closed.block_id);
+      same(sign.attributes['soos.governance.frost_threshold_config'], 'frost:t-of-n:2-3', 'span soos.kia.sign frost_threshold_config');
+      ev(`span soos.kia.sign (trace ${closed.block_id}): soos.governance.frost_threshold_config "frost:t-of-n:2-3", soos.governance.kia_key_id ${short(sign.attributes['soos.governance.kia_key_id'])}`);
       const res = await fetch(`${(kernel as Kernel).base}/v1/audit/blocks/${closed.block_id}/package`);
       masterPackage = (await res.json()) as Pkg;
       const records = masterPackage.records.map((x) => x.record);
