@@ -28,16 +28,17 @@ function manualClock(start = Date.now()) {
   return { nowIso: () => new Date(now).toISOString(), advance: (ms: number) => void (now += ms) };
 }
 
-/** A signer that fails (SIGNER_FAILED) while `down` is set. */
-function switchableSigner(): Signer & { down: boolean } {
+/** A signer that fails (SIGNER_FAILED) while `down` is set; with `refuseManifests`, only for GEC Manifest bodies (their JCS opens with `agent_authentication`). */
+function switchableSigner(): Signer & { down: boolean; refuseManifests: boolean } {
   const real = new Ed25519Signer(Ed25519Signer.generateSeed());
   const s = {
     down: false,
+    refuseManifests: false,
     algorithm: 'Ed25519' as const,
     publicKey: () => real.publicKey(),
     describe: () => real.describe(),
     sign: async (m: Uint8Array) => {
-      if (s.down) throw new DomainError('SIGNER_FAILED', 'signer offline');
+      if (s.down || (s.refuseManifests && new TextDecoder().decode(m.subarray(0, 24)) === '{"agent_authentication":')) throw new DomainError('SIGNER_FAILED', 'signer offline');
       return real.sign(m);
     },
   };
@@ -142,20 +143,27 @@ describe('GET /.well-known/soos-acd', () => {
     expect(s.h.kernel.publicKey().public_key).toBe(Buffer.from(groupKey).toString('hex'));
   });
 
-  it('Check 1 fails alone when the manifest is older than the staleness window (kernel clock)', async () => {
+  it('Check 1 fails alone when the manifest is older than the staleness window (kernel clock) and could not be re-issued', async () => {
     const clock = manualClock();
-    const s = await setup({ deps: { clock } });
+    const signer = switchableSigner();
+    const s = await setup({ deps: { clock }, signer });
     expect((await s.ask()).status).toBe(200);
+    // the re-issue at half the window (docs/acd.md) needs a manifest signature: refused here, the stale manifest stays
+    signer.refuseManifests = true;
     clock.advance(86_401_000);
+    await s.h.kernel.tick(); // the journal's due block is sealed first (the handshake's records then share one)
     await expectRefused(s, 1);
   });
 
   it('Check 1: the window is configurable lower', async () => {
     const clock = manualClock();
-    const s = await setup({ deps: { clock, options: { acd: { profile: PROFILE, manifestMaxAgeSeconds: 60 } } } });
+    const signer = switchableSigner();
+    const s = await setup({ deps: { clock, options: { acd: { profile: PROFILE, manifestMaxAgeSeconds: 60 } } }, signer });
+    signer.refuseManifests = true;
     clock.advance(59_000);
     expect((await s.ask()).status).toBe(200);
     clock.advance(2_000);
+    await s.h.kernel.tick();
     await expectRefused(s, 1);
   });
 
