@@ -216,6 +216,25 @@ describe('GET /.well-known/soos-acd', () => {
     expect((await again.call('POST', `/v1/acd/${later.acd_session_id}/grant`, { decision: 'GRANTED' })).status).toBe(200);
   });
 
+  it('content negotiation: an Accept that excludes application/soos-acd+json is 406 and HEAD is 405 (Allow: GET), nothing recorded', async () => {
+    const s = await setup();
+    const before = (await acdEvents(s.h)).length;
+    for (const accept of ['text/html', 'application/json', 'application/soos-acd+json;q=0, */*', 'text/*, image/png']) {
+      const r = await s.ask(undefined, { accept });
+      expect(r.status, accept).toBe(406);
+      expect(r.json).toMatchObject({ code: 'NOT_ACCEPTABLE', status: 406 });
+    }
+    const head = await s.h.call('HEAD', `/.well-known/soos-acd?aep_session_id=${s.session.session_id}`, undefined, { accept: 'application/soos-acd+json' });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('GET');
+    expect((await s.h.call('POST', '/.well-known/soos-acd')).headers.get('allow')).toBe('GET');
+    expect((await acdEvents(s.h)).length).toBe(before);
+    // admitted: the type, its application/* or */* range, a list naming it, or no Accept at all
+    for (const accept of ['application/soos-acd+json', 'application/*', '*/*', 'text/html, application/soos-acd+json;q=0.5', '']) {
+      expect((await s.ask(undefined, { accept })).status, accept).toBe(200);
+    }
+  });
+
   it('refuses a request without a well-formed aep_session_id (400, nothing recorded)', async () => {
     const s = await setup();
     expect((await s.h.call('GET', '/.well-known/soos-acd')).status).toBe(400);
