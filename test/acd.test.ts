@@ -6,7 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url, compactVerify, importJWK } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { runDkg } from '../src/adapters/frost/ceremony.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
@@ -214,6 +214,28 @@ describe('GET /.well-known/soos-acd', () => {
     // a record issued since by the first kernel is found by reading what was stored since
     const later = JSON.parse((await s.ask()).text);
     expect((await again.call('POST', `/v1/acd/${later.acd_session_id}/grant`, { decision: 'GRANTED' })).status).toBe(200);
+  });
+
+  it('acd_session_id uniqueness is persisted: after a restart the kernel never hands out the id of a stored record', async () => {
+    const store = new MemoryStore();
+    const s = await setup({ store });
+    const issued = JSON.parse((await s.ask()).text).acd_session_id as string;
+    s.h.kernel.stop();
+    const again = makeHarness({ store, signer: s.h.signer, deps: { options: { acd: { profile: PROFILE } } } });
+    await again.started;
+    const session = await again.kernel.openSession('a1');
+    // the CSPRNG draws the stored id twice: both draws are discarded
+    const real = crypto.randomUUID.bind(crypto);
+    let drawn = 0;
+    const spy = vi.spyOn(crypto, 'randomUUID').mockImplementation(() => (drawn++ < 2 ? (issued as ReturnType<typeof real>) : real()));
+    try {
+      const r = await again.call('GET', `/.well-known/soos-acd?aep_session_id=${session.session_id}`, undefined, { accept: 'application/soos-acd+json' });
+      expect(r.status, r.text).toBe(200);
+      expect(drawn).toBeGreaterThan(2);
+      expect(JSON.parse(r.text).acd_session_id).not.toBe(issued);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('content negotiation: an Accept that excludes application/soos-acd+json is 406 and HEAD is 405 (Allow: GET), nothing recorded', async () => {
