@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { KERNEL_REQUIREMENTS, P3_ACD, P8_REVOCATION, kernelRequirements, liveConformance } from '../src/kernel/conformance/kernel-requirements.ts';
 import { computeConformance, unmet } from '../src/kernel/conformance/level.ts';
+import { MemoryStore } from '../src/adapters/memory/store.ts';
 import type { SetVerifier } from '../src/ports/set-verifier.ts';
 import { agentKeyPair } from './support/agent-auth.ts';
 import { agentRead, engineFactory, makeHarness } from './support/harness.ts';
@@ -107,6 +108,28 @@ describe('GEC Manifest freshness', () => {
       expect(s.h.kernel.state.has('MANIFEST_INTEGRITY_FAILURE')).toBe(false);
     });
   }
+});
+
+describe('GEC Manifest freshness, two kernels on one store', () => {
+  it('a re-issue whose epoch another instance took joins that epoch and takes the next; neither kernel fails closed', async () => {
+    const clock = manualClock();
+    const store = new MemoryStore();
+    const a = await setup({ store, deps: { clock } });
+    const b = makeHarness({ store, signer: a.h.signer, deps: { clock, options: { acd: { profile: PROFILE } } } });
+    await b.started;
+    const before = (await store.latestDocument('gec_manifest'))?.seq ?? 0;
+    clock.advance(13 * HOUR);
+    // a issued epoch 1, b epoch 2: a's next epoch (2) is taken
+    expect(await a.h.kernel.refreshManifest()).toMatch(/staleness window/);
+    expect(await b.kernel.refreshManifest()).toMatch(/staleness window/);
+    const docs = await store.listDocuments('gec_manifest', 1, 100);
+    expect(docs.map((d) => d.seq)).toEqual([...Array(before + 2).keys()].map((i) => i + 1));
+    for (const k of [a.h, b]) {
+      expect(k.kernel.state.has('MANIFEST_INTEGRITY_FAILURE')).toBe(false);
+      expect((await k.call('GET', '/v1/manifest')).status).toBe(200);
+    }
+    expect((await a.ask()).status).toBe(200);
+  });
 });
 
 const brokenFetch: typeof fetch = () => Promise.reject(new Error('connection refused'));

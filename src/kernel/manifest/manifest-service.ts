@@ -276,7 +276,19 @@ export class ManifestService {
    */
   async prepareEpoch(next: PolicyEpoch): Promise<() => void> {
     const base = await this.verified('prepare the next manifest epoch');
-    const prepared = await this.build(next, Math.max(base.manifest.epoch, this.lastEpoch) + 1, base.lock);
+    let prepared: Issued;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        prepared = await this.build(next, Math.max(base.manifest.epoch, this.lastEpoch, this.top?.epoch ?? 0) + 1, base.lock);
+        break;
+      } catch (e) {
+        // another instance on the same store took the epoch (its activation or re-issue): verify
+        // the epochs it stored, join them to the chain, and take the next free one
+        if (!isDomainError(e, 'CONFLICT') || attempt >= 4) throw e;
+        const problem = await this.extendChain('on read');
+        if (problem !== null) return this.fail(problem);
+      }
+    }
     return () => {
       this.issued = prepared;
       this.lastFullCheck = Date.now();
