@@ -6,7 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url, compactVerify, importJWK } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { runDkg } from '../src/adapters/frost/ceremony.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
@@ -28,16 +28,17 @@ function manualClock(start = Date.now()) {
   return { nowIso: () => new Date(now).toISOString(), advance: (ms: number) => void (now += ms) };
 }
 
-/** A signer that fails (SIGNER_FAILED) while `down` is set. */
-function switchableSigner(): Signer & { down: boolean } {
+/** A signer that fails (SIGNER_FAILED) while `down` is set; with `refuseManifests`, only for GEC Manifest bodies (their JCS opens with `agent_authentication`). */
+function switchableSigner(): Signer & { down: boolean; refuseManifests: boolean } {
   const real = new Ed25519Signer(Ed25519Signer.generateSeed());
   const s = {
     down: false,
+    refuseManifests: false,
     algorithm: 'Ed25519' as const,
     publicKey: () => real.publicKey(),
     describe: () => real.describe(),
     sign: async (m: Uint8Array) => {
-      if (s.down) throw new DomainError('SIGNER_FAILED', 'signer offline');
+      if (s.down || (s.refuseManifests && new TextDecoder().decode(m.subarray(0, 24)) === '{"agent_authentication":')) throw new DomainError('SIGNER_FAILED', 'signer offline');
       return real.sign(m);
     },
   };
@@ -139,20 +140,27 @@ describe('GET /.well-known/soos-acd', () => {
     expect(s.h.kernel.publicKey().public_key).toBe(Buffer.from(groupKey).toString('hex'));
   });
 
-  it('Check 1 fails alone when the manifest is older than the staleness window (kernel clock)', async () => {
+  it('Check 1 fails alone when the manifest is older than the staleness window (kernel clock) and could not be re-issued', async () => {
     const clock = manualClock();
-    const s = await setup({ deps: { clock } });
+    const signer = switchableSigner();
+    const s = await setup({ deps: { clock }, signer });
     expect((await s.ask()).status).toBe(200);
+    // the re-issue at half the window (docs/acd.md) needs a manifest signature: refused here, the stale manifest stays
+    signer.refuseManifests = true;
     clock.advance(86_401_000);
+    await s.h.kernel.tick(); // the journal's due block is sealed first (the handshake's records then share one)
     await expectRefused(s, 1);
   });
 
   it('Check 1: the window is configurable lower', async () => {
     const clock = manualClock();
-    const s = await setup({ deps: { clock, options: { acd: { profile: PROFILE, manifestMaxAgeSeconds: 60 } } } });
+    const signer = switchableSigner();
+    const s = await setup({ deps: { clock, options: { acd: { profile: PROFILE, manifestMaxAgeSeconds: 60 } } }, signer });
+    signer.refuseManifests = true;
     clock.advance(59_000);
     expect((await s.ask()).status).toBe(200);
     clock.advance(2_000);
+    await s.h.kernel.tick();
     await expectRefused(s, 1);
   });
 
@@ -203,6 +211,47 @@ describe('GET /.well-known/soos-acd', () => {
     // a record issued since by the first kernel is found by reading what was stored since
     const later = JSON.parse((await s.ask()).text);
     expect((await again.call('POST', `/v1/acd/${later.acd_session_id}/grant`, { decision: 'GRANTED' })).status).toBe(200);
+  });
+
+  it('acd_session_id uniqueness is persisted: after a restart the kernel never hands out the id of a stored record', async () => {
+    const store = new MemoryStore();
+    const s = await setup({ store });
+    const issued = JSON.parse((await s.ask()).text).acd_session_id as string;
+    s.h.kernel.stop();
+    const again = makeHarness({ store, signer: s.h.signer, deps: { options: { acd: { profile: PROFILE } } } });
+    await again.started;
+    const session = await again.kernel.openSession('a1');
+    // the CSPRNG draws the stored id twice: both draws are discarded
+    const real = crypto.randomUUID.bind(crypto);
+    let drawn = 0;
+    const spy = vi.spyOn(crypto, 'randomUUID').mockImplementation(() => (drawn++ < 2 ? (issued as ReturnType<typeof real>) : real()));
+    try {
+      const r = await again.call('GET', `/.well-known/soos-acd?aep_session_id=${session.session_id}`, undefined, { accept: 'application/soos-acd+json' });
+      expect(r.status, r.text).toBe(200);
+      expect(drawn).toBeGreaterThan(2);
+      expect(JSON.parse(r.text).acd_session_id).not.toBe(issued);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('content negotiation: an Accept that excludes application/soos-acd+json is 406 and HEAD is 405 (Allow: GET), nothing recorded', async () => {
+    const s = await setup();
+    const before = (await acdEvents(s.h)).length;
+    for (const accept of ['text/html', 'application/json', 'application/soos-acd+json;q=0, */*', 'text/*, image/png']) {
+      const r = await s.ask(undefined, { accept });
+      expect(r.status, accept).toBe(406);
+      expect(r.json).toMatchObject({ code: 'NOT_ACCEPTABLE', status: 406 });
+    }
+    const head = await s.h.call('HEAD', `/.well-known/soos-acd?aep_session_id=${s.session.session_id}`, undefined, { accept: 'application/soos-acd+json' });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('GET');
+    expect((await s.h.call('POST', '/.well-known/soos-acd')).headers.get('allow')).toBe('GET');
+    expect((await acdEvents(s.h)).length).toBe(before);
+    // admitted: the type, its application/* or */* range, a list naming it, or no Accept at all
+    for (const accept of ['application/soos-acd+json', 'application/*', '*/*', 'text/html, application/soos-acd+json;q=0.5', '']) {
+      expect((await s.ask(undefined, { accept })).status, accept).toBe(200);
+    }
   });
 
   it('refuses a request without a well-formed aep_session_id (400, nothing recorded)', async () => {

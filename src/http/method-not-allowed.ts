@@ -5,10 +5,21 @@ import { problem } from './errors.ts';
 /**
  * The methods `app` serves at `path`, asked of the app's own router (so the answer cannot drift
  * from the routes): every method some route is registered for, plus `HEAD` wherever `GET` is
- * served (Hono answers `HEAD` with the `GET` route). Middleware (`app.use`, method `ALL`) does
+ * served (Hono answers `HEAD` with the `GET` route), except the `HEAD_REFUSED` paths. Middleware (`app.use`, method `ALL`) does
  * not count: it serves no resource. Empty when no route has the path.
  */
 export function allowedMethods(app: Hono, path: string): string[] {
+  if (HEAD_REFUSED.includes(path)) return allowedMethodsOf(app, path).filter((m) => m !== 'HEAD');
+  return allowedMethodsOf(app, path);
+}
+
+/**
+ * Paths whose GET route refuses `HEAD` (405): the ACD handshake records every query, so a
+ * `HEAD` would record (and may issue) a record nobody receives (docs/acd.md).
+ */
+export const HEAD_REFUSED: readonly string[] = ['/.well-known/soos-acd'];
+
+function allowedMethodsOf(app: Hono, path: string): string[] {
   const methods = new Set(app.routes.map((r) => r.method).filter((m) => m !== 'ALL'));
   const allowed = [...methods].filter((method) => app.router.match(method, path)[0].some(([[, route]]) => route.method === method));
   if (allowed.includes('GET')) allowed.push('HEAD');

@@ -59,9 +59,11 @@ const CHECK_FAILED = {
   properties: { error: { const: 'ACD_CHECK_FAILED' }, failed_check: { enum: [1, 2, 3, 4] }, acd_session_id: uuid, timestamp: { type: 'string', format: 'date-time' } },
 };
 
-const handshakeProblems = problems([...QUERY, ...STARTED, ...STORE, 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE'], {
+const handshakeProblems = problems([...QUERY, ...STARTED, ...STORE, 'UNAUTHENTICATED', 'FORBIDDEN', 'UNAVAILABLE', 'NOT_ACCEPTABLE', 'METHOD_NOT_ALLOWED'], {
   ...PROVIDER_NOTES,
   INVALID_INPUT: '`aep_session_id` is missing, not a lowercase UUID, or given more than once',
+  NOT_ACCEPTABLE: 'the `Accept` header excludes `application/soos-acd+json` (nothing is recorded)',
+  METHOD_NOT_ALLOWED: '`HEAD`: a handshake is recorded and may issue a record, so it is served under `GET` only (`Allow: GET`; nothing is recorded)',
   UNAVAILABLE: 'KEE_AUTH=agents: agent authentication is not configured, or the replay cache is full',
 });
 const forbidden = handshakeProblems['403'];

@@ -106,6 +106,7 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['DELETE', '/ssf/streams', '/ssf/streams?stream_id=nope', undefined, op],
     ['POST', '/ssf/push', '/ssf/push', 'not.a.set', { 'content-type': 'application/secevent+jwt' }],
     ['GET', '/.well-known/soos-acd', `/.well-known/soos-acd?aep_session_id=${session}`, undefined, { accept: 'application/soos-acd+json' }],
+    ['GET', '/.well-known/soos-acd', `/.well-known/soos-acd?aep_session_id=${session}`, undefined, { accept: 'text/html' }],
     ['POST', '/v1/acd/{acd_session_id}/grant', `/v1/acd/${UNKNOWN_SESSION}/grant`, { decision: 'GRANTED' }],
   ];
   const answers: Answer[] = [];

@@ -28,6 +28,7 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   MALFORMED_JSON: 'the body is not JSON: not UTF-8, not well-formed, or an object repeats a key',
   PAYLOAD_TOO_LARGE: 'the body is over the size limit',
   UNSUPPORTED_MEDIA_TYPE: 'the body is not `application/json`',
+  NOT_ACCEPTABLE: 'the request\'s `Accept` admits none of the media types this operation answers',
   SESSION_NOT_FOUND: 'no session has this id',
   BLOCK_NOT_FOUND: 'no closed session block has this id',
   CONTROL_NOT_FOUND: 'no policy of the serving set implements this CAP-RRS control',

@@ -928,7 +928,7 @@ export const OPENAPI = {
           },
           conformance: {
             type: 'object',
-            description: 'The KEE-1 level of the manifest in force, computed from what runs, and each requirement it misses with the reason (docs/attestation.md); absent before the first manifest',
+            description: 'The KEE-1 level of the manifest in force, computed from what runs, and each requirement it misses with the reason (docs/attestation.md); the kernel\'s own P3 (`p3_acd_four_check`) and P8 (`p8_revocation`) requirements as they stand now (an unmet one holds the level at KEE1-L1); absent before the first manifest',
             required: ['level', 'unmet'],
             properties: { level: { enum: ['KEE1-L1', 'KEE1-L2', 'KEE1-L3'] }, unmet: { $ref: '#/components/schemas/UnmetRequirements' } },
           },
@@ -1130,13 +1130,13 @@ export const OPENAPI = {
       },
       UnmetRequirements: {
         type: 'array',
-        description: 'requirements of KEE1-L2 (or below) the deployment does not meet, each with its reason',
+        description: 'requirements of KEE1-L2 (or below) the deployment does not meet, each with its reason (`gar_store_postgresql`, `signer_sidecars`, `tee_attestation`, `p3_acd_four_check`, `p8_revocation`, …)',
         items: { type: 'object', required: ['requirement', 'level', 'reason'], properties: { requirement: { type: 'string' }, level: { enum: ['KEE1-L1', 'KEE1-L2', 'KEE1-L3'] }, reason: { type: 'string' } } },
       },
       GecManifest: {
         type: 'object',
         description:
-          'Hash-lock = SHA-256 over the RFC 8785 JCS of the manifest without `manifest_signature`; `manifest_signature.signature` is Ed25519 over that JCS text by `signing_config.public_key`. A new epoch (new `manifest_id`) is issued at each start and policy activation; `previous_manifest_hash` is the previous epoch\'s hash-lock.',
+          'Hash-lock = SHA-256 over the RFC 8785 JCS of the manifest without `manifest_signature`; `manifest_signature.signature` is Ed25519 over that JCS text by `signing_config.public_key`. A new epoch (new `manifest_id`) is issued at each start and policy activation, once half the ACD staleness window has passed, and when the P3 / P8 requirements change; `previous_manifest_hash` is the previous epoch\'s hash-lock.',
         required: [
           'manifest_version', 'manifest_id', 'epoch', 'previous_manifest_hash', 'issued_at', 'attestation_timestamp', 'gec_id', 'kernel_version',
           'soos_conformance_version', 'conformance_level', 'kernel_keypair_fingerprint', 'signing_config', 'deployment_constraints', 'hardware_backed',

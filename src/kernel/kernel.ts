@@ -39,6 +39,9 @@ import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
 import type { CommittedPolicy } from './cluster/committed-policy.ts';
 import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
+import { ManifestRefresher } from './manifest/manifest-refresh.ts';
+import { KERNEL_REQUIREMENTS, kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
+import { MANIFEST_STALENESS_MAX_SECONDS } from './acd/acd-record.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
@@ -102,6 +105,11 @@ export class Kernel {
   readonly agentAuth: AgentAuthenticator;
   /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
   private readonly acd: AcdService;
+  /** Re-issues the manifest before Check 1 finds it stale, and when P3 / P8 change (under the activation mutex). */
+  private readonly manifestRefresh: ManifestRefresher;
+  /** The ACD check at start: `pending`, null (passed) or its failure (the P3 requirement). */
+  private acdStartup: 'pending' | null | { failedCheck: number; reason: string } = 'pending';
+  private revocationsLoaded = false;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -164,7 +172,7 @@ export class Kernel {
       },
       deps.options?.sessions,
     );
-    this.housekeeping = new Housekeeping([() => this.journal.sealIfDue(), () => this.expiry.sweep()], Math.min(deps.options?.journal?.blockMs ?? 60_000, this.expiry.options.idleMs) / 4);
+    this.housekeeping = new Housekeeping([() => this.journal.sealIfDue(), () => this.expiry.sweep(), async () => void (await this.manifestRefresh.refreshIfDue())], Math.min(deps.options?.journal?.blockMs ?? 60_000, this.expiry.options.idleMs) / 4);
     this.agents = new AgentRegistry({
       store: deps.store,
       journal,
@@ -242,7 +250,8 @@ export class Kernel {
       journal,
       kernelId: this.kernelId,
       livePolicy: () => this.policies.current().engine.active(),
-      inputs: { ...deps.manifest, tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
+      // P3 and P8 (issue 21's hook), beside whatever the entry declares
+      inputs: { ...deps.manifest, requirements: () => [...(deps.manifest.requirements?.() ?? []), ...this.ownRequirements()], tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
       // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
@@ -284,6 +293,18 @@ export class Kernel {
     // restores the stored profile at start runs before the first manifest, which then declares it.)
     this.policies.onEpoch((next) => (this.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
     const { manifests, monitor, revocations, agents } = this;
+    this.manifestRefresh = new ManifestRefresher({
+      issuedFacts: () => manifests.issuedFacts(),
+      prepareEpoch: (next) => manifests.prepareEpoch(next),
+      exclusive: (fn) => this.policies.exclusive(fn),
+      livePolicy: () => this.activePolicy(),
+      nowMs,
+      windowSeconds: deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS,
+      unmetNow: () => this.ownRequirements().filter((r) => !r.met).map((r) => r.requirement),
+      owned: KERNEL_REQUIREMENTS,
+      blocked: () => this.state.reason('MANIFEST_INTEGRITY_FAILURE') ?? null,
+      journal,
+    });
     this.acd = createAcdService({ deps, state: this.state, journal, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
@@ -316,6 +337,7 @@ export class Kernel {
       try {
         await this.agents.load();
         await this.revocations.refresh();
+        this.revocationsLoaded = true;
         await this.hem.refresh();
         await this.revocation.load();
         await this.acd.load();
@@ -369,9 +391,12 @@ export class Kernel {
     if (this.state.has('MANIFEST_INTEGRITY_FAILURE') || this.state.has('DENY_ALL')) return;
     // (signing quorum: the manifest this start just signed is the proof it held)
     const failed = await this.acd.startupCheck();
+    this.acdStartup = failed;
     if (!failed) return;
     this.state.enter('DENY_ALL', `ACD startup check ${failed.failedCheck} failed: ${failed.reason}`);
     await this.journal.anomaly('ACD_STARTUP_CHECK_FAILED', { failed_check: failed.failedCheck, reason: failed.reason });
+    // the manifest issued before the check claimed P3: the next epoch lists it unmet
+    if (this.manifestIssued) await this.manifestRefresh.refreshIfDue('the ACD four-check sequence failed at start').catch(() => undefined);
   }
 
   /**
@@ -382,6 +407,9 @@ export class Kernel {
   async acdHandshake(aepSessionId: string, authorization: string | undefined): Promise<AcdIssued | AcdRefused> {
     if (!this.started) await this.ready();
     const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
+    // where no timer runs (workerd) the manifest is kept fresh here; a refresh that cannot run now
+    // (an activation holds the mutex) leaves the manifest in force, still inside its window
+    await this.manifestRefresh.refreshIfDue().catch(() => undefined);
     return this.acd.handshake(aepSessionId, provider);
   }
 
@@ -456,7 +484,7 @@ export class Kernel {
 
   health(): { status: 'ok'; state: string; runtime: KernelDeps['runtime']; conditions: { state: string; reason: string }[]; conformance?: { level: string; unmet: { requirement: string; level: string; reason: string }[] }; revocation?: NonNullable<ReturnType<Federation['health']>>; cluster?: ClusterView } {
     const snap = this.state.snapshot();
-    const conformance = this.manifests.conformance();
+    const conformance = liveConformance(this.manifests.conformance(), this.ownRequirements());
     const revocation = this.revocation.health();
     return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}), ...(this.cluster ? { cluster: this.cluster.view() } : {}) };
   }
@@ -469,6 +497,16 @@ export class Kernel {
   /** One policy-cluster poll now (tests; the node also polls by itself). */
   async clusterTick(): Promise<void> {
     await this.cluster?.tick();
+  }
+
+  /** P3 and P8 as they stand now (conformance_unmet, /healthz). */
+  private ownRequirements(): ReturnType<typeof kernelRequirements> {
+    return kernelRequirements({ acdStartup: () => this.acdStartup, revocationLoaded: () => this.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
+  }
+
+  /** Re-issues the GEC Manifest now if it is due (half its staleness window, or P3 / P8 changed): what the housekeeping timer runs. */
+  refreshManifest(): Promise<string | null> {
+    return this.manifestRefresh.refreshIfDue();
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {

@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { ACD_MEDIA_TYPE } from '../../kernel/acd/acd-record.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
+import { accepts } from '../accept.ts';
 import { readJson } from '../body.ts';
+import { problem } from '../errors.ts';
 import { queryParam } from '../query.ts';
 import { acdGrantBody, SESSION_ID } from '../schemas.ts';
 
@@ -15,6 +17,10 @@ import { acdGrantBody, SESSION_ID } from '../schemas.ts';
 export function acdHandshakeRoute(kernel: Kernel): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
+    // Hono answers HEAD with the GET route: a HEAD would run (and record) a handshake whose record
+    // nobody receives, so it is refused before anything is recorded
+    if (c.req.method === 'HEAD') return problem(c, new DomainError('METHOD_NOT_ALLOWED', '`HEAD /.well-known/soos-acd` is not served: a handshake is recorded; use GET'), { allow: 'GET' });
+    if (!accepts(c.req.header('accept'), ACD_MEDIA_TYPE)) throw new DomainError('NOT_ACCEPTABLE', `the ACD Record is served as \`${ACD_MEDIA_TYPE}\`, which \`Accept\` excludes`);
     const id = queryParam(c, 'aep_session_id');
     if (id === undefined || !SESSION_ID.test(id)) throw new DomainError('INVALID_INPUT', '`aep_session_id` (the AEP session id, a lowercase UUID) is required');
     const answer = await kernel.acdHandshake(id, c.req.header('authorization'));

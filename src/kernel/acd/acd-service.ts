@@ -222,13 +222,17 @@ export class AcdService {
     return { ok: false, body: { error: 'ACD_CHECK_FAILED', failed_check: n, acd_session_id: acdSessionId, timestamp } };
   }
 
-  /** A CSPRNG UUIDv4 not handed out by this kernel within the validity window. */
+  /**
+   * A CSPRNG UUIDv4 not handed out by this kernel within the validity window, nor named by an
+   * issued record stored within it (by this kernel before a restart, or another instance on the
+   * store: the stored records, read at start and on each grant report, persist the uniqueness).
+   */
   private newAcdSessionId(): string {
     const now = Date.parse(this.d.clock.nowIso());
     for (;;) {
       const id = crypto.randomUUID();
       const until = this.seen.get(id);
-      if (until !== undefined && until > now) continue;
+      if ((until !== undefined && until > now) || this.issued.has(id)) continue;
       this.remember(this.seen, id, now + this.validity * 1000);
       return id;
     }

@@ -63,6 +63,8 @@ export class IssuedAcdLog {
 
   /** Stores an issued record under the next free sequence (one taken by another instance is retried). */
   async add(entry: IssuedAcd, createdAt: string): Promise<void> {
+    // an id some instance already issued a record under is never issued again (the caller draws anew)
+    if (this.held.has(entry.acd_session_id)) throw new DomainError('CONFLICT', `an ACD Record \`${entry.acd_session_id}\` was already issued`);
     for (let attempt = 1; ; attempt++) {
       const seq = (this.taken = Math.max(this.taken, this.readTop) + 1);
       try {
@@ -74,6 +76,11 @@ export class IssuedAcdLog {
         await this.readFrom(this.readTop + 1);
       }
     }
+  }
+
+  /** Whether a record with this `acd_session_id` is held (stored by any instance, read at start or since). */
+  has(acdSessionId: string): boolean {
+    return this.held.has(acdSessionId);
   }
 
   /**

@@ -191,6 +191,12 @@ export class ManifestService {
     return false;
   }
 
+  /** Id, epoch, `issued_at` and unmet requirements of the manifest this instance issued last (in force), or null before the first. */
+  issuedFacts(): { manifest_id: string; epoch: number; issued_at: string; unmet: readonly string[] } | null {
+    const m = this.issued?.manifest;
+    return m ? { manifest_id: m.manifest_id, epoch: m.epoch, issued_at: m.issued_at, unmet: (m.conformance_unmet ?? []).map((u) => u.requirement) } : null;
+  }
+
   /** The conformance level of the manifest in force and the requirements it misses (for /healthz), or null before the first. */
   conformance(): { level: ConformanceLevel; unmet: NonNullable<ManifestBody['conformance_unmet']> } | null {
     const m = this.issued?.manifest;

@@ -76,6 +76,15 @@ export class PolicyRegistry {
     this.hooks.push(hook);
   }
 
+  /**
+   * Runs `fn` under the activation mutex: no activation starts or swaps while it runs, so the
+   * serving set it reads stays the serving set (e.g. a manifest re-issue). Without queueing
+   * (workerd) it is refused with CONFLICT while an activation is in progress.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(fn);
+  }
+
   /** Activates a candidate; throws (and records the refusal) if it is not activated. */
   activate(candidate: PolicyCandidate): Promise<PolicyActivation> {
     return this.lock.run(() => this.activateLocked(candidate, { trigger: 'update' }));
