@@ -4,6 +4,7 @@
  * `/healthz`), a malformed value stops the Worker with one line.
  */
 import { describe, expect, it } from 'vitest';
+import { startupTimings } from '../src/entry/startup-timings.ts';
 import { misconfigured, readWorkerConfig, withWarnings } from '../src/entry/worker-config.ts';
 
 const DB = {};
@@ -39,7 +40,7 @@ describe('workerd configuration', () => {
 
   it('KEE_* variables the Worker does not read are named, not ignored silently', () => {
     const c = readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_DATA_DIR: './data', KEE_SIGNER: 'frost', OTHER: 'x' });
-    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_TOKEN_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE, KEE_AUTH, KEE_ACD_MANIFEST_MAX_AGE, KEE_ACD_VALIDITY, KEE_ACD_PROFILE)']);
+    expect(c.warnings).toEqual(['KEE_DATA_DIR, KEE_SIGNER are not read on workerd and have no effect (it reads KEE_SIGNING_KEY, KEE_TOKEN_KEY, KEE_PUBLISHER_KEYS, KEE_POLICY_ENGINE, KEE_OPERATOR_JWKS, KEE_OPERATOR_ISSUER, KEE_OPERATOR_AUDIENCE, KEE_AUTH, KEE_ACD_MANIFEST_MAX_AGE, KEE_ACD_VALIDITY, KEE_ACD_PROFILE, KEE_STARTUP_TIMINGS)']);
   });
 
   it('KEE_AUTH: `agents` by default, `none` when set (warned), anything else stops the Worker', () => {
@@ -56,6 +57,20 @@ describe('workerd configuration', () => {
     expect(c.acd).toEqual({ manifestMaxAgeSeconds: 600, validitySeconds: 3600, profile: { operator_id: 'urn:soos:kia:op', primary_jurisdiction: 'JP' } });
     expect(() => readWorkerConfig({ DB, KEE_ACD_PROFILE: './acd.json' })).toThrow('KEE_ACD_PROFILE (JSON text on workerd) is not JSON');
     expect(() => readWorkerConfig({ DB, KEE_ACD_VALIDITY: '9999999' })).toThrow(/^KEE_ACD_VALIDITY must be a whole number of seconds from 1 to 2592000/);
+  });
+
+  it('KEE_STARTUP_TIMINGS: 1 logs the cold path by step, unset or 0 does not, anything else stops the isolate', () => {
+    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB })).toMatchObject({ startupTimings: false, warnings: [] });
+    expect(readWorkerConfig({ DB, KEE_SIGNING_KEY: KEY, KEE_TOKEN_KEY: TOKEN, KEE_PUBLISHER_KEYS: PUB, KEE_STARTUP_TIMINGS: '1' })).toMatchObject({ startupTimings: true, warnings: [] });
+    expect(readWorkerConfig({ DB, KEE_STARTUP_TIMINGS: '0' }).startupTimings).toBe(false);
+    expect(() => readWorkerConfig({ DB, KEE_STARTUP_TIMINGS: 'yes' })).toThrow('KEE_STARTUP_TIMINGS must be `0` or `1`, got `yes`');
+  });
+
+  it('the startup timing line names every step and the total', () => {
+    const ticks = [100, 101, 103.5, 134, 210];
+    const timings = startupTimings(() => ticks.shift() as number);
+    for (const step of ['config', 'wasm instantiate', 'D1 migrations', 'kernel start']) timings.step(step);
+    expect(timings.line()).toBe('kee: startup: config 1.0 ms, wasm instantiate 2.5 ms, D1 migrations 30.5 ms, kernel start 76.0 ms, total 110.0 ms');
   });
 
   it('KEE_OPERATOR_JWKS: a JWKS as JSON text, with issuer and audience; unset: null (operator routes answer 503)', () => {

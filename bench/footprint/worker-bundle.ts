@@ -20,6 +20,8 @@ export type WorkerBundle = {
   files: Record<string, number>;
   /** The source files esbuild put into the JavaScript bundle (paths relative to the repository). */
   inputs: string[];
+  /** Of those, what each one put into the JavaScript bundle, in bytes (0: tree-shaken away). */
+  bytesInBundle: Record<string, number>;
 };
 
 /** `env`: a wrangler environment (`cedar`), or none for the default Worker. */
@@ -37,8 +39,10 @@ export async function buildWorkerBundle(env?: string): Promise<WorkerBundle> {
     if (!total) throw new Error(`wrangler printed no "Total Upload" line:\n${stdout}\n${stderr}`);
     const files: Record<string, number> = {};
     for (const f of readdirSync(bundle)) if (f !== 'README.md') files[f] = statSync(join(bundle, f)).size;
-    const metafile = JSON.parse(readFileSync(meta, 'utf8')) as { inputs: Record<string, unknown> };
-    return { rawKiB: Number(total[1]), gzipKiB: Number(total[2]), files, inputs: Object.keys(metafile.inputs) };
+    const metafile = JSON.parse(readFileSync(meta, 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+    const bytesInBundle: Record<string, number> = {};
+    for (const output of Object.values(metafile.outputs)) for (const [p, { bytesInOutput }] of Object.entries(output.inputs)) bytesInBundle[p] = (bytesInBundle[p] ?? 0) + bytesInOutput;
+    return { rawKiB: Number(total[1]), gzipKiB: Number(total[2]), files, inputs: Object.keys(metafile.inputs), bytesInBundle };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
  * record facts (`KEE_ACD_PROFILE`: a file on Node, Bun and Deno; JSON text on workerd). Throws an
  * Error with a one-line message for a bad value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, type AcdOptions } from '../kernel/acd/acd-record.ts';
 
 const text = z.string().min(1).max(2048);

@@ -36,6 +36,7 @@ import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { policyEngineFactory } from './policy-engine.ts';
 import { isLoopback } from './loopback.ts';
+import { startupTimings } from './startup-timings.ts';
 import { misconfigured, offLoopback, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_WORKER_MODULE, KEE_WASM_WORKER_SHA256, KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
 
@@ -53,16 +54,20 @@ export const NO_CEDAR_BUILD =
   'KEE_POLICY_ENGINE=cedar-wasm needs the cedar Worker build, which carries @cedar-policy/cedar-wasm: deploy it with `wrangler deploy --env cedar` (docs/edge.md)';
 
 async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
+  const timings = startupTimings();
   const config = readWorkerConfig(env);
   if (config.engine === 'cedar-wasm' && !carried.cedar) throw new Error(NO_CEDAR_BUILD);
   // loud, once per isolate: these are the settings a Worker silently lacks otherwise
   for (const w of config.warnings) console.warn(`kee: WARNING: ${w}`);
   const capKeys = config.publisherKeys ? await checkedPublisherKeys(config.publisherKeys) : null;
+  timings.step('config');
   const wasm = initKeeWasm(carried.keeModule);
   const merkle = new WasmMerkle(wasm);
   const cedar = carried.cedar?.() ?? null;
+  timings.step('wasm instantiate');
   const db = drizzle(env.DB as Parameters<typeof drizzle>[0], { schema }) as unknown as SqliteDb;
   await migrate(db);
+  timings.step('D1 migrations');
   const signer = new Ed25519Signer(config.signingSeed ?? Ed25519Signer.generateSeed());
   const tokens = new JoseTokenSigner(config.tokenSeed ?? JoseTokenSigner.generateSeed());
   const { telemetry } = createGovernanceTracing({ exporters: [] });
@@ -75,6 +80,7 @@ async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
     merkle,
   });
   const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
+  timings.step('policy load');
   // P4: without KEE_PUBLISHER_KEYS (no files to keep dev keys in) CAP Profile updates answer 503
   const capProfile = capKeys
     ? {
@@ -88,6 +94,8 @@ async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
   const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
+  timings.step('kernel start');
+  if (config.startupTimings) console.info(timings.line());
   return { app: createApp(kernel), warnings: config.warnings, auth: config.auth };
 }
 

@@ -40,10 +40,12 @@ export type WorkerConfig = {
   auth: 'agents' | 'none';
   /** KEE_ACD_MANIFEST_MAX_AGE, KEE_ACD_VALIDITY, KEE_ACD_PROFILE (JSON text here): the ACD handshake (docs/acd.md). */
   acd: AcdOptions;
+  /** KEE_STARTUP_TIMINGS=1: log the isolate's cold path split into steps, once (docs/edge.md). */
+  startupTimings: boolean;
 };
 
 /** The variables the workerd entry reads; any other `KEE_*` binding is reported as ignored. */
-export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE', 'KEE_AUTH', 'KEE_ACD_MANIFEST_MAX_AGE', 'KEE_ACD_VALIDITY', 'KEE_ACD_PROFILE'] as const;
+export const WORKER_VARIABLES = ['KEE_SIGNING_KEY', 'KEE_TOKEN_KEY', 'KEE_PUBLISHER_KEYS', 'KEE_POLICY_ENGINE', 'KEE_OPERATOR_JWKS', 'KEE_OPERATOR_ISSUER', 'KEE_OPERATOR_AUDIENCE', 'KEE_AUTH', 'KEE_ACD_MANIFEST_MAX_AGE', 'KEE_ACD_VALIDITY', 'KEE_ACD_PROFILE', 'KEE_STARTUP_TIMINGS'] as const;
 
 const HOW = 'a Worker does not see shell variables: set it in .dev.vars or with --var for `wrangler dev`, with `wrangler secret put` once deployed';
 
@@ -88,7 +90,9 @@ export function readWorkerConfig(env: WorkerEnv): WorkerConfig {
   if (auth === 'none') warnings.push(OFF_LOOPBACK_WARNING);
   const acdProfile = text(env, 'KEE_ACD_PROFILE')?.trim();
   const acd = acdOptionsFrom({ maxAge: text(env, 'KEE_ACD_MANIFEST_MAX_AGE'), validity: text(env, 'KEE_ACD_VALIDITY') }, acdProfile ? { text: acdProfile, where: 'KEE_ACD_PROFILE (JSON text on workerd)' } : undefined);
-  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings, auth, acd };
+  const timings = text(env, 'KEE_STARTUP_TIMINGS')?.trim() || '0';
+  if (timings !== '0' && timings !== '1') throw new Error(`KEE_STARTUP_TIMINGS must be \`0\` or \`1\`, got \`${timings}\``);
+  return { engine, signingSeed, tokenSeed, publisherKeys, operators: readOperators(env), warnings, auth, acd, startupTimings: timings === '1' };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { z } from 'zod';
+// a namespace import, not `import { z }`: bundlers then leave out zod's ~40 locales, which the
+// `z` namespace object would drag into the Worker (docs/edge.md, test/footprint.test.ts)
+import * as z from 'zod';
 import { RESERVED_AGENT_ATTRIBUTES } from '../kernel/agents/registry-entry.ts';
 import { entityGraphProblem } from './entity-graph.ts';
 
