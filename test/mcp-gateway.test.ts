@@ -114,6 +114,9 @@ describe('mcp-gateway: the read-only profile over the real filesystem server', (
     const recs = await g.records();
     const permit = recs.find((x) => x.ale_type === 'CEDAR_PERMIT');
     expect(permit).toMatchObject({ principal: { type: 'Agent', id: AGENT }, action: { type: 'Action', id: 'tools/call' }, resource: { type: 'Tool', id: 'fs/read_text_file' }, policy_ids: ['mcp-fs-read'] });
+    // the gateway enforces the decision itself: no credential is issued, and the record names none
+    expect(permit).not.toHaveProperty('credential_jti');
+    expect(permit).not.toHaveProperty('intent');
     const result = recs.find((x) => x.ale_type === 'TOOL_RESULT');
     const digest = (v: unknown) => `sha256:${toHex(sha256(new TextEncoder().encode(canonicalJson(v))))}`;
     expect(result).toMatchObject({ decision_seq: permit?.ale_seq, tool: 'fs/read_text_file', outcome: 'ok', arguments_digest: digest(args), result_digest: digest(r) });
