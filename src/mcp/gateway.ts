@@ -22,6 +22,8 @@ export type GatewayDeps = {
   catalog: Catalog;
   sha256: (bytes: Uint8Array) => Uint8Array;
   log: (line: string) => void;
+  /** Whether `tools/list` offers a tool (default: every tool); see `tool-visibility.ts`. */
+  visible?: (tool: GatewayTool) => boolean;
   /** Per upstream call (default 60 s): no answer in time is a failed call. */
   callTimeoutMs?: number;
 };
@@ -52,7 +54,7 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
 
   // per MCP session: the escalation each identical call (tool + arguments digest) last met
   const escalations = new Map<string, ToolEscalation>();
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].map((t) => t.exposed) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args } = request.params;
     const tool = deps.catalog.tools.get(name);
