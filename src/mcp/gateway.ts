@@ -8,9 +8,15 @@
  * answer is recorded as digests (TOOL_RESULT) before the agent sees it; if that record cannot be
  * written the answer is withheld. Closing the MCP session closes the Kee session into its signed
  * Session Block.
+ *
+ * A DENY that opened a human escalation (HEM) is a tool error naming it; a client that supports
+ * form elicitation is first asked whether to retry once an approver answered (the user cannot
+ * approve: only an approver can, on the kernel). The identical call (same tool, same arguments
+ * digest) is sent again naming the escalation's `hem_id`, so an approved escalation permits it.
+ * `tools/list` leaves out the tools `deps.visible` rejects (`tool-visibility.ts`).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolResultReport } from '../kernel/tool-results/tool-result.ts';
 import type { AuthorizationRequest } from '../kernel/types.ts';
 import type { GovernedSession, Governor, ToolDecision, ToolEscalation } from './governor.ts';
@@ -55,16 +61,19 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
   // per MCP session: the escalation each identical call (tool + arguments digest) last met
   const escalations = new Map<string, ToolEscalation>();
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const tool = deps.catalog.tools.get(name);
     if (!tool) return toolError(`unknown tool \`${name.slice(0, 128)}\`: tools/list names the tools this gateway offers`);
-    return callTool(deps, server, escalations, kee, closing !== null, tool, args);
+    // an elicitation is sent as related to this call (over Streamable HTTP: on the call's own stream)
+    return callTool(deps, { server, requestId: extra.requestId }, escalations, kee, closing !== null, tool, args);
   });
   return { server, kee, closeKee };
 }
 
-async function callTool(deps: GatewayDeps, server: Server, escalations: Map<string, ToolEscalation>, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+type Asker = { server: Server; requestId: RequestId };
+
+async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string, ToolEscalation>, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
   const label = `\`${tool.exposed.name}\``;
   if (closed) return toolError(`refused ${label}: the Kee session is closed`);
   let session: GovernedSession;
@@ -93,7 +102,7 @@ async function callTool(deps: GatewayDeps, server: Server, escalations: Map<stri
   let decision: ToolDecision;
   try {
     decision = await decide();
-    if (decision.decision !== 'PERMIT' && decision.escalation?.status === 'PENDING' && canElicit(server)) decision = await waitForHuman(deps, server, label, decision, decide);
+    if (decision.decision !== 'PERMIT' && decision.escalation?.status === 'PENDING' && canElicit(asker.server)) decision = await waitForHuman(deps, asker, label, decision, decide);
   } catch (e) {
     return toolError(`refused ${label}: the kernel could not decide (${message(e)}); nothing was forwarded`);
   }
@@ -177,20 +186,20 @@ function canElicit(server: Server): boolean {
  * escalation. Returns the last decision (still PENDING when the user declined, cancelled, or the
  * client could not ask).
  */
-async function waitForHuman(deps: GatewayDeps, server: Server, label: string, first: ToolDecision, decide: () => Promise<ToolDecision>): Promise<ToolDecision> {
+async function waitForHuman(deps: GatewayDeps, asker: Asker, label: string, first: ToolDecision, decide: () => Promise<ToolDecision>): Promise<ToolDecision> {
   let decision = first;
   for (let round = 0; round < MAX_ELICITATION_ROUNDS && decision.decision !== 'PERMIT' && decision.escalation?.status === 'PENDING'; round++) {
     const e = decision.escalation;
     const timeout = Math.min(MAX_ELICITATION_WAIT_MS, Math.max(1_000, Date.parse(e.expires_at) - Date.now()));
     let answer;
     try {
-      answer = await server.elicitInput(
+      answer = await asker.server.elicitInput(
         {
           mode: 'form',
           message: `${round === 0 ? '' : 'Still pending. '}Kee needs a human's approval for ${label}: escalation ${e.hem_id} (${e.hem_class}) waits for an approver until ${e.expires_at}. Only an approver can approve it, on the Kee kernel (kee hem approve ${e.hem_id}). Once they have, retry the call.`,
           requestedSchema: { type: 'object', properties: { retry: { type: 'boolean', title: 'Retry now', description: 'Ask Kee again: the call goes through only if an approver approved the escalation', default: true } }, required: ['retry'] },
         },
-        { timeout },
+        { timeout, relatedRequestId: asker.requestId },
       );
     } catch (err) {
       deps.log(`kee mcp-gateway: elicitation for escalation ${e.hem_id} failed: ${message(err)}`);
