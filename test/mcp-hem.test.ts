@@ -7,6 +7,8 @@
  * role, over HTTP) decides what the next identical call does. With elicitation the user is asked
  * to retry once an approver answered, within the same `tools/call`.
  */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/kernel/types.ts';
 import { embeddedGovernor } from '../src/mcp/embedded-governor.ts';
+import type { Governor } from '../src/mcp/governor.ts';
+import { remoteGovernor } from '../src/mcp/remote-governor.ts';
 import { createGatewaySession } from '../src/mcp/gateway.ts';
 import type { ToolEscalation } from '../src/mcp/governor.ts';
 import { connectUpstreams, type Catalog } from '../src/mcp/upstreams.ts';
@@ -37,6 +41,7 @@ let h: Harness;
 let catalog: Catalog;
 let approver: Record<string, string>;
 const clients: Client[] = [];
+const stops: (() => unknown)[] = [];
 
 beforeAll(async () => {
   const operators = await makeOperators();
@@ -48,15 +53,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => {});
+  for (const stop of stops) stop();
   await catalog?.close().catch(() => {});
 });
 
 let agents = 0;
 /** One MCP session of the agent through the gateway; `elicit` makes the client declare elicitation and answer with it. */
-async function agentSession(elicit?: (message: string) => Promise<ElicitResult>) {
+async function agentSession(elicit?: (message: string) => Promise<ElicitResult>, remote = false) {
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
   const { x, d } = await exportJWK(privateKey);
-  const governor = await embeddedGovernor(h.kernel, `${AGENT}-${++agents}`, { kty: 'OKP', crv: 'Ed25519', x: x as string, d: d as string });
+  const key = { kty: 'OKP' as const, crv: 'Ed25519' as const, x: x as string, d: d as string };
+  const agentId = `${AGENT}-${++agents}`;
+  let governor: Governor;
+  if (!remote) governor = await embeddedGovernor(h.kernel, agentId, key);
+  else {
+    // the operator registers the agent; the gateway reaches the kernel over HTTP as the agent
+    await h.kernel.registerAgent({ agent_id: agentId, public_keys: [{ x: key.x }] }, 'test-operator');
+    const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    stops.push(() => server.close());
+    governor = await remoteGovernor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, agentId, key);
+  }
   const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000 });
   const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
   await gw.server.connect(gatewaySide);
@@ -127,6 +144,24 @@ describe('mcp-gateway: human escalations without elicitation', () => {
     expect(recs.filter((x) => x.ale_type === 'CEDAR_DENY').map((x) => x.hem_resolution)).toEqual(['PENDING', 'REJECTED', 'REJECTED']);
     expect(recs.some((x) => x.ale_type === 'CEDAR_PERMIT' || x.ale_type === 'TOOL_RESULT')).toBe(false);
   });
+});
+
+describe('mcp-gateway: human escalations with a remote kernel', () => {
+  it('names the hem_id over HTTP on the identical call: approved, it passes', async () => {
+    const { client, records } = await agentSession(undefined, true);
+    const path = join(root, 'remote.txt');
+    const args = { path, content: 'over http' };
+    const e = escalationOf(await client.callTool({ name: 'fs__write_file', arguments: args }));
+    expect(e?.status).toBe('PENDING');
+    expect((await answer(e?.hem_id as string, 'approve')).status).toBe(200);
+    const r = await client.callTool({ name: 'fs__write_file', arguments: args });
+    expect(r.isError).toBeFalsy();
+    expect(readFileSync(path, 'utf8')).toBe('over http');
+    expect((await records()).filter((x) => x.ale_type.startsWith('CEDAR_')).map((x) => [x.ale_type, x.hem_id])).toEqual([
+      ['CEDAR_DENY', e?.hem_id],
+      ['CEDAR_PERMIT', e?.hem_id],
+    ]);
+  }, 60_000);
 });
 
 describe('mcp-gateway: human escalations through MCP elicitation', () => {
