@@ -49,6 +49,10 @@ function writeConfig(): void {
 
 
 async function exercise(client: Client): Promise<void> {
+  // the read-only profile never permits a write: tools/list hides them (a call is still decided)
+  const names = (await client.listTools()).tools.map((t) => t.name);
+  expect(names).toContain('fs__read_text_file');
+  expect(names).not.toContain('fs__write_file');
   const read = await client.callTool({ name: 'fs__read_text_file', arguments: { path: join(files, 'a.txt') } });
   expect(text(read)).toBe('alpha\n');
   const write = await client.callTool({ name: 'fs__write_file', arguments: { path: join(files, 'a.txt'), content: 'changed' } });

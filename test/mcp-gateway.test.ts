@@ -29,6 +29,9 @@ import type { Governor } from '../src/mcp/governor.ts';
 import { remoteGovernor } from '../src/mcp/remote-governor.ts';
 import { createGatewaySession } from '../src/mcp/gateway.ts';
 import { connectUpstreams, type Catalog } from '../src/mcp/upstreams.ts';
+import { neverPermits } from '../src/adapters/cedar/never-permits.ts';
+import { policyVisibility } from '../src/mcp/tool-visibility.ts';
+import { loadCedar } from './support/cedar.ts';
 import { makeHarness, type Harness } from './support/harness.ts';
 
 const run = promisify(execFile);
@@ -53,7 +56,7 @@ type Gateway = { h: Harness; client: Client; catalog: Catalog; sessionId: () => 
 const open: Gateway[] = [];
 const stops: (() => unknown)[] = [];
 
-async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded'): Promise<Gateway> {
+async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded', hideNeverPermitted = false): Promise<Gateway> {
   // KEE_AUTH=agents: the session is opened with the agent's client assertion, decided with its holder
   const h = makeHarness({ profile: { capProfileId: 'mcp-tools', policies }, deps: { options: { auth: 'agents' } } });
   await h.started;
@@ -69,7 +72,8 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
     governor = await remoteGovernor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, AGENT, key);
   }
   const catalog = await connectUpstreams(upstreams, () => {});
-  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000 });
+  const visible = hideNeverPermitted ? policyVisibility(() => h.kernel.activePolicyText(), (p, r, k) => neverPermits(loadCedar(), p, r, k), AGENT) : undefined;
+  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, ...(visible ? { visible } : {}) });
   const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
   await gw.server.connect(gatewaySide);
   const client = new Client({ name: 'test-agent', version: '1' });
@@ -114,6 +118,9 @@ describe('mcp-gateway: the read-only profile over the real filesystem server', (
     const recs = await g.records();
     const permit = recs.find((x) => x.ale_type === 'CEDAR_PERMIT');
     expect(permit).toMatchObject({ principal: { type: 'Agent', id: AGENT }, action: { type: 'Action', id: 'tools/call' }, resource: { type: 'Tool', id: 'fs/read_text_file' }, policy_ids: ['mcp-fs-read'] });
+    // the gateway enforces the decision itself: no credential is issued, and the record names none
+    expect(permit).not.toHaveProperty('credential_jti');
+    expect(permit).not.toHaveProperty('intent');
     const result = recs.find((x) => x.ale_type === 'TOOL_RESULT');
     const digest = (v: unknown) => `sha256:${toHex(sha256(new TextEncoder().encode(canonicalJson(v))))}`;
     expect(result).toMatchObject({ decision_seq: permit?.ale_seq, tool: 'fs/read_text_file', outcome: 'ok', arguments_digest: digest(args), result_digest: digest(r) });
@@ -164,6 +171,25 @@ describe('mcp-gateway: the read-only profile over the real filesystem server', (
     // a call after the close is refused
     const late = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
     expect(text(late)).toMatch(/refused .*the Kee session is closed/);
+  }, 60_000);
+});
+
+describe('mcp-gateway: tools/list hides the tools the policy never permits', () => {
+  it('hides the write tools under the read-only profile, keeps the rest, and still decides a call to a hidden tool', async () => {
+    const g = await gateway(READ_ONLY, fs(), 'embedded', true);
+    const names = (await g.client.listTools()).tools.map((t) => t.name);
+    for (const hidden of ['fs__write_file', 'fs__edit_file', 'fs__create_directory', 'fs__move_file']) expect(names).not.toContain(hidden);
+    for (const shown of ['fs__read_text_file', 'fs__list_directory', 'fs__list_allowed_directories']) expect(names).toContain(shown);
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(text(r)).toMatch(/denied `fs__write_file` by Kee: no policy permits it/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+    expect((await g.records()).at(-1)).toMatchObject({ ale_type: 'CEDAR_DENY', resource: { type: 'Tool', id: 'fs/write_file' } });
+  }, 60_000);
+
+  it('hides nothing a permit may allow: under the HEM profile every write stays (a human may approve it)', async () => {
+    const g = await gateway(readFileSync('examples/profiles/mcp-hem-writes-v3.cedar', 'utf8'), fs(), 'embedded', true);
+    const names = (await g.client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual([...g.catalog.tools.keys()]);
   }, 60_000);
 });
 

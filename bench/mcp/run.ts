@@ -4,8 +4,10 @@
  * SDK Client:
  * - direct: Client -> upstream;
  * - embedded: Client -> gateway (in-process, in-memory MCP transport) -> upstream, the gateway
- *   holding a kernel over an embedded libSQL file (kee-policy, the `mcp-tools` sample profile):
- *   projection, decision + record (CEDAR_PERMIT with its credential), forward, TOOL_RESULT record;
+ *   holding a kernel over an embedded libSQL file as `kee mcp-gateway` opens it (the libSQL
+ *   worker thread, eager batches; kee-policy, the `mcp-tools` sample profile): projection,
+ *   decision + durable record (CEDAR_PERMIT, no credential: the gateway enforces it itself),
+ *   forward, durable TOOL_RESULT record;
  * - embedded, in-memory store: the same without the database;
  * - remote: the gateway reaching a kernel over HTTP on loopback (`@hono/node-server`,
  *   KEE_AUTH=agents: session token + DPoP proof per call; no TOOL_RESULT record in remote mode).
@@ -17,20 +19,19 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createClient } from '@libsql/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { exportJWK, generateKeyPair } from 'jose';
 import { readFileSync } from 'node:fs';
-import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
 import type { AgentPrivateJwk } from '../../src/client/index.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { embeddedGovernor } from '../../src/mcp/embedded-governor.ts';
 import { createGatewaySession } from '../../src/mcp/gateway.ts';
 import type { Governor } from '../../src/mcp/governor.ts';
 import { remoteGovernor } from '../../src/mcp/remote-governor.ts';
+import { openWorkerLibsqlStore } from '../../src/entry/open-worker-store.ts';
 import { connectUpstreams } from '../../src/mcp/upstreams.ts';
 import { makeHarness } from '../../test/support/harness.ts';
 
@@ -76,15 +77,18 @@ async function throughGateway(name: string, governor: Governor): Promise<Mode> {
   };
 }
 
+/** The audit tuning `kee mcp-gateway` (src/entry/local.ts) gives its embedded libSQL worker store. */
+const EAGER = { options: { eagerBatch: 256 } };
+
 async function libsqlKernel(): Promise<Kernel> {
-  const store = await openLibsqlStore(createClient({ url: `file:${join(dir, 'kee.db')}` }), { embedded: true });
-  const h = makeHarness({ store, profile: PROFILE });
+  const { store } = await openWorkerLibsqlStore(`file:${join(dir, 'kee.db')}`);
+  const h = makeHarness({ store, profile: PROFILE, deps: EAGER });
   await h.started;
   return h.kernel;
 }
 
 async function remoteKernelUrl(agentKey: AgentPrivateJwk): Promise<string> {
-  const h = makeHarness({ profile: PROFILE, deps: { options: { auth: 'agents' } } });
+  const h = makeHarness({ profile: PROFILE, deps: { options: { auth: 'agents', eagerBatch: 256 } } });
   await h.started;
   await h.kernel.registerAgent({ agent_id: 'bench-remote', public_keys: [{ x: agentKey.x }] }, 'bench');
   return new Promise((ok) => {
@@ -101,7 +105,7 @@ const remoteKey = await jwk();
 const modes = [
   await direct(),
   await throughGateway('embedded, libSQL file store', await embeddedGovernor(await libsqlKernel(), 'bench-agent', await jwk())),
-  await throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE }); await h.started; return h.kernel; })()), 'bench-agent', await jwk())),
+  await throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE, deps: EAGER }); await h.started; return h.kernel; })()), 'bench-agent', await jwk())),
   await throughGateway('remote (HTTP on loopback, DPoP; kernel in memory)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey)),
 ];
 for (const m of modes) for (let i = 0; i < 200; i++) await m.call();
@@ -134,18 +138,25 @@ Command: \`npm run bench:mcp -- --calls ${CALLS}\`: ${CALLS} sequential \`tools/
 ${rows.join('\n')}
 
 "Added" is the mode's percentile minus the direct call's. The embedded gateway does per call:
-the argument projection and its SHA-256 digest, one decision recorded durably with its credential
-(CEDAR_PERMIT), the forward, and the TOOL_RESULT record of the answer's digest (two audit appends).
-The remote gateway signs a DPoP proof and the kernel checks it, over HTTP, and writes one record.
+the argument projection and its SHA-256 digest, one decision recorded durably (CEDAR_PERMIT)
+before the call is forwarded, the forward, and the TOOL_RESULT record of the answer's digest,
+durable before the agent gets the answer: two audit appends, each one committed transaction
+(WAL, \`synchronous=FULL\`) on the libSQL row. The remote gateway signs a DPoP proof and the
+kernel checks it, over HTTP, and writes one record (and issues the PERMIT's credential).
 
-Reading it: the issue's aim (at most 1 ms added at p50, embedded) is not met. The in-memory row
-is the gateway's own cost (projection, the SDK's validation of both messages, the decision with
-its Ed25519-signed credential, two group-committed appends); the libSQL row adds two durable
-commits (WAL, \`synchronous=FULL\`) per call, one before forwarding and one before answering,
-which dominate. Both rows are inflated by the load average above on two cores. Ways down, not
-taken yet: decisions for the gateway without a credential (it forwards the call itself and never
-presents one), and the TOOL_RESULT record committed together with the session's next record
-instead of before the answer (which gives up withholding an answer that could not be recorded).
+Reading it: what brought the embedded p50 down from about 9 ms (the previous run of this bench)
+was not a weaker record. Nothing is answered or forwarded before its record is durable, as before.
+- The embedded gateway asks for decisions without a credential (\`authorize(…, { credential:
+  false })\`): it is the enforcement point, forwards the call itself and never presents one, so
+  the Ed25519 signature of a credential per call (about 0.25 ms here) is not made. Its PERMIT
+  records name no credential.
+- The bench now opens libSQL as \`kee mcp-gateway\` does (src/entry/local.ts): the worker
+  thread with eager batches, where a queued record is sent at the end of the current event-loop
+  turn. The previous run opened libSQL on the event loop with the default group commit, which
+  waits a timer turn (at least 1 ms, more under load) before each batch: two such waits per call.
+The in-memory row is the gateway's own cost (projection, the SDK's validation of both messages,
+the decision, two appends); the libSQL row adds the two commits. The p99 columns and the remote
+row are dominated by the load average above on two cores.
 `;
 writeFileSync('bench/mcp/RESULTS.md', out);
 console.log(out);

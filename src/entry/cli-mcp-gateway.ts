@@ -16,7 +16,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { exportJWK, generateKeyPair } from 'jose';
+import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
+import { neverPermits } from '../adapters/cedar/never-permits.ts';
 import type { AgentPrivateJwk } from '../client/index.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { parseGatewayConfig, type GatewayConfig } from '../mcp/config.ts';
@@ -24,7 +27,8 @@ import { embeddedGovernor } from '../mcp/embedded-governor.ts';
 import { createGatewaySession, type GatewaySession } from '../mcp/gateway.ts';
 import type { Governor } from '../mcp/governor.ts';
 import { remoteGovernor } from '../mcp/remote-governor.ts';
-import { connectUpstreams, type Catalog } from '../mcp/upstreams.ts';
+import { policyVisibility } from '../mcp/tool-visibility.ts';
+import { connectUpstreams, type Catalog, type GatewayTool } from '../mcp/upstreams.ts';
 import { isLoopback } from './local-config.ts';
 import { checkPortFree } from './startup-checks.ts';
 
@@ -104,6 +108,7 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
   let kernel: Kernel | null = null;
   let shutdownKernel = async () => {};
   let governor: Governor;
+  let visible: ((tool: GatewayTool) => boolean) | undefined;
   if (config.kernel.mode === 'embedded') {
     if (config.kernel.data_dir) process.env.KEE_DATA_DIR = fromConfig(config.kernel.data_dir);
     const { buildLocalKernel } = await import('./local.ts');
@@ -117,6 +122,9 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
       }
       const key = await agentKey(config, fromConfig, local.dataDir);
       governor = await embeddedGovernor(local.kernel, config.agent.id, key);
+      // tools/list hides what the active policy never permits (buildLocalKernel initialized cedar-wasm)
+      const embedded = local.kernel;
+      visible = policyVisibility(() => embedded.activePolicyText(), (p, r, k) => neverPermits(cedar as unknown as CedarApi, p, r, k), config.agent.id);
     } catch (e) {
       await local.shutdown().catch(() => {});
       throw e;
@@ -150,7 +158,7 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     }
   };
   const newSession = () => {
-    const s = createGatewaySession({ governor, catalog, sha256, log });
+    const s = createGatewaySession({ governor, catalog, sha256, log, ...(visible ? { visible } : {}) });
     sessions.add(s);
     return s;
   };

@@ -13,7 +13,7 @@ import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
 import { AgentAuthenticator, type AuthMode, type SessionCall, type SessionHolder } from './auth/agent-auth.ts';
 import type { AgentRegistration } from './agents/registry-entry.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
-import { decideAndRecord, type AuthorizeResult } from './authorize/decide.ts';
+import { decideAndRecord, type AuthorizeResult, type DecideOptions } from './authorize/decide.ts';
 import { DecisionFeed } from './decision-feed/feed.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileHistory } from './cap-profile/history.ts';
@@ -733,11 +733,15 @@ export class Kernel {
     return session;
   }
 
-  /** `holder`: who proved possession of the session's key (required under KEE_AUTH=agents). */
-  async authorize(sessionId: string, request: AuthorizationRequest, holder?: SessionHolder): Promise<AuthorizeResult> {
+  /**
+   * `holder`: who proved possession of the session's key (required under KEE_AUTH=agents).
+   * `options.credential: false`: a PERMIT without its credential, for a caller that enforces the
+   * decision itself and presents it to no one (the embedded MCP gateway); its record names none.
+   */
+  async authorize(sessionId: string, request: AuthorizationRequest, holder?: SessionHolder, options?: DecideOptions): Promise<AuthorizeResult> {
     return this.metrics.timeAuthorize(
       (r) => [r.decision],
-      async () => (await this.decideInSession(sessionId, [request], this.holderOrThrow(holder)))[0] as AuthorizeResult,
+      async () => (await this.decideInSession(sessionId, [request], this.holderOrThrow(holder), options))[0] as AuthorizeResult,
     );
   }
 
@@ -821,7 +825,7 @@ export class Kernel {
     return null;
   }
 
-  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null): Promise<AuthorizeResult[]> {
+  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
     if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
     await this.expiry.check(session);
@@ -838,7 +842,7 @@ export class Kernel {
     const prepared = await withHemFacts(this.hem, session, requests);
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
     const t0 = performance.now();
-    const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt);
+    const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);
     this.expiry.touched(sessionId);
     this.decisions.publish(this.deps.clock.nowIso(), session, requests, results, performance.now() - t0);
     return results;

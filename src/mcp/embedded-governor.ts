@@ -3,6 +3,8 @@
  * the public half of its key, and each session is opened with a client assertion that key signs
  * (`kee/client`), so the session is as authenticated as one opened over HTTP. Decisions and
  * records go through the kernel API directly, with the session's holder (agent, key thumbprint).
+ * A PERMIT comes without its credential: the gateway is the enforcement point, it forwards the
+ * call itself and never presents a credential to an upstream (docs/mcp.md).
  */
 import { KeeAgent, type AgentPrivateJwk } from '../client/index.ts';
 import { isDomainError } from '../kernel/errors.ts';
@@ -26,7 +28,8 @@ export async function embeddedGovernor(kernel: Kernel, agentId: string, privateJ
       return {
         sessionId: session.session_id,
         blockId: session.block_id,
-        authorize: async (request) => checkedDecision(await kernel.authorize(session.session_id, request, holder)),
+        // the gateway enforces the decision itself and presents it to no upstream: no credential to sign
+        authorize: async (request) => checkedDecision(await kernel.authorize(session.session_id, request, holder, { credential: false })),
         recordResult: async (report) => void (await kernel.recordToolResult(session.session_id, report, holder)),
         close: async () => ({ block_id: (await kernel.closeSession(session.session_id, holder)).block_id }),
       };

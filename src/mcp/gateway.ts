@@ -8,12 +8,18 @@
  * answer is recorded as digests (TOOL_RESULT) before the agent sees it; if that record cannot be
  * written the answer is withheld. Closing the MCP session closes the Kee session into its signed
  * Session Block.
+ *
+ * A DENY that opened a human escalation (HEM) is a tool error naming it; a client that supports
+ * form elicitation is first asked whether to retry once an approver answered (the user cannot
+ * approve: only an approver can, on the kernel). The identical call (same tool, same arguments
+ * digest) is sent again naming the escalation's `hem_id`, so an approved escalation permits it.
+ * `tools/list` leaves out the tools `deps.visible` rejects (`tool-visibility.ts`).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolResultReport } from '../kernel/tool-results/tool-result.ts';
 import type { AuthorizationRequest } from '../kernel/types.ts';
-import type { GovernedSession, Governor, ToolDecision } from './governor.ts';
+import type { GovernedSession, Governor, ToolDecision, ToolEscalation } from './governor.ts';
 import { jsonDigest, projectArguments } from './projection.ts';
 import { GATEWAY_VERSION, type Catalog, type GatewayTool } from './upstreams.ts';
 
@@ -22,6 +28,8 @@ export type GatewayDeps = {
   catalog: Catalog;
   sha256: (bytes: Uint8Array) => Uint8Array;
   log: (line: string) => void;
+  /** Whether `tools/list` offers a tool (default: every tool); see `tool-visibility.ts`. */
+  visible?: (tool: GatewayTool) => boolean;
   /** Per upstream call (default 60 s): no answer in time is a failed call. */
   callTimeoutMs?: number;
 };
@@ -50,17 +58,22 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
     return closing;
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].map((t) => t.exposed) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  // per MCP session: the escalation each identical call (tool + arguments digest) last met
+  const escalations = new Map<string, ToolEscalation>();
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const tool = deps.catalog.tools.get(name);
     if (!tool) return toolError(`unknown tool \`${name.slice(0, 128)}\`: tools/list names the tools this gateway offers`);
-    return callTool(deps, kee, closing !== null, tool, args);
+    // an elicitation is sent as related to this call (over Streamable HTTP: on the call's own stream)
+    return callTool(deps, { server, requestId: extra.requestId }, escalations, kee, closing !== null, tool, args);
   });
   return { server, kee, closeKee };
 }
 
-async function callTool(deps: GatewayDeps, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+type Asker = { server: Server; requestId: RequestId };
+
+async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string, ToolEscalation>, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
   const label = `\`${tool.exposed.name}\``;
   if (closed) return toolError(`refused ${label}: the Kee session is closed`);
   let session: GovernedSession;
@@ -70,17 +83,39 @@ async function callTool(deps: GatewayDeps, keeSession: Promise<GovernedSession>,
     return toolError(`refused ${label}: no Kee session (${message(e)}); nothing was forwarded`);
   }
   const projection = projectArguments(args, tool.exposed.inputSchema, { pathArguments: tool.upstream.pathArguments, roots: tool.upstream.roots, sha256: deps.sha256 });
+  const request = toolRequest(deps.governor.agentId, tool, projection.context);
+  // an escalation answers for the identical call only: this tool with arguments of this digest
+  const key = `${tool.exposed.name} ${projection.digest}`;
+  const decide = async (): Promise<ToolDecision> => {
+    const known = escalations.get(key);
+    try {
+      const d = await session.authorize(known ? { ...request, hem_id: known.hem_id } : request);
+      // a timed-out escalation is forgotten: the next identical call opens a new one
+      if (d.escalation?.status === 'TIMEOUT_DENY') escalations.delete(key);
+      else if (d.escalation) escalations.set(key, d.escalation);
+      return d;
+    } catch (e) {
+      if (known) escalations.delete(key);
+      throw e;
+    }
+  };
   let decision: ToolDecision;
   try {
-    decision = await session.authorize(toolRequest(deps.governor.agentId, tool, projection.context));
+    decision = await decide();
+    if (decision.decision !== 'PERMIT' && decision.escalation?.status === 'PENDING' && canElicit(asker.server)) decision = await waitForHuman(deps, asker, label, decision, decide);
   } catch (e) {
     return toolError(`refused ${label}: the kernel could not decide (${message(e)}); nothing was forwarded`);
   }
   const where = `(Kee session ${session.sessionId}, record ${decision.ale_seq})`;
   if (decision.decision !== 'PERMIT') {
     const policy = decision.policy_ids.length > 0 ? `policy ${decision.policy_ids.map((p) => `\`${p}\``).join(', ')}` : 'no policy permits it';
-    const why = [...decision.reasons, ...projection.problems.map((p) => `arguments: ${p}`)];
-    return toolError(`denied ${label} by Kee: ${policy}${why.length > 0 ? `; ${why.join('; ')}` : ''} ${where}; nothing was forwarded`);
+    const e = decision.escalation;
+    if (e?.status === 'PENDING') {
+      return escalationError(e, `${label} needs a human's approval (${policy}): Kee escalation \`${e.hem_id}\` (${e.hem_class}) is PENDING until ${e.expires_at}; an approver answers it (\`kee hem approve ${e.hem_id}\`), then call ${label} again with the same arguments ${where}; nothing was forwarded`);
+    }
+    const why = [...(e ? [`Kee escalation \`${e.hem_id}\` (${e.hem_class}) is ${e.status}${e.status === 'TIMEOUT_DENY' ? ' (no approver answered in time; calling again opens a new one)' : ''}`] : []), ...decision.reasons, ...projection.problems.map((p) => `arguments: ${p}`)];
+    const text = `denied ${label} by Kee: ${policy}${why.length > 0 ? `; ${why.join('; ')}` : ''} ${where}; nothing was forwarded`;
+    return e ? escalationError(e, text) : toolError(text);
   }
   // the policy permitted it, but arguments the projection could not vouch for are never forwarded
   if (projection.problems.length > 0) return toolError(`refused ${label} by the gateway although policy permitted it: ${projection.problems.join('; ')} ${where}; nothing was forwarded`);
@@ -131,6 +166,54 @@ export function toolRequest(agentId: string, tool: GatewayTool, context: Authori
     // the MCP defaults where the upstream declares nothing: not read-only, destructive
     entities: [{ uid: resource, attrs: { server: tool.server, tool: tool.tool, read_only_hint: a.readOnlyHint === true, destructive_hint: a.destructiveHint !== false }, parents: [] }],
   };
+}
+
+/** At most this many elicitation rounds per call (each one is the user's answer, and a decision record). */
+const MAX_ELICITATION_ROUNDS = 10;
+/** An elicitation waits for the user at most this long (and never past the escalation's expiry). */
+const MAX_ELICITATION_WAIT_MS = 15 * 60_000;
+
+/** The client declared form elicitation (`elicitation: {}` is form-only, MCP 2025-06-18). */
+function canElicit(server: Server): boolean {
+  const e = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
+  return e !== undefined && (e.form !== undefined || e.url === undefined);
+}
+
+/**
+ * A PENDING escalation, and a client that can ask its user: the user is told an approver must
+ * answer it and is offered to retry once that happened. The user cannot approve here (only an
+ * approver can, on the kernel): accepting only makes the gateway ask the kernel again, naming the
+ * escalation. Returns the last decision (still PENDING when the user declined, cancelled, or the
+ * client could not ask).
+ */
+async function waitForHuman(deps: GatewayDeps, asker: Asker, label: string, first: ToolDecision, decide: () => Promise<ToolDecision>): Promise<ToolDecision> {
+  let decision = first;
+  for (let round = 0; round < MAX_ELICITATION_ROUNDS && decision.decision !== 'PERMIT' && decision.escalation?.status === 'PENDING'; round++) {
+    const e = decision.escalation;
+    const timeout = Math.min(MAX_ELICITATION_WAIT_MS, Math.max(1_000, Date.parse(e.expires_at) - Date.now()));
+    let answer;
+    try {
+      answer = await asker.server.elicitInput(
+        {
+          mode: 'form',
+          message: `${round === 0 ? '' : 'Still pending. '}Kee needs a human's approval for ${label}: escalation ${e.hem_id} (${e.hem_class}) waits for an approver until ${e.expires_at}. Only an approver can approve it, on the Kee kernel (kee hem approve ${e.hem_id}). Once they have, retry the call.`,
+          requestedSchema: { type: 'object', properties: { retry: { type: 'boolean', title: 'Retry now', description: 'Ask Kee again: the call goes through only if an approver approved the escalation', default: true } }, required: ['retry'] },
+        },
+        { timeout, relatedRequestId: asker.requestId },
+      );
+    } catch (err) {
+      deps.log(`kee mcp-gateway: elicitation for escalation ${e.hem_id} failed: ${message(err)}`);
+      return decision;
+    }
+    if (answer.action !== 'accept' || answer.content?.retry !== true) return decision;
+    decision = await decide();
+  }
+  return decision;
+}
+
+/** A tool error about an escalation, which also names it in `_meta` for clients that read it. */
+function escalationError(escalation: ToolEscalation, text: string): CallToolResult {
+  return { ...toolError(text), _meta: { 'kee/escalation': escalation } };
 }
 
 function toolError(text: string): CallToolResult {

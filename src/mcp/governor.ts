@@ -7,7 +7,10 @@
 import type { AuthorizationRequest } from '../kernel/types.ts';
 import type { ToolResultReport } from '../kernel/tool-results/tool-result.ts';
 
-export type ToolDecision = { decision: 'PERMIT' | 'DENY'; ale_seq: number; policy_ids: string[]; reasons: string[] };
+/** The human escalation a DENY opened or a retry named (docs/hem.md): what the gateway passes on. */
+export type ToolEscalation = { hem_id: string; hem_class: string; status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'TIMEOUT_DENY'; expires_at: string };
+
+export type ToolDecision = { decision: 'PERMIT' | 'DENY'; ale_seq: number; policy_ids: string[]; reasons: string[]; escalation?: ToolEscalation };
 
 export interface GovernedSession {
   readonly sessionId: string;
@@ -30,5 +33,16 @@ export function checkedDecision(value: unknown): ToolDecision {
   const v = (value ?? {}) as Record<string, unknown>;
   const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
   if ((v.decision !== 'PERMIT' && v.decision !== 'DENY') || !Number.isSafeInteger(v.ale_seq) || !strings(v.policy_ids) || !strings(v.reasons)) throw new Error('the kernel answered a malformed decision');
-  return { decision: v.decision, ale_seq: v.ale_seq as number, policy_ids: v.policy_ids as string[], reasons: v.reasons as string[] };
+  const decision: ToolDecision = { decision: v.decision, ale_seq: v.ale_seq as number, policy_ids: v.policy_ids as string[], reasons: v.reasons as string[] };
+  if (v.escalation !== undefined) decision.escalation = checkedEscalation(v.escalation);
+  return decision;
+}
+
+const ESCALATION_STATUSES: readonly string[] = ['PENDING', 'APPROVED', 'REJECTED', 'TIMEOUT_DENY'];
+
+function checkedEscalation(value: unknown): ToolEscalation {
+  const e = (value ?? {}) as Record<string, unknown>;
+  const text = (x: unknown) => typeof x === 'string' && x.length > 0 && x.length <= 256 && !/\p{Cc}/u.test(x);
+  if (!text(e.hem_id) || !text(e.hem_class) || !ESCALATION_STATUSES.includes(e.status as string) || !text(e.expires_at)) throw new Error('the kernel answered a malformed escalation');
+  return { hem_id: e.hem_id as string, hem_class: e.hem_class as string, status: e.status as ToolEscalation['status'], expires_at: e.expires_at as string };
 }

@@ -80,6 +80,16 @@ export function projectArguments(args: unknown, inputSchema: { properties?: Reco
   return { context, problems, digest };
 }
 
+/**
+ * The `context` keys of a `tools/call` decision: those every call has, and those only some have
+ * (`path` when there is a path argument; `hem`, filled by the kernel on a retry naming an
+ * escalation). `tool-visibility.ts` probes the policy with them.
+ */
+export const CONTEXT_KEYS = {
+  always: ['arguments_valid', 'argument_problems', 'arguments_digest', 'args', 'args_omitted', 'paths', 'paths_within_roots'],
+  optional: ['path', 'hem'],
+} as const;
+
 function refused(problem: string): Projection {
   const context: Record<string, Json> = { arguments_valid: false, argument_problems: [problem], arguments_digest: '', args: {}, args_omitted: [], paths: [], paths_within_roots: false };
   return { context, problems: [problem], digest: '' };

@@ -29,6 +29,17 @@ export type CedarApi = {
   }):
     | { type: 'success'; response: { decision: 'allow' | 'deny'; diagnostics: { reason: string[]; errors: { policyId: string; error: CedarDetailedError }[] } } }
     | { type: 'failure'; errors: CedarDetailedError[] };
+  /** Cedar partial evaluation (experimental in Cedar): `null` principal, and `{"__extn":{"fn":"unknown","arg":…}}` values, are unknowns. */
+  isAuthorizedPartial(call: {
+    principal: CedarEntityUid | null;
+    action: CedarEntityUid | null;
+    resource: CedarEntityUid | null;
+    context: Record<string, unknown>;
+    policies: { staticPolicies: string };
+    entities: unknown[];
+  }):
+    | { type: 'residuals'; response: { decision: 'allow' | 'deny' | null; errored: string[]; residuals: Record<string, { effect: 'permit' | 'forbid'; conditions: { kind: 'when' | 'unless'; body: unknown }[] }> } }
+    | { type: 'failure'; errors: CedarDetailedError[] };
   validate(call: { schema: CedarSchema; policies: { staticPolicies: Record<string, string> } }):
     | { type: 'success'; validationErrors: { policyId: string; error: CedarDetailedError }[] }
     | { type: 'failure'; errors: CedarDetailedError[] };

@@ -43,6 +43,9 @@ export type DecideDeps = {
   cluster?: (() => { state: string; reason: string | null; splitBrain: boolean }) | undefined;
 };
 
+/** `credential: false`: PERMITs get no credential (the caller enforces them itself); default true. */
+export type DecideOptions = { credential?: boolean };
+
 /**
  * Decides requests in an open session (checked by the caller) and records each decision:
  * one result per request, in order. A request whose evaluation fails is a DENY for that request
@@ -50,7 +53,7 @@ export type DecideDeps = {
  * no record, no decision — and are appended in one turn, in request order, so their `ale_seq`
  * follow the requests.
  */
-export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[], holderJkt?: string): Promise<AuthorizeResult[]> {
+export async function decideAndRecord(deps: DecideDeps, session: Session, requests: readonly AuthorizationRequest[], holderJkt?: string, options: DecideOptions = {}): Promise<AuthorizeResult[]> {
   const decided: { result: Evaluated; fields: Record<string, Json>; credential: PreparedCredential | null; escalation: PlannedEscalation | null }[] = [];
   // the session agent's XPID (registry or provisional): in every decision record and `soos.cedar.evaluate` span
   const xpid = deps.credentials.agentXpid(session.agent_id);
@@ -67,7 +70,7 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
     fields.xpid = xpid;
     // a PERMIT's record names its credential (jti, intent) so the audit package proves which credential came from which decision
     // the intent is the action as the agent asked it: the kernel's own `context.hem` facts are not part of it
-    const credential = result.decision === 'PERMIT' ? deps.credentials.prepare(deps.hem?.retries[index] ? withoutHemFacts(request) : request) : null;
+    const credential = result.decision === 'PERMIT' && options.credential !== false ? deps.credentials.prepare(deps.hem?.retries[index] ? withoutHemFacts(request) : request) : null;
     if (credential) {
       fields.credential_jti = credential.jti;
       fields.intent = credential.intent;
