@@ -175,7 +175,7 @@ export async function runConformance(base: string, runtime: string): Promise<{ b
   // a known path under another method: 405 with Allow (TRACE, which fetch cannot send: test/api-fuzz.test.ts)
   const wrongMethod = await call(base, 'DELETE', '/v1/sessions');
   assertProblem(wrongMethod, 405, 'METHOD_NOT_ALLOWED');
-  assert.equal(wrongMethod.allow, 'POST');
+  assert.equal(wrongMethod.allow, 'GET, HEAD, POST'); // GET lists open sessions (operator)
   assertProblem(await call(base, 'GET', '/v1/audit/proofs/consistency?from=0&from=0&to=0'), 400, 'INVALID_INPUT');
 
   const closed = await call(base, 'POST', `/v1/sessions/${sid}/close`);
