@@ -276,7 +276,7 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       }
       for (const id of ['local-ai', 'simulation-ai']) {
         const d = await agents[id]?.session?.authorize({ principal: { type: 'Agent', id }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'prefecture-shelters' }, context: {} });
-        same(d?.decision, 'PERMIT', `${id} read`);
+        same(d?.decision, 'PERMIT', `${id} read (reasons: ${JSON.stringify(d?.reasons ?? null)})`);
         ev(`${id}: read Dataset::prefecture-shelters PERMIT (gov-read-any), ale_seq ${String(d?.ale_seq)}`);
       }
       same((await get('/v1/cap-profile')).json.cap_profile_id, PROFILE_ID, 'profile confirmed');
