@@ -10,14 +10,17 @@
  *   `authorize` is a PERMIT answered with its credential. Open loop: requests sent at a fixed
  *   offered rate whatever the answers (latency counted from the scheduled send time, so queueing
  *   shows); closed loop: a fixed number of requests from `--concurrency` callers back to back.
- *   The load generator is this Node process; DPoP proofs are signed before each phase (each
+ *   The load generator is this Node process (`node:http`, keep-alive, `--sockets` connections);
+ *   DPoP proofs are signed before each phase (each
  *   unique, `iat` within the kernel's 60 s) so that their signing cost is the client's, not the
  *   kernel's.
- * Run: `npm run bench:credentials [-- --runtime node|bun|deno|all] [--seconds 10] [--rates 500,1000]`.
+ * Run: `npm run bench:credentials [-- --runtime node|bun|deno|all] [--seconds 10] [--rates 500,1000]
+ * [--concurrency 32] [--closed 4000] [--sockets 64] [--micro-seconds 3]`.
  * Writes bench/credentials/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
@@ -114,14 +117,31 @@ async function authenticated(runtime: Runtime): Promise<Target> {
 
 type Outcome = { ok: boolean; ms: number };
 
-async function send(c: Caller, scheduled: number): Promise<Outcome> {
-  try {
-    const res = await fetch(c.url, { method: 'POST', headers: c.headers(), body: BODY });
-    const body = (await res.json()) as { decision?: string; credential?: string };
-    return { ok: res.status === 200 && body.decision === 'PERMIT' && typeof body.credential === 'string', ms: performance.now() - scheduled };
-  } catch {
-    return { ok: false, ms: performance.now() - scheduled };
-  }
+/** Keep-alive connections, at most SOCKETS per kernel: beyond that, requests queue here (and the wait counts). */
+const SOCKETS = Number(arg('sockets', '64'));
+const httpAgent = new Agent({ keepAlive: true, maxSockets: SOCKETS });
+
+/** One `authorize`; ok when it is a 200 PERMIT carrying its credential. */
+function send(c: Caller, scheduled: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => resolve({ ok, ms: performance.now() - scheduled });
+    const req = request(c.url, { method: 'POST', agent: httpAgent, headers: { ...c.headers(), 'content-length': String(Buffer.byteLength(BODY)) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        try {
+          const body = JSON.parse(text) as { decision?: string; credential?: string };
+          done(res.statusCode === 200 && body.decision === 'PERMIT' && typeof body.credential === 'string');
+        } catch {
+          done(false);
+        }
+      });
+      res.on('error', () => done(false));
+    });
+    req.on('error', () => done(false));
+    req.end(BODY);
+  });
 }
 
 function pct(sorted: number[], p: number): number {
@@ -228,7 +248,7 @@ const ratios = RUNTIMES.map((rt) => {
   return `| ${rt} | ${((100 * auth.closed.rate) / none.closed.rate).toFixed(0)} % | ${open} |`;
 });
 const ratioTable = ['| runtime | closed loop (throughput) | open loop (achieved rate) |', '| --- | ---: | --- |', ...ratios].join('\n');
-const command = `npm run bench:credentials -- --runtime ${runtimeArg} --seconds ${SECONDS} --rates ${RATES.join(',')} --concurrency ${CONCURRENCY} --closed ${CLOSED}`;
+const command = `npm run bench:credentials -- --runtime ${runtimeArg} --seconds ${SECONDS} --rates ${RATES.join(',')} --concurrency ${CONCURRENCY} --closed ${CLOSED} --sockets ${SOCKETS}`;
 const report = `# bench/credentials results
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average (1, 5, 15 min) ${load0} at the start, ${load1} at the end. The machine is shared and the load generator (Node ${process.version}) runs on the same cores as the kernel: compare rows of one run, not runs.
@@ -242,7 +262,7 @@ ${microTable}
 
 ## End to end: \`POST /v1/sessions/{id}/authorize\` over HTTP on loopback
 
-A kernel process per runtime and mode (the shipped entry, embedded libSQL in a fresh \`KEE_DATA_DIR\`), ${SESSIONS} sessions of one agent, every answer a PERMIT with its credential. Open loop: ${SECONDS} s at the offered rate, latency from the scheduled send time; closed loop: ${CLOSED} requests.
+A kernel process per runtime and mode (the shipped entry, embedded libSQL in a fresh \`KEE_DATA_DIR\`), ${SESSIONS} sessions of one agent, every answer a PERMIT with its credential. Keep-alive HTTP/1.1 from \`node:http\`, at most ${SOCKETS} connections (further requests wait in the client, and the wait counts). Open loop: ${SECONDS} s at the offered rate, latency from the scheduled send time; closed loop: ${CLOSED} requests.
 
 ${e2eTable}
 
