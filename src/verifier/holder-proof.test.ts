@@ -20,7 +20,7 @@ async function setup() {
   const d = await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, { ...agentRead('a1'), audience: AUD }, await dpopHeaders(key, 'POST', url, s.session_token));
   expect(d.json.decision).toBe('PERMIT');
   const verifier = createCredentialVerifier({ kernelUrl: 'http://kee.test', issuer: h.kernel.issuer, audience: AUD, fetch: ((input: RequestInfo | URL, init?: RequestInit) => h.app.request(String(input), init)) as typeof fetch, pollSeconds: 0 });
-  return { h, key, credential: d.json.credential as string, sessionToken: s.session_token as string, verifier };
+  return { h, key, credential: d.json.credential as string, sessionId: s.session_id as string, sessionToken: s.session_token as string, verifier };
 }
 
 describe('kee/verifier: holder proof of a credential with cnf.jkt (DPoP)', () => {
@@ -37,6 +37,18 @@ describe('kee/verifier: holder proof of a credential with cnf.jkt (DPoP)', () =>
     const good = await proof();
     expect(await verifier.verify(credential, intent, good)).toMatchObject({ ok: true, claims: { cnf: { jkt: key.jkt } } });
     expect(await verifier.verify(credential, intent, good)).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: expect.stringMatching(/already used/) });
+  });
+
+  it('a proof naming the holder key (already seen and kept imported) but signed by another key is refused, by the verifier and by the kernel', async () => {
+    const { h, key, credential, sessionId: sid, sessionToken, verifier } = await setup();
+    const intent = agentRead('a1');
+    const impostor = { ...(await agentKeyPair()), jwk: key.jwk, jkt: key.jkt };
+    expect(await verifier.verify(credential, intent, { dpop: await dpopProof(impostor, 'GET', FILE_URL, credential), method: 'GET', url: FILE_URL })).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: expect.stringMatching(/does not verify/) });
+    expect(await verifier.verify(credential, intent, { dpop: await dpopProof(key, 'GET', FILE_URL, credential), method: 'GET', url: FILE_URL })).toMatchObject({ ok: true });
+    const url = `http://kee.test/v1/sessions/${sid}/authorize`;
+    const forged = await h.call('POST', `/v1/sessions/${sid}/authorize`, { ...agentRead('a1'), audience: AUD }, await dpopHeaders(impostor, 'POST', url, sessionToken));
+    expect(forged.status).toBe(401);
+    expect((await h.call('POST', `/v1/sessions/${sid}/authorize`, { ...agentRead('a1'), audience: AUD }, await dpopHeaders(key, 'POST', url, sessionToken))).json.decision).toBe('PERMIT');
   });
 
   it('the Hono middleware takes `Authorization: DPoP <credential>` with its proof', async () => {

@@ -1,4 +1,4 @@
-import { base64url, calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
+import { base64url, calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 
 /** What the provider received: the `DPoP` header and the request it came with. */
 export type HolderProof = { dpop: string | undefined; method: string; url: string };
@@ -6,6 +6,9 @@ export type HolderProof = { dpop: string | undefined; method: string; url: strin
 /** How old a DPoP proof's `iat` may be, seconds (and `skew` ahead). */
 export const PROOF_MAX_AGE_SECONDS = 60;
 const MAX_SEEN = 100_000;
+const MAX_KEYS = 1024;
+
+type ProofKey = { key: CryptoKey; jkt: string };
 
 /**
  * Checks the RFC 9449 DPoP proof of a credential carrying `cnf.jkt` (RFC 7800): `typ`
@@ -17,17 +20,36 @@ const MAX_SEEN = 100_000;
  */
 export class HolderProofs {
   private readonly seen = new Map<string, number>();
+  /**
+   * Holder keys imported, with their RFC 7638 thumbprint, by `x`: a holder proves with the same
+   * key on every call, so neither the import nor the thumbprint is redone (bounded: cleared when full).
+   */
+  private readonly keys = new Map<string, ProofKey>();
+
+  /** The public Ed25519 key of a proof's `jwk` header, or a refusal. Throws for a key that cannot be imported. */
+  private async key(jwk: unknown): Promise<ProofKey | string> {
+    if (typeof jwk !== 'object' || jwk === null) throw new Error('no `jwk` header');
+    const { kty, crv, x } = jwk as Record<string, unknown>;
+    if (kty !== 'OKP' || crv !== 'Ed25519' || 'd' in jwk || typeof x !== 'string') return 'the `DPoP` proof must carry a public Ed25519 `jwk`';
+    const known = this.keys.get(x);
+    if (known) return known;
+    const key = (await importJWK({ kty, crv, x }, 'EdDSA')) as CryptoKey;
+    const entry = { key, jkt: await calculateJwkThumbprint({ kty, crv, x }, 'sha256') };
+    if (this.keys.size >= MAX_KEYS) this.keys.clear();
+    this.keys.set(x, entry);
+    return entry;
+  }
 
   async check(proof: HolderProof, jkt: string, credential: string, nowSeconds: number, skew: number): Promise<string | null> {
     if (!proof.dpop) return 'this credential is bound to a key (cnf.jkt): a `DPoP` proof is required';
     let claims: Record<string, unknown>;
     let thumbprint: string;
     try {
-      const { payload, protectedHeader } = await jwtVerify(proof.dpop, EmbeddedJWK, { algorithms: ['EdDSA', 'Ed25519'], typ: 'dpop+jwt', clockTolerance: Number.MAX_SAFE_INTEGER });
-      const jwk = protectedHeader.jwk;
-      if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk) return 'the `DPoP` proof must carry a public Ed25519 `jwk`';
+      const key = await this.key(decodeProtectedHeader(proof.dpop).jwk);
+      if (typeof key === 'string') return key;
+      const { payload } = await jwtVerify(proof.dpop, key.key, { algorithms: ['EdDSA', 'Ed25519'], typ: 'dpop+jwt', clockTolerance: Number.MAX_SAFE_INTEGER });
       claims = payload as Record<string, unknown>;
-      thumbprint = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x as string }, 'sha256');
+      thumbprint = key.jkt;
     } catch {
       return 'the `DPoP` proof does not verify';
     }

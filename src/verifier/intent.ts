@@ -12,6 +12,12 @@ export type Intent = { principal: unknown; action: unknown; resource: unknown; c
  */
 export function intentFingerprint(intent: Intent): string {
   const { principal, action, resource, context } = intent;
-  const digest = blake2b(new TextEncoder().encode(canonicalJson({ principal, action, resource, context })), { dkLen: 32 });
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const digest = blake2b(UTF8.encode(canonicalJson({ principal, action, resource, context })), { dkLen: 32 });
+  let hex = '';
+  for (const b of digest) hex += HEX[b];
+  return hex;
 }
+
+const UTF8 = new TextEncoder();
+/** Two lowercase hex digits per byte value (the fingerprint is on every verification's path). */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));

@@ -27,6 +27,8 @@ export function tokenJwk(publicKey: Uint8Array): TokenJwk {
   return { kty: 'OKP', crv: 'Ed25519', x, kid: okpThumbprint(x), use: 'sig', alg: 'EdDSA' };
 }
 
+const MAX_VERIFIED = 4096;
+
 export class JoseTokenSigner implements TokenSigner {
   readonly kid: string;
   readonly jwk: TokenJwk;
@@ -35,6 +37,12 @@ export class JoseTokenSigner implements TokenSigner {
   private readonly publicKey: Uint8Array;
   private privateKey: Promise<CryptoKey | Uint8Array> | null = null;
   private verifyKey: Promise<CryptoKey | Uint8Array> | null = null;
+  /**
+   * Tokens of this key already verified, by `typ` and exact text: a session token comes back on
+   * every call of its session, and the same bytes under the same key verify the same way, so its
+   * signature is checked once (callers still check `exp` and the rest each time). Bounded.
+   */
+  private readonly verified = new Map<string, Record<string, unknown>>();
 
   /** `seed`: the 32-byte Ed25519 secret key. */
   constructor(seed: Uint8Array) {
@@ -61,12 +69,18 @@ export class JoseTokenSigner implements TokenSigner {
   }
 
   async verify(token: string, typ: string): Promise<Record<string, unknown> | null> {
+    const id = `${typ}\u0000${token}`;
+    const known = this.verified.get(id);
+    if (known) return { ...known };
     this.verifyKey ??= importJWK({ kty: 'OKP', crv: 'Ed25519', x: this.jwk.x }, 'EdDSA');
     try {
       const { payload, protectedHeader } = await compactVerify(token, await this.verifyKey, { algorithms: ['EdDSA'] });
       if (protectedHeader.typ !== typ || protectedHeader.kid !== this.kid) return null;
       const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
-      return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+      if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return null;
+      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+      this.verified.set(id, claims as Record<string, unknown>);
+      return { ...(claims as Record<string, unknown>) };
     } catch {
       return null;
     }
