@@ -246,6 +246,8 @@ describe('mcp-gateway fails closed', () => {
 
   it('refuses calls to a suspended agent', async () => {
     const g = await gateway(PERMIT_ALL, fs());
+    // a first call while ACTIVE: the gateway's Kee session is open before the suspension
+    expect(text(await g.client.callTool({ name: 'fs__read_file', arguments: { path: file } }))).toContain('the original text');
     await g.h.kernel.setAgentStatus(AGENT, 'SUSPENDED', 'test-operator');
     const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
     expect(text(r)).toMatch(/denied `fs__write_file` by Kee: no policy permits it; AGENT_SUSPENDED/);
