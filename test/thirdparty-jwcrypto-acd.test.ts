@@ -4,25 +4,18 @@
  * EdDSA JWS over the JCS of the record's other members, against the kernel's KIA key
  * (test/thirdparty/python/verify_acd_record.py).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { installJwcrypto, run } from './support/jwcrypto.ts';
 import { agentKeyPair } from './support/agent-auth.ts';
 import { makeHarness } from './support/harness.ts';
-
-const run = (cmd: string, args: string[], timeout = 120_000) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(cmd, args, { timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
 
 let python: string;
 
 beforeAll(async () => {
-  const install = await run('bash', ['scripts/jwcrypto.sh'], 300_000);
-  if (install.code !== 0) throw new Error(`scripts/jwcrypto.sh failed (${install.code}):\n${install.stderr.slice(-4000)}`);
-  python = install.stdout.trim();
+  python = await installJwcrypto();
 }, 310_000);
 
 async function jwcryptoVerify(record: string, keyHex: string) {

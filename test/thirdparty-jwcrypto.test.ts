@@ -4,25 +4,18 @@
  * EdDSA signature by the key the header's `kid` names, `exp`, `nbf` and `aud`, and computes the
  * RFC 7638 thumbprint the kernel uses as `kid` (test/thirdparty/python/verify_credential.py).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { installJwcrypto, run } from './support/jwcrypto.ts';
 import { JoseTokenSigner } from '../src/adapters/jose/token-signer.ts';
 import { agentRead, makeHarness } from './support/harness.ts';
-
-const run = (cmd: string, args: string[], timeout = 120_000) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(cmd, args, { timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
 
 let python: string;
 
 beforeAll(async () => {
-  const install = await run('bash', ['scripts/jwcrypto.sh'], 300_000);
-  if (install.code !== 0) throw new Error(`scripts/jwcrypto.sh failed (${install.code}):\n${install.stderr.slice(-4000)}`);
-  python = install.stdout.trim();
+  python = await installJwcrypto();
 }, 310_000);
 
 async function jwcryptoVerify(jwks: unknown, token: string, audience: string) {
