@@ -1,20 +1,7 @@
 import uPlot from 'uplot';
 import { authHeaders } from '../api.ts';
 import { badge, h, mount, table } from '../dom.ts';
-
-type DecisionEvent = {
-  at: string;
-  session_id: string;
-  block_id: string;
-  agent_id: string;
-  ale_seq: number;
-  principal: string;
-  action: string;
-  resource: string;
-  decision: 'PERMIT' | 'DENY';
-  policy_ids: string[];
-  latency_ms: number;
-};
+import type { DecisionEvent } from '../../../src/kernel/decision-feed/feed.ts';
 
 const KEEP_ROWS = 200;
 const WINDOW_S = 120;
