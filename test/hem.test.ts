@@ -97,6 +97,19 @@ describe('HEM escalation', () => {
     expect(refused.json.code).toBe('HEM_MISMATCH');
   });
 
+  it('concurrent DENYs of the same intent name one escalation (one HEM_TRIGGERED), each answer after it is recorded', async () => {
+    const { h, s } = await setup();
+    const answers = (await Promise.all(Array.from({ length: 6 }, () => authorize(h, s.session_id, classifyGold())))).map((r) => r.json);
+    expect(answers.map((a) => a.decision)).toEqual(Array(6).fill('DENY'));
+    const ids = new Set(answers.map((a) => a.escalation.hem_id));
+    expect(ids.size).toBe(1);
+    expect((await h.kernel.listEscalations('PENDING')).map((e) => e.hem_id)).toEqual([...ids]);
+    expect((await journalRecords(h.store)).filter((r) => r.ale_type === 'HEM_TRIGGERED').length).toBe(1);
+    // every DENY record names it
+    const records = (await h.store.listRecords(s.session_id)).map((r) => JSON.parse(r.canonical)).filter((r) => r.ale_type === 'CEDAR_DENY');
+    expect(records.map((r) => r.hem_id)).toEqual(Array(6).fill([...ids][0]));
+  });
+
   it('rejected: the retry stays DENY with the REJECTED escalation, and a second answer is a conflict', async () => {
     const { h, s, approver } = await setup();
     const hemId = (await authorize(h, s.session_id, classifyGold())).json.escalation.hem_id;

@@ -83,13 +83,20 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
     }
     decided.push({ result, fields, credential, escalation });
   }
-  const records = await Promise.all(decided.map(({ result, fields }) => deps.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields)));
+  let records: Awaited<ReturnType<AuditLog['append']>>[];
   // escalations open once their DENY records are durable (HEM_TRIGGERED names the record)
   const escalations: (EscalationRef | null)[] = [];
-  for (const [i, { escalation }] of decided.entries()) {
-    if (escalation === null || deps.hem === undefined) escalations.push(null);
-    else if (escalation.isNew) escalations.push(refOf(await deps.hem.service.open(escalation.escalation, session, (records[i] as { ale_seq: number }).ale_seq, xpid)));
-    else escalations.push(refOf(escalation.escalation));
+  try {
+    records = await Promise.all(decided.map(({ result, fields }) => deps.audit.append(session, result.decision === 'PERMIT' ? 'CEDAR_PERMIT' : 'CEDAR_DENY', fields)));
+    for (const [i, { escalation }] of decided.entries()) {
+      if (escalation === null || deps.hem === undefined) escalations.push(null);
+      else if (escalation.isNew) escalations.push(refOf(await deps.hem.service.open(escalation.escalation, session, (records[i] as { ale_seq: number }).ale_seq, xpid)));
+      // planned by a concurrent request of the same intent: named once it is recorded
+      else escalations.push(refOf(escalation.opened ? await escalation.opened : escalation.escalation));
+    }
+  } catch (e) {
+    for (const { escalation } of decided) if (escalation?.isNew) deps.hem?.service.abandon(escalation.escalation, e);
+    throw e;
   }
   // signed only once the records are durable: a credential always has its decision record
   return Promise.all(

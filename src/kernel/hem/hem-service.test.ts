@@ -52,6 +52,26 @@ describe('HemService', () => {
     hem.stop();
   });
 
+  it('a DENY planned while another of its intent is opening waits for it; an abandoned plan fails its waiters and frees the intent', async () => {
+    const { hem, journal } = service();
+    const first = hem.plan(session, gold, 'tier0b-no-auto-gold', 'HEM-HIGH-1');
+    const second = hem.plan(session, gold, 'tier0b-no-auto-gold', 'HEM-HIGH-1');
+    expect(second).toMatchObject({ isNew: false, escalation: { hem_id: first.escalation.hem_id } });
+    const opened = await hem.open(first.escalation, session, 7);
+    await expect(second.opened).resolves.toMatchObject({ hem_id: first.escalation.hem_id, ale_seq: 7 });
+    expect(opened.hem_id).toBe(first.escalation.hem_id);
+    expect(journal.length).toBe(1);
+
+    const other = { ...gold, resource: { type: 'Incident', id: 'm8.0' } };
+    const lost = hem.plan(session, other, 'tier0b-no-auto-gold', 'HEM-HIGH-1');
+    const waiter = hem.plan(session, other, 'tier0b-no-auto-gold', 'HEM-HIGH-1');
+    hem.abandon(lost.escalation, new Error('the DENY record was not written'));
+    await expect(waiter.opened).rejects.toThrow('the DENY record was not written');
+    const again = hem.plan(session, other, 'tier0b-no-auto-gold', 'HEM-HIGH-1');
+    expect(again.isNew).toBe(true);
+    expect(again.escalation.hem_id).not.toBe(lost.escalation.hem_id);
+  });
+
   it('a repeated DENY names the PENDING escalation; a resolved one is not reused', async () => {
     const { hem } = service();
     const first = hem.plan(session, gold, 'tier0b-no-auto-gold', 'HEM-HIGH-1');

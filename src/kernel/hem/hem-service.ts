@@ -26,8 +26,14 @@ export type HemDeps = {
 /** What the approvers' event stream (`GET /v1/hem/events`) carries. */
 export type HemNotice = { event: 'HEM_TRIGGERED' | 'HEM_RESOLVED'; escalation: Escalation };
 
-/** An escalation a DENY opens (new) or names again (a PENDING one for the same session and intent). */
-export type PlannedEscalation = { escalation: Escalation; isNew: boolean };
+/**
+ * An escalation a DENY opens (new) or names again (a PENDING one for the same session and
+ * intent). `opened` is set when another request planned the same escalation and is still opening
+ * it: the answer waits for it, so it never names an escalation that was not recorded.
+ */
+export type PlannedEscalation = { escalation: Escalation; isNew: boolean; opened?: Promise<Escalation> };
+
+type Opening = { escalation: Escalation; promise: Promise<Escalation>; resolve: (e: Escalation) => void; reject: (e: unknown) => void };
 
 /**
  * Human escalations (HEM, docs/hem.md). A DENY determined by a forbid policy annotated
@@ -44,6 +50,11 @@ export class HemService {
   private readonly pendingByIntent = new Map<string, string>();
   /** Every PENDING escalation (an overdue one may have lost its intent slot to a newer one). */
   private readonly pendingIds = new Set<string>();
+  /**
+   * Escalations planned by a DENY whose record is not durable yet, by intent: a concurrent DENY
+   * of the same intent names the same escalation instead of opening a second one.
+   */
+  private readonly opening = new Map<string, Opening>();
   private seq = 0;
   private readonly listeners = new Set<(n: HemNotice) => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -106,11 +117,14 @@ export class HemService {
    * once the DENY record is durable). Synchronous: called in the decision's turn.
    */
   plan(session: Session, request: AuthorizationRequest, policyId: string, hemClass: string): PlannedEscalation {
-    const pendingId = this.pendingByIntent.get(intentKey(session.session_id, policyId, request));
+    const key = intentKey(session.session_id, policyId, request);
+    const inFlight = this.opening.get(key);
+    if (inFlight) return { escalation: inFlight.escalation, isNew: false, opened: inFlight.promise };
+    const pendingId = this.pendingByIntent.get(key);
     const pending = pendingId === undefined ? undefined : this.byId.get(pendingId);
     if (pending && pending.status === 'PENDING' && !this.overdue(pending)) return { escalation: pending, isNew: false };
     const now = this.deps.clock.nowIso();
-    return {
+    const planned: PlannedEscalation = {
       isNew: true,
       escalation: {
         hem_id: `hem-${crypto.randomUUID()}`,
@@ -129,10 +143,42 @@ export class HemService {
         resolution: null,
       },
     };
+    let settle: Pick<Opening, 'resolve' | 'reject'> | undefined;
+    const promise = new Promise<Escalation>((resolve, reject) => (settle = { resolve, reject }));
+    promise.catch(() => undefined); // observed by the requests that wait for it, if any
+    this.opening.set(key, { escalation: planned.escalation, promise, ...(settle as Pick<Opening, 'resolve' | 'reject'>) });
+    return planned;
+  }
+
+  /**
+   * A planned escalation that will not be opened (its DENY record failed): requests waiting for
+   * it fail too, and the next DENY of that intent plans a new one. No-op once it was opened.
+   */
+  abandon(planned: Escalation, cause: unknown): void {
+    const key = intentKey(planned.session_id, planned.cedar_policy_id, planned);
+    const inFlight = this.opening.get(key);
+    if (inFlight?.escalation.hem_id !== planned.hem_id) return;
+    this.opening.delete(key);
+    inFlight.reject(cause);
   }
 
   /** Opens a planned escalation: `HEM_TRIGGERED` in the kernel journal, span `soos.hem.trigger`, the log entry; then notifies. */
   async open(planned: Escalation, session: Session, aleSeq: number, xpid?: string): Promise<Escalation> {
+    const key = intentKey(planned.session_id, planned.cedar_policy_id, planned);
+    const inFlight = this.opening.get(key);
+    try {
+      const escalation = await this.record(planned, session, aleSeq, xpid);
+      if (inFlight?.escalation.hem_id === planned.hem_id) inFlight.resolve(escalation);
+      return escalation;
+    } catch (e) {
+      if (inFlight?.escalation.hem_id === planned.hem_id) inFlight.reject(e);
+      throw e;
+    } finally {
+      if (this.opening.get(key)?.escalation.hem_id === planned.hem_id) this.opening.delete(key);
+    }
+  }
+
+  private async record(planned: Escalation, session: Session, aleSeq: number, xpid?: string): Promise<Escalation> {
     const escalation: Escalation = { ...planned, ale_seq: aleSeq };
     await this.deps.telemetry.span('soos.hem.trigger', { traceId: session.block_id }, async (span) => {
       span.setAttributes({
