@@ -19,7 +19,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentPrivateJwk } from '../src/client/index.ts';
+import { KeeAgent, type AgentPrivateJwk } from '../src/client/index.ts';
+import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
+import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
 import { toHex } from '../src/kernel/hex.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import type { AuditRecord } from '../src/kernel/types.ts';
@@ -27,8 +29,8 @@ import type { UpstreamConfig } from '../src/mcp/config.ts';
 import { embeddedGovernor } from '../src/mcp/embedded-governor.ts';
 import type { Governor } from '../src/mcp/governor.ts';
 import { remoteGovernor } from '../src/mcp/remote-governor.ts';
-import { createGatewaySession } from '../src/mcp/gateway.ts';
-import { connectUpstreams, type Catalog } from '../src/mcp/upstreams.ts';
+import { createGatewaySession, toolRequest } from '../src/mcp/gateway.ts';
+import { connectUpstreams, type Catalog, type GatewayTool } from '../src/mcp/upstreams.ts';
 import { neverPermits } from '../src/adapters/cedar/never-permits.ts';
 import { policyVisibility } from '../src/mcp/tool-visibility.ts';
 import { loadCedar } from './support/cedar.ts';
@@ -52,7 +54,7 @@ async function agentJwk(): Promise<AgentPrivateJwk> {
   return { kty: 'OKP', crv: 'Ed25519', x: x as string, d: d as string };
 }
 
-type Gateway = { h: Harness; client: Client; catalog: Catalog; sessionId: () => Promise<string>; close: () => Promise<{ block_id: string } | null>; records: () => Promise<AuditRecord[]> };
+type Gateway = { h: Harness; client: Client; catalog: Catalog; key: AgentPrivateJwk; kernelUrl: string; sessionId: () => Promise<string>; close: () => Promise<{ block_id: string } | null>; records: () => Promise<AuditRecord[]> };
 const open: Gateway[] = [];
 const stops: (() => unknown)[] = [];
 
@@ -62,6 +64,7 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
   await h.started;
   const key = await agentJwk();
   let governor: Governor;
+  let kernelUrl = '';
   if (mode === 'embedded') governor = await embeddedGovernor(h.kernel, AGENT, key);
   else {
     // the operator registers the agent; the gateway reaches the kernel over HTTP as the agent
@@ -69,7 +72,8 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
     const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     stops.push(() => server.close());
-    governor = await remoteGovernor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, AGENT, key);
+    kernelUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    governor = await remoteGovernor(kernelUrl, AGENT, key);
   }
   const catalog = await connectUpstreams(upstreams, () => {});
   const visible = hideNeverPermitted ? policyVisibility(() => h.kernel.activePolicyText(), (p, r, k) => neverPermits(loadCedar(), p, r, k), AGENT) : undefined;
@@ -80,7 +84,7 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
   await client.connect(agentSide);
   const sessionId = async () => (await gw.kee).sessionId;
   const records = async () => (await h.store.listRecords(await sessionId())).map((r) => JSON.parse(r.canonical) as AuditRecord);
-  const g = { h, client, catalog, sessionId, close: gw.closeKee, records };
+  const g = { h, client, catalog, key, kernelUrl, sessionId, close: gw.closeKee, records };
   open.push(g);
   return g;
 }
@@ -194,17 +198,32 @@ describe('mcp-gateway: tools/list hides the tools the policy never permits', () 
 });
 
 describe('mcp-gateway with a remote kernel (HTTP, client assertion, DPoP)', () => {
-  it('passes a permitted read, refuses a forbidden write, and the decisions are in the kernel', async () => {
+  it('passes a permitted read, refuses a forbidden write; decisions and the TOOL_RESULT are in the verified package', async () => {
     const g = await gateway(READ_ONLY, fs(), 'remote');
-    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    const args = { path: file };
+    const read = await g.client.callTool({ name: 'fs__read_text_file', arguments: args });
+    expect(text(read)).toBe('the original text\n');
     const write = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
     expect(text(write)).toMatch(/denied `fs__write_file` by Kee: no policy permits it/);
     expect(readFileSync(file, 'utf8')).toBe('the original text\n');
     const recs = await g.records();
     expect(recs[0]).toMatchObject({ ale_type: 'SESSION_OPEN', agent_id: AGENT, authenticated: true });
-    expect(recs.map((r) => r.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY']);
+    expect(recs.map((r) => r.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_DENY']);
+    const digest = (v: unknown) => `sha256:${toHex(sha256(new TextEncoder().encode(canonicalJson(v))))}`;
+    expect(recs[2]).toMatchObject({ decision_seq: 2, tool: 'fs/read_text_file', outcome: 'ok', arguments_digest: digest(args), result_digest: digest(read) });
+    // over HTTP as the session's agent (DPoP): a TOOL_RESULT that follows no PERMIT of the session is refused
+    const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: g.kernelUrl, agentId: AGENT, privateJwk: g.key });
+    const other = await agent.openSession();
+    const report = { tool: 'fs/write_file', arguments_digest: digest({}), outcome: 'ok', result_digest: digest({}) };
+    await expect(other.recordToolResult({ ...report, decision_seq: 2 })).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+    const deny = (await other.authorize({ ...toolRequest(AGENT, g.catalog.tools.get('fs__write_file') as GatewayTool, {}) })) as { decision: string; ale_seq: number };
+    expect(deny.decision).toBe('DENY');
+    await expect(other.recordToolResult({ ...report, decision_seq: deny.ale_seq })).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+    await other.close();
     const block = await g.close();
-    expect((await g.h.kernel.getBlock(block?.block_id as string)).block_id).toBe(block?.block_id);
+    const pkg = await g.h.kernel.getPackage(block?.block_id as string);
+    expect(pkg.records.map((r) => r.record.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_DENY', 'SESSION_COMPLETE']);
+    expect(await verifyPackage(pkg, { merkle: g.h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: true });
   }, 60_000);
 
   it('refuses every call when the kernel cannot be reached', async () => {

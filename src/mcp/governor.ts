@@ -16,7 +16,7 @@ export interface GovernedSession {
   readonly sessionId: string;
   readonly blockId: string;
   authorize(request: AuthorizationRequest): Promise<ToolDecision>;
-  /** Records the digests of a permitted call's answer (remote kernels: not recorded, see docs/mcp.md). */
+  /** Records the digests (and bodies when asked) of a permitted call's answer, durably. */
   recordResult(report: ToolResultReport): Promise<void>;
   close(): Promise<{ block_id: string }>;
 }

@@ -19,9 +19,12 @@ const SESSIONS = 10_000;
  */
 export class ToolPermits {
   private readonly open = new Map<string, Map<number, string>>();
+  private readonly records: (sessionId: string) => Promise<StoredRecord[]>;
 
   /** `records`: the session's stored records, in `ale_seq` order. */
-  constructor(private readonly records: (sessionId: string) => Promise<StoredRecord[]>) {}
+  constructor(records: (sessionId: string) => Promise<StoredRecord[]>) {
+    this.records = records;
+  }
 
   /** Remembers the PERMITs among decided `results` (same order as `requests`). */
   decided(sessionId: string, requests: readonly AuthorizationRequest[], results: readonly AuthorizeResult[]): void {
