@@ -197,6 +197,29 @@ describe('mcp-gateway: tools/list hides the tools the policy never permits', () 
   }, 60_000);
 });
 
+describe('mcp-gateway: bodies kept when the configuration asks (`record_bodies`)', () => {
+  it('records the arguments and answer of the tools named, digests only for the others, and leaves out a body over 64 KiB', async () => {
+    const big = join(root, 'big.txt');
+    writeFileSync(big, 'b'.repeat(70_000));
+    const g = await gateway(READ_ONLY, { fs: { command: 'node', args: [FS_SERVER, root], roots: [root], record_bodies: ['read_text_file'] } });
+    const r = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
+    expect(text(r)).toBe('the original text\n');
+    expect((await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: big } })).isError).toBeFalsy();
+    expect((await g.client.callTool({ name: 'fs__list_allowed_directories', arguments: {} })).isError).toBeFalsy();
+    const results = (await g.records()).filter((x) => x.ale_type === 'TOOL_RESULT');
+    expect(results).toHaveLength(3);
+    const [small, large, other] = results;
+    expect(small).toMatchObject({ tool: 'fs/read_text_file', arguments: { path: file }, result: JSON.parse(JSON.stringify(r)) });
+    expect(large).toMatchObject({ tool: 'fs/read_text_file', arguments: { path: big }, bodies_omitted: ['result'] });
+    expect(large).not.toHaveProperty('result');
+    expect(other).toMatchObject({ tool: 'fs/list_allowed_directories' });
+    expect(other).not.toHaveProperty('arguments');
+    expect(other).not.toHaveProperty('result');
+    const block = await g.close();
+    expect(await verifyPackage(await g.h.kernel.getPackage(block?.block_id as string), { merkle: g.h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: true });
+  }, 60_000);
+});
+
 describe('mcp-gateway with a remote kernel (HTTP, client assertion, DPoP)', () => {
   it('passes a permitted read, refuses a forbidden write; decisions and the TOOL_RESULT are in the verified package', async () => {
     const g = await gateway(READ_ONLY, fs(), 'remote');

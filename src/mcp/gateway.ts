@@ -17,8 +17,9 @@
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolResultReport } from '../kernel/tool-results/tool-result.ts';
-import type { AuthorizationRequest } from '../kernel/types.ts';
+import { canonicalJson } from '../kernel/jcs.ts';
+import { MAX_RECORDED_BODY, type ToolResultReport } from '../kernel/tool-results/tool-result.ts';
+import type { AuthorizationRequest, Json } from '../kernel/types.ts';
 import type { GovernedSession, Governor, ToolDecision, ToolEscalation } from './governor.ts';
 import { jsonDigest, projectArguments } from './projection.ts';
 import { GATEWAY_VERSION, type Catalog, type GatewayTool } from './upstreams.ts';
@@ -119,13 +120,16 @@ async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string
   }
   // the policy permitted it, but arguments the projection could not vouch for are never forwarded
   if (projection.problems.length > 0) return toolError(`refused ${label} by the gateway although policy permitted it: ${projection.problems.join('; ')} ${where}; nothing was forwarded`);
-  const report = (outcome: ToolResultReport['outcome'], result_digest: string | null, failure?: string): ToolResultReport => ({
+  const bodies = tool.upstream.recordsBodies(tool.tool);
+  const report = (outcome: ToolResultReport['outcome'], result_digest: string | null, failure?: string, answer?: CallToolResult): ToolResultReport => ({
     decision_seq: decision.ale_seq,
     tool: tool.resourceId,
     arguments_digest: projection.digest,
     outcome,
     result_digest,
     ...(failure === undefined ? {} : { failure }),
+    // bodies only when the configuration asks for them, each within the kernel's bound
+    ...(bodies ? recordedBodies(args ?? {}, answer) : {}),
   });
   if (tool.upstream.down) {
     await session.recordResult(report('failed', null, `upstream down: ${tool.upstream.down}`)).catch(() => {});
@@ -147,12 +151,29 @@ async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string
     return toolError(`refused ${label}: upstream \`${tool.server}\` answered something that is not I-JSON ${where}`);
   }
   try {
-    await session.recordResult(report(result.isError === true ? 'tool_error' : 'ok', digest));
+    await session.recordResult(report(result.isError === true ? 'tool_error' : 'ok', digest, undefined, result));
   } catch (e) {
     return toolError(`withheld the answer of ${label}: the kernel could not record it (${message(e)}) ${where}`);
   }
   return result;
 }
+
+/** The bodies a TOOL_RESULT keeps (`record_bodies`): each one that fits MAX_RECORDED_BODY, the others named as omitted. */
+function recordedBodies(args: unknown, answer: CallToolResult | undefined): Pick<ToolResultReport, 'arguments' | 'result' | 'bodies_omitted'> {
+  const out: Pick<ToolResultReport, 'arguments' | 'result' | 'bodies_omitted'> = {};
+  const omitted: ('arguments' | 'result')[] = [];
+  const fits = (v: unknown) => ENCODER.encode(canonicalJson(v)).length <= MAX_RECORDED_BODY;
+  if (fits(args)) out.arguments = args as Json;
+  else omitted.push('arguments');
+  if (answer !== undefined) {
+    if (fits(answer)) out.result = answer as unknown as Json;
+    else omitted.push('result');
+  }
+  if (omitted.length > 0) out.bodies_omitted = omitted;
+  return out;
+}
+
+const ENCODER = new TextEncoder();
 
 /** principal the agent, `Action::"tools/call"`, resource `Tool::"<server>/<tool>"` with its attributes. */
 export function toolRequest(agentId: string, tool: GatewayTool, context: AuthorizationRequest['context']): AuthorizationRequest {

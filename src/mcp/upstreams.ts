@@ -25,6 +25,8 @@ export type Upstream = {
   down: string | null;
   roots: string[];
   pathArguments: string[];
+  /** Whether a call's TOOL_RESULT keeps the bodies (config `record_bodies`), by the upstream's tool name. */
+  recordsBodies: (tool: string) => boolean;
   close: () => Promise<void>;
 };
 
@@ -81,7 +83,9 @@ async function connect(name: string, config: UpstreamConfig, timeoutMs: number, 
       ? new StdioClientTransport({ command: config.command, args: config.args, env: { ...getDefaultEnvironment(), ...config.env }, ...(config.cwd ? { cwd: config.cwd } : {}), stderr: 'inherit' })
       : new StreamableHTTPClientTransport(new URL(config.url), config.headers ? { requestInit: { headers: config.headers } } : undefined);
   const client = new Client({ name: 'kee-mcp-gateway', version: GATEWAY_VERSION });
-  const upstream: Upstream = { name, client, down: null, roots, pathArguments: config.path_arguments ?? DEFAULT_PATH_ARGUMENTS, close: () => client.close() };
+  const bodies = config.record_bodies ?? false;
+  const recordsBodies = typeof bodies === 'boolean' ? () => bodies : (tool: string) => bodies.includes(tool);
+  const upstream: Upstream = { name, client, down: null, roots, pathArguments: config.path_arguments ?? DEFAULT_PATH_ARGUMENTS, recordsBodies, close: () => client.close() };
   client.onclose = () => {
     upstream.down ??= 'its connection closed (the process exited or the server went away)';
   };
