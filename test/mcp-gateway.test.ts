@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,7 @@ import { createGatewaySession, toolRequest } from '../src/mcp/gateway.ts';
 import { connectUpstreams, type Catalog, type GatewayTool } from '../src/mcp/upstreams.ts';
 import { neverPermits } from '../src/adapters/cedar/never-permits.ts';
 import { policyVisibility } from '../src/mcp/tool-visibility.ts';
+import { ToolListNotifier } from '../src/mcp/tool-list-changes.ts';
 import { loadCedar } from './support/cedar.ts';
 import { makeHarness, type Harness } from './support/harness.ts';
 
@@ -77,7 +78,11 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
   }
   const catalog = await connectUpstreams(upstreams, () => {});
   const visible = hideNeverPermitted ? policyVisibility(() => h.kernel.activePolicyText(), (p, r, k) => neverPermits(loadCedar(), p, r, k), AGENT) : undefined;
-  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, ...(visible ? { visible } : {}) });
+  // as the CLI wires it: an upstream's changed list, or a policy swap, is checked and told to the agent
+  const changes = new ToolListNotifier(catalog, visible, () => {});
+  catalog.onToolsChanged(() => changes.check());
+  h.kernel.onPolicyEpoch(async () => () => void setImmediate(() => changes.check()));
+  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, changes });
   const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
   await gw.server.connect(gatewaySide);
   const client = new Client({ name: 'test-agent', version: '1' });
@@ -194,6 +199,31 @@ describe('mcp-gateway: tools/list hides the tools the policy never permits', () 
     const g = await gateway(readFileSync('examples/profiles/mcp-hem-writes-v3.cedar', 'utf8'), fs(), 'embedded', true);
     const names = (await g.client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual([...g.catalog.tools.keys()]);
+  }, 60_000);
+});
+
+describe('mcp-gateway: notifications/tools/list_changed', () => {
+  /** The next list_changed the agent receives. */
+  const nextListChanged = (client: Client) => new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+
+  it('tells the agent when an upstream changes its tool list, and offers the new tool', async () => {
+    const g = await gateway(PERMIT_ALL, { bad: { command: 'node', args: [FAULTY], roots: [] } });
+    expect(g.client.getServerCapabilities()?.tools).toEqual({ listChanged: true });
+    expect((await g.client.listTools()).tools.map((t) => t.name)).not.toContain('bad__extra');
+    const told = nextListChanged(g.client);
+    expect(text(await g.client.callTool({ name: 'bad__grow', arguments: {} }))).toBe('grown');
+    await told;
+    expect((await g.client.listTools()).tools.map((t) => t.name)).toContain('bad__extra');
+    expect(text(await g.client.callTool({ name: 'bad__extra', arguments: {} }))).toBe('extra');
+  }, 60_000);
+
+  it('tells the agent when a policy hot swap changes which tools are hidden', async () => {
+    const g = await gateway(READ_ONLY, fs(), 'embedded', true);
+    expect((await g.client.listTools()).tools.map((t) => t.name)).not.toContain('fs__write_file');
+    const told = nextListChanged(g.client);
+    await g.h.kernel.activatePolicy({ capProfileId: 'mcp-tools', version: 2, policies: readFileSync('examples/profiles/mcp-read-write-v2.cedar', 'utf8') });
+    await told;
+    expect((await g.client.listTools()).tools.map((t) => t.name)).toContain('fs__write_file');
   }, 60_000);
 });
 

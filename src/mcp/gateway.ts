@@ -13,7 +13,8 @@
  * form elicitation is first asked whether to retry once an approver answered (the user cannot
  * approve: only an approver can, on the kernel). The identical call (same tool, same arguments
  * digest) is sent again naming the escalation's `hem_id`, so an approved escalation permits it.
- * `tools/list` leaves out the tools `deps.visible` rejects (`tool-visibility.ts`).
+ * `tools/list` leaves out the tools `deps.visible` rejects (`tool-visibility.ts`); with
+ * `deps.changes` the session declares `tools.listChanged` and is told when that answer changes.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -22,6 +23,7 @@ import { MAX_RECORDED_BODY, type ToolResultReport } from '../kernel/tool-results
 import type { AuthorizationRequest, Json } from '../kernel/types.ts';
 import type { GovernedSession, Governor, ToolDecision, ToolEscalation } from './governor.ts';
 import { jsonDigest, projectArguments } from './projection.ts';
+import type { ToolListNotifier } from './tool-list-changes.ts';
 import { GATEWAY_VERSION, type Catalog, type GatewayTool } from './upstreams.ts';
 
 export type GatewayDeps = {
@@ -33,6 +35,8 @@ export type GatewayDeps = {
   visible?: (tool: GatewayTool) => boolean;
   /** Per upstream call (default 60 s): no answer in time is a failed call. */
   callTimeoutMs?: number;
+  /** Tells this session of changes to its `tools/list` answer (`tool-list-changes.ts`). */
+  changes?: ToolListNotifier;
 };
 
 export type GatewaySession = {
@@ -47,7 +51,8 @@ export const TOOLS_CALL_ACTION = 'tools/call';
 
 /** A new agent session: connect `server` to a transport; `closeKee` when the transport closes. */
 export function createGatewaySession(deps: GatewayDeps): GatewaySession {
-  const server = new Server({ name: 'kee-mcp-gateway', version: GATEWAY_VERSION }, { capabilities: { tools: {} } });
+  const server = new Server({ name: 'kee-mcp-gateway', version: GATEWAY_VERSION }, { capabilities: { tools: deps.changes ? { listChanged: true } : {} } });
+  deps.changes?.add(server);
   const kee = deps.governor.open();
   kee.catch((e: unknown) => deps.log(`kee mcp-gateway: cannot open a Kee session for \`${deps.governor.agentId}\`: ${message(e)} (every call will be refused)`));
   let closing: Promise<{ block_id: string } | null> | null = null;
@@ -61,7 +66,7 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
 
   // per MCP session: the escalation each identical call (tool + arguments digest) last met
   const escalations = new Map<string, ToolEscalation>();
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: deps.changes ? deps.changes.listed() : [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const tool = deps.catalog.tools.get(name);
