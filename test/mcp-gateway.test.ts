@@ -29,7 +29,7 @@ import type { UpstreamConfig } from '../src/mcp/config.ts';
 import { embeddedGovernor } from '../src/mcp/embedded-governor.ts';
 import type { Governor } from '../src/mcp/governor.ts';
 import { remoteGovernor } from '../src/mcp/remote-governor.ts';
-import { createGatewaySession, toolRequest } from '../src/mcp/gateway.ts';
+import { createGatewaySession, toolRequest, type GatewayDeps } from '../src/mcp/gateway.ts';
 import { connectUpstreams, type Catalog, type GatewayTool } from '../src/mcp/upstreams.ts';
 import { neverPermits } from '../src/adapters/cedar/never-permits.ts';
 import { policyVisibility } from '../src/mcp/tool-visibility.ts';
@@ -59,7 +59,7 @@ type Gateway = { h: Harness; client: Client; catalog: Catalog; key: AgentPrivate
 const open: Gateway[] = [];
 const stops: (() => unknown)[] = [];
 
-async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded', hideNeverPermitted = false): Promise<Gateway> {
+async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded', hideNeverPermitted = false, extra: Partial<GatewayDeps> = {}): Promise<Gateway> {
   // KEE_AUTH=agents: the session is opened with the agent's client assertion, decided with its holder
   const h = makeHarness({ profile: { capProfileId: 'mcp-tools', policies }, deps: { options: { auth: 'agents' } } });
   await h.started;
@@ -82,7 +82,7 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
   const changes = new ToolListNotifier(catalog, visible, () => {});
   catalog.onToolsChanged(() => changes.check());
   h.kernel.onPolicyEpoch(async () => () => void setImmediate(() => changes.check()));
-  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, changes });
+  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, changes, ...extra });
   const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
   await gw.server.connect(gatewaySide);
   const client = new Client({ name: 'test-agent', version: '1' });
@@ -224,6 +224,39 @@ describe('mcp-gateway: notifications/tools/list_changed', () => {
     await g.h.kernel.activatePolicy({ capProfileId: 'mcp-tools', version: 2, policies: readFileSync('examples/profiles/mcp-read-write-v2.cedar', 'utf8') });
     await told;
     expect((await g.client.listTools()).tools.map((t) => t.name)).toContain('fs__write_file');
+  }, 60_000);
+});
+
+describe('mcp-gateway: result_records "with_next_call"', () => {
+  it('commits a TOOL_RESULT with the next decision, and it is durable before the next call is forwarded', async () => {
+    const g = await gateway(PERMIT_ALL, fs(), 'embedded', false, { resultRecords: 'with_next_call' });
+    await g.sessionId();
+    // the transactions the kernel commits, as the record types each holds
+    const batches: string[][] = [];
+    const append = g.h.store.appendRecords.bind(g.h.store);
+    g.h.store.appendRecords = async (records, statuses) => {
+      batches.push(records.map((r) => r.aleType));
+      return append(records, statuses);
+    };
+    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    // the first answer's record and the second decision: one transaction
+    expect(batches.slice(0, 2)).toEqual([['CEDAR_PERMIT'], ['TOOL_RESULT', 'CEDAR_PERMIT']]);
+    const block = await g.close();
+    const types = (await g.h.kernel.getPackage(block?.block_id as string)).records.map((r) => r.record.ale_type);
+    expect(types).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_PERMIT', 'TOOL_RESULT', 'SESSION_COMPLETE']);
+  }, 60_000);
+
+  it('forwards nothing more once an answer cannot be recorded', async () => {
+    const g = await gateway(PERMIT_ALL, fs(), 'embedded', false, { resultRecords: 'with_next_call' });
+    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    // the answer went out with its record queued, not yet written: the store fails now
+    g.h.store.failWith = new Error('disk full');
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/refused `fs__write_file`: .*nothing was forwarded/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+    g.h.store.failWith = null;
   }, 60_000);
 });
 

@@ -164,7 +164,7 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     }
   };
   const newSession = () => {
-    const s = createGatewaySession({ governor, catalog, sha256, log, changes });
+    const s = createGatewaySession({ governor, catalog, sha256, log, changes, resultRecords: config.result_records });
     sessions.add(s);
     return s;
   };

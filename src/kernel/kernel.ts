@@ -923,8 +923,11 @@ export class Kernel {
    * Records what a permitted tool call answered (TOOL_RESULT: digests, `tool-results/`) in the
    * open session of its decision, which must be a PERMIT of that session for that tool, not yet
    * followed by a TOOL_RESULT (CONFLICT otherwise); `holder` as for `authorize`.
+   * `options.shareCommitMs`: the record waits up to that long for the session's next record to
+   * share its transaction (one commit for both; see `AuditLog.append`); durable on resolve either
+   * way. `options.queued` is called once the record has its place in the session's chain.
    */
-  async recordToolResult(sessionId: string, report: ToolResultReport, holder?: SessionHolder): Promise<{ ale_seq: number }> {
+  async recordToolResult(sessionId: string, report: ToolResultReport, holder?: SessionHolder, options?: { shareCommitMs?: number; queued?: () => void }): Promise<{ ale_seq: number }> {
     if (!this.started) await this.ready();
     const fields = toolResultFields(report, (text) => this.deps.merkle.sha256Hex(text));
     const own = this.holderOrThrow(holder);
@@ -932,7 +935,10 @@ export class Kernel {
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     if (own && own.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     await this.toolPermits.take(sessionId, report.decision_seq, report.tool);
-    const record = await this.audit.append(session, TOOL_RESULT_ALE, fields);
+    const appended = this.audit.append(session, TOOL_RESULT_ALE, fields, undefined, options?.shareCommitMs);
+    // queued in the session's chain (the head is cached while the session is in use): what follows commits with it or after it
+    options?.queued?.();
+    const record = await appended;
     return { ale_seq: record.ale_seq };
   }
 

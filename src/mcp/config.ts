@@ -59,6 +59,12 @@ export const gatewayConfigSchema = z.strictObject({
   }),
   kernel: kernel.default({ mode: 'embedded' }),
   profile: profile.optional(),
+  /**
+   * When a call's TOOL_RESULT is durable: `before_answer` (default) before the agent gets the
+   * answer; `with_next_call` before the session's next call is forwarded, in one commit with that
+   * call's decision (docs/mcp.md "Speed").
+   */
+  result_records: z.enum(['before_answer', 'with_next_call']).default('before_answer'),
   upstreams: z
     .record(z.string(), upstream)
     .refine((u) => Object.keys(u).length > 0, 'name at least one upstream server')

@@ -37,6 +37,13 @@ export type GatewayDeps = {
   callTimeoutMs?: number;
   /** Tells this session of changes to its `tools/list` answer (`tool-list-changes.ts`). */
   changes?: ToolListNotifier;
+  /**
+   * When a call's TOOL_RESULT must be durable (config `result_records`): `before_answer`
+   * (default) before the agent gets the answer; `with_next_call` before anything of the
+   * session's next call is forwarded (and before the session closes), sharing that call's
+   * decision commit: the answer goes to the agent once the record is queued (docs/mcp.md).
+   */
+  resultRecords?: 'before_answer' | 'with_next_call';
 };
 
 export type GatewaySession = {
@@ -56,9 +63,15 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
   const kee = deps.governor.open();
   kee.catch((e: unknown) => deps.log(`kee mcp-gateway: cannot open a Kee session for \`${deps.governor.agentId}\`: ${message(e)} (every call will be refused)`));
   let closing: Promise<{ block_id: string } | null> | null = null;
+  // TOOL_RESULT records not yet known durable (`with_next_call`): none may be missing when a later call is forwarded
+  const results: ResultRecords = { pending: null };
   const closeKee = () => {
     closing ??= kee.then(
-      (s) => s.close(),
+      async (s) => {
+        // the session's records are ordered: the close follows them; a failed one was logged when it failed
+        await results.pending?.catch(() => {});
+        return s.close();
+      },
       () => null,
     );
     return closing;
@@ -72,14 +85,17 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
     const tool = deps.catalog.tools.get(name);
     if (!tool) return toolError(`unknown tool \`${name.slice(0, 128)}\`: tools/list names the tools this gateway offers`);
     // an elicitation is sent as related to this call (over Streamable HTTP: on the call's own stream)
-    return callTool(deps, { server, requestId: extra.requestId }, escalations, kee, closing !== null, tool, args);
+    return callTool(deps, { server, requestId: extra.requestId }, escalations, results, kee, closing !== null, tool, args);
   });
   return { server, kee, closeKee };
 }
 
 type Asker = { server: Server; requestId: RequestId };
 
-async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string, ToolEscalation>, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+/** The chain of TOOL_RESULT records of a session whose durability was not waited for before the answer. */
+type ResultRecords = { pending: Promise<void> | null };
+
+async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string, ToolEscalation>, results: ResultRecords, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
   const label = `\`${tool.exposed.name}\``;
   if (closed) return toolError(`refused ${label}: the Kee session is closed`);
   let session: GovernedSession;
@@ -136,6 +152,19 @@ async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string
     // bodies only when the configuration asks for them, each within the kernel's bound
     ...(bodies ? recordedBodies(args ?? {}, answer) : {}),
   });
+  // `with_next_call`: an earlier call's TOOL_RESULT is durable before this call is forwarded (it was
+  // queued before this decision, so it committed with it or before it; this only reads the outcome)
+  const earlier = results.pending;
+  if (earlier) {
+    try {
+      await earlier;
+    } catch (e) {
+      await session.recordResult(report('failed', null, 'not forwarded: the record of an earlier answer could not be written')).catch(() => {});
+      return toolError(`refused ${label}: the record of an earlier answer in this session could not be written (${message(e)}); nothing was forwarded ${where}`);
+    } finally {
+      if (results.pending === earlier) results.pending = null;
+    }
+  }
   if (tool.upstream.down) {
     await session.recordResult(report('failed', null, `upstream down: ${tool.upstream.down}`)).catch(() => {});
     return toolError(`refused ${label}: upstream \`${tool.server}\` is down (${tool.upstream.down}) ${where}`);
@@ -155,8 +184,24 @@ async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string
     await session.recordResult(report('failed', null, `the answer is not I-JSON: ${message(e)}`)).catch(() => {});
     return toolError(`refused ${label}: upstream \`${tool.server}\` answered something that is not I-JSON ${where}`);
   }
+  const final = report(result.isError === true ? 'tool_error' : 'ok', digest, undefined, result);
+  if (deps.resultRecords === 'with_next_call') {
+    // the answer goes once the record has its place in the session's chain (a refusal before that withholds it)
+    let queued!: () => void;
+    const inChain = new Promise<void>((resolve) => {
+      queued = resolve;
+    });
+    const durable = session.recordResult(final, { shareCommit: true, queued });
+    const previous = results.pending;
+    const chained: Promise<void> = (previous ? previous.catch(() => {}) : Promise.resolve()).then(() => durable);
+    chained.catch((e: unknown) => deps.log(`kee mcp-gateway: the TOOL_RESULT of ${label} ${where} could not be written: ${message(e)} (the session's next call is refused)`));
+    results.pending = chained;
+    const refused = await Promise.race([inChain.then(() => null), durable.then(() => null, (e: unknown) => e ?? new Error('refused'))]);
+    if (refused !== null) return toolError(`withheld the answer of ${label}: the kernel could not record it (${message(refused)}) ${where}`);
+    return result;
+  }
   try {
-    await session.recordResult(report(result.isError === true ? 'tool_error' : 'ok', digest, undefined, result));
+    await session.recordResult(final);
   } catch (e) {
     return toolError(`withheld the answer of ${label}: the kernel could not record it (${message(e)}) ${where}`);
   }

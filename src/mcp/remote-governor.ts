@@ -16,7 +16,12 @@ export async function remoteGovernor(kernelUrl: string, agentId: string, private
         sessionId: session.sessionId,
         blockId: session.blockId,
         authorize: async (request) => checkedDecision(await session.authorize(request as unknown as Record<string, unknown>)),
-        recordResult: async (report) => void (await session.recordToolResult(report as unknown as Record<string, unknown>)),
+        recordResult: async (report, options) => {
+          // over HTTP each request is its own commit: once sent, the next call's decision is asked after it
+          const sent = session.recordToolResult(report as unknown as Record<string, unknown>);
+          options?.queued?.();
+          await sent;
+        },
         close: async () => ({ block_id: String((await session.close()).block_id ?? session.blockId) }),
       };
     },
