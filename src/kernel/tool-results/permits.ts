@@ -5,9 +5,9 @@ import type { AuthorizeResult } from '../authorize/decide.ts';
 import type { AuthorizationRequest } from '../types.ts';
 
 /** Most PERMITs remembered per session (the oldest is forgotten first: the store answers for it). */
-const PER_SESSION = 1024;
-/** Most sessions remembered (all are forgotten past it: the store answers for them). */
-const SESSIONS = 10_000;
+const PER_SESSION = 256;
+/** Most PERMITs remembered in all (all are forgotten past it: the store answers for them). */
+const TOTAL = 100_000;
 
 /**
  * Binds each TOOL_RESULT to the decision it follows: `decision_seq` must name a CEDAR_PERMIT of
@@ -19,6 +19,7 @@ const SESSIONS = 10_000;
  */
 export class ToolPermits {
   private readonly open = new Map<string, Map<number, string>>();
+  private total = 0;
   private readonly records: (sessionId: string) => Promise<StoredRecord[]>;
 
   /** `records`: the session's stored records, in `ale_seq` order. */
@@ -26,25 +27,34 @@ export class ToolPermits {
     this.records = records;
   }
 
-  /** Remembers the PERMITs among decided `results` (same order as `requests`). */
+  /** Remembers the PERMITs of `Tool` resources among decided `results` (same order as `requests`). */
   decided(sessionId: string, requests: readonly AuthorizationRequest[], results: readonly AuthorizeResult[]): void {
     for (let i = 0; i < results.length; i++) {
       const r = results[i] as AuthorizeResult;
-      if (r.decision !== 'PERMIT') continue;
+      const resource = (requests[i] as AuthorizationRequest).resource;
+      // only a PERMIT for a Tool can be followed by a TOOL_RESULT
+      if (r.decision !== 'PERMIT' || resource.type !== 'Tool') continue;
+      if (this.total >= TOTAL) {
+        this.open.clear();
+        this.total = 0;
+      }
       let permits = this.open.get(sessionId);
       if (!permits) {
-        if (this.open.size >= SESSIONS) this.open.clear();
         permits = new Map();
         this.open.set(sessionId, permits);
       }
-      if (permits.size >= PER_SESSION) permits.delete(permits.keys().next().value as number);
-      const resource = (requests[i] as AuthorizationRequest).resource;
-      permits.set(r.ale_seq, `${resource.type}::${resource.id}`);
+      if (permits.size >= PER_SESSION) {
+        permits.delete(permits.keys().next().value as number);
+        this.total--;
+      }
+      permits.set(r.ale_seq, `Tool::${resource.id}`);
+      this.total++;
     }
   }
 
   /** Forgets a closed session. */
   closed(sessionId: string): void {
+    this.total -= this.open.get(sessionId)?.size ?? 0;
     this.open.delete(sessionId);
   }
 
@@ -58,6 +68,7 @@ export class ToolPermits {
     const remembered = permits?.get(decisionSeq);
     if (remembered !== undefined) {
       permits?.delete(decisionSeq);
+      this.total--;
       if (remembered !== `Tool::${tool}`) throw mismatch(decisionSeq, `is a PERMIT for \`${remembered.slice(0, 200)}\`, not for \`Tool::${tool.slice(0, 200)}\``);
       return;
     }
