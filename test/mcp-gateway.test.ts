@@ -15,11 +15,13 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentPrivateJwk } from '../src/client/index.ts';
+import { KeeAgent, type AgentPrivateJwk } from '../src/client/index.ts';
+import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
+import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
 import { toHex } from '../src/kernel/hex.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import type { AuditRecord } from '../src/kernel/types.ts';
@@ -27,10 +29,11 @@ import type { UpstreamConfig } from '../src/mcp/config.ts';
 import { embeddedGovernor } from '../src/mcp/embedded-governor.ts';
 import type { Governor } from '../src/mcp/governor.ts';
 import { remoteGovernor } from '../src/mcp/remote-governor.ts';
-import { createGatewaySession } from '../src/mcp/gateway.ts';
-import { connectUpstreams, type Catalog } from '../src/mcp/upstreams.ts';
+import { createGatewaySession, toolRequest, type GatewayDeps } from '../src/mcp/gateway.ts';
+import { connectUpstreams, type Catalog, type GatewayTool } from '../src/mcp/upstreams.ts';
 import { neverPermits } from '../src/adapters/cedar/never-permits.ts';
 import { policyVisibility } from '../src/mcp/tool-visibility.ts';
+import { ToolListNotifier } from '../src/mcp/tool-list-changes.ts';
 import { loadCedar } from './support/cedar.ts';
 import { makeHarness, type Harness } from './support/harness.ts';
 
@@ -52,16 +55,17 @@ async function agentJwk(): Promise<AgentPrivateJwk> {
   return { kty: 'OKP', crv: 'Ed25519', x: x as string, d: d as string };
 }
 
-type Gateway = { h: Harness; client: Client; catalog: Catalog; sessionId: () => Promise<string>; close: () => Promise<{ block_id: string } | null>; records: () => Promise<AuditRecord[]> };
+type Gateway = { h: Harness; client: Client; catalog: Catalog; key: AgentPrivateJwk; kernelUrl: string; sessionId: () => Promise<string>; close: () => Promise<{ block_id: string } | null>; records: () => Promise<AuditRecord[]> };
 const open: Gateway[] = [];
 const stops: (() => unknown)[] = [];
 
-async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded', hideNeverPermitted = false): Promise<Gateway> {
+async function gateway(policies: string, upstreams: Record<string, UpstreamConfig>, mode: 'embedded' | 'remote' = 'embedded', hideNeverPermitted = false, extra: Partial<GatewayDeps> = {}): Promise<Gateway> {
   // KEE_AUTH=agents: the session is opened with the agent's client assertion, decided with its holder
   const h = makeHarness({ profile: { capProfileId: 'mcp-tools', policies }, deps: { options: { auth: 'agents' } } });
   await h.started;
   const key = await agentJwk();
   let governor: Governor;
+  let kernelUrl = '';
   if (mode === 'embedded') governor = await embeddedGovernor(h.kernel, AGENT, key);
   else {
     // the operator registers the agent; the gateway reaches the kernel over HTTP as the agent
@@ -69,18 +73,23 @@ async function gateway(policies: string, upstreams: Record<string, UpstreamConfi
     const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     stops.push(() => server.close());
-    governor = await remoteGovernor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, AGENT, key);
+    kernelUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    governor = await remoteGovernor(kernelUrl, AGENT, key);
   }
   const catalog = await connectUpstreams(upstreams, () => {});
   const visible = hideNeverPermitted ? policyVisibility(() => h.kernel.activePolicyText(), (p, r, k) => neverPermits(loadCedar(), p, r, k), AGENT) : undefined;
-  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, ...(visible ? { visible } : {}) });
+  // as the CLI wires it: an upstream's changed list, or a policy swap, is checked and told to the agent
+  const changes = new ToolListNotifier(catalog, visible, () => {});
+  catalog.onToolsChanged(() => changes.check());
+  h.kernel.onPolicyEpoch(async () => () => void setImmediate(() => changes.check()));
+  const gw = createGatewaySession({ governor, catalog, sha256, log: () => {}, callTimeoutMs: 10_000, changes, ...extra });
   const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
   await gw.server.connect(gatewaySide);
   const client = new Client({ name: 'test-agent', version: '1' });
   await client.connect(agentSide);
   const sessionId = async () => (await gw.kee).sessionId;
   const records = async () => (await h.store.listRecords(await sessionId())).map((r) => JSON.parse(r.canonical) as AuditRecord);
-  const g = { h, client, catalog, sessionId, close: gw.closeKee, records };
+  const g = { h, client, catalog, key, kernelUrl, sessionId, close: gw.closeKee, records };
   open.push(g);
   return g;
 }
@@ -193,18 +202,114 @@ describe('mcp-gateway: tools/list hides the tools the policy never permits', () 
   }, 60_000);
 });
 
-describe('mcp-gateway with a remote kernel (HTTP, client assertion, DPoP)', () => {
-  it('passes a permitted read, refuses a forbidden write, and the decisions are in the kernel', async () => {
-    const g = await gateway(READ_ONLY, fs(), 'remote');
+describe('mcp-gateway: notifications/tools/list_changed', () => {
+  /** The next list_changed the agent receives. */
+  const nextListChanged = (client: Client) => new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+
+  it('tells the agent when an upstream changes its tool list, and offers the new tool', async () => {
+    const g = await gateway(PERMIT_ALL, { bad: { command: 'node', args: [FAULTY], roots: [] } });
+    expect(g.client.getServerCapabilities()?.tools).toEqual({ listChanged: true });
+    expect((await g.client.listTools()).tools.map((t) => t.name)).not.toContain('bad__extra');
+    const told = nextListChanged(g.client);
+    expect(text(await g.client.callTool({ name: 'bad__grow', arguments: {} }))).toBe('grown');
+    await told;
+    expect((await g.client.listTools()).tools.map((t) => t.name)).toContain('bad__extra');
+    expect(text(await g.client.callTool({ name: 'bad__extra', arguments: {} }))).toBe('extra');
+  }, 60_000);
+
+  it('tells the agent when a policy hot swap changes which tools are hidden', async () => {
+    const g = await gateway(READ_ONLY, fs(), 'embedded', true);
+    expect((await g.client.listTools()).tools.map((t) => t.name)).not.toContain('fs__write_file');
+    const told = nextListChanged(g.client);
+    await g.h.kernel.activatePolicy({ capProfileId: 'mcp-tools', version: 2, policies: readFileSync('examples/profiles/mcp-read-write-v2.cedar', 'utf8') });
+    await told;
+    expect((await g.client.listTools()).tools.map((t) => t.name)).toContain('fs__write_file');
+  }, 60_000);
+});
+
+describe('mcp-gateway: result_records "with_next_call"', () => {
+  it('commits a TOOL_RESULT with the next decision, and it is durable before the next call is forwarded', async () => {
+    const g = await gateway(PERMIT_ALL, fs(), 'embedded', false, { resultRecords: 'with_next_call' });
+    await g.sessionId();
+    // the transactions the kernel commits, as the record types each holds
+    const batches: string[][] = [];
+    const append = g.h.store.appendRecords.bind(g.h.store);
+    g.h.store.appendRecords = async (records, statuses) => {
+      batches.push(records.map((r) => r.aleType));
+      return append(records, statuses);
+    };
     expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    // the first answer's record and the second decision: one transaction
+    expect(batches.slice(0, 2)).toEqual([['CEDAR_PERMIT'], ['TOOL_RESULT', 'CEDAR_PERMIT']]);
+    const block = await g.close();
+    const types = (await g.h.kernel.getPackage(block?.block_id as string)).records.map((r) => r.record.ale_type);
+    expect(types).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_PERMIT', 'TOOL_RESULT', 'SESSION_COMPLETE']);
+  }, 60_000);
+
+  it('forwards nothing more once an answer cannot be recorded', async () => {
+    const g = await gateway(PERMIT_ALL, fs(), 'embedded', false, { resultRecords: 'with_next_call' });
+    expect(text(await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } }))).toBe('the original text\n');
+    // the answer went out with its record queued, not yet written: the store fails now
+    g.h.store.failWith = new Error('disk full');
+    const r = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/refused `fs__write_file`: .*nothing was forwarded/);
+    expect(readFileSync(file, 'utf8')).toBe('the original text\n');
+    g.h.store.failWith = null;
+  }, 60_000);
+});
+
+describe('mcp-gateway: bodies kept when the configuration asks (`record_bodies`)', () => {
+  it('records the arguments and answer of the tools named, digests only for the others, and leaves out a body over 64 KiB', async () => {
+    const big = join(root, 'big.txt');
+    writeFileSync(big, 'b'.repeat(70_000));
+    const g = await gateway(READ_ONLY, { fs: { command: 'node', args: [FS_SERVER, root], roots: [root], record_bodies: ['read_text_file'] } });
+    const r = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
+    expect(text(r)).toBe('the original text\n');
+    expect((await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: big } })).isError).toBeFalsy();
+    expect((await g.client.callTool({ name: 'fs__list_allowed_directories', arguments: {} })).isError).toBeFalsy();
+    const results = (await g.records()).filter((x) => x.ale_type === 'TOOL_RESULT');
+    expect(results).toHaveLength(3);
+    const [small, large, other] = results;
+    expect(small).toMatchObject({ tool: 'fs/read_text_file', arguments: { path: file }, result: JSON.parse(JSON.stringify(r)) });
+    expect(large).toMatchObject({ tool: 'fs/read_text_file', arguments: { path: big }, bodies_omitted: ['result'] });
+    expect(large).not.toHaveProperty('result');
+    expect(other).toMatchObject({ tool: 'fs/list_allowed_directories' });
+    expect(other).not.toHaveProperty('arguments');
+    expect(other).not.toHaveProperty('result');
+    const block = await g.close();
+    expect(await verifyPackage(await g.h.kernel.getPackage(block?.block_id as string), { merkle: g.h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: true });
+  }, 60_000);
+});
+
+describe('mcp-gateway with a remote kernel (HTTP, client assertion, DPoP)', () => {
+  it('passes a permitted read, refuses a forbidden write; decisions and the TOOL_RESULT are in the verified package', async () => {
+    const g = await gateway(READ_ONLY, fs(), 'remote');
+    const args = { path: file };
+    const read = await g.client.callTool({ name: 'fs__read_text_file', arguments: args });
+    expect(text(read)).toBe('the original text\n');
     const write = await g.client.callTool({ name: 'fs__write_file', arguments: { path: file, content: 'overwritten' } });
     expect(text(write)).toMatch(/denied `fs__write_file` by Kee: no policy permits it/);
     expect(readFileSync(file, 'utf8')).toBe('the original text\n');
     const recs = await g.records();
     expect(recs[0]).toMatchObject({ ale_type: 'SESSION_OPEN', agent_id: AGENT, authenticated: true });
-    expect(recs.map((r) => r.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'CEDAR_DENY']);
+    expect(recs.map((r) => r.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_DENY']);
+    const digest = (v: unknown) => `sha256:${toHex(sha256(new TextEncoder().encode(canonicalJson(v))))}`;
+    expect(recs[2]).toMatchObject({ decision_seq: 2, tool: 'fs/read_text_file', outcome: 'ok', arguments_digest: digest(args), result_digest: digest(read) });
+    // over HTTP as the session's agent (DPoP): a TOOL_RESULT that follows no PERMIT of the session is refused
+    const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: g.kernelUrl, agentId: AGENT, privateJwk: g.key });
+    const other = await agent.openSession();
+    const report = { tool: 'fs/write_file', arguments_digest: digest({}), outcome: 'ok', result_digest: digest({}) };
+    await expect(other.recordToolResult({ ...report, decision_seq: 2 })).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+    const deny = (await other.authorize({ ...toolRequest(AGENT, g.catalog.tools.get('fs__write_file') as GatewayTool, {}) })) as { decision: string; ale_seq: number };
+    expect(deny.decision).toBe('DENY');
+    await expect(other.recordToolResult({ ...report, decision_seq: deny.ale_seq })).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+    await other.close();
     const block = await g.close();
-    expect((await g.h.kernel.getBlock(block?.block_id as string)).block_id).toBe(block?.block_id);
+    const pkg = await g.h.kernel.getPackage(block?.block_id as string);
+    expect(pkg.records.map((r) => r.record.ale_type)).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_DENY', 'SESSION_COMPLETE']);
+    expect(await verifyPackage(pkg, { merkle: g.h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: true });
   }, 60_000);
 
   it('refuses every call when the kernel cannot be reached', async () => {

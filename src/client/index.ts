@@ -124,6 +124,14 @@ export class KeeSession {
     return (await this.agent.call('POST', `/v1/sessions/${this.sessionId}/authorize/batch`, { requests }, this.token)).results as Record<string, unknown>[];
   }
 
+  /**
+   * Records what a permitted tool call answered (TOOL_RESULT): `report.decision_seq` names the
+   * PERMIT it follows; digests, and bodies only if given (docs/mcp.md). Answers `{ ale_seq }`.
+   */
+  recordToolResult(report: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.agent.call('POST', `/v1/sessions/${this.sessionId}/tool-results`, report, this.token);
+  }
+
   /** Closes the session into its signed Session Block (answered). */
   close(): Promise<Record<string, unknown>> {
     return this.agent.call('POST', `/v1/sessions/${this.sessionId}/close`, undefined, this.token);

@@ -27,6 +27,7 @@ import { embeddedGovernor } from '../mcp/embedded-governor.ts';
 import { createGatewaySession, type GatewaySession } from '../mcp/gateway.ts';
 import type { Governor } from '../mcp/governor.ts';
 import { remoteGovernor } from '../mcp/remote-governor.ts';
+import { ToolListNotifier } from '../mcp/tool-list-changes.ts';
 import { policyVisibility } from '../mcp/tool-visibility.ts';
 import { connectUpstreams, type Catalog, type GatewayTool } from '../mcp/upstreams.ts';
 import { isLoopback } from './local-config.ts';
@@ -140,6 +141,11 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     throw e;
   }
   log(`kee mcp-gateway: agent \`${config.agent.id}\`, ${governor.mode} kernel, ${catalog.tools.size} tools from ${catalog.upstreams.map((u) => `\`${u.name}\``).join(', ')}`);
+  // tools/list_changed to the agents: an upstream's list changed, or a profile swap changed what is hidden
+  const changes = new ToolListNotifier(catalog, visible, log);
+  catalog.onToolsChanged(() => changes.check());
+  // the epoch hook's commit runs in the turn of the swap: look once the new set serves
+  kernel?.onPolicyEpoch(async () => () => void setImmediate(() => changes.check()));
 
   const sessions = new Set<GatewaySession>();
   const closeSession = async (s: GatewaySession) => {
@@ -158,7 +164,7 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
     }
   };
   const newSession = () => {
-    const s = createGatewaySession({ governor, catalog, sha256, log, ...(visible ? { visible } : {}) });
+    const s = createGatewaySession({ governor, catalog, sha256, log, changes, resultRecords: config.result_records });
     sessions.add(s);
     return s;
   };

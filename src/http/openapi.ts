@@ -512,6 +512,25 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/sessions/{session_id}/tool-results': {
+      post: {
+        operationId: 'recordToolResult',
+        summary: 'Record what a permitted tool call answered (TOOL_RESULT: digests, bodies only if given); durable before the answer',
+        description: 'For an enforcement point that forwards calls itself, such as `kee mcp-gateway` with a remote kernel (docs/mcp.md). `decision_seq` must be the `ale_seq` of a CEDAR_PERMIT of this session for `Resource Tool::"<tool>"`, not yet followed by a TOOL_RESULT (else 409, nothing recorded). `arguments` / `result`, when given, must be the JSON whose JCS form digests to `arguments_digest` / `result_digest`, each at most 64 KiB of JCS. Authentication as for authorize (DPoP under KEE_AUTH=agents).',
+        security: AGENT_DPOP,
+        parameters: [sessionId],
+        requestBody: body({ $ref: '#/components/schemas/ToolResult' }),
+        responses: {
+          '201': { description: 'recorded', ...json({ type: 'object', required: ['ale_seq'], properties: { ale_seq: { type: 'integer', minimum: 2, description: 'of the TOOL_RESULT record' } } }) },
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, ...AGENT_AUTH, 'SESSION_NOT_FOUND', 'SESSION_CLOSED', 'CONFLICT'], {
+            ...DPOP_NOTES,
+            CONFLICT: '`decision_seq` is no CEDAR_PERMIT of this session for this tool, or already has its TOOL_RESULT',
+            INVALID_INPUT: 'also a body that does not match its digest or is larger than 64 KiB (JCS)',
+            PAYLOAD_TOO_LARGE: 'over 512 KiB',
+          }),
+        },
+      },
+    },
     '/v1/sessions/{session_id}/close': {
       post: {
         operationId: 'closeSession',
@@ -984,6 +1003,22 @@ export const OPENAPI = {
         },
       },
       PublicKey: { type: 'object', properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32) } },
+      ToolResult: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['decision_seq', 'tool', 'arguments_digest', 'outcome', 'result_digest'],
+        properties: {
+          decision_seq: { type: 'integer', minimum: 1, description: 'the `ale_seq` of the CEDAR_PERMIT the call followed' },
+          tool: { type: 'string', minLength: 1, maxLength: 512, description: 'the id of the `Tool` resource of that decision (`<server>/<tool>`)' },
+          arguments_digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$', description: 'SHA-256 of the JCS form of the arguments forwarded' },
+          outcome: { enum: ['ok', 'tool_error', 'failed'], description: '`tool_error`: the tool answered an error; `failed`: no valid answer' },
+          result_digest: { type: ['string', 'null'], pattern: '^sha256:[0-9a-f]{64}$', description: 'SHA-256 of the JCS form of the answer; null when `failed`' },
+          failure: { type: 'string', maxLength: 512, description: 'why, when `failed`' },
+          arguments: { description: 'the arguments themselves, when the enforcement point records bodies (at most 64 KiB of JCS)' },
+          result: { description: 'the answer itself, when the enforcement point records bodies (at most 64 KiB of JCS)' },
+          bodies_omitted: { type: 'array', maxItems: 2, items: { enum: ['arguments', 'result'] }, description: 'bodies asked for but left out for their size' },
+        },
+      },
       Decision: {
         type: 'object',
         required: ['decision', 'ale_seq', 'policy_ids', 'cedar_policy_hash'],

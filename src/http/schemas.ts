@@ -80,6 +80,24 @@ export const authorizeBody = z.strictObject({
   hem_id: z.string().min(1).max(128).optional(),
 });
 
+const toolDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a `sha256:` digest (64 lowercase hex digits)');
+
+/** `POST /v1/sessions/{session_id}/tool-results` (the kernel checks the rest: `kernel/tool-results/`). */
+export const toolResultBody = z.strictObject({
+  decision_seq: z.number().int().min(1),
+  tool: z.string().min(1).max(512),
+  arguments_digest: toolDigest,
+  outcome: z.enum(['ok', 'tool_error', 'failed']),
+  result_digest: toolDigest.nullable(),
+  failure: z.string().max(512).optional(),
+  arguments: z.json().optional(),
+  result: z.json().optional(),
+  bodies_omitted: z.array(z.enum(['arguments', 'result'])).max(2).optional(),
+});
+
+/** Largest tool-result body: two recorded bodies of 64 KiB (JCS) each, and room for their JSON escaping. */
+export const MAX_TOOL_RESULT_BYTES = 512 * 1024;
+
 /** `POST /v1/hem/escalations/{hem_id}/approve|reject` (the body is optional). */
 export const hemAnswerBody = z.strictObject({
   comment: z.string().max(2048).optional(),

@@ -48,6 +48,7 @@ import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.
 import type { StoredDocument } from '../ports/storage.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
+import { ToolPermits } from './tool-results/permits.ts';
 import { TOOL_RESULT_ALE, toolResultFields, type ToolResultReport } from './tool-results/tool-result.ts';
 
 export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, MetricsSnapshot, OneShotResult };
@@ -63,6 +64,8 @@ export class Kernel {
   readonly kernelId: string;
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
+  /** The PERMITs a TOOL_RESULT may follow (`tool-results/permits.ts`). */
+  private readonly toolPermits: ToolPermits;
   private readonly blocks: BlockService;
   private readonly journal: KernelJournal;
   /** Session lifetime and idle limits (SESSION_EXPIRED). */
@@ -257,6 +260,7 @@ export class Kernel {
       // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
       nonconformance: (epoch) => (this.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });
+    this.toolPermits = new ToolPermits((sid) => this.audit.io(() => deps.store.listRecords(sid), false));
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
     this.policies = new PolicyRegistry(
       {
@@ -844,6 +848,7 @@ export class Kernel {
     const t0 = performance.now();
     const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);
     this.expiry.touched(sessionId);
+    this.toolPermits.decided(sessionId, requests, results);
     this.decisions.publish(this.deps.clock.nowIso(), session, requests, results, performance.now() - t0);
     return results;
   }
@@ -910,21 +915,30 @@ export class Kernel {
     if (!this.started) await this.ready();
     if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     this.expiry.closed(sessionId);
+    this.toolPermits.closed(sessionId);
     return this.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
   /**
-   * Records what a permitted tool call answered (TOOL_RESULT: digests only, `tool-results/`)
-   * in the open session of its decision; `holder` as for `authorize`.
+   * Records what a permitted tool call answered (TOOL_RESULT: digests, `tool-results/`) in the
+   * open session of its decision, which must be a PERMIT of that session for that tool, not yet
+   * followed by a TOOL_RESULT (CONFLICT otherwise); `holder` as for `authorize`.
+   * `options.shareCommitMs`: the record waits up to that long for the session's next record to
+   * share its transaction (one commit for both; see `AuditLog.append`); durable on resolve either
+   * way. `options.queued` is called once the record has its place in the session's chain.
    */
-  async recordToolResult(sessionId: string, report: ToolResultReport, holder?: SessionHolder): Promise<{ ale_seq: number }> {
+  async recordToolResult(sessionId: string, report: ToolResultReport, holder?: SessionHolder, options?: { shareCommitMs?: number; queued?: () => void }): Promise<{ ale_seq: number }> {
     if (!this.started) await this.ready();
-    const fields = toolResultFields(report);
+    const fields = toolResultFields(report, (text) => this.deps.merkle.sha256Hex(text));
     const own = this.holderOrThrow(holder);
     const session = await this.sessionOrThrow(sessionId);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     if (own && own.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
-    const record = await this.audit.append(session, TOOL_RESULT_ALE, fields);
+    await this.toolPermits.take(sessionId, report.decision_seq, report.tool);
+    const appended = this.audit.append(session, TOOL_RESULT_ALE, fields, undefined, options?.shareCommitMs);
+    // queued in the session's chain (the head is cached while the session is in use): what follows commits with it or after it
+    options?.queued?.();
+    const record = await appended;
     return { ale_seq: record.ale_seq };
   }
 

@@ -9,6 +9,14 @@ import { z } from 'zod';
 /** Server names become the `<server>__` prefix of tool names (SEP-986 allows `A-Za-z0-9_.-`). */
 const SERVER_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
+/**
+ * Which calls' TOOL_RESULT records keep the argument and answer bodies, not only their digests:
+ * `false` (default) none, `true` every tool of the upstream, or a list of its tool names (the
+ * upstream's own names). A body larger than MAX_RECORDED_BODY (64 KiB of JCS) is left out and
+ * named in `bodies_omitted`.
+ */
+const recordBodies = z.union([z.boolean(), z.array(z.string().min(1).max(128)).max(256)]).optional();
+
 const stdioUpstream = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
@@ -18,6 +26,7 @@ const stdioUpstream = z.strictObject({
   roots: z.array(z.string().min(1)).default([]),
   /** Argument names that carry paths (string or array of strings). */
   path_arguments: z.array(z.string().min(1)).optional(),
+  record_bodies: recordBodies,
 });
 
 const httpUpstream = z.strictObject({
@@ -25,6 +34,7 @@ const httpUpstream = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   roots: z.array(z.string().min(1)).default([]),
   path_arguments: z.array(z.string().min(1)).optional(),
+  record_bodies: recordBodies,
 });
 
 const upstream = z.union([stdioUpstream, httpUpstream]);
@@ -49,6 +59,12 @@ export const gatewayConfigSchema = z.strictObject({
   }),
   kernel: kernel.default({ mode: 'embedded' }),
   profile: profile.optional(),
+  /**
+   * When a call's TOOL_RESULT is durable: `before_answer` (default) before the agent gets the
+   * answer; `with_next_call` before the session's next call is forwarded, in one commit with that
+   * call's decision (docs/mcp.md "Speed").
+   */
+  result_records: z.enum(['before_answer', 'with_next_call']).default('before_answer'),
   upstreams: z
     .record(z.string(), upstream)
     .refine((u) => Object.keys(u).length > 0, 'name at least one upstream server')

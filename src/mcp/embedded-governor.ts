@@ -11,6 +11,9 @@ import { isDomainError } from '../kernel/errors.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { checkedDecision, type GovernedSession, type Governor } from './governor.ts';
 
+/** How long a TOOL_RESULT waits for the session's next decision to share its commit (`result_records: "with_next_call"`). */
+export const SHARE_COMMIT_MS = 20;
+
 export async function embeddedGovernor(kernel: Kernel, agentId: string, privateJwk: AgentPrivateJwk): Promise<Governor> {
   const agent = await KeeAgent.fromPrivateJwk({ kernelUrl: 'http://kee.embedded', agentId, privateJwk });
   try {
@@ -30,7 +33,7 @@ export async function embeddedGovernor(kernel: Kernel, agentId: string, privateJ
         blockId: session.block_id,
         // the gateway enforces the decision itself and presents it to no upstream: no credential to sign
         authorize: async (request) => checkedDecision(await kernel.authorize(session.session_id, request, holder, { credential: false })),
-        recordResult: async (report) => void (await kernel.recordToolResult(session.session_id, report, holder)),
+        recordResult: async (report, options) => void (await kernel.recordToolResult(session.session_id, report, holder, { ...(options?.shareCommit ? { shareCommitMs: SHARE_COMMIT_MS } : {}), ...(options?.queued ? { queued: options.queued } : {}) })),
         close: async () => ({ block_id: (await kernel.closeSession(session.session_id, holder)).block_id }),
       };
     },

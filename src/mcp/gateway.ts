@@ -13,14 +13,17 @@
  * form elicitation is first asked whether to retry once an approver answered (the user cannot
  * approve: only an approver can, on the kernel). The identical call (same tool, same arguments
  * digest) is sent again naming the escalation's `hem_id`, so an approved escalation permits it.
- * `tools/list` leaves out the tools `deps.visible` rejects (`tool-visibility.ts`).
+ * `tools/list` leaves out the tools `deps.visible` rejects (`tool-visibility.ts`); with
+ * `deps.changes` the session declares `tools.listChanged` and is told when that answer changes.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolResultReport } from '../kernel/tool-results/tool-result.ts';
-import type { AuthorizationRequest } from '../kernel/types.ts';
+import { canonicalJson } from '../kernel/jcs.ts';
+import { MAX_RECORDED_BODY, type ToolResultReport } from '../kernel/tool-results/tool-result.ts';
+import type { AuthorizationRequest, Json } from '../kernel/types.ts';
 import type { GovernedSession, Governor, ToolDecision, ToolEscalation } from './governor.ts';
 import { jsonDigest, projectArguments } from './projection.ts';
+import type { ToolListNotifier } from './tool-list-changes.ts';
 import { GATEWAY_VERSION, type Catalog, type GatewayTool } from './upstreams.ts';
 
 export type GatewayDeps = {
@@ -32,6 +35,15 @@ export type GatewayDeps = {
   visible?: (tool: GatewayTool) => boolean;
   /** Per upstream call (default 60 s): no answer in time is a failed call. */
   callTimeoutMs?: number;
+  /** Tells this session of changes to its `tools/list` answer (`tool-list-changes.ts`). */
+  changes?: ToolListNotifier;
+  /**
+   * When a call's TOOL_RESULT must be durable (config `result_records`): `before_answer`
+   * (default) before the agent gets the answer; `with_next_call` before anything of the
+   * session's next call is forwarded (and before the session closes), sharing that call's
+   * decision commit: the answer goes to the agent once the record is queued (docs/mcp.md).
+   */
+  resultRecords?: 'before_answer' | 'with_next_call';
 };
 
 export type GatewaySession = {
@@ -46,13 +58,20 @@ export const TOOLS_CALL_ACTION = 'tools/call';
 
 /** A new agent session: connect `server` to a transport; `closeKee` when the transport closes. */
 export function createGatewaySession(deps: GatewayDeps): GatewaySession {
-  const server = new Server({ name: 'kee-mcp-gateway', version: GATEWAY_VERSION }, { capabilities: { tools: {} } });
+  const server = new Server({ name: 'kee-mcp-gateway', version: GATEWAY_VERSION }, { capabilities: { tools: deps.changes ? { listChanged: true } : {} } });
+  deps.changes?.add(server);
   const kee = deps.governor.open();
   kee.catch((e: unknown) => deps.log(`kee mcp-gateway: cannot open a Kee session for \`${deps.governor.agentId}\`: ${message(e)} (every call will be refused)`));
   let closing: Promise<{ block_id: string } | null> | null = null;
+  // TOOL_RESULT records not yet known durable (`with_next_call`): none may be missing when a later call is forwarded
+  const results: ResultRecords = { pending: null };
   const closeKee = () => {
     closing ??= kee.then(
-      (s) => s.close(),
+      async (s) => {
+        // the session's records are ordered: the close follows them; a failed one was logged when it failed
+        await results.pending?.catch(() => {});
+        return s.close();
+      },
       () => null,
     );
     return closing;
@@ -60,20 +79,23 @@ export function createGatewaySession(deps: GatewayDeps): GatewaySession {
 
   // per MCP session: the escalation each identical call (tool + arguments digest) last met
   const escalations = new Map<string, ToolEscalation>();
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: deps.changes ? deps.changes.listed() : [...deps.catalog.tools.values()].filter((t) => deps.visible?.(t) ?? true).map((t) => t.exposed) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const tool = deps.catalog.tools.get(name);
     if (!tool) return toolError(`unknown tool \`${name.slice(0, 128)}\`: tools/list names the tools this gateway offers`);
     // an elicitation is sent as related to this call (over Streamable HTTP: on the call's own stream)
-    return callTool(deps, { server, requestId: extra.requestId }, escalations, kee, closing !== null, tool, args);
+    return callTool(deps, { server, requestId: extra.requestId }, escalations, results, kee, closing !== null, tool, args);
   });
   return { server, kee, closeKee };
 }
 
 type Asker = { server: Server; requestId: RequestId };
 
-async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string, ToolEscalation>, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+/** The chain of TOOL_RESULT records of a session whose durability was not waited for before the answer. */
+type ResultRecords = { pending: Promise<void> | null };
+
+async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string, ToolEscalation>, results: ResultRecords, keeSession: Promise<GovernedSession>, closed: boolean, tool: GatewayTool, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
   const label = `\`${tool.exposed.name}\``;
   if (closed) return toolError(`refused ${label}: the Kee session is closed`);
   let session: GovernedSession;
@@ -119,14 +141,30 @@ async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string
   }
   // the policy permitted it, but arguments the projection could not vouch for are never forwarded
   if (projection.problems.length > 0) return toolError(`refused ${label} by the gateway although policy permitted it: ${projection.problems.join('; ')} ${where}; nothing was forwarded`);
-  const report = (outcome: ToolResultReport['outcome'], result_digest: string | null, failure?: string): ToolResultReport => ({
+  const bodies = tool.upstream.recordsBodies(tool.tool);
+  const report = (outcome: ToolResultReport['outcome'], result_digest: string | null, failure?: string, answer?: CallToolResult): ToolResultReport => ({
     decision_seq: decision.ale_seq,
     tool: tool.resourceId,
     arguments_digest: projection.digest,
     outcome,
     result_digest,
     ...(failure === undefined ? {} : { failure }),
+    // bodies only when the configuration asks for them, each within the kernel's bound
+    ...(bodies ? recordedBodies(args ?? {}, answer) : {}),
   });
+  // `with_next_call`: an earlier call's TOOL_RESULT is durable before this call is forwarded (it was
+  // queued before this decision, so it committed with it or before it; this only reads the outcome)
+  const earlier = results.pending;
+  if (earlier) {
+    try {
+      await earlier;
+    } catch (e) {
+      await session.recordResult(report('failed', null, 'not forwarded: the record of an earlier answer could not be written')).catch(() => {});
+      return toolError(`refused ${label}: the record of an earlier answer in this session could not be written (${message(e)}); nothing was forwarded ${where}`);
+    } finally {
+      if (results.pending === earlier) results.pending = null;
+    }
+  }
   if (tool.upstream.down) {
     await session.recordResult(report('failed', null, `upstream down: ${tool.upstream.down}`)).catch(() => {});
     return toolError(`refused ${label}: upstream \`${tool.server}\` is down (${tool.upstream.down}) ${where}`);
@@ -146,13 +184,46 @@ async function callTool(deps: GatewayDeps, asker: Asker, escalations: Map<string
     await session.recordResult(report('failed', null, `the answer is not I-JSON: ${message(e)}`)).catch(() => {});
     return toolError(`refused ${label}: upstream \`${tool.server}\` answered something that is not I-JSON ${where}`);
   }
+  const final = report(result.isError === true ? 'tool_error' : 'ok', digest, undefined, result);
+  if (deps.resultRecords === 'with_next_call') {
+    // the answer goes once the record has its place in the session's chain (a refusal before that withholds it)
+    let queued!: () => void;
+    const inChain = new Promise<void>((resolve) => {
+      queued = resolve;
+    });
+    const durable = session.recordResult(final, { shareCommit: true, queued });
+    const previous = results.pending;
+    const chained: Promise<void> = (previous ? previous.catch(() => {}) : Promise.resolve()).then(() => durable);
+    chained.catch((e: unknown) => deps.log(`kee mcp-gateway: the TOOL_RESULT of ${label} ${where} could not be written: ${message(e)} (the session's next call is refused)`));
+    results.pending = chained;
+    const refused = await Promise.race([inChain.then(() => null), durable.then(() => null, (e: unknown) => e ?? new Error('refused'))]);
+    if (refused !== null) return toolError(`withheld the answer of ${label}: the kernel could not record it (${message(refused)}) ${where}`);
+    return result;
+  }
   try {
-    await session.recordResult(report(result.isError === true ? 'tool_error' : 'ok', digest));
+    await session.recordResult(final);
   } catch (e) {
     return toolError(`withheld the answer of ${label}: the kernel could not record it (${message(e)}) ${where}`);
   }
   return result;
 }
+
+/** The bodies a TOOL_RESULT keeps (`record_bodies`): each one that fits MAX_RECORDED_BODY, the others named as omitted. */
+function recordedBodies(args: unknown, answer: CallToolResult | undefined): Pick<ToolResultReport, 'arguments' | 'result' | 'bodies_omitted'> {
+  const out: Pick<ToolResultReport, 'arguments' | 'result' | 'bodies_omitted'> = {};
+  const omitted: ('arguments' | 'result')[] = [];
+  const fits = (v: unknown) => ENCODER.encode(canonicalJson(v)).length <= MAX_RECORDED_BODY;
+  if (fits(args)) out.arguments = args as Json;
+  else omitted.push('arguments');
+  if (answer !== undefined) {
+    if (fits(answer)) out.result = answer as unknown as Json;
+    else omitted.push('result');
+  }
+  if (omitted.length > 0) out.bodies_omitted = omitted;
+  return out;
+}
+
+const ENCODER = new TextEncoder();
 
 /** principal the agent, `Action::"tools/call"`, resource `Tool::"<server>/<tool>"` with its attributes. */
 export function toolRequest(agentId: string, tool: GatewayTool, context: AuthorizationRequest['context']): AuthorizationRequest {

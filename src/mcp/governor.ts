@@ -16,8 +16,12 @@ export interface GovernedSession {
   readonly sessionId: string;
   readonly blockId: string;
   authorize(request: AuthorizationRequest): Promise<ToolDecision>;
-  /** Records the digests of a permitted call's answer (remote kernels: not recorded, see docs/mcp.md). */
-  recordResult(report: ToolResultReport): Promise<void>;
+  /**
+   * Records the digests (and bodies when asked) of a permitted call's answer, durably.
+   * `shareCommit`: the record may wait briefly for the session's next record to share a commit
+   * (embedded); `queued` is called once the record has its place before any later record of the session.
+   */
+  recordResult(report: ToolResultReport, options?: { shareCommit?: boolean; queued?: () => void }): Promise<void>;
   close(): Promise<{ block_id: string }>;
 }
 

@@ -1,7 +1,6 @@
 /**
  * A remote Kee kernel over HTTP (`kee/client`: client assertion, session token, DPoP on every
- * call). The kernel's HTTP API has no operation for TOOL_RESULT records yet: in remote mode the
- * decision record (with the arguments' digest) is the whole trace of a call (docs/mcp.md).
+ * call). TOOL_RESULT records go to `POST /v1/sessions/{id}/tool-results`, as the session's agent.
  */
 import { KeeAgent, type AgentPrivateJwk } from '../client/index.ts';
 import { checkedDecision, type GovernedSession, type Governor } from './governor.ts';
@@ -17,7 +16,12 @@ export async function remoteGovernor(kernelUrl: string, agentId: string, private
         sessionId: session.sessionId,
         blockId: session.blockId,
         authorize: async (request) => checkedDecision(await session.authorize(request as unknown as Record<string, unknown>)),
-        recordResult: async () => {},
+        recordResult: async (report, options) => {
+          // over HTTP each request is its own commit: once sent, the next call's decision is asked after it
+          const sent = session.recordToolResult(report as unknown as Record<string, unknown>);
+          options?.queued?.();
+          await sent;
+        },
         close: async () => ({ block_id: String((await session.close()).block_id ?? session.blockId) }),
       };
     },

@@ -4,14 +4,15 @@
  * `<server>__<tool>`: SEP-986 (the MCP spec's tool-name rule, checked by the SDK's
  * `validateToolName`) allows only `A-Za-z0-9_.-` in 1-128 characters, so `/` cannot separate
  * them; upstream names have no `_`, so the first `__` splits a name unambiguously. In policy the
- * tool is `Tool::"<server>/<tool>"`. An upstream that exits or drops its connection stays down:
- * its calls are refused (docs/mcp.md).
+ * tool is `Tool::"<server>/<tool>"`. An upstream that says its tool list changed
+ * (`notifications/tools/list_changed`) is listed again and its tools replaced. An upstream that
+ * exits or drops its connection stays down: its calls are refused (docs/mcp.md).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_PATH_ARGUMENTS, type UpstreamConfig } from './config.ts';
 import { normalizePath } from './paths.ts';
 
@@ -25,6 +26,8 @@ export type Upstream = {
   down: string | null;
   roots: string[];
   pathArguments: string[];
+  /** Whether a call's TOOL_RESULT keeps the bodies (config `record_bodies`), by the upstream's tool name. */
+  recordsBodies: (tool: string) => boolean;
   close: () => Promise<void>;
 };
 
@@ -39,7 +42,13 @@ export type GatewayTool = {
   upstream: Upstream;
 };
 
-export type Catalog = { tools: Map<string, GatewayTool>; upstreams: Upstream[]; close: () => Promise<void> };
+export type Catalog = {
+  tools: Map<string, GatewayTool>;
+  upstreams: Upstream[];
+  /** Called after an upstream's `notifications/tools/list_changed` was followed (its tools listed again). */
+  onToolsChanged: (listener: () => void) => void;
+  close: () => Promise<void>;
+};
 
 export function exposedName(server: string, tool: string): string {
   return `${server}__${tool}`;
@@ -50,24 +59,45 @@ export async function connectUpstreams(upstreams: Record<string, UpstreamConfig>
   const connected: Upstream[] = [];
   const tools = new Map<string, GatewayTool>();
   const closeAll = async () => void (await Promise.allSettled(connected.map((u) => u.close())));
+  const listeners: (() => void)[] = [];
+  /** Replaces the upstream's tools in `tools` with `listed`. */
+  const offer = (upstream: Upstream, listed: Tool[]) => {
+    const name = upstream.name;
+    for (const [exposed, t] of tools) if (t.upstream === upstream) tools.delete(exposed);
+    for (const tool of listed) {
+      const exposed = exposedName(name, tool.name);
+      if (!TOOL_NAME.test(exposed)) {
+        log(`kee mcp-gateway: upstream \`${name}\`: tool \`${tool.name.slice(0, 64)}\` is hidden: \`${exposed.slice(0, 64)}\` is not a valid MCP tool name (A-Za-z0-9_.-, at most 128)`);
+        continue;
+      }
+      tools.set(exposed, { exposed: { ...tool, name: exposed }, server: name, tool: tool.name, resourceId: `${name}/${tool.name}`, upstream });
+    }
+  };
   try {
     for (const [name, config] of Object.entries(upstreams)) {
       const upstream = await connect(name, config, timeoutMs, log);
       connected.push(upstream);
-      for (const tool of await listAll(upstream.client, timeoutMs)) {
-        const exposed = exposedName(name, tool.name);
-        if (!TOOL_NAME.test(exposed)) {
-          log(`kee mcp-gateway: upstream \`${name}\`: tool \`${tool.name.slice(0, 64)}\` is hidden: \`${exposed.slice(0, 64)}\` is not a valid MCP tool name (A-Za-z0-9_.-, at most 128)`);
-          continue;
-        }
-        tools.set(exposed, { exposed: { ...tool, name: exposed }, server: name, tool: tool.name, resourceId: `${name}/${tool.name}`, upstream });
-      }
+      offer(upstream, await listAll(upstream.client, timeoutMs));
+      // the upstream's list changed: list it again (one listing at a time), then tell the listeners
+      let relisting = Promise.resolve();
+      upstream.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        relisting = relisting.then(async () => {
+          try {
+            offer(upstream, await listAll(upstream.client, timeoutMs));
+          } catch (e) {
+            log(`kee mcp-gateway: upstream \`${name}\`: its changed tool list could not be read (${e instanceof Error ? e.message : String(e)}); the previous list stays`);
+            return;
+          }
+          for (const listener of listeners) listener();
+        });
+        return relisting;
+      });
     }
   } catch (e) {
     await closeAll();
     throw e;
   }
-  return { tools, upstreams: connected, close: closeAll };
+  return { tools, upstreams: connected, onToolsChanged: (listener) => void listeners.push(listener), close: closeAll };
 }
 
 async function connect(name: string, config: UpstreamConfig, timeoutMs: number, log: (line: string) => void): Promise<Upstream> {
@@ -81,7 +111,9 @@ async function connect(name: string, config: UpstreamConfig, timeoutMs: number, 
       ? new StdioClientTransport({ command: config.command, args: config.args, env: { ...getDefaultEnvironment(), ...config.env }, ...(config.cwd ? { cwd: config.cwd } : {}), stderr: 'inherit' })
       : new StreamableHTTPClientTransport(new URL(config.url), config.headers ? { requestInit: { headers: config.headers } } : undefined);
   const client = new Client({ name: 'kee-mcp-gateway', version: GATEWAY_VERSION });
-  const upstream: Upstream = { name, client, down: null, roots, pathArguments: config.path_arguments ?? DEFAULT_PATH_ARGUMENTS, close: () => client.close() };
+  const bodies = config.record_bodies ?? false;
+  const recordsBodies = typeof bodies === 'boolean' ? () => bodies : (tool: string) => bodies.includes(tool);
+  const upstream: Upstream = { name, client, down: null, roots, pathArguments: config.path_arguments ?? DEFAULT_PATH_ARGUMENTS, recordsBodies, close: () => client.close() };
   client.onclose = () => {
     upstream.down ??= 'its connection closed (the process exited or the server went away)';
   };

@@ -7,7 +7,8 @@ import { readJson } from '../body.ts';
 import { requireRole, type OperatorEnv } from '../operator-auth.ts';
 import { queryParam } from '../query.ts';
 import { refuseXpidClaim } from '../xpid-claim.ts';
-import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, openSessionBody, SESSION_ID } from '../schemas.ts';
+import type { ToolResultReport } from '../../kernel/tool-results/tool-result.ts';
+import { authorizeBatchBody, authorizeBody, MAX_BATCH_BYTES, MAX_TOOL_RESULT_BYTES, openSessionBody, SESSION_ID, toolResultBody } from '../schemas.ts';
 
 /**
  * Sessions: open, authorize an action inside one, close into a signed Session Block; the open
@@ -56,6 +57,16 @@ export function sessionRoutes(kernel: Kernel): Hono<OperatorEnv> {
       const body = await readJson(c, authorizeBatchBody, MAX_BATCH_BYTES);
       const results = await kernel.authorizeBatch(sessionId, body.requests.map(toAuthorizationRequest), holder);
       return c.json({ results }, 200);
+    }),
+  );
+
+  // what a permitted tool call answered (the MCP gateway with a remote kernel): digests, bodies if asked
+  app.post('/:session_id/tool-results', (c) =>
+    withDpopChallenge(c, async () => {
+      const sessionId = checkedSessionId(c.req.param('session_id'));
+      const holder = await sessionHolder(c, kernel, sessionId);
+      const body = await readJson(c, toolResultBody, MAX_TOOL_RESULT_BYTES);
+      return c.json(await kernel.recordToolResult(sessionId, body as ToolResultReport, holder), 201);
     }),
   );
 

@@ -116,8 +116,14 @@ export class AuditLog {
     return record;
   }
 
-  /** Appends one record to a session's chain; resolves once it is durable. */
-  async append(session: SessionRef, aleType: string, fields: Record<string, Json>, status?: SessionStatus): Promise<AuditRecord> {
+  /**
+   * Appends one record to a session's chain; resolves once it is durable. `lazyMs` (group commit
+   * only): the record does not start a transaction itself; it waits, queued, up to that long for
+   * another record (typically the session's next one) to share a transaction with it, then is
+   * sent alone. It is still durable when the promise resolves, and every later record of the
+   * session commits with it or after it.
+   */
+  async append(session: SessionRef, aleType: string, fields: Record<string, Json>, status?: SessionStatus, lazyMs?: number): Promise<AuditRecord> {
     if (this.deps.groupCommit === false) return this.appendDirect(session, aleType, fields, status);
     for (let attempt = 1; ; attempt++) {
       const sid = session.session_id;
@@ -133,7 +139,8 @@ export class AuditLog {
       const committed = new Promise<void>((resolve, reject) => {
         this.queue.push({ stored, ...(status ? { status } : {}), resolve, reject });
       });
-      if (this.queue.length >= this.eagerBatch && this.inFlight < this.maxInFlight && !this.stalled) this.pump();
+      if (lazyMs !== undefined && attempt === 1) setTimeout(() => this.kick(), lazyMs);
+      else if (this.queue.length >= this.eagerBatch && this.inFlight < this.maxInFlight && !this.stalled) this.pump();
       else this.kick();
       try {
         await this.span(record, () => committed);
