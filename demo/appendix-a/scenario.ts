@@ -132,9 +132,7 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
     for (const b of head.blocks) {
       if (b.journal_seq !== journalPackages.length + 1) continue;
       const res = await fetch(`${k.base}/v1/audit/blocks/${b.block_id}/package`);
-      // a block is listed once its successor is claimed, a moment before its signature is stored
-      // (404 meanwhile): fetch it again on the next pull
-      if (res.status === 404) break;
+      // only sealed blocks are listed: each package answers 200
       check(res.status === 200, `journal block ${b.journal_seq}: package answered ${res.status}`);
       journalPackages.push((await res.json()) as Pkg);
     }

@@ -163,6 +163,39 @@ describe('kernel journal blocks', () => {
     expect(verify([pkg])).toMatchObject({ ok: false, failure: { kind: 'not_journal' } });
   });
 
+  it('GET /v1/audit/journal lists only sealed blocks: one whose signature is still being made is not listed, and every listed package answers 200', async () => {
+    const key = new Ed25519Signer(Ed25519Signer.generateSeed());
+    let release: (() => void) | null = null;
+    let gated = false;
+    const signer: Signer = {
+      algorithm: 'Ed25519',
+      publicKey: () => key.publicKey(),
+      describe: () => key.describe(),
+      sign: async (m) => {
+        if (gated) await new Promise<void>((r) => (release = r));
+        return key.sign(m);
+      },
+    };
+    const { h, event } = setup({ blockRecords: 2 }, new MemoryStore(), signer);
+    await h.started;
+    gated = true;
+    await event(1);
+    await event(2); // block 1 is due: its successor is claimed and its seal waits on the signer
+    while (release === null) await new Promise((r) => setTimeout(r, 1));
+    const during = (await h.call('GET', '/v1/audit/journal')).json;
+    expect(during).toMatchObject({ last_journal_seq: 0, blocks: [] });
+    const sealing = (await h.kernel.journalBlocks(1, 1))[0]!;
+    expect((await h.call('GET', `/v1/audit/blocks/${sealing.block_id}/package`)).status).toBe(404);
+    gated = false;
+    (release as unknown as () => void)();
+    await h.kernel.journalFlush();
+    const after = (await h.call('GET', '/v1/audit/journal')).json;
+    expect(after.last_journal_seq).toBeGreaterThanOrEqual(1);
+    expect(after.blocks[0].block_id).toBe(sealing.block_id);
+    expect(after.blocks).toHaveLength(after.last_journal_seq);
+    for (const b of after.blocks) expect((await h.call('GET', `/v1/audit/blocks/${b.block_id}/package`)).status).toBe(200);
+  });
+
   it('a journal record cut from the open block before its seal is found at the seal (chain gap), never signed over', async () => {
     const { h, event, packages, store } = setup({ blockRecords: 100 });
     await h.started;
