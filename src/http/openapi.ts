@@ -1082,7 +1082,17 @@ export const OPENAPI = {
           block_signature: {
             type: 'object',
             description: 'Ed25519 over JCS {"block_id","merkle_root","block_close_timestamp"}',
-            properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32), signature: hex(64) },
+            properties: {
+              algorithm: { const: 'Ed25519' },
+              key_id: hex(32),
+              public_key: hex(32),
+              signature: hex(64),
+              participants: {
+                type: 'array',
+                items: { type: 'integer', minimum: 1 },
+                description: 'FROST only: the t participants whose shares the signature aggregates, ascending (not in the signing input; committed to by the block-log leaf, SHA-256 of the whole block)',
+              },
+            },
           },
         },
       },
