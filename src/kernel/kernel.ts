@@ -40,6 +40,7 @@ import type { CommittedPolicy } from './cluster/committed-policy.ts';
 import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { ManifestRefresher } from './manifest/manifest-refresh.ts';
+import { bootFields, bootSpanAttributes, KERNEL_BOOT, KERNEL_BOOT_SPAN } from './boot/boot-record.ts';
 import { KERNEL_REQUIREMENTS, kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
 import { MANIFEST_STALENESS_MAX_SECONDS } from './acd/acd-record.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
@@ -375,11 +376,29 @@ export class Kernel {
       if (this.manifestIssued) {
         await this.journal.recover().catch(() => undefined);
         await this.expiry.recover().catch(() => undefined);
+        // Appendix A step 3: the identity and posture this start established, journaled and spanned
+        await this.recordBoot();
       }
       // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
       await this.cluster?.start();
     })();
     return this.starting;
+  }
+
+  /**
+   * KERNEL_BOOT in the journal and span `soos.kernel.boot`: the kernel id, the manifest issued
+   * (hash-lock, conformance level), the CAP Profile and the startup four checks. A start whose
+   * journal cannot be written still serves (the audit log is SUSPENDED_GAR and says so).
+   */
+  private async recordBoot(): Promise<void> {
+    try {
+      const manifest = await this.manifests.current();
+      const acd = this.acdStartup === 'pending' ? null : this.acdStartup;
+      const fields = bootFields({ kernelId: this.kernelId, manifest, manifestHash: this.manifests.inForce(), startupCheck: acd, runtime: this.deps.runtime, state: this.state.snapshot().state });
+      await this.deps.telemetry.span(KERNEL_BOOT_SPAN, { attributes: bootSpanAttributes(fields) }, () => this.journal.record(KERNEL_BOOT, fields));
+    } catch {
+      // the manifest cannot be verified or the store is failing: both are already fail-closed and journaled
+    }
   }
 
   /**

@@ -39,10 +39,10 @@ describe('kernel journal blocks', () => {
   it('seals a block after blockRecords records; each block verifies offline and is in the block log', async () => {
     const { h, event, packages, verify } = setup({ blockRecords: 4 });
     await h.started;
-    for (let i = 1; i <= 8; i++) await event(i);
+    for (let i = 1; i <= 7; i++) await event(i);
     await h.kernel.journalFlush();
     const pkgs = await packages();
-    // 4 records a block: SESSION_OPEN + 3 events, then SESSION_COMPLETE is the 5th
+    // 4 records a block: SESSION_OPEN + 3 records (the first block: KERNEL_BOOT + 2 events), then SESSION_COMPLETE is the 5th
     expect(pkgs.map((p) => p.records.length)).toEqual([5, 5]);
     for (const p of pkgs) {
       expect(verifyPackage(p, { merkle: h.merkle, verifier: ed25519Verifier }).ok).toBe(true);
@@ -56,7 +56,7 @@ describe('kernel journal blocks', () => {
     expect(b2.records[0]!.record).toMatchObject({ journal_seq: 2, prev_journal_block_id: b1.block.block_id });
     expect(b1.records.at(-1)!.record.next_journal_block_id).toBe(b2.block.block_id);
     const head = await h.kernel.journalHead();
-    // the 7th event opened block 3, which names block 2 before it
+    // the 6th event opened block 3, which names block 2 before it
     expect(head.open?.journal_seq).toBe(3);
     expect(b2.records.at(-1)!.record.next_journal_block_id).toBe(head.open?.block_id);
     expect(verify(pkgs, { head: head.open!.block_id, lastJournalSeq: head.last_journal_seq })).toMatchObject({ ok: true, blocks: 2, last_journal_seq: 2 });
@@ -127,7 +127,8 @@ describe('kernel journal blocks', () => {
   it('the offline verifier detects a missing block, a replaced link and a cut tail', async () => {
     const { h, event, packages, verify } = setup({ blockRecords: 2 });
     await h.started;
-    for (let i = 1; i <= 4; i++) await event(i);
+    // block 1 holds KERNEL_BOOT, blocks 2 to 4 one event each
+    for (let i = 1; i <= 3; i++) await event(i);
     await h.kernel.journalFlush();
     await h.kernel.shutdown();
     const pkgs = await packages();
