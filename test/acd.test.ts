@@ -11,7 +11,8 @@ import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { runDkg } from '../src/adapters/frost/ceremony.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
-import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { ed25519Verifier, Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
 import { LAYER_OF } from '../src/kernel/acd/acd-record.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { DomainError } from '../src/kernel/errors.ts';
@@ -274,6 +275,24 @@ describe('GET /.well-known/soos-acd', () => {
     expect(events[1]).toMatchObject({ ale_type: 'ACD_ACCESS_DENIED', ale_number: 'ALE-062', denial_reason: 'LAYER_INSPECTION_FAILED', failed_layer: 2 });
     expect((await s.h.call('POST', `/v1/acd/${crypto.randomUUID()}/grant`, { decision: 'GRANTED' })).status).toBe(404);
     expect((await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'MAYBE' })).status).toBe(400);
+  });
+
+  it('the ACD records are also chained into the AEP session: its signed block and package hold them, and the package verifies offline', async () => {
+    const s = await setup();
+    const served = await s.ask();
+    const record = JSON.parse(served.text);
+    await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' });
+    const block = (await s.h.call('POST', `/v1/sessions/${s.session.session_id}/close`)).json;
+    const pkg = await s.h.kernel.getPackage(block.block_id);
+    const acd = pkg.records.map((r) => r.record).filter((r) => String(r.ale_type).startsWith('ACD_'));
+    expect(acd.map((r) => r.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED', 'ACD_VALIDATION_PASSED']);
+    for (const r of acd) expect(r).toMatchObject({ session_id: s.session.session_id, aep_session_id: s.session.session_id, acd_session_id: record.acd_session_id });
+    expect(acd[1]?.acd_record_hash).toBe(Buffer.from(sha256(new TextEncoder().encode(served.text))).toString('hex'));
+    expect(verifyPackage(pkg, { merkle: s.h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: true, records: pkg.records.length });
+    // the journal keeps its own copies; a query on the closed session is in the journal only
+    expect((await acdEvents(s.h)).map((e) => e.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED', 'ACD_VALIDATION_PASSED']);
+    expect((await s.ask()).status).toBe(403);
+    expect((await s.h.kernel.getPackage(block.block_id)).records).toHaveLength(pkg.records.length);
   });
 });
 

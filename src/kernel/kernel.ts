@@ -306,7 +306,7 @@ export class Kernel {
       blocked: () => this.state.reason('MANIFEST_INTEGRITY_FAILURE') ?? null,
       journal,
     });
-    this.acd = createAcdService({ deps, state: this.state, journal, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
+    this.acd = createAcdService({ deps, state: this.state, journal, audit: this.audit, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
   /**

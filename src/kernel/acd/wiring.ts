@@ -1,4 +1,5 @@
 import type { AgentRegistry } from '../agents/agent-registry.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import type { SigningMonitor } from '../audit/signing-monitor.ts';
 import type { RevocationRegistry } from '../credentials/revocations.ts';
@@ -15,6 +16,8 @@ export type AcdParts = {
   deps: KernelDeps;
   state: KernelState;
   journal: KernelJournal;
+  /** The session audit log: ACD records are also chained into the AEP session they concern. */
+  audit: AuditLog;
   kernelId: string;
   io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
   policies: () => PolicyRegistry;
@@ -35,6 +38,18 @@ export function createAcdService(p: AcdParts): AcdService {
     merkle: deps.merkle,
     telemetry: deps.telemetry,
     journal: p.journal,
+    sessionRecord: async (sessionId, aleType, fields) => {
+      const session = await p.io(() => deps.store.getSession(sessionId), false);
+      if (!session || session.status !== 'OPEN') return false;
+      try {
+        await p.audit.append(session, aleType, fields);
+        return true;
+      } catch (e) {
+        // closed meanwhile: the journal copy stands alone
+        if (isDomainError(e, 'SESSION_CLOSED')) return false;
+        throw e;
+      }
+    },
     kernelId: p.kernelId,
     options: deps.options?.acd,
     store: deps.store,
