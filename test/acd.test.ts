@@ -103,6 +103,9 @@ describe('GET /.well-known/soos-acd', () => {
       mjwt_jti: null,
     });
     expect(Date.parse(record.acd_validity_not_after) - Date.parse(record.acd_validity_not_before)).toBe(86_400_000);
+    // the controls the serving set enforces, by id (the built-in profile's annotated policies)
+    expect(record.cap_rrs_controls.map((c: { cap_rrs_control_id: string }) => c.cap_rrs_control_id)).toEqual(['disaster-response:auto-gold-needs-human', 'disaster-response:gold-after-hem', 'kee-default:read-any']);
+    expect(record.cap_rrs_controls[2]).toMatchObject({ cedar_policy_id: expect.any(String), tier: expect.anything() });
     // detached JWS: put the payload (JCS of the record without gec_signature) back and verify with jose
     const { gec_signature, ...body } = record;
     const [header, empty, signature] = gec_signature.split('.');

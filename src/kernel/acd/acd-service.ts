@@ -19,7 +19,7 @@ import { DomainError } from '../errors.ts';
 import { toHex } from '../hex.ts';
 import { canonicalJson } from '../jcs.ts';
 import type { Json } from '../types.ts';
-import { ACD_VALIDITY_DEFAULT_SECONDS, ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, tierSummary, type AcdOptions, type AcdRecord, type AcdRecordBody } from './acd-record.ts';
+import { ACD_VALIDITY_DEFAULT_SECONDS, ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, tierSummary, type AcdControl, type AcdOptions, type AcdRecord, type AcdRecordBody } from './acd-record.ts';
 import { detachedCompact, detachedSigningInput } from './detached-jws.ts';
 import { runFourChecks, type AcdSubject, type CheckDeps, type CheckNumber } from './four-checks.ts';
 import { IssuedAcdLog } from './issued-log.ts';
@@ -40,6 +40,8 @@ export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> 
   sign: (message: Uint8Array) => Promise<Uint8Array>;
   /** Hash-lock of the manifest in force. */
   manifestLock: () => string | null;
+  /** The controls the serving set enforces (its policies' `@cap_rrs_control_id`), read when a record is issued. */
+  controls?: () => AcdControl[];
   /** The CAP Profile hash of the serving set (null for the built-in profile). */
   capProfileHash: () => string | null;
   options?: AcdOptions | undefined;
@@ -141,6 +143,7 @@ export class AcdService {
         cap_profile_id: checks.policy.capProfileId,
         cap_profile_hash: this.d.capProfileHash(),
         prohibition_tier_summary: tierSummary(checks.policy.tiers),
+        cap_rrs_controls: this.d.controls?.() ?? [],
         gec_manifest_ref: `urn:soos:gec-manifest:${this.d.kernelId}:${this.d.manifestLock() ?? checks.manifest.manifest_id}`,
         cedar_policy_hash: checks.cedarPolicyHash,
         cap_enforcement_attestation: p.cap_enforcement_attestation ?? null,
