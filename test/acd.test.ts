@@ -17,7 +17,7 @@ import { LAYER_OF } from '../src/kernel/acd/acd-record.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { DomainError } from '../src/kernel/errors.ts';
 import type { Signer } from '../src/ports/signer.ts';
-import { agentKeyPair, assertion } from './support/agent-auth.ts';
+import { agentKeyPair, assertion, dpopHeaders } from './support/agent-auth.ts';
 import { agentRead, engineFactory, makeHarness, type Harness } from './support/harness.ts';
 import { journalRecords, makeOperators } from './support/operators.ts';
 import { loadKeeWasm } from './support/wasm.ts';
@@ -337,6 +337,44 @@ describe('resource provider authentication (KEE_AUTH=agents)', () => {
     const ask = async (headers: Record<string, string>) => h.call('GET', `/.well-known/soos-acd?aep_session_id=${sid}`, undefined, headers);
     return { h, sid, bearer, ask, token: opened.json.session_token as string };
   }
+
+  it('acd_required (RGP declaration in the provider\'s registry entry): a request for its audience is DENY (ACD_REQUIRED) until the provider validated an ACD Record in this session and reported GRANTED', async () => {
+    const ops = await makeOperators();
+    const h = makeHarness({ deps: { operatorTokens: ops.verifier, options: { auth: 'agents', acd: { profile: PROFILE } } } });
+    await h.started;
+    const op = await ops.bearer('operator');
+    const agentKey = await agentKeyPair();
+    const providerKey = await agentKeyPair();
+    const AUD = 'https://data-api.example.go.jp';
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'a1', public_keys: [agentKey.jwk] }, op)).status).toBe(201);
+    const gw = await h.call('POST', '/v1/agents', { agent_id: 'gw', roles: ['resource_provider'], attributes: { acd_required: true, resource_audiences: [AUD] }, public_keys: [providerKey.jwk] }, op);
+    expect(gw.status, gw.text).toBe(201);
+    const opened = (await h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(agentKey, 'a1', h.kernel.issuer) })).json;
+    const path = `/v1/sessions/${opened.session_id}/authorize`;
+    const ask = async (audience?: string) => (await h.call('POST', path, { ...agentRead('a1'), ...(audience ? { audience } : {}) }, await dpopHeaders(agentKey, 'POST', `http://kee.test${path}`, opened.session_token))).json;
+    const before = await ask(AUD);
+    expect(before.decision).toBe('DENY');
+    expect(before.reasons[0]).toMatch(/^ACD_REQUIRED: resource provider `gw` declares acd_required for audience "https:\/\/data-api\.example\.go\.jp"/);
+    // another audience, or none, is not gated
+    expect((await ask('https://other.example')).decision).toBe('PERMIT');
+    expect((await ask()).decision).toBe('PERMIT');
+    const provider = { authorization: `Bearer ${await assertion(providerKey, 'gw', h.kernel.issuer)}` };
+    const record = JSON.parse((await h.call('GET', `/.well-known/soos-acd?aep_session_id=${opened.session_id}`, undefined, provider)).text);
+    // issued, not yet granted: still DENY
+    expect((await ask(AUD)).decision).toBe('DENY');
+    const granted = await h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' }, { authorization: `Bearer ${await assertion(providerKey, 'gw', h.kernel.issuer)}` });
+    expect(granted.status, granted.text).toBe(200);
+    const after = await ask(AUD);
+    expect(after.decision).toBe('PERMIT');
+    expect(typeof after.credential).toBe('string');
+    // the provider withdraws (ALE-062): DENY again; the DENY record says why
+    await h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'DENIED', denial_reason: 'LAYER_INSPECTION_FAILED' }, { authorization: `Bearer ${await assertion(providerKey, 'gw', h.kernel.issuer)}` });
+    const withdrawn = await ask(AUD);
+    expect(withdrawn.decision).toBe('DENY');
+    const rec = (await h.store.listRecords(opened.session_id)).map((x) => JSON.parse(x.canonical)).find((x) => x.ale_seq === withdrawn.ale_seq);
+    expect(rec).toMatchObject({ ale_type: 'CEDAR_DENY' });
+    expect(String(rec.reasons[0])).toMatch(/^ACD_REQUIRED/);
+  });
 
   it('a registered provider gets the record (mjwt_jti = the session token jti); no assertion is 401, a non-provider 403, a replayed assertion 401; refusals record nothing', async () => {
     const s = await agentsSetup();

@@ -1,5 +1,6 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
+import { acdRefusal, grantingProviders, providersRequiringAcd } from './acd/acd-gate.ts';
 import { createAcdService } from './acd/wiring.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
@@ -834,14 +835,31 @@ export class Kernel {
    * authenticated session must be its agent (PRINCIPAL_MISMATCH), and a registered agent that
    * is no longer ACTIVE gets no PERMIT in its sessions (AGENT_SUSPENDED, AGENT_REVOKED).
    */
-  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest): string | null {
+  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest, acdGate?: (audience: string) => string | null): string | null {
     const own = this.agents.find(session.agent_id);
     if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
     const revoked = this.revocation.refusal(session.agent_id, own?.xpid);
     if (revoked) return revoked;
     const p = request.principal;
     if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
+    if (request.audience !== undefined && acdGate) return acdGate(request.audience);
     return null;
+  }
+
+  /**
+   * RGP `acd_required` (Appendix A step 10): for the audiences these requests name, which
+   * providers require an ACD Record and which granted one in this session (its own chain).
+   * Undefined when no request names an audience (nothing read).
+   */
+  private async acdGate(session: Session, requests: readonly AuthorizationRequest[]): Promise<((audience: string) => string | null) | undefined> {
+    if (!requests.some((r) => r.audience !== undefined)) return undefined;
+    const agents = await this.agents.list();
+    const requiring = new Map<string, string[]>();
+    for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience));
+    if ([...requiring.values()].every((p) => p.length === 0)) return undefined;
+    const records = await this.audit.io(() => this.deps.store.listRecords(session.session_id), false);
+    const granted = grantingProviders(records, Date.parse(this.deps.clock.nowIso()));
+    return (audience) => acdRefusal(audience, requiring.get(audience) ?? [], granted);
   }
 
   private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
@@ -859,7 +877,8 @@ export class Kernel {
     // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
     const cluster = this.cluster;
     const prepared = await withHemFacts(this.hem, session, requests);
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
+    const acdGate = await this.acdGate(session, requests);
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r, acdGate), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
     const t0 = performance.now();
     const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);
     this.expiry.touched(sessionId);
