@@ -350,6 +350,16 @@ describe('resource provider authentication (KEE_AUTH=agents)', () => {
     const gw = await h.call('POST', '/v1/agents', { agent_id: 'gw', roles: ['resource_provider'], attributes: { acd_required: true, resource_audiences: [AUD] }, public_keys: [providerKey.jwk] }, op);
     expect(gw.status, gw.text).toBe(201);
     const opened = (await h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(agentKey, 'a1', h.kernel.issuer) })).json;
+    // Appendix A step 4: the session's authority and intake, in its SESSION_OPEN
+    const first = JSON.parse((await h.store.listRecords(opened.session_id))[0]!.canonical);
+    const agentEntry = (await h.call('GET', '/v1/agents/a1', undefined, op)).json;
+    expect(first).toMatchObject({
+      ale_type: 'SESSION_OPEN',
+      session_authority: { opened_by: 'a1', authentication: 'CLIENT_ASSERTION_DPOP', registry_entry_hash: agentEntry.registry_entry_hash, registered_by: agentEntry.registered_by, roles: [], mandate_jti: first.session_token_jti, mandate_scope_type: 'FULL', delegation_chain_depth: 0 },
+      intake_checks: { agent_authenticated: 'PASS', agent_registered: 'PASS', agent_status: 'PASS', agent_not_revoked: 'PASS', kernel_state: 'PASS', cap_profile: first.cap_profile_id },
+      intake_result: 'PASS',
+    });
+    expect(typeof first.session_token_jti).toBe('string');
     const path = `/v1/sessions/${opened.session_id}/authorize`;
     const ask = async (audience?: string) => (await h.call('POST', path, { ...agentRead('a1'), ...(audience ? { audience } : {}) }, await dpopHeaders(agentKey, 'POST', `http://kee.test${path}`, opened.session_token))).json;
     const before = await ask(AUD);

@@ -8,6 +8,7 @@ import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProo
 import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
 import { Housekeeping } from './sessions/housekeeping.ts';
 import { SessionExpiry } from './sessions/session-expiry.ts';
+import { sessionAuthority } from './sessions/session-authority.ts';
 import { OperatorAuth } from './auth/operator-roles.ts';
 import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
 import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
@@ -747,7 +748,11 @@ export class Kernel {
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...kernelSession?.fields };
+    const xpid = this.credentials.agentXpid(agentId);
+    // Appendix A step 4: who opened it, under which entry and mandate, and the intake checks (agent sessions only)
+    const agent = this.agents.find(agentId);
+    const authority = kernelSession ? {} : sessionAuthority({ agentId, agent, jkt, mandateJti: tokenJti, revocation: this.revocation.refusal(agentId, agent?.xpid), kernelState: this.state.snapshot().state, capProfileId: live.info.capProfileId });
+    const fields = { agent_id: agentId, xpid, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...authority, ...kernelSession?.fields };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     this.expiry.opened(session);
     return session;
