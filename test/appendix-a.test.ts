@@ -31,7 +31,7 @@ describe('Appendix A, executable', () => {
     expect(text(7)).toMatch(/HEM_RESOLVED journal record/);
     expect(text(8)).toMatch(/without hem_id: DENY/);
     expect(text(9)).toMatch(/by signers [123] and [123] \(block_signature\.participants\)/);
-    expect(text(9)).toMatch(/kee audit verify: OK block .*; FROST signers [123], [123]/);
+    expect(text(9)).toMatch(/RFC 9162 inclusion proof of \d+ hashes verified against the signed merkle_root/);
     expect(text(10)).toMatch(/DENY ale_seq \d+, ACD_REQUIRED: resource provider `national-data-gateway` declares acd_required/);
     expect(text(12)).toContain('1:PASS,2:PASS,3:PASS,4:PASS');
     expect(text(14)).toMatch(/ALE-057 ACD_RECORD_ISSUED/);
