@@ -858,6 +858,7 @@ export class Kernel {
    */
   private async acdGate(session: Session, requests: readonly AuthorizationRequest[]): Promise<((audience: string) => string | null) | undefined> {
     if (!requests.some((r) => r.audience !== undefined)) return undefined;
+    // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
     const agents = await this.agents.list();
     const requiring = new Map<string, string[]>();
     for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience));
