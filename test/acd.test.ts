@@ -11,12 +11,13 @@ import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { runDkg } from '../src/adapters/frost/ceremony.ts';
 import { FrostSigner } from '../src/adapters/frost/frost-signer.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
-import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { ed25519Verifier, Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
 import { LAYER_OF } from '../src/kernel/acd/acd-record.ts';
 import { canonicalJson } from '../src/kernel/jcs.ts';
 import { DomainError } from '../src/kernel/errors.ts';
 import type { Signer } from '../src/ports/signer.ts';
-import { agentKeyPair, assertion } from './support/agent-auth.ts';
+import { agentKeyPair, assertion, dpopHeaders } from './support/agent-auth.ts';
 import { agentRead, engineFactory, makeHarness, type Harness } from './support/harness.ts';
 import { journalRecords, makeOperators } from './support/operators.ts';
 import { loadKeeWasm } from './support/wasm.ts';
@@ -102,6 +103,9 @@ describe('GET /.well-known/soos-acd', () => {
       mjwt_jti: null,
     });
     expect(Date.parse(record.acd_validity_not_after) - Date.parse(record.acd_validity_not_before)).toBe(86_400_000);
+    // the controls the serving set enforces, by id (the built-in profile's annotated policies)
+    expect(record.cap_rrs_controls.map((c: { cap_rrs_control_id: string }) => c.cap_rrs_control_id)).toEqual(['disaster-response:auto-gold-needs-human', 'disaster-response:gold-after-hem', 'kee-default:read-any']);
+    expect(record.cap_rrs_controls[2]).toMatchObject({ cedar_policy_id: expect.any(String), tier: expect.anything() });
     // detached JWS: put the payload (JCS of the record without gec_signature) back and verify with jose
     const { gec_signature, ...body } = record;
     const [header, empty, signature] = gec_signature.split('.');
@@ -275,6 +279,24 @@ describe('GET /.well-known/soos-acd', () => {
     expect((await s.h.call('POST', `/v1/acd/${crypto.randomUUID()}/grant`, { decision: 'GRANTED' })).status).toBe(404);
     expect((await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'MAYBE' })).status).toBe(400);
   });
+
+  it('the ACD records are also chained into the AEP session: its signed block and package hold them, and the package verifies offline', async () => {
+    const s = await setup();
+    const served = await s.ask();
+    const record = JSON.parse(served.text);
+    await s.h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' });
+    const block = (await s.h.call('POST', `/v1/sessions/${s.session.session_id}/close`)).json;
+    const pkg = await s.h.kernel.getPackage(block.block_id);
+    const acd = pkg.records.map((r) => r.record).filter((r) => String(r.ale_type).startsWith('ACD_'));
+    expect(acd.map((r) => r.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED', 'ACD_VALIDATION_PASSED']);
+    for (const r of acd) expect(r).toMatchObject({ session_id: s.session.session_id, aep_session_id: s.session.session_id, acd_session_id: record.acd_session_id });
+    expect(acd[1]?.acd_record_hash).toBe(Buffer.from(sha256(new TextEncoder().encode(served.text))).toString('hex'));
+    expect(verifyPackage(pkg, { merkle: s.h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: true, records: pkg.records.length });
+    // the journal keeps its own copies; a query on the closed session is in the journal only
+    expect((await acdEvents(s.h)).map((e) => e.ale_type)).toEqual(['ACD_QUERY_RECEIVED', 'ACD_RECORD_ISSUED', 'ACD_VALIDATION_PASSED']);
+    expect((await s.ask()).status).toBe(403);
+    expect((await s.h.kernel.getPackage(block.block_id)).records).toHaveLength(pkg.records.length);
+  });
 });
 
 describe('the ACD four checks at start (Appendix A step 2)', () => {
@@ -315,6 +337,54 @@ describe('resource provider authentication (KEE_AUTH=agents)', () => {
     const ask = async (headers: Record<string, string>) => h.call('GET', `/.well-known/soos-acd?aep_session_id=${sid}`, undefined, headers);
     return { h, sid, bearer, ask, token: opened.json.session_token as string };
   }
+
+  it('acd_required (RGP declaration in the provider\'s registry entry): a request for its audience is DENY (ACD_REQUIRED) until the provider validated an ACD Record in this session and reported GRANTED', async () => {
+    const ops = await makeOperators();
+    const h = makeHarness({ deps: { operatorTokens: ops.verifier, options: { auth: 'agents', acd: { profile: PROFILE } } } });
+    await h.started;
+    const op = await ops.bearer('operator');
+    const agentKey = await agentKeyPair();
+    const providerKey = await agentKeyPair();
+    const AUD = 'https://data-api.example.go.jp';
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'a1', public_keys: [agentKey.jwk] }, op)).status).toBe(201);
+    const gw = await h.call('POST', '/v1/agents', { agent_id: 'gw', roles: ['resource_provider'], attributes: { acd_required: true, resource_audiences: [AUD] }, public_keys: [providerKey.jwk] }, op);
+    expect(gw.status, gw.text).toBe(201);
+    const opened = (await h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(agentKey, 'a1', h.kernel.issuer) })).json;
+    // Appendix A step 4: the session's authority and intake, in its SESSION_OPEN
+    const first = JSON.parse((await h.store.listRecords(opened.session_id))[0]!.canonical);
+    const agentEntry = (await h.call('GET', '/v1/agents/a1', undefined, op)).json;
+    expect(first).toMatchObject({
+      ale_type: 'SESSION_OPEN',
+      session_authority: { opened_by: 'a1', authentication: 'CLIENT_ASSERTION_DPOP', registry_entry_hash: agentEntry.registry_entry_hash, registered_by: agentEntry.registered_by, roles: [], mandate_jti: first.session_token_jti, mandate_scope_type: 'FULL', delegation_chain_depth: 0 },
+      intake_checks: { agent_authenticated: 'PASS', agent_registered: 'PASS', agent_status: 'PASS', agent_not_revoked: 'PASS', kernel_state: 'PASS', cap_profile: first.cap_profile_id },
+      intake_result: 'PASS',
+    });
+    expect(typeof first.session_token_jti).toBe('string');
+    const path = `/v1/sessions/${opened.session_id}/authorize`;
+    const ask = async (audience?: string) => (await h.call('POST', path, { ...agentRead('a1'), ...(audience ? { audience } : {}) }, await dpopHeaders(agentKey, 'POST', `http://kee.test${path}`, opened.session_token))).json;
+    const before = await ask(AUD);
+    expect(before.decision).toBe('DENY');
+    expect(before.reasons[0]).toMatch(/^ACD_REQUIRED: resource provider `gw` declares acd_required for audience "https:\/\/data-api\.example\.go\.jp"/);
+    // another audience, or none, is not gated
+    expect((await ask('https://other.example')).decision).toBe('PERMIT');
+    expect((await ask()).decision).toBe('PERMIT');
+    const provider = { authorization: `Bearer ${await assertion(providerKey, 'gw', h.kernel.issuer)}` };
+    const record = JSON.parse((await h.call('GET', `/.well-known/soos-acd?aep_session_id=${opened.session_id}`, undefined, provider)).text);
+    // issued, not yet granted: still DENY
+    expect((await ask(AUD)).decision).toBe('DENY');
+    const granted = await h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' }, { authorization: `Bearer ${await assertion(providerKey, 'gw', h.kernel.issuer)}` });
+    expect(granted.status, granted.text).toBe(200);
+    const after = await ask(AUD);
+    expect(after.decision).toBe('PERMIT');
+    expect(typeof after.credential).toBe('string');
+    // the provider withdraws (ALE-062): DENY again; the DENY record says why
+    await h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'DENIED', denial_reason: 'LAYER_INSPECTION_FAILED' }, { authorization: `Bearer ${await assertion(providerKey, 'gw', h.kernel.issuer)}` });
+    const withdrawn = await ask(AUD);
+    expect(withdrawn.decision).toBe('DENY');
+    const rec = (await h.store.listRecords(opened.session_id)).map((x) => JSON.parse(x.canonical)).find((x) => x.ale_seq === withdrawn.ale_seq);
+    expect(rec).toMatchObject({ ale_type: 'CEDAR_DENY' });
+    expect(String(rec.reasons[0])).toMatch(/^ACD_REQUIRED/);
+  });
 
   it('a registered provider gets the record (mjwt_jti = the session token jti); no assertion is 401, a non-provider 403, a replayed assertion 401; refusals record nothing', async () => {
     const s = await agentsSetup();

@@ -13,6 +13,10 @@ import { checkFrostConfig, refreshShares, repairShare, runDkg, trustedDealerKeyg
 import { FrostSigner, FrostSigningError } from '../src/adapters/frost/frost-signer.ts';
 import { InProcessParticipant } from '../src/adapters/frost/participant.ts';
 import { isDomainError } from '../src/kernel/errors.ts';
+import { ed25519Verifier } from '../src/adapters/noble/ed25519.ts';
+import { verifyPackage } from '../src/kernel/audit/verify-package.ts';
+import { packageVerdict } from '../src/audit-cli/verdict.ts';
+import { makeHarness } from './support/harness.ts';
 import { loadKeeWasm } from './support/wasm.ts';
 import { ed25519_FROST as noble } from '@noble/curves/ed25519.js';
 import type { FrostPublic as NoblePublic, FrostSecret as NobleSecret, Nonces } from '@noble/curves/abstract/frost.js';
@@ -294,6 +298,32 @@ describe('FROST signer over WASM (2-of-3)', () => {
     expect(err).toBeInstanceOf(FrostSigningError);
     expect(err).toMatchObject({ code: 'SIGNER_FAILED', unavailable: [2, 3], culprits: [] });
     expect((err as Error).message).toBe('only 1 of the 2 required frost participants are available: participants 2, 3 did not answer');
+  });
+
+  it('says which participants signed, and a Session Block records them: kee audit verify shows them', async () => {
+    const faulty = participants.map((p) => new Faulty(p));
+    const signer = new FrostSigner({ wasm, publicPackage, participants: faulty });
+    const first = await signer.signWithQuorum(utf8('q'));
+    expect(first.participants).toEqual([1, 2]);
+    verifiesEverywhere(first.signature, utf8('q'), groupKey);
+    (faulty[0] as Faulty).mode = 'down';
+    expect((await signer.signWithQuorum(utf8('r'))).participants).toEqual([2, 3]);
+    // a kernel signing its blocks with this group: the block names the two signers
+    const h = makeHarness({ signer });
+    await h.started;
+    const s = (await h.call('POST', '/v1/sessions', { agent_id: 'a' })).json;
+    const block = (await h.call('POST', `/v1/sessions/${s.session_id}/close`)).json;
+    expect(block.block_signature.participants).toEqual([2, 3]);
+    const pkg = await h.kernel.getPackage(block.block_id);
+    const result = verifyPackage(pkg, { merkle: h.merkle, verifier: ed25519Verifier });
+    expect(result).toMatchObject({ ok: true, signers: [2, 3] });
+    expect(packageVerdict(result)).toMatch(/^OK block .*; FROST signers 2, 3 \(as the block names them\)$/);
+    const span = h.spans.getFinishedSpans().find((x) => x.name === 'soos.kia.sign' && x.spanContext().traceId === block.block_id);
+    expect(span?.attributes['soos.kia.frost_participants']).toBe('2,3');
+    // the list is not in the signing input; it must at least be well formed
+    const bad = { ...pkg, block: { ...pkg.block, block_signature: { ...pkg.block.block_signature, participants: [3, 2] } } };
+    expect(verifyPackage(bad, { merkle: h.merkle, verifier: ed25519Verifier })).toMatchObject({ ok: false, failure: { kind: 'signature' } });
+    await h.kernel.shutdown();
   });
 
   it('refreshes shares: same group key, old shares no longer combine with new ones', async () => {

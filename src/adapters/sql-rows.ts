@@ -15,6 +15,8 @@ export type BlockRow = {
   keyId: string;
   publicKey: string;
   signature: string;
+  /** `block_signature.participants`, comma-separated (FROST), or null. */
+  signers?: string | null;
 };
 
 export function blockToRow(block: SessionBlock): BlockRow {
@@ -29,6 +31,7 @@ export function blockToRow(block: SessionBlock): BlockRow {
     keyId: s.key_id,
     publicKey: s.public_key,
     signature: s.signature,
+    signers: s.participants ? s.participants.join(',') : null,
   };
 }
 
@@ -39,7 +42,7 @@ export function blockFromRow(r: BlockRow): SessionBlock {
     merkle_root: r.merkleRoot,
     block_close_timestamp: r.blockCloseTimestamp,
     record_count: r.recordCount,
-    block_signature: { algorithm: 'Ed25519', key_id: r.keyId, public_key: r.publicKey, signature: r.signature },
+    block_signature: { algorithm: 'Ed25519', key_id: r.keyId, public_key: r.publicKey, signature: r.signature, ...(r.signers ? { participants: r.signers.split(',').map(Number) } : {}) },
   };
 }
 

@@ -11,7 +11,7 @@ const block = z.object({
   merkle_root: hex(32),
   block_close_timestamp: z.string(),
   record_count: z.number().int().nonnegative(),
-  block_signature: z.object({ algorithm: z.literal('Ed25519'), key_id: z.string(), public_key: z.string(), signature: z.string() }),
+  block_signature: z.object({ algorithm: z.literal('Ed25519'), key_id: z.string(), public_key: z.string(), signature: z.string(), participants: z.array(z.number().int().positive()).optional() }),
 });
 const publicKey = z.object({ algorithm: z.literal('Ed25519'), key_id: z.string(), public_key: z.string() });
 const entry = z.object({

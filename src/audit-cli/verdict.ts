@@ -6,7 +6,10 @@ import type { VerifyResult } from '../kernel/audit/stream-verify.ts';
  * so that both name a broken place in the same words: `OK block …` or `FAIL <kind>: <message>`.
  */
 export function packageVerdict(result: VerifyResult): string {
-  if (result.ok) return `OK block ${result.block_id}: ${result.records} records, chain, inclusion proofs, Merkle root and Ed25519 signature verified`;
+  if (result.ok) {
+    const signers = result.signers ? `; FROST signers ${result.signers.join(', ')} (as the block names them)` : '';
+    return `OK block ${result.block_id}: ${result.records} records, chain, inclusion proofs, Merkle root and Ed25519 signature verified${signers}`;
+  }
   return `FAIL ${result.failure.kind}: ${result.failure.message}`;
 }
 

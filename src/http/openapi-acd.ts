@@ -30,6 +30,15 @@ const ACD_RECORD = {
     cap_profile_id: { type: 'string' },
     cap_profile_hash: { type: ['string', 'null'] },
     prohibition_tier_summary: { type: 'object', properties: { tier_0a: { type: 'integer' }, tier_0b: { type: 'integer' }, tier_1: { type: 'integer' }, tier_2: { type: 'integer' } } },
+    cap_rrs_controls: {
+      type: 'array',
+      description: "Layer 2: the CAP-RRS controls the serving policy set enforces (one per policy with `@cap_rrs_control_id`), sorted by control id then policy id",
+      items: {
+        type: 'object',
+        required: ['cap_rrs_control_id', 'cedar_policy_id', 'tier', 'authority_source_uri'],
+        properties: { cap_rrs_control_id: { type: 'string' }, cedar_policy_id: { type: 'string' }, tier: { type: ['string', 'null'] }, authority_source_uri: { type: ['string', 'null'] } },
+      },
+    },
     gec_manifest_ref: { type: 'string' },
     cedar_policy_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     cap_enforcement_attestation: nullableString,

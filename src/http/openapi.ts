@@ -855,11 +855,11 @@ export const OPENAPI = {
               required: ['open', 'next_block_id', 'last_journal_seq', 'blocks'],
               properties: {
                 open: { oneOf: [{ type: 'null' }, { type: 'object', required: ['journal_seq', 'session_id', 'block_id'], properties: { journal_seq: { type: 'integer' }, session_id: { type: 'string' }, block_id: hex(16) } }] },
-                next_block_id: { oneOf: [{ type: 'null' }, hex(16)], description: 'with no open block: the block id the journal continues in (what the last sealed block names)' },
-                last_journal_seq: { type: 'integer', description: 'the last journal block before the open one (0: none)' },
+                next_block_id: { oneOf: [{ type: 'null' }, hex(16)], description: 'the block id the last sealed block names, when that is not the open block (claimed, or still being sealed); null when it is `open`' },
+                last_journal_seq: { type: 'integer', description: 'the last sealed journal block (its signed block stored; a block still being sealed is not counted), before the open one (0: none)' },
                 blocks: {
                   type: 'array',
-                  description: 'journal blocks up to `last_journal_seq`, each with a package to fetch',
+                  description: 'journal blocks up to `last_journal_seq`: sealed only, each with a package to fetch',
                   items: {
                     type: 'object',
                     required: ['journal_seq', 'session_id', 'block_id', 'prev_journal_block_id'],
@@ -1117,7 +1117,17 @@ export const OPENAPI = {
           block_signature: {
             type: 'object',
             description: 'Ed25519 over JCS {"block_id","merkle_root","block_close_timestamp"}',
-            properties: { algorithm: { const: 'Ed25519' }, key_id: hex(32), public_key: hex(32), signature: hex(64) },
+            properties: {
+              algorithm: { const: 'Ed25519' },
+              key_id: hex(32),
+              public_key: hex(32),
+              signature: hex(64),
+              participants: {
+                type: 'array',
+                items: { type: 'integer', minimum: 1 },
+                description: 'FROST only: the t participants whose shares the signature aggregates, ascending (not in the signing input; committed to by the block-log leaf, SHA-256 of the whole block)',
+              },
+            },
           },
         },
       },

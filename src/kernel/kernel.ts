@@ -1,5 +1,6 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
+import { acdRefusal, grantingProviders, providersRequiringAcd } from './acd/acd-gate.ts';
 import { createAcdService } from './acd/wiring.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
@@ -7,6 +8,7 @@ import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProo
 import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
 import { Housekeeping } from './sessions/housekeeping.ts';
 import { SessionExpiry } from './sessions/session-expiry.ts';
+import { sessionAuthority } from './sessions/session-authority.ts';
 import { OperatorAuth } from './auth/operator-roles.ts';
 import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
 import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
@@ -40,6 +42,7 @@ import type { CommittedPolicy } from './cluster/committed-policy.ts';
 import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { ManifestRefresher } from './manifest/manifest-refresh.ts';
+import { bootFields, bootSpanAttributes, KERNEL_BOOT, KERNEL_BOOT_SPAN } from './boot/boot-record.ts';
 import { KERNEL_REQUIREMENTS, kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
 import { MANIFEST_STALENESS_MAX_SECONDS } from './acd/acd-record.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
@@ -309,7 +312,7 @@ export class Kernel {
       blocked: () => this.state.reason('MANIFEST_INTEGRITY_FAILURE') ?? null,
       journal,
     });
-    this.acd = createAcdService({ deps, state: this.state, journal, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
+    this.acd = createAcdService({ deps, state: this.state, journal, audit: this.audit, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
   /**
@@ -379,11 +382,29 @@ export class Kernel {
       if (this.manifestIssued) {
         await this.journal.recover().catch(() => undefined);
         await this.expiry.recover().catch(() => undefined);
+        // Appendix A step 3: the identity and posture this start established, journaled and spanned
+        await this.recordBoot();
       }
       // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
       await this.cluster?.start();
     })();
     return this.starting;
+  }
+
+  /**
+   * KERNEL_BOOT in the journal and span `soos.kernel.boot`: the kernel id, the manifest issued
+   * (hash-lock, conformance level), the CAP Profile and the startup four checks. A start whose
+   * journal cannot be written still serves (the audit log is SUSPENDED_GAR and says so).
+   */
+  private async recordBoot(): Promise<void> {
+    try {
+      const manifest = await this.manifests.current();
+      const acd = this.acdStartup === 'pending' ? null : this.acdStartup;
+      const fields = bootFields({ kernelId: this.kernelId, manifest, manifestHash: this.manifests.inForce(), startupCheck: acd, runtime: this.deps.runtime, state: this.state.snapshot().state });
+      await this.deps.telemetry.span(KERNEL_BOOT_SPAN, { attributes: bootSpanAttributes(fields) }, () => this.journal.record(KERNEL_BOOT, fields));
+    } catch {
+      // the manifest cannot be verified or the store is failing: both are already fail-closed and journaled
+    }
   }
 
   /**
@@ -731,7 +752,11 @@ export class Kernel {
     };
     const live = this.policies.current();
     // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const fields = { agent_id: agentId, xpid: this.credentials.agentXpid(agentId), cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...kernelSession?.fields };
+    const xpid = this.credentials.agentXpid(agentId);
+    // Appendix A step 4: who opened it, under which entry and mandate, and the intake checks (agent sessions only)
+    const agent = this.agents.find(agentId);
+    const authority = kernelSession ? {} : sessionAuthority({ agentId, agent, jkt, mandateJti: tokenJti, revocation: this.revocation.refusal(agentId, agent?.xpid), kernelState: this.state.snapshot().state, capProfileId: live.info.capProfileId });
+    const fields = { agent_id: agentId, xpid, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...authority, ...kernelSession?.fields };
     await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
     this.expiry.opened(session);
     return session;
@@ -819,14 +844,32 @@ export class Kernel {
    * authenticated session must be its agent (PRINCIPAL_MISMATCH), and a registered agent that
    * is no longer ACTIVE gets no PERMIT in its sessions (AGENT_SUSPENDED, AGENT_REVOKED).
    */
-  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest): string | null {
+  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest, acdGate?: (audience: string) => string | null): string | null {
     const own = this.agents.find(session.agent_id);
     if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
     const revoked = this.revocation.refusal(session.agent_id, own?.xpid);
     if (revoked) return revoked;
     const p = request.principal;
     if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
+    if (request.audience !== undefined && acdGate) return acdGate(request.audience);
     return null;
+  }
+
+  /**
+   * RGP `acd_required` (Appendix A step 10): for the audiences these requests name, which
+   * providers require an ACD Record and which granted one in this session (its own chain).
+   * Undefined when no request names an audience (nothing read).
+   */
+  private async acdGate(session: Session, requests: readonly AuthorizationRequest[]): Promise<((audience: string) => string | null) | undefined> {
+    if (!requests.some((r) => r.audience !== undefined)) return undefined;
+    // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
+    const agents = await this.agents.list();
+    const requiring = new Map<string, string[]>();
+    for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience));
+    if ([...requiring.values()].every((p) => p.length === 0)) return undefined;
+    const records = await this.audit.io(() => this.deps.store.listRecords(session.session_id), false);
+    const granted = grantingProviders(records, Date.parse(this.deps.clock.nowIso()));
+    return (audience) => acdRefusal(audience, requiring.get(audience) ?? [], granted);
   }
 
   private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
@@ -844,7 +887,8 @@ export class Kernel {
     // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
     const cluster = this.cluster;
     const prepared = await withHemFacts(this.hem, session, requests);
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
+    const acdGate = await this.acdGate(session, requests);
+    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r, acdGate), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
     const t0 = performance.now();
     const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);
     this.expiry.touched(sessionId);

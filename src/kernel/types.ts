@@ -56,6 +56,13 @@ export type BlockSignature = {
   key_id: string;
   public_key: string;
   signature: string;
+  /**
+   * FROST: the identifiers of the t participants whose shares make up `signature`, ascending,
+   * as the kernel's coordinator aggregated them (absent for a single Ed25519 key). Not part of
+   * the signing input (it is known only once the signature exists); it is committed to by the
+   * block-log leaf (SHA-256 of the whole block) that signed checkpoints cover.
+   */
+  participants?: number[];
 };
 
 /** A signed Session Block header (KEE §4.7, GAR §14.3). */

@@ -8,11 +8,19 @@ export interface Signer {
   /** Signs `message`; rejects with DomainError SIGNER_FAILED when no signature can be made. */
   sign(message: Uint8Array): Promise<Uint8Array>;
   /**
+   * Threshold signers: signs as `sign` does and says which participants (identifiers) made the
+   * signature. The kernel records them with the Session Block signature (KEE-1 Appendix A step 9).
+   */
+  signWithQuorum?(message: Uint8Array): Promise<QuorumSignature>;
+  /**
    * Threshold signers: which participants answer a health check now (no signing). The kernel
    * probes while signing is suspended, and now and then otherwise, to alert and recover by itself.
    */
   probe?(): Promise<SignerHealth>;
 }
+
+/** A threshold signature and the participants whose shares were aggregated into it, ascending. */
+export type QuorumSignature = { signature: Uint8Array; participants: number[] };
 
 /** Participants reachable now, out of the key's n; signing needs `threshold` of them. */
 export type SignerHealth = { threshold: number; participants: number; available: number[]; unavailable: number[] };

@@ -82,6 +82,15 @@ describe('validateAcdRecord: the six ACD §7.3 validations, in order', () => {
     expect(r).toMatchObject({ ok: false, step: 5, failed_layer: 2, failed_field: 'prohibition_tier_summary' });
   });
 
+  it('5: the record names every control the provider requires (cap_rrs_controls)', async () => {
+    const control = { cap_rrs_control_id: 'appi:art19-data-minimization', cedar_policy_id: 'tier1-data-minimization', tier: '1', authority_source_uri: 'https://elaws.e-gov.go.jp/document?lawid=415AC0000000057' };
+    const req = { jurisdiction: 'JP', controls: ['appi:art19-data-minimization'] };
+    expect(await validateAcdRecord(await signed({ cap_rrs_controls: [control] }), input({ requirements: req }))).toMatchObject({ ok: true });
+    const r = await validateAcdRecord(await signed({ cap_rrs_controls: [{ ...control, cap_rrs_control_id: 'appi:art17' }] }), input({ requirements: req }));
+    expect(r).toMatchObject({ ok: false, step: 5, failed_layer: 2, failed_field: 'cap_rrs_controls' });
+    expect(await validateAcdRecord(await signed(), input({ requirements: req }))).toMatchObject({ ok: false, step: 5, failed_field: 'cap_rrs_controls' });
+  });
+
   it('6: the operator id is not null', async () => {
     expect(await validateAcdRecord(await signed({ operator_id: null }), input())).toMatchObject({ ok: false, step: 6, failed_layer: 3, failed_field: 'operator_id' });
   });

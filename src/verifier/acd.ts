@@ -32,6 +32,8 @@ export type AcdRequirements = {
   regulatoryRegimes?: string[];
   /** Validation 5: the least number of prohibitions per tier the agent's profile must enforce. */
   minTiers?: Partial<AcdRecord['prohibition_tier_summary']>;
+  /** Validation 5 too: CAP-RRS control ids the record must name in `cap_rrs_controls` (e.g. `appi:art19-data-minimization`). */
+  controls?: string[];
 };
 
 export type AcdValidationInput = {
@@ -123,6 +125,9 @@ export async function validateAcdRecord(body: string | AcdRecord, input: AcdVali
     const least = req.minTiers?.[t];
     if (least !== undefined && !(typeof tiers[t] === 'number' && tiers[t] >= least)) return refuse(5, 2, 'prohibition_tier_summary', `${t} is ${String(tiers[t])}, this provider requires at least ${least}`);
   }
+  const named = new Set((Array.isArray(record.cap_rrs_controls) ? record.cap_rrs_controls : []).map((c) => c?.cap_rrs_control_id));
+  const absent = (req.controls ?? []).filter((c) => !named.has(c));
+  if (absent.length > 0) return refuse(5, 2, 'cap_rrs_controls', `the record does not name control ${absent.join(', ')}`);
   // 6: an accountable operator
   if (typeof record.operator_id !== 'string' || record.operator_id.length === 0) return refuse(6, 3, 'operator_id', 'the record names no operator');
   return { ok: true, record };

@@ -128,6 +128,19 @@ export function runStorageContract(name: string, make: () => Promise<AuditStore>
       expect((await store.blockLogLeaves(0, 10)).map((l) => l.blockId)).toEqual(ids.map((s) => s.block_id));
     });
 
+    it('keeps the FROST participants of a block signature exactly (the block-log leaf hashes the whole block)', async () => {
+      const store = await make();
+      const [a, b] = [20, 21].map(session) as [Session, Session];
+      const frost = { ...block(a), block_signature: { ...block(a).block_signature, participants: [1, 3] } };
+      for (const [i, [s, blk]] of ([[a, frost], [b, block(b)]] as const).entries()) {
+        await store.createSession(s, rec(s, 1));
+        await store.storeBlock(blk, { index: i, blockId: s.block_id, leafHash: String(i).repeat(64) });
+      }
+      expect(await store.getBlock(a.block_id)).toEqual(frost);
+      expect(await store.getBlock(b.block_id)).toEqual(block(b));
+      expect((await store.getBlock(b.block_id))?.block_signature).not.toHaveProperty('participants');
+    });
+
     it('keeps sessions apart', async () => {
       const store = await make();
       const a = session(5);

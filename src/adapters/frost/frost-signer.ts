@@ -11,7 +11,7 @@
  * signature is verified (in the aggregation) before it is returned.
  */
 import { DomainError } from '../../kernel/errors.ts';
-import type { Signer, SignerDescription, SignerHealth } from '../../ports/signer.ts';
+import type { QuorumSignature, Signer, SignerDescription, SignerHealth } from '../../ports/signer.ts';
 import type { KeeWasm, WasmFrostCoordinator } from '../wasm/load.ts';
 import type { Participant } from './participant.ts';
 import { parsePublicPackage, type FrostPublic } from './public-package.ts';
@@ -104,6 +104,11 @@ export class FrostSigner implements Signer {
    * (without being blamed), so one participant lost mid-signature does not fail it while t are up.
    */
   async sign(message: Uint8Array): Promise<Uint8Array> {
+    return (await this.signWithQuorum(message)).signature;
+  }
+
+  /** `sign`, answering also which t participants' shares were aggregated (ascending identifiers). */
+  async signWithQuorum(message: Uint8Array): Promise<QuorumSignature> {
     const culprits: number[] = [];
     const dropped: number[] = [];
     for (;;) {
@@ -132,7 +137,7 @@ export class FrostSigner implements Signer {
    * signature costs 2t requests while t are up, and a participant that is down is asked again
    * only when the others are not enough.
    */
-  private async attempt(message: Uint8Array, culprits: readonly number[], dropped: readonly number[]): Promise<Uint8Array> {
+  private async attempt(message: Uint8Array, culprits: readonly number[], dropped: readonly number[]): Promise<QuorumSignature> {
     const t = this.threshold;
     const pool = this.participants.filter((p) => !culprits.includes(p.id) && !dropped.includes(p.id));
     const order = [...pool.filter((p) => !this.failing.has(p.id)), ...pool.filter((p) => this.failing.has(p.id))];
@@ -192,7 +197,7 @@ export class FrostSigner implements Signer {
     }
     // aggregate returns only signatures that verify under the group key (frost-core checks the
     // aggregate and, when it fails, blames shares or fails with SIGNER_FAILED).
-    return r.value;
+    return { signature: r.value, participants: ids };
   }
 
   /** Which participants answer a health check now (in-process ones always do). No signing. */

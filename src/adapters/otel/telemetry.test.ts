@@ -37,9 +37,9 @@ describe('governance telemetry (P6)', () => {
     await h.call('POST', `/v1/sessions/${s.session_id}/authorize`, classifyGold());
     const all = h.spans.getFinishedSpans();
     // the DENY opened a human escalation: its soos.hem.trigger span is in the session trace, its
-    // HEM_TRIGGERED record in the kernel journal's, opened for it (the only spans outside the session trace)
+    // HEM_TRIGGERED record in the kernel journal's, opened at start for KERNEL_BOOT and its soos.kernel.boot span (the only spans outside the session trace)
     expect(all.find((sp) => sp.name === 'soos.hem.trigger')?.spanContext().traceId).toBe(s.block_id);
-    expect(all.filter((sp) => sp.spanContext().traceId !== s.block_id).map((sp) => sp.attributes['soos.governance.ale_type'] ?? sp.name)).toEqual(['SESSION_OPEN', 'HEM_TRIGGERED']);
+    expect(all.filter((sp) => sp.spanContext().traceId !== s.block_id).map((sp) => sp.attributes['soos.governance.ale_type'] ?? sp.name)).toEqual(['SESSION_OPEN', 'KERNEL_BOOT', 'soos.kernel.boot', 'HEM_TRIGGERED']);
     const spans = all.filter((sp) => sp.spanContext().traceId === s.block_id);
 
     const evals = spans.filter((sp) => sp.name === 'soos.cedar.evaluate');

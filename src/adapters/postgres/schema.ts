@@ -35,6 +35,8 @@ export const sessionBlocks = pgTable('session_blocks', {
   keyId: text('key_id').notNull(),
   publicKey: text('public_key').notNull(),
   signature: text('signature').notNull(),
+  /** FROST: the participants whose shares the signature aggregates, comma-separated ascending (`block_signature.participants`); null for one key. */
+  signers: text('signers'),
 });
 
 /** The block log: one RFC 9162 leaf per Session Block header, in close order (append-only). */

@@ -130,8 +130,8 @@ describe('PUT /v1/cap-profile', () => {
     expect(res.status).toBe(422);
     expect(res.json).toMatchObject({ code: 'CAP_POLICY_INVALID', detail: 'the serving policy engine refuses the set: schema says no' });
     const events = await journal(h.store);
-    expect(events.map((e) => e.ale_type)).toEqual(['SESSION_OPEN', 'KERNEL_AUDIT_ANOMALY']);
-    expect(events[1]).toMatchObject({ event_type: 'POLICY_ACTIVATION_REJECTED', code: 'INVALID_INPUT', reason: 'schema says no' });
+    expect(events.map((e) => e.ale_type)).toEqual(['SESSION_OPEN', 'KERNEL_BOOT', 'KERNEL_AUDIT_ANOMALY']);
+    expect(events[2]).toMatchObject({ event_type: 'POLICY_ACTIVATION_REJECTED', code: 'INVALID_INPUT', reason: 'schema says no' });
     expect((await h.call('GET', '/v1/cap-profile')).json.version).toBe(0);
   });
 

@@ -21,6 +21,8 @@ export type Jurisdiction = { jurisdiction_code: string; regulatory_regime: strin
 export type LiabilityScope = 'OPERATOR' | 'DEPLOYER' | 'PRINCIPAL_HIERARCHY';
 export type HemStatus = 'ACTIVE' | 'SUSPENDED' | 'ESCALATION_IN_PROGRESS';
 export type TierSummary = { tier_0a: number; tier_0b: number; tier_1: number; tier_2: number };
+/** One enforced control: its CAP-RRS id, the Cedar policy that enforces it, its tier and statute. */
+export type AcdControl = { cap_rrs_control_id: string; cedar_policy_id: string; tier: string | null; authority_source_uri: string | null };
 
 /** Layer 1: legal identity. */
 export type AcdLayer1 = {
@@ -43,6 +45,12 @@ export type AcdLayer2 = {
   /** SHA-256(JCS(signed CAP Profile body)) (choice 5.5); null for the built-in unsigned profile. */
   cap_profile_hash: string | null;
   prohibition_tier_summary: TierSummary;
+  /**
+   * The CAP-RRS controls the serving policy set enforces (KEE-1 Appendix A step 15: the provider
+   * checks for a named control, not only tier counts): one entry per policy carrying
+   * `@cap_rrs_control_id`, sorted by control id then policy id. Empty for a set without controls.
+   */
+  cap_rrs_controls: AcdControl[];
   /** `urn:soos:gec-manifest:<kernel_id>:<manifest hash-lock>`: the manifest in force. */
   gec_manifest_ref: string;
   /** Computed for this record from the serving set (Check 2), never cached. */
@@ -77,7 +85,7 @@ export type AcdRecord = AcdRecordBody & { gec_signature: string };
 /** Which layer each member belongs to (a provider's `failed_layer`): exactly the record's members, the contract of digest 3.2. */
 export const LAYER_OF: Readonly<Record<keyof AcdRecord, 1 | 2 | 3>> = {
   acd_session_id: 1, agent_xpid: 1, governing_law: 1, primary_jurisdiction: 1, jurisdictions: 1, terms_of_use_uri: 1, liability_scope: 1, acd_validity_not_before: 1, acd_validity_not_after: 1,
-  cap_profile_id: 2, cap_profile_hash: 2, prohibition_tier_summary: 2, gec_manifest_ref: 2, cedar_policy_hash: 2, cap_enforcement_attestation: 2, hem_status: 2, ptd_endpoint: 2,
+  cap_profile_id: 2, cap_profile_hash: 2, prohibition_tier_summary: 2, cap_rrs_controls: 2, gec_manifest_ref: 2, cedar_policy_hash: 2, cap_enforcement_attestation: 2, hem_status: 2, ptd_endpoint: 2,
   operator_id: 3, deployer_id: 3, principal_hierarchy_summary: 3, redress_uri: 3, human_escalation_path: 3, gar_audit_endpoint: 3, gar_sar_ref: 3, acd_timestamp: 3, gec_signature: 3,
   delegation_chain_depth: 3, parent_kernel_id: 3, mandate_scope_type: 3, mjwt_jti: 3, aep_session_id: 3,
 };

@@ -4,8 +4,11 @@
  * validity window), ACD_QUERY_RECEIVED (ALE-056) before any check, the four checks in order,
  * then either the signed record with ACD_RECORD_ISSUED (ALE-057, the body's SHA-256 only) or
  * ACD_VALIDATION_FAILED (ALE-059) and nothing issued. The records go to the kernel journal with
- * `session_id` = the AEP session. A provider's report of its access decision is recorded as
- * ACD_VALIDATION_PASSED (ALE-058) or ACD_ACCESS_DENIED (ALE-062).
+ * `aep_session_id` = the AEP session, and while that session is open the same records are also
+ * chained into it (digest 3.3: an ACD ALE belongs to its AEP session), so the session's own
+ * signed block and audit package hold them with their inclusion proofs (Appendix A step 20).
+ * A provider's report of its access decision is recorded as ACD_VALIDATION_PASSED (ALE-058) or
+ * ACD_ACCESS_DENIED (ALE-062).
  */
 import type { Clock } from '../../ports/clock.ts';
 import type { Merkle } from '../../ports/merkle.ts';
@@ -16,7 +19,7 @@ import { DomainError } from '../errors.ts';
 import { toHex } from '../hex.ts';
 import { canonicalJson } from '../jcs.ts';
 import type { Json } from '../types.ts';
-import { ACD_VALIDITY_DEFAULT_SECONDS, ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, tierSummary, type AcdOptions, type AcdRecord, type AcdRecordBody } from './acd-record.ts';
+import { ACD_VALIDITY_DEFAULT_SECONDS, ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, tierSummary, type AcdControl, type AcdOptions, type AcdRecord, type AcdRecordBody } from './acd-record.ts';
 import { detachedCompact, detachedSigningInput } from './detached-jws.ts';
 import { runFourChecks, type AcdSubject, type CheckDeps, type CheckNumber } from './four-checks.ts';
 import { IssuedAcdLog } from './issued-log.ts';
@@ -26,12 +29,19 @@ export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> 
   merkle: Merkle;
   telemetry: Telemetry;
   journal: KernelJournal;
+  /**
+   * Appends a record to the AEP session's own chain if it is open (false: no open session, the
+   * journal copy stands alone); rejects when the store fails.
+   */
+  sessionRecord?: (aepSessionId: string, aleType: string, fields: Record<string, Json>) => Promise<boolean>;
   /** The AEP session's facts, read now; null when there is no open session with that id. */
   subject: (aepSessionId: string) => Promise<AcdSubject | null>;
   /** Signs with the kernel's KIA key through the signing monitor (SIGNER_FAILED suspends signing). */
   sign: (message: Uint8Array) => Promise<Uint8Array>;
   /** Hash-lock of the manifest in force. */
   manifestLock: () => string | null;
+  /** The controls the serving set enforces (its policies' `@cap_rrs_control_id`), read when a record is issued. */
+  controls?: () => AcdControl[];
   /** The CAP Profile hash of the serving set (null for the built-in profile). */
   capProfileHash: () => string | null;
   options?: AcdOptions | undefined;
@@ -96,7 +106,7 @@ export class AcdService {
 
   /** One handshake for `aepSessionId`, asked by `providerId` (null under KEE_AUTH=none). */
   async handshake(aepSessionId: string, providerId: string | null): Promise<AcdIssued | AcdRefused> {
-    const { clock, journal, telemetry } = this.d;
+    const { clock, telemetry } = this.d;
     const acdSessionId = this.newAcdSessionId();
     const subject = await this.d.subject(aepSessionId);
     const xpid = subject?.agent ? urnXpid(subject.agent.xpid) : null;
@@ -110,7 +120,7 @@ export class AcdService {
     };
     return telemetry.span('soos.acd.handshake', { ...(subject ? { traceId: subject.block_id } : {}), attributes }, async (span) => {
       // ALE-056 before any check: no record is issued unless this is durable
-      await journal.record('ACD_QUERY_RECEIVED', { ale_number: 'ALE-056', aep_session_id: aepSessionId, acd_session_id: acdSessionId, resource_provider_id: providerId, request_timestamp: requestTimestamp, agent_xpid: xpid });
+      await this.record('ACD_QUERY_RECEIVED', { ale_number: 'ALE-056', aep_session_id: aepSessionId, acd_session_id: acdSessionId, resource_provider_id: providerId, request_timestamp: requestTimestamp, agent_xpid: xpid });
       const checks = await runFourChecks(this.checkDeps(), subject);
       if (!checks.ok) {
         span.setAttributes({ 'soos.acd.check_seq': checks.checkSeq, 'soos.acd.validation_result': 'FAIL', 'soos.acd.failed_check': checks.failedCheck });
@@ -133,6 +143,7 @@ export class AcdService {
         cap_profile_id: checks.policy.capProfileId,
         cap_profile_hash: this.d.capProfileHash(),
         prohibition_tier_summary: tierSummary(checks.policy.tiers),
+        cap_rrs_controls: this.d.controls?.() ?? [],
         gec_manifest_ref: `urn:soos:gec-manifest:${this.d.kernelId}:${this.d.manifestLock() ?? checks.manifest.manifest_id}`,
         cedar_policy_hash: checks.cedarPolicyHash,
         cap_enforcement_attestation: p.cap_enforcement_attestation ?? null,
@@ -166,7 +177,7 @@ export class AcdService {
       const served = canonicalJson(record);
       const recordHash = toHex(this.d.merkle.sha256(utf8.encode(served)));
       await this.issued.add({ acd_session_id: acdSessionId, aep_session_id: aepSessionId, resource_provider_id: providerId, acd_record_hash: recordHash, acd_validity_not_after: body.acd_validity_not_after }, now);
-      await journal.record('ACD_RECORD_ISSUED', {
+      await this.record('ACD_RECORD_ISSUED', {
         ale_number: 'ALE-057',
         aep_session_id: aepSessionId,
         acd_session_id: acdSessionId,
@@ -193,10 +204,10 @@ export class AcdService {
     const timestamp = this.d.clock.nowIso();
     const common: Record<string, Json> = { aep_session_id: entry.aep_session_id, acd_session_id: acdSessionId, resource_provider_id: providerId };
     if (report.decision === 'GRANTED') {
-      await this.d.journal.record('ACD_VALIDATION_PASSED', { ale_number: 'ALE-058', ...common, validation_timestamp: timestamp, confirmation_basis: report.confirmation_basis ?? 'NOTIFIED' });
+      await this.record('ACD_VALIDATION_PASSED', { ale_number: 'ALE-058', ...common, validation_timestamp: timestamp, confirmation_basis: report.confirmation_basis ?? 'NOTIFIED' });
       return { acd_session_id: acdSessionId, recorded: 'ACD_VALIDATION_PASSED', timestamp };
     }
-    await this.d.journal.record('ACD_ACCESS_DENIED', {
+    await this.record('ACD_ACCESS_DENIED', {
       ale_number: 'ALE-062',
       ...common,
       denial_reason: report.denial_reason,
@@ -207,9 +218,19 @@ export class AcdService {
     return { acd_session_id: acdSessionId, recorded: 'ACD_ACCESS_DENIED', timestamp };
   }
 
+  /**
+   * An ACD ALE: in the kernel journal (always), and in the AEP session's chain while it is open,
+   * so the session's package holds its ACD records. Both durable before the caller goes on.
+   */
+  private async record(aleType: string, fields: Record<string, Json>): Promise<void> {
+    await this.d.journal.record(aleType, fields);
+    const sid = fields.aep_session_id;
+    if (typeof sid === 'string' && this.d.sessionRecord) await this.d.sessionRecord(sid, aleType, fields);
+  }
+
   private async refuse(aepSessionId: string, acdSessionId: string, providerId: string | null, n: CheckNumber, reason: string): Promise<AcdRefused> {
     const timestamp = this.d.clock.nowIso();
-    await this.d.journal.record('ACD_VALIDATION_FAILED', {
+    await this.record('ACD_VALIDATION_FAILED', {
       ale_number: 'ALE-059',
       aep_session_id: aepSessionId,
       acd_session_id: acdSessionId,

@@ -1,4 +1,5 @@
 import type { AgentRegistry } from '../agents/agent-registry.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import type { SigningMonitor } from '../audit/signing-monitor.ts';
 import type { RevocationRegistry } from '../credentials/revocations.ts';
@@ -7,6 +8,7 @@ import { DomainError, isDomainError } from '../errors.ts';
 import type { ManifestService } from '../manifest/manifest-service.ts';
 import type { PolicyRegistry } from '../policy/policy-registry.ts';
 import type { KernelState } from '../state/kernel-state.ts';
+import { provenanceOf } from '../policy/provenance.ts';
 import { AcdService } from './acd-service.ts';
 import { acdSubjects } from './subject.ts';
 
@@ -15,6 +17,8 @@ export type AcdParts = {
   deps: KernelDeps;
   state: KernelState;
   journal: KernelJournal;
+  /** The session audit log: ACD records are also chained into the AEP session they concern. */
+  audit: AuditLog;
   kernelId: string;
   io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
   policies: () => PolicyRegistry;
@@ -35,6 +39,18 @@ export function createAcdService(p: AcdParts): AcdService {
     merkle: deps.merkle,
     telemetry: deps.telemetry,
     journal: p.journal,
+    sessionRecord: async (sessionId, aleType, fields) => {
+      const session = await p.io(() => deps.store.getSession(sessionId), false);
+      if (!session || session.status !== 'OPEN') return false;
+      try {
+        await p.audit.append(session, aleType, fields);
+        return true;
+      } catch (e) {
+        // closed meanwhile: the journal copy stands alone
+        if (isDomainError(e, 'SESSION_CLOSED')) return false;
+        throw e;
+      }
+    },
     kernelId: p.kernelId,
     options: deps.options?.acd,
     store: deps.store,
@@ -48,6 +64,11 @@ export function createAcdService(p: AcdParts): AcdService {
     manifestLock: () => p.manifests.inForce(),
     livePolicy: () => p.policies().current().engine.active(),
     capProfileHash: () => p.policies().current().capProfileHash,
+    controls: () =>
+      [...provenanceOf(p.policies().current().engine).values()]
+        .filter((x) => x.cap_rrs_control_id !== null)
+        .map((x) => ({ cap_rrs_control_id: x.cap_rrs_control_id as string, cedar_policy_id: x.cedar_policy_id, tier: x.tier, authority_source_uri: x.authority_source_uri }))
+        .sort((a, b) => (a.cap_rrs_control_id === b.cap_rrs_control_id ? (a.cedar_policy_id < b.cedar_policy_id ? -1 : 1) : a.cap_rrs_control_id < b.cap_rrs_control_id ? -1 : 1)),
     // what the serving set was activated under (a signed profile's `cedar_policy_hash` was checked equal to it)
     profilePolicyHash: () => p.policies().current().info.cedarPolicyHash,
     // Check 2: the serving set's hash computed again now by its engine (never the value kept from load)

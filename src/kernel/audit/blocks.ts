@@ -117,12 +117,19 @@ export class BlockService {
     return telemetry.span('soos.gar.block_close', { traceId: session.block_id }, async (span) => {
       const leaves = records.map((r) => utf8.encode(merkle.canonicalize(r)));
       const header = { block_id: session.block_id, merkle_root: toHex(merkle.root(leaves)), block_close_timestamp: clock.nowIso() };
-      const signature = await this.signForClose(blockSigningInput(merkle, header), session, deadline, sessionXpid(records));
+      const signed = await this.signForClose(blockSigningInput(merkle, header), session, deadline, sessionXpid(records));
       const block: SessionBlock = {
         ...header,
         session_id: session.session_id,
         record_count: records.length,
-        block_signature: { algorithm: 'Ed25519', key_id: this.kernelId, public_key: toHex(signer.publicKey()), signature: toHex(signature) },
+        block_signature: {
+          algorithm: 'Ed25519',
+          key_id: this.kernelId,
+          public_key: toHex(signer.publicKey()),
+          signature: toHex(signed.signature),
+          // FROST: which t of the n signers made it (Appendix A step 9); committed to by the block-log leaf
+          ...(signed.participants ? { participants: signed.participants } : {}),
+        },
       };
       const leafHash = toHex(merkle.root([utf8.encode(merkle.canonicalize(block))]));
       for (let attempt = 1; ; attempt++) {
@@ -212,7 +219,7 @@ export class BlockService {
     const signedBefore = await this.checkpoints.extends(hashes, root);
     if (signedBefore) return (this.checkpointCache = signedBefore);
     const body = checkpointBody(this.origin, size, root);
-    const signature = await this.sign(utf8.encode(body), undefined);
+    const { signature } = await this.sign(utf8.encode(body), undefined);
     const note = signedNote(body, this.origin, noteKeyId(merkle, this.origin, signer.publicKey()), signature);
     const cp = await this.checkpoints.record({ origin: this.origin, size, root: base64(root), note }, signer.publicKey());
     this.checkpointCache = cp;
@@ -357,7 +364,7 @@ export class BlockService {
   }
 
   /** Signs a block, retrying with backoff until `deadline` while signing is suspended. */
-  private async signForClose(message: Uint8Array, session: Session, deadline: number, xpid: string | undefined): Promise<Uint8Array> {
+  private async signForClose(message: Uint8Array, session: Session, deadline: number, xpid: string | undefined): Promise<Signed> {
     for (let delay = 250; ; delay = Math.min(2 * delay, 4_000)) {
       try {
         return await this.sign(message, session.block_id, xpid);
@@ -372,7 +379,8 @@ export class BlockService {
     }
   }
 
-  private async sign(message: Uint8Array, traceId: string | undefined, xpid?: string): Promise<Uint8Array> {
+  /** Signs `message` (span `soos.kia.sign`); a threshold signer also says which participants signed. */
+  private async sign(message: Uint8Array, traceId: string | undefined, xpid?: string): Promise<Signed> {
     // signing stops while the manifest cannot be verified (it may have failed since the close began)
     if (this.state.has('MANIFEST_INTEGRITY_FAILURE')) {
       throw new DomainError('MANIFEST_INTEGRITY_FAILURE', 'the kernel is in MANIFEST_INTEGRITY_FAILURE: nothing is signed');
@@ -380,11 +388,13 @@ export class BlockService {
     return this.deps.telemetry.span(
       'soos.kia.sign',
       { ...(traceId ? { traceId } : {}), attributes: { ...this.signAttributes(), ...(xpid ? { 'soos.governance.xpid': xpid } : {}) } },
-      async () => {
+      async (span) => {
         try {
-          const signature = await this.deps.signer.sign(message);
+          const { signer } = this.deps;
+          const signed: Signed = signer.signWithQuorum ? await signer.signWithQuorum(message) : { signature: await signer.sign(message) };
+          if (signed.participants) span.setAttributes({ 'soos.kia.frost_participants': signed.participants.join(',') });
           await this.monitor.succeeded();
-          return signature;
+          return signed;
         } catch (e) {
           const err = isDomainError(e) ? e : new DomainError('SIGNER_FAILED', 'the kernel could not sign', { cause: e });
           // no single-signer fallback: signing is suspended until a signature succeeds again
@@ -395,6 +405,9 @@ export class BlockService {
     );
   }
 }
+
+/** A signature, and for a threshold signer the participants whose shares it aggregates. */
+type Signed = { signature: Uint8Array; participants?: number[] };
 
 function tampered(message: string): DomainError {
   return new DomainError('AUDIT_TAMPERED', message);

@@ -39,10 +39,10 @@ describe('kernel journal blocks', () => {
   it('seals a block after blockRecords records; each block verifies offline and is in the block log', async () => {
     const { h, event, packages, verify } = setup({ blockRecords: 4 });
     await h.started;
-    for (let i = 1; i <= 8; i++) await event(i);
+    for (let i = 1; i <= 7; i++) await event(i);
     await h.kernel.journalFlush();
     const pkgs = await packages();
-    // 4 records a block: SESSION_OPEN + 3 events, then SESSION_COMPLETE is the 5th
+    // 4 records a block: SESSION_OPEN + 3 records (the first block: KERNEL_BOOT + 2 events), then SESSION_COMPLETE is the 5th
     expect(pkgs.map((p) => p.records.length)).toEqual([5, 5]);
     for (const p of pkgs) {
       expect(verifyPackage(p, { merkle: h.merkle, verifier: ed25519Verifier }).ok).toBe(true);
@@ -56,7 +56,7 @@ describe('kernel journal blocks', () => {
     expect(b2.records[0]!.record).toMatchObject({ journal_seq: 2, prev_journal_block_id: b1.block.block_id });
     expect(b1.records.at(-1)!.record.next_journal_block_id).toBe(b2.block.block_id);
     const head = await h.kernel.journalHead();
-    // the 7th event opened block 3, which names block 2 before it
+    // the 6th event opened block 3, which names block 2 before it
     expect(head.open?.journal_seq).toBe(3);
     expect(b2.records.at(-1)!.record.next_journal_block_id).toBe(head.open?.block_id);
     expect(verify(pkgs, { head: head.open!.block_id, lastJournalSeq: head.last_journal_seq })).toMatchObject({ ok: true, blocks: 2, last_journal_seq: 2 });
@@ -127,7 +127,8 @@ describe('kernel journal blocks', () => {
   it('the offline verifier detects a missing block, a replaced link and a cut tail', async () => {
     const { h, event, packages, verify } = setup({ blockRecords: 2 });
     await h.started;
-    for (let i = 1; i <= 4; i++) await event(i);
+    // block 1 holds KERNEL_BOOT, blocks 2 to 4 one event each
+    for (let i = 1; i <= 3; i++) await event(i);
     await h.kernel.journalFlush();
     await h.kernel.shutdown();
     const pkgs = await packages();
@@ -161,6 +162,39 @@ describe('kernel journal blocks', () => {
     const block = (await h.call('POST', `/v1/sessions/${s.session_id}/close`)).json;
     const pkg = await h.kernel.getPackage(block.block_id);
     expect(verify([pkg])).toMatchObject({ ok: false, failure: { kind: 'not_journal' } });
+  });
+
+  it('GET /v1/audit/journal lists only sealed blocks: one whose signature is still being made is not listed, and every listed package answers 200', async () => {
+    const key = new Ed25519Signer(Ed25519Signer.generateSeed());
+    let release: (() => void) | null = null;
+    let gated = false;
+    const signer: Signer = {
+      algorithm: 'Ed25519',
+      publicKey: () => key.publicKey(),
+      describe: () => key.describe(),
+      sign: async (m) => {
+        if (gated) await new Promise<void>((r) => (release = r));
+        return key.sign(m);
+      },
+    };
+    const { h, event } = setup({ blockRecords: 2 }, new MemoryStore(), signer);
+    await h.started;
+    gated = true;
+    await event(1);
+    await event(2); // block 1 is due: its successor is claimed and its seal waits on the signer
+    while (release === null) await new Promise((r) => setTimeout(r, 1));
+    const during = (await h.call('GET', '/v1/audit/journal')).json;
+    expect(during).toMatchObject({ last_journal_seq: 0, blocks: [] });
+    const sealing = (await h.kernel.journalBlocks(1, 1))[0]!;
+    expect((await h.call('GET', `/v1/audit/blocks/${sealing.block_id}/package`)).status).toBe(404);
+    gated = false;
+    (release as unknown as () => void)();
+    await h.kernel.journalFlush();
+    const after = (await h.call('GET', '/v1/audit/journal')).json;
+    expect(after.last_journal_seq).toBeGreaterThanOrEqual(1);
+    expect(after.blocks[0].block_id).toBe(sealing.block_id);
+    expect(after.blocks).toHaveLength(after.last_journal_seq);
+    for (const b of after.blocks) expect((await h.call('GET', `/v1/audit/blocks/${b.block_id}/package`)).status).toBe(200);
   });
 
   it('a journal record cut from the open block before its seal is found at the seal (chain gap), never signed over', async () => {

@@ -161,17 +161,38 @@ export class KernelJournal {
     return run;
   }
 
-  /** Where the journal stands: the open block (if any), else the block it continues in, and the last block before either. */
+  /**
+   * Where the journal stands: the open block (if any), the last block whose signed block is
+   * stored (`last_journal_seq`), and, when the block after that one is not the open block, the
+   * block it names (`next_block_id`: claimed, or still being sealed). A block being sealed (its
+   * successor claimed, its signature not yet stored) is never counted in `last_journal_seq`, so
+   * every block up to it has a package to fetch.
+   */
   async head(): Promise<{ open: { journal_seq: number; session_id: string; block_id: string } | null; next_block_id: string | null; last_journal_seq: number }> {
     const last = await this.lastEntry();
     if (!last) return { open: null, next_block_id: null, last_journal_seq: 0 };
     const session = await this.port.io(() => this.port.store.getSession(last.session_id), false);
-    if (session?.status === 'OPEN') return { open: { journal_seq: last.journal_seq, session_id: last.session_id, block_id: last.block_id }, next_block_id: null, last_journal_seq: last.journal_seq - 1 };
-    // claimed, not opened yet: the journal continues in it
-    if (!session) return { open: null, next_block_id: last.block_id, last_journal_seq: last.journal_seq - 1 };
-    const rec = session.status === 'CLOSED' ? await this.port.io(() => this.port.store.lastRecord(session.session_id), false) : null;
-    const next = rec ? (JSON.parse(rec.canonical) as AuditRecord).next_journal_block_id : null;
-    return { open: null, next_block_id: typeof next === 'string' ? next : null, last_journal_seq: last.journal_seq };
+    const open = session?.status === 'OPEN' ? { journal_seq: last.journal_seq, session_id: last.session_id, block_id: last.block_id } : null;
+    if (!open && session?.status === 'CLOSED' && (await this.port.io(() => this.port.store.getBlock(last.block_id), false))) {
+      const rec = await this.port.io(() => this.port.store.lastRecord(session.session_id), false);
+      const next = rec ? (JSON.parse(rec.canonical) as AuditRecord).next_journal_block_id : null;
+      return { open: null, next_block_id: typeof next === 'string' ? next : null, last_journal_seq: last.journal_seq };
+    }
+    // `last` is open, claimed (not opened yet) or being sealed: the journal stands before it
+    const sealed = await this.lastSealed(last.journal_seq - 1);
+    const after = sealed + 1 === last.journal_seq ? last : (await this.entries(sealed + 1, 1))[0];
+    return { open, next_block_id: open && after?.block_id === open.block_id ? null : (after?.block_id ?? null), last_journal_seq: sealed };
+  }
+
+  /** The highest journal_seq up to `seq` whose signed block is stored (0: none): blocks still sealing are skipped. */
+  private async lastSealed(seq: number): Promise<number> {
+    let s = seq;
+    while (s >= 1) {
+      const entry = (await this.entries(s, 1))[0];
+      if (entry && (await this.port.io(() => this.port.store.getBlock(entry.block_id), false))) return s;
+      s--;
+    }
+    return 0;
   }
 
   /** The journal's blocks from `fromSeq`, in order (the `kernel_journal` index). */

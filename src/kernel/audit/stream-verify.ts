@@ -13,7 +13,13 @@ export type VerifyFailure = {
   message: string;
 };
 
-export type VerifyResult = { ok: true; block_id: string; records: number } | { ok: false; failure: VerifyFailure };
+/**
+ * `signers`: the FROST participants the block names as having made its signature (ascending),
+ * when it names them. A threshold signature is plain Ed25519 under the group key: who took part
+ * cannot be recomputed from it; the list is committed to by the block-log leaf (SHA-256 of the
+ * whole block) that signed checkpoints cover (`kee audit verify-checkpoint --block`).
+ */
+export type VerifyResult = { ok: true; block_id: string; records: number; signers?: number[] } | { ok: false; failure: VerifyFailure };
 
 export type VerifyDeps = { merkle: Merkle; verifier: SignatureVerifier };
 
@@ -79,6 +85,10 @@ export class StreamVerifier {
     }
     if (!Number.isSafeInteger(block.record_count) || block.record_count < 1) {
       return this.fail({ kind: 'count', message: `block declares ${block.record_count} records; a block holds at least one` });
+    }
+    const parts = block.block_signature.participants as unknown;
+    if (parts !== undefined && !(Array.isArray(parts) && parts.length > 0 && parts.every((x, i) => Number.isSafeInteger(x) && x >= 1 && (i === 0 || x > (parts[i - 1] as number))))) {
+      return this.fail({ kind: 'signature', message: 'block_signature.participants must be ascending distinct participant identifiers (integers >= 1)' });
     }
     this.root = root;
     this.rootHex = block.merkle_root;
@@ -152,7 +162,8 @@ export class StreamVerifier {
     if (this.next !== this.size) {
       return { ok: false, failure: this.fail({ kind: 'count', message: `block declares ${this.size} records, package holds ${this.next}` }) };
     }
-    return { ok: true, block_id: this.header.block.block_id, records: this.next };
+    const signers = this.header.block.block_signature.participants;
+    return { ok: true, block_id: this.header.block.block_id, records: this.next, ...(signers ? { signers: [...signers] } : {}) };
   }
 
   /** RFC 9162 §2.1.3.2 inclusion verification against the signed root, with the proven-node cache. */

@@ -37,5 +37,11 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
       "CREATE TRIGGER `audit_records_follow_head` BEFORE INSERT ON `audit_records`\nBEGIN\n\tSELECT RAISE(ABORT, 'constraint failed: ale_seq does not follow the chain head of its session')\n\tWHERE NEW.`ale_seq` IS NOT COALESCE((SELECT `last_seq` FROM `audit_heads` WHERE `session_id` = NEW.`session_id`), 0) + 1\n\t\tOR (NEW.`ale_seq` = 1 AND EXISTS (SELECT 1 FROM `sessions` WHERE `session_id` = NEW.`session_id` AND `last_rowid` IS NOT NULL));\nEND;",
       "CREATE TRIGGER `audit_records_link` AFTER INSERT ON `audit_records`\nBEGIN\n\tUPDATE `audit_records` SET `prev_rowid` = (SELECT `head_rowid` FROM `audit_heads` WHERE `session_id` = NEW.`session_id`) WHERE `rowid` = NEW.`rowid`;\n\tINSERT INTO `audit_heads` (`session_id`, `last_seq`, `head_rowid`) VALUES (NEW.`session_id`, NEW.`ale_seq`, NEW.`rowid`)\n\t\tON CONFLICT (`session_id`) DO UPDATE SET `last_seq` = excluded.`last_seq`, `head_rowid` = excluded.`head_rowid`;\nEND;"
     ]
+  },
+  {
+    "tag": "0004_block_signers",
+    "statements": [
+      "-- FROST: which participants made a block's signature (`block_signature.participants`, comma-separated), null for one key\nALTER TABLE `session_blocks` ADD `signers` text;"
+    ]
   }
 ];

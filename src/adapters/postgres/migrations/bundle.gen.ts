@@ -14,5 +14,11 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
     "statements": [
       "CREATE TABLE \"documents\" (\n\t\"kind\" text NOT NULL,\n\t\"seq\" integer NOT NULL,\n\t\"doc_id\" text NOT NULL,\n\t\"body\" text NOT NULL,\n\t\"created_at\" text NOT NULL,\n\tCONSTRAINT \"documents_kind_seq_pk\" PRIMARY KEY(\"kind\",\"seq\")\n);"
     ]
+  },
+  {
+    "tag": "0002_block_signers",
+    "statements": [
+      "ALTER TABLE \"session_blocks\" ADD COLUMN \"signers\" text;"
+    ]
   }
 ];

@@ -1,0 +1,1 @@
+ALTER TABLE "session_blocks" ADD COLUMN "signers" text;

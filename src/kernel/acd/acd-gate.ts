@@ -1,0 +1,59 @@
+/**
+ * RGP `acd_required` (digest glossary; KEE-1 Appendix A step 10): a resource provider declares
+ * in its Party Registry entry that the resources it serves under some audiences need an ACD
+ * Record, and the kernel honours it. The declaration is two members of the provider's registered
+ * `attributes`: `acd_required: true` and `resource_audiences: ["https://…", …]` (the `audience`
+ * a credential is asked for). A request in a session naming such an audience is DENIED
+ * (`ACD_REQUIRED`) unless, in that session, the provider validated an ACD Record the kernel
+ * issued and reported it GRANTED (ALE-058 in the session's chain) and that record is still valid.
+ */
+import type { Agent } from '../agents/agent-registry.ts';
+import type { StoredRecord } from '../../ports/storage.ts';
+import { RESOURCE_PROVIDER_ROLE } from './acd-record.ts';
+
+/** The registered attribute that declares the ACD requirement. */
+export const ACD_REQUIRED_ATTRIBUTE = 'acd_required';
+/** The registered attribute listing the audiences the declaration covers. */
+export const RESOURCE_AUDIENCES_ATTRIBUTE = 'resource_audiences';
+
+/** The ACTIVE resource providers that declare `acd_required` for `audience`, sorted. */
+export function providersRequiringAcd(agents: readonly Agent[], audience: string): string[] {
+  return agents
+    .filter((a) => {
+      const attrs = a.entry.attributes;
+      const audiences = attrs[RESOURCE_AUDIENCES_ATTRIBUTE];
+      return a.status === 'ACTIVE' && a.entry.roles.includes(RESOURCE_PROVIDER_ROLE) && attrs[ACD_REQUIRED_ATTRIBUTE] === true && Array.isArray(audiences) && audiences.includes(audience);
+    })
+    .map((a) => a.agent_id)
+    .sort();
+}
+
+/**
+ * The providers that granted access on a still-valid ACD Record in this session, read from the
+ * session's own chain: ACD_RECORD_ISSUED (its `acd_validity_not_after`) and the last report on
+ * it (ACD_VALIDATION_PASSED grants, ACD_ACCESS_DENIED withdraws).
+ */
+export function grantingProviders(records: readonly StoredRecord[], nowMs: number): Set<string> {
+  const validUntil = new Map<string, number>();
+  const grantedBy = new Map<string, string | null>();
+  for (const s of records) {
+    if (s.aleType !== 'ACD_RECORD_ISSUED' && s.aleType !== 'ACD_VALIDATION_PASSED' && s.aleType !== 'ACD_ACCESS_DENIED') continue;
+    const r = JSON.parse(s.canonical) as Record<string, unknown>;
+    const id = String(r.acd_session_id);
+    if (s.aleType === 'ACD_RECORD_ISSUED') validUntil.set(id, Date.parse(String(r.acd_validity_not_after)));
+    else grantedBy.set(id, s.aleType === 'ACD_VALIDATION_PASSED' && typeof r.resource_provider_id === 'string' ? r.resource_provider_id : null);
+  }
+  const out = new Set<string>();
+  for (const [id, provider] of grantedBy) {
+    const until = validUntil.get(id);
+    if (provider !== null && until !== undefined && nowMs < until) out.add(provider);
+  }
+  return out;
+}
+
+/** The refusal reason for a request to `audience`, or null when every provider requiring an ACD Record granted one. */
+export function acdRefusal(audience: string, requiring: readonly string[], granted: ReadonlySet<string>): string | null {
+  const missing = requiring.filter((p) => !granted.has(p));
+  if (missing.length === 0) return null;
+  return `ACD_REQUIRED: resource provider ${missing.map((p) => `\`${p}\``).join(', ')} declares acd_required for audience ${JSON.stringify(audience)}; no ACD Record it validated (ALE-058) is in force in this session`;
+}
