@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../kernel/errors.ts';
+import { bodyTimedOut, type BodyDeadline, type BodyDeadlineEnv } from './body-deadline.ts';
 import { wellFormedJson } from '../kernel/jcs.ts';
 import { MAX_JSON_DEPTH } from './json-depth.ts';
 import { scanJson } from './strict-json.ts';
@@ -46,7 +47,7 @@ export const DRAIN_BYTES = 1024 * 1024;
  */
 export function requestBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   const incoming = unreadIncoming(c);
-  return incoming ? readIncoming(incoming, maxBytes) : readBody(c.req.raw, maxBytes);
+  return incoming ? readIncoming(incoming, maxBytes) : readBody(c.req.raw, maxBytes, (c.env as Partial<BodyDeadlineEnv> | undefined)?.bodyDeadline);
 }
 
 /** The part of Node's `http.IncomingMessage` read here (duck-typed: this module runs on every runtime). */
@@ -88,18 +89,37 @@ export async function readIncoming(incoming: Incoming, maxBytes: number): Promis
  * refused before reading, and a body without one (chunked) is counted as it streams. Past the
  * limit nothing more is kept; after `DRAIN_BYTES` more the stream is cancelled and the answer
  * is 413, so a client cannot make the kernel hold more than `maxBytes` (plus one chunk) of any
- * body, nor read more than `maxBytes + DRAIN_BYTES` of it.
+ * body, nor read more than `maxBytes + DRAIN_BYTES` of it. With a `deadline` (body-deadline.ts),
+ * a body not in by then is 408 REQUEST_TIMEOUT and its stream is cancelled.
  */
-export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBody(req: Request, maxBytes: number, deadline?: BodyDeadline): Promise<Uint8Array> {
   const declared = req.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (req.body === null) return new Uint8Array(0);
   const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = deadline
+    ? new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(bodyTimedOut(deadline));
+          reader.cancel().catch(() => undefined);
+        }, Math.max(0, deadline.at - performance.now()));
+      })
+    : undefined;
+  expired?.catch(() => undefined); // it is raced with each read; a deadline that passes between them is not an unhandled rejection
+  try {
+    return await readAll(reader, maxBytes, expired);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number, expired: Promise<never> | undefined): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read().catch((e: unknown) => {
-      // a body deadline (body-deadline.ts) says so; a client that went away is a bad request
+    const { done, value } = await (expired ? Promise.race([reader.read(), expired]) : reader.read()).catch((e: unknown) => {
+      // the body deadline says so; a client that went away is a bad request
       throw e instanceof DomainError ? e : new DomainError('INVALID_INPUT', 'request body could not be read to its end', { cause: e });
     });
     if (done) break;
