@@ -67,3 +67,63 @@ describe('request bodies over a real Node server', () => {
     expect(r.status).toBe(201);
   });
 });
+
+/** One raw request over a socket: status, headers (minus `date`) and body bytes. */
+function rawPost(path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const { date: _date, connection: _c, 'keep-alive': _k, 'content-length': _l, 'transfer-encoding': _t, ...rest } = res.headers as Record<string, string>;
+        resolve({ status: res.statusCode ?? 0, headers: rest, body: Buffer.concat(chunks).toString('latin1') });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the Node body path (read from the IncomingMessage) answers as the Web Request path does', () => {
+  // the same request through the real server (body read from Node's stream) and through
+  // `app.request` (a Web Request, as on Bun, Deno and workerd): same status, headers and bytes
+  const cases: [string, string | Buffer, Record<string, string>][] = [
+    ['malformed JSON', '{"agent_id":', {}],
+    ['a duplicate key', '{"agent_id":"a","agent_id":"b"}', {}],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), {}],
+    ['a schema mismatch', '{"agent_id":7}', {}],
+    ['an unsafe number', '{"agent_id":"a","n":9007199254740993}', {}],
+    ['an empty body', '', {}],
+    ['a wrong content type', '{"agent_id":"a"}', { 'content-type': 'text/plain' }],
+    ['a body past the limit', `{"agent_id":"${'x'.repeat(70 * 1024)}"}`, {}],
+  ];
+  it.each(cases)('%s', async (_name, text, extra) => {
+    const body = Buffer.from(text);
+    const headers = { 'content-type': 'application/json', 'content-length': String(body.length), ...extra };
+    const path = '/v1/sessions/00000000000000000000000000000000/authorize';
+    for (const p of ['/v1/sessions', path]) {
+      const viaNode = await rawPost(p, body, headers);
+      const viaWeb = await h.app.request(`http://127.0.0.1:${port}${p}`, { method: 'POST', headers, body });
+      const webHeaders: Record<string, string> = {};
+      viaWeb.headers.forEach((v, k) => (k === 'content-length' ? undefined : (webHeaders[k] = v)));
+      expect(viaNode.status).toBe(viaWeb.status);
+      expect(viaNode.headers).toEqual(webHeaders);
+      expect(viaNode.body).toBe(Buffer.from(await viaWeb.arrayBuffer()).toString('latin1'));
+    }
+  });
+
+  it('a decision: the same status and answer fields either way', async () => {
+    const open = await rawPost('/v1/sessions', Buffer.from('{"agent_id":"master-ai"}'), { 'content-type': 'application/json' });
+    const id = (JSON.parse(open.body) as { session_id: string }).session_id;
+    const body = Buffer.from(JSON.stringify({ principal: { type: 'Agent', id: 'master-ai' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: {} }));
+    const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
+    const viaNode = await rawPost(`/v1/sessions/${id}/authorize`, body, headers);
+    const viaWeb = await h.app.request(`http://127.0.0.1:${port}/v1/sessions/${id}/authorize`, { method: 'POST', headers, body });
+    expect(viaNode.status).toBe(200);
+    expect(viaWeb.status).toBe(200);
+    const a = JSON.parse(viaNode.body) as Record<string, unknown>;
+    const b = (await viaWeb.json()) as Record<string, unknown>;
+    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    expect(a.decision).toBe(b.decision);
+  });
+});

@@ -1,4 +1,4 @@
-import { withBodyDeadline } from '../http/body-deadline.ts';
+import { bodyDeadline } from '../http/body-deadline.ts';
 import { bunIdleTimeoutSeconds, requestTimeoutOrExit } from './http-timeouts.ts';
 import { buildLocalKernel, exitOnListenError, stopOnSignals } from './local.ts';
 
@@ -11,7 +11,7 @@ const local = await buildLocalKernel('bun');
 try {
   // Bun's idle timeout cuts a silent connection; a body trickled a byte at a time is cut by the deadline
   const server = Bun.serve({
-    fetch: (req) => local.app.fetch(withBodyDeadline(req, timeoutMs)),
+    fetch: (req) => local.app.fetch(req, bodyDeadline(timeoutMs)),
     port: local.port,
     hostname: local.host,
     idleTimeout: bunIdleTimeoutSeconds(timeoutMs),

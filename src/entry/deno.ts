@@ -1,4 +1,4 @@
-import { withBodyDeadline } from '../http/body-deadline.ts';
+import { bodyDeadline } from '../http/body-deadline.ts';
 import { requestTimeoutOrExit } from './http-timeouts.ts';
 import { buildLocalKernel, exitOnListenError, stopOnSignals } from './local.ts';
 
@@ -18,7 +18,7 @@ try {
       onListen: ({ hostname, port: p }) => console.log(`kee listening on http://${hostname}:${p} (deno)`),
     },
     // Deno.serve has no request timeout of its own: the body must arrive within KEE_HTTP_REQUEST_TIMEOUT_MS
-    (req) => local.app.fetch(withBodyDeadline(req, timeoutMs)),
+    (req) => local.app.fetch(req, bodyDeadline(timeoutMs)),
   );
   stopOnSignals(local, () => server.shutdown());
 } catch (e) {

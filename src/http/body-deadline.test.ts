@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeHarness } from '../../test/support/harness.ts';
-import { withBodyDeadline } from './body-deadline.ts';
+import { bodyDeadline } from './body-deadline.ts';
 
 /** A body that sends `head`, then one space every `everyMs` ms, `count` times, then `}`. */
 function trickled(head: string, count: number, everyMs: number) {
@@ -26,11 +26,11 @@ function trickled(head: string, count: number, everyMs: number) {
 const post = (body: ReadableStream<Uint8Array> | string) =>
   new Request('http://kee.test/v1/sessions', { method: 'POST', body, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
 
-describe('withBodyDeadline', () => {
+describe('bodyDeadline', () => {
   it('a body still trickling in at the deadline is answered 408 REQUEST_TIMEOUT before it is done', async () => {
     const h = makeHarness();
     const { stream, state } = trickled('{"agent_id":"a"', 100, 20);
-    const res = await h.app.request(withBodyDeadline(post(stream), 100));
+    const res = await h.app.request(post(stream), {}, bodyDeadline(100));
     expect(res.status).toBe(408);
     expect((await res.json()).code).toBe('REQUEST_TIMEOUT');
     expect(state.sent()).toBeLessThan(100);
@@ -39,8 +39,8 @@ describe('withBodyDeadline', () => {
   it('a body that arrives in time is read as ever', async () => {
     const h = makeHarness();
     const { stream } = trickled('{"agent_id":"a"', 3, 1);
-    expect((await h.app.request(withBodyDeadline(post(stream), 5_000))).status).toBe(201);
-    expect((await h.app.request(withBodyDeadline(post('{"agent_id":"b"}'), 5_000))).status).toBe(201);
+    expect((await h.app.request(post(stream), {}, bodyDeadline(5_000))).status).toBe(201);
+    expect((await h.app.request(post('{"agent_id":"b"}'), {}, bodyDeadline(5_000))).status).toBe(201);
   });
 
   it('a body that fails mid-stream (the client went away) is 400, not 500', async () => {

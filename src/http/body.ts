@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../kernel/errors.ts';
+import { bodyTimedOut, type BodyDeadline, type BodyDeadlineEnv } from './body-deadline.ts';
 import { wellFormedJson } from '../kernel/jcs.ts';
 import { MAX_JSON_DEPTH } from './json-depth.ts';
 import { scanJson } from './strict-json.ts';
@@ -19,7 +20,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
   }
-  const value = parseStrictJson(await readBody(c.req.raw, maxBytes));
+  const value = parseStrictJson(await requestBody(c, maxBytes));
   if (!wellFormedJson(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -38,22 +39,87 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBy
 export const DRAIN_BYTES = 1024 * 1024;
 
 /**
+ * The body of the request of `c`, by `readBody`'s rules. Under `@hono/node-server` (Node) it is
+ * read straight from Node's `IncomingMessage` (`readIncoming`), which spares each request the
+ * Web `Request` the adapter would otherwise build for it (with its `AbortController`, `Headers`
+ * and a Web stream over the Node stream); everywhere else, and on Node whenever something has
+ * already started reading the body, from the Web `Request`.
+ */
+export function requestBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+  const incoming = unreadIncoming(c);
+  return incoming ? readIncoming(incoming, maxBytes) : readBody(c.req.raw, maxBytes, (c.env as Partial<BodyDeadlineEnv> | undefined)?.bodyDeadline);
+}
+
+/** The part of Node's `http.IncomingMessage` read here (duck-typed: this module runs on every runtime). */
+type Incoming = AsyncIterable<Uint8Array> & { headers: Record<string, string | string[] | undefined>; readableDidRead: boolean; listenerCount(event: string): number };
+
+/** `@hono/node-server` passes `{ incoming, outgoing }` as the app's env: the incoming message, if nothing has read from it. */
+function unreadIncoming(c: Context): Incoming | undefined {
+  const incoming = (c.env as { incoming?: Partial<Incoming> } | undefined)?.incoming;
+  if (!incoming || typeof incoming !== 'object' || typeof incoming[Symbol.asyncIterator] !== 'function' || typeof incoming.listenerCount !== 'function') return undefined;
+  if (incoming.readableDidRead !== false || incoming.listenerCount('data') > 0) return undefined;
+  return incoming as Incoming;
+}
+
+/**
+ * `readBody` over a Node `IncomingMessage`: the same limits, the same errors (a declared length
+ * past `maxBytes` refused before reading; past `maxBytes + DRAIN_BYTES` the stream is destroyed,
+ * as cancelling the adapter's Web stream does; a body cut short is 400).
+ */
+export async function readIncoming(incoming: Incoming, maxBytes: number): Promise<Uint8Array> {
+  const declared = incoming.headers['content-length'];
+  if (typeof declared === 'string' && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of incoming) {
+      total += chunk.byteLength;
+      if (total <= maxBytes) chunks.push(chunk);
+      else if (total > maxBytes + DRAIN_BYTES) break; // leaving the loop destroys the stream
+    }
+  } catch (e) {
+    throw e instanceof DomainError ? e : new DomainError('INVALID_INPUT', 'request body could not be read to its end', { cause: e });
+  }
+  if (total > maxBytes) throw tooLarge(maxBytes);
+  return joined(chunks, total);
+}
+
+/**
  * The body of `req`, at most `maxBytes` of it: a declared `Content-Length` past the limit is
  * refused before reading, and a body without one (chunked) is counted as it streams. Past the
  * limit nothing more is kept; after `DRAIN_BYTES` more the stream is cancelled and the answer
  * is 413, so a client cannot make the kernel hold more than `maxBytes` (plus one chunk) of any
- * body, nor read more than `maxBytes + DRAIN_BYTES` of it.
+ * body, nor read more than `maxBytes + DRAIN_BYTES` of it. With a `deadline` (body-deadline.ts),
+ * a body not in by then is 408 REQUEST_TIMEOUT and its stream is cancelled.
  */
-export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBody(req: Request, maxBytes: number, deadline?: BodyDeadline): Promise<Uint8Array> {
   const declared = req.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (req.body === null) return new Uint8Array(0);
   const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = deadline
+    ? new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(bodyTimedOut(deadline));
+          reader.cancel().catch(() => undefined);
+        }, Math.max(0, deadline.at - performance.now()));
+      })
+    : undefined;
+  expired?.catch(() => undefined); // it is raced with each read; a deadline that passes between them is not an unhandled rejection
+  try {
+    return await readAll(reader, maxBytes, expired);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number, expired: Promise<never> | undefined): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read().catch((e: unknown) => {
-      // a body deadline (body-deadline.ts) says so; a client that went away is a bad request
+    const { done, value } = await (expired ? Promise.race([reader.read(), expired]) : reader.read()).catch((e: unknown) => {
+      // the body deadline says so; a client that went away is a bad request
       throw e instanceof DomainError ? e : new DomainError('INVALID_INPUT', 'request body could not be read to its end', { cause: e });
     });
     if (done) break;
@@ -66,6 +132,10 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
     }
   }
   if (total > maxBytes) throw tooLarge(maxBytes);
+  return joined(chunks, total);
+}
+
+function joined(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const out = new Uint8Array(total);
   let at = 0;
@@ -84,7 +154,7 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
 export function parseStrictJson(bytes: Uint8Array): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw new DomainError('MALFORMED_JSON', 'request body is not valid JSON: invalid UTF-8');
   }
@@ -95,6 +165,9 @@ export function parseStrictJson(bytes: Uint8Array): unknown {
   }
   return JSON.parse(text);
 }
+
+/** One decoder for every body: without `{ stream: true }` each `decode` stands alone. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function tooLarge(maxBytes: number): DomainError {
   return new DomainError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);

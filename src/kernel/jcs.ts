@@ -10,9 +10,11 @@ const wellFormedString: (s: string) => boolean = nativeWellFormed
 
 /** True when every string in a JSON value (keys included) is well-formed UTF-16. */
 export function wellFormedJson(v: unknown): boolean {
-  if (typeof v === 'string') return !LONE_SURROGATE.test(v);
+  if (typeof v === 'string') return wellFormedString(v);
   if (Array.isArray(v)) return v.every(wellFormedJson);
-  if (v && typeof v === 'object') return Object.entries(v).every(([k, x]) => !LONE_SURROGATE.test(k) && wellFormedJson(x));
+  if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) if (!wellFormedString(k) || !wellFormedJson((v as Record<string, unknown>)[k])) return false;
+  }
   return true;
 }
 

@@ -83,4 +83,28 @@ describe('worker store', () => {
     expect(isDomainError(err, 'CONFLICT')).toBe(true);
     port1.close();
   });
+  it('sends the calls of one turn as one message and the replies of one turn as one, each call answered in order', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const sent: unknown[] = [];
+    const replied: unknown[] = [];
+    const counting = (port: MessagePort, log: unknown[]) => ({
+      postMessage: (m: unknown) => (log.push(m), port.postMessage(m)),
+      addEventListener: (t: 'message', l: (e: { data: unknown }) => void) => port.addEventListener(t, l as (e: MessageEvent) => void),
+      start: () => port.start(),
+    });
+    serveAuditStore(new MemoryStore(), counting(port2, replied));
+    const store = new WorkerAuditStore(counting(port1, sent));
+    const sessions = Array.from({ length: 20 }, (_, i) => ({ session_id: `b${i}`, block_id: String(i).padStart(32, 'e'), agent_id: 'a', status: 'OPEN' as const, created_at: '2026-11-22T00:00:00.000Z' }));
+    const rec = (sid: string, seq: number) => ({ sessionId: sid, aleSeq: seq, aleType: 'SESSION_OPEN', canonical: `{"s":"${sid}"}`, hash: String(seq).padStart(64, '0') });
+    await Promise.all(sessions.map((s) => store.createSession(s, rec(s.session_id, 1))));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toHaveLength(20);
+    // a read in the same turn as the writes it follows sees them: calls are served in order
+    const [, , got, missing] = await Promise.all([store.appendRecords([rec('b3', 2)]), store.appendRecords([rec('b3', 2)]).catch((e: unknown) => e), store.listRecords('b3'), store.getSession('nope')]);
+    expect(sent).toHaveLength(2);
+    expect(replied).toHaveLength(2);
+    expect((got as { aleSeq: number }[]).map((r) => r.aleSeq)).toEqual([1, 2]);
+    expect(missing).toBeNull();
+    port1.close();
+  });
 });

@@ -2,7 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { OperatorRole } from '../../kernel/auth/operator-roles.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
-import { MAX_BODY_BYTES, readBody, readJson } from '../body.ts';
+import { MAX_BODY_BYTES, readJson, requestBody } from '../body.ts';
 import { withDpopChallenge } from '../agent-auth.ts';
 import { requireRole, type OperatorEnv } from '../operator-auth.ts';
 import { queryParam } from '../query.ts';
@@ -55,7 +55,7 @@ export function credentialRoutes(kernel: Kernel): Hono<OperatorEnv> {
 async function readToken(c: Context): Promise<string> {
   const type = c.req.header('content-type') ?? '';
   if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
-    const form = new URLSearchParams(new TextDecoder().decode(await readBody(c.req.raw, MAX_BODY_BYTES)));
+    const form = new URLSearchParams(new TextDecoder().decode(await requestBody(c, MAX_BODY_BYTES)));
     const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [name, value] of form) {
       if (name in fields) throw new DomainError('INVALID_INPUT', `invalid request body: \`${name.slice(0, 64)}\` is given more than once`);

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { DomainError } from '../../kernel/errors.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
-import { MAX_BODY_BYTES, readBody, readJson } from '../body.ts';
+import { MAX_BODY_BYTES, readJson, requestBody } from '../body.ts';
 import { requireRole, type OperatorEnv } from '../operator-auth.ts';
 import { queryParam } from '../query.ts';
 import { ssfPollBody, ssfStatusBody, ssfStreamBody, ssfVerifyBody } from '../schemas.ts';
@@ -63,7 +63,7 @@ export function ssfRoutes(kernel: Kernel): Hono<OperatorEnv> {
   // (400 INVALID_INPUT) whose `facts.err` is the RFC 8935 §2.3 error code.
   app.post('/ssf/push', async (c) => {
     if (!/^application\/secevent\+jwt\b/i.test(c.req.header('content-type') ?? '')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the body must be `application/secevent+jwt`');
-    await kernel.receiveSet(new TextDecoder().decode(await readBody(c.req.raw, MAX_BODY_BYTES)).trim());
+    await kernel.receiveSet(new TextDecoder().decode(await requestBody(c, MAX_BODY_BYTES)).trim());
     return c.body(null, 202);
   });
 
