@@ -320,31 +320,33 @@ export class Kernel {
    */
   start(): Promise<void> {
     this.starting ??= (async () => {
-      // P5 before anything else: the stored manifest chain verifies, and reaches the audit data
+      // P5: the stored manifest chain verifies, and reaches the audit data. Beside it, the state
+      // decisions read, each replayed from its own stored log before any answer (registered
+      // agents, the credential revocation registry, escalations, SSF streams, issued ACD records):
+      // independent reads, run together so a start waits for the slowest, not for their sum
+      const [chain, ...loads] = await Promise.allSettled([
+        this.manifests.verifyStore(),
+        this.countOpenSessions(),
+        this.agents.load(),
+        this.revocations.refresh(),
+        this.hem.refresh(),
+        this.revocation.load(),
+        this.acd.load(),
+      ]);
       let intact = true;
-      try {
-        await this.manifests.verifyStore();
-      } catch (e) {
-        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
+      if (chain.status === 'rejected') {
+        if (!isDomainError(chain.reason, 'MANIFEST_INTEGRITY_FAILURE')) {
           this.starting = null;
-          throw e;
+          throw chain.reason;
         }
         intact = false;
       }
-      await this.countOpenSessions();
-      // registered agents feed decisions: the registry is replayed before the first one
-      // and the credential revocation registry, rebuilt from its stored log before any answer
-      try {
-        await this.agents.load();
-        await this.revocations.refresh();
-        this.revocationsLoaded = true;
-        await this.hem.refresh();
-        await this.revocation.load();
-        await this.acd.load();
-      } catch (e) {
+      const failed = loads.find((l) => l.status === 'rejected');
+      if (failed) {
         this.starting = null;
-        throw e;
+        throw failed.reason;
       }
+      this.revocationsLoaded = true;
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
