@@ -96,7 +96,9 @@ async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
   await kernel.start();
   timings.step('kernel start');
   if (config.startupTimings) console.info(timings.line());
-  return { app: createApp(kernel), warnings: config.warnings, auth: config.auth };
+  // the Verify page's WASM bytes come from the Worker's static assets (wrangler.toml `[assets]`)
+  const app = createApp(kernel, env.ASSETS ? { console: { wasmAsset: env.ASSETS } } : {});
+  return { app, warnings: config.warnings, auth: config.auth };
 }
 
 /** Exactly three distinct keys, or the isolate does not start. */
