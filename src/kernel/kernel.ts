@@ -110,6 +110,8 @@ export class Kernel {
   /** The ACD check at start: `pending`, null (passed) or its failure (the P3 requirement). */
   private acdStartup: 'pending' | null | { failedCheck: number; reason: string } = 'pending';
   private revocationsLoaded = false;
+  /** The start's recovery of an earlier run's leftovers (see `recovered`). */
+  private recovery: Promise<void> = Promise.resolve();
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -372,16 +374,32 @@ export class Kernel {
       if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
       // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
       if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
-      await this.resumeClosing();
-      // the journal block and the sessions an earlier run left open are sealed and expired now
-      if (this.manifestIssued) {
-        await this.journal.recover().catch(() => undefined);
-        await this.expiry.recover().catch(() => undefined);
-      }
+      // what an earlier run left behind; on workerd beside the first requests (options.deferRecovery)
+      const recovery = this.recoverLeftovers();
+      if (this.deps.options?.deferRecovery) this.recovery = recovery;
+      else await recovery;
       // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
       await this.cluster?.start();
     })();
     return this.starting;
+  }
+
+  /**
+   * Sessions left CLOSING are closed, and the journal block and the sessions an earlier run left
+   * open are sealed and expired. Never rejects: what fails is left to the next round (signing
+   * monitor, housekeeping timer, the session's own next call).
+   */
+  private async recoverLeftovers(): Promise<void> {
+    await this.resumeClosing();
+    if (this.manifestIssued) {
+      await this.journal.recover().catch(() => undefined);
+      await this.expiry.recover().catch(() => undefined);
+    }
+  }
+
+  /** Settles once the start's recovery is done (at once unless `options.deferRecovery`). */
+  recovered(): Promise<void> {
+    return this.recovery;
   }
 
   /**
