@@ -96,7 +96,8 @@ ${rows.join('\n')}
 policy engine (WASM, first use: most of it is V8 compiling the parser's code on first call);
 "kernel start": the stored state replayed (manifest chain verified, registries), the initial
 policy set's warm-up (first-use compilation of the evaluator), the manifest signed and stored, the
-ACD startup checks, the journal and session recovery.
+ACD startup checks (the recovery of an earlier isolate's leftovers runs after it, beside the first
+request).
 
 | build | store | ${STEPS.join(' | ')} | load at each start |
 | --- | --- | ${STEPS.map(() => '---').join(' | ')} | --- |
