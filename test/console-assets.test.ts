@@ -27,5 +27,26 @@ describe('the web console assets', () => {
     // no inline script or style, nothing from another origin
     expect(page).not.toMatch(/<script>|<style|style=|https?:\/\//);
     expect((await h.app.request('http://kee.test/console/assets/kee_wasm_bg.wasm')).status).toBe(404);
+    expect(await (await h.app.request('http://kee.test/console')).text()).toContain('data-wasm="absent"');
+  });
+
+  it('a Worker: the module comes from its static assets (the ASSETS binding), the page says it is served', async () => {
+    const h = makeHarness();
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    const asked: string[] = [];
+    const wasmAsset = {
+      fetch: async (req: Request) => {
+        asked.push(new URL(req.url).pathname);
+        return new Response(bytes, { headers: { 'content-type': 'application/wasm' } });
+      },
+    };
+    const app = createApp(h.kernel, { console: { wasmAsset } });
+    expect(await (await app.request('http://kee.test/console')).text()).toContain('data-wasm="served"');
+    const wasm = await app.request('http://kee.test/console/assets/kee_wasm_bg.wasm');
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    expect(wasm.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(new Uint8Array(await wasm.arrayBuffer())).toEqual(bytes);
+    expect(asked).toEqual(['/console/assets/kee_wasm_bg.wasm']);
   });
 });

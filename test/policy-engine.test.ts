@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
-import { WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_SCHEMA } from '../src/adapters/cedar/warm-up-profile.ts';
+import { WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_REQUEST_UNTYPED, WARM_UP_SCHEMA } from '../src/adapters/cedar/warm-up-profile.ts';
 import { KeePolicyEngine } from '../src/adapters/kee-policy/policy-engine.ts';
 import type { KeeWasm, WasmPolicySet } from '../src/adapters/wasm/load.ts';
 import { DomainError } from '../src/kernel/errors.ts';
@@ -152,12 +152,13 @@ describe('KeePolicyEngine', () => {
     const spy: KeeWasm = {
       ...wasm,
       loadPolicySet: (source) => {
-        const label = ['set', 'warm-up set', 'second set'][loads++] ?? 'another set';
+        const label = ['set', 'warm-up set', 'second set', 'set with a schema', 'typed warm-up set'][loads++] ?? 'another set';
         const loaded = wasm.loadPolicySet(source);
         if (loaded.type === 'failure') return loaded;
         const real = loaded.value;
         calls.push(`load ${label}${JSON.parse(source).schema === WARM_UP_SCHEMA ? ' with the warm-up schema' : ''}`);
-        const name = (json: string) => (json === JSON.stringify(WARM_UP_REQUEST) ? 'the warm-up request' : json === JSON.stringify(WARM_UP_PROBE) ? 'the probe' : 'a request');
+        const name = (json: string) =>
+          json === JSON.stringify(WARM_UP_REQUEST) ? 'the typed warm-up request' : json === JSON.stringify(WARM_UP_REQUEST_UNTYPED) ? 'the warm-up request' : json === JSON.stringify(WARM_UP_PROBE) ? 'the probe' : 'a request';
         const set: WasmPolicySet = {
           evaluate: (json) => {
             calls.push(`${label} decides ${name(json)}`);
@@ -179,9 +180,13 @@ describe('KeePolicyEngine', () => {
     engine.warm();
     // the next set's warm-up decides the known request again, in the warm-up set already loaded
     KeePolicyEngine.load(spy, DEFAULT_CAP_PROFILE, { budgetMs: 0, now: () => clockReads++ }).warm();
+    // a set with a schema reads typed requests: its warm-up loads the warm-up set with the warm-up schema
+    const schema = 'entity Team; entity Agent in [Team]; entity Incident { severity: Long }; action read appliesTo { principal: [Agent], resource: [Incident] };';
+    KeePolicyEngine.load(spy, { capProfileId: 'p', schema, policies: '@id("sev") permit (principal, action == Action::"read", resource) when { resource.severity <= 2 };' }, { budgetMs: 0, now: () => clockReads++ }).warm();
     expect(calls).toEqual([
       'load set',
-      'load warm-up set with the warm-up schema',
+      // the default profile has no schema: the warm-up set without one, the escaped JSON request
+      'load warm-up set',
       'warm-up set decides the warm-up request',
       'warm-up set decides the warm-up request',
       'set decides the probe',
@@ -189,6 +194,11 @@ describe('KeePolicyEngine', () => {
       'warm-up set decides the warm-up request',
       'warm-up set decides the warm-up request',
       'second set decides the probe',
+      'load set with a schema',
+      'load typed warm-up set with the warm-up schema',
+      'typed warm-up set decides the typed warm-up request',
+      'typed warm-up set decides the typed warm-up request',
+      'set with a schema decides the probe',
     ]);
     expect(clockReads).toBe(0);
   });

@@ -13,16 +13,14 @@
  * Each row records the 1-minute load average: the machine is shared, so compare rows of one run.
  * Run: `npm run bench:footprint [-- --runs 3]`. Writes bench/footprint/RESULTS.md.
  */
-import { execFile, spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { command, type RuntimeName } from '../../test/runtime/servers.ts';
-import { freePort } from '../../test/support/free-port.ts';
+import type { RuntimeName } from '../../test/runtime/servers.ts';
+import { coldStart, STEPS, type Cold } from './cold-start.ts';
 import { buildWorkerBundle } from './worker-bundle.ts';
 
 const run = promisify(execFile);
@@ -70,114 +68,6 @@ async function packRow(): Promise<string> {
   const [p] = JSON.parse(stdout) as { size: number; unpackedSize: number; entryCount: number }[];
   return `| ${kib(p!.size)} | ${kib(p!.unpackedSize)} | ${p!.entryCount} | ${load()} |`;
 }
-
-/** `steps`: under workerd, the isolate's cold path by step (`KEE_STARTUP_TIMINGS=1`), ms. */
-type Cold = { total: number; fromUp: number; load: string; steps: Record<string, number> };
-
-/** The steps of the Worker's `kee: startup: config 1.0 ms, …, total 289.0 ms` line. */
-function startupSteps(out: string): Record<string, number> {
-  const line = /kee: startup: (.*)/.exec(out)?.[1];
-  if (!line) return {};
-  return Object.fromEntries(line.split(', ').map((part) => {
-    const m = /^(.*) ([\d.]+) ms$/.exec(part.trim());
-    return [m?.[1] ?? part, Number(m?.[2])];
-  }));
-}
-
-/** Whether something accepts TCP connections on the port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-/** Spawns the runtime, then opens a session and authorizes as soon as it answers. */
-async function coldStart(runtime: RuntimeName): Promise<Cold> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), `kee-footprint-${runtime}-`));
-  const [cmd, ...given] = command(runtime, port, dataDir, { KEE_SIGNING_KEY: '42'.repeat(32), KEE_STARTUP_TIMINGS: '1' });
-  // under wrangler, its "Ready on" line (logged at level info) says the Worker is loaded
-  const args = given.map((a, i) => (a === 'warn' && given[i - 1] === '--log-level' ? 'info' : a));
-  const wrangler = runtime.startsWith('workerd');
-  const loadAtStart = load();
-  const t0 = performance.now();
-  const child = spawn(cmd as string, args, {
-    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', KEE_AUTH: 'none' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  let ready: number | null = null;
-  const onData = (d: Buffer) => {
-    out += String(d);
-    if (ready === null && /Ready on/.test(out)) ready = performance.now();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    const deadline = t0 + 120_000;
-    while (!(await listening(port))) {
-      if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
-      if (performance.now() > deadline) throw new Error(`${runtime} did not listen in time:\n${out}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    let tUp = performance.now();
-    if (wrangler) {
-      while (ready === null) {
-        if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
-        if (performance.now() > deadline) throw new Error(`${runtime} printed no "Ready on" in time:\n${out}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      tUp = ready;
-    }
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
-      if (performance.now() > deadline) throw new Error(`${runtime} did not answer in time:\n${out}`);
-      let opened: Response | null = null;
-      try {
-        opened = await post(`${base}/v1/sessions`, { agent_id: 'master-ai' });
-      } catch {
-        /* not listening yet */
-      }
-      if (opened?.status === 201) {
-        const { session_id: sid } = (await opened.json()) as { session_id: string };
-        const authz = await post(`${base}/v1/sessions/${sid}/authorize`, {
-          principal: { type: 'Agent', id: 'master-ai' },
-          action: { type: 'Action', id: 'read' },
-          resource: { type: 'Incident', id: 'm7.2' },
-          context: {},
-        });
-        if (authz.status !== 200) throw new Error(`${runtime}: authorize answered ${authz.status}: ${await authz.text()}`);
-        const t = performance.now();
-        // the Worker logs its startup line before it answers; give the pipe a moment to deliver it
-        if (wrangler) for (let i = 0; i < 200 && !/kee: startup:/.test(out); i++) await new Promise((r) => setTimeout(r, 5));
-        return { total: t - t0, fromUp: t - tUp, load: loadAtStart, steps: startupSteps(out) };
-      }
-      if (opened) await opened.body?.cancel();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    try {
-      process.kill(-(child.pid as number), 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-const STEPS = ['config', 'wasm instantiate', 'D1 migrations', 'policy load', 'kernel start', 'total'];
 
 async function coldRows(): Promise<{ rows: string[]; split: string[] }> {
   const rows: string[] = [];

@@ -25,7 +25,7 @@ let deps: Promise<VerifyDeps> | null = null;
 export function verifyDeps(): Promise<VerifyDeps> {
   deps ??= (async () => {
     const res = await fetch('/console/assets/kee_wasm_bg.wasm');
-    if (!res.ok) throw new Error('this kernel does not serve the WASM module (a workerd build): verify with `npm run -s kee -- audit verify`');
+    if (!res.ok) throw new Error('this kernel does not serve the WASM module (a Worker deployed without its static assets, docs/edge.md): verify with `npm run -s kee -- audit verify`');
     const bytes = new Uint8Array(await res.arrayBuffer());
     return { merkle: new WasmMerkle(initKeeWasm(bytes)), verifier: ed25519Verifier };
   })();

@@ -10,6 +10,14 @@ export type ConsoleOptions = {
    * (workerd) leave it out: the Verify page then says so instead of verifying.
    */
   wasm?: Uint8Array;
+  /**
+   * Where a runtime that holds only a compiled module (workerd) has the platform serve the same
+   * bytes: the Worker's static assets (`[assets]` in wrangler.toml, binding `ASSETS`), which
+   * answer `/console/assets/kee_wasm_bg.wasm` before the Worker runs; a request that still
+   * reaches the Worker is handed to them. Neither this nor `wasm`: the Verify page says the
+   * runtime does not serve the module and points to the CLI.
+   */
+  wasmAsset?: { fetch(request: Request): Promise<Response> };
 };
 
 /**
@@ -45,7 +53,7 @@ export function consoleRoutes(options: ConsoleOptions): Hono {
   const app = new Hono();
   const page = (c: Context) => {
     secure(c);
-    return c.html(consolePage({ wasm: options.wasm !== undefined }));
+    return c.html(consolePage({ wasm: options.wasm !== undefined || options.wasmAsset !== undefined }));
   };
   app.get('/', page);
   app.get('/assets/console.js', (c) => {
@@ -56,8 +64,12 @@ export function consoleRoutes(options: ConsoleOptions): Hono {
     secure(c);
     return c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8' });
   });
-  app.get('/assets/kee_wasm_bg.wasm', (c) => {
+  app.get('/assets/kee_wasm_bg.wasm', async (c) => {
     secure(c);
+    if (!options.wasm && options.wasmAsset) {
+      const res = await options.wasmAsset.fetch(c.req.raw);
+      return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/wasm', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' } });
+    }
     if (!options.wasm) return c.body('this runtime does not serve the WASM module\n', 404, { 'content-type': 'text/plain; charset=utf-8' });
     return c.body(options.wasm as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/wasm' });
   });

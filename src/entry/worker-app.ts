@@ -53,7 +53,10 @@ type Built = { app: Hono; warnings: string[]; auth: 'agents' | 'none' };
 export const NO_CEDAR_BUILD =
   'KEE_POLICY_ENGINE=cedar-wasm needs the cedar Worker build, which carries @cedar-policy/cedar-wasm: deploy it with `wrangler deploy --env cedar` (docs/edge.md)';
 
-async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
+/** What a Worker's `fetch` gets as its third argument: work that may outlive the response. */
+type WaitUntil = { waitUntil?: (p: Promise<unknown>) => void };
+
+async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | undefined): Promise<Built> {
   const timings = startupTimings();
   const config = readWorkerConfig(env);
   if (config.engine === 'cedar-wasm' && !carried.cedar) throw new Error(NO_CEDAR_BUILD);
@@ -92,11 +95,15 @@ async function build(env: WorkerEnv, carried: WorkerBuild): Promise<Built> {
   const wasmModules: Record<string, string> = { [KEE_WASM_WORKER_MODULE]: KEE_WASM_WORKER_SHA256 };
   if (cedar) wasmModules[CEDAR_WASM_MODULE] = WASM_MODULE_SHA256[CEDAR_WASM_MODULE] as string;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, deferRecovery: true, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   timings.step('kernel start');
+  // what an earlier isolate left behind is recovered beside the first request, which it may outlive
+  ctx?.waitUntil?.(kernel.recovered());
   if (config.startupTimings) console.info(timings.line());
-  return { app: createApp(kernel), warnings: config.warnings, auth: config.auth };
+  // the Verify page's WASM bytes come from the Worker's static assets (wrangler.toml `[assets]`)
+  const app = createApp(kernel, env.ASSETS ? { console: { wasmAsset: env.ASSETS } } : {});
+  return { app, warnings: config.warnings, auth: config.auth };
 }
 
 /** Exactly three distinct keys, or the isolate does not start. */
@@ -115,7 +122,7 @@ export function createWorker(carried: WorkerBuild): { fetch(request: Request, en
   let ready: Promise<Built> | null = null;
   return {
     async fetch(request, env, ctx) {
-      ready ??= build(env, carried).catch((e: unknown) => {
+      ready ??= build(env, carried, ctx as WaitUntil | undefined).catch((e: unknown) => {
         ready = null; // the next request tries again (a D1 hiccup); a bad setting fails the same way
         throw e;
       });

@@ -19,7 +19,7 @@ import type { AcdOptions } from '../kernel/acd/acd-record.ts';
 import { acdOptionsFrom } from './acd-settings.ts';
 import { policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 
-export type WorkerEnv = { DB?: unknown; KEE_SIGNING_KEY?: unknown; KEE_TOKEN_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
+export type WorkerEnv = { DB?: unknown; ASSETS?: { fetch(request: Request): Promise<Response> }; KEE_SIGNING_KEY?: unknown; KEE_TOKEN_KEY?: unknown; KEE_PUBLISHER_KEYS?: unknown; KEE_POLICY_ENGINE?: unknown; KEE_OPERATOR_JWKS?: unknown } & Record<string, unknown>;
 
 export type WorkerConfig = {
   engine: PolicyEngineName;

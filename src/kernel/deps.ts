@@ -81,6 +81,14 @@ export type KernelDeps = {
     eagerBatch?: number;
     /** false on runtimes where requests may not share promises (workerd): no group commit. */
     groupCommit?: boolean;
+    /**
+     * true (workerd): `start()` resolves once the kernel can decide, before the recovery of what
+     * an earlier run left behind (sessions left CLOSING closed, a journal block left open sealed,
+     * sessions left open past their limits expired), which then runs beside the first requests;
+     * `Kernel.recovered()` settles when it is done. Every decision still checks its own session's
+     * expiry. Default false: `start()` waits for the recovery.
+     */
+    deferRecovery?: boolean;
     /** Origin line (and key name) of block-log checkpoints. Default `kee.local/<kernel_id>`. */
     logOrigin?: string;
     /** Quorum-failure behaviour: close retry window, probe intervals. */

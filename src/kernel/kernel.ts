@@ -116,6 +116,8 @@ export class Kernel {
   /** The ACD check at start: `pending`, null (passed) or its failure (the P3 requirement). */
   private acdStartup: 'pending' | null | { failedCheck: number; reason: string } = 'pending';
   private revocationsLoaded = false;
+  /** The start's recovery of an earlier run's leftovers (see `recovered`). */
+  private recovery: Promise<void> = Promise.resolve();
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -327,31 +329,33 @@ export class Kernel {
    */
   start(): Promise<void> {
     this.starting ??= (async () => {
-      // P5 before anything else: the stored manifest chain verifies, and reaches the audit data
+      // P5: the stored manifest chain verifies, and reaches the audit data. Beside it, the state
+      // decisions read, each replayed from its own stored log before any answer (registered
+      // agents, the credential revocation registry, escalations, SSF streams, issued ACD records):
+      // independent reads, run together so a start waits for the slowest, not for their sum
+      const [chain, ...loads] = await Promise.allSettled([
+        this.manifests.verifyStore(),
+        this.countOpenSessions(),
+        this.agents.load(),
+        this.revocations.refresh(),
+        this.hem.refresh(),
+        this.revocation.load(),
+        this.acd.load(),
+      ]);
       let intact = true;
-      try {
-        await this.manifests.verifyStore();
-      } catch (e) {
-        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
+      if (chain.status === 'rejected') {
+        if (!isDomainError(chain.reason, 'MANIFEST_INTEGRITY_FAILURE')) {
           this.starting = null;
-          throw e;
+          throw chain.reason;
         }
         intact = false;
       }
-      await this.countOpenSessions();
-      // registered agents feed decisions: the registry is replayed before the first one
-      // and the credential revocation registry, rebuilt from its stored log before any answer
-      try {
-        await this.agents.load();
-        await this.revocations.refresh();
-        this.revocationsLoaded = true;
-        await this.hem.refresh();
-        await this.revocation.load();
-        await this.acd.load();
-      } catch (e) {
+      const failed = loads.find((l) => l.status === 'rejected');
+      if (failed) {
         this.starting = null;
-        throw e;
+        throw failed.reason;
       }
+      this.revocationsLoaded = true;
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
@@ -377,18 +381,34 @@ export class Kernel {
       if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
       // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
       if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
-      await this.resumeClosing();
-      // the journal block and the sessions an earlier run left open are sealed and expired now
-      if (this.manifestIssued) {
-        await this.journal.recover().catch(() => undefined);
-        await this.expiry.recover().catch(() => undefined);
-        // Appendix A step 3: the identity and posture this start established, journaled and spanned
-        await this.recordBoot();
-      }
+      // what an earlier run left behind, then KERNEL_BOOT; on workerd beside the first requests (options.deferRecovery)
+      const recovery = this.recoverLeftovers();
+      if (this.deps.options?.deferRecovery) this.recovery = recovery;
+      else await recovery;
       // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
       await this.cluster?.start();
     })();
     return this.starting;
+  }
+
+  /**
+   * Sessions left CLOSING are closed, the journal block and the sessions an earlier run left
+   * open are sealed and expired, then KERNEL_BOOT is journaled. Never rejects: what fails is left to the next round (signing
+   * monitor, housekeeping timer, the session's own next call).
+   */
+  private async recoverLeftovers(): Promise<void> {
+    await this.resumeClosing();
+    if (this.manifestIssued) {
+      await this.journal.recover().catch(() => undefined);
+      await this.expiry.recover().catch(() => undefined);
+      // Appendix A step 3: the identity and posture this start established, journaled and spanned
+      await this.recordBoot();
+    }
+  }
+
+  /** Settles once the start's recovery is done (at once unless `options.deferRecovery`). */
+  recovered(): Promise<void> {
+    return this.recovery;
   }
 
   /**

@@ -104,7 +104,7 @@ export function checkStreamedBodyLimit(base: string): Promise<void> {
   });
 }
 
-/** The web console (docs/console.md): page and assets under the CSP everywhere; the WASM module where the entry holds its bytes (not in a Worker). */
+/** The web console (docs/console.md): page and assets under the CSP everywhere; the WASM module everywhere (a Worker's from its static assets). */
 async function checkConsole(base: string, runtime: string): Promise<void> {
   for (const [path, type] of [['/console', 'text/html'], ['/console/assets/console.js', 'text/javascript'], ['/console/assets/console.css', 'text/css']] as const) {
     const res = await fetch(`${base}${path}`);
@@ -114,8 +114,10 @@ async function checkConsole(base: string, runtime: string): Promise<void> {
     await res.arrayBuffer();
   }
   const wasm = await fetch(`${base}/console/assets/kee_wasm_bg.wasm`);
-  await wasm.arrayBuffer();
-  assert.equal(wasm.status, kernelRuntime(runtime) === 'workerd' ? 404 : 200);
+  const bytes = new Uint8Array(await wasm.arrayBuffer());
+  assert.equal(wasm.status, 200, `${runtime}: the console's WASM module`);
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.deepEqual([...bytes.subarray(0, 4)], [0, 0x61, 0x73, 0x6d], 'a WASM module');
 }
 
 export async function runConformance(base: string, runtime: string): Promise<{ blockId: string; pkg: Json }> {

@@ -13,19 +13,25 @@ type Call = Parameters<CedarApi['statefulIsAuthorized']>[0];
 const over = (decide: (call: Call) => ReturnType<CedarApi['statefulIsAuthorized']>): CedarApi => ({ ...cedar, statefulIsAuthorized: decide });
 
 describe('CedarPolicyEngine warm-up', () => {
-  it('decides the known request against the warm-up set and schema, then a probe of this set', () => {
+  it('decides the known request against the warm-up set (with its schema only for a set that has one), then a probe of this set', () => {
     const seen: string[] = [];
     const spy = over((call) => {
       seen.push(`${call.preparsedPolicySetId.split('@')[0]} ${call.preparsedSchemaName ?? 'without a schema'}`);
       return cedar.statefulIsAuthorized(call);
     });
+    // the default profile has no schema: the escaped JSON request, no schema parsed
     const engine = CedarPolicyEngine.load(spy, DEFAULT_CAP_PROFILE, wasmMerkle());
     engine.warm();
-    const once = ['kee-warm-up kee-warm-up-schema', 'kee-warm-up kee-warm-up-schema', `${DEFAULT_CAP_PROFILE.capProfileId} without a schema`];
+    const once = ['kee-warm-up without a schema', 'kee-warm-up without a schema', `${DEFAULT_CAP_PROFILE.capProfileId} without a schema`];
     expect(seen).toEqual(once);
     // the next set's warm-up decides the known request again (the warm-up set stays pre-parsed)
     CedarPolicyEngine.load(spy, { ...DEFAULT_CAP_PROFILE, capProfileId: 'next' }, wasmMerkle()).warm();
-    expect(seen).toEqual([...once, 'kee-warm-up kee-warm-up-schema', 'kee-warm-up kee-warm-up-schema', 'next without a schema']);
+    expect(seen).toEqual([...once, 'kee-warm-up without a schema', 'kee-warm-up without a schema', 'next without a schema']);
+    // a set with a schema: the typed request against the warm-up schema, and the known answer again
+    const schema = 'entity Team; entity Agent in [Team]; entity Incident { severity: Long }; action read appliesTo { principal: [Agent], resource: [Incident] };';
+    seen.length = 0;
+    CedarPolicyEngine.load(spy, { capProfileId: 'typed', schema, policies: '@id("sev") permit (principal, action == Action::"read", resource) when { resource.severity <= 2 };' }, wasmMerkle()).warm();
+    expect(seen.slice(0, 2)).toEqual(['kee-warm-up kee-warm-up-schema', 'kee-warm-up kee-warm-up-schema']);
   });
 
   it('fails its warm-up (UNAVAILABLE) when cedar-wasm answers the known request wrongly or traps', () => {

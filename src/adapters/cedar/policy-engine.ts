@@ -4,7 +4,7 @@ import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { Merkle } from '../../ports/merkle.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
 import type { CedarApi, CedarSchema } from './cedar-api.ts';
-import { checkWarmUpAnswer, WARM_UP_POLICIES, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from './warm-up-profile.ts';
+import { checkWarmUpAnswer, WARM_UP_POLICIES, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_REQUEST_UNTYPED, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from './warm-up-profile.ts';
 
 export type CapProfileSource = { capProfileId: string; policies: string };
 
@@ -139,22 +139,34 @@ export class CedarPolicyEngine implements PolicyEngine {
   /**
    * Decides the warm-up set's known request (`warm-up-profile.ts`) and checks the answer, then
    * one throw-away request against this set: the first real decision then pays no first-use
-   * compilation. The warm-up set and schema are pre-parsed by the first warm-up on this
-   * cedar-wasm module. Throws DomainError UNAVAILABLE when cedar-wasm traps or answers wrongly.
+   * compilation. A set with a schema is warmed with the warm-up schema and typed entities, one
+   * without with the escaped JSON form (the form its own requests take). The warm-up set (and
+   * the schema, when first needed) are pre-parsed by the first warm-up on this cedar-wasm module. Throws DomainError UNAVAILABLE when cedar-wasm traps or answers wrongly.
    */
   warm(): void {
     try {
       const ids = { set: 'kee-warm-up', schema: 'kee-warm-up-schema' };
-      if (!warmUpReady.has(this.cedar)) {
+      // a set with a schema decides typed requests; one without reads Cedar's escaped JSON form
+      const typed = this.schemaName !== undefined;
+      const ready = warmUpReady.get(this.cedar) ?? { set: false, schema: false };
+      warmUpReady.set(this.cedar, ready);
+      if (!ready.set) {
         const pre = this.cedar.preparsePolicySet(ids.set, { staticPolicies: { ...WARM_UP_POLICIES } });
         if (pre.type === 'failure') throw new Error(`the warm-up set was refused: ${pre.errors.map((e) => e.message).join(': ')}`);
+        ready.set = true;
+      }
+      if (typed && !ready.schema) {
         const schema = this.cedar.preparseSchema(ids.schema, WARM_UP_SCHEMA);
         if (schema.type === 'failure') throw new Error(`the warm-up schema was refused: ${schema.errors.map((e) => e.message).join(': ')}`);
-        warmUpReady.add(this.cedar);
+        ready.schema = true;
       }
       try {
         for (let i = 0; i < WARM_UP_ROUNDS; i++) {
-          const answer = this.cedar.statefulIsAuthorized({ ...WARM_UP_REQUEST, preparsedPolicySetId: ids.set, preparsedSchemaName: ids.schema, validateRequest: true });
+          const answer = this.cedar.statefulIsAuthorized(
+            typed
+              ? { ...WARM_UP_REQUEST, preparsedPolicySetId: ids.set, preparsedSchemaName: ids.schema, validateRequest: true }
+              : { ...WARM_UP_REQUEST_UNTYPED, preparsedPolicySetId: ids.set },
+          );
           if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.errors.map((e) => e.message).join(': ')}`);
           const { decision, diagnostics } = answer.response;
           checkWarmUpAnswer('cedar-wasm', { allow: decision === 'allow', reasons: diagnostics.reason, errorIds: diagnostics.errors.map((e) => e.policyId) });
@@ -184,7 +196,7 @@ export class CedarPolicyEngine implements PolicyEngine {
 }
 
 /** The cedar-wasm modules holding the pre-parsed warm-up set and schema. */
-const warmUpReady = new WeakSet<CedarApi>();
+const warmUpReady = new WeakMap<CedarApi, { set: boolean; schema: boolean }>();
 
 /** Schema text as cedar-wasm takes it: Cedar schema syntax as is, JSON schema text (starting with `{`) parsed. */
 function schemaForm(text: string): CedarSchema {

@@ -65,6 +65,38 @@ export const WARM_UP_REQUEST = {
   ],
 };
 
+const entityRef = (uid: { type: string; id: string }) => ({ __entity: uid });
+const extension = (fn: string, arg: string) => ({ __extn: { fn, arg } });
+
+/**
+ * The same request for a set without a schema: entity references and extension values in
+ * Cedar's escaped JSON form, the action hierarchy given as entities. It is decided against the
+ * warm-up policies loaded without the schema, and the known answer is the same. A set without a
+ * schema reads its requests this way, so its warm-up runs the paths its decisions take, and the
+ * schema parser (the largest first-use compilation, paid again by no decision) is left out of
+ * the start of a kernel whose profile carries no schema.
+ */
+export const WARM_UP_REQUEST_UNTYPED = {
+  principal: agent,
+  action: { type: 'Action', id: 'probe' },
+  resource: { type: 'Incident', id: 'i' },
+  context: { n: 2, src: extension('ip', '127.0.0.1'), amount: extension('decimal', '9.5'), tags: ['a'], rec: { depth: 1 }, on: entityRef(agent) },
+  entities: [
+    {
+      uid: agent,
+      attrs: {
+        level: 3, name: 'warm-up', active: true, addr: extension('ip', '10.1.2.3'), score: extension('decimal', '1.25'), since: extension('datetime', '2024-01-01'),
+        tags: ['a', 'b'], profile: { region: 'eu', home: extension('ip', '192.168.1.1') }, manager: entityRef(agent),
+      },
+      parents: [ops],
+    },
+    { uid: { type: 'Incident', id: 'i' }, attrs: { owner: entityRef(agent), watchers: [entityRef(agent)], limit: extension('decimal', '10.0') }, parents: [] },
+    { uid: ops, attrs: {}, parents: [] },
+    { uid: { type: 'Action', id: 'probe' }, attrs: {}, parents: [{ type: 'Action', id: 'group' }] },
+    { uid: { type: 'Action', id: 'group' }, attrs: {}, parents: [] },
+  ],
+};
+
 /** What every engine must answer to `WARM_UP_REQUEST`: Cedar allows (the erroring forbid is skipped). */
 export const WARM_UP_ANSWER = { allow: true, reasons: ['kee-warm-up-permit'], errorIds: ['kee-warm-up-overflow'] } as const;
 

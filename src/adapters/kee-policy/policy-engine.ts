@@ -2,7 +2,7 @@ import { DomainError } from '../../kernel/errors.ts';
 import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
 import type { CapProfileSource } from '../cedar/policy-engine.ts';
-import { checkWarmUpAnswer, WARM_UP_POLICY_TEXT, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from '../cedar/warm-up-profile.ts';
+import { checkWarmUpAnswer, WARM_UP_POLICY_TEXT, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_REQUEST_UNTYPED, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from '../cedar/warm-up-profile.ts';
 import type { KeeWasm, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
 
 /** A template link: `values` fills `?principal` and/or `?resource`. */
@@ -153,25 +153,32 @@ export class KeePolicyEngine implements PolicyEngine {
   }
 
   /**
-   * Decides the warm-up set's known request (`warm-up-profile.ts`: a schema, typed entities,
-   * extension values) and checks the answer, then one throw-away request against this set.
-   * The warm-up set is loaded beside this one by the first warm-up on this WASM instance and
-   * kept for the next ones. Outside the time budget: this is where the first-use compilation is
+   * Decides the warm-up set's known request (`warm-up-profile.ts`: records, sets, entity
+   * references, extension values) and checks the answer, then one throw-away request against
+   * this set. A set with a schema is warmed with the warm-up schema and typed entities
+   * (`WARM_UP_REQUEST`), one without with the escaped JSON form (`WARM_UP_REQUEST_UNTYPED`): the
+   * form its own requests take. Each warm-up set is loaded beside this one by the first warm-up
+   * of its kind on this WASM instance and kept for the next ones. Outside the time budget: this is where the first-use compilation is
    * paid. Throws DomainError UNAVAILABLE when the engine traps or answers wrongly; the engine
    * then DENYs everything, like after a trap.
    */
   warm(): void {
     if (this.fault !== null) throw new DomainError('UNAVAILABLE', `policy engine is unavailable after a fault: ${this.fault}`);
     try {
-      let known = warmUpSets.get(this.wasm);
+      // a set with a schema reads typed requests; one without reads Cedar's escaped JSON form
+      const typed = this.text.schema !== undefined;
+      const sets = warmUpSets.get(this.wasm) ?? {};
+      warmUpSets.set(this.wasm, sets);
+      let known = typed ? sets.typed : sets.untyped;
       if (known === undefined) {
-        const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: WARM_UP_POLICY_TEXT, links: [], schema: WARM_UP_SCHEMA }));
+        const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: WARM_UP_POLICY_TEXT, links: [], ...(typed ? { schema: WARM_UP_SCHEMA } : {}) }));
         if (loaded.type === 'failure') throw new Error(`the warm-up set was refused: ${loaded.error.message}`);
         known = loaded.value;
-        warmUpSets.set(this.wasm, known);
+        if (typed) sets.typed = known;
+        else sets.untyped = known;
       }
       try {
-        const json = JSON.stringify(WARM_UP_REQUEST);
+        const json = JSON.stringify(typed ? WARM_UP_REQUEST : WARM_UP_REQUEST_UNTYPED);
         for (let i = 0; i < WARM_UP_ROUNDS; i++) {
           const answer = known.evaluate(json);
           if (answer.type === 'failure') throw new Error(`the warm-up request failed: ${answer.error.message}`);
@@ -180,7 +187,8 @@ export class KeePolicyEngine implements PolicyEngine {
         }
       } catch (e) {
         // not freed: after a trap its memory may be inconsistent; the next warm-up loads it again
-        warmUpSets.delete(this.wasm);
+        if (typed) delete sets.typed;
+        else delete sets.untyped;
         throw e;
       }
       // This set's own path; the answer (most often no policy applies) is discarded.
@@ -216,7 +224,7 @@ export class KeePolicyEngine implements PolicyEngine {
 }
 
 /** The warm-up set of each WASM instance, kept once loaded: later warm-ups only decide its known request. */
-const warmUpSets = new WeakMap<KeeWasm, WasmPolicySet>();
+const warmUpSets = new WeakMap<KeeWasm, { typed?: WasmPolicySet; untyped?: WasmPolicySet }>();
 
 /**
  * The `@hem` annotation of each static policy (by `@id`), read from the ESTs `kee-policy` gives

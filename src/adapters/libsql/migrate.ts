@@ -7,8 +7,13 @@ import type { SqliteDb } from './store.ts';
  * with its bookkeeping row. Works on libSQL and D1 alike (no file system needed).
  */
 export async function migrate(db: SqliteDb): Promise<void> {
-  await db.run(sql.raw('CREATE TABLE IF NOT EXISTS `__kee_migrations` (`tag` text PRIMARY KEY NOT NULL, `applied_at` text NOT NULL)'));
-  const done = new Set((await db.all<{ tag: string }>(sql.raw('SELECT tag FROM `__kee_migrations`'))).map((r) => r.tag));
+  // the bookkeeping table and what it lists in one round trip (a Worker pays this on every cold
+  // isolate; once every migration is applied, it is all there is)
+  const [, applied] = (await db.batch([
+    db.run(sql.raw('CREATE TABLE IF NOT EXISTS `__kee_migrations` (`tag` text PRIMARY KEY NOT NULL, `applied_at` text NOT NULL)')),
+    db.all<{ tag: string }>(sql.raw('SELECT tag FROM `__kee_migrations`')),
+  ])) as [unknown, { tag: string }[]];
+  const done = new Set(applied.map((r) => r.tag));
   for (const m of MIGRATIONS) {
     if (done.has(m.tag)) continue;
     // Literal values, not bound parameters: D1's drizzle batch cannot bind raw statements.

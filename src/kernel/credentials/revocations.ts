@@ -1,6 +1,7 @@
 import type { Clock } from '../../ports/clock.ts';
 import type { AuditStore } from '../../ports/storage.ts';
 import type { KernelJournal } from '../audit/journal.ts';
+import { documentRange } from '../documents/read-range.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { canonicalJson } from '../jcs.ts';
 import type { Json } from '../types.ts';
@@ -121,9 +122,8 @@ export class RevocationRegistry {
   async refresh(): Promise<void> {
     const { store, io } = this.deps;
     const latest = await io(() => store.latestDocument(REVOCATION_DOCUMENT_KIND), false);
-    const top = latest?.seq ?? 0;
-    for (let seq = this.entries.length + 1; seq <= top; seq++) {
-      const doc = seq === top ? latest : await io(() => store.getDocument(REVOCATION_DOCUMENT_KIND, seq), false);
+    if (!latest) return;
+    for await (const { seq, doc } of documentRange({ store, io }, REVOCATION_DOCUMENT_KIND, this.entries.length + 1, latest)) {
       if (!doc) throw new DomainError('AUDIT_TAMPERED', `the revocation log lacks entry ${seq}`);
       this.add(parseEntry(doc.body, seq));
     }

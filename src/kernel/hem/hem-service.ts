@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { AuditStore } from '../../ports/storage.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import type { KernelJournal } from '../audit/journal.ts';
+import { documentRange } from '../documents/read-range.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { canonicalJson } from '../jcs.ts';
 import { Mutex } from '../policy/mutex.ts';
@@ -71,9 +72,8 @@ export class HemService {
   async refresh(): Promise<void> {
     const { store, io } = this.deps;
     const latest = await io(() => store.latestDocument(HEM_DOCUMENT_KIND), false);
-    const top = latest?.seq ?? 0;
-    for (let seq = this.seq + 1; seq <= top; seq++) {
-      const doc = seq === top ? latest : await io(() => store.getDocument(HEM_DOCUMENT_KIND, seq), false);
+    if (!latest) return;
+    for await (const { seq, doc } of documentRange({ store, io }, HEM_DOCUMENT_KIND, this.seq + 1, latest)) {
       if (!doc) throw new DomainError('AUDIT_TAMPERED', `the HEM event log lacks entry ${seq}`);
       this.apply(parseEvent(doc.body, seq));
     }

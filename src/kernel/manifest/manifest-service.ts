@@ -4,6 +4,7 @@ import type { Merkle } from '../../ports/merkle.ts';
 import type { SignatureVerifier, Signer } from '../../ports/signer.ts';
 import type { AuditStore, StoredDocument } from '../../ports/storage.ts';
 import type { KernelJournal } from '../audit/journal.ts';
+import { documentRange, DOCUMENT_PAGE } from '../documents/read-range.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import { fromHex, toHex } from '../hex.ts';
 import { canonicalJson } from '../jcs.ts';
@@ -215,11 +216,16 @@ export class ManifestService {
    */
   private async extendChain(when: string): Promise<string | null> {
     const { store, io } = this.deps;
-    const latest = await io(() => store.latestDocument(MANIFEST_DOCUMENT_KIND), false);
+    const from = (this.top?.epoch ?? 0) + 1;
+    // the whole chain is read a page per query, not an epoch per query; at start (nothing
+    // verified yet) its first page is read together with the latest epoch, in one round trip
+    const [latest, first] = await Promise.all([
+      io(() => store.latestDocument(MANIFEST_DOCUMENT_KIND), false),
+      this.top === null ? io(() => store.listDocuments(MANIFEST_DOCUMENT_KIND, from, DOCUMENT_PAGE), false) : undefined,
+    ]);
     if (!latest) return this.top === null ? null : `stored manifests are missing: the store holds none, epoch ${this.top.epoch} was verified`;
     if (this.top !== null && latest.seq < this.top.epoch) return `stored manifests are missing: the latest is epoch ${latest.seq}, epoch ${this.top.epoch} was verified`;
-    for (let epoch = (this.top?.epoch ?? 0) + 1; epoch <= latest.seq; epoch++) {
-      const doc = epoch === latest.seq ? latest : await io(() => store.getDocument(MANIFEST_DOCUMENT_KIND, epoch), false);
+    for await (const { seq: epoch, doc } of documentRange({ store, io }, MANIFEST_DOCUMENT_KIND, from, latest, first)) {
       if (!doc) return `stored manifest of epoch ${epoch} is missing (the chain runs to epoch ${latest.seq})`;
       const check = this.verifyStored(doc);
       if (!check.ok) return `stored manifest of epoch ${epoch} failed verification ${when}: ${check.reason}`;

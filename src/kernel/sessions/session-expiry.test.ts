@@ -13,10 +13,10 @@ import { verifyPackage } from '../audit/verify-package.ts';
 
 const T0 = Date.parse('2026-12-06T00:00:00.000Z');
 
-function setup(sessions: { maxMs?: number; idleMs?: number }, store = new MemoryStore(), signer = new Ed25519Signer(Ed25519Signer.generateSeed()), start = T0) {
+function setup(sessions: { maxMs?: number; idleMs?: number }, store = new MemoryStore(), signer = new Ed25519Signer(Ed25519Signer.generateSeed()), start = T0, deferRecovery = false) {
   let now = start;
   const clock = createSystemClock(() => now);
-  const h = makeHarness({ store, signer, deps: { clock, options: { sessions } } });
+  const h = makeHarness({ store, signer, deps: { clock, options: { sessions, ...(deferRecovery ? { deferRecovery } : {}) } } });
   const open = async () => (await h.call('POST', '/v1/sessions', { agent_id: 'agent-1' })).json as { session_id: string; block_id: string };
   const authorize = (id: string) => h.call('POST', `/v1/sessions/${id}/authorize`, agentRead());
   const records = (id: string) => store.rawRecords(id).map((r) => JSON.parse(r.canonical));
@@ -97,5 +97,28 @@ describe('session lifetime and idle timeout', () => {
     second.advance(50_000);
     await second.h.kernel.tick();
     expect((await store.getSession(fresh.session_id))?.status).toBe('CLOSED');
+  });
+
+  it('deferred recovery (workerd): the start answers first; a call in a session left open past its limit is still refused, and the recovery closes it', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const first = setup({ idleMs: 60_000 }, store, signer);
+    const idle = await first.open();
+    const other = await first.open();
+    first.h.kernel.stop(); // a crash: both sessions left open
+    const second = setup({ idleMs: 60_000 }, store, signer, T0 + 70_000, true);
+    await second.h.started;
+    // the first call, whether or not the recovery has reached its session yet: SESSION_EXPIRED, never a decision
+    const refused = await second.authorize(idle.session_id);
+    expect(refused.status).not.toBe(200);
+    expect(JSON.stringify(refused.json)).toContain('SESSION_EXPIRED');
+    await second.h.kernel.recovered();
+    for (const s of [idle, other]) {
+      expect((await store.getSession(s.session_id))?.status).toBe('CLOSED');
+      expect(second.records(s.session_id).at(-2)).toMatchObject({ ale_type: 'SESSION_EXPIRED', reason: 'IDLE' });
+      expect(await second.verified(s.block_id)).toBe(true);
+    }
+    // a new session works beside it
+    expect((await second.authorize((await second.open()).session_id)).status).toBe(200);
   });
 });

@@ -12,6 +12,9 @@ export type SessionExpiryOptions = {
 
 export const SESSION_EXPIRY_DEFAULTS = { maxMs: 8 * 3600_000, idleMs: 30 * 60_000 } as const;
 
+/** Last-record reads run together while a start recovers the open sessions. */
+const RECOVER_READS = 32;
+
 /** What the expiry needs of the kernel. */
 export type SessionExpiryPort = {
   store: AuditStore;
@@ -95,7 +98,9 @@ export class SessionExpiry {
   /** At start: tracks the open sessions in the store (up to 10,000) from their last record, then sweeps. */
   async recover(): Promise<void> {
     const open = await this.port.io(() => this.port.store.sessionsWithStatus('OPEN', 10_000), false);
-    for (const s of open) if (!this.port.exempt(s) && !this.tracked.has(s.session_id)) await this.track(s);
+    const untracked = open.filter((s) => !this.port.exempt(s) && !this.tracked.has(s.session_id));
+    // each session's last record, RECOVER_READS at a time (a start waits for a few round trips, not one per session)
+    for (let i = 0; i < untracked.length; i += RECOVER_READS) await Promise.all(untracked.slice(i, i + RECOVER_READS).map((s) => this.track(s)));
     await this.sweep();
   }
 

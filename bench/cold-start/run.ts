@@ -1,0 +1,107 @@
+/**
+ * bench/cold-start: how fast a fresh process (a fresh isolate under workerd) answers its first
+ * `authorize`, per runtime, in two cases:
+ * - **empty store**: a new data directory each time (a first deploy);
+ * - **restart**: one data directory started once unmeasured, then started again N times (what a
+ *   Worker's new isolate meets: D1 already holds the schema, the manifest chain, which grows by
+ *   one epoch per start, and the registries).
+ * Under workerd the Worker's own line (`KEE_STARTUP_TIMINGS=1`) splits its cold path into steps;
+ * their medians and shares of the total are tabled. Each start records the 1-minute load average.
+ * Run: `npm run bench:cold-start [-- --runs 5] [-- --only workerd,bun]`. Writes bench/cold-start/RESULTS.md.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RuntimeName } from '../../test/runtime/servers.ts';
+import { coldStart, STEPS, type Cold } from '../footprint/cold-start.ts';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const RUNS = Number(arg('--runs') ?? 5);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const ALL: [RuntimeName, string][] = [
+  ['node', 'Node (`npm start`, tsx)'],
+  ['bun', 'Bun'],
+  ['deno', 'Deno'],
+  ['workerd', 'workerd, default Worker'],
+  ['workerd-cedar', 'workerd, cedar Worker'],
+];
+const only = arg('--only')?.split(',');
+const runtimes = ALL.filter(([r]) => !only || only.includes(r));
+
+type Series = { name: string; runtime: RuntimeName; store: string; runs: Cold[] };
+const series: Series[] = [];
+for (const [runtime, name] of runtimes) {
+  const empty: Cold[] = [];
+  for (let i = 0; i < RUNS; i++) empty.push(await coldStart(runtime));
+  series.push({ name, runtime, store: 'empty', runs: empty });
+  const dataDir = mkdtempSync(join(tmpdir(), `kee-cold-${runtime}-`));
+  try {
+    await coldStart(runtime, { dataDir });
+    const restart: Cold[] = [];
+    for (let i = 0; i < RUNS; i++) restart.push(await coldStart(runtime, { dataDir }));
+    series.push({ name, runtime, store: 'restart', runs: restart });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(`${name}: done (load ${loadavg()[0]!.toFixed(2)})`);
+}
+
+const loads = (s: Series) => s.runs.map((r) => r.load).join(', ');
+const rows = series.map((s) => `| ${s.name} | ${s.store} | ${median(s.runs.map((r) => r.total)).toFixed(0)} | ${median(s.runs.map((r) => r.fromUp)).toFixed(0)} | ${loads(s)} |`);
+const split = series
+  .filter((s) => s.runtime.startsWith('workerd'))
+  .map((s) => {
+    const total = median(s.runs.map((r) => r.steps.total ?? NaN));
+    const cells = STEPS.map((step) => {
+      const xs = s.runs.map((r) => r.steps[step]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+      if (xs.length !== s.runs.length) return '?';
+      const m = median(xs);
+      return step === 'total' ? m.toFixed(0) : `${m.toFixed(0)} (${Math.round((100 * m) / total)} %)`;
+    });
+    return `| ${s.name} | ${s.store} | ${cells.join(' | ')} | ${loads(s)} |`;
+  });
+
+const md = `# Cold start
+
+\`npm run bench:cold-start\` (bench/cold-start/run.ts) on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)};
+medians of ${RUNS} starts per row. **The machine was shared** (other helpers' builds and test suites
+ran at the same time): the load column is the 1-minute load average at each start; every time here
+is an upper bound for a quiet machine, and the rows of one run compare with each other only.
+
+"Empty": a new data directory each start. "Restart": one data directory, started once unmeasured,
+then ${RUNS} more times (a Worker's new isolate meets a D1 database that already holds the schema,
+the manifest chain, one epoch longer after every start, and the registries).
+
+## Spawn → first answered \`authorize\`
+
+\`POST /v1/sessions\` retried every 5 ms from the spawn until it answers 201, then one
+\`authorize\`. "Up" is the port accepting connections for Node, Bun and Deno (they start the kernel
+before they listen, so "up →" is the two requests), and wrangler's "Ready on" line under workerd
+(\`wrangler dev\`): the Worker is loaded and compiled, and its kernel starts on the isolate's first
+request, so there "up →" is the isolate's cold path, without wrangler's own bundling and start
+(in "spawn →"), which a deployed Worker does not pay.
+
+| runtime | store | spawn → authorize ms | up → authorize ms | load at each start |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+## The Worker's cold path by step (\`KEE_STARTUP_TIMINGS=1\`), ms and share of the total
+
+"wasm instantiate": the compiled module(s) instantiated; "D1 migrations": the bookkeeping read
+(and, on an empty store, the migrations); "policy load": the default CAP Profile read by the
+policy engine (WASM, first use: most of it is V8 compiling the parser's code on first call);
+"kernel start": the stored state replayed (manifest chain verified, registries), the initial
+policy set's warm-up (first-use compilation of the evaluator), the manifest signed and stored, the
+ACD startup checks (the recovery of an earlier isolate's leftovers runs after it, beside the first
+request).
+
+| build | store | ${STEPS.join(' | ')} | load at each start |
+| --- | --- | ${STEPS.map(() => '---').join(' | ')} | --- |
+${split.join('\n')}
+`;
+writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
+console.log(md);
