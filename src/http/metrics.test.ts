@@ -57,8 +57,9 @@ describe('GET /metrics', () => {
     await h.kernel.activatePolicy(candidate(1));
     h.kernel.state.enter('SUSPENDED_GAR', 'test');
     const after = await scrape(h);
-    // the activation opened the kernel's journal session; the gauge agrees with the store
-    expect(sample(after, 'kee_sessions_open')).toBe(open0 + 1);
+    // the kernel's journal session was open from the start (KERNEL_BOOT); the gauge agrees with the store
+    expect(sample(before, 'kee_sessions_open')).toBe(1);
+    expect(sample(after, 'kee_sessions_open')).toBe(open0);
     expect(sample(after, 'kee_sessions_open')).toBe((await h.store.sessionsWithStatus('OPEN', 1000)).length);
     expect(sample(after, 'kee_one_shot_sessions_open')).toBe(0);
     const version = after.get('kee_cap_profile_version')?.samples[0];

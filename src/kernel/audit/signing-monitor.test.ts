@@ -170,6 +170,7 @@ describe('signing quorum failure', () => {
 
   it('the health check alerts a degraded signer, and a quorum loss before any signature is needed', async () => {
     const { h, ps, alerts, journal } = setup();
+    await h.kernel.start(); // its ACD startup check needs the quorum: the signers go down after it
     await h.kernel.probeSigner();
     expect(alerts).toEqual([]);
     ps[2]!.down = true;
