@@ -17,7 +17,7 @@
 # The build is reproducible: the same sources and toolchain give the same bytes in any
 # directory (CI builds in a fresh clone at a random path and compares with scripts/check-wasm.sh).
 # Machine-specific paths are remapped with --remap-path-prefix, and wasm-opt is never run: on
-# the Worker module binaryen 108's `wasm-opt -Oz` makes the file 12% smaller but its gzip 8.6%
+# the Worker module binaryen 108's `wasm-opt -Oz` makes the file 12% smaller but its gzip 8.8%
 # larger (-Os and -O2 likewise; Cloudflare limits the compressed size), and takes minutes
 # (bench/footprint/RESULTS.md).
 #
