@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { buildWorkerBundle } from '../bench/footprint/worker-bundle.ts';
 
 /**
- * The default Worker's compressed size may not pass this: 1,362 KiB measured on 2026-12-06
- * (bench/footprint/RESULTS.md) plus ~3%. Issue 22 bounds it at 1.5 MiB (Cloudflare's free plan
- * allows 3 MiB) and aims at 1 MiB, which this build does not reach: its WASM module alone is
- * 1,010 KiB gzip (docs/edge.md).
+ * The default Worker's compressed size may not pass this: 1,198 KiB measured on 2026-12-06
+ * (bench/footprint/RESULTS.md) plus ~3.5%. Issue 22 bounds it at 1.5 MiB (Cloudflare's free plan
+ * allows 3 MiB) and aims at 1 MiB, which this build does not reach: its WASM module alone
+ * (built for size, without FROST, panics aborting at once) is 840 KiB gzip (docs/edge.md).
  */
-const DEFAULT_WORKER_GZIP_LIMIT_KIB = 1400;
+const DEFAULT_WORKER_GZIP_LIMIT_KIB = 1240;
 const HARD_BOUND_KIB = 1.5 * 1024;
 
 describe('the default Worker bundle (wrangler deploy --dry-run)', () => {
@@ -20,6 +20,8 @@ describe('the default Worker bundle (wrangler deploy --dry-run)', () => {
     expect(names.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/^[0-9a-f]+-/, ''))).toEqual(['kee_wasm_worker_bg.wasm']);
     expect(names.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(bundle.inputs.filter((p) => p.includes('@cedar-policy/'))).toEqual([]);
+    // the Workers' own glue (no FROST classes), never the release module's
+    expect(bundle.inputs.filter((p) => /wasm\/kee_wasm/.test(p))).toEqual(['wasm/kee_wasm_worker.js']);
     // the FROST ceremonies and the native-only paths (files, worker threads, libSQL, PostgreSQL) stay out
     // zod's locales stay out but English, the one that writes the validation messages
     const zodLocales = Object.entries(bundle.bytesInBundle).filter(([p, n]) => n > 0 && /node_modules\/zod\/.*locales\//.test(p));

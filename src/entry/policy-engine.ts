@@ -5,7 +5,7 @@
 import type { CedarApi } from '../adapters/cedar/cedar-api.ts';
 import { cedarPolicyEngineFactory } from '../adapters/cedar/factory.ts';
 import { keePolicyEngineFactory } from '../adapters/kee-policy/factory.ts';
-import type { KeeWasm } from '../adapters/wasm/load.ts';
+import type { KeeWasmCore } from '../adapters/wasm/load.ts';
 import type { Merkle } from '../ports/merkle.ts';
 import type { PolicyEngineFactory } from '../ports/policy.ts';
 
@@ -21,6 +21,6 @@ export function policyEngineName(value: string | undefined): PolicyEngineName {
   return name as PolicyEngineName;
 }
 
-export function policyEngineFactory(name: PolicyEngineName, deps: { wasm: KeeWasm; cedar: () => CedarApi; merkle: Merkle }): PolicyEngineFactory {
+export function policyEngineFactory(name: PolicyEngineName, deps: { wasm: KeeWasmCore; cedar: () => CedarApi; merkle: Merkle }): PolicyEngineFactory {
   return name === 'cedar-wasm' ? cedarPolicyEngineFactory(deps.cedar(), deps.merkle) : keePolicyEngineFactory(deps.wasm);
 }

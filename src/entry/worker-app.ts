@@ -28,7 +28,7 @@ import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
 import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 import { systemClock } from '../adapters/system/clock.ts';
-import { initKeeWasm } from '../adapters/wasm/load.ts';
+import { initKeeWasmWorker } from '../adapters/wasm/load-worker.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
 import { createApp } from '../app.ts';
 import { Kernel } from '../kernel/kernel.ts';
@@ -64,7 +64,7 @@ async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | unde
   for (const w of config.warnings) console.warn(`kee: WARNING: ${w}`);
   const capKeys = config.publisherKeys ? await checkedPublisherKeys(config.publisherKeys) : null;
   timings.step('config');
-  const wasm = initKeeWasm(carried.keeModule);
+  const wasm = initKeeWasmWorker(carried.keeModule);
   const merkle = new WasmMerkle(wasm);
   const cedar = carried.cedar?.() ?? null;
   timings.step('wasm instantiate');

@@ -24,6 +24,7 @@ use kee_merkle::{Error, ErrorKind, Hash, Tree};
 use wasm_bindgen::prelude::*;
 
 mod alloc;
+#[cfg(feature = "frost")]
 mod frost;
 mod policy;
 

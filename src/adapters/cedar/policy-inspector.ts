@@ -1,6 +1,6 @@
 import type { InspectedPolicy, PolicyInspection, PolicyInspector, ScopeConstraint } from '../../ports/cap-profile.ts';
 import type { EntityRef } from '../../kernel/types.ts';
-import type { KeeWasm } from '../wasm/load.ts';
+import type { KeeWasmCore } from '../wasm/load.ts';
 import type { CedarApi } from './cedar-api.ts';
 
 /** A policy set's static policies in Cedar's JSON form (EST) and its number of templates. */
@@ -13,7 +13,7 @@ type Parts = { type: 'success'; policies: Est[]; templates: number } | { type: '
  * adapter's: see test/policy-differential.test.ts). Templates are refused: a CAP Profile holds
  * static policies only. Here cedar-wasm gives the ESTs.
  */
-export function createPolicyInspector(cedar: CedarApi, wasm: KeeWasm): PolicyInspector {
+export function createPolicyInspector(cedar: CedarApi, wasm: KeeWasmCore): PolicyInspector {
   return inspectorOver(wasm, (policiesText) => {
     let parts;
     try {
@@ -37,7 +37,7 @@ export function createPolicyInspector(cedar: CedarApi, wasm: KeeWasm): PolicyIns
  * same `cedar-policy` crate and version as cedar-wasm), for builds that do not carry cedar-wasm
  * (the default Worker, docs/edge.md).
  */
-export function createKeePolicyInspector(wasm: KeeWasm): PolicyInspector {
+export function createKeePolicyInspector(wasm: KeeWasmCore): PolicyInspector {
   return inspectorOver(wasm, (policiesText) => {
     let parts;
     try {
@@ -51,7 +51,7 @@ export function createKeePolicyInspector(wasm: KeeWasm): PolicyInspector {
   });
 }
 
-function inspectorOver(wasm: KeeWasm, partsOf: (policiesText: string) => Parts): PolicyInspector {
+function inspectorOver(wasm: KeeWasmCore, partsOf: (policiesText: string) => Parts): PolicyInspector {
   return {
     inspect(policiesText: string): PolicyInspection {
       const parts = partsOf(policiesText);

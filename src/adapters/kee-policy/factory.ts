@@ -1,5 +1,5 @@
 import type { PolicyEngineFactory } from '../../ports/policy.ts';
-import type { KeeWasm } from '../wasm/load.ts';
+import type { KeeWasmCore } from '../wasm/load.ts';
 import { KeePolicyEngine, type KeePolicyEngineOptions } from './policy-engine.ts';
 
 /**
@@ -7,6 +7,6 @@ import { KeePolicyEngine, type KeePolicyEngineOptions } from './policy-engine.ts
  * given), indexed and hashed in WASM memory by `kee-policy`, beside the set still serving. The
  * kernel warms each set (`KeePolicyEngine.warm`) before it serves.
  */
-export function keePolicyEngineFactory(wasm: KeeWasm, options: KeePolicyEngineOptions = {}): PolicyEngineFactory {
+export function keePolicyEngineFactory(wasm: KeeWasmCore, options: KeePolicyEngineOptions = {}): PolicyEngineFactory {
   return { load: (source) => KeePolicyEngine.load(wasm, source, options) };
 }

@@ -3,7 +3,7 @@ import type { AuthorizationRequest } from '../../kernel/types.ts';
 import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from '../../ports/policy.ts';
 import type { CapProfileSource } from '../cedar/policy-engine.ts';
 import { checkWarmUpAnswer, WARM_UP_POLICY_TEXT, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_REQUEST_UNTYPED, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from '../cedar/warm-up-profile.ts';
-import type { KeeWasm, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
+import type { KeeWasmCore, WasmDecision, WasmPolicySet, WasmResult } from '../wasm/load.ts';
 
 /** A template link: `values` fills `?principal` and/or `?resource`. */
 export type PolicyLink = { templateId: string; newId: string; values: Partial<Record<'?principal' | '?resource', { type: string; id: string }>> };
@@ -36,7 +36,7 @@ export type KeePolicyEngineOptions = {
  * ```
  */
 export class KeePolicyEngine implements PolicyEngine {
-  private readonly wasm: KeeWasm;
+  private readonly wasm: KeeWasmCore;
   private readonly set: WasmPolicySet;
   private readonly info: ActivePolicySet;
   private readonly budgetMs: number;
@@ -44,7 +44,7 @@ export class KeePolicyEngine implements PolicyEngine {
   private fault: string | null = null;
   private readonly text: PolicyText;
 
-  private constructor(wasm: KeeWasm, set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions, text: PolicyText) {
+  private constructor(wasm: KeeWasmCore, set: WasmPolicySet, info: ActivePolicySet, options: KeePolicyEngineOptions, text: PolicyText) {
     this.wasm = wasm;
     this.set = set;
     this.info = info;
@@ -54,7 +54,7 @@ export class KeePolicyEngine implements PolicyEngine {
   }
 
   /** Parses, indexes and hashes a profile; throws DomainError INVALID_INPUT if it does not load. */
-  static load(wasm: KeeWasm, profile: KeePolicySource, options: KeePolicyEngineOptions = {}): KeePolicyEngine {
+  static load(wasm: KeeWasmCore, profile: KeePolicySource, options: KeePolicyEngineOptions = {}): KeePolicyEngine {
     const source = JSON.stringify({ policies: profile.policies, links: profile.links ?? [], ...(profile.schema === undefined ? {} : { schema: profile.schema }) });
     let loaded;
     try {
@@ -224,14 +224,14 @@ export class KeePolicyEngine implements PolicyEngine {
 }
 
 /** The warm-up set of each WASM instance, kept once loaded: later warm-ups only decide its known request. */
-const warmUpSets = new WeakMap<KeeWasm, { typed?: WasmPolicySet; untyped?: WasmPolicySet }>();
+const warmUpSets = new WeakMap<KeeWasmCore, { typed?: WasmPolicySet; untyped?: WasmPolicySet }>();
 
 /**
  * The `@hem` annotation of each static policy (by `@id`), read from the ESTs `kee-policy` gives
  * (the same `cedar-policy` crate as cedar-wasm, so both engines see the same annotations). The
  * set itself has loaded already: a failure here is a fault, never an empty answer.
  */
-function hemAnnotations(wasm: KeeWasm, policies: string): Record<string, string> {
+function hemAnnotations(wasm: KeeWasmCore, policies: string): Record<string, string> {
   let parts;
   try {
     parts = wasm.policySetParts(policies);

@@ -1,7 +1,9 @@
 /**
- * The only importer of the generated `wasm/` bindings (wasm-bindgen, web target). The entry
- * file supplies the module bytes or a compiled `WebAssembly.Module`; `initKeeWasm` is
- * idempotent. Functions never throw: they return tagged results.
+ * The importer of the generated `wasm/kee_wasm.js` bindings (wasm-bindgen, web target) of the
+ * release module, for Node, Bun and Deno; the Workers load their own smaller module, without
+ * FROST, through `load-worker.ts`. The entry file supplies the module bytes or a compiled
+ * `WebAssembly.Module`; `initKeeWasm` is idempotent. Functions never throw: they return tagged
+ * results.
  */
 import * as bindings from '../../../wasm/kee_wasm.js';
 
@@ -62,8 +64,8 @@ export type WasmFrostDkg = {
   free(): void;
 };
 
-/** The narrow surface of the Rust `kee-wasm` crate used by the adapters. */
-export type KeeWasm = {
+/** The narrow surface of the Rust `kee-wasm` crate used by the adapters, FROST aside: what both modules export. */
+export type KeeWasmCore = {
   sha256(data: Uint8Array): Uint8Array;
   sha256Hex(text: string): string;
   jcs(json: string): WasmResult<string>;
@@ -82,6 +84,10 @@ export type KeeWasm = {
   loadPolicySet(sourceJson: string): WasmResult<WasmPolicySet>;
   /** Cedar policy text's static policies in Cedar's JSON form (EST), as JSON text `{"policies": [...], "templates": n}`. */
   policySetParts(text: string): WasmResult<string>;
+};
+
+/** FROST in the release module only (the crate's `frost` feature); the Workers' module leaves it out. */
+export type KeeWasmFrost = {
   /** FROST(Ed25519, SHA-512), RFC 9591 (`kee-frost`). */
   FrostParticipant: { importShare(share: Uint8Array): WasmFrostResult<WasmFrostParticipant> };
   FrostDkg: { begin(id: number, t: number, n: number): WasmFrostResult<WasmFrostDkg> };
@@ -94,6 +100,9 @@ export type KeeWasm = {
   frostRepairShare(sigmas: Uint8Array, lost: number, publicPackage: Uint8Array): WasmFrostResult<WasmFrostParticipant>;
   frostCheckVectors(json: string): WasmFrostResult<number>;
 };
+
+/** The release module: everything, FROST included. */
+export type KeeWasm = KeeWasmCore & KeeWasmFrost;
 
 let loaded: KeeWasm | null = null;
 

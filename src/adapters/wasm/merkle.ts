@@ -1,15 +1,15 @@
 import { DomainError } from '../../kernel/errors.ts';
 import type { Merkle } from '../../ports/merkle.ts';
-import type { KeeWasm, WasmFailure } from './load.ts';
+import type { KeeWasmCore, WasmFailure } from './load.ts';
 
 /**
  * The Merkle port over the Rust crate compiled to WASM. Batches every tree operation into one
  * boundary crossing: leaves go in as one buffer plus offsets, proofs come back the same way.
  */
 export class WasmMerkle implements Merkle {
-  private readonly wasm: KeeWasm;
+  private readonly wasm: KeeWasmCore;
 
-  constructor(wasm: KeeWasm) {
+  constructor(wasm: KeeWasmCore) {
     this.wasm = wasm;
   }
 
