@@ -68,9 +68,9 @@ const split = series
 const md = `# Cold start
 
 \`npm run bench:cold-start\` (bench/cold-start/run.ts) on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)};
-medians of ${RUNS} starts per row. **The machine was shared** (other helpers' builds and test suites
-ran at the same time): the load column is the 1-minute load average at each start; every time here
-is an upper bound for a quiet machine, and the rows of one run compare with each other only.
+medians of ${RUNS} starts per row. The load column is the 1-minute load average at each start
+(nothing else should run beside the benchmark: under load every time here grows, and only the rows
+of one run compare with each other).
 
 "Empty": a new data directory each start. "Restart": one data directory, started once unmeasured,
 then ${RUNS} more times (a Worker's new isolate meets a D1 database that already holds the schema,
