@@ -19,11 +19,10 @@ import { decideAndRecord, type AuthorizeResult, type DecideOptions } from './aut
 import { DecisionFeed } from './decision-feed/feed.ts';
 import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import { CapProfileHistory } from './cap-profile/history.ts';
-import { CapProfileRegistry, refusalFields, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
-import { RefusalLimiter } from './cap-profile/refusal-limit.ts';
+import { CapProfileRegistry, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
+import { CapProfileUpdates } from './cap-profile/profile-updates.ts';
 import { governmentNonconformance, type DeploymentConformance } from './cap-profile/conformance.ts';
 import { ptdControl, type PtdControl } from './ptd/controls.ts';
-import type { VerifiedCapProfile } from './cap-profile/verify-update.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
 import { CredentialIssuer } from './credentials/issuer.ts';
@@ -38,7 +37,6 @@ import { DEFAULT_HEM_TIMEOUT_S, type Escalation, type HemAnswer, type HemStatus 
 import { HemService, type HemNotice } from './hem/hem-service.ts';
 import { withHemFacts } from './hem/retry.ts';
 import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
-import type { CommittedPolicy } from './cluster/committed-policy.ts';
 import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { ManifestRefresher } from './manifest/manifest-refresh.ts';
@@ -76,13 +74,12 @@ export class Kernel {
   /** The timer of journal seals and session expiry (`tick()` runs it once). */
   private readonly housekeeping: Housekeeping;
   /** Refused CAP Profile updates recorded per minute (the rest answer RATE_LIMITED). */
-  private readonly capRefusals: RefusalLimiter;
   private readonly policies: PolicyRegistry;
   private readonly capProfiles: CapProfileRegistry;
   /** The signed CAP Profile updates accepted so far, as stored (read back for diffs). */
   readonly capProfileHistory: CapProfileHistory;
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
-  private readonly pendingProfiles = new Map<number, VerifiedCapProfile>();
+  private readonly profileUpdates: CapProfileUpdates;
   private readonly monitor: SigningMonitor;
   /** The GEC Manifest (P5): issued by `start()`, one epoch per policy activation. */
   readonly manifests: ManifestService;
@@ -106,7 +103,6 @@ export class Kernel {
   /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
   private readonly cluster: PolicyCluster | null;
   /** Versions this instance proposed and is about to apply: the ones whose signed profile it stores. */
-  private readonly proposing = new Set<number>();
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
   /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
@@ -131,7 +127,6 @@ export class Kernel {
       allowNonconformant: deps.options?.allowNonconformant === true,
     };
     this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), conformance);
-    this.capRefusals = new RefusalLimiter(deps.options?.capRefusalsPerMinute);
     this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
     this.audit = new AuditLog({
       ...deps,
@@ -169,6 +164,15 @@ export class Kernel {
       deps.options?.journal,
     );
     this.journal = journal;
+    this.profileUpdates = new CapProfileUpdates({
+      registry: this.capProfiles,
+      clock: deps.clock,
+      journal,
+      refusalsPerMinute: deps.options?.capRefusalsPerMinute,
+      cluster: () => this.cluster,
+      current: () => this.policies.current(),
+      activate: (candidate) => this.activatePolicy(candidate),
+    });
     this.expiry = new SessionExpiry(
       {
         store: deps.store,
@@ -263,7 +267,7 @@ export class Kernel {
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
       // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
-      nonconformance: (epoch) => (this.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
+      nonconformance: (epoch) => (this.profileUpdates.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });
     this.toolPermits = new ToolPermits((sid) => this.audit.io(() => deps.store.listRecords(sid), false));
     this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
@@ -282,7 +286,7 @@ export class Kernel {
     // The active CAP Profile's facts (GET /v1/cap-profile, the rollback and catalog checks) change
     // in the same turn as the swap of the set they describe.
     this.policies.onEpoch(async (next) => () => {
-      const verified = this.pendingProfiles.get(next.version);
+      const verified = this.profileUpdates.pending.get(next.version);
       if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
     });
     this.cluster = deps.cluster
@@ -292,7 +296,7 @@ export class Kernel {
           clock: deps.clock,
           servingVersion: () => this.policies.current().version,
           servingHash: () => this.policies.current().capProfileHash,
-          apply: (c) => this.applyCommitted(c),
+          apply: (c) => this.profileUpdates.applyCommitted(c),
           refused: (f) => reportClusterRefusal({ journal, alerts: deps.alerts, kernelId: this.kernelId, at: deps.clock.nowIso() }, f),
           ...(deps.cluster.options ? { options: deps.cluster.options } : {}),
         })
@@ -356,7 +360,7 @@ export class Kernel {
         throw failed.reason;
       }
       this.revocationsLoaded = true;
-      const signed = this.deps.capProfile ? (doc: StoredDocument) => this.reloadSignedProfile(doc) : undefined;
+      const signed = this.deps.capProfile ? (doc: StoredDocument) => this.profileUpdates.reloadSigned(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
         if (intact) {
@@ -1051,58 +1055,13 @@ export class Kernel {
    */
   async submitCapProfile(jws: unknown): Promise<CapProfileAccepted> {
     if (!this.started) await this.ready();
-    const verified = await this.capProfiles.verify(jws, this.deps.clock);
-    if (verified.refused) {
-      const now = this.deps.clock.nowIso();
-      const slot = this.capRefusals.take(Date.parse(now), now);
-      if (!slot.recorded) {
-        throw new DomainError('RATE_LIMITED', `too many refused cap profile updates: this one (\`${verified.code}\`) is not recorded; retry in ${slot.retryAfterSeconds} s`, {
-          facts: { retry_after_seconds: slot.retryAfterSeconds, refusal_code: verified.code },
-        });
-      }
-      if (slot.suppressed) await this.journal.record('CAP_PROFILE_REFUSALS_SUPPRESSED', slot.suppressed);
-      await this.journal.record('CAP_PROFILE_REFUSED', refusalFields(verified));
-      throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
-    }
-    if (this.cluster) return this.proposeVerifiedProfile(verified, jws);
-    return this.activateVerifiedProfile(verified, jws);
+    return this.profileUpdates.submit(jws);
   }
 
   /** Policy transparency: the serving policies implementing a CAP-RRS control (CONTROL_NOT_FOUND if none). */
   async ptdControl(controlId: string): Promise<PtdControl> {
     if (!this.started) await this.ready();
     return ptdControl(this.policies.current(), controlId);
-  }
-
-  /**
-   * Clustered: the verified update is proposed (compare-and-swap on the committed key); every
-   * instance, this one included, re-verifies the committed profile and swaps to it. This
-   * instance stores the signed profile with its activation (the one copy in a shared store).
-   */
-  private async proposeVerifiedProfile(verified: VerifiedCapProfile, jws: unknown): Promise<CapProfileAccepted> {
-    const version = verified.body.version;
-    this.proposing.add(version);
-    try {
-      await (this.cluster as PolicyCluster).propose({ version, cap_profile_id: verified.body.cap_profile_id, cap_profile_hash: verified.cap_profile_hash, jws: jws as Json });
-    } finally {
-      this.proposing.delete(version);
-    }
-    const live = this.policies.current();
-    return { cap_profile_id: live.info.capProfileId, version: live.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: live.info.cedarPolicyHash, activated_at: live.activatedAt ?? '' };
-  }
-
-  /**
-   * Clustered: a committed profile is verified again here, whoever proposed it (KEE §12.1: the
-   * publishers' signatures and the P4 checks; the committed facts must be the signed ones), then
-   * activated through the atomic hot swap. A refusal throws; the cluster node stays DENY_ALL.
-   */
-  private async applyCommitted(c: CommittedPolicy): Promise<void> {
-    const verified = await this.capProfiles.verify(c.jws, this.deps.clock);
-    if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
-    if (verified.body.version !== c.version || verified.cap_profile_hash !== c.cap_profile_hash) {
-      throw new DomainError('CAP_PROFILE_MALFORMED', `the committed facts (version ${c.version}, cap_profile_hash ${c.cap_profile_hash}) are not those of the signed profile (version ${verified.body.version}, ${verified.cap_profile_hash})`);
-    }
-    await this.activateVerifiedProfile(verified, c.jws, !this.proposing.has(c.version));
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
@@ -1129,66 +1088,6 @@ export class Kernel {
       schema: text.schema ?? null,
       ...(text.links ? { links: text.links } : {}),
     };
-  }
-
-  /**
-   * Activates a verified profile through the atomic hot swap (`PolicyRegistry`): the signed JWS
-   * is stored with the activation and re-verified at every start. A set the serving engine
-   * refuses, or a version overtaken by a concurrent update, is refused (and recorded by the
-   * registry as POLICY_ACTIVATION_REJECTED).
-   */
-  private async activateVerifiedProfile(verified: VerifiedCapProfile, jws: unknown, storedElsewhere = false): Promise<CapProfileAccepted> {
-    const version = verified.body.version;
-    this.pendingProfiles.set(version, verified);
-    try {
-      const a = await this.activatePolicy({
-        capProfileId: verified.body.cap_profile_id,
-        version,
-        policies: verified.policies,
-        capProfileHash: verified.cap_profile_hash,
-        ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}),
-        ...(storedElsewhere ? {} : { document: { docId: `${verified.body.cap_profile_id}@${version}`, body: JSON.stringify(jws) } }),
-        recordFields: {
-          effective_date: verified.body.effective_date,
-          profile_kind: verified.body.profile_kind,
-          catalog_version: verified.body.catalog_version as unknown as Json,
-          publishers: verified.publishers,
-          unknown_kids: verified.unknown_kids,
-          ...(verified.nonconformance ? { conformance_exception: verified.nonconformance } : {}),
-          ...(this.cluster ? { policy_cluster: storedElsewhere ? 'applied' : 'proposed' } : {}),
-        },
-      });
-      return { cap_profile_id: a.capProfileId, version: a.version, cap_profile_hash: verified.cap_profile_hash, cedar_policy_hash: a.cedarPolicyHash, activated_at: a.activatedAt };
-    } catch (e) {
-      if (e instanceof DomainError && e.code === 'INVALID_INPUT') {
-        throw new DomainError('CAP_POLICY_INVALID', `the serving policy engine refuses the set: ${e.message}`, { cause: e, facts: { cap_profile_id: verified.body.cap_profile_id, version } });
-      }
-      throw e;
-    } finally {
-      this.pendingProfiles.delete(version);
-    }
-  }
-
-  /** The `profile_kind` of the profile of `version`: one being activated, or the active one (null: built-in or unknown). */
-  private profileKind(version: number): string | null {
-    const pending = this.pendingProfiles.get(version);
-    if (pending) return pending.body.profile_kind;
-    const active = this.capProfiles.active();
-    return active.version === version ? active.profile_kind : null;
-  }
-
-  /** At start: the stored signed profile passes the P4 signature and content checks again. */
-  private async reloadSignedProfile(doc: StoredDocument): Promise<PolicyCandidate> {
-    let jws: unknown;
-    try {
-      jws = JSON.parse(doc.body);
-    } catch {
-      throw new DomainError('CAP_PROFILE_MALFORMED', `stored cap profile ${doc.seq} is not JSON`);
-    }
-    const verified = await this.capProfiles.verify(jws, this.deps.clock);
-    if (verified.refused) throw new DomainError(verified.code, verified.reason, { facts: verified.detail });
-    this.pendingProfiles.set(verified.body.version, verified);
-    return { capProfileId: verified.body.cap_profile_id, version: verified.body.version, policies: verified.policies, capProfileHash: verified.cap_profile_hash, ...(verified.body.record_subjects === 'digest' ? { recordSubjects: 'digest' as const } : {}) };
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {
