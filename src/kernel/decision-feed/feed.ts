@@ -27,7 +27,9 @@ export type DecisionListener = (event: DecisionEvent) => void;
  */
 export class DecisionFeed {
   private readonly listeners = new Set<DecisionListener>();
+  /** The last `keep` decisions, a ring: `next` is where the next one goes (the oldest once full). */
   private readonly recent: DecisionEvent[] = [];
+  private next = 0;
 
   private readonly keep: number;
 
@@ -45,7 +47,7 @@ export class DecisionFeed {
 
   /** The last decisions, oldest first. */
   latest(): DecisionEvent[] {
-    return [...this.recent];
+    return this.recent.length < this.keep ? [...this.recent] : [...this.recent.slice(this.next), ...this.recent.slice(0, this.next)];
   }
 
   /** Publishes the decisions of one call. */
@@ -65,8 +67,9 @@ export class DecisionFeed {
         policy_ids: r.policy_ids,
         latency_ms: Math.round(latencyMs * 1000) / 1000,
       };
-      this.recent.push(event);
-      if (this.recent.length > this.keep) this.recent.shift();
+      if (this.recent.length < this.keep) this.recent.push(event);
+      else this.recent[this.next] = event;
+      this.next = (this.next + 1) % this.keep;
       for (const l of this.listeners) {
         try {
           l(event);
