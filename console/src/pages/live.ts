@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
-import { authHeaders } from '../api.ts';
 import { badge, h, mount, table } from '../dom.ts';
+import { readEvents } from '../sse.ts';
 import type { DecisionEvent } from '../../../src/kernel/decision-feed/feed.ts';
 
 const KEEP_ROWS = 200;
@@ -34,31 +34,6 @@ class Buckets {
     for (const s of this.bySecond.keys()) if (s <= end - WINDOW_S) this.bySecond.delete(s);
     return out;
   }
-}
-
-/** Reads a server-sent event stream with fetch (EventSource cannot send the bearer token). */
-async function readStream(signal: AbortSignal, onEvent: (e: DecisionEvent) => void, onState: (s: string) => void): Promise<void> {
-  const res = await fetch('/v1/decisions/stream', { headers: { accept: 'text/event-stream', ...authHeaders() }, signal });
-  if (!res.ok || !res.body) {
-    onState(`the kernel refused the stream (HTTP ${res.status})`);
-    return;
-  }
-  onState('connected');
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += value;
-    let cut: number;
-    while ((cut = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, cut);
-      buf = buf.slice(cut + 2);
-      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-      if (data && /^event: ?decision$/m.test(block)) onEvent(JSON.parse(data) as DecisionEvent);
-    }
-  }
-  onState('disconnected');
 }
 
 function chart(title: string, target: HTMLElement, series: uPlot.Series[], yLabel: string): uPlot {
@@ -129,9 +104,12 @@ export function livePage(main: HTMLElement): () => void {
   drawCharts();
   let dirty = false;
   const abort = new AbortController();
-  readStream(
+  readEvents(
+    '/v1/decisions/stream',
     abort.signal,
-    (e) => {
+    (name, data) => {
+      if (name !== 'decision') return;
+      const e = JSON.parse(data) as DecisionEvent;
       events.unshift(e);
       if (events.length > KEEP_ROWS) events.pop();
       buckets.add(e);
