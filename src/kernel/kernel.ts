@@ -1,6 +1,6 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
-import { acdRefusal, grantingProviders, providersRequiringAcd } from './acd/acd-gate.ts';
+import { acdGateFor } from './acd/acd-gate.ts';
 import { createAcdService } from './acd/wiring.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
@@ -879,23 +879,6 @@ export class Kernel {
     return null;
   }
 
-  /**
-   * RGP `acd_required` (Appendix A step 10): for the audiences these requests name, which
-   * providers require an ACD Record and which granted one in this session (its own chain).
-   * Undefined when no request names an audience (nothing read).
-   */
-  private async acdGate(session: Session, requests: readonly AuthorizationRequest[]): Promise<((audience: string) => string | null) | undefined> {
-    if (!requests.some((r) => r.audience !== undefined)) return undefined;
-    // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
-    const agents = await this.agents.list();
-    const requiring = new Map<string, string[]>();
-    for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience));
-    if ([...requiring.values()].every((p) => p.length === 0)) return undefined;
-    const records = await this.audit.io(() => this.deps.store.listRecords(session.session_id), false);
-    const granted = grantingProviders(records, Date.parse(this.deps.clock.nowIso()));
-    return (audience) => acdRefusal(audience, requiring.get(audience) ?? [], granted);
-  }
-
   private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
     if (!this.started) await this.ready();
     const session = await this.sessionOrThrow(sessionId);
@@ -911,7 +894,12 @@ export class Kernel {
     // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
     const cluster = this.cluster;
     const prepared = await withHemFacts(this.hem, session, requests);
-    const acdGate = await this.acdGate(session, requests);
+    const acdGate = await acdGateFor(requests, {
+      // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
+      agents: () => this.agents.list(),
+      records: () => this.audit.io(() => this.deps.store.listRecords(session.session_id), false),
+      nowMs: () => Date.parse(this.deps.clock.nowIso()),
+    });
     const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r, acdGate), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
     const t0 = performance.now();
     const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);

@@ -57,3 +57,21 @@ export function acdRefusal(audience: string, requiring: readonly string[], grant
   if (missing.length === 0) return null;
   return `ACD_REQUIRED: resource provider ${missing.map((p) => `\`${p}\``).join(', ')} declares acd_required for audience ${JSON.stringify(audience)}; no ACD Record it validated (ALE-058) is in force in this session`;
 }
+
+/**
+ * The gate for one call: for the audiences these requests name, which providers require an ACD
+ * Record and which granted one in this session (its own chain). Undefined when no request names
+ * an audience, or none of them is covered by a declaration (the session's records are then not read).
+ */
+export async function acdGateFor(
+  requests: readonly { audience?: string | undefined }[],
+  read: { agents: () => Promise<readonly Agent[]>; records: () => Promise<readonly StoredRecord[]>; nowMs: () => number },
+): Promise<((audience: string) => string | null) | undefined> {
+  if (!requests.some((r) => r.audience !== undefined)) return undefined;
+  const agents = await read.agents();
+  const requiring = new Map<string, string[]>();
+  for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience));
+  if ([...requiring.values()].every((p) => p.length === 0)) return undefined;
+  const granted = grantingProviders(await read.records(), read.nowMs());
+  return (audience) => acdRefusal(audience, requiring.get(audience) ?? [], granted);
+}
