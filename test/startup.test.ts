@@ -21,13 +21,16 @@ const entries = {
 } as const;
 
 /** Runs an entry to its end (a start that fails exits by itself). */
-function start(env: Record<string, string>, options: { runtime?: keyof typeof entries; uid?: number } = {}): Promise<Run> {
-  const [cmd, ...args] = entries[options.runtime ?? 'node'];
+function start(env: Record<string, string>, options: { runtime?: keyof typeof entries; fileModes?: boolean } = {}): Promise<Run> {
+  const [entry, ...entryArgs] = entries[options.runtime ?? 'node'];
+  // `fileModes` as root (who ignores them): the kernel runs without the capabilities that bypass
+  // file modes (as root still, so it reads the checkout wherever it lies, a 0700 temp dir included)
+  const [cmd, ...args] = options.fileModes && process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', entry, ...entryArgs] : [entry, ...entryArgs];
   return new Promise((resolve) => {
     execFile(
       cmd as string,
       args,
-      { env: { ...process.env, NO_COLOR: '1', KEE_AUTH: 'none', ...env }, timeout: 60_000, ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}) },
+      { env: { ...process.env, NO_COLOR: '1', KEE_AUTH: 'none', ...env }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });
@@ -113,15 +116,12 @@ describe('start-up failures: one line, exit 1, nothing created', () => {
 
   it('an unwritable data directory', async () => {
     const parent = tmp();
-    chmodSync(parent, 0o755);
     const dir = join(parent, 'ro');
     mkdirSync(dir);
     chmodSync(dir, 0o555);
-    // root ignores file modes: run the kernel as `nobody` then
-    const asUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
-    const existing = oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dir, HOME: tmpdir() }, asUser));
+    const existing = oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: dir, HOME: tmpdir() }, { fileModes: true }));
     expect(existing).toContain(`KEE_DATA_DIR \`${dir}\` is not writable`);
-    const below = oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: join(dir, 'data'), HOME: tmpdir() }, asUser));
+    const below = oneLineFailure(await start({ PORT: '0', KEE_DATA_DIR: join(dir, 'data'), HOME: tmpdir() }, { fileModes: true }));
     expect(below).toContain('cannot be created (EACCES');
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
