@@ -17,6 +17,7 @@ import { decisionRoutes } from './http/routes/decisions.ts';
 import { decisionStreamRoutes } from './http/routes/decision-stream.ts';
 import { consoleRoutes, type ConsoleOptions } from './console/routes.ts';
 import { manifestRoutes } from './http/routes/manifest.ts';
+import { partyRegistryRoutes } from './http/routes/party-registry.ts';
 import { revocationRoutes } from './http/routes/revocations.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
 import { ssfRoutes } from './http/routes/ssf.ts';
@@ -50,6 +51,7 @@ export function createApp(kernel: Kernel, options: { console?: ConsoleOptions } 
   app.route('/v1/audit', auditRoutes(kernel));
   app.route('/v1/cap-profile', capProfileRoutes(kernel));
   app.route('/v1/manifest', manifestRoutes(kernel));
+  app.route('/v1/party-registry', partyRegistryRoutes(kernel));
   app.route('/v1/xpid', xpidRoutes(kernel));
   app.route('/v1/agents', agentRoutes(kernel));
   app.route('/v1/hem', hemRoutes(kernel));

@@ -40,6 +40,8 @@ const USAGE = `usage:
       verify consecutive kernel journal blocks and their links; a cut tail fails (kee audit verify-journal --help)
   kee policy keygen | sign | push | validate | test
       CAP Profile publisher tools (\`kee policy --help\`)
+  kee party-registry sign | push | verify
+      the KIA Party Registry, signed by the CAP Profile publishers (\`kee party-registry --help\`)
   kee operator token --role <operator|auditor|approver> [--ttl <seconds>] [--key <jwk>]
       mint an operator bearer token (\`kee operator --help\`)
   kee agent keygen | register | session | authorize | close
@@ -57,6 +59,7 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;
   if (group === 'policy') return (await import('./cli-policy.ts')).run(argv.slice(1));
+  if (group === 'party-registry') return (await import('./cli-party-registry.ts')).run(argv.slice(1));
   if (group === 'operator') return (await import('./cli-operator.ts')).run(argv.slice(1));
   if (group === 'agent') return (await import('./cli-agent.ts')).run(argv.slice(1));
   if (group === 'hem') return (await import('./cli-hem.ts')).run(argv.slice(1));

@@ -31,6 +31,11 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
   HEM_MISMATCH: 409,
+  // refused party registries: 409 when it contradicts the stored state or this kernel, else 422
+  PARTY_REGISTRY_SIGNATURES_INSUFFICIENT: 422,
+  PARTY_REGISTRY_MALFORMED: 422,
+  PARTY_REGISTRY_ROLLBACK: 409,
+  PARTY_REGISTRY_KERNEL_MISSING: 409,
   // refused CAP Profile updates: 409 when it contradicts the active state or itself, else 422
   CAP_SIGNATURES_INSUFFICIENT: 422,
   CAP_PROFILE_MALFORMED: 422,
@@ -53,6 +58,8 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   AUDIT_TAMPERED: 'audit data failed verification',
   CAP_SIGNATURES_INSUFFICIENT: 'cap profile refused: not signed by 2 of the 3 publishers',
   CAP_ROLLBACK: 'cap profile refused: rollback',
+  PARTY_REGISTRY_SIGNATURES_INSUFFICIENT: 'party registry refused: not signed by 2 of the 3 publishers',
+  PARTY_REGISTRY_ROLLBACK: 'party registry refused: rollback',
   CAP_CONFLICT: 'cap profile refused: tier conflict',
   MANIFEST_INTEGRITY_FAILURE: 'gec manifest failed verification: fail-closed',
   KERNEL_NOT_STARTED: 'kernel not started',

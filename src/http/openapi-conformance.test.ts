@@ -52,6 +52,8 @@ async function callEverything(h: Harness, ids: { session?: string; block?: strin
     ['POST', '/v1/sessions/{session_id}/close', `/v1/sessions/${session}/close`],
     ['GET', '/v1/cap-profile', '/v1/cap-profile'],
     ['PUT', '/v1/cap-profile', '/v1/cap-profile', { payload: 'e30', signatures: [{ protected: 'e30', signature: 'AA' }] }],
+    ['GET', '/v1/party-registry', '/v1/party-registry'],
+    ['PUT', '/v1/party-registry', '/v1/party-registry', { payload: 'e30', signatures: [{ protected: 'e30', signature: 'AA' }] }],
     ['GET', '/v1/audit/blocks/{block_id}', `/v1/audit/blocks/${block}`],
     ['GET', '/v1/audit/blocks/{block_id}/package', `/v1/audit/blocks/${block}/package`],
     ['GET', '/v1/audit/blocks/{block_id}/package', `/v1/audit/blocks/${block}/package?format=ndjson`],
@@ -140,7 +142,7 @@ describe('every answer is one the document describes', () => {
     // without a token: 401, described
     const { json: anon } = await h.call('GET', '/v1/agents');
     expect(anon.code).toBe('UNAUTHENTICATED');
-    expect(answers.filter((a) => a.status === 422).map((a) => a.json.code)).toEqual(['CAP_SIGNATURES_INSUFFICIENT']);
+    expect(answers.filter((a) => a.status === 422).map((a) => a.json.code)).toEqual(['CAP_SIGNATURES_INSUFFICIENT', 'PARTY_REGISTRY_SIGNATURES_INSUFFICIENT']);
     expect(answers.find((a) => a.headers.get('content-type') === 'application/x-ndjson')).toBeDefined();
   });
 

@@ -47,6 +47,10 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'operator routes: no bearer token, or one that does not verify (signature, key, algorithm, issuer, audience, expiry), with `WWW-Authenticate: Bearer`; agent routes: the agent does not authenticate (KEE_AUTH=agents), with `WWW-Authenticate: DPoP`',
   FORBIDDEN: 'operator routes: the bearer token verifies but carries none of the roles this operation needs; agent routes: the agent is suspended or revoked',
   HEM_MISMATCH: 'the `hem_id` names an escalation opened in another session, for another agent, or for another principal, action or resource',
+  PARTY_REGISTRY_SIGNATURES_INSUFFICIENT: 'fewer than 2 of the configured publishers (KEE_PUBLISHER_KEYS) signed the exact payload, or the envelope is not a JWS JSON general serialization',
+  PARTY_REGISTRY_MALFORMED: 'the signed payload is not the JCS form of a well-formed party registry, or a `kia_id` is not the SHA-256 of its `group_public_key`',
+  PARTY_REGISTRY_ROLLBACK: 'the `version` is not above the stored registry\'s',
+  PARTY_REGISTRY_KERNEL_MISSING: 'the registry does not list this kernel\'s KIA id with its group key',
   REQUEST_TIMEOUT: 'the body did not arrive within `KEE_HTTP_REQUEST_TIMEOUT_MS` (Node answers 408 and closes the connection itself)',
 };
 

@@ -12,6 +12,7 @@ import { MAX_BODY_BYTES } from './body.ts';
 import { ACD_PATHS, ACD_SECURITY_SCHEME } from './openapi-acd.ts';
 import { JSON_BODY, METHOD_NOT_ALLOWED_RESPONSE, problems, QUERY, SIGNING, STARTED, STORE } from './openapi-problems.ts';
 import { MAX_CAP_PROFILE_BYTES } from './routes/cap-profile.ts';
+import { MAX_PARTY_REGISTRY_BYTES } from './routes/party-registry.ts';
 import { REVOCATION_PATHS, REVOCATION_SCHEMAS } from './ssf-openapi.ts';
 import { MAX_AGENT_KEYS, MAX_AGENT_ROLES, MAX_ENTITIES, MAX_PARENTS } from './schemas.ts';
 
@@ -602,6 +603,60 @@ export const OPENAPI = {
               CAP_CONFORMANCE_LEVEL: 'a government profile on a deployment below KEE1-L3 (accepted only with KEE_ALLOW_NONCONFORMANT=1, and the manifest then says the deployment is non-conformant)',
             },
           ),
+        },
+      },
+    },
+    '/v1/party-registry': {
+      get: {
+        operationId: 'getPartyRegistry',
+        summary: 'The latest KIA Party Registry this kernel accepted: kernels (KIA id → FROST group public key) and resource providers, signed by the CAP Profile publishers, not by the kernel (docs/party-registry.md)',
+        description: 'A resource provider verifies `jws` against the publisher keys it pins itself (`verifyPartyRegistry` of `kee/verifier`) and takes the key that signs ACD Records from it; the other members are the kernel\'s reading of it.',
+        responses: {
+          '200': {
+            description: 'the stored registry',
+            ...json({
+              type: 'object',
+              required: ['seq', 'stored_at', 'registry_id', 'version', 'registry_hash', 'publishers', 'jws'],
+              properties: {
+                seq: { type: 'integer', minimum: 1 },
+                stored_at: { type: 'string', format: 'date-time' },
+                registry_id: { type: 'string' },
+                version: { type: 'integer', minimum: 1 },
+                registry_hash: { ...hex(32), description: 'SHA-256 of the signed payload (the JCS of the registry body)' },
+                publishers: { type: 'array', items: hex(32), description: '`kid`s of the configured publishers whose signatures verified' },
+                jws: { type: 'object', required: ['payload', 'signatures'], properties: { payload: { type: 'string' }, signatures: { type: 'array', items: { type: 'object' } } }, description: 'the JWS JSON general serialization as submitted' },
+              },
+            }),
+          },
+          ...problems([...STORE, 'NOT_FOUND'], { NOT_FOUND: 'no party registry was submitted to this kernel' }),
+        },
+      },
+      put: {
+        operationId: 'putPartyRegistry',
+        summary: 'Submit a KIA Party Registry signed by ≥ 2 of the 3 configured publishers (KEE_PUBLISHER_KEYS); accepted ones are stored and journaled as PARTY_REGISTRY_ACCEPTED',
+        description: `Body: a JWS JSON general serialization (RFC 7515 §7.2.1), up to ${MAX_PARTY_REGISTRY_BYTES / 1024 / 1024} MiB, signed like a CAP Profile update (\`kee party-registry sign\`): \`payload\` is base64url(JCS(registry body)), one \`signatures[]\` entry per publisher with protected header \`{"alg":"EdDSA","kid":<hex SHA-256 of the raw Ed25519 public key>}\`. The body: \`{"registry_type":"kia-party-registry","registry_id","version","issued_at","kernels":[{"kia_id","group_public_key",…}],"resource_providers":[{"provider_id","acd_required","resource_audiences","acd_requirements"?}]}\`.`,
+        requestBody: body({
+          type: 'object',
+          required: ['payload', 'signatures'],
+          properties: {
+            payload: { ...base64url, description: 'base64url of the JCS form of the registry body' },
+            signatures: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'object', required: ['protected', 'signature'], properties: { protected: base64url, header: { type: 'object' }, signature: base64url } } },
+          },
+        }),
+        responses: {
+          '200': {
+            description: 'accepted and stored',
+            ...json({
+              type: 'object',
+              required: ['seq', 'stored_at', 'registry_id', 'version', 'registry_hash', 'publishers'],
+              properties: { seq: { type: 'integer', minimum: 1 }, stored_at: { type: 'string', format: 'date-time' }, registry_id: { type: 'string' }, version: { type: 'integer', minimum: 1 }, registry_hash: hex(32), publishers: { type: 'array', items: hex(32) } },
+            }),
+          },
+          ...problems([...JSON_BODY, ...STORE, 'UNAVAILABLE', 'CONFLICT', 'PARTY_REGISTRY_SIGNATURES_INSUFFICIENT', 'PARTY_REGISTRY_MALFORMED', 'PARTY_REGISTRY_ROLLBACK', 'PARTY_REGISTRY_KERNEL_MISSING'], {
+            PAYLOAD_TOO_LARGE: `over ${MAX_PARTY_REGISTRY_BYTES} bytes`,
+            UNAVAILABLE: 'no publisher keys are configured',
+            CONFLICT: 'a concurrent submission on another instance stored the same seq; retry',
+          }),
         },
       },
     },

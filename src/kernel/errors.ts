@@ -35,6 +35,11 @@ export const ERROR_CODES = [
   'REQUEST_TIMEOUT',
   'INTERNAL',
   'HEM_MISMATCH',
+  // refused KIA Party Registry submissions (docs/party-registry.md)
+  'PARTY_REGISTRY_SIGNATURES_INSUFFICIENT',
+  'PARTY_REGISTRY_MALFORMED',
+  'PARTY_REGISTRY_ROLLBACK',
+  'PARTY_REGISTRY_KERNEL_MISSING',
   ...CAP_REFUSAL_CODES,
 ] as const;
 

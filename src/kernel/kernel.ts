@@ -2,6 +2,7 @@ import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/ac
 import { authenticateProvider } from './acd/provider-auth.ts';
 import { acdGateFor } from './acd/acd-gate.ts';
 import { createAcdService } from './acd/wiring.ts';
+import { PartyRegistryService } from './party-registry/party-registry-service.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
 import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
@@ -78,6 +79,8 @@ export class Kernel {
   private readonly capProfiles: CapProfileRegistry;
   /** The signed CAP Profile updates accepted so far, as stored (read back for diffs). */
   readonly capProfileHistory: CapProfileHistory;
+  /** The KIA Party Registry signed by the CAP Profile publishers, served to providers (docs/party-registry.md). */
+  readonly partyRegistry: PartyRegistryService;
   /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
   private readonly profileUpdates: CapProfileUpdates;
   private readonly monitor: SigningMonitor;
@@ -246,6 +249,7 @@ export class Kernel {
       options: deps.options?.revocation,
     });
     this.capProfileHistory = new CapProfileHistory({ store: deps.store, io: (op, write) => this.audit.io(op, write) });
+    this.partyRegistry = new PartyRegistryService({ store: deps.store, io: (op, write) => this.audit.io(op, write), clock: deps.clock, journal, publisherKeys: deps.capProfile?.publisherKeys, jws: deps.capProfile?.jws, kiaId: this.kernelId, publicKeyHex: toHex(deps.signer.publicKey()) });
     this.monitor = new SigningMonitor({
       signer: deps.signer,
       clock: deps.clock,

@@ -5,6 +5,7 @@
  */
 import { base64url, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { canonicalJson } from '../kernel/jcs.ts';
+import type { VerifiedPartyRegistry } from './party-registry.ts';
 
 /** Media type of an ACD Record. */
 export const ACD_MEDIA_TYPE = 'application/soos-acd+json';
@@ -37,8 +38,15 @@ export type AcdRequirements = {
 };
 
 export type AcdValidationInput = {
-  /** The KIA public key of the kernel (32 raw Ed25519 bytes, or their lowercase hex as `GET /v1/kernel/public-key` answers): the only key accepted. */
-  kiaPublicKey: Uint8Array | string;
+  /**
+   * Where the key that must sign the record comes from (exactly one):
+   * `partyRegistry`, a KIA Party Registry verified against the publisher keys this provider
+   * pins (`verifyPartyRegistry`): the key is the group key it lists for the kernel the record
+   * names (`gec_manifest_ref`), and a kernel it does not list is refused; or
+   * `kiaPublicKey`, a key pinned some other way (32 raw Ed25519 bytes, or their lowercase hex).
+   */
+  partyRegistry?: VerifiedPartyRegistry;
+  kiaPublicKey?: Uint8Array | string;
   /** Validation 2: the agent's XPID as the kernel derived it (bare UUID or `urn:soos:xpid:uuid:` form). */
   expectedXpid: string;
   /** ACD-02: the AEP session the record is presented in. */
@@ -90,7 +98,15 @@ export async function validateAcdRecord(body: string | AcdRecord, input: AcdVali
   // 1: the detached JWS, against the KIA key only (the header names no other key that could be used)
   const { gec_signature, ...signed } = record;
   const parts = gec_signature.split('.');
-  const key = rawKey(input.kiaPublicKey);
+  if ((input.partyRegistry === undefined) === (input.kiaPublicKey === undefined)) return refuse(1, 3, 'gec_signature', 'give exactly one of `partyRegistry` and `kiaPublicKey`');
+  let key: Uint8Array | null;
+  if (input.partyRegistry) {
+    const kiaId = /^urn:soos:gec-manifest:([0-9a-f]{64}):/.exec(typeof record.gec_manifest_ref === 'string' ? record.gec_manifest_ref : '')?.[1];
+    if (kiaId === undefined) return refuse(1, 2, 'gec_manifest_ref', 'the record names no kernel (`gec_manifest_ref`)');
+    const listed = input.partyRegistry.body.kernels.find((k) => k.kia_id === kiaId);
+    if (!listed) return refuse(1, 3, 'gec_signature', `kernel ${kiaId} is not in the KIA Party Registry`);
+    key = rawKey(listed.group_public_key);
+  } else key = rawKey(input.kiaPublicKey as Uint8Array | string);
   if (!key) return refuse(1, 3, 'gec_signature', 'the configured KIA key is not 32 bytes of Ed25519');
   if (parts.length !== 3 || parts[1] !== '') return refuse(1, 3, 'gec_signature', '`gec_signature` is not a detached compact JWS');
   try {
@@ -99,7 +115,7 @@ export async function validateAcdRecord(body: string | AcdRecord, input: AcdVali
     const jwk = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: base64url.encode(key) }, 'EdDSA');
     await compactVerify(`${parts[0]}.${base64url.encode(canonicalJson(signed))}.${parts[2]}`, jwk, { algorithms: ['EdDSA'] });
   } catch {
-    return refuse(1, 3, 'gec_signature', '`gec_signature` does not verify against the KIA key over the record');
+    return refuse(1, 3, 'gec_signature', `\`gec_signature\` does not verify against the ${input.partyRegistry ? 'group key the party registry lists for its kernel' : 'KIA key'} over the record`);
   }
   // 2: the agent, and the AEP session the record belongs to
   const expected = input.expectedXpid.startsWith(XPID_URN) ? input.expectedXpid : `${XPID_URN}${input.expectedXpid}`;

@@ -10,3 +10,5 @@ export type { HolderProof } from './holder-proof.ts';
 export { keeCredential, type KeeCredentialVariables } from './hono.ts';
 export { AcdRecordCache, ACD_MEDIA_TYPE, fetchAcdRecord, reportAcdDecision, validateAcdRecord } from './acd.ts';
 export type { AcdRecord, AcdRefusal, AcdRequirements, AcdValidation, AcdValidationInput, ProviderAuth } from './acd.ts';
+export { acdRequirementsFromRegistry, fetchPartyRegistry, kernelKeyFromRegistry, providerEntry, verifyPartyRegistry } from './party-registry.ts';
+export type { PartyRegistryBody, PartyRegistryProvider, PartyRegistryRefusal, VerifiedPartyRegistry } from './party-registry.ts';
