@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { KeeAgent, type AgentPrivateJwk, type KeeSession } from '../../src/client/index.ts';
 import { canonicalJson } from '../../src/kernel/jcs.ts';
-import { AcdRecordCache, fetchAcdRecord, reportAcdDecision, validateAcdRecord, type AcdRecord } from '../../src/verifier/index.ts';
+import { AcdRecordCache, acdRequirementsFromRegistry, fetchAcdRecord, fetchPartyRegistry, kernelKeyFromRegistry, providerEntry, reportAcdDecision, validateAcdRecord, verifyPartyRegistry, type AcdRecord, type VerifiedPartyRegistry } from '../../src/verifier/index.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { startSidecar, type Sidecar } from '../../test/support/sidecars.ts';
 import { keeCli, startCollector, startKernel, type Kernel, type Span } from './processes.ts';
@@ -26,7 +26,7 @@ export type AppendixAReport = { steps: StepReport[]; nonconformant: string | nul
 
 export const PROFILE_ID = 'disaster-response-gov-v1.0';
 /** The steps Kee plays only in part (docs/appendix-a.md says why); every other step must PASS. */
-export const EXPECTED_PARTIAL: readonly number[] = [15];
+export const EXPECTED_PARTIAL: readonly number[] = [];
 const PROFILE_FILE = join('demo', 'appendix-a', 'disaster-response-gov-v1.0.cedar');
 const APPI_CONTROL = 'appi:art19-data-minimization';
 /** The national data API's credential audience: its gateway declares acd_required for it (step 10). */
@@ -114,7 +114,7 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
     12: 'Four checks pass',
     13: 'ACD Record layers 1-3',
     14: 'Record FROST-signed; ALE-056 and ALE-057 logged (hash only)',
-    15: 'Gateway validates, grants, ALE-058 logged',
+    15: 'Gateway verifies with the Party Registry key, validates, grants, ALE-058 logged',
     16: 'Gateway reads ptd_endpoint and asks the PTD',
     17: 'PTD returns tier1-data-minimization with its e-Gov source',
     18: 'Chain statute -> control -> policy -> ACD Record -> access decision',
@@ -425,6 +425,24 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       same(entry.attributes, declaration, 'the declaration in the registry entry');
       provider = await KeeAgent.fromPrivateJwk({ kernelUrl: (kernel as Kernel).base, agentId: 'national-data-gateway', privateJwk: key.privateJwk });
       ev(`gateway national-data-gateway registered (role resource_provider, registry_entry_hash ${short(reg.json.registry_entry_hash)}) declaring ${JSON.stringify(declaration)}`);
+      // the KIA Party Registry: the kernel's FROST group key (from the signer ceremony) and the gateway's
+      // entry, signed by publishers 2 and 3 (not by the kernel), pushed to the kernel that serves it
+      const registryFile = join(dir, 'party-registry.json');
+      writeFileSync(registryFile, JSON.stringify({
+        registry_type: 'kia-party-registry',
+        registry_id: 'jp-disaster-response',
+        version: 1,
+        issued_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        kernels: [{ group_public_key: groupKey, frost_threshold_config: 'frost:t-of-n:2-3', operator_id: 'urn:soos:kia:disaster-response-operator:jp:v1' }],
+        resource_providers: [{ provider_id: 'national-data-gateway', ...declaration, acd_requirements: { jurisdiction: 'JP', regulatory_regimes: ['APPI'], min_tiers: { tier_1: 1 }, controls: [APPI_CONTROL] } }],
+      }));
+      const signed = join(dir, 'party-registry.jws.json');
+      await cli(['party-registry', 'sign', '--key', join(dir, 'pub2', 'publisher.key'), '--body', registryFile, '--out', signed]);
+      await cli(['party-registry', 'sign', '--key', join(dir, 'pub3', 'publisher.key'), '--in', signed, '--out', signed]);
+      const pushedRegistry = JSON.parse(await cli(['party-registry', 'push', '--url', (kernel as Kernel).base, signed])) as { version: number; registry_hash: string; publishers: string[] };
+      same(pushedRegistry.publishers.length, 2, 'publishers whose registry signatures the kernel accepted');
+      const accepted = await journalRecord('PARTY_REGISTRY_ACCEPTED', (x) => x.registry_hash === pushedRegistry.registry_hash);
+      ev(`kee party-registry sign (publishers 2 and 3) + push: KIA Party Registry jp-disaster-response v1 (the FROST group key ${short(groupKey)}, the gateway's entry with its acd_requirements) accepted, registry_hash ${short(pushedRegistry.registry_hash)}; PARTY_REGISTRY_ACCEPTED journal record ale_seq ${accepted.record.ale_seq}`);
       const d = (await master.session.authorize(dataApiRead)) as Decided;
       same(d.decision, 'DENY', 'Master AI read of the national data API before any ACD Record');
       check(/^ACD_REQUIRED: /.test(String(d.reasons?.[0])), `the DENY names ACD_REQUIRED: ${JSON.stringify(d.reasons)}`);
@@ -476,11 +494,36 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       ev(`${String(query.record.ale_number)} ACD_QUERY_RECEIVED ale_seq ${query.record.ale_seq}; ${String(acdIssued.ale_number)} ACD_RECORD_ISSUED ale_seq ${acdIssued.ale_seq} (block ${short(issued.block.block_id)}): acd_record_hash ${short(acdIssued.acd_record_hash)} = SHA-256(body), no body`);
     });
 
-    await step(15, async (ev, partial) => {
+    await step(15, async (ev) => {
       const r = acd as AcdRecord;
-      const kernelKey = (await get('/v1/kernel/public-key')).json.public_key;
-      same(kernelKey, groupKey, 'the key published by the kernel = the pinned FROST group key');
-      const v = await validateAcdRecord(acdBody, { kiaPublicKey: groupKey, expectedXpid: (agents['master-ai'] as { xpid: string }).xpid, aepSessionId: r.aep_session_id, requirements: { jurisdiction: 'JP', regulatoryRegimes: ['APPI'], minTiers: { tier_1: 1 }, controls: [APPI_CONTROL] } });
+      // the gateway pins the three publisher keys itself (handed over out of band, here the .pub files):
+      // the registry the kernel serves counts only through their signatures
+      const pinnedPublishers = [1, 2, 3].map((i) => readFileSync(join(dir, `pub${i}`, 'publisher.pub'), 'utf8').trim());
+      const served = await fetchPartyRegistry((kernel as Kernel).base);
+      check(served.ok, `GET /v1/party-registry: ${served.ok ? '' : `${served.status} ${served.body}`}`);
+      const verified = await verifyPartyRegistry(served.ok ? served.jws : null, { publisherKeys: pinnedPublishers });
+      check(verified.ok, `the party registry's publisher signatures: ${verified.ok ? '' : `${verified.code} ${verified.reason}`}`);
+      const registry = verified as VerifiedPartyRegistry;
+      same(registry.publishers.length, 2, 'distinct pinned publishers whose registry signatures verify');
+      const kiaId = /^urn:soos:gec-manifest:([0-9a-f]{64}):/.exec(String((r as AcdRecord & { gec_manifest_ref: string }).gec_manifest_ref))?.[1] ?? '';
+      const registryKey = kernelKeyFromRegistry(registry, kiaId);
+      same(registryKey, groupKey, `the group key the registry lists for kernel ${short(kiaId)}`);
+      ev(`GET /v1/party-registry: KIA Party Registry ${registry.body.registry_id} v${registry.body.version} verified by the gateway against the 3 publisher keys it pins (not the kernel's): signed by ${registry.publishers.length} of 3 (${registry.publishers.map(short).join(', ')}), registry_hash ${short(registry.registry_hash)}`);
+      ev(`the record's kernel (gec_manifest_ref) ${short(kiaId)} resolves in the registry to group key ${short(registryKey)} (frost:t-of-n:2-3): the key gec_signature must verify under`);
+      // what the gateway refuses: a copy signed by one publisher only, one changed after signing
+      const jws = (served.ok ? served.jws : {}) as { payload: string; signatures: unknown[] };
+      const oneOnly = await verifyPartyRegistry({ ...jws, signatures: jws.signatures.slice(0, 1) }, { publisherKeys: pinnedPublishers });
+      check(!oneOnly.ok && oneOnly.code === 'PARTY_REGISTRY_SIGNATURES_INSUFFICIENT', 'a registry signed by 1 of 3 publishers is refused');
+      const body = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { kernels: { kia_id: string; group_public_key: string }[] };
+      const forged = { ...jws, payload: Buffer.from(canonicalJson({ ...body, kernels: [...body.kernels, { kia_id: createHash('sha256').update(Buffer.from('ff'.repeat(32), 'hex')).digest('hex'), group_public_key: 'ff'.repeat(32) }] } as never)).toString('base64url') };
+      const tampered = await verifyPartyRegistry(forged, { publisherKeys: pinnedPublishers });
+      check(!tampered.ok && tampered.code === 'PARTY_REGISTRY_SIGNATURES_INSUFFICIENT', 'a registry changed after signing is refused');
+      ev(`refused by the gateway: the registry with 1 of its 3 signatures (${oneOnly.ok ? '' : oneOnly.reason}); the registry with a kernel added after signing (${tampered.ok ? '' : tampered.reason})`);
+      const entry = providerEntry(registry, 'national-data-gateway');
+      same([entry?.acd_required, entry?.resource_audiences], [true, [DATA_API]], 'the gateway\'s registry entry');
+      const requirements = acdRequirementsFromRegistry(registry, 'national-data-gateway');
+      same(requirements, { jurisdiction: 'JP', regulatoryRegimes: ['APPI'], minTiers: { tier_1: 1 }, controls: [APPI_CONTROL] }, 'the requirements of the gateway\'s registry entry');
+      const v = await validateAcdRecord(acdBody, { partyRegistry: registry, expectedXpid: (agents['master-ai'] as { xpid: string }).xpid, aepSessionId: r.aep_session_id, requirements: requirements as NonNullable<typeof requirements> });
       check(v.ok, `validation: ${v.ok ? '' : `${v.step} ${v.reason}`}`);
       const named = ((r as AcdRecord & { cap_rrs_controls: { cap_rrs_control_id: string; cedar_policy_id: string; tier: string | null; authority_source_uri: string | null }[] }).cap_rrs_controls ?? []).find((c) => c.cap_rrs_control_id === APPI_CONTROL);
       same([named?.cedar_policy_id, named?.tier, named?.authority_source_uri], ['tier1-data-minimization', '1', `${EGOV}415AC0000000057`], 'the ACD Record names the APPI Art. 19 control');
@@ -492,7 +535,7 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       acdPassed = passed.record;
       same(acdPassed.resource_provider_id, 'national-data-gateway', 'ACD_VALIDATION_PASSED resource_provider_id');
       check(cache.get(r.aep_session_id)?.acd_session_id === r.acd_session_id, 'the gateway keeps the record for the AEP session');
-      ev(`validateAcdRecord: six validations PASS (signature under the pinned group key, XPID and AEP session, validity, JP + APPI, tier_1 >= 1 and control ${APPI_CONTROL} present, operator_id)`);
+      ev(`validateAcdRecord with the registry: six validations PASS (gec_signature under the registry's group key, XPID and AEP session, validity, JP + APPI, tier_1 >= 1 and control ${APPI_CONTROL} present, as the gateway's registry entry requires, operator_id)`);
       ev(`cap_rrs_controls of the record: ${APPI_CONTROL} enforced by ${String(named?.cedar_policy_id)} (tier ${String(named?.tier)}, ${String(named?.authority_source_uri)})`);
       ev(`GRANTED reported: ALE-058 ACD_VALIDATION_PASSED journal record ale_seq ${acdPassed.ale_seq} (block ${short(passed.block.block_id)}); acd_session_id ${r.acd_session_id} held by the gateway's AcdRecordCache and the kernel's acd_record`);
       // the kernel honours the gateway's acd_required now: the data API read is PERMIT with a credential
@@ -501,7 +544,6 @@ export async function runAppendixA(options: { progress?: (step: StepReport) => v
       same(d.decision, 'PERMIT', `Master AI read of the national data API after the grant (${JSON.stringify(d.reasons ?? [])})`);
       check(typeof d.credential === 'string', 'a credential for the data API');
       ev(`Master AI: read Dataset::national-population-api for ${DATA_API}: PERMIT ale_seq ${String(d.ale_seq)}, credential issued (acd_required satisfied by ALE-058 in the session)`);
-      partial('the group key is pinned from the signer ceremony and compared with the key the kernel publishes: there is no external KIA Party Registry to resolve it from');
     });
 
     await step(16, async (ev) => {
