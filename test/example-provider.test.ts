@@ -12,9 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/free-port.ts';
 import { agentKeyPair } from './support/agent-auth.ts';
 import { agentRead, makeHarness } from './support/harness.ts';
+import { capProfileDeps, makePublishers, sign } from './support/cap-profile.ts';
+import { toHex } from '../src/kernel/hex.ts';
 
 const AUD = 'https://datasets.example';
-const h = makeHarness({ deps: { options: { acd: { profile: { operator_id: 'urn:soos:kia:example-operator:jp:v1', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] } } } } });
+const publishers = await makePublishers(3);
+const h = makeHarness({ deps: { capProfile: capProfileDeps(publishers), options: { acd: { profile: { operator_id: 'urn:soos:kia:example-operator:jp:v1', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] } } } } });
 let kernelServer: ServerType;
 let kernelUrl = '';
 let provider: ChildProcess;
@@ -23,12 +26,16 @@ let out = '';
 
 beforeAll(async () => {
   await h.started;
+  // the KIA Party Registry, signed by two of the three publishers: the provider resolves the kernel key from it
+  const me = h.kernel.publicKey();
+  const registry = { registry_type: 'kia-party-registry', registry_id: 'example', version: 1, issued_at: '2026-12-01T00:00:00Z', kernels: [{ kia_id: me.key_id, group_public_key: me.public_key }], resource_providers: [{ provider_id: 'example-provider', acd_required: false, resource_audiences: [AUD] }] };
+  expect((await h.call('PUT', '/v1/party-registry', await sign(registry, publishers.slice(0, 2)))).status).toBe(200);
   const kport = await freePort();
   kernelServer = serve({ fetch: h.app.fetch, port: kport, hostname: '127.0.0.1' });
   kernelUrl = `http://127.0.0.1:${kport}`;
   const pport = await freePort();
   providerUrl = `http://127.0.0.1:${pport}`;
-  const vars = { KEE_URL: kernelUrl, KEE_ISSUER: h.kernel.issuer, KEE_POLL_SECONDS: '0', KEE_KIA_KEY: h.kernel.publicKey().public_key };
+  const vars = { KEE_URL: kernelUrl, KEE_ISSUER: h.kernel.issuer, KEE_POLL_SECONDS: '0', KEE_REGISTRY_PUBLISHERS: publishers.map((p) => toHex(p.publicKey)).join(',') };
   provider = spawn(
     join('node_modules', '.bin', 'wrangler'),
     ['dev', '--config', 'examples/provider/wrangler.toml', '--ip', '127.0.0.1', '--port', String(pport), '--persist-to', mkdtempSync(join(tmpdir(), 'kee-provider-')),
@@ -91,7 +98,7 @@ describe('agent → kernel → provider on workerd', () => {
     expect(((await refused.json()) as { code: string }).code).toBe('REVOKED');
   }, 60_000);
 
-  it('a regulated dataset also needs the ACD handshake: the provider fetches, validates and caches the record and reports its grant (ALE-058)', async () => {
+  it('a regulated dataset also needs the ACD handshake: the provider verifies the party registry, fetches, validates (under the registry key) and caches the record and reports its grant (ALE-058)', async () => {
     await h.kernel.registerAgent({ agent_id: 'agent-acd', public_keys: [(await agentKeyPair()).jwk] }, 'op');
     const s = await h.kernel.openSession('agent-acd');
     const d = await h.kernel.authorize(s.session_id, { ...agentRead('agent-acd'), audience: AUD });
