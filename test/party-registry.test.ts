@@ -17,8 +17,9 @@ import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
 import { toHex } from '../src/kernel/hex.ts';
 import { acdRequirementsFromRegistry, kernelKeyFromRegistry, validateAcdRecord, verifyPartyRegistry, type VerifiedPartyRegistry } from '../src/verifier/index.ts';
 import { capProfileDeps, makePublishers, payloadOf, sign, type Publisher } from './support/cap-profile.ts';
-import { makeHarness, type Harness } from './support/harness.ts';
-import { journalRecords } from './support/operators.ts';
+import { agentRead, makeHarness, type Harness } from './support/harness.ts';
+import { journalRecords, makeOperators } from './support/operators.ts';
+import { agentKeyPair, assertion, dpopHeaders } from './support/agent-auth.ts';
 
 const PROFILE = { operator_id: 'urn:soos:kia:example-operator:jp:v1', primary_jurisdiction: 'JP', governing_law: 'Japan', jurisdictions: [{ jurisdiction_code: 'JP', regulatory_regime: ['APPI'], ptd_endpoint: null }] };
 const GATEWAY = { provider_id: 'gateway', acd_required: true, resource_audiences: ['https://data.example'], acd_requirements: { jurisdiction: 'JP', regulatory_regimes: ['APPI'], min_tiers: { tier_0a: 0 } } };
@@ -136,6 +137,35 @@ describe('the KIA Party Registry', () => {
     expect((await h.call('PUT', '/v1/party-registry', good)).json).toMatchObject({ status: 409, code: 'PARTY_REGISTRY_ROLLBACK' });
     expect((await h.call('PUT', '/v1/party-registry', await sign(registryBody([me], 2), publishers.slice(1)))).json).toMatchObject({ seq: 2, version: 2 });
     expect((await journalRecords(h.store)).filter((r) => r.ale_type === 'PARTY_REGISTRY_ACCEPTED').map((r) => r.version)).toEqual([1, 2]);
+    h.kernel.stop();
+  });
+
+  it('the kernel honours acd_required from the registry\'s provider entries: DENY ACD_REQUIRED for the audience until that provider reported GRANTED in the session', async () => {
+    const publishers = await makePublishers(3);
+    const ops = await makeOperators();
+    const h = await kernelWith(publishers, { deps: { operatorTokens: ops.verifier, options: { auth: 'agents', acd: { profile: PROFILE } } } });
+    const op = await ops.bearer('operator');
+    const agentKey = await agentKeyPair();
+    const providerKey = await agentKeyPair();
+    const AUD = GATEWAY.resource_audiences[0]!;
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'a1', public_keys: [agentKey.jwk] }, op)).status).toBe(201);
+    // registered as a provider without any declaration of its own
+    expect((await h.call('POST', '/v1/agents', { agent_id: 'gateway', roles: ['resource_provider'], public_keys: [providerKey.jwk] }, op)).status).toBe(201);
+    const opened = (await h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: await assertion(agentKey, 'a1', h.kernel.issuer) })).json;
+    const path = `/v1/sessions/${opened.session_id}/authorize`;
+    const ask = async (audience: string) => (await h.call('POST', path, { ...agentRead('a1'), audience }, await dpopHeaders(agentKey, 'POST', `http://kee.test${path}`, opened.session_token))).json;
+    expect((await ask(AUD)).decision).toBe('PERMIT');
+    expect((await h.call('PUT', '/v1/party-registry', await sign(registryBody([h.kernel.publicKey()]), publishers.slice(0, 2)))).status).toBe(200);
+    const gated = await ask(AUD);
+    expect(gated.decision).toBe('DENY');
+    expect(gated.reasons[0]).toMatch(/^ACD_REQUIRED: resource provider `gateway` declares acd_required for audience "https:\/\/data\.example"/);
+    expect((await ask('https://other.example')).decision).toBe('PERMIT');
+    const provider = async () => ({ authorization: `Bearer ${await assertion(providerKey, 'gateway', h.kernel.issuer)}` });
+    const record = JSON.parse((await h.call('GET', `/.well-known/soos-acd?aep_session_id=${opened.session_id}`, undefined, { accept: 'application/soos-acd+json', ...(await provider()) })).text);
+    expect((await h.call('POST', `/v1/acd/${record.acd_session_id}/grant`, { decision: 'GRANTED' }, await provider())).status).toBe(200);
+    const granted = await ask(AUD);
+    expect(granted.decision).toBe('PERMIT');
+    expect(typeof granted.credential).toBe('string');
     h.kernel.stop();
   });
 

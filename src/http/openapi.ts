@@ -497,7 +497,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeRequest' }) },
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/OneShotDecision' }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'HEM_MISMATCH'], { NOT_FOUND: HEM_ID_UNKNOWN, UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'HEM_MISMATCH', 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored party registry cannot be read (its acd_required declarations decide requests with an `audience`)', NOT_FOUND: HEM_ID_UNKNOWN, UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`, SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },
@@ -509,7 +509,7 @@ export const OPENAPI = {
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AuthorizeBatch' }) },
         responses: {
           '200': { description: 'decisions, in request order', ...json({ type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/OneShotDecision' } } } }) },
-          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'HEM_MISMATCH'], { NOT_FOUND: HEM_ID_UNKNOWN, UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
+          ...problems([...JSON_BODY, ...STARTED, ...STORE, 'CONFLICT', 'SIGNER_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'HEM_MISMATCH', 'AUDIT_TAMPERED'], { AUDIT_TAMPERED: 'the stored party registry cannot be read (its acd_required declarations decide requests with an `audience`)', NOT_FOUND: HEM_ID_UNKNOWN, UNAUTHENTICATED: 'KEE_AUTH=agents: one-shot decisions are refused (agents authenticate through sessions); the answer carries `WWW-Authenticate: DPoP`', PAYLOAD_TOO_LARGE: 'over 1 MiB', SIGNER_FAILED: 'the token key could not sign a PERMIT\'s credential (the decision is recorded; no credential leaves)' }),
         },
       },
     },

@@ -901,6 +901,7 @@ export class Kernel {
     const acdGate = await acdGateFor(requests, {
       // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
       agents: () => this.agents.list(),
+      registry: () => this.partyRegistry.providers(),
       records: () => this.audit.io(() => this.deps.store.listRecords(session.session_id), false),
       nowMs: () => Date.parse(this.deps.clock.nowIso()),
     });

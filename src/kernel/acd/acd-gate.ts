@@ -3,12 +3,13 @@
  * in its Party Registry entry that the resources it serves under some audiences need an ACD
  * Record, and the kernel honours it. The declaration is two members of the provider's registered
  * `attributes`: `acd_required: true` and `resource_audiences: ["https://…", …]` (the `audience`
- * a credential is asked for). A request in a session naming such an audience is DENIED
+ * a credential is asked for), or the same members of its entry in the signed KIA Party Registry. A request in a session naming such an audience is DENIED
  * (`ACD_REQUIRED`) unless, in that session, the provider validated an ACD Record the kernel
  * issued and reported it GRANTED (ALE-058 in the session's chain) and that record is still valid.
  */
 import type { Agent } from '../agents/agent-registry.ts';
 import type { StoredRecord } from '../../ports/storage.ts';
+import type { PartyRegistryProvider } from '../party-registry/body.ts';
 import { RESOURCE_PROVIDER_ROLE } from './acd-record.ts';
 
 /** The registered attribute that declares the ACD requirement. */
@@ -16,16 +17,23 @@ export const ACD_REQUIRED_ATTRIBUTE = 'acd_required';
 /** The registered attribute listing the audiences the declaration covers. */
 export const RESOURCE_AUDIENCES_ATTRIBUTE = 'resource_audiences';
 
-/** The ACTIVE resource providers that declare `acd_required` for `audience`, sorted. */
-export function providersRequiringAcd(agents: readonly Agent[], audience: string): string[] {
-  return agents
-    .filter((a) => {
-      const attrs = a.entry.attributes;
-      const audiences = attrs[RESOURCE_AUDIENCES_ATTRIBUTE];
-      return a.status === 'ACTIVE' && a.entry.roles.includes(RESOURCE_PROVIDER_ROLE) && attrs[ACD_REQUIRED_ATTRIBUTE] === true && Array.isArray(audiences) && audiences.includes(audience);
-    })
-    .map((a) => a.agent_id)
-    .sort();
+/**
+ * The providers that declare `acd_required` for `audience`, sorted: the ACTIVE resource providers
+ * of the agent registry, and every provider entry of the signed KIA Party Registry
+ * (docs/party-registry.md; its `provider_id` is the agent id the provider reports grants as).
+ */
+export function providersRequiringAcd(agents: readonly Agent[], audience: string, registry: readonly PartyRegistryProvider[] = []): string[] {
+  const ids = new Set(
+    agents
+      .filter((a) => {
+        const attrs = a.entry.attributes;
+        const audiences = attrs[RESOURCE_AUDIENCES_ATTRIBUTE];
+        return a.status === 'ACTIVE' && a.entry.roles.includes(RESOURCE_PROVIDER_ROLE) && attrs[ACD_REQUIRED_ATTRIBUTE] === true && Array.isArray(audiences) && audiences.includes(audience);
+      })
+      .map((a) => a.agent_id),
+  );
+  for (const p of registry) if (p.acd_required && p.resource_audiences.includes(audience)) ids.add(p.provider_id);
+  return [...ids].sort();
 }
 
 /**
@@ -65,12 +73,12 @@ export function acdRefusal(audience: string, requiring: readonly string[], grant
  */
 export async function acdGateFor(
   requests: readonly { audience?: string | undefined }[],
-  read: { agents: () => Promise<readonly Agent[]>; records: () => Promise<readonly StoredRecord[]>; nowMs: () => number },
+  read: { agents: () => Promise<readonly Agent[]>; registry?: () => Promise<readonly PartyRegistryProvider[]>; records: () => Promise<readonly StoredRecord[]>; nowMs: () => number },
 ): Promise<((audience: string) => string | null) | undefined> {
   if (!requests.some((r) => r.audience !== undefined)) return undefined;
-  const agents = await read.agents();
+  const [agents, registry] = await Promise.all([read.agents(), read.registry?.() ?? []]);
   const requiring = new Map<string, string[]>();
-  for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience));
+  for (const r of requests) if (r.audience !== undefined) requiring.set(r.audience, providersRequiringAcd(agents, r.audience, registry));
   if ([...requiring.values()].every((p) => p.length === 0)) return undefined;
   const granted = grantingProviders(await read.records(), read.nowMs());
   return (audience) => acdRefusal(audience, requiring.get(audience) ?? [], granted);

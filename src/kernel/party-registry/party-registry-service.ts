@@ -5,6 +5,7 @@ import type { KernelJournal } from '../audit/journal.ts';
 import type { PublisherKey } from '../cap-profile/signatures.ts';
 import { DomainError } from '../errors.ts';
 import type { Json } from '../types.ts';
+import { parsePartyRegistryBody, type PartyRegistryProvider } from './body.ts';
 import { namedPublisherKeys, registeredKernel, verifyPartyRegistry, type VerifiedPartyRegistry } from './verify.ts';
 
 /** Documents kind of the accepted signed registries (`seq` 1, 2, …; the latest is served). */
@@ -48,6 +49,8 @@ export class PartyRegistryService {
   private readonly deps: PartyRegistryDeps;
   private keys: PublisherKey[] | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The provider entries of the stored registry `seq` (the latest this instance read). */
+  private cached: { seq: number; providers: readonly PartyRegistryProvider[] } = { seq: 0, providers: [] };
 
   constructor(deps: PartyRegistryDeps) {
     this.deps = deps;
@@ -83,6 +86,22 @@ export class PartyRegistryService {
     return entry;
   }
 
+  /**
+   * The resource provider entries of the latest accepted registry (the `acd_required` gate reads
+   * them beside the agent registry's declarations), caught up with the store: a registry another
+   * instance accepted counts at once. One small read when nothing changed; the registry was
+   * verified when it was accepted, as agent registry entries are, and is not verified again.
+   */
+  async providers(): Promise<readonly PartyRegistryProvider[]> {
+    const { deps } = this;
+    const newer = await deps.io(() => deps.store.listDocuments(PARTY_REGISTRY_DOCUMENT, this.cached.seq + 1, 1), false);
+    if (newer.length === 0) return this.cached.providers;
+    const latest = (await deps.io(() => deps.store.latestDocument(PARTY_REGISTRY_DOCUMENT), false)) as StoredDocument;
+    const providers = storedProviders(latest);
+    if (latest.seq > this.cached.seq) this.cached = { seq: latest.seq, providers };
+    return providers;
+  }
+
   /** `GET /v1/party-registry`: the latest accepted registry; NOT_FOUND when none was. */
   async current(): Promise<StoredPartyRegistry> {
     const latest = await this.deps.io(() => this.deps.store.latestDocument(PARTY_REGISTRY_DOCUMENT), false);
@@ -93,6 +112,19 @@ export class PartyRegistryService {
 
 function facts(v: VerifiedPartyRegistry): Record<string, Json> {
   return { registry_id: v.body.registry_id, version: v.body.version, registry_hash: v.registry_hash, publishers: v.publishers };
+}
+
+/** The provider entries of a stored registry (its signed payload, read back); AUDIT_TAMPERED when it is not one. */
+function storedProviders(doc: StoredDocument): readonly PartyRegistryProvider[] {
+  try {
+    const payload = (storedFacts(doc).jws as { payload: string }).payload;
+    const bin = atob(payload.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (payload.length % 4)) % 4));
+    const parsed = parsePartyRegistryBody(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))));
+    if (parsed.ok) return parsed.body.resource_providers;
+  } catch {
+    // unreadable: below
+  }
+  throw new DomainError('AUDIT_TAMPERED', `the stored party registry ${doc.seq} is not a registry: its acd_required declarations cannot be read`);
 }
 
 function storedFacts(doc: StoredDocument): StoredPartyRegistry {
