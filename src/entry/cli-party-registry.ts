@@ -19,6 +19,7 @@ import { canonicalJson } from '../kernel/jcs.ts';
 import { parsePartyRegistryBody, type PartyRegistryBody } from '../kernel/party-registry/body.ts';
 import { namedPublisherKeys, REGISTRY_THRESHOLD, verifyPartyRegistry } from '../kernel/party-registry/verify.ts';
 import { readPublisherKey } from './publisher-key-files.ts';
+import { flags, UsageError, type Flags } from './cli-flags.ts';
 
 const USAGE = `usage:
   kee party-registry sign --key <publisher.key> --body <registry.json> --out <jws.json>
@@ -33,7 +34,6 @@ const USAGE = `usage:
       <jws.json> may also be the answer of GET /v1/party-registry
 exit: 0 done or verified, 1 refused, 2 usage, file or network error`;
 
-class UsageError extends Error {}
 class Refused extends Error {}
 
 export async function run(argv: string[]): Promise<number> {
@@ -58,25 +58,6 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`kee party-registry: ${code === 'ENOENT' ? `no such file \`${(e as { path?: string }).path}\`` : e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-}
-
-type Flags = { opts: Record<string, string>; args: string[] };
-
-function flags(argv: string[], allowed: string[], positional = 0): Flags {
-  const opts: Record<string, string> = {};
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a.startsWith('--')) {
-      const name = a.slice(2);
-      const value = argv[++i];
-      if (!allowed.includes(name)) throw new UsageError(`unknown option \`${a}\``);
-      if (value === undefined) throw new UsageError(`\`${a}\` needs a value`);
-      opts[name] = value;
-    } else args.push(a);
-  }
-  if (args.length !== positional) throw new UsageError(positional ? `expected ${positional} file argument` : `unexpected argument \`${args[0]}\``);
-  return { opts, args };
 }
 
 async function readJsonFile(file: string): Promise<unknown> {

@@ -29,6 +29,7 @@ import type { PolicyInspector } from '../ports/cap-profile.ts';
 import { FileError, test, validate, type CheckDeps } from './cli-policy-check.ts';
 import { policyEngineName } from './policy-engine.ts';
 import { createPublisherKey, readPublisherKey } from './publisher-key-files.ts';
+import { flags, UsageError, type Flags } from './cli-flags.ts';
 
 const USAGE = `usage:
   kee policy keygen --out <dir>
@@ -52,7 +53,6 @@ const USAGE = `usage:
       with the kernel's engine (KEE_POLICY_ENGINE) and fail-closed rules; exit 1 on any mismatch
 exit: 0 done, accepted or as expected, 1 refused, problems or mismatches, 2 usage, file or network error`;
 
-class UsageError extends Error {}
 class Refused extends Error {}
 
 export async function run(argv: string[]): Promise<number> {
@@ -89,25 +89,6 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`kee policy: ${code === 'ENOENT' ? `no such file \`${(e as { path?: string }).path}\`` : code === 'EEXIST' ? `\`${(e as { path?: string }).path}\` exists: refusing to overwrite a key` : e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-}
-
-type Flags = { opts: Record<string, string>; args: string[] };
-
-function flags(argv: string[], allowed: string[], positional = 0): Flags {
-  const opts: Record<string, string> = {};
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a.startsWith('--')) {
-      const name = a.slice(2);
-      const value = argv[++i];
-      if (!allowed.includes(name)) throw new UsageError(`unknown option \`${a}\``);
-      if (value === undefined) throw new UsageError(`\`${a}\` needs a value`);
-      opts[name] = value;
-    } else args.push(a);
-  }
-  if (args.length !== positional) throw new UsageError(positional ? `expected ${positional} file argument${positional > 1 ? 's' : ''}` : `unexpected argument \`${args[0]}\``);
-  return { opts, args };
 }
 
 async function keygen({ opts }: Flags): Promise<number> {
