@@ -78,9 +78,16 @@ export class WorkerAuditStore implements AuditStore {
   private nextId = 1;
   private dead: string | null = null;
   private outbox: Call[] = [];
+  private readonly sessions: SessionCache | null;
 
-  constructor(channel: StoreChannel) {
+  /**
+   * `options.sole`: this store is the only writer of the database (an embedded file under the
+   * store lock, `src/entry/store-lock.ts`): sessions read or created through it are then kept in
+   * memory (`SessionCache`), so the read every authorization makes costs no round trip.
+   */
+  constructor(channel: StoreChannel, options: { sole?: boolean } = {}) {
     this.channel = channel;
+    this.sessions = options.sole ? new SessionCache() : null;
     this.listen(channel);
   }
 
@@ -91,6 +98,8 @@ export class WorkerAuditStore implements AuditStore {
    */
   fail(reason: string): void {
     this.dead ??= reason;
+    // a write in flight may or may not have committed: nothing known before is trusted
+    this.sessions?.clear();
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.outbox = [];
@@ -117,11 +126,22 @@ export class WorkerAuditStore implements AuditStore {
   }
 
   createSession(session: Session, first: StoredRecord): Promise<void> {
-    return this.call('createSession', [session, first]) as Promise<void>;
+    const cache = this.sessions;
+    if (!cache) return this.call('createSession', [session, first]) as Promise<void>;
+    const seen = cache.writing(session.session_id);
+    return (this.call('createSession', [session, first]) as Promise<void>).then(() => cache.fill(seen, { ...session }));
   }
 
   getSession(sessionId: string): Promise<Session | null> {
-    return this.call('getSession', [sessionId]) as Promise<Session | null>;
+    const cache = this.sessions;
+    if (!cache || this.dead !== null) return this.call('getSession', [sessionId]) as Promise<Session | null>;
+    const known = cache.get(sessionId);
+    if (known) return Promise.resolve({ ...known });
+    const seen = cache.reading(sessionId);
+    return (this.call('getSession', [sessionId]) as Promise<Session | null>).then((s) => {
+      if (s) cache.fill(seen, { ...s });
+      return s;
+    });
   }
 
   sessionsWithStatus(status: SessionStatus, limit: number): Promise<Session[]> {
@@ -133,6 +153,7 @@ export class WorkerAuditStore implements AuditStore {
   }
 
   appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
+    for (const s of statuses) this.sessions?.writing(s.sessionId);
     return this.call('appendRecords', [pack(records), statuses]) as Promise<void>;
   }
 
@@ -141,10 +162,12 @@ export class WorkerAuditStore implements AuditStore {
   }
 
   setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
+    this.sessions?.writing(sessionId);
     return this.call('setSessionStatus', [sessionId, status]) as Promise<void>;
   }
 
   storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
+    this.sessions?.writing(block.session_id);
     return this.call('storeBlock', [block, leaf]) as Promise<void>;
   }
 
@@ -225,6 +248,57 @@ export class WorkerAuditStore implements AuditStore {
     return new DomainError('GAR_UNAVAILABLE', `the audit store worker is gone: ${this.dead ?? 'unknown'}`);
   }
 }
+
+/** Sessions kept at most; past it the cache starts over (sessions left open forever). */
+const MAX_CACHED_SESSIONS = 10_000;
+
+/**
+ * The sessions a sole-writer WorkerAuditStore knows, as committed. Every write that changes a
+ * session's row goes through that store, which forgets the session when it sends the write; a
+ * read's answer is kept only if no such write of its session was sent after the read (calls are
+ * served in order, so a read sent after a write answers what the write left, committed or not).
+ */
+class SessionCache {
+  private readonly known = new Map<string, Session>();
+  /** Per session, a counter bumped by every write sent that changes its row. */
+  private readonly writes = new Map<string, number>();
+  /** Bumped by `clear`: no answer to a read sent before it is kept. */
+  private epoch = 0;
+
+  get(sessionId: string): Session | undefined {
+    return this.known.get(sessionId);
+  }
+
+  /** Before a read is sent: what `fill` needs to know whether a write overtook it. */
+  reading(sessionId: string): Seen {
+    return { sessionId, writes: this.writes.get(sessionId) ?? 0, epoch: this.epoch };
+  }
+
+  /** Before a write of the session's row is sent: forgets the session until it is read again. */
+  writing(sessionId: string): Seen {
+    if (this.writes.size >= MAX_CACHED_SESSIONS && !this.writes.has(sessionId)) this.clear();
+    this.known.delete(sessionId);
+    const n = (this.writes.get(sessionId) ?? 0) + 1;
+    this.writes.set(sessionId, n);
+    return { sessionId, writes: n, epoch: this.epoch };
+  }
+
+  /** Keeps `session` as read (or created) if no later write of its row was sent meanwhile. */
+  fill(seen: Seen, session: Session): void {
+    if (seen.epoch !== this.epoch || (this.writes.get(seen.sessionId) ?? 0) !== seen.writes) return;
+    if (this.known.size >= MAX_CACHED_SESSIONS) this.known.clear();
+    this.known.set(seen.sessionId, session);
+  }
+
+  /** Forgets everything, including what reads and writes in flight would tell. */
+  clear(): void {
+    this.known.clear();
+    this.writes.clear();
+    this.epoch++;
+  }
+}
+
+type Seen = { sessionId: string; writes: number; epoch: number };
 
 /**
  * The worker side: answers calls from a WorkerAuditStore with `store`, one at a time in
