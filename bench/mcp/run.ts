@@ -17,7 +17,8 @@
  *   KEE_AUTH=agents: session token + DPoP proof per request; decision and TOOL_RESULT requests).
  * Before and after the calls, the disk's commit floor: the p50 of 400 fdatasync()s of a 1 KiB rewrite.
  * Sequential calls, one agent session each; the modes are interleaved in rounds of 20 calls so
- * that machine load hits them alike. `--dir <dir>`: where the database files go (default the OS temp directory). CPU: the process's (threads included, the upstream child
+ * that machine load hits them alike. `--dir <dir>`: where the database files go (default the OS temp directory);
+ * `--baseline <checkout>`: adds a row with that checkout's libSQL worker store (A/B in one run). CPU: the process's (threads included, the upstream child
  * not) user + system time per call. Run: `npm run bench:mcp [-- --calls 2000]`. Writes bench/mcp/RESULTS.md.
  */
 import '../../src/entry/node-v8-flags.ts';
@@ -49,6 +50,9 @@ const FS_SERVER = 'node_modules/@modelcontextprotocol/server-filesystem/dist/ind
 const PROFILE = { capProfileId: 'mcp-tools', policies: readFileSync('examples/profiles/mcp-read-only-v1.cedar', 'utf8') };
 
 const dirArg = process.argv.indexOf('--dir');
+const baselineArg = process.argv.indexOf('--baseline');
+// `--baseline <checkout>`: one more row, the gateway over that checkout's libSQL worker store (A/B in one run)
+const baseline = baselineArg > 0 ? process.argv[baselineArg + 1] : undefined;
 // `--dir /dev/shm` (tmpfs: fsync costs nothing) measures what the gateway adds besides the disk
 const dir = realpathSync(mkdtempSync(join(dirArg > 0 ? (process.argv[dirArg + 1] as string) : tmpdir(), 'kee-bench-mcp-')));
 const file = join(dir, 'a.txt');
@@ -90,7 +94,15 @@ async function throughGateway(name: string, governor: Governor, resultRecords: '
 const EAGER = { options: { eagerBatch: 256 } };
 
 /** A kernel over an embedded libSQL file served as `kee mcp-gateway` does (`kernel.store_thread`, default `main`). */
-async function libsqlKernel(name: string, thread: 'worker' | 'main'): Promise<Kernel> {
+async function libsqlKernel(name: string, thread: 'worker' | 'main' | 'baseline'): Promise<Kernel> {
+  if (thread === 'baseline') {
+    // another checkout's libSQL worker store (its own worker thread and adapter code) under this kernel
+    const other = (await import(join(realpathSync(baseline as string), 'src/entry/open-worker-store.ts'))) as { openWorkerLibsqlStore: typeof openWorkerLibsqlStore };
+    const { store } = await other.openWorkerLibsqlStore(`file:${join(dir, name)}`);
+    const h = makeHarness({ store, profile: PROFILE, deps: EAGER });
+    await h.started;
+    return h.kernel;
+  }
   const url = `file:${join(dir, name)}`;
   const { store } = thread === 'main' ? await openMainThreadLibsqlStore(url) : await openWorkerLibsqlStore(url);
   const h = makeHarness({ store, profile: PROFILE, deps: EAGER });
@@ -132,6 +144,7 @@ const fsync0 = fsyncFloor();
 const remoteKey = await jwk();
 const modes = [
   await direct(),
+  ...(baseline ? [await throughGateway(`baseline: ${baseline}'s libSQL worker store`, await embeddedGovernor(await libsqlKernel('kee-baseline.db', 'baseline'), 'bench-agent', await jwk()))] : []),
   await throughGateway('embedded, libSQL file store (main thread, the default)', await embeddedGovernor(await libsqlKernel('kee.db', 'main'), 'bench-agent', await jwk())),
   await throughGateway('embedded, libSQL (main thread), `result_records: "with_next_call"`', await embeddedGovernor(await libsqlKernel('kee-next.db', 'main'), 'bench-agent', await jwk()), 'with_next_call'),
   await throughGateway('embedded, libSQL on the worker thread (`store_thread: "worker"`)', await embeddedGovernor(await libsqlKernel('kee-worker.db', 'worker'), 'bench-agent', await jwk())),
@@ -167,7 +180,7 @@ const out = `# bench/mcp results
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared with other work: compare rows of one run, not runs).
 The disk's commit floor (p50 of 400 \`fdatasync()\` after rewriting 1 KiB in place, in the bench's directory): ${fsync0.toFixed(2)} ms before the calls, ${fsync1.toFixed(2)} ms after.
-Command: \`npm run bench:mcp -- --calls ${CALLS}${dirArg > 0 ? ` --dir ${process.argv[dirArg + 1]}` : ''}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes interleaved in rounds of ${ROUND}, after 200 warm-up calls each.
+Command: \`npm run bench:mcp -- --calls ${CALLS}${dirArg > 0 ? ` --dir ${process.argv[dirArg + 1]}` : ''}${baseline ? ` --baseline ${baseline}` : ''}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes interleaved in rounds of ${ROUND}, after 200 warm-up calls each.
 
 | path | p50 | p99 | added p50 | added p99 | CPU µs/call |
 | --- | ---: | ---: | ---: | ---: | ---: |
