@@ -1,6 +1,7 @@
 import { DomainError, ERROR_CODES, isDomainError, type ErrorCode } from '../../kernel/errors.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
 import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord, StoredDocument } from '../../ports/storage.ts';
+import { SessionCache } from './session-cache.ts';
 
 /**
  * The Web-standard part of a `MessagePort` that the worker store needs: `MessageChannel` ports
@@ -248,57 +249,6 @@ export class WorkerAuditStore implements AuditStore {
     return new DomainError('GAR_UNAVAILABLE', `the audit store worker is gone: ${this.dead ?? 'unknown'}`);
   }
 }
-
-/** Sessions kept at most; past it the cache starts over (sessions left open forever). */
-const MAX_CACHED_SESSIONS = 10_000;
-
-/**
- * The sessions a sole-writer WorkerAuditStore knows, as committed. Every write that changes a
- * session's row goes through that store, which forgets the session when it sends the write; a
- * read's answer is kept only if no such write of its session was sent after the read (calls are
- * served in order, so a read sent after a write answers what the write left, committed or not).
- */
-class SessionCache {
-  private readonly known = new Map<string, Session>();
-  /** Per session, a counter bumped by every write sent that changes its row. */
-  private readonly writes = new Map<string, number>();
-  /** Bumped by `clear`: no answer to a read sent before it is kept. */
-  private epoch = 0;
-
-  get(sessionId: string): Session | undefined {
-    return this.known.get(sessionId);
-  }
-
-  /** Before a read is sent: what `fill` needs to know whether a write overtook it. */
-  reading(sessionId: string): Seen {
-    return { sessionId, writes: this.writes.get(sessionId) ?? 0, epoch: this.epoch };
-  }
-
-  /** Before a write of the session's row is sent: forgets the session until it is read again. */
-  writing(sessionId: string): Seen {
-    if (this.writes.size >= MAX_CACHED_SESSIONS && !this.writes.has(sessionId)) this.clear();
-    this.known.delete(sessionId);
-    const n = (this.writes.get(sessionId) ?? 0) + 1;
-    this.writes.set(sessionId, n);
-    return { sessionId, writes: n, epoch: this.epoch };
-  }
-
-  /** Keeps `session` as read (or created) if no later write of its row was sent meanwhile. */
-  fill(seen: Seen, session: Session): void {
-    if (seen.epoch !== this.epoch || (this.writes.get(seen.sessionId) ?? 0) !== seen.writes) return;
-    if (this.known.size >= MAX_CACHED_SESSIONS) this.known.clear();
-    this.known.set(seen.sessionId, session);
-  }
-
-  /** Forgets everything, including what reads and writes in flight would tell. */
-  clear(): void {
-    this.known.clear();
-    this.writes.clear();
-    this.epoch++;
-  }
-}
-
-type Seen = { sessionId: string; writes: number; epoch: number };
 
 /**
  * The worker side: answers calls from a WorkerAuditStore with `store`, one at a time in
