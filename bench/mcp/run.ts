@@ -16,9 +16,15 @@
  * - remote: the gateway reaching a kernel over HTTP on loopback (`@hono/node-server`,
  *   KEE_AUTH=agents: session token + DPoP proof per request; decision and TOOL_RESULT requests).
  * Before and after the calls, the disk's commit floor: the p50 of 400 fdatasync()s of a 1 KiB rewrite.
- * Sequential calls, one agent session each; the modes are interleaved in rounds of 20 calls so
- * that machine load hits them alike. `--dir <dir>`: where the database files go (default the OS temp directory);
- * `--baseline <checkout>`: adds a row with that checkout's libSQL worker store (A/B in one run). CPU: the process's (threads included, the upstream child
+ * Sequential calls, one agent session each; the modes take turns call by call, so that machine
+ * load and the disk's latency (which varies from second to second on a shared machine) hit them alike. `--dir <dir>`: where the database files go (default the OS temp directory);
+ * `--baseline <checkout>`: adds a row with that checkout's libSQL worker store (A/B in one run);
+ * `--only <word,word>`: only the modes whose names contain one of the words (and the direct call);
+ * `--round <n>`: n calls per mode per turn (default 1). All gateways share this one process and
+ * its event loop: a main-thread store's commit outside its own calls (a `with_next_call` result
+ * committed by its 20 ms timer while another mode's call runs) holds up the other modes' calls,
+ * which no real gateway (one kernel per process) sees; compare main-thread and worker rows
+ * without the `with_next_call` rows (`--only`) when that matters. CPU: the process's (threads included, the upstream child
  * not) user + system time per call. Run: `npm run bench:mcp [-- --calls 2000]`. Writes bench/mcp/RESULTS.md.
  */
 import '../../src/entry/node-v8-flags.ts';
@@ -45,7 +51,11 @@ import { makeHarness } from '../../test/support/harness.ts';
 
 const arg = process.argv.indexOf('--calls');
 const CALLS = arg > 0 ? Number(process.argv[arg + 1]) : 2000;
-const ROUND = 20;
+const roundArg = process.argv.indexOf('--round');
+const ROUND = roundArg > 0 ? Math.max(1, Number(process.argv[roundArg + 1])) : 1;
+const onlyArg = process.argv.indexOf('--only');
+// `--only main,worker`: the direct call and the modes whose names contain one of these words
+const only = onlyArg > 0 ? (process.argv[onlyArg + 1] as string).split(',') : null;
 const FS_SERVER = 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js';
 const PROFILE = { capProfileId: 'mcp-tools', policies: readFileSync('examples/profiles/mcp-read-only-v1.cedar', 'utf8') };
 
@@ -142,16 +152,18 @@ function fsyncFloor(): number {
 const load0 = loadavg()[0] as number;
 const fsync0 = fsyncFloor();
 const remoteKey = await jwk();
-const modes = [
-  await direct(),
-  ...(baseline ? [await throughGateway(`baseline: ${baseline}'s libSQL worker store`, await embeddedGovernor(await libsqlKernel('kee-baseline.db', 'baseline'), 'bench-agent', await jwk()))] : []),
-  await throughGateway('embedded, libSQL file store (main thread, the default)', await embeddedGovernor(await libsqlKernel('kee.db', 'main'), 'bench-agent', await jwk())),
-  await throughGateway('embedded, libSQL (main thread), `result_records: "with_next_call"`', await embeddedGovernor(await libsqlKernel('kee-next.db', 'main'), 'bench-agent', await jwk()), 'with_next_call'),
-  await throughGateway('embedded, libSQL on the worker thread (`store_thread: "worker"`)', await embeddedGovernor(await libsqlKernel('kee-worker.db', 'worker'), 'bench-agent', await jwk())),
-  await throughGateway('embedded, libSQL on the worker thread, `with_next_call`', await embeddedGovernor(await libsqlKernel('kee-worker-next.db', 'worker'), 'bench-agent', await jwk()), 'with_next_call'),
-  await throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE, deps: EAGER }); await h.started; return h.kernel; })()), 'bench-agent', await jwk())),
-  await throughGateway('remote (HTTP on loopback, DPoP; kernel in memory)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey)),
+/** Every mode, by name; a mode is set up only if selected (`--only`). */
+const MODES: [string, () => Promise<Mode>][] = [
+  ...(baseline ? [[`baseline: ${baseline}'s libSQL worker store`, async () => throughGateway(`baseline: ${baseline}'s libSQL worker store`, await embeddedGovernor(await libsqlKernel('kee-baseline.db', 'baseline'), 'bench-agent', await jwk()))] as [string, () => Promise<Mode>]] : []),
+  ['embedded, libSQL file store (main thread, the default)', async () => throughGateway('embedded, libSQL file store (main thread, the default)', await embeddedGovernor(await libsqlKernel('kee.db', 'main'), 'bench-agent', await jwk()))],
+  ['embedded, libSQL (main thread), `result_records: "with_next_call"`', async () => throughGateway('embedded, libSQL (main thread), `result_records: "with_next_call"`', await embeddedGovernor(await libsqlKernel('kee-next.db', 'main'), 'bench-agent', await jwk()), 'with_next_call')],
+  ['embedded, libSQL on the worker thread (`store_thread: "worker"`)', async () => throughGateway('embedded, libSQL on the worker thread (`store_thread: "worker"`)', await embeddedGovernor(await libsqlKernel('kee-worker.db', 'worker'), 'bench-agent', await jwk()))],
+  ['embedded, libSQL on the worker thread, `with_next_call`', async () => throughGateway('embedded, libSQL on the worker thread, `with_next_call`', await embeddedGovernor(await libsqlKernel('kee-worker-next.db', 'worker'), 'bench-agent', await jwk()), 'with_next_call')],
+  ['embedded, in-memory store', async () => throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE, deps: EAGER }); await h.started; return h.kernel; })()), 'bench-agent', await jwk()))],
+  ['remote (HTTP on loopback, DPoP; kernel in memory)', async () => throughGateway('remote (HTTP on loopback, DPoP; kernel in memory)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey))],
 ];
+const modes: Mode[] = [await direct()];
+for (const [name, make] of MODES) if (!only || only.some((w) => name.includes(w))) modes.push(await make());
 for (const m of modes) for (let i = 0; i < 200; i++) await m.call();
 for (let done = 0; done < CALLS; done += ROUND) {
   for (const m of modes) {
@@ -180,7 +192,7 @@ const out = `# bench/mcp results
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared with other work: compare rows of one run, not runs).
 The disk's commit floor (p50 of 400 \`fdatasync()\` after rewriting 1 KiB in place, in the bench's directory): ${fsync0.toFixed(2)} ms before the calls, ${fsync1.toFixed(2)} ms after.
-Command: \`npm run bench:mcp -- --calls ${CALLS}${dirArg > 0 ? ` --dir ${process.argv[dirArg + 1]}` : ''}${baseline ? ` --baseline ${baseline}` : ''}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes interleaved in rounds of ${ROUND}, after 200 warm-up calls each.
+Command: \`npm run bench:mcp -- --calls ${CALLS}${dirArg > 0 ? ` --dir ${process.argv[dirArg + 1]}` : ''}${baseline ? ` --baseline ${baseline}` : ''}${only ? ` --only "${only.join(',')}"` : ''}${ROUND !== 1 ? ` --round ${ROUND}` : ''}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes taking turns ${ROUND === 1 ? 'call by call' : `in rounds of ${ROUND}`}, after 200 warm-up calls each.
 
 | path | p50 | p99 | added p50 | added p99 | CPU µs/call |
 | --- | ---: | ---: | ---: | ---: | ---: |
