@@ -13,6 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -115,6 +116,37 @@ describe('kee mcp-gateway (CLI)', () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }, 120_000);
+
+  it('has committed what it answered: killed (-9) right after a call, its records are in the file (the default: libSQL on the main thread)', async () => {
+    mkdirSync(files, { recursive: true });
+    writeConfig();
+    const stdio = new StdioClientTransport({ command: 'node', args: ['bin/kee.mjs', 'mcp-gateway', '--config', config], env, stderr: 'ignore' });
+    const client = new Client({ name: 'cli-test-agent', version: '1' });
+    await client.connect(stdio);
+    const read = await client.callTool({ name: 'fs__read_text_file', arguments: { path: join(files, 'a.txt') } });
+    expect(text(read)).toBe('alpha\n');
+    const denied = await client.callTool({ name: 'fs__write_file', arguments: { path: join(files, 'a.txt'), content: 'changed' } });
+    expect(denied.isError).toBe(true);
+    const pid = stdio.pid as number;
+    process.kill(pid, 'SIGKILL');
+    await until(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await client.close().catch(() => {});
+    const db = new Database(join(dir, 'data', 'kee.db'));
+    try {
+      const session = db.prepare('SELECT session_id FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { session_id: string };
+      const types = (db.prepare('SELECT ale_type FROM audit_records WHERE session_id = ? ORDER BY ale_seq').all([session.session_id]) as { ale_type: string }[]).map((r) => r.ale_type);
+      expect(types).toEqual(['SESSION_OPEN', 'CEDAR_PERMIT', 'TOOL_RESULT', 'CEDAR_DENY']);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });
 
 async function until(done: () => boolean, ms = 30_000): Promise<void> {

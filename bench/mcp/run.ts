@@ -4,18 +4,28 @@
  * SDK Client:
  * - direct: Client -> upstream;
  * - embedded: Client -> gateway (in-process, in-memory MCP transport) -> upstream, the gateway
- *   holding a kernel over an embedded libSQL file as `kee mcp-gateway` opens it (the libSQL
- *   worker thread, eager batches; kee-policy, the `mcp-tools` sample profile): projection,
- *   decision + durable record (CEDAR_PERMIT, no credential: the gateway enforces it itself),
- *   forward, durable TOOL_RESULT record;
+ *   holding a kernel over an embedded libSQL file as `kee mcp-gateway` opens it (on the main
+ *   thread with the native writer, batches at the end of the loop's turn; kee-policy, the
+ *   `mcp-tools` sample profile): projection, decision + durable record (CEDAR_PERMIT, no
+ *   credential: the gateway enforces it itself), forward, durable TOOL_RESULT record;
+ * - the same with the file on the libSQL worker thread (`kernel.store_thread: "worker"`, as
+ *   `npm start` serves it);
  * - the same with `result_records: "with_next_call"`: the TOOL_RESULT is queued before the answer
  *   and committed with the next call's decision (one commit per call instead of two);
  * - embedded, in-memory store: the same without the database;
  * - remote: the gateway reaching a kernel over HTTP on loopback (`@hono/node-server`,
  *   KEE_AUTH=agents: session token + DPoP proof per request; decision and TOOL_RESULT requests).
  * Before and after the calls, the disk's commit floor: the p50 of 400 fdatasync()s of a 1 KiB rewrite.
- * Sequential calls, one agent session each; the modes are interleaved in rounds so that machine
- * load hits them alike. Run: `npm run bench:mcp [-- --calls 2000]`. Writes bench/mcp/RESULTS.md.
+ * Sequential calls, one agent session each; the modes take turns call by call, so that machine
+ * load and the disk's latency (which varies from second to second on a shared machine) hit them alike. `--dir <dir>`: where the database files go (default the OS temp directory);
+ * `--baseline <checkout>`: adds a row with that checkout's libSQL worker store (A/B in one run);
+ * `--only <word,word>`: only the modes whose names contain one of the words (and the direct call);
+ * `--round <n>`: n calls per mode per turn (default 1). All gateways share this one process and
+ * its event loop: a main-thread store's commit outside its own calls (a `with_next_call` result
+ * committed by its 20 ms timer while another mode's call runs) holds up the other modes' calls,
+ * which no real gateway (one kernel per process) sees; compare main-thread and worker rows
+ * without the `with_next_call` rows (`--only`) when that matters. CPU: the process's (threads included, the upstream child
+ * not) user + system time per call. Run: `npm run bench:mcp [-- --calls 2000]`. Writes bench/mcp/RESULTS.md.
  */
 import '../../src/entry/node-v8-flags.ts';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
@@ -35,16 +45,26 @@ import { createGatewaySession } from '../../src/mcp/gateway.ts';
 import type { Governor } from '../../src/mcp/governor.ts';
 import { remoteGovernor } from '../../src/mcp/remote-governor.ts';
 import { openWorkerLibsqlStore } from '../../src/entry/open-worker-store.ts';
+import { openMainThreadLibsqlStore } from '../../src/adapters/libsql/main-thread.ts';
 import { connectUpstreams } from '../../src/mcp/upstreams.ts';
 import { makeHarness } from '../../test/support/harness.ts';
 
 const arg = process.argv.indexOf('--calls');
 const CALLS = arg > 0 ? Number(process.argv[arg + 1]) : 2000;
-const ROUND = 100;
+const roundArg = process.argv.indexOf('--round');
+const ROUND = roundArg > 0 ? Math.max(1, Number(process.argv[roundArg + 1])) : 1;
+const onlyArg = process.argv.indexOf('--only');
+// `--only main,worker`: the direct call and the modes whose names contain one of these words
+const only = onlyArg > 0 ? (process.argv[onlyArg + 1] as string).split(',') : null;
 const FS_SERVER = 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js';
 const PROFILE = { capProfileId: 'mcp-tools', policies: readFileSync('examples/profiles/mcp-read-only-v1.cedar', 'utf8') };
 
-const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kee-bench-mcp-')));
+const dirArg = process.argv.indexOf('--dir');
+const baselineArg = process.argv.indexOf('--baseline');
+// `--baseline <checkout>`: one more row, the gateway over that checkout's libSQL worker store (A/B in one run)
+const baseline = baselineArg > 0 ? process.argv[baselineArg + 1] : undefined;
+// `--dir /dev/shm` (tmpfs: fsync costs nothing) measures what the gateway adds besides the disk
+const dir = realpathSync(mkdtempSync(join(dirArg > 0 ? (process.argv[dirArg + 1] as string) : tmpdir(), 'kee-bench-mcp-')));
 const file = join(dir, 'a.txt');
 writeFileSync(file, 'a small file\n');
 const upstreamConfig = { fs: { command: 'node', args: [FS_SERVER, dir], roots: [dir] } };
@@ -55,7 +75,7 @@ async function jwk(): Promise<AgentPrivateJwk> {
   return { kty: 'OKP', crv: 'Ed25519', x: x as string, d: d as string };
 }
 
-type Mode = { name: string; call: () => Promise<unknown>; samples: number[] };
+type Mode = { name: string; call: () => Promise<unknown>; samples: number[]; cpuUs?: number };
 
 async function direct(): Promise<Mode> {
   const client = new Client({ name: 'bench', version: '1' });
@@ -80,11 +100,21 @@ async function throughGateway(name: string, governor: Governor, resultRecords: '
   };
 }
 
-/** The audit tuning `kee mcp-gateway` (src/entry/local.ts) gives its embedded libSQL worker store. */
+/** The audit tuning `kee mcp-gateway` (src/entry/local.ts) gives its embedded libSQL store (either thread). */
 const EAGER = { options: { eagerBatch: 256 } };
 
-async function libsqlKernel(name = 'kee.db'): Promise<Kernel> {
-  const { store } = await openWorkerLibsqlStore(`file:${join(dir, name)}`);
+/** A kernel over an embedded libSQL file served as `kee mcp-gateway` does (`kernel.store_thread`, default `main`). */
+async function libsqlKernel(name: string, thread: 'worker' | 'main' | 'baseline'): Promise<Kernel> {
+  if (thread === 'baseline') {
+    // another checkout's libSQL worker store (its own worker thread and adapter code) under this kernel
+    const other = (await import(join(realpathSync(baseline as string), 'src/entry/open-worker-store.ts'))) as { openWorkerLibsqlStore: typeof openWorkerLibsqlStore };
+    const { store } = await other.openWorkerLibsqlStore(`file:${join(dir, name)}`);
+    const h = makeHarness({ store, profile: PROFILE, deps: EAGER });
+    await h.started;
+    return h.kernel;
+  }
+  const url = `file:${join(dir, name)}`;
+  const { store } = thread === 'main' ? await openMainThreadLibsqlStore(url) : await openWorkerLibsqlStore(url);
   const h = makeHarness({ store, profile: PROFILE, deps: EAGER });
   await h.started;
   return h.kernel;
@@ -122,21 +152,29 @@ function fsyncFloor(): number {
 const load0 = loadavg()[0] as number;
 const fsync0 = fsyncFloor();
 const remoteKey = await jwk();
-const modes = [
-  await direct(),
-  await throughGateway('embedded, libSQL file store', await embeddedGovernor(await libsqlKernel(), 'bench-agent', await jwk())),
-  await throughGateway('embedded, libSQL, `result_records: "with_next_call"`', await embeddedGovernor(await libsqlKernel('kee-next.db'), 'bench-agent', await jwk()), 'with_next_call'),
-  await throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE, deps: EAGER }); await h.started; return h.kernel; })()), 'bench-agent', await jwk())),
-  await throughGateway('remote (HTTP on loopback, DPoP; kernel in memory)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey)),
+/** Every mode, by name; a mode is set up only if selected (`--only`). */
+const MODES: [string, () => Promise<Mode>][] = [
+  ...(baseline ? [[`baseline: ${baseline}'s libSQL worker store`, async () => throughGateway(`baseline: ${baseline}'s libSQL worker store`, await embeddedGovernor(await libsqlKernel('kee-baseline.db', 'baseline'), 'bench-agent', await jwk()))] as [string, () => Promise<Mode>]] : []),
+  ['embedded, libSQL file store (main thread, the default)', async () => throughGateway('embedded, libSQL file store (main thread, the default)', await embeddedGovernor(await libsqlKernel('kee.db', 'main'), 'bench-agent', await jwk()))],
+  ['embedded, libSQL (main thread), `result_records: "with_next_call"`', async () => throughGateway('embedded, libSQL (main thread), `result_records: "with_next_call"`', await embeddedGovernor(await libsqlKernel('kee-next.db', 'main'), 'bench-agent', await jwk()), 'with_next_call')],
+  ['embedded, libSQL on the worker thread (`store_thread: "worker"`)', async () => throughGateway('embedded, libSQL on the worker thread (`store_thread: "worker"`)', await embeddedGovernor(await libsqlKernel('kee-worker.db', 'worker'), 'bench-agent', await jwk()))],
+  ['embedded, libSQL on the worker thread, `with_next_call`', async () => throughGateway('embedded, libSQL on the worker thread, `with_next_call`', await embeddedGovernor(await libsqlKernel('kee-worker-next.db', 'worker'), 'bench-agent', await jwk()), 'with_next_call')],
+  ['embedded, in-memory store', async () => throughGateway('embedded, in-memory store', await embeddedGovernor((await (async () => { const h = makeHarness({ profile: PROFILE, deps: EAGER }); await h.started; return h.kernel; })()), 'bench-agent', await jwk()))],
+  ['remote (HTTP on loopback, DPoP; kernel in memory)', async () => throughGateway('remote (HTTP on loopback, DPoP; kernel in memory)', await remoteGovernor(await remoteKernelUrl(remoteKey), 'bench-remote', remoteKey))],
 ];
+const modes: Mode[] = [await direct()];
+for (const [name, make] of MODES) if (!only || only.some((w) => name.includes(w))) modes.push(await make());
 for (const m of modes) for (let i = 0; i < 200; i++) await m.call();
 for (let done = 0; done < CALLS; done += ROUND) {
   for (const m of modes) {
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < ROUND; i++) {
       const t0 = performance.now();
       await m.call();
       m.samples.push(performance.now() - t0);
     }
+    const cpu = process.cpuUsage(cpu0);
+    m.cpuUs = (m.cpuUs ?? 0) + cpu.user + cpu.system;
   }
 }
 const load1 = loadavg()[0] as number;
@@ -148,32 +186,39 @@ const rows = modes.map((m) => {
   const p50 = pct(s, 50);
   const p99 = pct(s, 99);
   const added = m === base ? '' : `${(p50 - pct(sortedBase, 50)).toFixed(2)} ms | ${(p99 - pct(sortedBase, 99)).toFixed(2)} ms`;
-  return `| ${m.name} | ${p50.toFixed(2)} ms | ${p99.toFixed(2)} ms | ${added || '— | —'} |`;
+  return `| ${m.name} | ${p50.toFixed(2)} ms | ${p99.toFixed(2)} ms | ${added || '— | —'} | ${Math.round((m.cpuUs ?? 0) / m.samples.length)} |`;
 });
 const out = `# bench/mcp results
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared with other work: compare rows of one run, not runs).
 The disk's commit floor (p50 of 400 \`fdatasync()\` after rewriting 1 KiB in place, in the bench's directory): ${fsync0.toFixed(2)} ms before the calls, ${fsync1.toFixed(2)} ms after.
-Command: \`npm run bench:mcp -- --calls ${CALLS}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes interleaved in rounds of ${ROUND}, after 200 warm-up calls each.
+Command: \`npm run bench:mcp -- --calls ${CALLS}${dirArg > 0 ? ` --dir ${process.argv[dirArg + 1]}` : ''}${baseline ? ` --baseline ${baseline}` : ''}${only ? ` --only "${only.join(',')}"` : ''}${ROUND !== 1 ? ` --round ${ROUND}` : ''}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes taking turns ${ROUND === 1 ? 'call by call' : `in rounds of ${ROUND}`}, after 200 warm-up calls each.
 
-| path | p50 | p99 | added p50 | added p99 |
-| --- | ---: | ---: | ---: | ---: |
+| path | p50 | p99 | added p50 | added p99 | CPU µs/call |
+| --- | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-"Added" is the mode's percentile minus the direct call's. The embedded gateway does per call:
-the argument projection and its SHA-256 digest, one decision recorded durably (CEDAR_PERMIT)
-before the call is forwarded, the forward, and the TOOL_RESULT record of the answer's digest.
-By default (\`result_records: "before_answer"\`) the TOOL_RESULT is durable before the agent
-gets the answer: two commits per call (WAL, \`synchronous=FULL\`) on the libSQL row. With
-\`"with_next_call"\` the TOOL_RESULT is queued in the session's chain before the answer and
-committed in one transaction with the next call's decision, so it is durable before anything of
-the next call is forwarded (and before the close): one commit per call. The remote gateway signs a
-DPoP proof per request and the kernel checks it, over HTTP: the decision (with the PERMIT's
-credential) and the TOOL_RESULT, two requests per call.
+"Added" is the mode's percentile minus the direct call's; CPU is the benchmark process's user +
+system time per call (its threads included, the upstream's process not). The embedded gateway
+does per call: the argument projection and its SHA-256 digest, one decision recorded durably
+(CEDAR_PERMIT) before the call is forwarded, the forward, and the TOOL_RESULT record of the
+answer's digest. By default (\`result_records: "before_answer"\`) the TOOL_RESULT is durable
+before the agent gets the answer: two commits per call (WAL, \`synchronous=FULL\`) on the libSQL
+rows. With \`"with_next_call"\` the TOOL_RESULT is queued in the session's chain before the
+answer and committed in one transaction with the next call's decision, so it is durable before
+anything of the next call is forwarded (and before the close): one commit per call. The remote
+gateway signs a DPoP proof per request and the kernel checks it, over HTTP: the decision (with
+the PERMIT's credential) and the TOOL_RESULT, two requests per call.
+
+Main thread or worker thread (\`kernel.store_thread\`, docs/mcp.md): both commit the same way
+(one \`BEGIN IMMEDIATE … COMMIT\` of the native writer, fsynced) before the decision is answered.
+On the worker thread every commit also crosses two thread hand-offs (the batch to the worker, its
+reply back), each a message-port wake-up of the other thread; on the main thread the commit holds
+the gateway's event loop instead, which a gateway making one call at a time does not notice.
 
 Reading it: no arrangement that keeps the decision durable before the forward can add less than
 one commit to a call: with a commit floor ${fsync0 > 1 ? 'above' : 'below'} 1 ms (line above) the aim of at
-most 1 ms added at p50 ${fsync0 > 1 ? 'cannot be met with a durable store on this disk' : 'is within reach of one commit per call'}.
+most 1 ms added at p50 ${fsync0 > 1 ? 'cannot be met with a durable store on this disk' : 'is within reach'}.
 The in-memory row is the gateway's own cost (projection, the SDK's validation of both messages,
 the decision, two appends). \`with_next_call\` takes the second commit out of the agent's wait;
 the first (the decision before the forward) stays.

@@ -113,7 +113,7 @@ async function serve(config: GatewayConfig, fromConfig: (p: string) => string, l
   if (config.kernel.mode === 'embedded') {
     if (config.kernel.data_dir) process.env.KEE_DATA_DIR = fromConfig(config.kernel.data_dir);
     const { buildLocalKernel } = await import('./local.ts');
-    const local = await buildLocalKernel('node', { listen: false });
+    const local = await buildLocalKernel('node', { listen: false, libsqlThread: config.kernel.store_thread });
     kernel = local.kernel;
     shutdownKernel = local.shutdown;
     try {

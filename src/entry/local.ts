@@ -56,7 +56,16 @@ export type LocalRuntime = 'node' | 'bun' | 'deno';
 export type LocalKernel = { app: Hono; kernel: Kernel; port: number; host: string; dataDir: string; inspector: PolicyInspector; shutdown: () => Promise<void> };
 
 /** `listen: false`: a kernel held in-process without an HTTP listener (`kee mcp-gateway`): PORT is not checked. */
-export type LocalKernelOptions = { listen?: boolean };
+export type LocalKernelOptions = {
+  listen?: boolean;
+  /**
+   * Where an embedded libSQL file is served: `worker` (default; KEE_LIBSQL_WORKER=0 keeps it on
+   * the main thread through `@libsql/client`) or `main`: on the main thread with the native
+   * writer (`adapters/libsql/main-thread.ts`) and batches sent at the end of the event loop's
+   * turn, for a process that makes few decisions at once (the embedded MCP gateway).
+   */
+  libsqlThread?: 'main' | 'worker';
+};
 
 /** The etcd client of the policy cluster; the certificate files are read now (a missing one stops the start). */
 async function openEtcd(c: ClusterConfig): Promise<EtcdGateway> {
@@ -115,7 +124,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   const operatorTokens = await loadOperatorVerifier(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
     throw new StartupError(`cannot start: operator keys: ${e instanceof Error ? e.message : String(e)}`);
   });
-  const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store));
+  const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store, options.libsqlThread));
 
   const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
   const cedarBytes = await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url));
@@ -180,7 +189,7 @@ function policyEngineOrExit(value: string | undefined): PolicyEngineName {
 
 type OpenedStore = { store: AuditStore; close: () => unknown; auditTuning: { eagerBatch?: number } };
 
-async function openStore(config: StoreConfig): Promise<OpenedStore> {
+async function openStore(config: StoreConfig, libsqlThread?: 'main' | 'worker'): Promise<OpenedStore> {
   const { url } = config;
   if (config.kind === 'postgres') {
     // loaded only when selected, so libSQL deployments never load the pg driver
@@ -189,6 +198,12 @@ async function openStore(config: StoreConfig): Promise<OpenedStore> {
       throw new StartupError(`cannot use PostgreSQL at \`${config.display}\` (KEE_DATABASE_URL): ${rootCause(e)}: start the server, or correct KEE_DATABASE_URL`);
     });
     return { store: pg.store, close: pg.close, auditTuning: {} };
+  }
+  if (url.startsWith('file:') && libsqlThread === 'main') {
+    // no thread hand-off per store call: each commit (fsynced as in the worker) holds the event loop (docs/mcp.md "Speed")
+    const { openMainThreadLibsqlStore } = await import('../adapters/libsql/main-thread.ts');
+    const { store, close } = await openMainThreadLibsqlStore(url);
+    return { store, close, auditTuning: { eagerBatch: 256 } };
   }
   if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
     // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)

@@ -25,7 +25,8 @@ type Started = { worker: Worker; port: MessagePort };
 export async function openWorkerLibsqlStore(url: string, options: { authToken?: string; busyTimeoutMs?: number } = {}): Promise<WorkerStoreHandle> {
   let closing = false;
   let current = await start(url, options);
-  const store = new WorkerAuditStore(current.port as unknown as StoreChannel);
+  // an embedded file has one writer, this kernel (the store lock): its sessions can be kept in memory
+  const store = new WorkerAuditStore(current.port as unknown as StoreChannel, { sole: url.startsWith('file:') });
   const watch = (s: Started) => {
     const died = (why: string) => {
       if (closing || s !== current) return;

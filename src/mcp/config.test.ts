@@ -22,3 +22,16 @@ describe('the gateway config: result_records and record_bodies', () => {
     expect(() => parseGatewayConfig({ ...base, upstreams: { fs: { command: 'node', record_bodies: 'yes' } } })).toThrow(/^`upstreams\.fs(\.record_bodies)?`: /);
   });
 });
+
+describe('the gateway config: kernel.store_thread', () => {
+  it('serves the embedded libSQL file on the main thread unless told `worker`', () => {
+    expect(parseGatewayConfig(base).kernel).toEqual({ mode: 'embedded', store_thread: 'main' });
+    expect(parseGatewayConfig({ ...base, kernel: { mode: 'embedded' } }).kernel).toEqual({ mode: 'embedded', store_thread: 'main' });
+    expect(parseGatewayConfig({ ...base, kernel: { mode: 'embedded', store_thread: 'worker' } }).kernel).toEqual({ mode: 'embedded', store_thread: 'worker' });
+  });
+
+  it('refuses other values, and the key with a remote kernel', () => {
+    expect(() => parseGatewayConfig({ ...base, kernel: { mode: 'embedded', store_thread: 'both' } })).toThrow(/^`kernel\.store_thread`: /);
+    expect(() => parseGatewayConfig({ ...base, agent: { id: 'a', key: 'k.jwk' }, kernel: { mode: 'remote', url: 'https://kee.example', store_thread: 'main' } })).toThrow(/^`kernel`: /);
+  });
+});

@@ -40,7 +40,16 @@ const httpUpstream = z.strictObject({
 const upstream = z.union([stdioUpstream, httpUpstream]);
 
 const kernel = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('embedded'), data_dir: z.string().min(1).optional() }),
+  z.strictObject({
+    mode: z.literal('embedded'),
+    data_dir: z.string().min(1).optional(),
+    /**
+     * Where the embedded libSQL file is served (docs/mcp.md "Speed"): `main` (default) on the
+     * gateway's own thread, `worker` on a worker thread as `npm start` does. Both commit (WAL,
+     * `synchronous=FULL`) before a decision is answered.
+     */
+    store_thread: z.enum(['main', 'worker']).default('main'),
+  }),
   z.strictObject({ mode: z.literal('remote'), url: z.url({ protocol: /^https?$/ }) }),
 ]);
 
@@ -57,7 +66,7 @@ export const gatewayConfigSchema = z.strictObject({
     /** The agent's Ed25519 private JWK (`kee agent keygen`); embedded mode makes one when absent. */
     key: z.string().min(1).optional(),
   }),
-  kernel: kernel.default({ mode: 'embedded' }),
+  kernel: kernel.default({ mode: 'embedded', store_thread: 'main' }),
   profile: profile.optional(),
   /**
    * When a call's TOOL_RESULT is durable: `before_answer` (default) before the agent gets the

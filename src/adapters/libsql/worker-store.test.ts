@@ -107,4 +107,69 @@ describe('worker store', () => {
     expect(missing).toBeNull();
     port1.close();
   });
+
+  describe('sole writer: sessions kept in memory', () => {
+    const session = (id: string) => ({ session_id: id, block_id: 'f'.repeat(32), agent_id: 'a', status: 'OPEN' as const, created_at: '2026-11-22T00:00:00.000Z' });
+    const first = (sid: string) => ({ sessionId: sid, aleSeq: 1, aleType: 'SESSION_OPEN', canonical: '{}', hash: '0'.repeat(64) });
+    /** A sole-writer store over a channel to `served`, and the operations that crossed it. */
+    const soleStore = (served: MemoryStore) => {
+      const { port1, port2 } = new MessageChannel();
+      const ops: string[] = [];
+      serveAuditStore(served, port2 as unknown as StoreChannel);
+      const counting = {
+        postMessage: (m: unknown) => {
+          for (const c of Array.isArray(m) ? m : [m]) ops.push((c as { op: string }).op);
+          port1.postMessage(m);
+        },
+        addEventListener: (t: 'message', l: (e: { data: unknown }) => void) => port1.addEventListener(t, l as (e: MessageEvent) => void),
+        start: () => port1.start(),
+      };
+      return { store: new WorkerAuditStore(counting, { sole: true }), ops, close: () => port1.close() };
+    };
+
+    it('reads a session it created or read once without a round trip, and sees every status it wrote', async () => {
+      const { store, ops, close } = soleStore(new MemoryStore());
+      await store.createSession(session('k1'), first('k1'));
+      expect(await store.getSession('k1')).toMatchObject({ session_id: 'k1', status: 'OPEN' });
+      expect(ops.filter((o) => o === 'getSession')).toHaveLength(0);
+      await store.appendRecords([{ ...first('k1'), aleSeq: 2, aleType: 'SESSION_COMPLETE', hash: '2'.repeat(64) }], [{ sessionId: 'k1', status: 'CLOSING' }]);
+      expect((await store.getSession('k1'))?.status).toBe('CLOSING');
+      await store.setSessionStatus('k1', 'TAMPERED');
+      expect((await store.getSession('k1'))?.status).toBe('TAMPERED');
+      expect((await store.getSession('k1'))?.status).toBe('TAMPERED');
+      expect(ops.filter((o) => o === 'getSession')).toHaveLength(2);
+      // a caller changing the object it got does not change what the store answers next
+      const got = await store.getSession('k1');
+      if (got) got.status = 'OPEN';
+      expect((await store.getSession('k1'))?.status).toBe('TAMPERED');
+      close();
+    });
+
+    it('never keeps an answer a later write of the session overtook (read sent, then a write, answers after it)', async () => {
+      const served = new MemoryStore();
+      const { store, close } = soleStore(served);
+      await served.createSession(session('k2'), first('k2'));
+      const [before] = await Promise.all([store.getSession('k2'), store.setSessionStatus('k2', 'TAMPERED')]);
+      expect(before?.status).toBe('OPEN');
+      expect((await store.getSession('k2'))?.status).toBe('TAMPERED');
+      close();
+    });
+
+    it('forgets what it knew when the worker is gone: a write in flight may have committed', async () => {
+      const served = new MemoryStore();
+      const { store, close } = soleStore(served);
+      await store.createSession(session('k3'), first('k3'));
+      expect((await store.getSession('k3'))?.status).toBe('OPEN');
+      // the row changes while no worker answers (a write whose reply was lost to the crash)
+      store.fail('crashed');
+      await served.setSessionStatus('k3', 'CLOSING');
+      expect(isDomainError(await store.getSession('k3').catch((e: unknown) => e), 'GAR_UNAVAILABLE')).toBe(true);
+      const { port1, port2 } = new MessageChannel();
+      serveAuditStore(served, port2 as unknown as StoreChannel);
+      store.attach(port1 as unknown as StoreChannel);
+      expect((await store.getSession('k3'))?.status).toBe('CLOSING');
+      close();
+      port1.close();
+    });
+  });
 });

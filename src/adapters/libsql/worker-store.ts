@@ -1,6 +1,7 @@
 import { DomainError, ERROR_CODES, isDomainError, type ErrorCode } from '../../kernel/errors.ts';
 import type { Session, SessionBlock, SessionStatus } from '../../kernel/types.ts';
 import type { AuditStore, BlockLogLeaf, StatusChange, StoredRecord, StoredDocument } from '../../ports/storage.ts';
+import { SessionCache } from './session-cache.ts';
 
 /**
  * The Web-standard part of a `MessagePort` that the worker store needs: `MessageChannel` ports
@@ -78,9 +79,16 @@ export class WorkerAuditStore implements AuditStore {
   private nextId = 1;
   private dead: string | null = null;
   private outbox: Call[] = [];
+  private readonly sessions: SessionCache | null;
 
-  constructor(channel: StoreChannel) {
+  /**
+   * `options.sole`: this store is the only writer of the database (an embedded file under the
+   * store lock, `src/entry/store-lock.ts`): sessions read or created through it are then kept in
+   * memory (`SessionCache`), so the read every authorization makes costs no round trip.
+   */
+  constructor(channel: StoreChannel, options: { sole?: boolean } = {}) {
     this.channel = channel;
+    this.sessions = options.sole ? new SessionCache() : null;
     this.listen(channel);
   }
 
@@ -91,6 +99,8 @@ export class WorkerAuditStore implements AuditStore {
    */
   fail(reason: string): void {
     this.dead ??= reason;
+    // a write in flight may or may not have committed: nothing known before is trusted
+    this.sessions?.clear();
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.outbox = [];
@@ -117,11 +127,22 @@ export class WorkerAuditStore implements AuditStore {
   }
 
   createSession(session: Session, first: StoredRecord): Promise<void> {
-    return this.call('createSession', [session, first]) as Promise<void>;
+    const cache = this.sessions;
+    if (!cache) return this.call('createSession', [session, first]) as Promise<void>;
+    const seen = cache.writing(session.session_id);
+    return (this.call('createSession', [session, first]) as Promise<void>).then(() => cache.fill(seen, { ...session }));
   }
 
   getSession(sessionId: string): Promise<Session | null> {
-    return this.call('getSession', [sessionId]) as Promise<Session | null>;
+    const cache = this.sessions;
+    if (!cache || this.dead !== null) return this.call('getSession', [sessionId]) as Promise<Session | null>;
+    const known = cache.get(sessionId);
+    if (known) return Promise.resolve({ ...known });
+    const seen = cache.reading(sessionId);
+    return (this.call('getSession', [sessionId]) as Promise<Session | null>).then((s) => {
+      if (s) cache.fill(seen, { ...s });
+      return s;
+    });
   }
 
   sessionsWithStatus(status: SessionStatus, limit: number): Promise<Session[]> {
@@ -133,6 +154,7 @@ export class WorkerAuditStore implements AuditStore {
   }
 
   appendRecords(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): Promise<void> {
+    for (const s of statuses) this.sessions?.writing(s.sessionId);
     return this.call('appendRecords', [pack(records), statuses]) as Promise<void>;
   }
 
@@ -141,10 +163,12 @@ export class WorkerAuditStore implements AuditStore {
   }
 
   setSessionStatus(sessionId: string, status: SessionStatus): Promise<void> {
+    this.sessions?.writing(sessionId);
     return this.call('setSessionStatus', [sessionId, status]) as Promise<void>;
   }
 
   storeBlock(block: SessionBlock, leaf: BlockLogLeaf): Promise<void> {
+    this.sessions?.writing(block.session_id);
     return this.call('storeBlock', [block, leaf]) as Promise<void>;
   }
 
