@@ -302,6 +302,19 @@ describe('manifest epochs', () => {
     expect(stored()).toEqual([1, 2, 3, 4]);
   });
 
+  it('a revoked latest epoch is not reused: the start issues the next one and passes the ACD checks', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const tokens = new JoseTokenSigner(JoseTokenSigner.generateSeed());
+    const first = makeHarness({ store, signer, deps: { tokens } });
+    const m1 = (await first.call('GET', '/v1/manifest')).json as GecManifest;
+    await first.kernel.revoke({ kind: 'GEC_MANIFEST', id: m1.manifest_id }, 'operator-1');
+    const next = makeHarness({ store, signer, deps: { tokens } });
+    const m2 = (await next.call('GET', '/v1/manifest')).json as GecManifest;
+    expect(m2).toMatchObject({ epoch: 2, previous_manifest_hash: lockOf(m1) });
+    expect(next.kernel.health().state).toBe('NORMAL');
+  });
+
   it('a tampered latest epoch is refused at a start that would reuse it (MANIFEST_INTEGRITY_FAILURE, nothing issued)', async () => {
     const store = new MemoryStore();
     const signer = new Ed25519Signer(Ed25519Signer.generateSeed());

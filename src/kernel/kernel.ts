@@ -268,6 +268,7 @@ export class Kernel {
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
       // a start over unchanged inputs keeps the latest epoch while the refresher would not re-issue it
       reuseForMs: ((deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS) * 1000) / 2,
+      revoked: (id) => this.revocations.isRevokedLoaded('GEC_MANIFEST', id),
       // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
       nonconformance: (epoch) => (this.profileUpdates.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });

@@ -79,6 +79,8 @@ export type ManifestServiceDeps = {
    * this (ms) and declares exactly what the running kernel would (see `issue`); 0 or absent: never.
    */
   reuseForMs?: number;
+  /** Whether the revocation registry, as loaded, revokes manifest `manifestId` (a revoked epoch is never reused). */
+  revoked?: (manifestId: string) => boolean;
 };
 
 /** An issued manifest and what was fixed when it was signed. */
@@ -121,6 +123,8 @@ export class ManifestService {
   /** Signing keys (hex) the verified chain declares. */
   private readonly keys = new Set<string>();
   private lastFullCheck = 0;
+  /** `verifyStore` has just read the chain to its latest epoch: the start's `issue` need not read it again. */
+  private verifiedForIssue = false;
 
   constructor(deps: ManifestServiceDeps) {
     this.deps = deps;
@@ -139,6 +143,7 @@ export class ManifestService {
   async verifyStore(): Promise<void> {
     const problem = await this.extendChain('at start');
     if (problem !== null) return this.fail(problem);
+    this.verifiedForIssue = true;
     if (this.top === null) {
       const held = await this.auditDataHeld();
       if (held !== null) return this.fail(`the store holds ${held} but no GEC Manifest: the manifest chain that reaches them was removed`);
@@ -160,7 +165,11 @@ export class ManifestService {
   async issue(policy?: PolicyEpoch): Promise<GecManifest> {
     const epochInfo = policy ?? { ...this.deps.livePolicy(), version: 0 };
     for (let attempt = 1; ; attempt++) {
-      const problem = await this.extendChain('at start');
+      // right after `verifyStore` the chain was just read to its latest epoch (one round trip
+      // less at start); an epoch another instance stores meanwhile makes the write a CONFLICT,
+      // and the next attempt reads the chain again
+      const problem = attempt === 1 && this.verifiedForIssue ? null : await this.extendChain('at start');
+      this.verifiedForIssue = false;
       if (problem !== null) return this.fail(problem);
       const previous = this.top;
       const reused = attempt === 1 ? await this.reusable(epochInfo) : null;
@@ -213,7 +222,7 @@ export class ManifestService {
    * (signing key, policy set and CAP Profile, publisher and token keys, WASM hashes, kernel
    * version, conformance level and unmet requirements, auth mode …) is, but for the fields each
    * issue sets (`manifest_id`, `issued_at`, `attestation_timestamp`), byte for byte its body, so
-   * the lock recomputed here is the one verified. Never with TEE attestation (each epoch carries
+   * the lock recomputed here is the one verified; and it is not revoked (GEC_MANIFEST). Never with TEE attestation (each epoch carries
    * fresh evidence) nor a FROST signer (the start's signature is what shows the quorum holds).
    */
   private async reusable(policy: PolicyEpoch): Promise<Issued | null> {
@@ -222,7 +231,7 @@ export class ManifestService {
     const top = this.top;
     if (!stored || !top || !reuseForMs || inputs.attest || signer.describe().scheme !== 'ed25519') return null;
     const age = Date.parse(clock.nowIso()) - Date.parse(stored.issued_at);
-    if (!(age >= 0 && age < reuseForMs)) return null;
+    if (!(age >= 0 && age < reuseForMs) || this.deps.revoked?.(stored.manifest_id)) return null;
     const { body } = await this.compose(policy, stored.epoch, stored.previous_manifest_hash);
     const canonicalBody = canonicalJson({ ...body, manifest_id: stored.manifest_id, issued_at: stored.issued_at, attestation_timestamp: stored.attestation_timestamp });
     if (canonicalBody !== canonicalJson(manifestBody(stored))) return null;
