@@ -340,6 +340,7 @@ export class Kernel {
       // decisions read, each replayed from its own stored log before any answer (registered
       // agents, the credential revocation registry, escalations, SSF streams, issued ACD records):
       // independent reads, run together so a start waits for the slowest, not for their sum
+      this.policies.prefetchStored(); // the stored CAP Profile's read too (restored below)
       const [chain, ...loads] = await Promise.allSettled([
         this.manifests.verifyStore(),
         this.countOpenSessions(),
