@@ -266,9 +266,7 @@ export class Kernel {
       inputs: { ...deps.manifest, requirements: () => [...(deps.manifest.requirements?.() ?? []), ...this.ownRequirements()], tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
-      // a start over unchanged inputs keeps the latest epoch while the refresher would not re-issue it
-      reuseForMs: ((deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS) * 1000) / 2,
-      revoked: (id) => this.revocations.isRevokedLoaded('GEC_MANIFEST', id),
+      reuseForMs: ((deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS) * 1000) / 2, revoked: (id) => this.revocations.isRevokedLoaded('GEC_MANIFEST', id),
       // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
       nonconformance: (epoch) => (this.profileUpdates.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });
