@@ -312,6 +312,19 @@ describe('the ACD four checks at start (Appendix A step 2)', () => {
     expect((await h.kernel.authorize(s.session_id, agentRead('a1'))).decision).toBe('DENY');
   });
 
+  it('a restart whose kernel key was revoked meanwhile fails Check 3 at start (the registry read once for the checks)', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const first = makeHarness({ store, signer });
+    await first.started;
+    expect(first.kernel.health().state).toBe('NORMAL');
+    await first.kernel.revoke({ kind: 'KIA_KEY', id: first.kernel.kernelId }, 'operator-1');
+    const next = makeHarness({ store, signer, deps: { tokens: first.tokens } });
+    await next.started;
+    expect(next.kernel.health().state).toBe('DENY_ALL');
+    expect(next.kernel.state.reason('DENY_ALL')).toMatch(/^ACD startup check 3 failed: the kernel key .* is revoked/);
+  });
+
   it('a kernel whose checks pass starts NORMAL', async () => {
     const h = makeHarness();
     await h.started;

@@ -6,6 +6,7 @@ import { CedarPolicyEngine } from '../src/adapters/cedar/policy-engine.ts';
 import { DEFAULT_CAP_PROFILE } from '../src/adapters/cedar/default-profile.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
 import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
+import { JoseTokenSigner } from '../src/adapters/jose/token-signer.ts';
 import type { GecManifest } from '../src/kernel/manifest/manifest.ts';
 import type { PolicyEngine } from '../src/ports/policy.ts';
 import type { Signer } from '../src/ports/signer.ts';
@@ -266,6 +267,71 @@ describe('manifest epochs', () => {
     expect(store.rawDocument('gec_manifest', 2)?.body).toBe(canonicalize(m2));
     const third = makeHarness({ store, signer: second.signer });
     expect(((await third.call('GET', '/v1/manifest')).json as GecManifest).epoch).toBe(3);
+  });
+
+  it('a start over unchanged inputs reuses the latest epoch; a changed input (policy, kernel version, age) issues the next', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const tokens = new JoseTokenSigner(JoseTokenSigner.generateSeed());
+    let now = Date.parse('2026-12-06T08:00:00.000Z');
+    const clock = { nowIso: () => new Date(now).toISOString() };
+    const start = async (more: Parameters<typeof makeHarness>[0] = {}) => {
+      const h = makeHarness({ store, signer, ...more, deps: { tokens, clock, ...more.deps } });
+      return { h, m: (await h.call('GET', '/v1/manifest')).json as GecManifest };
+    };
+    const stored = () => [1, 2, 3, 4, 5].filter((e) => store.rawDocument('gec_manifest', e) !== undefined);
+    const first = await start();
+    now += 3_600_000;
+    const again = await start(); // same key, keys, policy, build: the same declaration
+    expect(again.m).toEqual(first.m);
+    expect(stored()).toEqual([1]);
+    const s = (await again.h.call('POST', '/v1/sessions', { agent_id: 'a' })).json;
+    expect((await again.h.call('POST', `/v1/sessions/${s.session_id}/authorize`, agentRead())).json.decision).toBe('PERMIT');
+    expect((await again.h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(200);
+    // a changed policy set
+    const other = await start({ profile: OTHER_PROFILE });
+    expect(other.m).toMatchObject({ epoch: 2, previous_manifest_hash: lockOf(first.m), cap_profile_id: 'test-epoch-2' });
+    // a changed kernel version
+    const upgraded = await start({ profile: OTHER_PROFILE, deps: { manifest: { kernelVersion: '9.9.9', wasmModules: first.m.wasm_modules } } });
+    expect(upgraded.m).toMatchObject({ epoch: 3, kernel_version: '9.9.9' });
+    expect((await start({ profile: OTHER_PROFILE, deps: { manifest: { kernelVersion: '9.9.9', wasmModules: first.m.wasm_modules } } })).m.epoch).toBe(3);
+    // half the staleness window passed: the next epoch, not a manifest the ACD Check 1 would soon refuse
+    now += 12 * 3_600_000;
+    const aged = await start({ profile: OTHER_PROFILE, deps: { manifest: { kernelVersion: '9.9.9', wasmModules: first.m.wasm_modules } } });
+    expect(aged.m.epoch).toBe(4);
+    expect(stored()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a revoked latest epoch is not reused: the start issues the next one and passes the ACD checks', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const tokens = new JoseTokenSigner(JoseTokenSigner.generateSeed());
+    const first = makeHarness({ store, signer, deps: { tokens } });
+    const m1 = (await first.call('GET', '/v1/manifest')).json as GecManifest;
+    await first.kernel.revoke({ kind: 'GEC_MANIFEST', id: m1.manifest_id }, 'operator-1');
+    const next = makeHarness({ store, signer, deps: { tokens } });
+    const m2 = (await next.call('GET', '/v1/manifest')).json as GecManifest;
+    expect(m2).toMatchObject({ epoch: 2, previous_manifest_hash: lockOf(m1) });
+    expect(next.kernel.health().state).toBe('NORMAL');
+  });
+
+  it('a tampered latest epoch is refused at a start that would reuse it (MANIFEST_INTEGRITY_FAILURE, nothing issued)', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const tokens = new JoseTokenSigner(JoseTokenSigner.generateSeed());
+    const first = makeHarness({ store, signer, deps: { tokens } });
+    await first.started;
+    const doc = store.rawDocument('gec_manifest', 1)!;
+    doc.body = doc.body.replace('"hardware_backed":false', '"hardware_backed":true');
+    const h = makeHarness({ store, signer, deps: { tokens } });
+    await h.started;
+    const health = (await h.call('GET', '/healthz')).json;
+    expect(health.state).toBe('MANIFEST_INTEGRITY_FAILURE');
+    expect(health.conditions[0].reason).toContain('stored manifest of epoch 1 failed verification at start');
+    expect((await h.call('GET', '/v1/manifest')).status).toBe(503);
+    expect(store.rawDocument('gec_manifest', 2)).toBeUndefined();
+    const s = (await h.call('POST', '/v1/sessions', { agent_id: 'a' })).json;
+    await expectDenyAll(h, s.session_id, s.block_id);
   });
 
   it('prepareEpoch + commit: a new manifest (id, epoch, policy set) stored before it is served, swapped with the policy', async () => {

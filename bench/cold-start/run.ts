@@ -3,8 +3,8 @@
  * `authorize`, per runtime, in two cases:
  * - **empty store**: a new data directory each time (a first deploy);
  * - **restart**: one data directory started once unmeasured, then started again N times (what a
- *   Worker's new isolate meets: D1 already holds the schema, the manifest chain, which grows by
- *   one epoch per start, and the registries).
+ *   Worker's new isolate meets: D1 already holds the schema, the manifest chain and the
+ *   registries; with the same kernel and token keys each start reuses the latest epoch).
  * Under workerd the Worker's own line (`KEE_STARTUP_TIMINGS=1`) splits its cold path into steps;
  * their medians and shares of the total are tabled. Each start records the 1-minute load average.
  * Run: `npm run bench:cold-start [-- --runs 5] [-- --only workerd,bun]`. Writes bench/cold-start/RESULTS.md.
@@ -51,7 +51,8 @@ for (const [runtime, name] of runtimes) {
 }
 
 const loads = (s: Series) => s.runs.map((r) => r.load).join(', ');
-const rows = series.map((s) => `| ${s.name} | ${s.store} | ${median(s.runs.map((r) => r.total)).toFixed(0)} | ${median(s.runs.map((r) => r.fromUp)).toFixed(0)} | ${loads(s)} |`);
+const cpu = (s: Series) => (s.runs.every((r) => r.cpuFromUp !== undefined) ? median(s.runs.map((r) => r.cpuFromUp as number)).toFixed(0) : '');
+const rows = series.map((s) => `| ${s.name} | ${s.store} | ${median(s.runs.map((r) => r.total)).toFixed(0)} | ${median(s.runs.map((r) => r.fromUp)).toFixed(0)} | ${cpu(s)} | ${loads(s)} |`);
 const split = series
   .filter((s) => s.runtime.startsWith('workerd'))
   .map((s) => {
@@ -74,7 +75,8 @@ of one run compare with each other).
 
 "Empty": a new data directory each start. "Restart": one data directory, started once unmeasured,
 then ${RUNS} more times (a Worker's new isolate meets a D1 database that already holds the schema,
-the manifest chain, one epoch longer after every start, and the registries).
+the manifest chain and the registries; every start has the same \`KEE_SIGNING_KEY\` and
+\`KEE_TOKEN_KEY\`, so it reuses the latest manifest epoch instead of adding one: docs/manifest.md).
 
 ## Spawn → first answered \`authorize\`
 
@@ -83,17 +85,24 @@ the manifest chain, one epoch longer after every start, and the registries).
 before they listen, so "up →" is the two requests), and wrangler's "Ready on" line under workerd
 (\`wrangler dev\`): the Worker is loaded and compiled, and its kernel starts on the isolate's first
 request, so there "up →" is the isolate's cold path, without wrangler's own bundling and start
-(in "spawn →"), which a deployed Worker does not pay.
+(in "spawn →"), which a deployed Worker does not pay. What the isolate prepares at global scope
+(the WASM instantiated, the built-in profile loaded and warmed, the first JCS and Ed25519 calls:
+\`src/entry/worker-app.ts\`) runs when workerd loads the Worker, before "Ready on", so it is in
+"spawn →", not in "up →"; on Cloudflare it runs while the TLS handshake that woke the isolate does.
+"Up → CPU": under workerd, the CPU time the workerd processes spent from "up" to the answer (all
+threads, V8's background compilation included; /proc schedstat), which the machine's load
+inflates less than the wall time.
 
-| runtime | store | spawn → authorize ms | up → authorize ms | load at each start |
-| --- | --- | --- | --- | --- |
+| runtime | store | spawn → authorize ms | up → authorize ms | up → authorize CPU ms | load at each start |
+| --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 ## The Worker's cold path by step (\`KEE_STARTUP_TIMINGS=1\`), ms and share of the total
 
-"wasm instantiate": the compiled module(s) instantiated; "D1 migrations": the bookkeeping read
-(and, on an empty store, the migrations); "policy load": the default CAP Profile read by the
-policy engine (WASM, first use: most of it is V8 compiling the parser's code on first call);
+"wasm instantiate": the compiled module(s) instantiated (done at global scope: ~0); "D1
+migrations": the bookkeeping read (and, on an empty store, the migrations); "policy load": the
+signer and token key set up, and the default CAP Profile's engine (loaded and warmed at global
+scope when the configuration selects the build's engine);
 "kernel start": the stored state replayed (manifest chain verified, registries), the initial
 policy set's warm-up (first-use compilation of the evaluator), the manifest signed and stored, the
 ACD startup checks (the recovery of an earlier isolate's leftovers runs after it, beside the first

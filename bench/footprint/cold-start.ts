@@ -7,7 +7,7 @@
  * that holds data); without it, a fresh empty one, removed afterwards.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,29 @@ import { freePort } from '../../test/support/free-port.ts';
 
 const load = () => loadavg()[0]!.toFixed(2);
 
-/** `steps`: under workerd, the isolate's cold path by step (`KEE_STARTUP_TIMINGS=1`), ms. */
-export type Cold = { total: number; fromUp: number; load: string; steps: Record<string, number> };
+/**
+ * `steps`: under workerd, the isolate's cold path by step (`KEE_STARTUP_TIMINGS=1`), ms.
+ * `cpuFromUp`: under workerd, the CPU time (ms, all threads: V8's background compilation too) the
+ * workerd processes spent from "up" to the answered `authorize`; less sensitive to the machine's
+ * load than the wall time.
+ */
+export type Cold = { total: number; fromUp: number; cpuFromUp?: number; load: string; steps: Record<string, number> };
+
+/** CPU time (ms) of every `workerd` process in process group `pgid`, all threads (/proc schedstat, Linux). */
+function workerdCpuMs(pgid: number): number {
+  let ns = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid || !stat.includes('(workerd)')) continue;
+      for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ns / 1e6;
+}
 
 /** The steps of the Worker's `kee: startup: config 1.0 ms, …, total 289.0 ms` line. */
 function startupSteps(out: string): Record<string, number> {
@@ -49,7 +70,7 @@ async function post(url: string, body: unknown): Promise<Response> {
 export async function coldStart(runtime: RuntimeName, options: { dataDir?: string } = {}): Promise<Cold> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-footprint-${runtime}-`));
-  const [cmd, ...given] = command(runtime, port, dataDir, { KEE_SIGNING_KEY: '42'.repeat(32), KEE_STARTUP_TIMINGS: '1' });
+  const [cmd, ...given] = command(runtime, port, dataDir, { KEE_SIGNING_KEY: '42'.repeat(32), KEE_TOKEN_KEY: '43'.repeat(32), KEE_STARTUP_TIMINGS: '1' });
   // under wrangler, its "Ready on" line (logged at level info) says the Worker is loaded
   const args = given.map((a, i) => (a === 'warn' && given[i - 1] === '--log-level' ? 'info' : a));
   const wrangler = runtime.startsWith('workerd');
@@ -85,6 +106,7 @@ export async function coldStart(runtime: RuntimeName, options: { dataDir?: strin
       }
       tUp = ready;
     }
+    const cpuAtUp = wrangler ? workerdCpuMs(child.pid as number) : 0;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
       if (performance.now() > deadline) throw new Error(`${runtime} did not answer in time:\n${out}`);
@@ -104,9 +126,10 @@ export async function coldStart(runtime: RuntimeName, options: { dataDir?: strin
         });
         if (authz.status !== 200) throw new Error(`${runtime}: authorize answered ${authz.status}: ${await authz.text()}`);
         const t = performance.now();
+        const cpuFromUp = wrangler ? workerdCpuMs(child.pid as number) - cpuAtUp : undefined;
         // the Worker logs its startup line before it answers; give the pipe a moment to deliver it
         if (wrangler) for (let i = 0; i < 200 && !/kee: startup:/.test(out); i++) await new Promise((r) => setTimeout(r, 5));
-        return { total: t - t0, fromUp: t - tUp, load: loadAtStart, steps: startupSteps(out) };
+        return { total: t - t0, fromUp: t - tUp, ...(cpuFromUp === undefined ? {} : { cpuFromUp }), load: loadAtStart, steps: startupSteps(out) };
       }
       if (opened) await opened.body?.cancel();
       await new Promise((r) => setTimeout(r, 5));

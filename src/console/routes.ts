@@ -1,9 +1,13 @@
 import { Hono, type Context } from 'hono';
-import { CONSOLE_CSS, CONSOLE_JS } from './assets.generated.ts';
 import { consolePage } from './page.ts';
 
 /** What an entry gives the console beyond the kernel's routes. */
 export type ConsoleOptions = {
+  /**
+   * The console's script and stylesheet (`assets.generated.ts`, built from console/ by
+   * `npm run build:console`). A Worker leaves them out: its static assets serve them (below).
+   */
+  assets?: { js: string; css: string };
   /**
    * The bytes of `wasm/kee_wasm_bg.wasm`, served to the browser for the Verify page (the same
    * module the kernel and the CLI verify with). Entries that hold only a compiled module
@@ -11,13 +15,13 @@ export type ConsoleOptions = {
    */
   wasm?: Uint8Array;
   /**
-   * Where a runtime that holds only a compiled module (workerd) has the platform serve the same
-   * bytes: the Worker's static assets (`[assets]` in wrangler.toml, binding `ASSETS`), which
-   * answer `/console/assets/kee_wasm_bg.wasm` before the Worker runs; a request that still
-   * reaches the Worker is handed to them. Neither this nor `wasm`: the Verify page says the
-   * runtime does not serve the module and points to the CLI.
+   * Where a Worker has the platform serve the files under `/console/assets/` (the WASM module,
+   * and the script and stylesheet when `assets` is absent): its static assets (`[assets]` in
+   * wrangler.toml, binding `ASSETS`, directory worker-assets/), which answer those paths before
+   * the Worker runs; a request that still reaches the Worker is handed to them. Neither this nor
+   * `wasm`: the Verify page says the runtime does not serve the module and points to the CLI.
    */
-  wasmAsset?: { fetch(request: Request): Promise<Response> };
+  staticAssets?: { fetch(request: Request): Promise<Response> };
 };
 
 /**
@@ -35,12 +39,16 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CONSOLE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-cache',
+};
+
 function secure(c: Context): void {
-  c.header('content-security-policy', CONSOLE_CSP);
-  c.header('x-content-type-options', 'nosniff');
-  c.header('referrer-policy', 'no-referrer');
-  c.header('x-frame-options', 'DENY');
-  c.header('cache-control', 'no-cache');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
 }
 
 /**
@@ -53,23 +61,26 @@ export function consoleRoutes(options: ConsoleOptions): Hono {
   const app = new Hono();
   const page = (c: Context) => {
     secure(c);
-    return c.html(consolePage({ wasm: options.wasm !== undefined || options.wasmAsset !== undefined }));
+    return c.html(consolePage({ wasm: options.wasm !== undefined || options.staticAssets !== undefined }));
+  };
+  /** A file of the static assets, with the console's headers and `type` (when the platform gives none). */
+  const fromStatic = async (c: Context, type: string) => {
+    const res = await (options.staticAssets as NonNullable<ConsoleOptions['staticAssets']>).fetch(c.req.raw);
+    return new Response(res.body, { status: res.status, headers: { ...SECURITY_HEADERS, 'content-type': res.headers.get('content-type') ?? type } });
+  };
+  const text = (name: 'js' | 'css', type: string) => async (c: Context) => {
+    secure(c);
+    const assets = options.assets;
+    if (assets) return c.body(assets[name], 200, { 'content-type': type });
+    if (options.staticAssets) return fromStatic(c, type);
+    return c.body('this runtime does not serve the console assets\n', 404, { 'content-type': 'text/plain; charset=utf-8' });
   };
   app.get('/', page);
-  app.get('/assets/console.js', (c) => {
-    secure(c);
-    return c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' });
-  });
-  app.get('/assets/console.css', (c) => {
-    secure(c);
-    return c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8' });
-  });
+  app.get('/assets/console.js', text('js', 'text/javascript; charset=utf-8'));
+  app.get('/assets/console.css', text('css', 'text/css; charset=utf-8'));
   app.get('/assets/kee_wasm_bg.wasm', async (c) => {
     secure(c);
-    if (!options.wasm && options.wasmAsset) {
-      const res = await options.wasmAsset.fetch(c.req.raw);
-      return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/wasm', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' } });
-    }
+    if (!options.wasm && options.staticAssets) return fromStatic(c, 'application/wasm');
     if (!options.wasm) return c.body('this runtime does not serve the WASM module\n', 404, { 'content-type': 'text/plain; charset=utf-8' });
     return c.body(options.wasm as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/wasm' });
   });

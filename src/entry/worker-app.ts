@@ -25,16 +25,17 @@ import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
-import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
+import { unexportedTelemetry } from '../adapters/otel/unexported.ts';
 import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
 import { systemClock } from '../adapters/system/clock.ts';
 import { initKeeWasmWorker } from '../adapters/wasm/load-worker.ts';
 import { WasmMerkle } from '../adapters/wasm/merkle.ts';
-import { createApp } from '../app.ts';
+import { createAppCore } from '../app-core.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { parsePublisherKeys } from '../kernel/cap-profile/publisher-keys.ts';
 import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
-import { policyEngineFactory } from './policy-engine.ts';
+import { policyEngineFactory, type PolicyEngineName } from './policy-engine.ts';
+import type { PolicyEngine } from '../ports/policy.ts';
 import { isLoopback } from './loopback.ts';
 import { startupTimings } from './startup-timings.ts';
 import { misconfigured, offLoopback, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
@@ -56,7 +57,44 @@ export const NO_CEDAR_BUILD =
 /** What a Worker's `fetch` gets as its third argument: work that may outlive the response. */
 type WaitUntil = { waitUntil?: (p: Promise<unknown>) => void };
 
-async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | undefined): Promise<Built> {
+/**
+ * What an isolate prepares at global scope, before its first request: on Cloudflare while the TLS
+ * handshake that woke it runs, under `wrangler dev` before "Ready on". The Kee WASM module (and
+ * cedar-wasm in its build) instantiated, the built-in CAP Profile loaded by the engine the build
+ * selects and warmed (V8 compiles a WASM function on its first call: the parser, the evaluator,
+ * the policy hash), and the first JCS, SHA-256, Ed25519 signature and verification run. It needs
+ * no binding; the first request's start uses the engine when the configuration selects the same
+ * one (`KEE_POLICY_ENGINE`), and loads its own otherwise. Null when anything failed there: the
+ * start then does it all, as before.
+ */
+type Early = { engine: PolicyEngineName; policy: PolicyEngine };
+
+const utf8 = new TextEncoder();
+
+function prepareEarly(carried: WorkerBuild): Early | null {
+  try {
+    const wasm = initKeeWasmWorker(carried.keeModule);
+    const merkle = new WasmMerkle(wasm);
+    const engine: PolicyEngineName = carried.cedar ? 'cedar-wasm' : 'kee-policy';
+    const policy = policyEngineFactory(engine, { wasm, merkle, cedar: () => (carried.cedar as () => CedarApi)() }).load(DEFAULT_CAP_PROFILE);
+    policy.warm?.();
+    policy.rehash?.();
+    const digest = merkle.sha256(utf8.encode(merkle.canonicalize({ warm: [1, 'up', true, null] })));
+    const key = new Ed25519Signer(new Uint8Array(32).fill(7));
+    void key.sign(digest).then((signature) => ed25519Verifier.verify(signature, digest, key.publicKey()));
+    return { engine, policy };
+  } catch {
+    return null;
+  }
+}
+
+/** `f` called once and its value kept (after an exception, the next call tries again). */
+function once<T>(f: () => T): () => T {
+  let done: { value: T } | null = null;
+  return () => (done ??= { value: f() }).value;
+}
+
+async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | undefined, early: Early | null): Promise<Built> {
   const timings = startupTimings();
   const config = readWorkerConfig(env);
   if (config.engine === 'cedar-wasm' && !carried.cedar) throw new Error(NO_CEDAR_BUILD);
@@ -73,7 +111,8 @@ async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | unde
   timings.step('D1 migrations');
   const signer = new Ed25519Signer(config.signingSeed ?? Ed25519Signer.generateSeed());
   const tokens = new JoseTokenSigner(config.tokenSeed ?? JoseTokenSigner.generateSeed());
-  const { telemetry } = createGovernanceTracing({ exporters: [] });
+  // no span exporter on a Worker: spans run their function only (what the OTel adapter does without exporters)
+  const telemetry = unexportedTelemetry;
   const policyFactory = policyEngineFactory(config.engine, {
     wasm,
     cedar: () => {
@@ -82,7 +121,7 @@ async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | unde
     },
     merkle,
   });
-  const policy = policyFactory.load(DEFAULT_CAP_PROFILE);
+  const policy = early?.engine === config.engine ? early.policy : policyFactory.load(DEFAULT_CAP_PROFILE);
   timings.step('policy load');
   // P4: without KEE_PUBLISHER_KEYS (no files to keep dev keys in) CAP Profile updates answer 503
   const capProfile = capKeys
@@ -101,8 +140,8 @@ async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | unde
   // what an earlier isolate left behind is recovered beside the first request, which it may outlive
   ctx?.waitUntil?.(kernel.recovered());
   if (config.startupTimings) console.info(timings.line());
-  // the Verify page's WASM bytes come from the Worker's static assets (wrangler.toml `[assets]`)
-  const app = createApp(kernel, env.ASSETS ? { console: { wasmAsset: env.ASSETS } } : {});
+  // /openapi.json and the console's script, stylesheet and WASM bytes come from the Worker's static assets (wrangler.toml `[assets]`)
+  const app = createAppCore(kernel, env.ASSETS ? { staticAssets: env.ASSETS } : {});
   return { app, warnings: config.warnings, auth: config.auth };
 }
 
@@ -119,10 +158,13 @@ async function checkedPublisherKeys(text: string): Promise<Uint8Array[]> {
 
 /** The Worker's `fetch` handler over one build: the kernel starts on the isolate's first request. */
 export function createWorker(carried: WorkerBuild): { fetch(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response> } {
+  // cedar-wasm is instantiated once per isolate, whether at global scope or by the first start
+  const build1: WorkerBuild = { keeModule: carried.keeModule, cedar: carried.cedar ? once(carried.cedar) : null };
+  const early = prepareEarly(build1);
   let ready: Promise<Built> | null = null;
   return {
     async fetch(request, env, ctx) {
-      ready ??= build(env, carried, ctx as WaitUntil | undefined).catch((e: unknown) => {
+      ready ??= build(env, build1, ctx as WaitUntil | undefined, early).catch((e: unknown) => {
         ready = null; // the next request tries again (a D1 hiccup); a bad setting fails the same way
         throw e;
       });

@@ -270,6 +270,7 @@ export class Kernel {
       inputs: { ...deps.manifest, requirements: () => [...(deps.manifest.requirements?.() ?? []), ...this.ownRequirements()], tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
       io: (op, write) => this.audit.io(op, write),
       recheckMs: deps.options?.manifestRecheckMs ?? 250,
+      reuseForMs: ((deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS) * 1000) / 2, revoked: (id) => this.revocations.isRevokedLoaded('GEC_MANIFEST', id),
       // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
       nonconformance: (epoch) => (this.profileUpdates.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
     });
@@ -341,6 +342,7 @@ export class Kernel {
       // decisions read, each replayed from its own stored log before any answer (registered
       // agents, the credential revocation registry, escalations, SSF streams, issued ACD records):
       // independent reads, run together so a start waits for the slowest, not for their sum
+      this.policies.prefetchStored(); // the stored CAP Profile's read too (restored below)
       const [chain, ...loads] = await Promise.allSettled([
         this.manifests.verifyStore(),
         this.countOpenSessions(),

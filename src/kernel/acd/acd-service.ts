@@ -22,6 +22,7 @@ import type { Json } from '../types.ts';
 import { ACD_VALIDITY_DEFAULT_SECONDS, ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, tierSummary, type AcdControl, type AcdOptions, type AcdRecord, type AcdRecordBody } from './acd-record.ts';
 import { detachedCompact, detachedSigningInput } from './detached-jws.ts';
 import { runFourChecks, type AcdSubject, type CheckDeps, type CheckNumber } from './four-checks.ts';
+import type { RevocationKind } from '../credentials/revocations.ts';
 import { IssuedAcdLog } from './issued-log.ts';
 
 export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> & {
@@ -47,6 +48,12 @@ export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> 
   options?: AcdOptions | undefined;
   store: AuditStore;
   io: <T>(op: () => Promise<T>, write: boolean) => Promise<T>;
+  /**
+   * The start's four checks read the revocation registry once (`refreshRevocations`) and look up
+   * each id in what it read (`revokedLoaded`), not once per lookup; absent: `revoked` each time.
+   */
+  refreshRevocations?: () => Promise<void>;
+  revokedLoaded?: (kind: RevocationKind, id: string) => boolean;
 };
 
 /** A passing handshake: the exact body served (JCS) and what ALE-057 holds. */
@@ -100,7 +107,17 @@ export class AcdService {
    * only that the revocation registry can be read. Returns null, or why it failed.
    */
   async startupCheck(): Promise<{ failedCheck: CheckNumber; reason: string } | null> {
-    const r = await runFourChecks(this.checkDeps(), undefined);
+    const deps = this.checkDeps();
+    const { refreshRevocations, revokedLoaded } = this.d;
+    if (refreshRevocations && revokedLoaded) {
+      // one registry read for the three lookups (a D1 round trip each on a Worker's start)
+      let read: Promise<void> | undefined;
+      deps.revoked = async (kind, id) => {
+        await (read ??= refreshRevocations());
+        return revokedLoaded(kind, id);
+      };
+    }
+    const r = await runFourChecks(deps, undefined);
     return r.ok ? null : { failedCheck: r.failedCheck, reason: r.reason };
   }
 

@@ -78,6 +78,8 @@ export function createAcdService(p: AcdParts): AcdService {
       return engine.rehash();
     },
     revoked: (kind, id) => p.revocations.isRevokedAs(kind, id),
+    refreshRevocations: () => p.revocations.refresh(),
+    revokedLoaded: (kind, id) => p.revocations.isRevokedLoaded(kind, id),
     unconfirmed: p.unconfirmed,
     quorumProblem: async () => (p.state.has('SIGNING_SUSPENDED') ? `the kernel signing quorum is not held: ${p.state.reason('SIGNING_SUSPENDED') ?? ''}` : null),
     subject: acdSubjects({

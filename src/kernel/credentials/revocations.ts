@@ -141,6 +141,11 @@ export class RevocationRegistry {
    */
   async isRevokedAs(kind: RevocationKind, id: string): Promise<boolean> {
     await this.refresh();
+    return this.isRevokedLoaded(kind, id);
+  }
+
+  /** `isRevokedAs` over the log as loaded, without reading the store first (after a `refresh`). */
+  isRevokedLoaded(kind: RevocationKind, id: string): boolean {
     return kind === 'XPID' ? this.check({ xpid: id }) !== null : this.byKey.has(key(kind, id));
   }
 

@@ -74,6 +74,13 @@ export type ManifestServiceDeps = {
   recheckMs: number;
   /** Why the deployment is non-conformant while it serves `policy` (a development switch), or null. */
   nonconformance?: (policy: PolicyEpoch) => string | null;
+  /**
+   * A start reuses the latest stored epoch, instead of issuing the next, while it is younger than
+   * this (ms) and declares exactly what the running kernel would (see `issue`); 0 or absent: never.
+   */
+  reuseForMs?: number;
+  /** Whether the revocation registry, as loaded, revokes manifest `manifestId` (a revoked epoch is never reused). */
+  revoked?: (manifestId: string) => boolean;
 };
 
 /** An issued manifest and what was fixed when it was signed. */
@@ -111,9 +118,13 @@ export class ManifestService {
   /** The verified stored chain: hash-lock -> epoch, and the highest epoch verified. */
   private readonly chain = new Map<string, number>();
   private top: { epoch: number; lock: string } | null = null;
+  /** The manifest of `top`, as verified or issued. */
+  private topManifest: GecManifest | null = null;
   /** Signing keys (hex) the verified chain declares. */
   private readonly keys = new Set<string>();
   private lastFullCheck = 0;
+  /** `verifyStore` has just read the chain to its latest epoch: the start's `issue` need not read it again. */
+  private verifiedForIssue = false;
 
   constructor(deps: ManifestServiceDeps) {
     this.deps = deps;
@@ -132,6 +143,7 @@ export class ManifestService {
   async verifyStore(): Promise<void> {
     const problem = await this.extendChain('at start');
     if (problem !== null) return this.fail(problem);
+    this.verifiedForIssue = true;
     if (this.top === null) {
       const held = await this.auditDataHeld();
       if (held !== null) return this.fail(`the store holds ${held} but no GEC Manifest: the manifest chain that reaches them was removed`);
@@ -145,16 +157,27 @@ export class ManifestService {
 
   /**
    * Issues the manifest at kernel start: epoch 1 on a fresh store; otherwise the stored chain is
-   * verified (see `verifyStore`) and the next epoch chains to the latest. A stored manifest that
-   * fails verification puts the kernel in MANIFEST_INTEGRITY_FAILURE and nothing is issued
-   * (rejects with that code).
+   * verified (see `verifyStore`) and the next epoch chains to the latest, unless the latest can
+   * be reused (`reusable`): then it is the manifest in force, and the chain does not grow by an
+   * epoch per start. A stored manifest that fails verification puts the kernel in
+   * MANIFEST_INTEGRITY_FAILURE and nothing is issued (rejects with that code).
    */
   async issue(policy?: PolicyEpoch): Promise<GecManifest> {
     const epochInfo = policy ?? { ...this.deps.livePolicy(), version: 0 };
     for (let attempt = 1; ; attempt++) {
-      const problem = await this.extendChain('at start');
+      // right after `verifyStore` the chain was just read to its latest epoch (one round trip
+      // less at start); an epoch another instance stores meanwhile makes the write a CONFLICT,
+      // and the next attempt reads the chain again
+      const problem = attempt === 1 && this.verifiedForIssue ? null : await this.extendChain('at start');
+      this.verifiedForIssue = false;
       if (problem !== null) return this.fail(problem);
       const previous = this.top;
+      const reused = attempt === 1 ? await this.reusable(epochInfo) : null;
+      if (reused !== null) {
+        this.issued = reused;
+        this.lastFullCheck = Date.now();
+        return reused.manifest;
+      }
       try {
         const next = await this.build(epochInfo, (previous?.epoch ?? 0) + 1, previous?.lock ?? null);
         this.issued = next;
@@ -190,6 +213,32 @@ export class ManifestService {
     // records made under a manifest the store no longer holds: the chain was cut (fail closed)
     await this.fail(`audit records name manifest ${lock}, which the stored manifest chain does not hold`).catch(() => undefined);
     return false;
+  }
+
+  /**
+   * The latest stored epoch as the start's manifest, when issuing the next would sign the same
+   * declaration again: it was verified with the chain just now (canonical form, fingerprint,
+   * signature, link), it is younger than `reuseForMs`, and the body the running inputs compose
+   * (signing key, policy set and CAP Profile, publisher and token keys, WASM hashes, kernel
+   * version, conformance level and unmet requirements, auth mode …) is, but for the fields each
+   * issue sets (`manifest_id`, `issued_at`, `attestation_timestamp`), byte for byte its body, so
+   * the lock recomputed here is the one verified; and it is not revoked (GEC_MANIFEST). Never with TEE attestation (each epoch carries
+   * fresh evidence) nor a FROST signer (the start's signature is what shows the quorum holds).
+   */
+  private async reusable(policy: PolicyEpoch): Promise<Issued | null> {
+    const { reuseForMs, inputs, signer, clock, merkle } = this.deps;
+    const stored = this.topManifest;
+    const top = this.top;
+    if (!stored || !top || !reuseForMs || inputs.attest || signer.describe().scheme !== 'ed25519') return null;
+    const age = Date.parse(clock.nowIso()) - Date.parse(stored.issued_at);
+    if (!(age >= 0 && age < reuseForMs) || this.deps.revoked?.(stored.manifest_id)) return null;
+    const { body } = await this.compose(policy, stored.epoch, stored.previous_manifest_hash);
+    const canonicalBody = canonicalJson({ ...body, manifest_id: stored.manifest_id, issued_at: stored.issued_at, attestation_timestamp: stored.attestation_timestamp });
+    if (canonicalBody !== canonicalJson(manifestBody(stored))) return null;
+    const lock = manifestLock(merkle, canonicalBody);
+    if (lock !== top.lock) return null;
+    const own = JSON.parse(canonicalJson(stored)) as GecManifest;
+    return { manifest: own, lock, signatureText: canonicalJson(own.manifest_signature) };
   }
 
   /** Id, epoch, `issued_at` and unmet requirements of the manifest this instance issued last (in force), or null before the first. */
@@ -235,6 +284,7 @@ export class ManifestService {
       this.chain.set(check.lock, epoch);
       this.keys.add(check.manifest.signing_config.public_key);
       this.top = { epoch, lock: check.lock };
+      this.topManifest = check.manifest;
     }
     return null;
   }
@@ -390,9 +440,12 @@ export class ManifestService {
     return { ok: true, lock: check.lock, manifest: check.manifest };
   }
 
-  /** Builds, signs and stores the manifest of `epoch`. Nothing is signed in MANIFEST_INTEGRITY_FAILURE. */
-  private async build(policy: PolicyEpoch, epoch: number, previousLock: string | null): Promise<Issued> {
-    const { signer, merkle, clock, kernelId, inputs, store, io } = this.deps;
+  /**
+   * The body of the manifest of `epoch` for `policy` under the running inputs (conformance
+   * computed, TEE evidence fetched); rejects with INVALID_INPUT when the required level is not met.
+   */
+  private async compose(policy: PolicyEpoch, epoch: number, previousLock: string | null): Promise<{ body: ManifestBody; issuedAt: string }> {
+    const { signer, merkle, clock, kernelId, inputs } = this.deps;
     const description = signer.describe();
     const attestations = inputs.attest ? await inputs.attest() : [];
     const conformance = computeConformance({
@@ -447,6 +500,13 @@ export class ManifestService {
     };
     const exception = this.deps.nonconformance?.(policy) ?? null;
     if (exception !== null) body.conformance_exceptions = [exception];
+    return { body, issuedAt };
+  }
+
+  /** Builds, signs and stores the manifest of `epoch`. Nothing is signed in MANIFEST_INTEGRITY_FAILURE. */
+  private async build(policy: PolicyEpoch, epoch: number, previousLock: string | null): Promise<Issued> {
+    const { signer, merkle, store, io } = this.deps;
+    const { body, issuedAt } = await this.compose(policy, epoch, previousLock);
     const canonicalBody = canonicalJson(body);
     const lock = manifestLock(merkle, canonicalBody);
     if (this.deps.state.has(MIF)) throw new DomainError(MIF, 'the kernel is in MANIFEST_INTEGRITY_FAILURE: no manifest is signed');
@@ -457,9 +517,12 @@ export class ManifestService {
     this.lastEpoch = Math.max(this.lastEpoch, epoch);
     this.chain.set(lock, epoch);
     this.keys.add(body.signing_config.public_key);
-    if (epoch > (this.top?.epoch ?? 0)) this.top = { epoch, lock };
     // the kernel's copy is its own: later changes to the inputs cannot reach it
     const own = JSON.parse(canonicalJson(manifest)) as GecManifest;
+    if (epoch > (this.top?.epoch ?? 0)) {
+      this.top = { epoch, lock };
+      this.topManifest = own;
+    }
     return { manifest: own, lock, signatureText: canonicalJson(own.manifest_signature) };
   }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../../ports/clock.ts';
 import type { PolicyEngine, PolicyEngineFactory } from '../../ports/policy.ts';
-import type { AuditStore } from '../../ports/storage.ts';
+import type { AuditStore, StoredDocument } from '../../ports/storage.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import { DomainError, isDomainError } from '../errors.ts';
 import type { KernelState } from '../state/kernel-state.ts';
@@ -60,6 +60,8 @@ export class PolicyRegistry {
   /** Why the stored profile could not be restored at start: no activation is accepted until a restart. */
   private restoreFailure: string | null = null;
   private restored = false;
+  /** The stored profile's read, started beside the start's other replays (`prefetchStored`). */
+  private prefetched: Promise<StoredDocument | null> | null = null;
 
   constructor(deps: PolicyRegistryDeps, initial: PolicyEngine) {
     this.deps = deps;
@@ -97,6 +99,16 @@ export class PolicyRegistry {
    * to the built-in profile, and no later activation: its version floor is unknown, so a
    * replayed older profile could otherwise roll the kernel back).
    */
+  /**
+   * Starts `restore`'s read of the latest stored profile now, so that a start waits for it beside
+   * its other replays rather than after them; `restore` uses it (and reports its failure).
+   */
+  prefetchStored(): void {
+    if (this.restored) return;
+    this.prefetched = this.deps.io(() => this.deps.store.latestDocument(CAP_PROFILE_DOCUMENT), false);
+    this.prefetched.catch(() => undefined);
+  }
+
   restore(reload: CapProfileReloader | undefined): Promise<void> {
     return this.lock.run(async () => {
       if (this.restored) return;
@@ -109,7 +121,7 @@ export class PolicyRegistry {
       }
       let latest;
       try {
-        latest = await this.deps.io(() => this.deps.store.latestDocument(CAP_PROFILE_DOCUMENT), false);
+        latest = await (this.prefetched ?? this.deps.io(() => this.deps.store.latestDocument(CAP_PROFILE_DOCUMENT), false));
       } catch (e) {
         return this.failRestore(`the stored cap profile could not be read: ${message(e)}`, null);
       }
