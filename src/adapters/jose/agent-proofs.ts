@@ -24,6 +24,9 @@ async function agentKey(x: string): Promise<{ key: CryptoKey; jkt: string }> {
   return entry;
 }
 
+/** `ath` values of the tokens seen, by token text. */
+const tokenHashes = new Map<string, string>();
+
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 const ascii = new TextEncoder();
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -123,6 +126,13 @@ export const joseAgentProofs: AgentProofVerifier = {
   },
 
   accessTokenHash(token: string) {
-    return base64url(sha256(new TextEncoder().encode(token)));
+    // a session token comes back with every call of its session: hashed once (bounded)
+    let hash = tokenHashes.get(token);
+    if (hash === undefined) {
+      hash = base64url(sha256(new TextEncoder().encode(token)));
+      if (tokenHashes.size >= MAX_KEYS * 4) tokenHashes.clear();
+      tokenHashes.set(token, hash);
+    }
+    return hash;
   },
 };
