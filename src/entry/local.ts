@@ -37,7 +37,6 @@ import { loadPublisherKeys } from './publisher-keys.ts';
 import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
-import { withSessionCache } from '../kernel/sessions/session-cache.ts';
 import { nodeEd25519 } from './node-ed25519.ts';
 import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
 import { readAcdOptions } from './acd-config.ts';
@@ -117,11 +116,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   const operatorTokens = await loadOperatorVerifier(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
     throw new StartupError(`cannot start: operator keys: ${e instanceof Error ? e.message : String(e)}`);
   });
-  const opened = postgres ?? (await openStore(config.store));
-  const { close: closeStore, auditTuning } = opened;
-  // an embedded file is this kernel's alone (its lock): a session is read from the database once,
-  // then from memory, exact because every status change goes through this store (session-cache.ts)
-  const store = config.store.kind === 'embedded' ? withSessionCache(opened.store) : opened.store;
+  const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store));
 
   const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
   const cedarBytes = await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url));
