@@ -66,11 +66,13 @@ export async function decideAndRecord(deps: DecideDeps, session: Session, reques
     } catch (e) {
       result = forcedDeny(deps.policy(), `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const fields = decisionFields(deps.merkle, result, request);
+    const { fields, subject } = decisionFields(deps.merkle, result, request);
     fields.xpid = xpid;
     // a PERMIT's record names its credential (jti, intent) so the audit package proves which credential came from which decision
     // the intent is the action as the agent asked it: the kernel's own `context.hem` facts are not part of it
-    const credential = result.decision === 'PERMIT' && options.credential !== false ? deps.credentials.prepare(deps.hem?.retries[index] ? withoutHemFacts(request) : request) : null;
+    // (without entities and HEM facts the intent's canonical form is the subject's, already made)
+    const retry = deps.hem?.retries[index];
+    const credential = result.decision === 'PERMIT' && options.credential !== false ? deps.credentials.prepare(retry ? withoutHemFacts(request) : request, !retry && request.entities === undefined ? subject : undefined) : null;
     if (credential) {
       fields.credential_jti = credential.jti;
       fields.intent = credential.intent;
@@ -135,8 +137,8 @@ function withoutHemFacts(request: AuthorizationRequest): AuthorizationRequest {
   return { ...request, context };
 }
 
-/** The fields of a CEDAR_PERMIT / CEDAR_DENY record. */
-function decisionFields(merkle: Merkle, result: Evaluated, request: AuthorizationRequest): Record<string, Json> {
+/** The fields of a CEDAR_PERMIT / CEDAR_DENY record, and the canonical JSON (JCS) of the subject its digest is over. */
+function decisionFields(merkle: Merkle, result: Evaluated, request: AuthorizationRequest): { fields: Record<string, Json>; subject: string } {
   // the digest commits to everything the decision read, entities included
   const { principal, action, resource, context, entities } = request;
   const subject = canonicalJson({ principal, action, resource, context, ...(entities === undefined ? {} : { entities }) });
@@ -161,7 +163,7 @@ function decisionFields(merkle: Merkle, result: Evaluated, request: Authorizatio
   if (entities !== undefined) fields.entity_count = entities.length;
   if (result.reasons.length > 0) fields.reasons = result.reasons;
   if (result.minimized) minimize(fields);
-  return fields;
+  return { fields, subject };
 }
 
 /**

@@ -43,5 +43,12 @@ export type CredentialClaims = {
  */
 export function intentFingerprint(hasher: IntentHasher, request: Pick<AuthorizationRequest, 'principal' | 'action' | 'resource' | 'context'>): string {
   const { principal, action, resource, context } = request;
-  return toHex(hasher.blake2b256(new TextEncoder().encode(canonicalJson({ principal, action, resource, context }))));
+  return intentFingerprintOf(hasher, canonicalJson({ principal, action, resource, context }));
+}
+
+const utf8 = new TextEncoder();
+
+/** The intent fingerprint of the canonical JSON (JCS) of `{principal, action, resource, context}`. */
+export function intentFingerprintOf(hasher: IntentHasher, canonical: string): string {
+  return toHex(hasher.blake2b256(utf8.encode(canonical)));
 }

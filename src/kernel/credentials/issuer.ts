@@ -3,7 +3,7 @@ import type { IntentHasher, TokenSigner } from '../../ports/token-signer.ts';
 import type { XpidDeriver } from '../../ports/xpid.ts';
 import type { AuthorizationRequest, Session } from '../types.ts';
 import { sessionAgentXpid } from './agent-xpid.ts';
-import { CREDENTIAL_TTL_SECONDS, CREDENTIAL_TYP, intentFingerprint, type CredentialClaims } from './claims.ts';
+import { CREDENTIAL_TTL_SECONDS, CREDENTIAL_TYP, intentFingerprint, intentFingerprintOf, type CredentialClaims } from './claims.ts';
 
 export type CredentialIssuerDeps = {
   tokens: TokenSigner;
@@ -38,8 +38,9 @@ export class CredentialIssuer {
     this.deps = deps;
   }
 
-  prepare(request: AuthorizationRequest): PreparedCredential {
-    return { jti: this.deps.tokens.newId(), intent: intentFingerprint(this.deps.hasher, request) };
+  /** `canonical`: the JCS of `{principal, action, resource, context}` of `request` when the caller has it already. */
+  prepare(request: AuthorizationRequest, canonical?: string): PreparedCredential {
+    return { jti: this.deps.tokens.newId(), intent: canonical === undefined ? intentFingerprint(this.deps.hasher, request) : intentFingerprintOf(this.deps.hasher, canonical) };
   }
 
   /** `holderJkt`: the thumbprint of the key the session's agent proved (authenticated sessions): the credential's `cnf.jkt`. */
