@@ -211,7 +211,8 @@ async function openStore(config: StoreConfig, libsqlThread?: 'main' | 'worker'):
   }
   if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
     // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)
-    const { store, close } = await openWorkerLibsqlStore(url);
+    // the gateway's worker-thread store (one call at a time) keeps sessions in memory; the HTTP kernel does not
+    const { store, close } = await openWorkerLibsqlStore(url, { cacheSessions: libsqlThread === 'worker' });
     return { store, close, auditTuning: { eagerBatch: 256 } };
   }
   const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });

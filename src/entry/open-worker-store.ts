@@ -20,13 +20,17 @@ type Started = { worker: Worker; port: MessagePort };
 
 /**
  * `busyTimeoutMs`: how long a batch waits for a write lock held by another connection before it
- * fails (default 5 s; see NativeRecordWriter.open).
+ * fails (default 5 s; see NativeRecordWriter.open). `cacheSessions`: keep the sessions of an
+ * embedded file (this kernel is its one writer, the store lock) in memory, so a decision's
+ * session read costs no round trip — off unless asked: over HTTP under load that round trip is
+ * what gathers a burst of decisions into one commit, and without it Node's `authorize` spent more
+ * CPU per decision (fewer records per fsync; bench/http/RESULTS.md "Session 9"). The MCP gateway,
+ * one call at a time, asks for it.
  */
-export async function openWorkerLibsqlStore(url: string, options: { authToken?: string; busyTimeoutMs?: number } = {}): Promise<WorkerStoreHandle> {
+export async function openWorkerLibsqlStore(url: string, options: { authToken?: string; busyTimeoutMs?: number; cacheSessions?: boolean } = {}): Promise<WorkerStoreHandle> {
   let closing = false;
   let current = await start(url, options);
-  // an embedded file has one writer, this kernel (the store lock): its sessions can be kept in memory
-  const store = new WorkerAuditStore(current.port as unknown as StoreChannel, { sole: url.startsWith('file:') });
+  const store = new WorkerAuditStore(current.port as unknown as StoreChannel, { sole: options.cacheSessions === true && url.startsWith('file:') });
   const watch = (s: Started) => {
     const died = (why: string) => {
       if (closing || s !== current) return;
