@@ -63,7 +63,7 @@ describe('argument projection', () => {
 describe('gateway config', () => {
   const ok = { agent: { id: 'a' }, upstreams: { fs: { command: 'node' } } };
   it('defaults to the embedded kernel', () => {
-    expect(parseGatewayConfig(ok).kernel).toEqual({ mode: 'embedded' });
+    expect(parseGatewayConfig(ok).kernel).toEqual({ mode: 'embedded', store_thread: 'main' });
   });
   it.each([
     [{ ...ok, extra: 1 }, /^the file: Unrecognized key/],
