@@ -394,6 +394,9 @@ describe('kee-policy agrees with cedar-wasm', () => {
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [] }, { uid: uid('User', 'u'), attrs: {}, parents: [] }] },
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [] }, { uid: uid('User', 'u'), attrs: { x: 1 }, parents: [] }] },
       { principal: uid('User name', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [] },
+      // A context that is an escape, not a record; an attribute named like an escape.
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: { __extn: { fn: 'ip', arg: '10.1.2.3' } }, entities: [] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: { __extn: { fn: 'ip', arg: '10.1.2.3' } }, parents: [] }] },
       // Entities: a cycle, an entity its own parent, a bad extension value, a bad parent, a missing field.
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('G', 'a'), attrs: {}, parents: [uid('G', 'b')] }, { uid: uid('G', 'b'), attrs: {}, parents: [uid('G', 'a')] }] },
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('G', 'a'), attrs: {}, parents: [uid('G', 'a')] }] },

@@ -71,8 +71,13 @@ fn object(names: &Names, o: &Map<String, Value>) -> Option<ast::Value> {
     Some(ast::Value::record_arc(Arc::new(record(names, o)?), None))
 }
 
-/// The fields of a record (a JSON object's keys are distinct, as Cedar requires).
+/// The fields of a record (a JSON object's keys are distinct, as Cedar requires). A key that
+/// starts with `__` is left to Cedar: at the top of a context, `{"__extn": ..}` is an escape
+/// that Cedar refuses as not a record.
 fn record(names: &Names, o: &Map<String, Value>) -> Option<BTreeMap<SmolStr, ast::Value>> {
+    if o.keys().any(|k| k.starts_with("__")) {
+        return None;
+    }
     o.iter()
         .map(|(k, v)| value(names, v).map(|v| (SmolStr::from(k.as_str()), v)))
         .collect()
@@ -111,6 +116,9 @@ pub fn entity_of(
     attrs: &Map<String, Value>,
     parents: impl IntoIterator<Item = EntityUid>,
 ) -> Option<ast::Entity> {
+    if attrs.keys().any(|k| k.starts_with("__")) {
+        return None;
+    }
     let attrs = attrs
         .iter()
         .map(|(k, v)| value(names, v).map(|v| (SmolStr::from(k.as_str()), PartialValue::Value(v))))

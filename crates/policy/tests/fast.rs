@@ -56,7 +56,7 @@ fn value() -> impl Strategy<Value = Value> {
 }
 
 fn record() -> impl Strategy<Value = Value> {
-    proptest::collection::btree_map(prop_oneof![Just("level"), Just("src"), Just("tags"), Just("owner")], value(), 0..3)
+    proptest::collection::btree_map(prop_oneof![Just("level"), Just("src"), Just("tags"), Just("owner"), Just("__extn")], value(), 0..3)
         .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>()))
 }
 
@@ -108,7 +108,7 @@ fn entities_equal_cedars_parse() {
         .unwrap_or_else(|e| std::panic::panic_any(e));
     let (direct, leaves, declined, refused) = seen.get();
     // Every branch must be exercised, or the comparison proves little.
-    assert!(direct > 300 && leaves > 100 && direct > leaves + 100, "direct {direct}, leaves {leaves}");
+    assert!(direct > 300 && leaves > 100 && direct > leaves + 20, "direct {direct}, leaves {leaves}");
     assert!(declined > 100 && refused > 100, "declined {declined}, refused {refused}");
 }
 

@@ -280,8 +280,12 @@ fn request_entities_added_to_a_store_agree_with_the_merged_entities() {
                 }
                 total += 1;
                 counts.set((only_new, total));
-                let with_extra = set.evaluate_stored(&store, request(Some(Value::Array(extra)))).map_err(fail)?;
-                prop_assert_eq!(with_extra, set.evaluate(request(Some(Value::Array(merged)))).map_err(fail)?);
+                // New groups may form a cycle: then both refuse the request.
+                match (set.evaluate_stored(&store, request(Some(Value::Array(extra)))), set.evaluate(request(Some(Value::Array(merged))))) {
+                    (Ok(with_extra), Ok(reference)) => prop_assert_eq!(with_extra, reference),
+                    (Err(_), Err(_)) => {}
+                    (a, b) => return Err(TestCaseError::fail(format!("stored {a:?}, merged {b:?}"))),
+                }
             }
             Ok(())
         })
