@@ -308,6 +308,83 @@ describe('kee-policy agrees with cedar-wasm', () => {
     expect(stats.withErrors).toBeGreaterThan(stats.requests / 40);
   }, 300_000);
 
+  it('with entities sent as most requests send them: the principal and the resource, their groups and folders not sent', () => {
+    // Each request carries its principal and resource (parents that are not themselves sent:
+    // the closure is the parents), sometimes one of their groups or folders too (then it is
+    // computed), and a store-less `evaluate` and an `evaluateStored` over the world's entities
+    // (which these entities replace or extend: new users and docs only add to it) must both
+    // decide as cedar-wasm on the same entities.
+    const own = fc.record({
+      user: int(USERS + 2),
+      groups: fc.array(fc.boolean(), { minLength: GROUPS, maxLength: GROUPS }),
+      level: optional(fc.integer({ min: 0, max: 5 })),
+      ip: optional(fc.constantFrom('10.1.2.3', '127.0.0.1', '::1')),
+      score: optional(fc.constantFrom('0.5', '2.0001')),
+      doc: int(DOCS + 2),
+      folder: int(FOLDERS + 1),
+      owner: optional(int(USERS + 2)),
+      readers: optional(fc.array(int(GROUPS + USERS), { maxLength: 2 })),
+      group: optional(fc.tuple(int(GROUPS), int(GROUPS))),
+    });
+    const stats = { requests: 0, allow: 0, withErrors: 0, withGroup: 0 };
+    fc.assert(
+      fc.property(world, fc.array(own, { minLength: 30, maxLength: 30 }), (w, owns) => {
+        const staticPolicies = Object.fromEntries(w.policies.map((p, i) => [`p${i}`, p]));
+        const templateLinks = w.links.map((l, i) => ({ ...l, newId: `link${i}` }));
+        const text = [...Object.entries(staticPolicies), ...Object.entries(TEMPLATES)].map(([id, p]) => `@id("${id}")\n${p}`).join('\n');
+        const loaded = wasm.loadPolicySet(JSON.stringify({ policies: text, links: templateLinks }));
+        if (loaded.type === 'failure') throw new Error(loaded.error.message);
+        const set = loaded.value;
+        try {
+          expect(set.setEntities(JSON.stringify(w.entities))).toEqual({ type: 'success', value: w.entities.length });
+          const policies = { staticPolicies, templates: TEMPLATES, templateLinks };
+          w.requests.forEach((r, i) => {
+            const o = owns[i]!;
+            const principal = uid('User', `u${o.user}`);
+            const resource = uid('Doc', `d${o.doc}`);
+            const sent: { uid: Uid; attrs: Record<string, unknown>; parents: Uid[] }[] = [
+              { uid: principal, attrs: withOptional({ level: o.level, ip: o.ip && ip(o.ip), score: o.score && decimal(o.score) }), parents: o.groups.flatMap((b, g) => (b ? [uid('Group', `g${g}`)] : [])) },
+              {
+                uid: resource,
+                attrs: withOptional({
+                  owner: o.owner === undefined ? undefined : { __entity: uid('User', `u${o.owner}`) },
+                  readers: o.readers?.map((x) => ({ __entity: x < GROUPS ? uid('Group', `g${x}`) : uid('User', `u${x - GROUPS}`) })),
+                }),
+                parents: o.folder < FOLDERS ? [uid('Folder', `f${o.folder}`)] : [],
+              },
+            ];
+            if (o.group) {
+              const [g, h] = o.group;
+              sent.push({ uid: uid('Group', `g${g}`), attrs: {}, parents: h > g ? [uid('Group', `g${h}`)] : [] });
+              stats.withGroup++;
+            }
+            const call = { ...r, principal, resource, entities: sent };
+            const ref = theirs(cedar.isAuthorized({ ...call, policies }));
+            expect(ours(set.evaluate(JSON.stringify(call))), JSON.stringify({ text, links: templateLinks, call })).toEqual(ref);
+            const key = (e: unknown) => JSON.stringify((e as { uid: Uid }).uid);
+            const replaced = new Set(sent.map(key));
+            const merged = [...w.entities.filter((e) => !replaced.has(key(e))), ...sent];
+            const refStored = theirs(cedar.isAuthorized({ ...call, entities: merged, policies }));
+            expect(ours(set.evaluateStored(JSON.stringify(call))), JSON.stringify({ text, links: templateLinks, call })).toEqual(refStored);
+            stats.requests += 2;
+            for (const x of [ref, refStored]) {
+              if (x.ok && x.allow) stats.allow++;
+              if (x.ok && x.errorIds.length > 0) stats.withErrors++;
+            }
+          });
+        } finally {
+          set.free();
+        }
+      }),
+      { seed: 20261206, numRuns: 120 },
+    );
+    console.log(`policy differential (request entities): ${stats.requests} requests, ${stats.withGroup} with a group sent: ${stats.allow} allow, ${stats.withErrors} with errors`);
+    expect(stats.requests).toBeGreaterThan(2000);
+    expect(stats.withGroup).toBeGreaterThan(stats.requests / 8);
+    expect(stats.allow).toBeGreaterThan(stats.requests / 20);
+    expect(stats.withErrors).toBeGreaterThan(stats.requests / 40);
+  }, 300_000);
+
   it('refuses the same malformed requests', () => {
     const loaded = wasm.loadPolicySet(JSON.stringify({ policies: '@id("p") permit (principal, action, resource);' }));
     if (loaded.type === 'failure') throw new Error(loaded.error.message);
@@ -317,6 +394,15 @@ describe('kee-policy agrees with cedar-wasm', () => {
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [] }, { uid: uid('User', 'u'), attrs: {}, parents: [] }] },
       { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [] }, { uid: uid('User', 'u'), attrs: { x: 1 }, parents: [] }] },
       { principal: uid('User name', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [] },
+      // A context that is an escape, not a record; an attribute named like an escape.
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: { __extn: { fn: 'ip', arg: '10.1.2.3' } }, entities: [] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: { __extn: { fn: 'ip', arg: '10.1.2.3' } }, parents: [] }] },
+      // Entities: a cycle, an entity its own parent, a bad extension value, a bad parent, a missing field.
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('G', 'a'), attrs: {}, parents: [uid('G', 'b')] }, { uid: uid('G', 'b'), attrs: {}, parents: [uid('G', 'a')] }] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('G', 'a'), attrs: {}, parents: [uid('G', 'a')] }] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: { src: { __extn: { fn: 'ip', arg: 'nope' } } }, parents: [] }] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), attrs: {}, parents: [{ type: 'G' }] }] },
+      { principal: uid('User', 'u'), action: uid('Action', 'a'), resource: uid('Doc', 'd'), context: {}, entities: [{ uid: uid('User', 'u'), parents: [] }] },
     ];
     for (const call of bad) {
       const mine = ours(loaded.value.evaluate(JSON.stringify(call)));

@@ -63,6 +63,11 @@ pub(crate) struct Parsed {
 impl LoadedSet {
     /// Evaluates a request given as JSON text ([`RequestJson`]).
     pub fn evaluate_json(&self, json: &str) -> Result<Evaluation, Error> {
+        if let Some(p) = self.fast().then(|| crate::text::request(&self.names, json)).flatten() {
+            let entities = p.entities.unwrap_or_else(Entities::empty);
+            let parsed = self.parsed(p.principal, p.action, p.resource, p.context.unwrap_or_else(Context::empty))?;
+            return self.decide(&parsed, &entities);
+        }
         let request: RequestJson = serde_json::from_str(json).map_err(Error::request)?;
         self.evaluate(request)
     }
@@ -140,7 +145,7 @@ impl LoadedSet {
 
     /// Without a schema, the common shapes take the direct path (crate::fast); anything
     /// else, and every error, goes through Cedar's JSON parser.
-    fn fast(&self) -> bool {
+    pub(crate) fn fast(&self) -> bool {
         self.schema.is_none()
     }
 
@@ -170,12 +175,23 @@ impl LoadedSet {
                     .map_err(Error::request)?,
             },
         };
+        self.parsed(principal, action, resource, context)
+    }
+
+    /// The Cedar request for these uids and context.
+    pub(crate) fn parsed(
+        &self,
+        principal: EntityUid,
+        action: EntityUid,
+        resource: EntityUid,
+        context: Context,
+    ) -> Result<Parsed, Error> {
         let request = Request::new(
             principal.clone(),
             action.clone(),
             resource.clone(),
             context,
-            schema,
+            self.schema.as_ref(),
         )
         .map_err(Error::request)?;
         Ok(Parsed {

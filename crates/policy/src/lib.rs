@@ -42,6 +42,7 @@ pub mod parts;
 pub mod scope;
 pub mod store;
 pub mod subsets;
+mod text;
 
 pub use error::Error;
 pub use evaluate::{Evaluation, PolicyError, RequestJson};

@@ -11,7 +11,8 @@
 //! stream of ever-new type names costs what it cost before, never unbounded memory.
 
 use cedar_policy::{EntityTypeName, RestrictedExpression};
-use cedar_policy_core::ast::{Name, RestrictedExpr, UnreservedId};
+use cedar_policy_core::ast::{self, Name, PartialValue, RestrictedExpr, UnreservedId};
+use cedar_policy_core::extensions::Extensions;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -41,6 +42,15 @@ impl Extension {
             "datetime" => Some(Self::Datetime),
             "duration" => Some(Self::Duration),
             _ => None,
+        }
+    }
+
+    fn slot(self) -> usize {
+        match self {
+            Self::Ip => 0,
+            Self::Decimal => 1,
+            Self::Datetime => 2,
+            Self::Duration => 3,
         }
     }
 
@@ -99,15 +109,21 @@ impl Names {
         Some(parsed)
     }
 
+    /// The value of the call `e(arg)`, as Cedar's evaluator computes it from the restricted
+    /// expression [`Names::extension_call`] builds (the function called on the string `arg`, the
+    /// result without a source location); `None` when the call fails (Cedar then says why).
+    pub fn extension_value(&self, e: Extension, arg: &str) -> Option<ast::Value> {
+        let name = self.extensions.get(e.slot())?.as_ref()?;
+        let function = Extensions::all_available().func(name).ok()?;
+        match function.call(&[ast::Value::from(arg)]).ok()? {
+            PartialValue::Value(v) => Some(v.with_maybe_source_loc(None)),
+            PartialValue::Residual(_) => None,
+        }
+    }
+
     /// The call `e(arg)`, as `RestrictedExpression::new_ip(arg)` (and its siblings) builds it.
     pub fn extension_call(&self, e: Extension, arg: &str) -> Option<RestrictedExpression> {
-        let slot = match e {
-            Extension::Ip => 0,
-            Extension::Decimal => 1,
-            Extension::Datetime => 2,
-            Extension::Duration => 3,
-        };
-        let name = self.extensions.get(slot)?.clone()?;
+        let name = self.extensions.get(e.slot())?.clone()?;
         let call = RestrictedExpr::call_extension_fn(name, [RestrictedExpr::val(arg)]);
         Some(RestrictedExpression::from(call))
     }

@@ -21,20 +21,31 @@
 //! which repairs the transitive closure). The decision is then exactly Cedar's on the stored
 //! entities with the request's replacing or extending them. That path copies the store for the
 //! request, so it costs time in proportion to the store; the path without request entities
-//! copies nothing.
+//! copies nothing. When the request's entities only add to the store (without a schema: none of
+//! them is stored, and no stored entity has one of them as an ancestor), the stored closure
+//! cannot change, and each added entity's ancestors are its own (within the request) and the
+//! stored ancestors of those: the copy then takes them as closed instead of having Cedar repair
+//! the closure of the whole store, with the same entities as a result.
 
 use crate::error::{Error, one_line};
 use crate::evaluate::{Evaluation, RequestJson};
 use crate::load::LoadedSet;
-use cedar_policy::Entities;
+use cedar_policy::{Context, Entities, EntityUid};
+use cedar_policy_core::ast;
+use cedar_policy_core::entities::{Entities as CoreEntities, NoEntitiesSchema, TCComputation};
+use cedar_policy_core::extensions::Extensions;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Cedar entities held between requests, parsed (and checked against the schema of the set
 /// that loaded them, if it has one) and transitively closed once.
 #[derive(Debug, Clone, Default)]
 pub struct EntityStore {
     entities: Entities,
+    /// Every uid that is an ancestor of a stored entity.
+    ancestors: HashSet<EntityUid>,
 }
 
 impl EntityStore {
@@ -67,14 +78,25 @@ impl LoadedSet {
         let v: Value = serde_json::from_str(json).map_err(|e| Error::Request {
             message: one_line(&format!("entities are not valid json: {e}")),
         })?;
-        Ok(EntityStore {
-            entities: self.entities_value(v)?,
-        })
+        let entities = self.entities_value(v)?;
+        let ancestors = entities
+            .iter()
+            .flat_map(|e| entities.ancestors(&e.uid()).into_iter().flatten().cloned().collect::<Vec<_>>())
+            .collect();
+        Ok(EntityStore { entities, ancestors })
     }
 
     /// Evaluates a request given as JSON text ([`RequestJson`]) against the stored entities,
     /// which the request's own `entities`, if any, replace or extend.
     pub fn evaluate_stored_json(&self, store: &EntityStore, json: &str) -> Result<Evaluation, Error> {
+        if let Some(p) = self.fast().then(|| crate::text::request(&self.names, json)).flatten() {
+            let entities = match p.entities {
+                None => Cow::Borrowed(&store.entities),
+                Some(own) => Cow::Owned(self.merged(store, &own)?),
+            };
+            let parsed = self.parsed(p.principal, p.action, p.resource, p.context.unwrap_or_else(Context::empty))?;
+            return self.decide(&parsed, &entities);
+        }
         let request: RequestJson = serde_json::from_str(json).map_err(Error::request)?;
         self.evaluate_stored(store, request)
     }
@@ -90,15 +112,51 @@ impl LoadedSet {
                 // Parsed on their own first, so that the request's entities are checked (and
                 // refused, for example when one uid appears twice) as in a request without a store.
                 let own = self.entities_value(v)?;
-                let merged = store
-                    .entities
-                    .clone()
-                    .upsert_entities(own.iter().cloned(), None)
-                    .map_err(Error::request)?;
-                Cow::Owned(merged)
+                Cow::Owned(self.merged(store, &own)?)
             }
         };
         let parsed = self.request(principal, action, resource, r.context.take())?;
         self.decide(&parsed, &entities)
+    }
+
+    /// The stored entities with a request's own replacing or extending them.
+    fn merged(&self, store: &EntityStore, own: &Entities) -> Result<Entities, Error> {
+        match self.schema.is_none().then(|| store.extended(own)).flatten() {
+            Some(merged) => Ok(merged),
+            None => store
+                .entities
+                .clone()
+                .upsert_entities(own.iter().cloned(), None)
+                .map_err(Error::request),
+        }
+    }
+}
+
+impl EntityStore {
+    /// The stored entities with `own` (transitively closed among themselves) added, when they
+    /// only add to the store: none of them is stored and none is an ancestor of a stored entity.
+    /// Each is then given its ancestors in the request and, for those that are stored, their
+    /// stored ancestors: the closure Cedar's `upsert_entities` would compute, as the stored
+    /// closure cannot change. `None` otherwise (Cedar then repairs the closure).
+    fn extended(&self, own: &Entities) -> Option<Entities> {
+        let mut added = Vec::with_capacity(own.len());
+        for e in own.iter() {
+            let uid = e.uid();
+            if self.ancestors.contains(&uid) || self.entities.get(&uid).is_some() {
+                return None;
+            }
+            let mut entity: ast::Entity = e.as_ref().clone();
+            for a in own.ancestors(&uid)? {
+                for up in self.entities.ancestors(a).into_iter().flatten() {
+                    entity.add_indirect_ancestor(up.clone().into());
+                }
+            }
+            added.push(Arc::new(entity));
+        }
+        let stored: CoreEntities = self.entities.as_ref().clone();
+        stored
+            .add_entities(added, None::<&NoEntitiesSchema>, TCComputation::AssumeAlreadyComputed, Extensions::all_available())
+            .ok()
+            .map(Entities::from)
     }
 }

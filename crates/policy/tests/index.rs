@@ -230,6 +230,71 @@ fn stored_entities_agree_with_request_entities() {
     assert!(decisions.get() > 500, "only {} decisions", decisions.get());
 }
 
+/// Entities a request adds to a store: new users `n0`, `n1` and new groups `ng0`, `ng1` with
+/// parents among the stored groups and the other new groups (so that a new entity's stored
+/// ancestors count), now and then a stored user or group too (which replaces the stored one).
+fn additions() -> impl Strategy<Value = Vec<Value>> {
+    let group = |ty: &'static str, i: u8| -> Value { if ty == "Group" { uid("Group", format!("g{i}")) } else { uid("Group", format!("ng{i}")) } };
+    let parents = proptest::collection::vec((prop_oneof![Just("Group"), Just("New")], 0..GROUPS), 0..3)
+        .prop_map(move |ps| ps.into_iter().map(|(ty, i)| group(ty, i % if ty == "Group" { GROUPS } else { 2 })).collect::<Vec<_>>());
+    let one = (0..6u8, parents, proptest::option::of(0i64..6)).prop_map(|(which, parents, level)| {
+        let id = match which {
+            0 | 1 => uid("User", format!("n{which}")),
+            2 | 3 => uid("Group", format!("ng{}", which - 2)),
+            4 => uid("User", "u0".to_owned()),
+            _ => uid("Group", "g0".to_owned()),
+        };
+        // A group never a parent of itself: Cedar refuses a cycle, which the other tests cover.
+        let parents: Vec<Value> = parents.into_iter().filter(|p| *p != id).collect();
+        let attrs = level.map_or(json!({}), |l| json!({ "level": l }));
+        json!({ "uid": id, "attrs": attrs, "parents": parents })
+    });
+    proptest::collection::vec(one, 0..4).prop_map(|list| {
+        // One entity per uid (two different ones with one uid are refused, tested elsewhere).
+        let mut seen = Vec::new();
+        list.into_iter().filter(|e| { let fresh = !seen.contains(&e["uid"]); seen.push(e["uid"].clone()); fresh }).collect()
+    })
+}
+
+#[test]
+fn request_entities_added_to_a_store_agree_with_the_merged_entities() {
+    let config = Config { cases: 200, ..Config::default() };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[13; 32]);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let counts = std::cell::Cell::new((0usize, 0usize));
+    let fail = |e: kee_policy::Error| TestCaseError::fail(e.to_string());
+    let principals = prop_oneof![(0..2u8).prop_map(|i| uid("User", format!("n{i}"))), (0..2u8).prop_map(|i| uid("Group", format!("ng{i}"))), (0..USERS).prop_map(|i| uid("User", format!("u{i}")))];
+    runner
+        .run(&(case(), proptest::collection::vec((additions(), principals), 16)), |((source, entities, requests), additions)| {
+            let set = LoadedSet::load(&source).map_err(fail)?;
+            let store = set.load_entities_json(&entities.to_string()).map_err(fail)?;
+            for ((_, action, resource, context), (extra, principal)) in requests.into_iter().zip(additions) {
+                let request = |entities: Option<Value>| RequestJson { principal: principal.clone(), action: action.clone(), resource: resource.clone(), context: Some(context.clone()), entities };
+                let replaced: Vec<&Value> = extra.iter().map(|e| &e["uid"]).collect();
+                let stored_uids: Vec<&Value> = entities.as_array().into_iter().flatten().map(|e| &e["uid"]).collect();
+                let mut merged: Vec<Value> = entities.as_array().into_iter().flatten().filter(|e| !replaced.contains(&&e["uid"])).cloned().collect();
+                merged.extend(extra.iter().cloned());
+                let (mut only_new, mut total) = counts.get();
+                if !extra.is_empty() && replaced.iter().all(|u| !stored_uids.contains(u)) {
+                    only_new += 1;
+                }
+                total += 1;
+                counts.set((only_new, total));
+                // New groups may form a cycle: then both refuse the request.
+                match (set.evaluate_stored(&store, request(Some(Value::Array(extra)))), set.evaluate(request(Some(Value::Array(merged))))) {
+                    (Ok(with_extra), Ok(reference)) => prop_assert_eq!(with_extra, reference),
+                    (Err(_), Err(_)) => {}
+                    (a, b) => return Err(TestCaseError::fail(format!("stored {a:?}, merged {b:?}"))),
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+        .unwrap_or_else(|e| std::panic::panic_any(e));
+    let (only_new, total) = counts.get();
+    assert!(total > 500 && only_new > total / 4, "{only_new} of {total} requests only add entities");
+}
+
 #[test]
 fn stored_entities_refuse_what_cedar_refuses() {
     let set = LoadedSet::load(&Source { policies: "@id(\"p\") permit (principal, action, resource);".into(), ..Source::default() }).map_err(|e| e.to_string());
