@@ -14,9 +14,9 @@ export const KEE_WASM_WORKER_MODULE = 'kee_wasm_worker_bg.wasm';
 export const CEDAR_WASM_MODULE = 'cedar_wasm_bg.wasm';
 
 export const WASM_MODULE_SHA256: Record<string, string> = {
-  [KEE_WASM_MODULE]: 'a2f6694a73d5b467555708b4701fca29d8060a7f922efb455b46a312715a9b54',
+  [KEE_WASM_MODULE]: 'c06cf705f9868f4e0c341cb4443f6ca54107699ee650a82014a1563a79c23901',
   [CEDAR_WASM_MODULE]: '9ed10461f45bceabbe2c364330500378b71f641b28f7c2a1f6e033c9be2f1d9a',
 };
 
 /** The SHA-256 of `wasm/kee_wasm_worker_bg.wasm`, which the Worker builds declare instead of `kee_wasm_bg.wasm`. */
-export const KEE_WASM_WORKER_SHA256 = '2445a145ef81682eedf4193f737d40bc109625f1f7d064d85935b23361426566';
+export const KEE_WASM_WORKER_SHA256 = '523f8f109d0fe77c1474b9371755f5ba0f2011c8912475f55b718e3b28381e5b';
