@@ -30,9 +30,9 @@ export interface IntentHasher {
 }
 
 /**
- * Ed25519 by the runtime's own crypto library, with keys prepared once (`node:crypto`:
- * `src/entry/node-ed25519.ts`, the same provider the FROST coordinator's request signatures use;
- * wired on Node only): the kernel token key signs each PERMIT's credential, and the DPoP proof of
+ * Ed25519 by the runtime's own crypto library, with keys prepared once (`node:crypto` on Node,
+ * Bun and Deno: `src/entry/node-ed25519.ts`, the same provider the FROST coordinator's request
+ * signatures use): the kernel token key signs each PERMIT's credential, and the DPoP proof of
  * each authenticated call is checked, without a WebCrypto job per call (its algorithm
  * normalisation and thread-pool round trip cost more CPU than the signature itself on Node).
  * Same signatures and the same accept/refuse as WebCrypto.
