@@ -37,14 +37,13 @@ import { loadPublisherKeys } from './publisher-keys.ts';
 import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
-import { nodeEd25519 } from './node-ed25519.ts';
 import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
 import { readAcdOptions } from './acd-config.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { readRevocationConfig } from './ssf-config.ts';
 import { joseSetVerifier } from '../adapters/jose/set-verifier.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
-import { agentProofs } from '../adapters/jose/agent-proofs.ts';
+import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { readAllowNonconformant, readLifetimeConfig } from './lifetime-config.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
@@ -136,7 +135,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
   const signing = await setupSigner({ dataDir, wasm });
-  const tokens = await loadTokenSigner(process.env, dataDir, nodeEd25519);
+  const tokens = await loadTokenSigner(process.env, dataDir);
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
   const { telemetry, provider } = createGovernanceTracing({
@@ -152,7 +151,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   };
   const etcd = config.cluster ? await openEtcd(config.cluster) : null;
   const cluster = etcd && config.cluster ? { consensus: etcd, options: { pollMs: config.cluster.pollMs, heartbeatTimeoutMs: config.cluster.heartbeatTimeoutMs, staleWindowMs: config.cluster.staleWindowMs } } : undefined;
-  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: agentProofs(nodeEd25519), operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
+  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
   await kernel.start();
   await signing.attach(kernel);
   kernel.startHousekeeping();

@@ -8,7 +8,6 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JoseTokenSigner } from '../adapters/jose/token-signer.ts';
 import { fromHex, toHex } from '../kernel/hex.ts';
-import type { Ed25519Native } from '../ports/token-signer.ts';
 import { StartupError } from './startup-error.ts';
 
 /** The token key seed KEE_TOKEN_KEY gives, null when unset; a malformed value stops the start. */
@@ -20,13 +19,10 @@ export function tokenSeedFromEnv(value: string | undefined): Uint8Array | null {
   return seed;
 }
 
-/**
- * The token signer: from KEE_TOKEN_KEY, or the key file under `dataDir` (made on first start);
- * `native`: it signs with the runtime's synchronous Ed25519 (`node-ed25519.ts`).
- */
-export async function loadTokenSigner(env: Record<string, string | undefined>, dataDir: string, native?: Ed25519Native): Promise<JoseTokenSigner> {
+/** The token signer: from KEE_TOKEN_KEY, or the key file under `dataDir` (made on first start). */
+export async function loadTokenSigner(env: Record<string, string | undefined>, dataDir: string): Promise<JoseTokenSigner> {
   const given = tokenSeedFromEnv(env.KEE_TOKEN_KEY);
-  if (given) return new JoseTokenSigner(given, native);
+  if (given) return new JoseTokenSigner(given);
   const dir = join(dataDir, 'token-key');
   const file = join(dir, 'token.key');
   let text: string | null = null;
@@ -38,7 +34,7 @@ export async function loadTokenSigner(env: Record<string, string | undefined>, d
   if (text !== null) {
     const seed = fromHex(text.trim().toLowerCase());
     if (!seed || seed.length !== 32) throw new StartupError(`\`${file}\` is not a token key (64 hex characters): restore it, or remove it to make a new one (credentials already issued then no longer verify)`);
-    return new JoseTokenSigner(seed, native);
+    return new JoseTokenSigner(seed);
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const seed = JoseTokenSigner.generateSeed();
@@ -46,9 +42,9 @@ export async function loadTokenSigner(env: Record<string, string | undefined>, d
     await writeFile(file, `${toHex(seed)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     // another kernel on the same data directory made it first: use that one
-    if ((e as { code?: string }).code === 'EEXIST') return loadTokenSigner(env, dataDir, native);
+    if ((e as { code?: string }).code === 'EEXIST') return loadTokenSigner(env, dataDir);
     throw new StartupError(`cannot create the token key \`${file}\`: ${(e as Error).message}`);
   }
   await chmod(file, 0o600);
-  return new JoseTokenSigner(seed, native);
+  return new JoseTokenSigner(seed);
 }

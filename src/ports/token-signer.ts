@@ -28,18 +28,3 @@ export interface TokenSigner {
 export interface IntentHasher {
   blake2b256(bytes: Uint8Array): Uint8Array;
 }
-
-/**
- * Ed25519 by the runtime's own crypto library, with keys prepared once (`node:crypto` on Node,
- * Bun and Deno: `src/entry/node-ed25519.ts`, the same provider the FROST coordinator's request
- * signatures use): the kernel token key signs each PERMIT's credential, and the DPoP proof of
- * each authenticated call is checked, without a WebCrypto job per call (its algorithm
- * normalisation and thread-pool round trip cost more CPU than the signature itself on Node).
- * Same signatures and the same accept/refuse as WebCrypto.
- */
-export interface Ed25519Native {
-  /** Signs with the 32-byte seed `seed` (RFC 8032); may throw for a malformed seed. */
-  signer(seed: Uint8Array): (message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
-  /** Verifies with the raw 32-byte public key `publicKey`; may throw for a key it cannot use. */
-  verifier(publicKey: Uint8Array): (signature: Uint8Array, message: Uint8Array) => boolean | Promise<boolean>;
-}

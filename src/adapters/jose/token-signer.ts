@@ -4,11 +4,11 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64url as joseBase64url, CompactSign, compactVerify, importJWK, type CryptoKey } from 'jose';
+import { CompactSign, compactVerify, importJWK, type CryptoKey } from 'jose';
 import { v4 as uuidv4 } from 'uuid';
 import { DomainError } from '../../kernel/errors.ts';
 import { toHex } from '../../kernel/hex.ts';
-import type { Ed25519Native, TokenJwk, TokenSigner } from '../../ports/token-signer.ts';
+import type { TokenJwk, TokenSigner } from '../../ports/token-signer.ts';
 import { base64url } from './jws.ts';
 
 const utf8 = new TextEncoder();
@@ -43,19 +43,11 @@ export class JoseTokenSigner implements TokenSigner {
    * signature is checked once (callers still check `exp` and the rest each time). Bounded.
    */
   private readonly verified = new Map<string, Record<string, unknown>>();
-  /** With a native signer: the runtime's synchronous Ed25519, and the encoded protected header of each `typ`. */
-  private readonly nativeSign: ((message: Uint8Array) => Uint8Array | Promise<Uint8Array>) | null;
-  private readonly headers = new Map<string, string>();
 
-  /**
-   * `seed`: the 32-byte Ed25519 secret key. `native`: sign with the runtime's synchronous
-   * Ed25519 instead of WebCrypto (the same compact JWS, byte for byte: Ed25519 is deterministic
-   * and the header and payload are encoded as `jose` encodes them).
-   */
-  constructor(seed: Uint8Array, native?: Ed25519Native) {
+  /** `seed`: the 32-byte Ed25519 secret key. */
+  constructor(seed: Uint8Array) {
     if (seed.length !== 32) throw new DomainError('INVALID_INPUT', 'an ed25519 token key is 32 bytes');
     this.seed = seed.slice();
-    this.nativeSign = native ? native.signer(this.seed) : null;
     this.publicKey = ed25519.getPublicKey(this.seed);
     this.jwk = tokenJwk(this.publicKey);
     this.kid = this.jwk.kid;
@@ -68,30 +60,12 @@ export class JoseTokenSigner implements TokenSigner {
   }
 
   async sign(typ: string, claims: Record<string, unknown>): Promise<string> {
-    if (this.nativeSign) return this.signNative(typ, claims);
     this.privateKey ??= importJWK({ kty: 'OKP', crv: 'Ed25519', x: this.jwk.x, d: base64url(this.seed) }, 'EdDSA');
     try {
       return await new CompactSign(utf8.encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', typ, kid: this.kid }).sign(await this.privateKey);
     } catch (e) {
       throw new DomainError('SIGNER_FAILED', `the token key cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-  }
-
-  /** `jose`'s CompactSign output: base64url(JSON of {alg, typ, kid}) . base64url(JSON of the claims) . base64url(signature). */
-  private async signNative(typ: string, claims: Record<string, unknown>): Promise<string> {
-    let header = this.headers.get(typ);
-    if (header === undefined) {
-      header = joseBase64url.encode(JSON.stringify({ alg: 'EdDSA', typ, kid: this.kid }));
-      if (this.headers.size < 16) this.headers.set(typ, header);
-    }
-    const input = `${header}.${joseBase64url.encode(JSON.stringify(claims))}`;
-    let signature: Uint8Array;
-    try {
-      signature = await (this.nativeSign as (message: Uint8Array) => Uint8Array | Promise<Uint8Array>)(utf8.encode(input));
-    } catch (e) {
-      throw new DomainError('SIGNER_FAILED', `the token key cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    return `${input}.${joseBase64url.encode(signature)}`;
   }
 
   async verify(token: string, typ: string): Promise<Record<string, unknown> | null> {
