@@ -1,4 +1,4 @@
-/** Option parsing shared by the `kee` subcommands that take `--name value` options and file arguments. */
+/** What the `kee` subcommands share: `--name value` option parsing and the `PUT` of a signed document to a kernel. */
 
 /** A mistake in the command line: the subcommand prints it in one line with its usage and exits 2. */
 export class UsageError extends Error {}
@@ -21,4 +21,26 @@ export function flags(argv: string[], allowed: string[], positional = 0): Flags 
   }
   if (args.length !== positional) throw new UsageError(positional ? `expected ${positional} file argument${positional > 1 ? 's' : ''}` : `unexpected argument \`${args[0]}\``);
   return { opts, args };
+}
+
+/**
+ * `PUT` a signed document's JSON text to a kernel path: prints the kernel's answer (stdout when
+ * accepted, stderr when refused) and returns the exit code — 0 accepted, 1 refused (4xx), 2 the
+ * kernel unreachable or failing. `command` names the subcommand in the one-line error.
+ */
+export async function putToKernel(command: string, url: string, path: string, body: string): Promise<number> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, url), { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+  } catch (e) {
+    console.error(`${command}: cannot reach ${url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`);
+    return 2;
+  }
+  const answer = await res.text();
+  if (res.ok) {
+    console.log(answer);
+    return 0;
+  }
+  console.error(answer);
+  return res.status >= 400 && res.status < 500 ? 1 : 2;
 }

@@ -19,7 +19,7 @@ import { canonicalJson } from '../kernel/jcs.ts';
 import { parsePartyRegistryBody, type PartyRegistryBody } from '../kernel/party-registry/body.ts';
 import { namedPublisherKeys, REGISTRY_THRESHOLD, verifyPartyRegistry } from '../kernel/party-registry/verify.ts';
 import { readPublisherKey } from './publisher-key-files.ts';
-import { flags, UsageError, type Flags } from './cli-flags.ts';
+import { flags, putToKernel, UsageError, type Flags } from './cli-flags.ts';
 
 const USAGE = `usage:
   kee party-registry sign --key <publisher.key> --body <registry.json> --out <jws.json>
@@ -131,20 +131,7 @@ function asJws(v: unknown, file: string): GeneralJws {
 async function push({ opts, args }: Flags): Promise<number> {
   if (!opts.url) throw new UsageError('`--url <kernel url>` is required');
   const jws = asJws(await readJsonFile(args[0] as string), args[0] as string);
-  let res: Response;
-  try {
-    res = await fetch(new URL('/v1/party-registry', opts.url), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jws) });
-  } catch (e) {
-    console.error(`kee party-registry: cannot reach ${opts.url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`);
-    return 2;
-  }
-  const answer = await res.text();
-  if (res.ok) {
-    console.log(answer);
-    return 0;
-  }
-  console.error(answer);
-  return res.status >= 400 && res.status < 500 ? 1 : 2;
+  return putToKernel('kee party-registry', opts.url, '/v1/party-registry', JSON.stringify(jws));
 }
 
 async function verify({ opts, args }: Flags): Promise<number> {

@@ -29,7 +29,7 @@ import type { PolicyInspector } from '../ports/cap-profile.ts';
 import { FileError, test, validate, type CheckDeps } from './cli-policy-check.ts';
 import { policyEngineName } from './policy-engine.ts';
 import { createPublisherKey, readPublisherKey } from './publisher-key-files.ts';
-import { flags, UsageError, type Flags } from './cli-flags.ts';
+import { flags, putToKernel, UsageError, type Flags } from './cli-flags.ts';
 
 const USAGE = `usage:
   kee policy keygen --out <dir>
@@ -124,20 +124,7 @@ async function push({ opts, args }: Flags): Promise<number> {
   if (!opts.url) throw new UsageError('`--url <kernel url>` is required');
   const text = await readFile(args[0] as string, 'utf8');
   parseJws(text, args[0] as string);
-  let res: Response;
-  try {
-    res = await fetch(new URL('/v1/cap-profile', opts.url), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: text });
-  } catch (e) {
-    console.error(`kee policy: cannot reach ${opts.url}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`);
-    return 2;
-  }
-  const answer = await res.text();
-  if (res.ok) {
-    console.log(answer);
-    return 0;
-  }
-  console.error(answer);
-  return res.status >= 400 && res.status < 500 ? 1 : 2;
+  return putToKernel('kee policy', opts.url, '/v1/cap-profile', text);
 }
 
 /** A body from JSON (complete, or without `cedar_policy_hash` / `controls`) or from Cedar text plus flags. */
