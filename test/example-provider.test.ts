@@ -39,7 +39,7 @@ beforeAll(async () => {
   provider = spawn(
     join('node_modules', '.bin', 'wrangler'),
     ['dev', '--config', 'examples/provider/wrangler.toml', '--ip', '127.0.0.1', '--port', String(pport), '--persist-to', mkdtempSync(join(tmpdir(), 'kee-provider-')),
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn'],
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn', '--inspector-port', String(await freePort())],
     { env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   provider.stdout?.on('data', (d) => (out += String(d)));

@@ -16,7 +16,11 @@ const bin = (name: string) => join('node_modules', '.bin', name);
  */
 const DEFAULT_WORKER_VARS: Record<string, string> = { KEE_SIGNING_KEY: '42'.repeat(32) };
 
-export function command(runtime: RuntimeName, port: number, dataDir: string, vars: Record<string, string> = DEFAULT_WORKER_VARS): string[] {
+/**
+ * `inspectorPort`: wrangler dev's devtools port; without one it takes 9229, and two `wrangler dev`
+ * started at once (test files run in parallel) fail with "Address already in use".
+ */
+export function command(runtime: RuntimeName, port: number, dataDir: string, vars: Record<string, string> = DEFAULT_WORKER_VARS, inspectorPort?: number): string[] {
   switch (runtime) {
     case 'node':
       return [bin('tsx'), 'src/entry/node.ts'];
@@ -29,6 +33,7 @@ export function command(runtime: RuntimeName, port: number, dataDir: string, var
       return [
         bin('wrangler'), 'dev', ...(runtime === 'workerd-cedar' ? ['--env', 'cedar'] : []), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dataDir, 'workerd'),
         ...Object.entries({ KEE_AUTH: 'none', ...vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]), '--show-interactive-dev-session=false', '--log-level', 'warn',
+        ...(inspectorPort ? ['--inspector-port', String(inspectorPort)] : []),
       ];
   }
 }
@@ -40,7 +45,8 @@ export type RunningServer = { base: string; dataDir: string; stop: () => Promise
 export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string>; vars?: Record<string, string> } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-${runtime}-`));
-  const [cmd, ...args] = command(runtime, port, dataDir, options.vars);
+  const inspectorPort = runtime.startsWith('workerd') ? await freePort() : undefined;
+  const [cmd, ...args] = command(runtime, port, dataDir, options.vars, inspectorPort);
   const child: ChildProcess = spawn(cmd as string, args, {
     env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', KEE_AUTH: 'none', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
