@@ -21,7 +21,10 @@
  * Sequential calls, one agent session each; the modes take turns call by call, so that machine
  * load and the disk's latency (which varies from second to second on a shared machine) hit them alike. `--dir <dir>`: where the database files go (default the OS temp directory);
  * `--baseline <checkout>`: adds a row with that checkout's own embedded gateway in its default
- * arrangement (its gateway, kernel and libSQL store code; A/B in one run);
+ * arrangement (its gateway, kernel and libSQL store code; A/B in one run). That second copy of
+ * the code shares the SDK's modules with this one and runs slower for it: an A/A run (a copy of
+ * this checkout as the baseline) put it ~100-130 µs of CPU and ~0.05 ms at p50 behind with three
+ * gateways in the process (with two, the rows were even); take an A/A beside an A/B;
  * `--only <word,word>`: only the modes whose names contain one of the words (and the direct call);
  * `--round <n>`: n calls per mode per turn (default 1). All gateways share this one process and
  * its event loop: a main-thread store's commit outside its own calls (a `with_next_call` result
