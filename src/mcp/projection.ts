@@ -24,9 +24,11 @@ export type ProjectionOptions = {
 
 export type Projection = { context: Record<string, Json>; problems: string[]; digest: string };
 
+const UTF8 = new TextEncoder();
+
 /** `sha256:<hex>` of the RFC 8785 form of a JSON value. */
 export function jsonDigest(value: unknown, sha256: (bytes: Uint8Array) => Uint8Array): string {
-  return `sha256:${toHex(sha256(new TextEncoder().encode(canonicalJson(value))))}`;
+  return `sha256:${toHex(sha256(UTF8.encode(canonicalJson(value))))}`;
 }
 
 export function projectArguments(args: unknown, inputSchema: { properties?: Record<string, unknown> } | undefined, options: ProjectionOptions): Projection {

@@ -179,6 +179,54 @@ describe('native record writer', () => {
     client.close();
   });
 
+  it('commits a lone record or status change as its own statement: durable when append returns, the connection left outside any transaction', async () => {
+    const u = url();
+    const client = createClient({ url: u });
+    const store = await openLibsqlStore(client, { embedded: true });
+    const s = session(9);
+    await store.createSession(s, rec(s, 1));
+    const writer = NativeRecordWriter.open(u);
+    const db = (writer as unknown as { db: Database.Database }).db;
+    const other = new Database(join(dir, u.slice('file:'.length).split('/').pop() as string));
+    const seqs = () => other.prepare('SELECT ale_seq FROM audit_records WHERE session_id = ? ORDER BY ale_seq').all([s.session_id]).map((r) => (r as { ale_seq: number }).ale_seq);
+    writer.append([rec(s, 2)], []);
+    expect(db.inTransaction).toBe(false);
+    expect(seqs()).toEqual([1, 2]);
+    writer.append([], [{ sessionId: s.session_id, status: 'CLOSING' }]);
+    expect(db.inTransaction).toBe(false);
+    expect((other.prepare('SELECT status FROM sessions WHERE session_id = ?').get([s.session_id]) as { status: string }).status).toBe('CLOSING');
+    // a refused lone record (not the head's + 1) stores nothing, and leaves no transaction open
+    expect(await conflict(Promise.resolve().then(() => writer.append([rec(s, 4)], [])))).toBe('CONFLICT');
+    expect(db.inTransaction).toBe(false);
+    expect(seqs()).toEqual([1, 2]);
+    // the chain link and head of a lone record are those of a batched one
+    writer.append([rec(s, 3)], []);
+    expect(await store.listRecords(s.session_id)).toEqual([rec(s, 1), rec(s, 2), rec(s, 3)]);
+    expect(await store.lastRecord(s.session_id)).toEqual(rec(s, 3));
+    other.close();
+    writer.close();
+    client.close();
+  });
+
+  it('never lets a lone record join a transaction left open on its connection: it fails (GAR_UNAVAILABLE) and nothing of it is committed', async () => {
+    const u = url();
+    const client = createClient({ url: u });
+    const store = await openLibsqlStore(client, { embedded: true });
+    const s = session(10);
+    await store.createSession(s, rec(s, 1));
+    const writer = NativeRecordWriter.open(u);
+    // as after a failed COMMIT whose ROLLBACK failed too
+    (writer as unknown as { db: Database.Database }).db.exec('BEGIN');
+    const failed = await Promise.resolve()
+      .then(() => writer.append([rec(s, 2)], []))
+      .then(() => 'stored', (e: unknown) => e);
+    expect(isDomainError(failed, 'GAR_UNAVAILABLE')).toBe(true);
+    expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1]);
+    writer.close();
+    expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1]);
+    client.close();
+  });
+
   it('reads sessions on the native connection: every commit of either connection is seen, and no read keeps a snapshot', async () => {
     const u = url();
     const client = createClient({ url: u });

@@ -137,6 +137,8 @@ function withoutHemFacts(request: AuthorizationRequest): AuthorizationRequest {
   return { ...request, context };
 }
 
+const UTF8 = new TextEncoder();
+
 /** The fields of a CEDAR_PERMIT / CEDAR_DENY record, and the canonical JSON (JCS) of the subject its digest is over. */
 function decisionFields(merkle: Merkle, result: Evaluated, request: AuthorizationRequest): { fields: Record<string, Json>; subject: string } {
   // the digest commits to everything the decision read, entities included
@@ -147,7 +149,7 @@ function decisionFields(merkle: Merkle, result: Evaluated, request: Authorizatio
     principal: request.principal,
     action: request.action,
     resource: request.resource,
-    subject_digest: toHex(merkle.sha256(new TextEncoder().encode(subject))),
+    subject_digest: toHex(merkle.sha256(UTF8.encode(subject))),
     policy_ids: result.policyIds,
     cap_profile_id: result.capProfileId,
     cap_profile_version: result.version,
