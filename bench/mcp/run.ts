@@ -31,9 +31,11 @@
  * committed by its 20 ms timer while another mode's call runs) holds up the other modes' calls,
  * which no real gateway (one kernel per process) sees; compare main-thread and worker rows
  * without the `with_next_call` rows (`--only`) when that matters. CPU: the process's (threads included, the upstream child
- * not) user + system time per call. Run: `npm run bench:mcp [-- --calls 2000]`. Writes bench/mcp/RESULTS.md.
+ * not) user + system time per call. Run: `npm run bench:mcp [-- --calls 2000]`. Writes its measured section of
+ * bench/mcp/RESULTS.md (between the markers; the hand-written sections around it are kept).
  */
 import '../../src/entry/node-v8-flags.ts';
+import { writeMeasured } from '../results-file.ts';
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,9 +223,7 @@ const rows = modes.map((m) => {
   const added = m === base ? '' : `${(p50 - pct(sortedBase, 50)).toFixed(2)} ms | ${(p99 - pct(sortedBase, 99)).toFixed(2)} ms`;
   return `| ${m.name} | ${p50.toFixed(2)} ms | ${p99.toFixed(2)} ms | ${added || '— | —'} | ${Math.round((m.cpuUs ?? 0) / m.samples.length)} |`;
 });
-const out = `# bench/mcp results
-
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared with other work: compare rows of one run, not runs).
+const body = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared with other work: compare rows of one run, not runs).
 The disk's commit floor (p50 of 400 \`fdatasync()\` after rewriting 1 KiB in place, in the bench's directory): ${fsync0.toFixed(2)} ms before the calls, ${fsync1.toFixed(2)} ms after; with \`fsync()\`, which SQLite (the libsql build) calls at each commit: ${fullFsync0.toFixed(2)} ms before, ${fullFsync1.toFixed(2)} ms after.
 Command: \`npm run bench:mcp -- --calls ${CALLS}${dirArg > 0 ? ` --dir ${process.argv[dirArg + 1]}` : ''}${baseline ? ` --baseline ${baseline}` : ''}${only ? ` --only "${only.join(',')}"` : ''}${ROUND !== 1 ? ` --round ${ROUND}` : ''}\`: ${CALLS} sequential \`tools/call\` per mode (\`read_text_file\` of a 13-byte file, @modelcontextprotocol/server-filesystem over stdio), modes taking turns ${ROUND === 1 ? 'call by call' : `in rounds of ${ROUND}`}, after 200 warm-up calls each.
 
@@ -259,6 +259,5 @@ the decision, two appends). \`with_next_call\` takes the second commit out of th
 the first (the decision before the forward) stays.
 The p99 columns and the remote row are dominated by the load average above on two cores.
 `;
-writeFileSync('bench/mcp/RESULTS.md', out);
-console.log(out);
+console.log(writeMeasured('bench/mcp/RESULTS.md', 'bench/mcp results', body, 'npm run bench:mcp'));
 process.exit(0);
