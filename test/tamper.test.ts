@@ -383,6 +383,38 @@ describe('tamperings that went unseen (issue 12)', () => {
     k.client.close();
   });
 
+  it('a newest block under an epoch stored after the start read the chain (another instance): the chain is read on, no failure', async () => {
+    const file = join(dir, 'late-epoch.db');
+    let k = await kernelOn(file); // epoch 1
+    k.client.close();
+    k = await kernelOn(file); // epoch 2
+    await session(k.h); // its block is made under epoch 2
+    k.client.close();
+    // the start's first read of the chain sees epoch 1 only, as if epoch 2 were stored just after it
+    const client = createClient({ url: `file:${file}` });
+    const store = await openLibsqlStore(client, { embedded: true });
+    let stale = true;
+    const staleStore = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'latestDocument') {
+          return async (kind: string) => {
+            if (kind !== 'gec_manifest' || !stale) return target.latestDocument(kind);
+            stale = false;
+            return target.getDocument(kind, 1);
+          };
+        }
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const h = makeHarness({ store: staleStore });
+    await h.started;
+    expect(stale).toBe(false);
+    expect((await h.call('GET', '/healthz')).json.state).toBe('NORMAL');
+    expect((await session(h)).decision).toBe('PERMIT');
+    client.close();
+  });
+
   it('deleting the latest manifest epochs under an older block: the block read names it (409) and the kernel fails closed', async () => {
     const file = join(dir, 'cut-chain-old.db');
     let k = await kernelOn(file); // epoch 1

@@ -5,24 +5,27 @@
  * record facts (`KEE_ACD_PROFILE`: a file on Node, Bun and Deno; JSON text on workerd). Throws an
  * Error with a one-line message for a bad value.
  */
-import * as z from 'zod';
+import * as z from '../http/zod.ts';
 import { ACD_VALIDITY_MAX_SECONDS, MANIFEST_STALENESS_MAX_SECONDS, type AcdOptions } from '../kernel/acd/acd-record.ts';
 
-const text = z.string().min(1).max(2048);
+const text = z.string().check(z.minLength(1), z.maxLength(2048));
+/** A text fact that may be absent or null. */
+const fact = z.optional(z.nullable(text));
+const country = z.string().check(z.regex(/^[A-Z]{2}$/));
 const profileSchema = z.strictObject({
-  operator_id: text.nullable().optional(),
-  deployer_id: text.nullable().optional(),
-  governing_law: text.nullable().optional(),
-  primary_jurisdiction: z.string().regex(/^[A-Z]{2}$/).nullable().optional(),
-  jurisdictions: z.array(z.strictObject({ jurisdiction_code: z.string().regex(/^[A-Z]{2}$/), regulatory_regime: z.array(text).max(64), ptd_endpoint: text.nullable() })).max(64).optional(),
-  terms_of_use_uri: text.nullable().optional(),
-  liability_scope: z.enum(['OPERATOR', 'DEPLOYER', 'PRINCIPAL_HIERARCHY']).optional(),
-  redress_uri: text.nullable().optional(),
-  human_escalation_path: z.enum(['AVAILABLE', 'NOT_AVAILABLE']).optional(),
-  hem_status: z.enum(['ACTIVE', 'SUSPENDED', 'ESCALATION_IN_PROGRESS']).optional(),
-  gar_audit_endpoint: text.nullable().optional(),
-  cap_enforcement_attestation: text.nullable().optional(),
-  ptd_endpoint: text.nullable().optional(),
+  operator_id: fact,
+  deployer_id: fact,
+  governing_law: fact,
+  primary_jurisdiction: z.optional(z.nullable(country)),
+  jurisdictions: z.optional(z.array(z.strictObject({ jurisdiction_code: country, regulatory_regime: z.array(text).check(z.maxLength(64)), ptd_endpoint: z.nullable(text) })).check(z.maxLength(64))),
+  terms_of_use_uri: fact,
+  liability_scope: z.optional(z.enum(['OPERATOR', 'DEPLOYER', 'PRINCIPAL_HIERARCHY'])),
+  redress_uri: fact,
+  human_escalation_path: z.optional(z.enum(['AVAILABLE', 'NOT_AVAILABLE'])),
+  hem_status: z.optional(z.enum(['ACTIVE', 'SUSPENDED', 'ESCALATION_IN_PROGRESS'])),
+  gar_audit_endpoint: fact,
+  cap_enforcement_attestation: fact,
+  ptd_endpoint: fact,
 });
 
 function seconds(name: string, value: string | undefined, max: number): number | undefined {

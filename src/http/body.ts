@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import { safeParse, type core } from './zod.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { bodyTimedOut, type BodyDeadline, type BodyDeadlineEnv } from './body-deadline.ts';
 import { wellFormedJson } from '../kernel/jcs.ts';
@@ -15,14 +15,14 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * stream in), 400 for malformed JSON (duplicate keys included), a number `JSON.parse` would
  * round, or a body that does not match `schema`.
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes = MAX_BODY_BYTES): Promise<z.infer<S>> {
+export async function readJson<S extends core.$ZodType>(c: Context, schema: S, maxBytes = MAX_BODY_BYTES): Promise<core.output<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
   }
   const value = parseStrictJson(await requestBody(c, maxBytes));
   if (!wellFormedJson(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
-  const parsed = schema.safeParse(value);
+  const parsed = safeParse(schema, value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `\`${i.path.join('.') || '(body)'}\` ${i.message.toLowerCase()}`);
     throw new DomainError('INVALID_INPUT', `invalid request body: ${issues.join('; ')}`);

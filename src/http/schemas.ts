@@ -1,13 +1,12 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-// a namespace import, not `import { z }`: bundlers then leave out zod's ~40 locales, which the
-// `z` namespace object would drag into the Worker (docs/edge.md, test/footprint.test.ts)
-import * as z from 'zod';
+// zod/mini with English messages (./zod.ts); a namespace import, so bundlers leave out what is unused
+import * as z from './zod.ts';
 import { RESERVED_AGENT_ATTRIBUTES } from '../kernel/agents/registry-entry.ts';
 import { entityGraphProblem } from './entity-graph.ts';
 
 const entity = z.strictObject({
-  type: z.string().min(1).max(256),
-  id: z.string().min(1).max(1024),
+  type: z.string().check(z.minLength(1), z.maxLength(256)),
+  id: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 
 /** Most entities one authorization request may carry (the 64 KiB body limit bounds their size). */
@@ -18,14 +17,13 @@ export const MAX_PARENTS = 100;
 /** One entity in Cedar's entity JSON format (attribute values may use `__entity` / `__extn`). */
 const cedarEntity = z.strictObject({
   uid: entity,
-  attrs: z.record(z.string(), z.json()).default({}),
-  parents: z.array(entity).max(MAX_PARENTS).default([]),
+  attrs: z._default(z.record(z.string(), z.json()), {}),
+  parents: z._default(z.array(entity).check(z.maxLength(MAX_PARENTS)), []),
 });
 
-const entities = z
-  .array(cedarEntity)
-  .max(MAX_ENTITIES)
-  .superRefine((list, ctx) => {
+const entities = z.array(cedarEntity).check(
+  z.maxLength(MAX_ENTITIES),
+  z.superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((e, i) => {
       const key = JSON.stringify([e.uid.type, e.uid.id]);
@@ -35,27 +33,28 @@ const entities = z
     if (list.length !== seen.size) return;
     const graph = entityGraphProblem(list);
     if (graph !== undefined) ctx.addIssue({ code: 'custom', path: [], message: graph });
-  });
+  }),
+);
 
 /** `POST /v1/sessions` (an `xpid` is let through the schema to be refused as INVALID_XPID_CLAIM: `refuseXpidClaim`) */
 export const openSessionBody = z.strictObject({
-  agent_id: z.string().min(1).max(256),
-  xpid: z.json().optional(),
+  agent_id: z.string().check(z.minLength(1), z.maxLength(256)),
+  xpid: z.optional(z.json()),
   /** RFC 7523 style client assertion (KEE_AUTH=agents; ignored under `none`). */
-  client_assertion: z.string().min(1).max(8192).optional(),
+  client_assertion: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
   /** RFC 7523 §2.2: when given, the JWT bearer assertion type. */
-  client_assertion_type: z.literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer').optional(),
+  client_assertion_type: z.optional(z.literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')),
 });
 
 /**
  * One input of KEE §10 `derive_xpid`: non-empty, and without `|`, the separator the five inputs
  * are joined with (a `|` inside one would let two different input tuples name the same XPID).
  */
-const xpidPart = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine((s) => !s.includes('|'), { message: 'must not contain `|` (the separator of the derivation input)' });
+const xpidPart = z.string().check(
+  z.minLength(1),
+  z.maxLength(256),
+  z.refine((s) => !s.includes('|'), { message: 'must not contain `|` (the separator of the derivation input)' }),
+);
 
 /** `POST /v1/xpid/derive` */
 export const deriveXpidBody = z.strictObject({
@@ -72,27 +71,27 @@ export const authorizeBody = z.strictObject({
   principal: entity,
   action: entity,
   resource: entity,
-  context: z.record(z.string(), z.json()).default({}),
-  entities: entities.optional(),
+  context: z._default(z.record(z.string(), z.json()), {}),
+  entities: z.optional(entities),
   /** The resource provider the PERMIT's credential is for (its `aud`). */
-  audience: z.string().min(1).max(512).optional(),
+  audience: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
   /** A retry of a DENY that opened a human escalation: the kernel puts that escalation's facts into `context.hem`. */
-  hem_id: z.string().min(1).max(128).optional(),
+  hem_id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
-const toolDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'a `sha256:` digest (64 lowercase hex digits)');
+const toolDigest = z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, 'a `sha256:` digest (64 lowercase hex digits)'));
 
 /** `POST /v1/sessions/{session_id}/tool-results` (the kernel checks the rest: `kernel/tool-results/`). */
 export const toolResultBody = z.strictObject({
-  decision_seq: z.number().int().min(1),
-  tool: z.string().min(1).max(512),
+  decision_seq: z.number().check(z.int(), z.minimum(1)),
+  tool: z.string().check(z.minLength(1), z.maxLength(512)),
   arguments_digest: toolDigest,
   outcome: z.enum(['ok', 'tool_error', 'failed']),
-  result_digest: toolDigest.nullable(),
-  failure: z.string().max(512).optional(),
-  arguments: z.json().optional(),
-  result: z.json().optional(),
-  bodies_omitted: z.array(z.enum(['arguments', 'result'])).max(2).optional(),
+  result_digest: z.nullable(toolDigest),
+  failure: z.optional(z.string().check(z.maxLength(512))),
+  arguments: z.optional(z.json()),
+  result: z.optional(z.json()),
+  bodies_omitted: z.optional(z.array(z.enum(['arguments', 'result'])).check(z.maxLength(2))),
 });
 
 /** Largest tool-result body: two recorded bodies of 64 KiB (JCS) each, and room for their JSON escaping. */
@@ -100,7 +99,7 @@ export const MAX_TOOL_RESULT_BYTES = 512 * 1024;
 
 /** `POST /v1/hem/escalations/{hem_id}/approve|reject` (the body is optional). */
 export const hemAnswerBody = z.strictObject({
-  comment: z.string().max(2048).optional(),
+  comment: z.optional(z.string().check(z.maxLength(2048))),
 });
 
 export const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -113,7 +112,7 @@ export const MAX_BATCH_BYTES = 1024 * 1024;
 
 /** `POST /v1/sessions/{session_id}/authorize/batch`, `POST /v1/authorize/batch` */
 export const authorizeBatchBody = z.strictObject({
-  requests: z.array(authorizeBody).min(1).max(MAX_BATCH),
+  requests: z.array(authorizeBody).check(z.minLength(1), z.maxLength(MAX_BATCH)),
 });
 
 /** Most public keys one agent registers. */
@@ -139,38 +138,39 @@ const agentPublicKey = z
   .looseObject({
     kty: z.literal('OKP'),
     crv: z.literal('Ed25519'),
-    x: z.string().regex(ED25519_X, 'must be the base64url (no padding) of a 32-byte ed25519 public key').refine(isEd25519Point, 'is not an ed25519 curve point'),
-    kid: z.string().max(256).optional(),
-    alg: z.enum(['EdDSA', 'Ed25519']).optional(),
-    use: z.literal('sig').optional(),
-    key_ops: z.array(z.literal('verify')).optional(),
+    x: z.string().check(z.regex(ED25519_X, 'must be the base64url (no padding) of a 32-byte ed25519 public key'), z.refine(isEd25519Point, 'is not an ed25519 curve point')),
+    kid: z.optional(z.string().check(z.maxLength(256))),
+    alg: z.optional(z.enum(['EdDSA', 'Ed25519'])),
+    use: z.optional(z.literal('sig')),
+    key_ops: z.optional(z.array(z.literal('verify'))),
   })
-  .superRefine((k, ctx) => {
+  .check(
+    z.superRefine((k, ctx) => {
     if ('d' in k) ctx.addIssue({ code: 'custom', path: ['d'], message: 'is a private key: send the public key only' });
     const extra = Object.keys(k).filter((key) => !['kty', 'crv', 'x', 'kid', 'alg', 'use', 'key_ops', 'd'].includes(key));
     if (extra.length > 0) ctx.addIssue({ code: 'custom', path: [], message: `unrecognized key(s) ${extra.map((e) => `\`${e}\``).join(', ')}` });
-  });
+    }),
+  );
 
 /** `POST /v1/agents` (an `xpid` is let through the schema to be refused as INVALID_XPID_CLAIM) */
 export const registerAgentBody = z.strictObject({
-  agent_id: z.string().min(1).max(256),
-  display_name: z.string().min(1).max(256).optional(),
-  roles: z.array(z.string().min(1).max(256)).max(MAX_AGENT_ROLES).optional(),
-  attributes: z
-    .record(z.string(), z.json())
-    .optional()
-    .superRefine((a, ctx) => {
+  agent_id: z.string().check(z.minLength(1), z.maxLength(256)),
+  display_name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  roles: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(MAX_AGENT_ROLES))),
+  attributes: z.optional(z.record(z.string(), z.json())).check(
+    z.superRefine((a, ctx) => {
       for (const name of RESERVED_AGENT_ATTRIBUTES) if (a && name in a) ctx.addIssue({ code: 'custom', path: [name], message: `is set by the kernel (reserved: ${RESERVED_AGENT_ATTRIBUTES.join(', ')})` });
     }),
-  parents: z.array(entity).max(MAX_PARENTS).optional(),
-  public_keys: z
-    .array(agentPublicKey)
-    .min(1)
-    .max(MAX_AGENT_KEYS)
-    .superRefine((keys, ctx) => {
+  ),
+  parents: z.optional(z.array(entity).check(z.maxLength(MAX_PARENTS))),
+  public_keys: z.array(agentPublicKey).check(
+    z.minLength(1),
+    z.maxLength(MAX_AGENT_KEYS),
+    z.superRefine((keys, ctx) => {
       if (new Set(keys.map((k) => k.x)).size !== keys.length) ctx.addIssue({ code: 'custom', path: [], message: 'lists the same key twice' });
     }),
-  xpid: z.json().optional(),
+  ),
+  xpid: z.optional(z.json()),
 });
 
 /** `PATCH /v1/agents/{agent_id}` */
@@ -180,58 +180,58 @@ export const agentStatusBody = z.strictObject({
 
 /** `POST /v1/credentials/introspect` (RFC 7662) and `POST /v1/credentials/revoke` (RFC 7009), as JSON. */
 export const credentialTokenBody = z.strictObject({
-  token: z.string().min(1).max(8192),
-  token_type_hint: z.string().max(64).optional(),
+  token: z.string().check(z.minLength(1), z.maxLength(8192)),
+  token_type_hint: z.optional(z.string().check(z.maxLength(64))),
 });
 
 /** `POST /v1/revocations` (operator): one revocation registry entry (docs/revocation.md). */
 export const revocationBody = z.strictObject({
   kind: z.enum(['MANDATE_JTI', 'XPID', 'KIA_KEY', 'GEC_MANIFEST', 'GEC_CERT']),
-  id: z.string().min(1).max(512),
-  reason: z.string().max(1024).optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(512)),
+  reason: z.optional(z.string().check(z.maxLength(1024))),
   /** A credential's `exp` (Unix seconds): verifiers forget the entry an hour after it. */
-  exp: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  subject: z.strictObject({ agent_id: z.string().min(1).max(256).optional(), xpid: z.string().min(1).max(256).optional() }).optional(),
-  revocation_type: z.enum(['DIRECT', 'CASCADE']).optional(),
-  cascade_root: z.string().min(1).max(512).optional(),
+  exp: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))),
+  subject: z.optional(z.strictObject({ agent_id: z.optional(z.string().check(z.minLength(1), z.maxLength(256))), xpid: z.optional(z.string().check(z.minLength(1), z.maxLength(256))) })),
+  revocation_type: z.optional(z.enum(['DIRECT', 'CASCADE'])),
+  cascade_root: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });
 
 /** SSF 1.0 stream configuration as a receiver sends it (Receiver-Supplied properties; the others are ignored). */
 export const ssfStreamBody = z.object({
-  stream_id: z.string().max(128).optional(),
-  delivery: z.object({ method: z.string().max(256), endpoint_url: z.string().max(2048).optional(), authorization_header: z.string().max(4096).optional() }).optional(),
-  events_requested: z.array(z.string().max(512)).max(32).optional(),
-  description: z.string().max(1024).optional(),
+  stream_id: z.optional(z.string().check(z.maxLength(128))),
+  delivery: z.optional(z.object({ method: z.string().check(z.maxLength(256)), endpoint_url: z.optional(z.string().check(z.maxLength(2048))), authorization_header: z.optional(z.string().check(z.maxLength(4096))) })),
+  events_requested: z.optional(z.array(z.string().check(z.maxLength(512))).check(z.maxLength(32))),
+  description: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 /** SSF 1.0 §8.1.2.2 stream status update. */
 export const ssfStatusBody = z.object({
-  stream_id: z.string().min(1).max(128),
+  stream_id: z.string().check(z.minLength(1), z.maxLength(128)),
   status: z.enum(['enabled', 'paused', 'disabled']),
-  reason: z.string().max(1024).optional(),
+  reason: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 /** SSF 1.0 §8.1.4.2 verification request. */
 export const ssfVerifyBody = z.object({
-  stream_id: z.string().min(1).max(128),
-  state: z.string().max(1024).optional(),
+  stream_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  state: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 /** RFC 8936 §2.1 poll request. */
 export const ssfPollBody = z.object({
-  ack: z.array(z.string().max(256)).max(10_000).optional(),
-  maxEvents: z.number().int().min(0).max(1000).optional(),
-  returnImmediately: z.boolean().optional(),
-  setErrs: z.record(z.string().max(256), z.object({ err: z.string().max(256), description: z.string().max(2048) })).optional(),
+  ack: z.optional(z.array(z.string().check(z.maxLength(256))).check(z.maxLength(10_000))),
+  maxEvents: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(1000))),
+  returnImmediately: z.optional(z.boolean()),
+  setErrs: z.optional(z.record(z.string().check(z.maxLength(256)), z.object({ err: z.string().check(z.maxLength(256)), description: z.string().check(z.maxLength(2048)) }))),
 });
 
 /** `POST /v1/acd/{acd_session_id}/grant`: a resource provider's access decision on an ACD Record. */
 export const acdGrantBody = z.discriminatedUnion('decision', [
-  z.strictObject({ decision: z.literal('GRANTED'), confirmation_basis: z.enum(['NOTIFIED', 'INFERRED']).optional() }),
+  z.strictObject({ decision: z.literal('GRANTED'), confirmation_basis: z.optional(z.enum(['NOTIFIED', 'INFERRED'])) }),
   z.strictObject({
     decision: z.literal('DENIED'),
     denial_reason: z.enum(['FOUR_CHECK_FAILED', 'LAYER_INSPECTION_FAILED', 'EXPIRED', 'XPID_MISMATCH']),
-    failed_layer: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
-    failed_field: z.string().min(1).max(128).optional(),
+    failed_layer: z.optional(z.union([z.literal(1), z.literal(2), z.literal(3)])),
+    failed_field: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   }),
 ]);

@@ -1,6 +1,6 @@
 import { DomainError } from '../../kernel/errors.ts';
 import { Hono } from 'hono';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { readJson } from '../body.ts';
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { readJson } from '../body.ts';
 

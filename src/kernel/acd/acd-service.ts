@@ -110,10 +110,12 @@ export class AcdService {
     const deps = this.checkDeps();
     const { refreshRevocations, revokedLoaded } = this.d;
     if (refreshRevocations && revokedLoaded) {
-      // one registry read for the three lookups (a D1 round trip each on a Worker's start)
-      let read: Promise<void> | undefined;
+      // one registry read for the three lookups (a D1 round trip each on a Worker's start),
+      // started now, beside Check 1's re-read of the stored manifest rather than after it
+      const read = refreshRevocations();
+      read.catch(() => undefined);
       deps.revoked = async (kind, id) => {
-        await (read ??= refreshRevocations());
+        await read;
         return revokedLoaded(kind, id);
       };
     }
