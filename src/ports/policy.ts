@@ -36,8 +36,11 @@ export interface PolicyEngine {
    * `cedar_policy_hash` computed again, now, from the set the engine holds (its text parsed
    * again and canonicalized, digest 4.1): never a value kept from load. ACD Check 2 compares it
    * with the hash the set was activated under; an engine without it cannot pass Check 2.
+   * `sameText` (the kernel's start only): when this engine's WASM instance last hashed exactly
+   * the same text (the whole input compared, character for character), that hash is given again
+   * instead of parsing the text once more; a changed text is always parsed and hashed again.
    */
-  rehash?(): string;
+  rehash?(sameText?: boolean): string;
   /**
    * Prepares the set to serve: throw-away decisions, so that the first real one pays no
    * first-use costs (a WASM engine compiles its code lazily, which can take longer than the

@@ -6,6 +6,9 @@ import type { ActivePolicySet, PolicyEngine, PolicyEvaluation, PolicyText } from
 import type { CedarApi, CedarSchema } from './cedar-api.ts';
 import { checkWarmUpAnswer, WARM_UP_POLICIES, WARM_UP_PROBE, WARM_UP_REQUEST, WARM_UP_REQUEST_UNTYPED, WARM_UP_ROUNDS, WARM_UP_SCHEMA } from './warm-up-profile.ts';
 
+/** The last text each cedar-wasm instance hashed for `rehash`, and its hash. */
+const lastRehash = new WeakMap<CedarApi, { input: string; hash: string }>();
+
 export type CapProfileSource = { capProfileId: string; policies: string };
 
 /**
@@ -100,9 +103,23 @@ export class CedarPolicyEngine implements PolicyEngine {
     }, { policies: profile.policies, ...(profile.schema === undefined ? {} : { schema: profile.schema }) }, merkle);
   }
 
-  /** `cedar_policy_hash` of the held text, parsed and canonicalized again now (ACD Check 2). */
-  rehash(): string {
-    const parts = this.cedar.policySetTextToParts(this.text.policies);
+  /**
+   * `cedar_policy_hash` of the held text, parsed and canonicalized again now (ACD Check 2);
+   * `sameText` (the kernel's start): when this cedar-wasm instance last hashed exactly the same
+   * text (compared character for character), that hash is given again instead of parsing it once
+   * more (the kee-policy engine's `rehash` says why).
+   */
+  rehash(sameText = false): string {
+    const input = this.text.policies;
+    const last = lastRehash.get(this.cedar);
+    if (sameText && last !== undefined && last.input === input) return last.hash;
+    const hash = this.hashText(input);
+    lastRehash.set(this.cedar, { input, hash });
+    return hash;
+  }
+
+  private hashText(policies: string): string {
+    const parts = this.cedar.policySetTextToParts(policies);
     if (parts.type === 'failure') throw invalid('policy set does not parse', parts.errors);
     const est: Record<string, unknown> = {};
     for (const text of parts.policies) {

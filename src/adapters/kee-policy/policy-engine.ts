@@ -201,14 +201,24 @@ export class KeePolicyEngine implements PolicyEngine {
 
   /**
    * `cedar_policy_hash` of the held text, loaded into a fresh WASM set and hashed again now (the
-   * serving set's own hash is computed once, at load), then released (ACD Check 2).
+   * serving set's own hash is computed once, at load), then released (ACD Check 2). `sameText`
+   * (the kernel's start): when this WASM instance last hashed exactly the same text (the whole
+   * input compared, character for character), that hash is given again instead of parsing the
+   * text once more; the hash is a function of the text alone. A Worker hashes its built-in set at
+   * global scope, so its start's Check 2 over that set costs a string comparison, not a parse in
+   * the first request; a changed text (test/acd.test.ts) is parsed and hashed.
    */
-  rehash(): string {
+  rehash(sameText = false): string {
     const t = this.text;
-    const loaded = this.wasm.loadPolicySet(JSON.stringify({ policies: t.policies, links: t.links ?? [], ...(t.schema === undefined ? {} : { schema: t.schema }) }));
+    const input = JSON.stringify({ policies: t.policies, links: t.links ?? [], ...(t.schema === undefined ? {} : { schema: t.schema }) });
+    const last = lastRehash.get(this.wasm);
+    if (sameText && last !== undefined && last.input === input) return last.hash;
+    const loaded = this.wasm.loadPolicySet(input);
     if (loaded.type === 'failure') throw new DomainError('INVALID_INPUT', loaded.error.message, { cause: loaded.error });
     try {
-      return loaded.value.info().cedarPolicyHash;
+      const hash = loaded.value.info().cedarPolicyHash;
+      lastRehash.set(this.wasm, { input, hash });
+      return hash;
     } finally {
       loaded.value.free();
     }
@@ -222,6 +232,9 @@ export class KeePolicyEngine implements PolicyEngine {
     }
   }
 }
+
+/** The last text each WASM instance hashed for `rehash`, and its hash. */
+const lastRehash = new WeakMap<KeeWasmCore, { input: string; hash: string }>();
 
 /** The warm-up set of each WASM instance, kept once loaded: later warm-ups only decide its known request. */
 const warmUpSets = new WeakMap<KeeWasmCore, { typed?: WasmPolicySet; untyped?: WasmPolicySet }>();

@@ -53,6 +53,12 @@ export type AcdServiceDeps = Omit<CheckDeps, 'nowMs' | 'manifestMaxAgeSeconds'> 
    * each id in what it read (`revokedLoaded`), not once per lookup; absent: `revoked` each time.
    */
   refreshRevocations?: () => Promise<void>;
+  /**
+   * The start's Check 2: the serving set's hash from its text, where an engine may give again
+   * the hash it computed for exactly the same text (a Worker hashes its built-in set at global
+   * scope, `src/entry/worker-app.ts`); absent: `freshPolicyHash`. Handshakes always parse again.
+   */
+  startupPolicyHash?: () => string;
   revokedLoaded?: (kind: RevocationKind, id: string) => boolean;
 };
 
@@ -108,7 +114,8 @@ export class AcdService {
    */
   async startupCheck(): Promise<{ failedCheck: CheckNumber; reason: string } | null> {
     const deps = this.checkDeps();
-    const { refreshRevocations, revokedLoaded } = this.d;
+    const { refreshRevocations, revokedLoaded, startupPolicyHash } = this.d;
+    if (startupPolicyHash) deps.freshPolicyHash = startupPolicyHash;
     if (refreshRevocations && revokedLoaded) {
       // one registry read for the three lookups (a D1 round trip each on a Worker's start),
       // started now, beside Check 1's re-read of the stored manifest rather than after it

@@ -77,6 +77,12 @@ export function createAcdService(p: AcdParts): AcdService {
       if (!engine.rehash) throw new DomainError('UNAVAILABLE', 'the serving policy engine cannot compute its policy hash again');
       return engine.rehash();
     },
+    // the start's Check 2: the same, or the hash this engine's WASM computed for exactly the same text
+    startupPolicyHash: () => {
+      const engine = p.policies().current().engine;
+      if (!engine.rehash) throw new DomainError('UNAVAILABLE', 'the serving policy engine cannot compute its policy hash again');
+      return engine.rehash(true);
+    },
     revoked: (kind, id) => p.revocations.isRevokedAs(kind, id),
     refreshRevocations: () => p.revocations.refresh(),
     revokedLoaded: (kind, id) => p.revocations.isRevokedLoaded(kind, id),
