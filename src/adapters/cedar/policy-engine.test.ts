@@ -56,3 +56,28 @@ describe('CedarPolicyEngine warm-up', () => {
     }
   });
 });
+
+describe('CedarPolicyEngine.rehash', () => {
+  it('parses the held text again on every call; `sameText` gives again the hash of exactly the same text, and parses a changed one', () => {
+    let parses = 0;
+    const spy: CedarApi = {
+      ...cedar,
+      policySetTextToParts: (text: string) => {
+        parses++;
+        return cedar.policySetTextToParts(text);
+      },
+    };
+    const engine = CedarPolicyEngine.load(spy, DEFAULT_CAP_PROFILE, wasmMerkle());
+    const declared = engine.active().cedarPolicyHash;
+    const afterLoad = parses;
+    expect(engine.rehash()).toBe(declared);
+    expect(engine.rehash()).toBe(declared);
+    expect(parses).toBe(afterLoad + 2);
+    expect(engine.rehash(true)).toBe(declared);
+    expect(parses).toBe(afterLoad + 2);
+    (engine.source() as { policies: string }).policies += '\n@id("smuggled")\npermit(principal, action, resource);\n';
+    const changed = engine.rehash(true);
+    expect(parses).toBe(afterLoad + 3);
+    expect(changed).not.toBe(declared);
+  });
+});
