@@ -7,7 +7,7 @@ import { nodeServerOptions, requestTimeoutOrExit } from './http-timeouts.ts';
 import { buildLocalKernel, exitOnListenError, stopOnSignals } from './local.ts';
 
 const timeoutMs = requestTimeoutOrExit(process.env.KEE_HTTP_REQUEST_TIMEOUT_MS, (code) => process.exit(code));
-const local = await buildLocalKernel('node');
+const local = await buildLocalKernel('node', { signInWorker: true });
 // the Hono app as `@hono/node-server` serves it, with `POST /v1/sessions/{id}/authorize` answered straight on node:http (authorize-listener.ts)
 const hono = getRequestListener(local.app.fetch, { hostname: local.host });
 const server = createServer(nodeServerOptions(timeoutMs), authorizeListener(local.kernel, hono, local.host));
