@@ -22,6 +22,23 @@ describe('WorkerTokenSigner (credentials signed in a worker thread, Node)', () =
     }
   });
 
+  it('batches asked while the worker still owes one (signed by WebCrypto meanwhile) give the same tokens', async () => {
+    const seed = JoseTokenSigner.generateSeed();
+    const jose = new JoseTokenSigner(seed);
+    const worker = new WorkerTokenSigner(seed, new JoseTokenSigner(seed));
+    try {
+      const pending: Promise<string>[] = [];
+      const claims = Array.from({ length: 6 }, (_, turn) => Array.from({ length: 30 }, (_, i) => ({ sub: `a-${turn}-${i}`, n: i })));
+      for (const turn of claims) {
+        for (const c of turn) pending.push(worker.sign('kee-credential+jwt', c));
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(await Promise.all(pending)).toEqual(await Promise.all(claims.flat().map((c) => jose.sign('kee-credential+jwt', c))));
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('once the worker is gone, signs with jose: the same tokens, none left unsigned', async () => {
     const seed = JoseTokenSigner.generateSeed();
     const jose = new JoseTokenSigner(seed);

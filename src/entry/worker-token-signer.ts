@@ -5,6 +5,8 @@
  * time under load (bench/http/RESULTS.md). Here the signatures asked for in one turn of the event
  * loop cross to one worker thread as one message, are signed there with `node:crypto`, and come
  * back as one: the main thread does a queue push per credential and two messages per batch.
+ * While the worker still owes a batch, the next one is signed with WebCrypto instead, so a worker
+ * thread that is busy or starved of CPU never holds decisions back.
  *
  * The compact JWS is the one `JoseTokenSigner` makes, byte for byte (Ed25519 is deterministic;
  * `worker-token-signer.test.ts`). Verification, the key's JWK and ids stay with `jose`. If the
@@ -96,6 +98,19 @@ export class WorkerTokenSigner implements TokenSigner {
   private flush(): void {
     this.scheduled = false;
     if (this.calls.length === 0) return;
+    if (this.inFlight.size > 0) {
+      // the worker has not answered the last batch yet (a busy or starved thread): this one goes
+      // to WebCrypto's thread pool, as without the worker, rather than queue behind it
+      const calls = this.calls;
+      const waiting = this.waiting;
+      this.calls = [];
+      this.waiting = [];
+      calls.forEach(([typ, json], i) => {
+        const w = waiting[i] as Waiting;
+        this.jose.sign(typ, JSON.parse(json) as Record<string, unknown>).then(w.resolve, w.reject);
+      });
+      return;
+    }
     const id = this.nextId++;
     this.inFlight.set(id, this.waiting);
     const calls = this.calls;
