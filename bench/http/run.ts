@@ -55,7 +55,7 @@ const AGENT = 'bench-agent';
 const BODY = JSON.stringify({ principal: { type: 'Agent', id: AGENT }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd' }, context: { ticket: 7 } });
 
 type Load = { connections: number; rate?: number };
-type Sample = { seconds: number; ok: number; non2xx: number; errors: number; p50: number; p99: number; p999: number; cpuUs: number; load1: number };
+type Sample = { seconds: number; ok: number; non2xx: number; errors: number; p50: number; p99: number; p999: number; cpuUs: number; load1: number; perCommit: number };
 /** A kernel to measure: a runtime, from this checkout or from the `--compare` one. */
 type Variant = { runtime: Runtime; cwd: string; label: string };
 const VARIANTS: Variant[] = RUNTIMES.flatMap((runtime) => [{ runtime, cwd: '.', label: runtime }, ...(COMPARE ? [{ runtime, cwd: COMPARE, label: `${runtime}@${COMPARE.replace(/\/+$/, '').split('/').pop()}` }] : [])]);
@@ -119,9 +119,17 @@ async function signCalls(t: Target, sessions: number, n: number): Promise<Signed
 /** How many requests a closed-loop agents row may need at most (its proofs are signed first). */
 const AGENT_CLOSED_BUDGET_PER_S = Number(arg('agent-closed-budget', '6000'));
 
+/** The kernel's audit counters from `/metrics`: records committed and the transactions (group commits) they went in. */
+async function auditCounters(t: Target): Promise<{ records: number; batches: number }> {
+  const text = await (await fetch(`${t.kernel.base}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { records: value('kee_audit_records_total'), batches: value('kee_audit_batches_total') };
+}
+
 async function measure(oha: string, t: Target, auth: 'none' | 'agents', sessions: number, load: Load): Promise<Sample> {
-  let r: Omit<Sample, 'cpuUs' | 'load1'>;
+  let r: Omit<Sample, 'cpuUs' | 'load1' | 'perCommit'>;
   let cpu0: number;
+  const audit0 = await auditCounters(t);
   if (auth === 'none') {
     const urls = join(tmpdir(), `kee-bench-http-urls-${t.kernel.pid}-${sessions}.txt`);
     writeFileSync(urls, `${t.sessionIds.slice(0, sessions).map((id) => `${t.kernel.base}/v1/sessions/${id}/authorize`).join('\n')}\n`);
@@ -133,7 +141,9 @@ async function measure(oha: string, t: Target, auth: 'none' | 'agents', sessions
     r = await runDpopLoad(t.kernel.base, BODY, calls, SECONDS, load);
   }
   const cpuUs = (t.kernel.cpuMicros() - cpu0) / Math.max(1, r.ok);
-  return { ...r, cpuUs, load1: loadavg()[0] as number };
+  const audit1 = await auditCounters(t);
+  const perCommit = (audit1.records - audit0.records) / Math.max(1, audit1.batches - audit0.batches);
+  return { ...r, cpuUs, load1: loadavg()[0] as number, perCommit };
 }
 
 // ---------------------------------------------------------------- run
@@ -158,7 +168,7 @@ for (const auth of AUTHS) {
           for (const { label: runtime } of VARIANTS) {
             const s = await measure(oha, targets.get(runtime) as Target, auth, sessions, load);
             (byRuntime.get(runtime) as Row).samples.push(s);
-            console.error(`${auth} ${sessions}s ${load.rate ? `${load.rate}/s` : `closed ${load.connections}`} ${runtime}: ${Math.round(s.ok / s.seconds)}/s p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} p99.9 ${s.p999.toFixed(2)} ms, ${s.errors}+${s.non2xx} failed, ${s.cpuUs.toFixed(0)} CPU-µs, load ${s.load1.toFixed(2)}`);
+            console.error(`${auth} ${sessions}s ${load.rate ? `${load.rate}/s` : `closed ${load.connections}`} ${runtime}: ${Math.round(s.ok / s.seconds)}/s p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} p99.9 ${s.p999.toFixed(2)} ms, ${s.errors}+${s.non2xx} failed, ${s.cpuUs.toFixed(0)} CPU-µs, ${s.perCommit.toFixed(1)} records/commit, load ${s.load1.toFixed(2)}`);
           }
         }
         rows.push(...byRuntime.values());
@@ -184,11 +194,11 @@ const table = (auth: 'none' | 'agents') => {
   const mine = rows.filter((r) => r.auth === auth);
   if (mine.length === 0) return '';
   return [
-    '| sessions | load | runtime | achieved /s | p50 ms | p99 ms | p99.9 ms | errors / non-2xx | server CPU-µs per decision | load (1 min) |',
-    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| sessions | load | runtime | achieved /s | p50 ms | p99 ms | p99.9 ms | errors / non-2xx | server CPU-µs per decision | audit records per commit | load (1 min) |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...mine.map((r) => {
       const s = median(r.samples);
-      return `| ${r.sessions} | ${loadName(r.load)} | ${r.runtime} | ${n(s.ok / s.seconds)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.p999)} | ${s.errors} / ${s.non2xx} | ${n(s.cpuUs)} | ${s.load1.toFixed(2)} |`;
+      return `| ${r.sessions} | ${loadName(r.load)} | ${r.runtime} | ${n(s.ok / s.seconds)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.p999)} | ${s.errors} / ${s.non2xx} | ${n(s.cpuUs)} | ${Number.isFinite(s.perCommit) ? s.perCommit.toFixed(1) : '—'} | ${s.load1.toFixed(2)} |`;
     }),
   ].join('\n');
 };
@@ -216,7 +226,7 @@ const command = `npm run bench:http -- --runtime ${RUNTIMES.join(',')} --auth ${
 const measured = `<!-- measured: written by \`npm run bench:http\`; the text outside these markers is kept -->
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average (1, 5, 15 min) ${load0} at the start, ${load1} at the end; started ${started}. The load generator runs on the same cores as the kernel.
 Command: \`${command}\`. Load generator: ${ohaVersion} (KEE_AUTH=none rows); Node ${process.version} \`node:http\` with a DPoP proof signed per request (KEE_AUTH=agents rows, see below).
-Kernels: ${RUNTIMES.map((r) => `${r} \`${startCommand(r).join(' ').replace(/^node_modules\/\.bin\//, '')}\``).join(', ')}; fresh KEE_DATA_DIR each, embedded libSQL (WAL, synchronous=FULL), every decision committed before it is answered. ${SECONDS} s per row${REPEAT > 1 ? `, the median of ${REPEAT} (by achieved rate)` : ''}, runtimes interleaved row by row; open-loop rows on ${OPEN_CONNECTIONS} connections with latency from each request's scheduled send time. CPU-µs per decision: utime+stime of the kernel's process tree (all threads) over the row, divided by its 2xx answers.
+Kernels: ${RUNTIMES.map((r) => `${r} \`${startCommand(r).join(' ').replace(/^node_modules\/\.bin\//, '')}\``).join(', ')}; fresh KEE_DATA_DIR each, embedded libSQL (WAL, synchronous=FULL), every decision committed before it is answered. ${SECONDS} s per row${REPEAT > 1 ? `, the median of ${REPEAT} (by achieved rate)` : ''}, runtimes interleaved row by row; open-loop rows on ${OPEN_CONNECTIONS} connections with latency from each request's scheduled send time. CPU-µs per decision: utime+stime of the kernel's process tree (all threads) over the row, divided by its 2xx answers. Audit records per commit: the row's growth of \`kee_audit_records_total\` over that of \`kee_audit_batches_total\` (\`/metrics\`), the group commit's batch size.
 
 ### Summary
 

@@ -37,7 +37,9 @@ import { loadPublisherKeys } from './publisher-keys.ts';
 import { loadOperatorVerifier } from './operator-keys.ts';
 import { policyEngineFactory, policyEngineName, type PolicyEngineName } from './policy-engine.ts';
 import { checkSignerEnv, setupSigner } from './signer-setup.ts';
-import { loadTokenSigner, tokenSeedFromEnv } from './token-key.ts';
+import { loadTokenSeed, tokenSeedFromEnv } from './token-key.ts';
+import { WorkerTokenSigner } from './worker-token-signer.ts';
+import { JoseTokenSigner } from '../adapters/jose/token-signer.ts';
 import { readAcdOptions } from './acd-config.ts';
 import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { readRevocationConfig } from './ssf-config.ts';
@@ -65,6 +67,12 @@ export type LocalKernelOptions = {
    * turn, for a process that makes few decisions at once (the embedded MCP gateway).
    */
   libsqlThread?: 'main' | 'worker';
+  /**
+   * Sign the credentials in a worker thread, batched per turn of the event loop
+   * (`worker-token-signer.ts`), instead of one WebCrypto job each: the Node HTTP server's choice
+   * (`node.ts`), where the main thread is the bottleneck under load.
+   */
+  signInWorker?: boolean;
 };
 
 /** The etcd client of the policy cluster; the certificate files are read now (a missing one stops the start). */
@@ -135,7 +143,8 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   const wasmModules = { [KEE_WASM_MODULE]: toHex(merkle.sha256(keeBytes)), [CEDAR_WASM_MODULE]: toHex(merkle.sha256(cedarBytes)) };
 
   const signing = await setupSigner({ dataDir, wasm });
-  const tokens = await loadTokenSigner(process.env, dataDir);
+  const tokenSeed = await loadTokenSeed(process.env, dataDir);
+  const tokens = options.signInWorker ? new WorkerTokenSigner(tokenSeed, new JoseTokenSigner(tokenSeed)) : new JoseTokenSigner(tokenSeed);
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
   const { telemetry, provider } = createGovernanceTracing({

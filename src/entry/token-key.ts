@@ -21,8 +21,13 @@ export function tokenSeedFromEnv(value: string | undefined): Uint8Array | null {
 
 /** The token signer: from KEE_TOKEN_KEY, or the key file under `dataDir` (made on first start). */
 export async function loadTokenSigner(env: Record<string, string | undefined>, dataDir: string): Promise<JoseTokenSigner> {
+  return new JoseTokenSigner(await loadTokenSeed(env, dataDir));
+}
+
+/** The token key's 32-byte seed, by `loadTokenSigner`'s rules. */
+export async function loadTokenSeed(env: Record<string, string | undefined>, dataDir: string): Promise<Uint8Array> {
   const given = tokenSeedFromEnv(env.KEE_TOKEN_KEY);
-  if (given) return new JoseTokenSigner(given);
+  if (given) return given;
   const dir = join(dataDir, 'token-key');
   const file = join(dir, 'token.key');
   let text: string | null = null;
@@ -34,7 +39,7 @@ export async function loadTokenSigner(env: Record<string, string | undefined>, d
   if (text !== null) {
     const seed = fromHex(text.trim().toLowerCase());
     if (!seed || seed.length !== 32) throw new StartupError(`\`${file}\` is not a token key (64 hex characters): restore it, or remove it to make a new one (credentials already issued then no longer verify)`);
-    return new JoseTokenSigner(seed);
+    return seed;
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const seed = JoseTokenSigner.generateSeed();
@@ -42,9 +47,9 @@ export async function loadTokenSigner(env: Record<string, string | undefined>, d
     await writeFile(file, `${toHex(seed)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     // another kernel on the same data directory made it first: use that one
-    if ((e as { code?: string }).code === 'EEXIST') return loadTokenSigner(env, dataDir);
+    if ((e as { code?: string }).code === 'EEXIST') return loadTokenSeed(env, dataDir);
     throw new StartupError(`cannot create the token key \`${file}\`: ${(e as Error).message}`);
   }
   await chmod(file, 0o600);
-  return new JoseTokenSigner(seed);
+  return seed;
 }

@@ -16,11 +16,20 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * round, or a body that does not match `schema`.
  */
 export async function readJson<S extends core.$ZodType>(c: Context, schema: S, maxBytes = MAX_BODY_BYTES): Promise<core.output<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+  requireJsonType(c.req.header('content-type'));
+  return validJson(await requestBody(c, maxBytes), schema);
+}
+
+/** 415 UNSUPPORTED_MEDIA_TYPE unless the `Content-Type` header `type` is `application/json` (or `+json`). */
+export function requireJsonType(type: string | undefined): void {
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type ?? '')) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body must be `application/json`');
   }
-  const value = parseStrictJson(await requestBody(c, maxBytes));
+}
+
+/** The body `bytes` parsed strictly (`parseStrictJson`) and checked against `schema`: `readJson` after the body is in. */
+export function validJson<S extends core.$ZodType>(bytes: Uint8Array, schema: S): core.output<S> {
+  const value = parseStrictJson(bytes);
   if (!wellFormedJson(value)) throw new DomainError('INVALID_INPUT', 'invalid request body: strings must be well-formed unicode (no lone surrogates)');
   const parsed = safeParse(schema, value);
   if (!parsed.success) {
