@@ -25,6 +25,8 @@ async function agentKey(x: string): Promise<{ key: CryptoKey; jkt: string }> {
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 const ascii = new TextEncoder();
+/** The WebCrypto algorithm, as `jose` names it for EdDSA. */
+const ED25519 = { name: 'Ed25519' };
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const DPOP_HEADER_MEMBERS = new Set(['alg', 'typ', 'jwk']);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -61,7 +63,7 @@ export async function usualDpop(proof: string): Promise<{ claims: Record<string,
   if (!isPlainObject(claims) || typeof claims.iat !== 'number' || 'exp' in claims || 'nbf' in claims) return undefined;
   try {
     const { key, jkt } = await agentKey(jwk.x);
-    return (await crypto.subtle.verify('Ed25519', key, joseBase64url.decode(s) as Uint8Array<ArrayBuffer>, ascii.encode(`${h}.${p}`))) ? { claims, jkt } : null;
+    return (await crypto.subtle.verify(ED25519, key, joseBase64url.decode(s) as Uint8Array<ArrayBuffer>, ascii.encode(`${h}.${p}`))) ? { claims, jkt } : null;
   } catch {
     return null; // a key WebCrypto cannot import or use: jose's import or verify fails the same way
   }

@@ -28,6 +28,8 @@ export function tokenJwk(publicKey: Uint8Array): TokenJwk {
 }
 
 const MAX_VERIFIED = 4096;
+/** The WebCrypto algorithm, as `jose` names it for EdDSA. */
+const ED25519 = { name: 'Ed25519' };
 
 export class JoseTokenSigner implements TokenSigner {
   readonly kid: string;
@@ -76,7 +78,7 @@ export class JoseTokenSigner implements TokenSigner {
     }
     try {
       const input = `${header}.${joseBase64url.encode(JSON.stringify(claims))}`;
-      const signature = await crypto.subtle.sign('Ed25519', await this.privateKey, utf8.encode(input));
+      const signature = await crypto.subtle.sign(ED25519, await this.privateKey, utf8.encode(input));
       return `${input}.${joseBase64url.encode(new Uint8Array(signature))}`;
     } catch (e) {
       throw new DomainError('SIGNER_FAILED', `the token key cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
