@@ -1,6 +1,6 @@
 /** `AgentProofVerifier` over `jose`: client assertions and DPoP proofs, EdDSA (Ed25519) only. */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
+import { base64url as joseBase64url, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import type { AgentProofVerifier, AgentPublicJwk } from '../../ports/agent-proof.ts';
 import { base64url } from './jws.ts';
 
@@ -21,6 +21,52 @@ async function agentKey(x: string): Promise<{ key: CryptoKey; jkt: string }> {
   if (keys.size >= MAX_KEYS) keys.clear();
   keys.set(x, entry);
   return entry;
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+const ascii = new TextEncoder();
+/** The WebCrypto algorithm, as `jose` names it for EdDSA. */
+const ED25519 = { name: 'Ed25519' };
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const DPOP_HEADER_MEMBERS = new Set(['alg', 'typ', 'jwk']);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+/** base64url text as jose decodes it, then JSON (strict UTF-8, as jose); undefined when either step fails. */
+function jsonSegment(segment: string): unknown {
+  try {
+    return JSON.parse(fatalUtf8.decode(joseBase64url.decode(segment)));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The usual DPoP proof checked with one WebCrypto `verify` and none of `jwtVerify`'s generic
+ * work: a compact JWS whose protected header holds exactly `alg` `EdDSA`, `typ` `dpop+jwt` and an
+ * Ed25519 `jwk`, and whose claims are a JSON object with a numeric `iat` and no `exp`/`nbf`. For
+ * such a proof `jwtVerify`'s other checks all pass, and the signature check is the one it makes
+ * (same signing input, same cached key, same `crypto.subtle.verify`, still off the event loop
+ * where the runtime runs WebCrypto on a thread pool), so the answer is `jwtVerify`'s: the claims,
+ * or null. Anything else is undefined: the caller then runs `jose` itself, so every unusual proof
+ * gets exactly `jose`'s answer.
+ */
+export async function usualDpop(proof: string): Promise<{ claims: Record<string, unknown>; jkt: string } | null | undefined> {
+  const parts = proof.split('.');
+  if (parts.length !== 3) return undefined;
+  const [h, p, s] = parts as [string, string, string];
+  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s) || s.length !== 86) return undefined;
+  const header = jsonSegment(h);
+  if (!isPlainObject(header) || header.alg !== 'EdDSA' || header.typ !== 'dpop+jwt' || Object.keys(header).some((k) => !DPOP_HEADER_MEMBERS.has(k))) return undefined;
+  const jwk = header.jwk;
+  if (!isPlainObject(jwk) || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string' || !B64URL.test(jwk.x) || jwk.x.length !== 43) return undefined;
+  const claims = jsonSegment(p);
+  if (!isPlainObject(claims) || typeof claims.iat !== 'number' || 'exp' in claims || 'nbf' in claims) return undefined;
+  try {
+    const { key, jkt } = await agentKey(jwk.x);
+    return (await crypto.subtle.verify(ED25519, key, joseBase64url.decode(s) as Uint8Array<ArrayBuffer>, ascii.encode(`${h}.${p}`))) ? { claims, jkt } : null;
+  } catch {
+    return null; // a key WebCrypto cannot import or use: jose's import or verify fails the same way
+  }
 }
 
 /** `ath` values of the tokens seen, by token text. */
@@ -45,6 +91,8 @@ export const joseAgentProofs: AgentProofVerifier = {
   },
 
   async verifyDpop(proof: string) {
+    const usual = await usualDpop(proof);
+    if (usual !== undefined) return usual;
     try {
       // the kernel applies its own clock to `iat`: no time check here
       const jwk = decodeProtectedHeader(proof).jwk;
