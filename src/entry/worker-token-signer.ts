@@ -107,7 +107,7 @@ export class WorkerTokenSigner implements TokenSigner {
       this.waiting = [];
       calls.forEach(([typ, json], i) => {
         const w = waiting[i] as Waiting;
-        this.jose.sign(typ, JSON.parse(json) as Record<string, unknown>).then(w.resolve, w.reject);
+        this.jose.signJson(typ, json).then(w.resolve, w.reject);
       });
       return;
     }

@@ -70,6 +70,17 @@ export class JoseTokenSigner implements TokenSigner {
    * (deterministic, RFC 8032), without `jose`'s generic header validation on every call.
    */
   async sign(typ: string, claims: Record<string, unknown>): Promise<string> {
+    let json: string;
+    try {
+      json = JSON.stringify(claims);
+    } catch (e) {
+      throw signerFailed(e);
+    }
+    return this.signJson(typ, json);
+  }
+
+  /** `sign` of claims already serialized (`json`: their `JSON.stringify`), for callers that hold that text. */
+  async signJson(typ: string, json: string): Promise<string> {
     this.privateKey ??= importJWK({ kty: 'OKP', crv: 'Ed25519', x: this.jwk.x, d: base64url(this.seed) }, 'EdDSA') as Promise<CryptoKey>;
     let header = this.headers.get(typ);
     if (header === undefined) {
@@ -77,11 +88,11 @@ export class JoseTokenSigner implements TokenSigner {
       if (this.headers.size < 16) this.headers.set(typ, header);
     }
     try {
-      const input = `${header}.${joseBase64url.encode(JSON.stringify(claims))}`;
+      const input = `${header}.${joseBase64url.encode(json)}`;
       const signature = await crypto.subtle.sign(ED25519, await this.privateKey, utf8.encode(input));
       return `${input}.${joseBase64url.encode(new Uint8Array(signature))}`;
     } catch (e) {
-      throw new DomainError('SIGNER_FAILED', `the token key cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw signerFailed(e);
     }
   }
 
@@ -106,4 +117,8 @@ export class JoseTokenSigner implements TokenSigner {
   newId(): string {
     return uuidv4();
   }
+}
+
+function signerFailed(e: unknown): DomainError {
+  return new DomainError('SIGNER_FAILED', `the token key cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
