@@ -65,7 +65,15 @@ const soon: (f: () => void) => void =
 /** Rejection of a queued record whose predecessor's batch failed: it must be rebuilt. */
 class Rebuild extends Error {}
 
-const MAX_ATTEMPTS = 4;
+/**
+ * Group commit: how often a record is built again after its batch failed with CONFLICT or after
+ * a preceding record of its session was not stored. Several instances on one store (a cluster)
+ * hold stale heads for a session another instance appended to: that session's record fails its
+ * whole batch, and the other sessions' records in it, valid, are retried with it; with six
+ * sessions served round-robin by three instances, four attempts were not always enough (a 409 seen
+ * in test/cluster-postgres.test.ts). Each retry reads the failed sessions' heads again.
+ */
+const MAX_ATTEMPTS = 16;
 /** Direct mode: concurrent appends to one session race for the next ale_seq; the losers retry. */
 const MAX_DIRECT_ATTEMPTS = 32;
 
