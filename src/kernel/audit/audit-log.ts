@@ -49,7 +49,8 @@ export type SessionRef = { session_id: string; block_id: string };
 
 /** A session's chain head; `closed` once SESSION_COMPLETE is queued: nothing may follow it. */
 type Head = { seq: number; hash: string; closed?: boolean };
-type Pending = { stored: StoredRecord; status?: SessionStatus; resolve: () => void; reject: (e: unknown) => void };
+/** A queued record; `prev` is the hash it chains onto (the session's head when it was built). */
+type Pending = { stored: StoredRecord; prev: string; status?: SessionStatus; resolve: () => void; reject: (e: unknown) => void };
 
 /** The fields the kernel sets on every record, in UTF-16 order. */
 const KERNEL_KEYS: readonly string[] = ['ale_seq', 'ale_type', 'block_id', 'kernel_id', 'prev_span_hash', 'session_id', 'timestamp'];
@@ -66,12 +67,11 @@ const soon: (f: () => void) => void =
 class Rebuild extends Error {}
 
 /**
- * Group commit: how often a record is built again after its batch failed with CONFLICT or after
- * a preceding record of its session was not stored. Several instances on one store (a cluster)
- * hold stale heads for a session another instance appended to: that session's record fails its
- * whole batch, and the other sessions' records in it, valid, are retried with it; with six
- * sessions served round-robin by three instances, four attempts were not always enough (a 409 seen
- * in test/cluster-postgres.test.ts). Each retry reads the failed sessions' heads again.
+ * Group commit: how often a record is built again because its own session conflicted (its
+ * session's head was stale: another instance on the same store appended to it) or because a
+ * preceding record of its session was not stored. A record of another session that shared the
+ * failed batch is not charged: it is sent again unchanged (see `sortOut`). As in direct mode, the
+ * retries are a race between instances appending to one session at once.
  */
 const MAX_ATTEMPTS = 16;
 /** Direct mode: concurrent appends to one session race for the next ale_seq; the losers retry. */
@@ -86,6 +86,12 @@ const MAX_DIRECT_ATTEMPTS = 32;
  * INVARIANT: a head in `heads` is either committed or queued behind committed records. When a
  * batch fails, the heads of its sessions are dropped and every queued record of those sessions
  * is rebuilt from the store, so nothing ever chains onto a record that was not stored.
+ *
+ * A batch of several sessions that fails with CONFLICT (on a store shared by several instances,
+ * one session's head here was stale) is sorted out: the heads of its sessions are read from the
+ * store, only the sessions whose head moved fail as above, and the other sessions' records are
+ * sent again unchanged, at once, in the same slot: their heads were right, and they are charged
+ * no attempt for another session's conflict.
  *
  * A write failure puts the kernel in SUSPENDED_GAR and rejects with GAR_UNAVAILABLE; the next
  * committed batch returns it to NORMAL.
@@ -145,7 +151,7 @@ export class AuditLog {
       const { record, stored } = this.build(session, aleType, fields, head);
       this.heads.set(sid, { seq: stored.aleSeq, hash: stored.hash, ...(status && status !== 'OPEN' ? { closed: true } : {}) });
       const committed = new Promise<void>((resolve, reject) => {
-        this.queue.push({ stored, ...(status ? { status } : {}), resolve, reject });
+        this.queue.push({ stored, prev: head.hash, ...(status ? { status } : {}), resolve, reject });
       });
       if (lazyMs !== undefined && attempt === 1) setTimeout(() => this.kick(), lazyMs);
       else if (this.queue.length >= this.eagerBatch && this.inFlight < this.maxInFlight && !this.stalled) this.pump();
@@ -278,43 +284,110 @@ export class AuditLog {
   }
 
   private send(batch: Pending[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const sid = (batch[i] as Pending).stored.sessionId;
+      this.busy.set(sid, (this.busy.get(sid) ?? 0) + 1);
+    }
+    this.inFlight++;
+    this.commit(batch);
+  }
+
+  /** Writes a batch whose sessions are marked busy, in the slot it holds; then frees the slot. */
+  private commit(batch: Pending[]): void {
     const records: StoredRecord[] = [];
     const statuses: { sessionId: string; status: SessionStatus }[] = [];
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i] as Pending;
-      const sid = p.stored.sessionId;
-      this.busy.set(sid, (this.busy.get(sid) ?? 0) + 1);
       records.push(p.stored);
-      if (p.status) statuses.push({ sessionId: sid, status: p.status });
+      if (p.status) statuses.push({ sessionId: p.stored.sessionId, status: p.status });
     }
-    this.inFlight++;
-    const done = () => {
-      this.inFlight--;
-      this.stalled = false;
-      for (let i = 0; i < batch.length; i++) {
-        const sid = (batch[i] as Pending).stored.sessionId;
-        const n = (this.busy.get(sid) ?? 1) - 1;
-        if (n > 0) this.busy.set(sid, n);
-        else this.busy.delete(sid);
-      }
-      if (this.queue.length === 0) return;
-      // off-thread store: keep it busy; else callers and new requests run before the next
-      // transaction (kick waits a timer turn)
-      if (this.eagerBatch < this.maxBatch) this.pump();
-      else this.kick();
-    };
     this.io(() => this.deps.store.appendRecords(records, statuses), true).then(
       () => {
         this.deps.metrics?.committed(records.length);
         for (let i = 0; i < statuses.length; i++) if ((statuses[i] as { status: SessionStatus }).status === 'CLOSING') this.deps.metrics?.sessionCompleted();
         for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve();
-        done();
+        this.done(batch);
       },
       (e: unknown) => {
+        if (isDomainError(e, 'CONFLICT') && spansSessions(batch)) {
+          void this.sortOut(batch, e);
+          return;
+        }
         this.failBatch(batch, e);
-        done();
+        this.done(batch);
       },
     );
+  }
+
+  /** The batch's sessions are no longer busy. */
+  private release(batch: Pending[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const sid = (batch[i] as Pending).stored.sessionId;
+      const n = (this.busy.get(sid) ?? 1) - 1;
+      if (n > 0) this.busy.set(sid, n);
+      else this.busy.delete(sid);
+    }
+  }
+
+  /** A batch is settled: its slot and sessions are free. */
+  private done(batch: Pending[]): void {
+    this.inFlight--;
+    this.stalled = false;
+    this.release(batch);
+    if (this.queue.length === 0) return;
+    // off-thread store: keep it busy; else callers and new requests run before the next
+    // transaction (kick waits a timer turn)
+    if (this.eagerBatch < this.maxBatch) this.pump();
+    else this.kick();
+  }
+
+  /**
+   * A batch of several sessions failed with CONFLICT: which sessions conflicted? Reads the head of
+   * each session from the store (one read per session, as the rebuild of the old way did); a
+   * session conflicted if its head there is not the one its first record in the batch chains onto
+   * (another instance appended to it). Those sessions fail as in `failBatch`, their heads set to
+   * the ones just read (committed: the INVARIANT holds); the records of the others are sent again
+   * unchanged in the same slot, their sessions still busy so nothing of theirs overtakes them.
+   * Each round removes at least one session, so the rounds are bounded by the batch's sessions;
+   * a conflict no head explains (or a failed read) fails the whole batch as before.
+   */
+  private async sortOut(batch: Pending[], conflict: unknown): Promise<void> {
+    const firsts = new Map<string, Pending>();
+    for (const p of batch) if (!firsts.has(p.stored.sessionId)) firsts.set(p.stored.sessionId, p);
+    let lasts: (StoredRecord | null)[];
+    try {
+      lasts = await Promise.all([...firsts.keys()].map((sid) => this.io(() => this.deps.store.lastRecord(sid), false)));
+    } catch {
+      this.failBatch(batch, conflict);
+      this.done(batch);
+      return;
+    }
+    const stale = new Map<string, StoredRecord | null>();
+    let i = 0;
+    for (const [sid, p] of firsts) {
+      const last = lasts[i++] ?? null;
+      if (!last || last.aleSeq !== p.stored.aleSeq - 1 || last.hash !== p.prev) stale.set(sid, last);
+    }
+    if (stale.size === 0) {
+      this.failBatch(batch, conflict);
+      this.done(batch);
+      return;
+    }
+    const failed: Pending[] = [];
+    const clean: Pending[] = [];
+    for (const p of batch) (stale.has(p.stored.sessionId) ? failed : clean).push(p);
+    this.failBatch(failed, conflict);
+    for (const [sid, last] of stale) {
+      if (last && !this.heads.has(sid)) this.heads.set(sid, { seq: last.aleSeq, hash: last.hash, ...(last.aleType === 'SESSION_COMPLETE' ? { closed: true } : {}) });
+    }
+    if (clean.length === 0) {
+      this.done(failed);
+      return;
+    }
+    // the failed sessions' rebuilt records may go in another slot meanwhile
+    this.release(failed);
+    this.stalled = false;
+    this.commit(clean);
   }
 
   private failBatch(batch: Pending[], error: unknown): void {
@@ -382,6 +455,13 @@ export class AuditLog {
       fn,
     );
   }
+}
+
+/** Whether a batch holds records of more than one session. */
+function spansSessions(batch: readonly Pending[]): boolean {
+  const first = (batch[0] as Pending).stored.sessionId;
+  for (let i = 1; i < batch.length; i++) if ((batch[i] as Pending).stored.sessionId !== first) return true;
+  return false;
 }
 
 function unavailable(cause: unknown): DomainError {
