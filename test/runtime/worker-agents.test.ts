@@ -5,8 +5,9 @@
  * and a fresh proof: PERMIT with a credential that verifies against the Worker's JWKS. The
  * refusals (no proof, another `htu`/`htm`, a wrong `ath`, a replayed `jti`, an expired or forged
  * session token, malformed headers) are 401 problems byte for byte the same as a Node kernel's
- * given the same requests (only the URL and session id a `detail` names differ). One workerd start, one Node
- * start, side by side.
+ * given the same requests (only the URL and session id a `detail` names differ). Then the
+ * Worker restarts on its D1 (a new isolate) and the accepted proof, replayed to it, is still
+ * refused: the isolates share the ids they saw (`replay_ids`). One Node start; two workerd.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ let workerd: RunningServer | undefined;
 let node: RunningServer | undefined;
 let operatorToken: (aud: string) => Promise<string>;
 let operatorJwks: string;
+let WORKER_VARS: Record<string, string>;
 
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
@@ -33,9 +35,10 @@ beforeAll(async () => {
   operatorToken = (aud) => new SignJWT({ roles: ['operator'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'wk' }).setSubject('w-op').setAudience(aud).setExpirationTime('5m').sign(privateKey);
   const dir = mkdtempSync(join(tmpdir(), 'kee-agents-'));
   writeFileSync(join(dir, 'operators.json'), operatorJwks);
+  WORKER_VARS = { KEE_AUTH: 'agents', KEE_SIGNING_KEY: SIGNING_KEY, KEE_TOKEN_KEY: TOKEN_KEY, KEE_OPERATOR_JWKS: operatorJwks, KEE_OPERATOR_AUDIENCE: AUDIENCE };
   // KEE_AUTH=agents on both (startServer gives `none` unless told); the same kernel and token keys
   [workerd, node] = await Promise.all([
-    startServer('workerd', { vars: { KEE_AUTH: 'agents', KEE_SIGNING_KEY: SIGNING_KEY, KEE_TOKEN_KEY: TOKEN_KEY, KEE_OPERATOR_JWKS: operatorJwks, KEE_OPERATOR_AUDIENCE: AUDIENCE } }),
+    startServer('workerd', { vars: WORKER_VARS }),
     startServer('node', { env: { KEE_AUTH: 'agents', KEE_SIGNER: 'ed25519', KEE_SIGNING_KEY: SIGNING_KEY, KEE_TOKEN_KEY: TOKEN_KEY, KEE_OPERATOR_JWKS: join(dir, 'operators.json'), KEE_OPERATOR_AUDIENCE: AUDIENCE } }),
   ]);
 }, 240_000);
@@ -50,7 +53,7 @@ const REQUEST = { principal: { type: 'Agent', id: 'a1' }, action: { type: 'Actio
  * The whole loop against one kernel: what each step answered, by name (problem bodies with the
  * kernel's URL replaced by `<base>`), and the PERMIT's credential with the kernel's JWKS.
  */
-async function loop(base: string): Promise<{ answers: Record<string, Answer>; credential: string; jwks: unknown; issuer: string; jkt: string }> {
+async function loop(base: string, beforeClose?: (replay: () => Promise<Response>) => Promise<void>): Promise<{ answers: Record<string, Answer>; credential: string; jwks: unknown; issuer: string; jkt: string }> {
   const answers: Record<string, Answer> = {};
   let sessionId = '';
   const call = async (name: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) => {
@@ -110,6 +113,8 @@ async function loop(base: string): Promise<{ answers: Record<string, Answer>; cr
   const decided = await authorize('authorize', good);
   expect(decided.status, decided.body).toBe(200);
   await authorize('the proof replayed', good);
+  // the accepted proof again, to the session still open (for another isolate of the same Worker)
+  await beforeClose?.(() => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...good }, body: JSON.stringify(REQUEST) }));
   const closePath = `/v1/sessions/${session_id}/close`;
   await call('close without a proof', closePath, { headers: { authorization: `DPoP ${session_token}` } });
   const closed = await call('close', closePath, { headers: await dpopHeaders(key, 'POST', `${base}${closePath}`, session_token) });
@@ -121,7 +126,18 @@ async function loop(base: string): Promise<{ answers: Record<string, Answer>; cr
 
 describe('authenticated agents on workerd', () => {
   it('workerd: register, assertion, DPoP-bound authorize -> PERMIT with a credential the JWKS verifies; every refusal the same 401 problem as on Node', async () => {
-    const [w, n] = await Promise.all([loop(workerd!.base), loop(node!.base)]);
+    // before the session closes, the Worker restarts on its D1 at the same URL: a new isolate that
+    // has never seen the accepted proof in memory still refuses it (the isolates share `replay_ids`)
+    let elsewhere: Answer | undefined;
+    const restart = async (replay: () => Promise<Response>) => {
+      const { dataDir, base } = workerd!;
+      await workerd!.stop();
+      workerd = await startServer('workerd', { dataDir, vars: WORKER_VARS, port: Number(new URL(base).port) });
+      const res = await replay();
+      elsewhere = { status: res.status, body: await res.text(), challenge: res.headers.get('www-authenticate') };
+    };
+    const [w, n] = await Promise.all([loop(workerd!.base, restart), loop(node!.base)]);
+    expect(elsewhere).toEqual(w.answers['the proof replayed']);
 
     // the PERMIT and its credential, verified against the Worker's own JWKS
     expect(JSON.parse(w.answers.authorize!.body)).toMatchObject({ decision: 'PERMIT' });

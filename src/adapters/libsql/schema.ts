@@ -74,4 +74,14 @@ export const documents = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.seq] })],
 );
 
-export const schema = { sessions, auditRecords, auditHeads, sessionBlocks, blockLog, documents };
+/**
+ * Agent assertion and DPoP proof ids seen, shared by the kernels of one store (the workerd
+ * isolates over one D1): a row per id until `expires_at` (Unix seconds), when its proof could no
+ * longer be accepted anyway (`SqliteReplayStore`, docs/identity.md "Replay caches").
+ */
+export const replayIds = sqliteTable('replay_ids', {
+  id: text('id').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+export const schema = { sessions, auditRecords, auditHeads, sessionBlocks, blockLog, documents, replayIds };
