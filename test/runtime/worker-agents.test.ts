@@ -148,6 +148,8 @@ describe('authenticated agents on workerd', () => {
 
     const problem = (name: string) => JSON.parse(w.answers[name]!.body) as { type: string; title: string; status: number; code: string; detail: string };
     const refused = Object.keys(w.answers).filter((k) => !['register', 'session', 'authorize', 'close'].includes(k));
+    expect(refused).toHaveLength(21);
+    expect(JSON.parse(w.answers.register!.body)).toMatchObject({ agent_id: 'a1', status: 'ACTIVE' });
     for (const name of refused) {
       const a = w.answers[name]!;
       expect(a.status, `${name}: ${a.body}`).toBe(401);
