@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Agent sessions; one Session Block each. */
 export const sessions = sqliteTable('sessions', {
@@ -79,9 +79,14 @@ export const documents = sqliteTable(
  * isolates over one D1): a row per id until `expires_at` (Unix seconds), when its proof could no
  * longer be accepted anyway (`SqliteReplayStore`, docs/identity.md "Replay caches").
  */
-export const replayIds = sqliteTable('replay_ids', {
-  id: text('id').primaryKey(),
-  expiresAt: integer('expires_at').notNull(),
-});
+export const replayIds = sqliteTable(
+  'replay_ids',
+  {
+    id: text('id').primaryKey(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  // the sweep of expired ids reads only those (D1 bills rows read), not the whole table
+  (t) => [index('replay_ids_expires_at').on(t.expiresAt)],
+);
 
 export const schema = { sessions, auditRecords, auditHeads, sessionBlocks, blockLog, documents, replayIds };

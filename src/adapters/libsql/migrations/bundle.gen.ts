@@ -47,7 +47,8 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
   {
     "tag": "0005_replay_ids",
     "statements": [
-      "CREATE TABLE `replay_ids` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`expires_at` integer NOT NULL\n);"
+      "CREATE TABLE `replay_ids` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`expires_at` integer NOT NULL\n);",
+      "CREATE INDEX `replay_ids_expires_at` ON `replay_ids` (`expires_at`);"
     ]
   }
 ];
