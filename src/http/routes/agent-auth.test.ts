@@ -67,6 +67,9 @@ describe('agent client assertions (KEE_AUTH=agents)', () => {
     ['wrong audience', (s: Awaited<ReturnType<typeof setup>>) => s.open({ aud: 'https://elsewhere.example' }), /aud/],
     ['wrong iss', (s: Awaited<ReturnType<typeof setup>>) => s.open({ iss: 'a2' }), /iss/],
     ['no jti', (s: Awaited<ReturnType<typeof setup>>) => s.open({ jti: undefined }), /jti/],
+    // signed by the agent's key: the reason is the claim, not the signature
+    ['non-numeric exp', (s: Awaited<ReturnType<typeof setup>>) => s.open({ exp: 'soon' }), /^`client_assertion`: `iat` and `exp` are required numbers$/],
+    ['non-numeric iat', (s: Awaited<ReturnType<typeof setup>>) => s.open({ iat: '2026-12-06' }), /^`client_assertion`: `iat` and `exp` are required numbers$/],
     ['wrong key', async (s: Awaited<ReturnType<typeof setup>>) => s.open({}, await agentKeyPair()), /not signed by a registered key/],
     ['unregistered agent', async (s: Awaited<ReturnType<typeof setup>>) => s.open({}, s.key, 'ghost'), /not registered/],
   ])('refuses a %s assertion: 401 UNAUTHENTICATED', async (_name, make, why) => {
