@@ -125,7 +125,7 @@ async function loop(base: string, beforeClose?: (replay: () => Promise<Response>
 }
 
 describe('authenticated agents on workerd', () => {
-  it('workerd: register, assertion, DPoP-bound authorize -> PERMIT with a credential the JWKS verifies; every refusal the same 401 problem as on Node', async () => {
+  it('workerd: register, assertion, DPoP-bound authorize -> PERMIT with a credential the JWKS verifies; every refusal the same 401 problem as on Node; the accepted proof replayed to a new isolate refused', async () => {
     // before the session closes, the Worker restarts on its D1 at the same URL: a new isolate that
     // has never seen the accepted proof in memory still refuses it (the isolates share `replay_ids`)
     let elsewhere: Answer | undefined;
