@@ -24,6 +24,7 @@ import { nobleIntentHasher } from '../adapters/noble/blake2b.ts';
 import { migrate } from '../adapters/libsql/migrate.ts';
 import { schema } from '../adapters/libsql/schema.ts';
 import { SqliteAuditStore, type SqliteDb } from '../adapters/libsql/store.ts';
+import { SqliteReplayStore } from '../adapters/libsql/replay-store.ts';
 import { Ed25519Signer, ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { unexportedTelemetry } from '../adapters/otel/unexported.ts';
 import { uuidXpidDeriver } from '../adapters/uuid/xpid.ts';
@@ -134,7 +135,7 @@ async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | unde
   const wasmModules: Record<string, string> = { [KEE_WASM_WORKER_MODULE]: KEE_WASM_WORKER_SHA256 };
   if (cedar) wasmModules[CEDAR_WASM_MODULE] = WASM_MODULE_SHA256[CEDAR_WASM_MODULE] as string;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, deferRecovery: true, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, replayStore: new SqliteReplayStore(db), clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, deferRecovery: true, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   timings.step('kernel start');
   // what an earlier isolate left behind is recovered beside the first request, which it may outlive

@@ -53,7 +53,7 @@ const AGENT_AUTH = ['UNAUTHENTICATED', 'UNAVAILABLE'] as const;
 const DPOP_NOTES = {
   UNAUTHENTICATED:
     'KEE_AUTH=agents: no `Authorization: DPoP <session_token>`, or a token that does not verify, has expired or is for another session; no `DPoP` proof, or one not signed by the session key, with another `htm`/`htu`, an `iat` older than 60 s, a wrong `ath`, or a replayed `jti`. The answer carries `WWW-Authenticate: DPoP` (docs/identity.md "Agent authentication")',
-  UNAVAILABLE: 'KEE_AUTH=agents: the DPoP replay cache is full (retry shortly)',
+  UNAVAILABLE: 'KEE_AUTH=agents: the DPoP replay cache is full, or (workerd) the shared replay store in D1 cannot be reached (retry shortly)',
 } as const;
 const agentId = { name: 'agent_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } };
 const HEM_ID_UNKNOWN = 'no human escalation has the `hem_id` given (docs/hem.md)';
@@ -148,7 +148,7 @@ export const OPENAPI = {
             AUDIT_TAMPERED: 'the stored revocation log has a gap or a malformed entry',
             UNAUTHENTICATED: 'KEE_AUTH=agents: no operator token and no holder proof; a token that does not verify (`WWW-Authenticate: Bearer`); as the holder, `Authorization: DPoP` naming another credential than the body, a credential this kernel did not sign, a missing proof or one not by the `cnf.jkt` key, with another `htm`/`htu`, stale, a wrong `ath` or a replayed `jti` (`WWW-Authenticate: DPoP`)',
             FORBIDDEN: 'KEE_AUTH=agents: an operator token without role `operator`; as the holder, a credential bound to no key (no `cnf.jkt`)',
-            UNAVAILABLE: 'KEE_AUTH=agents: no operator key set configured (operator tokens), or the DPoP replay cache is full',
+            UNAVAILABLE: 'KEE_AUTH=agents: no operator key set configured (operator tokens), or the DPoP replay cache is full, or (workerd) the shared replay store in D1 cannot be reached',
           }),
         },
       },
@@ -242,7 +242,7 @@ export const OPENAPI = {
             PAYLOAD_TOO_LARGE: `over ${MAX_BODY_BYTES} bytes`,
             UNAUTHENTICATED: 'KEE_AUTH=agents: no `client_assertion`, or one that does not verify: an unregistered agent, no registered key of the agent signs it, `iss`/`sub` not the agent_id, another `aud`, expired, a lifetime over 60 s, no `jti` or a replayed one. The answer carries `WWW-Authenticate: DPoP`',
             FORBIDDEN: 'KEE_AUTH=agents: the agent is SUSPENDED or REVOKED: it cannot open sessions',
-            UNAVAILABLE: 'KEE_AUTH=agents: the assertion replay cache is full (retry shortly)',
+            UNAVAILABLE: 'KEE_AUTH=agents: the assertion replay cache is full, or (workerd) the shared replay store in D1 cannot be reached (retry shortly)',
           }),
         },
       },

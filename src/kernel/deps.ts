@@ -10,6 +10,7 @@ import type { Telemetry } from '../ports/telemetry.ts';
 import type { IntentHasher, TokenSigner } from '../ports/token-signer.ts';
 import type { XpidDeriver } from '../ports/xpid.ts';
 import type { OperatorTokenVerifier } from '../ports/operator-auth.ts';
+import type { ReplayStore } from '../ports/replay-store.ts';
 import type { AgentProofVerifier } from '../ports/agent-proof.ts';
 import type { AuthMode } from './auth/agent-auth.ts';
 import type { CapProfileReloader } from './policy/activation.ts';
@@ -49,6 +50,11 @@ export type KernelDeps = {
   xpid: XpidDeriver;
   /** Agent client assertions and DPoP proofs (KEE_AUTH=agents); without it authenticated sessions answer UNAVAILABLE. */
   agentProofs?: AgentProofVerifier;
+  /**
+   * Assertion and DPoP `jti`s shared by the kernels of one store (the workerd isolates over one
+   * D1); without it each kernel catches replays in its own memory only (docs/identity.md).
+   */
+  replayStore?: ReplayStore;
   /** Operator bearer tokens (the agent registry); without it operator operations answer UNAVAILABLE. */
   operatorTokens?: OperatorTokenVerifier;
   /** P4 signed CAP Profile updates; without it `PUT /v1/cap-profile` answers UNAVAILABLE. */

@@ -219,6 +219,7 @@ export class Kernel {
         await this.agents.catchUp();
         return this.agents.find(agentId);
       },
+      ...(deps.replayStore ? { replay: deps.replayStore } : {}),
     });
     this.hem = new HemService({
       store: deps.store,

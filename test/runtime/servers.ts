@@ -41,9 +41,12 @@ export function command(runtime: RuntimeName, port: number, dataDir: string, var
 
 export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; output: () => string };
 
-/** `vars`: the Worker's variables on workerd (`--var`), instead of the default kernel key. */
-export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string>; vars?: Record<string, string> } = {}): Promise<RunningServer> {
-  const port = await freePort();
+/**
+ * `vars`: the Worker's variables on workerd (`--var`), instead of the default kernel key. `port`:
+ * listen there (a restart at the same URL, so DPoP proofs made for it still name it), not on a free one.
+ */
+export async function startServer(runtime: RuntimeName, options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string>; vars?: Record<string, string>; port?: number } = {}): Promise<RunningServer> {
+  const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-${runtime}-`));
   const inspectorPort = runtime.startsWith('workerd') ? await freePort() : undefined;
   const [cmd, ...args] = command(runtime, port, dataDir, options.vars, inspectorPort);

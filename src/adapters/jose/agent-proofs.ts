@@ -1,6 +1,6 @@
 /** `AgentProofVerifier` over `jose`: client assertions and DPoP proofs, EdDSA (Ed25519) only. */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64url as joseBase64url, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
+import { base64url as joseBase64url, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';
 import type { AgentProofVerifier, AgentPublicJwk } from '../../ports/agent-proof.ts';
 import { base64url } from './jws.ts';
 
@@ -69,6 +69,15 @@ export async function usualDpop(proof: string): Promise<{ claims: Record<string,
   }
 }
 
+/**
+ * The claims of a JWT whose signature verified but whose `exp` or `iat` is not a number (jose
+ * checks the claims only after the signature): the kernel's own rules refuse it, saying which
+ * claim is wrong, rather than "not signed by a registered key". Null for any other failure.
+ */
+function signedWithBadTime(e: unknown): Record<string, unknown> | null {
+  return e instanceof errors.JWTClaimValidationFailed && e.reason === 'invalid' && (e.claim === 'exp' || e.claim === 'iat') ? (e.payload as Record<string, unknown>) : null;
+}
+
 /** `ath` values of the tokens seen, by token text. */
 const tokenHashes = new Map<string, string>();
 
@@ -85,8 +94,8 @@ export const joseAgentProofs: AgentProofVerifier = {
     try {
       const { payload } = await jwtVerify(token, (await agentKey(key.x)).key, { algorithms: ALGORITHMS, ...(typ ? { typ } : {}), clockTolerance: Number.MAX_SAFE_INTEGER });
       return payload as Record<string, unknown>;
-    } catch {
-      return null;
+    } catch (e) {
+      return signedWithBadTime(e);
     }
   },
 

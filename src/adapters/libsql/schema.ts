@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Agent sessions; one Session Block each. */
 export const sessions = sqliteTable('sessions', {
@@ -74,4 +74,19 @@ export const documents = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.seq] })],
 );
 
-export const schema = { sessions, auditRecords, auditHeads, sessionBlocks, blockLog, documents };
+/**
+ * Agent assertion and DPoP proof ids seen, shared by the kernels of one store (the workerd
+ * isolates over one D1): a row per id until `expires_at` (Unix seconds), when its proof could no
+ * longer be accepted anyway (`SqliteReplayStore`, docs/identity.md "Replay caches").
+ */
+export const replayIds = sqliteTable(
+  'replay_ids',
+  {
+    id: text('id').primaryKey(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  // the sweep of expired ids reads only those (D1 bills rows read), not the whole table
+  (t) => [index('replay_ids_expires_at').on(t.expiresAt)],
+);
+
+export const schema = { sessions, auditRecords, auditHeads, sessionBlocks, blockLog, documents, replayIds };

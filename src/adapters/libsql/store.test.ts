@@ -27,7 +27,7 @@ describe('libsql store', () => {
     expect((await client.execute('PRAGMA synchronous')).rows[0]?.synchronous).toBe(2); // FULL
     expect((await client.execute('PRAGMA cache_size')).rows[0]?.cache_size).toBe(-PAGE_CACHE_KIB);
     const tags = (await client.execute('SELECT tag FROM __kee_migrations ORDER BY tag')).rows.map((r) => r.tag);
-    expect(tags).toEqual(['0000_init', '0001_block_log', '0002_documents', '0003_audit_chain_heads', '0004_block_signers']);
+    expect(tags).toEqual(['0000_init', '0001_block_log', '0002_documents', '0003_audit_chain_heads', '0004_block_signers', '0005_replay_ids']);
   });
 
   it('reports an unusable database as GAR_UNAVAILABLE', async () => {

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { agentRead, makeHarness } from '../../../test/support/harness.ts';
 import { agentKeyPair, assertion, dpopHeaders } from '../../../test/support/agent-auth.ts';
 import { makeOperators } from '../../../test/support/operators.ts';
+import type { ReplayStore } from '../../ports/replay-store.ts';
 
 const BASE = 'http://kee.test';
 
 /** A kernel under KEE_AUTH=agents with agent `a1` registered under one key. */
-async function setup() {
+async function setup(replayStore?: ReplayStore) {
   const ops = await makeOperators();
-  const h = makeHarness({ deps: { operatorTokens: ops.verifier, options: { auth: 'agents' } } });
+  const h = makeHarness({ deps: { operatorTokens: ops.verifier, options: { auth: 'agents' }, ...(replayStore ? { replayStore } : {}) } });
   await h.started;
   const key = await agentKeyPair();
   const op = await ops.bearer('operator');
@@ -66,6 +67,9 @@ describe('agent client assertions (KEE_AUTH=agents)', () => {
     ['wrong audience', (s: Awaited<ReturnType<typeof setup>>) => s.open({ aud: 'https://elsewhere.example' }), /aud/],
     ['wrong iss', (s: Awaited<ReturnType<typeof setup>>) => s.open({ iss: 'a2' }), /iss/],
     ['no jti', (s: Awaited<ReturnType<typeof setup>>) => s.open({ jti: undefined }), /jti/],
+    // signed by the agent's key: the reason is the claim, not the signature
+    ['non-numeric exp', (s: Awaited<ReturnType<typeof setup>>) => s.open({ exp: 'soon' }), /^`client_assertion`: `iat` and `exp` are required numbers$/],
+    ['non-numeric iat', (s: Awaited<ReturnType<typeof setup>>) => s.open({ iat: '2026-12-06' }), /^`client_assertion`: `iat` and `exp` are required numbers$/],
     ['wrong key', async (s: Awaited<ReturnType<typeof setup>>) => s.open({}, await agentKeyPair()), /not signed by a registered key/],
     ['unregistered agent', async (s: Awaited<ReturnType<typeof setup>>) => s.open({}, s.key, 'ghost'), /not registered/],
   ])('refuses a %s assertion: 401 UNAUTHENTICATED', async (_name, make, why) => {
@@ -143,6 +147,47 @@ describe('DPoP on authorize and close (KEE_AUTH=agents)', () => {
     const headers = await dpopHeaders(s.key, 'POST', url, token);
     expect((await s.h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('a1'), headers)).status).toBe(200);
     const again = await s.h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('a1'), headers);
+    expect(again.status).toBe(401);
+    expect(again.json.detail).toMatch(/already used/);
+  });
+
+  it('with a shared replay store (workerd isolates over one D1): an id another kernel accepted is refused; a store that cannot answer refuses (503), nothing decided', async () => {
+    const claimed = new Map<string, number>();
+    let down = false;
+    const shared: ReplayStore = {
+      async claim(id, expiresAt) {
+        if (down) throw new Error('D1_ERROR: network connection lost');
+        if (claimed.has(id)) return false;
+        claimed.set(id, expiresAt);
+        return true;
+      },
+    };
+    const s = await setup(shared);
+    const { id, token, url } = await session(s);
+    const [opened] = [...claimed.keys()];
+    expect(JSON.parse(opened as string)).toEqual(['assertion', 'a1', expect.any(String)]);
+    const jtiOf = (proof: string) => decodeJwt(proof).jti as string;
+    // another kernel (isolate) accepted this proof: this one has never seen it, the shared store has
+    const elsewhere = await dpopHeaders(s.key, 'POST', url, token);
+    claimed.set(JSON.stringify(['dpop', s.key.jkt, jtiOf(elsewhere.dpop as string)]), 0);
+    const replayed = await s.h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('a1'), elsewhere);
+    expect(replayed.status, replayed.text).toBe(401);
+    expect(replayed.json.detail).toBe('the `DPoP` proof was already used (`jti` replayed)');
+    down = true;
+    const unreachable = await s.h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('a1'), await dpopHeaders(s.key, 'POST', url, token));
+    expect(unreachable.status, unreachable.text).toBe(503);
+    expect(unreachable.json).toMatchObject({ code: 'UNAVAILABLE', detail: 'the shared replay store cannot be reached: the proof is refused rather than accepted unchecked; retry shortly' });
+    expect(unreachable.text).not.toContain('D1_ERROR');
+    expect((await s.open()).status).toBe(503);
+    expect((await records(s.h, id)).map((x) => x.ale_type)).toEqual(['SESSION_OPEN']);
+    down = false;
+    const fresh = await dpopHeaders(s.key, 'POST', url, token);
+    expect((await s.h.call('POST', `/v1/sessions/${id}/authorize`, agentRead('a1'), fresh)).status).toBe(200);
+    expect(claimed.get(JSON.stringify(['dpop', s.key.jkt, jtiOf(fresh.dpop as string)]))).toBe((decodeJwt(fresh.dpop as string).iat as number) + 65);
+    // an assertion another kernel accepted
+    const a = await assertion(s.key, 'a1', s.aud);
+    claimed.set(JSON.stringify(['assertion', 'a1', decodeJwt(a).jti]), 0);
+    const again = await s.h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: a });
     expect(again.status).toBe(401);
     expect(again.json.detail).toMatch(/already used/);
   });

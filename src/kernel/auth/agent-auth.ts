@@ -13,6 +13,7 @@
  */
 import type { AgentProofVerifier } from '../../ports/agent-proof.ts';
 import type { Clock } from '../../ports/clock.ts';
+import type { ReplayStore } from '../../ports/replay-store.ts';
 import type { TokenSigner } from '../../ports/token-signer.ts';
 import type { Agent } from '../agents/agent-registry.ts';
 import { DomainError } from '../errors.ts';
@@ -45,6 +46,12 @@ export type AgentAuthDeps = {
   issuer: string;
   /** The registry, read after catching up with other kernels. */
   agent: (agentId: string) => Promise<Agent | undefined>;
+  /**
+   * Ids seen by every kernel of the store (the workerd isolates of a Worker): asked after this
+   * kernel's own cache, so a replay sent to another kernel is refused too; when it cannot
+   * answer, the proof is refused (503). Without it, replays are caught per kernel only.
+   */
+  replay?: ReplayStore;
 };
 
 const unauthenticated = (why: string) => new DomainError('UNAUTHENTICATED', why);
@@ -99,7 +106,7 @@ export class AgentAuthenticator {
     if (exp + SKEW_SECONDS < now) throw unauthenticated('`client_assertion` has expired');
     if (iat - SKEW_SECONDS > now) throw unauthenticated('`client_assertion`: `iat` is in the future');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw unauthenticated('`client_assertion`: `jti` is required (1 to 256 characters)');
-    if (!this.assertions.use(`${agentId}\u0000${jti}`, exp + SKEW_SECONDS, now)) throw unauthenticated('`client_assertion` was already used (`jti` replayed)');
+    if (!this.assertions.use(`${agentId}\u0000${jti}`, exp + SKEW_SECONDS, now) || !(await this.shared('assertion', agentId, jti, exp + SKEW_SECONDS, now))) throw unauthenticated('`client_assertion` was already used (`jti` replayed)');
     if (agent.status !== 'ACTIVE') throw new DomainError('FORBIDDEN', `agent \`${agentId.slice(0, 64)}\` is ${agent.status}: it cannot open sessions`);
     return { agent, jkt };
   }
@@ -155,7 +162,19 @@ export class AgentAuthenticator {
     if (typeof p.iat !== 'number' || p.iat < now - DPOP_MAX_AGE_SECONDS || p.iat > now + SKEW_SECONDS) throw unauthenticated(`the \`DPoP\` proof's \`iat\` must be within the last ${DPOP_MAX_AGE_SECONDS} seconds`);
     if (p.ath !== this.proofs().accessTokenHash(token)) throw unauthenticated(`the \`DPoP\` proof's \`ath\` is not the hash of the ${what === 'session' ? 'session token' : 'credential'}`);
     if (typeof p.jti !== 'string' || p.jti.length === 0 || p.jti.length > 256) throw unauthenticated("the `DPoP` proof's `jti` is required (1 to 256 characters)");
-    if (!this.dpopProofs.use(`${jkt}\u0000${p.jti}`, p.iat + DPOP_MAX_AGE_SECONDS + SKEW_SECONDS, now)) throw unauthenticated('the `DPoP` proof was already used (`jti` replayed)');
+    const until = p.iat + DPOP_MAX_AGE_SECONDS + SKEW_SECONDS;
+    if (!this.dpopProofs.use(`${jkt}\u0000${p.jti}`, until, now) || !(await this.shared('dpop', jkt, p.jti, until, now))) throw unauthenticated('the `DPoP` proof was already used (`jti` replayed)');
+  }
+
+  /** Claims `jti` of `who` in the shared replay store (true without one); UNAVAILABLE when the store cannot answer. */
+  private async shared(kind: 'assertion' | 'dpop', who: string, jti: string, until: number, now: number): Promise<boolean> {
+    if (!this.deps.replay) return true;
+    try {
+      // JSON: no separator a `jti` or agent_id could contain makes two ids one
+      return await this.deps.replay.claim(JSON.stringify([kind, who, jti]), Math.ceil(until), now);
+    } catch {
+      throw new DomainError('UNAVAILABLE', 'the shared replay store cannot be reached: the proof is refused rather than accepted unchecked; retry shortly');
+    }
   }
 }
 

@@ -43,5 +43,12 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
     "statements": [
       "-- FROST: which participants made a block's signature (`block_signature.participants`, comma-separated), null for one key\nALTER TABLE `session_blocks` ADD `signers` text;"
     ]
+  },
+  {
+    "tag": "0005_replay_ids",
+    "statements": [
+      "CREATE TABLE `replay_ids` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`expires_at` integer NOT NULL\n);",
+      "CREATE INDEX `replay_ids_expires_at` ON `replay_ids` (`expires_at`);"
+    ]
   }
 ];
