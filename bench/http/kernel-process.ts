@@ -47,12 +47,22 @@ export function groupCpuMicros(pgid: number): number {
 
 /** `cwd`: the checkout to start the kernel from (another one for A/B runs; its node_modules must be installed). */
 export async function startKernel(runtime: Runtime, env: Record<string, string>, cwd = '.'): Promise<KernelProcess> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `kee-bench-http-${runtime}-`));
   const [cmd, ...args] = startCommand(runtime, cwd);
-  const child: ChildProcess = spawn(cmd as string, args, {
+  return { ...(await startServer(runtime, cmd as string, args, { KEE_DATA_DIR: dataDir, ...env }, cwd)), runtime, dataDir };
+}
+
+export type ServerProcess = { base: string; pid: number; cpuMicros: () => number; stop: () => Promise<void>; output: () => string };
+
+/**
+ * A server process on a free loopback port (`PORT`), in a process group of its own, up once its
+ * `GET /healthz` answers 200 (90 s at most). `label` names it in errors.
+ */
+export async function startServer(label: string, cmd: string, args: string[], env: Record<string, string>, cwd = '.'): Promise<ServerProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(cmd, args, {
     cwd,
-    env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, NO_COLOR: '1', ...env },
+    env: { ...process.env, PORT: String(port), NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -81,14 +91,14 @@ export async function startKernel(runtime: Runtime, env: Record<string, string>,
   };
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`${label} exited with ${child.exitCode}:\n${out}`);
     try {
-      if ((await fetch(`${base}/healthz`)).status === 200) return { runtime, base, pid, dataDir, cpuMicros: () => groupCpuMicros(pid), stop, output: () => out };
+      if ((await fetch(`${base}/healthz`)).status === 200) return { base, pid, cpuMicros: () => groupCpuMicros(pid), stop, output: () => out };
     } catch {
       /* not up yet */
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new Error(`${runtime} did not become healthy in time:\n${out}`);
+  throw new Error(`${label} did not become healthy in time:\n${out}`);
 }
