@@ -7,7 +7,8 @@
  * "Ready on" line: wrangler's, or the host's once Miniflare is ready), with the Worker's startup
  * steps. `dataDir`: start over this data directory and keep it (a restart over a store that holds
  * data); without it, a fresh empty one, removed afterwards. `bundle`: for `workerd-direct`, the
- * directory `wrangler deploy --dry-run --outdir` wrote.
+ * directory `wrangler deploy --dry-run --outdir` wrote. `cwd`: the checkout to run (`wrangler dev` reads its
+ * wrangler.toml and src/); this one by default (bench/cold-start/ab.ts runs another beside it).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -87,7 +88,7 @@ function coldCommand(runtime: ColdRuntime, port: number, dataDir: string, bundle
   return [join('node_modules', '.bin', 'tsx'), host, bundle, String(port), join(dataDir, 'workerd-direct'), JSON.stringify({ KEE_AUTH: 'none', ...VARS })];
 }
 
-export async function coldStart(runtime: ColdRuntime, options: { dataDir?: string; bundle?: string } = {}): Promise<Cold> {
+export async function coldStart(runtime: ColdRuntime, options: { dataDir?: string; bundle?: string; cwd?: string } = {}): Promise<Cold> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-footprint-${runtime}-`));
   const [cmd, ...args] = coldCommand(runtime, port, dataDir, options.bundle);
@@ -98,6 +99,7 @@ export async function coldStart(runtime: ColdRuntime, options: { dataDir?: strin
     env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', KEE_AUTH: 'none' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let out = '';
   let ready: number | null = null;
