@@ -391,7 +391,7 @@ export class Kernel {
       if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
       // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
       if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
-      // what an earlier run left behind, then KERNEL_BOOT; on workerd beside the first requests (options.deferRecovery)
+      // what an earlier run left behind, then KERNEL_BOOT; on workerd once its first requests are answered (options.deferRecovery, recoveryGate)
       const gate = this.deps.options?.deferRecovery ? this.deps.options.recoveryGate : undefined;
       const recovery = gate ? gate().then(() => this.recoverLeftovers(), () => this.recoverLeftovers()) : this.recoverLeftovers();
       if (this.deps.options?.deferRecovery) this.recovery = recovery;
