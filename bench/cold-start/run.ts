@@ -7,13 +7,16 @@
  *   registries; with the same kernel and token keys each start reuses the latest epoch).
  * Under workerd the Worker's own line (`KEE_STARTUP_TIMINGS=1`) splits its cold path into steps;
  * their medians and shares of the total are tabled. Each start records the 1-minute load average.
- * Run: `npm run bench:cold-start [-- --runs 5] [-- --only workerd,bun]`. Writes bench/cold-start/RESULTS.md.
+ * Run: `npm run bench:cold-start [-- --runs 5] [-- --only workerd,workerd-direct]`. Writes the measured part of
+ * bench/cold-start/RESULTS.md (between its `<!-- measured -->` markers; the hand-written sections are kept).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RuntimeName } from '../../test/runtime/servers.ts';
-import { coldStart, STEPS, type Cold } from '../footprint/cold-start.ts';
+import { fileURLToPath } from 'node:url';
+import { coldStart, STEPS, type Cold, type ColdRuntime } from '../footprint/cold-start.ts';
+import { writeMeasured } from '../results-file.ts';
+import { bundleWorker } from './bundle.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -22,32 +25,41 @@ const arg = (name: string) => {
 const RUNS = Number(arg('--runs') ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const ALL: [RuntimeName, string][] = [
+const ALL: [ColdRuntime, string][] = [
   ['node', 'Node (`npm start`, tsx)'],
   ['bun', 'Bun'],
   ['deno', 'Deno'],
   ['workerd', 'workerd, default Worker'],
   ['workerd-cedar', 'workerd, cedar Worker'],
+  ['workerd-direct', 'workerd direct (Miniflare), default Worker'],
 ];
 const only = arg('--only')?.split(',');
 const runtimes = ALL.filter(([r]) => !only || only.includes(r));
 
-type Series = { name: string; runtime: RuntimeName; store: string; runs: Cold[] };
+// the default Worker bundled once, as `wrangler deploy` would upload it, for the rows without wrangler
+const bundle = runtimes.some(([r]) => r === 'workerd-direct') ? await bundleWorker() : null;
+
+type Series = { name: string; runtime: ColdRuntime; store: string; runs: Cold[] };
 const series: Series[] = [];
-for (const [runtime, name] of runtimes) {
-  const empty: Cold[] = [];
-  for (let i = 0; i < RUNS; i++) empty.push(await coldStart(runtime));
-  series.push({ name, runtime, store: 'empty', runs: empty });
-  const dataDir = mkdtempSync(join(tmpdir(), `kee-cold-${runtime}-`));
-  try {
-    await coldStart(runtime, { dataDir });
-    const restart: Cold[] = [];
-    for (let i = 0; i < RUNS; i++) restart.push(await coldStart(runtime, { dataDir }));
-    series.push({ name, runtime, store: 'restart', runs: restart });
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+try {
+  for (const [runtime, name] of runtimes) {
+    const opts = bundle ? { bundle: bundle.dir } : {};
+    const empty: Cold[] = [];
+    for (let i = 0; i < RUNS; i++) empty.push(await coldStart(runtime, opts));
+    series.push({ name, runtime, store: 'empty', runs: empty });
+    const dataDir = mkdtempSync(join(tmpdir(), `kee-cold-${runtime}-`));
+    try {
+      await coldStart(runtime, { ...opts, dataDir });
+      const restart: Cold[] = [];
+      for (let i = 0; i < RUNS; i++) restart.push(await coldStart(runtime, { ...opts, dataDir }));
+      series.push({ name, runtime, store: 'restart', runs: restart });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    console.log(`${name}: done (load ${loadavg()[0]!.toFixed(2)})`);
   }
-  console.log(`${name}: done (load ${loadavg()[0]!.toFixed(2)})`);
+} finally {
+  bundle?.remove();
 }
 
 const loads = (s: Series) => s.runs.map((r) => r.load).join(', ');
@@ -66,9 +78,7 @@ const split = series
     return `| ${s.name} | ${s.store} | ${cells.join(' | ')} | ${loads(s)} |`;
   });
 
-const md = `# Cold start
-
-\`npm run bench:cold-start\` (bench/cold-start/run.ts) on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)};
+const md = `\`npm run bench:cold-start\` (bench/cold-start/run.ts) on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)};
 medians of ${RUNS} starts per row. The load column is the 1-minute load average at each start
 (nothing else should run beside the benchmark: under load every time here grows, and only the rows
 of one run compare with each other).
@@ -93,6 +103,13 @@ request, so there "up →" is the isolate's cold path, without wrangler's own bu
 threads, V8's background compilation included; /proc schedstat), which the machine's load
 inflates less than the wall time.
 
+"workerd direct (Miniflare)": the same default Worker, bundled once as \`wrangler deploy\` would
+upload it (\`--dry-run --outdir\`), run by workerd through Miniflare's API
+(bench/cold-start/miniflare-host.ts) over Miniflare's local D1 (the one \`wrangler dev\` uses), with
+no wrangler proxy in front: requests go to workerd's own socket. Its "up" is Miniflare's \`ready\`
+(workerd has loaded the Worker, compiled its WASM, run its global scope, and listens); its
+"spawn →" is tsx and Miniflare starting workerd, without bundling.
+
 | runtime | store | spawn → authorize ms | up → authorize ms | up → authorize CPU ms | load at each start |
 | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
@@ -112,5 +129,4 @@ request).
 | --- | --- | ${STEPS.map(() => '---').join(' | ')} | --- |
 ${split.join('\n')}
 `;
-writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
-console.log(md);
+console.log(writeMeasured(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), 'Cold start', md, 'npm run bench:cold-start'));

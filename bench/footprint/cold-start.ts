@@ -1,10 +1,14 @@
 /**
  * One cold start, shared by bench/footprint and bench/cold-start: spawns a runtime (Node, Bun,
- * Deno, or a Worker build under `wrangler dev`) with `KEE_STARTUP_TIMINGS=1`, opens a session as
- * soon as it answers, authorizes once, and says how long that took from the spawn and from "up"
- * (the port accepting connections; under workerd wrangler's "Ready on" line), with the Worker's
- * startup steps. `dataDir`: start over this data directory and keep it (a restart over a store
- * that holds data); without it, a fresh empty one, removed afterwards.
+ * Deno, a Worker build under `wrangler dev`, or a built Worker bundle run by workerd through
+ * Miniflare's API: `workerd-direct`, bench/cold-start/miniflare-host.ts) with
+ * `KEE_STARTUP_TIMINGS=1`, opens a session as soon as it answers, authorizes once, and says how
+ * long that took from the spawn and from "up" (the port accepting connections; under workerd the
+ * "Ready on" line: wrangler's, or the host's once Miniflare is ready), with the Worker's startup
+ * steps. `dataDir`: start over this data directory and keep it (a restart over a store that holds
+ * data); without it, a fresh empty one, removed afterwards. `bundle`: for `workerd-direct`, the
+ * directory `wrangler deploy --dry-run --outdir` wrote. `cwd`: the checkout to run (`wrangler dev` reads its
+ * wrangler.toml and src/); this one by default (bench/cold-start/ab.ts runs another beside it).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +16,7 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { command, type RuntimeName } from '../../test/runtime/servers.ts';
 import { freePort } from '../../test/support/free-port.ts';
 
@@ -67,12 +72,26 @@ async function post(url: string, body: unknown): Promise<Response> {
 }
 
 /** Spawns the runtime, then opens a session and authorizes as soon as it answers. */
-export async function coldStart(runtime: RuntimeName, options: { dataDir?: string } = {}): Promise<Cold> {
+/** What bench/cold-start runs: the test suite's runtimes, and a built Worker bundle under workerd without wrangler. */
+export type ColdRuntime = RuntimeName | 'workerd-direct';
+
+const VARS = { KEE_SIGNING_KEY: '42'.repeat(32), KEE_TOKEN_KEY: '43'.repeat(32), KEE_STARTUP_TIMINGS: '1' };
+
+function coldCommand(runtime: ColdRuntime, port: number, dataDir: string, bundle?: string): string[] {
+  if (runtime !== 'workerd-direct') {
+    const given = command(runtime, port, dataDir, VARS);
+    // under wrangler, its "Ready on" line (logged at level info) says the Worker is loaded
+    return given.map((a, i) => (a === 'warn' && given[i - 1] === '--log-level' ? 'info' : a));
+  }
+  if (!bundle) throw new Error('workerd-direct needs a built Worker bundle');
+  const host = fileURLToPath(new URL('../cold-start/miniflare-host.ts', import.meta.url));
+  return [join('node_modules', '.bin', 'tsx'), host, bundle, String(port), join(dataDir, 'workerd-direct'), JSON.stringify({ KEE_AUTH: 'none', ...VARS })];
+}
+
+export async function coldStart(runtime: ColdRuntime, options: { dataDir?: string; bundle?: string; cwd?: string } = {}): Promise<Cold> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `kee-footprint-${runtime}-`));
-  const [cmd, ...given] = command(runtime, port, dataDir, { KEE_SIGNING_KEY: '42'.repeat(32), KEE_TOKEN_KEY: '43'.repeat(32), KEE_STARTUP_TIMINGS: '1' });
-  // under wrangler, its "Ready on" line (logged at level info) says the Worker is loaded
-  const args = given.map((a, i) => (a === 'warn' && given[i - 1] === '--log-level' ? 'info' : a));
+  const [cmd, ...args] = coldCommand(runtime, port, dataDir, options.bundle);
   const wrangler = runtime.startsWith('workerd');
   const loadAtStart = load();
   const t0 = performance.now();
@@ -80,6 +99,7 @@ export async function coldStart(runtime: RuntimeName, options: { dataDir?: strin
     env: { ...process.env, PORT: String(port), KEE_DATA_DIR: dataDir, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', KEE_AUTH: 'none' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let out = '';
   let ready: number | null = null;

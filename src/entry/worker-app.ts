@@ -38,6 +38,7 @@ import { publisherKeySet } from '../kernel/cap-profile/verify-update.ts';
 import { policyEngineFactory, type PolicyEngineName } from './policy-engine.ts';
 import type { PolicyEngine } from '../ports/policy.ts';
 import { isLoopback } from './loopback.ts';
+import { recoveryGate, type RecoveryGate } from './recovery-gate.ts';
 import { startupTimings } from './startup-timings.ts';
 import { misconfigured, offLoopback, readWorkerConfig, withWarnings, type WorkerEnv } from './worker-config.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_WORKER_MODULE, KEE_WASM_WORKER_SHA256, KERNEL_VERSION, WASM_MODULE_SHA256 } from './build-info.ts';
@@ -95,7 +96,15 @@ function once<T>(f: () => T): () => T {
   return () => (done ??= { value: f() }).value;
 }
 
-async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | undefined, early: Early | null): Promise<Built> {
+/**
+ * The recovery of an earlier isolate's leftovers waits for the isolate's first quiet moment: no
+ * request in flight for 50 ms (its first session opened and authorized), 1 s after the start at
+ * the latest (a steady stream of requests does not hold it back longer).
+ */
+const RECOVERY_QUIET_MS = 50;
+const RECOVERY_MAX_MS = 1_000;
+
+async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | undefined, early: Early | null, gate: RecoveryGate): Promise<Built> {
   const timings = startupTimings();
   const config = readWorkerConfig(env);
   if (config.engine === 'cedar-wasm' && !carried.cedar) throw new Error(NO_CEDAR_BUILD);
@@ -135,10 +144,11 @@ async function build(env: WorkerEnv, carried: WorkerBuild, ctx: WaitUntil | unde
   const wasmModules: Record<string, string> = { [KEE_WASM_WORKER_MODULE]: KEE_WASM_WORKER_SHA256 };
   if (cedar) wasmModules[CEDAR_WASM_MODULE] = WASM_MODULE_SHA256[CEDAR_WASM_MODULE] as string;
   const manifest = { kernelVersion: KERNEL_VERSION, wasmModules };
-  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, replayStore: new SqliteReplayStore(db), clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, deferRecovery: true, auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
+  const kernel = new Kernel({ store: new SqliteAuditStore(db), policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, replayStore: new SqliteReplayStore(db), clock: systemClock, telemetry, runtime: 'workerd', manifest, options: { groupCommit: false, deferRecovery: true, recoveryGate: () => gate.quiet(), auth: config.auth, acd: config.acd }, ...(capProfile ? { capProfile } : {}), ...(config.operators ? { operatorTokens: joseOperatorTokenVerifier(config.operators) } : {}) });
   await kernel.start();
   timings.step('kernel start');
-  // what an earlier isolate left behind is recovered beside the first request, which it may outlive
+  // what an earlier isolate left behind is recovered once the first requests are answered (the
+  // gate), kept alive past this request's response
   ctx?.waitUntil?.(kernel.recovered());
   if (config.startupTimings) console.info(timings.line());
   // /openapi.json and the console's script, stylesheet and WASM bytes come from the Worker's static assets (wrangler.toml `[assets]`)
@@ -162,25 +172,35 @@ export function createWorker(carried: WorkerBuild): { fetch(request: Request, en
   // cedar-wasm is instantiated once per isolate, whether at global scope or by the first start
   const build1: WorkerBuild = { keeModule: carried.keeModule, cedar: carried.cedar ? once(carried.cedar) : null };
   const early = prepareEarly(build1);
+  const gate = recoveryGate({ quietMs: RECOVERY_QUIET_MS, maxMs: RECOVERY_MAX_MS });
   let ready: Promise<Built> | null = null;
   return {
     async fetch(request, env, ctx) {
-      ready ??= build(env, build1, ctx as WaitUntil | undefined, early).catch((e: unknown) => {
-        ready = null; // the next request tries again (a D1 hiccup); a bad setting fails the same way
-        throw e;
-      });
-      let built: Built;
+      gate.enter();
       try {
-        built = await ready;
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        console.error(`kee: cannot start: ${message}`);
-        return misconfigured(message);
+        return await serve(request, env, ctx);
+      } finally {
+        gate.leave();
       }
-      const url = new URL(request.url);
-      if (built.auth === 'none' && !isLoopback(url.hostname)) return offLoopback(url.hostname);
-      const res = await built.app.fetch(request, env, ctx as never);
-      return url.pathname === '/healthz' ? withWarnings(res, built.warnings) : res;
     },
   };
+
+  async function serve(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response> {
+    ready ??= build(env, build1, ctx as WaitUntil | undefined, early, gate).catch((e: unknown) => {
+      ready = null; // the next request tries again (a D1 hiccup); a bad setting fails the same way
+      throw e;
+    });
+    let built: Built;
+    try {
+      built = await ready;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`kee: cannot start: ${message}`);
+      return misconfigured(message);
+    }
+    const url = new URL(request.url);
+    if (built.auth === 'none' && !isLoopback(url.hostname)) return offLoopback(url.hostname);
+    const res = await built.app.fetch(request, env, ctx as never);
+    return url.pathname === '/healthz' ? withWarnings(res, built.warnings) : res;
+  }
 }

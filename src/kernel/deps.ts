@@ -95,6 +95,13 @@ export type KernelDeps = {
      * expiry. Default false: `start()` waits for the recovery.
      */
     deferRecovery?: boolean;
+    /**
+     * With `deferRecovery`: the recovery starts once this settles (either way), not as the start
+     * ends. The Worker passes its isolate's first quiet moment (`src/entry/recovery-gate.ts`), so
+     * the recovery's store queries and signing do not compete with the first requests. It changes
+     * nothing a decision checks: every decision checks its own session's expiry.
+     */
+    recoveryGate?: () => Promise<unknown>;
     /** Origin line (and key name) of block-log checkpoints. Default `kee.local/<kernel_id>`. */
     logOrigin?: string;
     /** Quorum-failure behaviour: close retry window, probe intervals. */

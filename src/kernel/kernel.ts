@@ -392,8 +392,9 @@ export class Kernel {
       if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
       // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
       if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
-      // what an earlier run left behind, then KERNEL_BOOT; on workerd beside the first requests (options.deferRecovery)
-      const recovery = this.recoverLeftovers();
+      // what an earlier run left behind, then KERNEL_BOOT; on workerd once its first requests are answered (options.deferRecovery, recoveryGate)
+      const gate = this.deps.options?.deferRecovery ? this.deps.options.recoveryGate : undefined;
+      const recovery = gate ? gate().then(() => this.recoverLeftovers(), () => this.recoverLeftovers()) : this.recoverLeftovers();
       if (this.deps.options?.deferRecovery) this.recovery = recovery;
       else await recovery;
       // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
@@ -417,7 +418,7 @@ export class Kernel {
     }
   }
 
-  /** Settles once the start's recovery is done (at once unless `options.deferRecovery`). */
+  /** Settles once the start's recovery is done (at once unless `options.deferRecovery`; after `options.recoveryGate` when given). */
   recovered(): Promise<void> {
     return this.recovery;
   }

@@ -13,10 +13,10 @@ import { verifyPackage } from '../audit/verify-package.ts';
 
 const T0 = Date.parse('2026-12-06T00:00:00.000Z');
 
-function setup(sessions: { maxMs?: number; idleMs?: number }, store = new MemoryStore(), signer = new Ed25519Signer(Ed25519Signer.generateSeed()), start = T0, deferRecovery = false) {
+function setup(sessions: { maxMs?: number; idleMs?: number }, store = new MemoryStore(), signer = new Ed25519Signer(Ed25519Signer.generateSeed()), start = T0, deferRecovery = false, recoveryGate?: () => Promise<unknown>) {
   let now = start;
   const clock = createSystemClock(() => now);
-  const h = makeHarness({ store, signer, deps: { clock, options: { sessions, ...(deferRecovery ? { deferRecovery } : {}) } } });
+  const h = makeHarness({ store, signer, deps: { clock, options: { sessions, ...(deferRecovery ? { deferRecovery } : {}), ...(recoveryGate ? { recoveryGate } : {}) } } });
   const open = async () => (await h.call('POST', '/v1/sessions', { agent_id: 'agent-1' })).json as { session_id: string; block_id: string };
   const authorize = (id: string) => h.call('POST', `/v1/sessions/${id}/authorize`, agentRead());
   const records = (id: string) => store.rawRecords(id).map((r) => JSON.parse(r.canonical));
@@ -120,5 +120,33 @@ describe('session lifetime and idle timeout', () => {
     }
     // a new session works beside it
     expect((await second.authorize((await second.open()).session_id)).status).toBe(200);
+  });
+
+  it('deferred recovery behind a gate (the Worker): nothing is recovered before the gate opens, decisions are answered meanwhile, the recovery runs once it opens', async () => {
+    const store = new MemoryStore();
+    const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
+    const first = setup({ idleMs: 60_000 }, store, signer);
+    const idle = await first.open();
+    const untouched = await first.open();
+    first.h.kernel.stop(); // a crash: both sessions left open
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const second = setup({ idleMs: 60_000 }, store, signer, T0 + 70_000, true, () => gate);
+    await second.h.started;
+    const fresh = await second.open();
+    expect((await second.authorize(fresh.session_id)).status).toBe(200);
+    // the session left open past its limit: refused, though not yet recovered
+    const refused = await second.authorize(idle.session_id);
+    expect(JSON.stringify(refused.json)).toContain('SESSION_EXPIRED');
+    let recovered = false;
+    void second.h.kernel.recovered().then(() => (recovered = true));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(recovered).toBe(false);
+    expect((await store.getSession(untouched.session_id))?.status).toBe('OPEN');
+    open();
+    await second.h.kernel.recovered();
+    expect((await store.getSession(untouched.session_id))?.status).toBe('CLOSED');
+    expect(second.records(untouched.session_id).at(-2)).toMatchObject({ ale_type: 'SESSION_EXPIRED', reason: 'IDLE' });
+    expect(await second.verified(untouched.block_id)).toBe(true);
   });
 });
