@@ -209,7 +209,7 @@ async function openStore(config: StoreConfig, libsqlThread?: 'main' | 'worker'):
       throw new StartupError(`cannot use PostgreSQL at \`${config.display}\` (KEE_DATABASE_URL): ${rootCause(e)}: start the server, or correct KEE_DATABASE_URL`);
     });
     // other kernels may share this database: assertion and DPoP ids are claimed in it too (docs/identity.md "Replay caches")
-    return { store: pg.store, close: pg.close, auditTuning: {}, replayStore: new PostgresReplayStore(pg.pool) };
+    return { store: pg.store, close: pg.close, auditTuning: {}, replayStore: new PostgresReplayStore(pg.claims) };
   }
   if (url.startsWith('file:') && libsqlThread === 'main') {
     // no thread hand-off per store call: each commit (fsynced as in the worker) holds the event loop (docs/mcp.md "Speed")

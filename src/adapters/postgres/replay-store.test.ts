@@ -34,8 +34,10 @@ async function twoKernels(): Promise<{ a: PostgresStore; b: PostgresStore; rows:
 describe('PostgresReplayStore', () => {
   it('two kernels over one database: an id claimed by one is refused by the other until it expires, then claimed again', async () => {
     const { a: pa, b: pb, rows } = await twoKernels();
-    const a = new PostgresReplayStore(pa.pool);
-    const b = new PostgresReplayStore(pb.pool);
+    // the kernels' claim pools (synchronous_commit=off): a claim is seen by the other at once
+    expect((await pa.claims.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]?.synchronous_commit).toBe('off');
+    const a = new PostgresReplayStore(pa.claims);
+    const b = new PostgresReplayStore(pb.claims);
     expect(await a.claim('p1', 100, 40)).toBe(true);
     expect(await b.claim('p1', 100, 50)).toBe(false);
     expect(await a.claim('p1', 100, 100)).toBe(false); // still valid at its expiry second
@@ -46,7 +48,7 @@ describe('PostgresReplayStore', () => {
 
   it('concurrent claims of one id from two pools: exactly one wins, each time', async () => {
     const { a: pa, b: pb, rows } = await twoKernels();
-    const stores = [new PostgresReplayStore(pa.pool), new PostgresReplayStore(pb.pool), new PostgresReplayStore(pa.pool), new PostgresReplayStore(pb.pool)];
+    const stores = [new PostgresReplayStore(pa.claims), new PostgresReplayStore(pb.claims), new PostgresReplayStore(pa.claims), new PostgresReplayStore(pb.claims)];
     for (let i = 0; i < 20; i++) {
       const won = await Promise.all(stores.map((s) => s.claim(`c${i}`, 500, 100)));
       expect(won.filter(Boolean), `c${i}`).toHaveLength(1);
@@ -78,7 +80,7 @@ describe('PostgresReplayStore', () => {
 
   it('rejects when the database cannot answer (the kernel refuses the proof)', async () => {
     const { a: pa } = await twoKernels();
-    const s = new PostgresReplayStore(pa.pool);
+    const s = new PostgresReplayStore(pa.claims);
     await pa.close();
     await expect(s.claim('z', 100, 1)).rejects.toThrow();
   });

@@ -20,7 +20,9 @@ const SWEEP_AND_CLAIM = `WITH swept AS (DELETE FROM replay_ids WHERE id IN (SELE
  * The shared replay store over the PostgreSQL audit database (`replay_ids`): the kernels of one
  * database (docs/cluster.md) refuse an assertion or DPoP `jti` another one accepted while it is
  * valid. One round trip per claim; an error (server gone, pool closed) rejects, and the kernel
- * then refuses the proof (503, fail closed).
+ * then refuses the proof (503, fail closed). Given the `claims` pool of `openPostgresStore`
+ * (`synchronous_commit=off`), a claim is visible to the other kernels as soon as it returns but
+ * made durable by the next flushed commit: the record of the call it admitted, before the answer.
  */
 export class PostgresReplayStore implements ReplayStore {
   private readonly pool: Pick<Pool, 'query'>;
