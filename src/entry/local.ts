@@ -32,6 +32,7 @@ import { toHex } from '../kernel/hex.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { CEDAR_WASM_MODULE, KEE_WASM_MODULE, KERNEL_VERSION } from './build-info.ts';
 import type { AuditStore } from '../ports/storage.ts';
+import type { ReplayStore } from '../ports/replay-store.ts';
 import type { PolicyInspector } from '../ports/cap-profile.ts';
 import { loadPublisherKeys } from './publisher-keys.ts';
 import { loadOperatorVerifier } from './operator-keys.ts';
@@ -132,7 +133,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   const operatorTokens = await loadOperatorVerifier(process.env, dataDir, (line) => console.log(line)).catch((e: unknown) => {
     throw new StartupError(`cannot start: operator keys: ${e instanceof Error ? e.message : String(e)}`);
   });
-  const { store, close: closeStore, auditTuning } = postgres ?? (await openStore(config.store, options.libsqlThread));
+  const { store, close: closeStore, auditTuning, replayStore } = postgres ?? (await openStore(config.store, options.libsqlThread));
 
   const keeBytes = await readFile(new URL('../../wasm/kee_wasm_bg.wasm', import.meta.url));
   const cedarBytes = await readFile(new URL('../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm', import.meta.url));
@@ -160,7 +161,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   };
   const etcd = config.cluster ? await openEtcd(config.cluster) : null;
   const cluster = etcd && config.cluster ? { consensus: etcd, options: { pollMs: config.cluster.pollMs, heartbeatTimeoutMs: config.cluster.heartbeatTimeoutMs, staleWindowMs: config.cluster.staleWindowMs } } : undefined;
-  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
+  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, ...(replayStore ? { replayStore } : {}), operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
   await kernel.start();
   await signing.attach(kernel);
   kernel.startHousekeeping();
@@ -196,17 +197,19 @@ function policyEngineOrExit(value: string | undefined): PolicyEngineName {
   }
 }
 
-type OpenedStore = { store: AuditStore; close: () => unknown; auditTuning: { eagerBatch?: number } };
+/** `replayStore`: the ids every kernel of a shared store has seen (PostgreSQL only; an embedded file has one kernel: its in-memory cache is enough). */
+type OpenedStore = { store: AuditStore; close: () => unknown; auditTuning: { eagerBatch?: number }; replayStore?: ReplayStore };
 
 async function openStore(config: StoreConfig, libsqlThread?: 'main' | 'worker'): Promise<OpenedStore> {
   const { url } = config;
   if (config.kind === 'postgres') {
     // loaded only when selected, so libSQL deployments never load the pg driver
-    const { openPostgresStore } = await import('../adapters/postgres/open-postgres.ts');
+    const [{ openPostgresStore }, { PostgresReplayStore }] = await Promise.all([import('../adapters/postgres/open-postgres.ts'), import('../adapters/postgres/replay-store.ts')]);
     const pg = await openPostgresStore(url).catch((e: unknown) => {
       throw new StartupError(`cannot use PostgreSQL at \`${config.display}\` (KEE_DATABASE_URL): ${rootCause(e)}: start the server, or correct KEE_DATABASE_URL`);
     });
-    return { store: pg.store, close: pg.close, auditTuning: {} };
+    // other kernels may share this database: assertion and DPoP ids are claimed in it too (docs/identity.md "Replay caches")
+    return { store: pg.store, close: pg.close, auditTuning: {}, replayStore: new PostgresReplayStore(pg.claims) };
   }
   if (url.startsWith('file:') && libsqlThread === 'main') {
     // no thread hand-off per store call: each commit (fsynced as in the worker) holds the event loop (docs/mcp.md "Speed")

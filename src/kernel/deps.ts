@@ -52,7 +52,7 @@ export type KernelDeps = {
   agentProofs?: AgentProofVerifier;
   /**
    * Assertion and DPoP `jti`s shared by the kernels of one store (the workerd isolates over one
-   * D1); without it each kernel catches replays in its own memory only (docs/identity.md).
+   * D1, the instances on one PostgreSQL); without it each kernel catches replays in its own memory only (docs/identity.md).
    */
   replayStore?: ReplayStore;
   /** Operator bearer tokens (the agent registry); without it operator operations answer UNAVAILABLE. */

@@ -1,7 +1,8 @@
 /**
  * Token ids seen, shared by every kernel of one store (docs/identity.md "Replay caches"): the
- * workerd isolates of a Worker share their D1 database but no memory, so an assertion or DPoP
- * `jti` one isolate accepted must be refused by all the others while its token is valid.
+ * workerd isolates of a Worker share their D1 database but no memory, and the instances on one
+ * PostgreSQL database share it but no process, so an assertion or DPoP `jti` one kernel accepted
+ * must be refused by all the others while its token is valid.
  */
 export interface ReplayStore {
   /**

@@ -8,7 +8,14 @@ export type PostgresStore = {
   store: PostgresAuditStore;
   /** The connection pool (for health checks and tests); owned by this object. */
   pool: Pool;
-  /** Ends the pool; idempotent. */
+  /**
+   * The pool of the replay claims (`PostgresReplayStore`): at most 4 connections, opened at the
+   * first claim, whose commits do not wait for their WAL flush (`synchronous_commit=off`): the
+   * claim is visible to every other kernel at once, and the call's own record, committed with a
+   * flush before the answer, flushes the WAL past it (docs/identity.md "Replay caches").
+   */
+  claims: Pool;
+  /** Ends the pools; idempotent. */
   close(): Promise<void>;
 };
 
@@ -36,8 +43,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   // An idle connection that the server drops is removed by the pool; without a listener the
   // event would crash the kernel; the next query reconnects or fails as GAR_UNAVAILABLE.
   pool.on('error', () => {});
+  const claims = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000, options: '-c synchronous_commit=off' });
+  claims.on('error', () => {});
   let ended: Promise<void> | undefined;
-  const close = () => (ended ??= pool.end());
+  const close = () => (ended ??= Promise.all([pool.end(), claims.end()]).then(() => {}));
   const db = drizzle({ client: pool, schema });
   try {
     await migrate(db);
@@ -45,5 +54,5 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await close().catch(() => {});
     throw toDomainError(e);
   }
-  return { store: new PostgresAuditStore(db), pool, close };
+  return { store: new PostgresAuditStore(db), pool, claims, close };
 }

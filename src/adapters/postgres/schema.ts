@@ -1,4 +1,4 @@
-import { integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 // The same tables and columns as the SQLite schema (src/adapters/libsql/schema.ts).
 
@@ -59,4 +59,19 @@ export const documents = pgTable(
   (t) => [primaryKey({ columns: [t.kind, t.seq] })],
 );
 
-export const schema = { sessions, auditRecords, sessionBlocks, blockLog, documents };
+/**
+ * Agent assertion and DPoP proof ids seen, shared by the kernels of one database (several
+ * instances on one PostgreSQL): a row per id until `expires_at` (Unix seconds), when its proof
+ * could no longer be accepted anyway (`PostgresReplayStore`, docs/identity.md "Replay caches").
+ */
+export const replayIds = pgTable(
+  'replay_ids',
+  {
+    id: text('id').primaryKey(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+  },
+  // the sweep of expired ids reads only those, not the whole table
+  (t) => [index('replay_ids_expires_at').on(t.expiresAt)],
+);
+
+export const schema = { sessions, auditRecords, sessionBlocks, blockLog, documents, replayIds };

@@ -47,8 +47,8 @@ export type AgentAuthDeps = {
   /** The registry, read after catching up with other kernels. */
   agent: (agentId: string) => Promise<Agent | undefined>;
   /**
-   * Ids seen by every kernel of the store (the workerd isolates of a Worker): asked after this
-   * kernel's own cache, so a replay sent to another kernel is refused too; when it cannot
+   * Ids seen by every kernel of the store (the workerd isolates of a Worker, the instances on one
+   * PostgreSQL): asked after this kernel's own cache, so a replay sent to another kernel is refused too; when it cannot
    * answer, the proof is refused (503). Without it, replays are caught per kernel only.
    */
   replay?: ReplayStore;

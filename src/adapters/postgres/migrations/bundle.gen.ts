@@ -20,5 +20,12 @@ export const MIGRATIONS: readonly { tag: string; statements: readonly string[] }
     "statements": [
       "ALTER TABLE \"session_blocks\" ADD COLUMN \"signers\" text;"
     ]
+  },
+  {
+    "tag": "0003_replay_ids",
+    "statements": [
+      "CREATE TABLE \"replay_ids\" (\n\t\"id\" text PRIMARY KEY NOT NULL,\n\t\"expires_at\" bigint NOT NULL\n);",
+      "CREATE INDEX \"replay_ids_expires_at\" ON \"replay_ids\" USING btree (\"expires_at\");"
+    ]
   }
 ];
