@@ -18,7 +18,7 @@ const { url, authToken, busyTimeoutMs, port } = workerData as Init;
 try {
   const client = createClient({ url, ...(authToken ? { authToken } : {}) });
   const embedded = url.startsWith('file:');
-  const store = await openLibsqlStore(client, { embedded });
+  const store = await openLibsqlStore(client, { embedded, ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
   if (embedded) store.throughNative(NativeRecordWriter.open(url, busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}));
   serveAuditStore(store, port);
   port.postMessage({ ready: true });

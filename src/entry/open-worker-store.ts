@@ -19,8 +19,9 @@ export type WorkerStoreHandle = {
 type Started = { worker: Worker; port: MessagePort };
 
 /**
- * `busyTimeoutMs`: how long a batch waits for a write lock held by another connection before it
- * fails (default 5 s; see NativeRecordWriter.open). `cacheSessions`: keep the sessions of an
+ * `busyTimeoutMs`: how long a write (a batch, or any other write of the store: documents, blocks,
+ * session status) waits for a write lock held by another connection before it fails (default
+ * 5 s; see NativeRecordWriter.open and openLibsqlStore). `cacheSessions`: keep the sessions of an
  * embedded file (this kernel is its one writer, the store lock) in memory, so a decision's
  * session read costs no round trip — off unless asked: over HTTP under load that round trip is
  * what gathers a burst of decisions into one commit, and without it Node's `authorize` spent more

@@ -82,13 +82,16 @@ export const PAGE_CACHE_KIB = 65_536;
  * Opens the audit store on a libSQL client. For an embedded file the journal is switched to
  * WAL and `synchronous=FULL`, so an acknowledged commit survives a crash or power loss. Its
  * page cache is 64 MiB (SQLite's default is 2 MiB), so that reads of recent records (heads,
- * block closes walking a session's links) find their pages in memory.
+ * block closes walking a session's links) find their pages in memory. `busyTimeoutMs` (default
+ * 5,000): how long a write of this connection waits for a lock another connection holds before it
+ * fails; the worker thread gives it the same value as its NativeRecordWriter, so that every write
+ * of the store, not only the group commit's, gives up after the same time.
  */
-export async function openLibsqlStore(client: Client, options: { embedded: boolean }): Promise<LibsqlAuditStore> {
+export async function openLibsqlStore(client: Client, options: { embedded: boolean; busyTimeoutMs?: number }): Promise<LibsqlAuditStore> {
   if (options.embedded) {
     await client.execute('PRAGMA journal_mode=WAL');
     await client.execute('PRAGMA synchronous=FULL');
-    await client.execute('PRAGMA busy_timeout=5000');
+    await client.execute(`PRAGMA busy_timeout=${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     await client.execute(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
   }
   const db = drizzle(client, { schema }) as unknown as SqliteDb;
