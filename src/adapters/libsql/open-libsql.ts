@@ -37,6 +37,9 @@ export class LibsqlAuditStore extends SqliteAuditStore {
     this.embedded = embedded;
   }
 
+  /** The last client call of an embedded file (they run one at a time, see `run`). */
+  private tail: Promise<unknown> = Promise.resolve();
+
   /**
    * Embedded file: after a failure other than a refused row (CONFLICT), the client's
    * connections are closed and opened again before the error is thrown. The binding never
@@ -45,10 +48,17 @@ export class LibsqlAuditStore extends SqliteAuditStore {
    * active, and while it is, SQLite does not commit a lone write of that connection when it
    * returns (another write statement is active; yet no transaction is reported open), and
    * rolls it back later: a status change or document answered as stored would be lost (see
-   * NativeRecordWriter.discard). The worker thread serves one call at a time, so no other call
-   * runs between the failure and the reconnect.
+   * NativeRecordWriter.discard). Calls run one at a time (each is synchronous in the driver
+   * anyway), so no call runs on a connection between its failure and the reconnect.
    */
-  protected override async run<T>(op: () => PromiseLike<T>): Promise<T> {
+  protected override run<T>(op: () => PromiseLike<T>): Promise<T> {
+    if (!this.embedded) return super.run(op);
+    const out = this.tail.then(() => this.attempt(op));
+    this.tail = out.then(noop, noop);
+    return out;
+  }
+
+  private async attempt<T>(op: () => PromiseLike<T>): Promise<T> {
     try {
       return await op();
     } catch (e) {
@@ -105,6 +115,8 @@ export class LibsqlAuditStore extends SqliteAuditStore {
     return sql;
   }
 }
+
+const noop = (): void => {};
 
 /** The embedded connection's page cache, KiB. */
 export const PAGE_CACHE_KIB = 65_536;
