@@ -19,15 +19,21 @@ import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
 /** A store, and how to make its database refuse writes (and take them again). */
 type Outage = { store: AuditStore; refuse: () => Promise<void>; accept: () => Promise<void>; close: () => Promise<void> };
 
+// another process holds the write lock (the client reopens its connections after a failure, so
+// a per-connection device such as PRAGMA query_only would not outlast the first failed write)
 const inThread = async (file: string): Promise<Outage> => {
   const client = createClient({ url: `file:${file}` });
-  const store = await openLibsqlStore(client, { embedded: true });
+  const store = await openLibsqlStore(client, { embedded: true, busyTimeoutMs: 50 });
+  const holder = new Database(file);
+  holder.exec('PRAGMA busy_timeout = 5000');
   return {
     store,
-    // the database refuses every write of this connection from here
-    refuse: async () => void (await client.execute('PRAGMA query_only = ON')),
-    accept: async () => void (await client.execute('PRAGMA query_only = OFF')),
-    close: async () => client.close(),
+    refuse: async () => void holder.exec('BEGIN IMMEDIATE'),
+    accept: async () => void holder.exec('ROLLBACK'),
+    close: async () => {
+      holder.close();
+      client.close();
+    },
   };
 };
 
@@ -50,7 +56,7 @@ const workerThread = async (file: string): Promise<Outage> => {
 
 describe('audit store outage', () => {
   it.each([
-    ['in-thread libSQL, the database turned read-only', inThread],
+    ['in-thread libSQL, the write lock held by another connection', inThread],
     ['libSQL in a worker thread, the write lock held by another connection', workerThread],
   ] as const)('suspends instead of deciding unrecorded, and recovers without restart (%s)', async (_name, open) => {
     const file = join(mkdtempSync(join(tmpdir(), 'kee-outage-')), 'kee.db');
@@ -79,14 +85,28 @@ describe('audit store outage', () => {
       }
     })();
 
+    /** Polls healthz until `done` holds (bounded: a loaded machine may take seconds); the last state seen. */
+    const until = async (done: (state: string) => boolean): Promise<string> => {
+      let state = '';
+      for (const start = Date.now(); Date.now() - start < 20_000; ) {
+        state = (await h.call('GET', '/healthz')).json.state as string;
+        if (done(state)) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return state;
+    };
+
     await new Promise((r) => setTimeout(r, 400));
     phase = 'outage';
     await outage.refuse();
-    await new Promise((r) => setTimeout(r, 600));
-    const duringOutage = (await h.call('GET', '/healthz')).json.state;
+    // the first failed write suspends the kernel; the outage then lasts a while longer
+    const duringOutage = await until((s) => s === 'SUSPENDED_GAR');
+    await new Promise((r) => setTimeout(r, 200));
     await outage.accept();
     phase = 'after';
-    await new Promise((r) => setTimeout(r, 600));
+    // the first committed write ends SUSPENDED_GAR; then decisions go on for a while
+    await until((s) => s === 'NORMAL' && answered.some((a) => a.phase === 'after' && a.status === 200));
+    await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await Promise.all([...workers, watch]);
 

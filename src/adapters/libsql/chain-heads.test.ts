@@ -227,6 +227,51 @@ describe('native record writer', () => {
     client.close();
   });
 
+  it.each([
+    ['a batch (its BEGIN IMMEDIATE)', 'batch'],
+    ['a lone status change', 'status'],
+    ['a lone record', 'record'],
+  ] as const)('after %s failed on the write lock, a lone record it then stores is committed when append returns, and stays', async (_name, first) => {
+    // SQLITE_BUSY left the failed statement active (the binding never resets it): SQLite then
+    // did not commit a lone statement (another write statement active), and the next BEGIN
+    // rolled back records already answered as stored
+    const u = url();
+    const client = createClient({ url: u });
+    const store = await openLibsqlStore(client, { embedded: true });
+    const [s, t] = [session(20), session(21)];
+    await store.createSession(s, rec(s, 1));
+    await store.createSession(t, rec(t, 1));
+    const writer = NativeRecordWriter.open(u, { busyTimeoutMs: 20 });
+    const file = join(dir, u.slice('file:'.length).split('/').pop() as string);
+    const holder = new Database(file);
+    const other = new Database(file);
+    const seqs = (x: Session) => other.prepare('SELECT ale_seq FROM audit_records WHERE session_id = ? ORDER BY ale_seq').all([x.session_id]).map((r) => (r as { ale_seq: number }).ale_seq);
+    holder.exec('BEGIN IMMEDIATE');
+    const failed = await Promise.resolve()
+      .then(() => {
+        if (first === 'batch') writer.append([rec(s, 2), rec(t, 2)], []);
+        else if (first === 'status') writer.append([], [{ sessionId: t.session_id, status: 'CLOSING' }]);
+        else writer.append([rec(t, 2)], []);
+      })
+      .then(() => 'stored', (e: unknown) => e);
+    expect(isDomainError(failed, 'GAR_UNAVAILABLE')).toBe(true);
+    holder.exec('ROLLBACK');
+    // one record alone, then one more: each is in the database (seen by another connection) when append returns
+    writer.append([rec(s, 2)], []);
+    expect(seqs(s)).toEqual([1, 2]);
+    writer.append([rec(s, 3)], []);
+    expect(seqs(s)).toEqual([1, 2, 3]);
+    // a batch after them chains onto them, and they are still there
+    writer.append([rec(s, 4), rec(t, 2)], []);
+    expect(seqs(s)).toEqual([1, 2, 3, 4]);
+    expect(seqs(t)).toEqual([1, 2]);
+    writer.close();
+    holder.close();
+    other.close();
+    expect((await store.listRecords(s.session_id)).map((r) => r.aleSeq)).toEqual([1, 2, 3, 4]);
+    client.close();
+  });
+
   it('reads sessions on the native connection: every commit of either connection is seen, and no read keeps a snapshot', async () => {
     const u = url();
     const client = createClient({ url: u });

@@ -1,5 +1,6 @@
 import { expandConfig } from '@libsql/core/config';
 import Database from 'libsql';
+import type { DomainError } from '../../kernel/errors.ts';
 import type { Session, SessionStatus } from '../../kernel/types.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { byKey, putRow } from './batch-rows.ts';
@@ -36,28 +37,25 @@ type SessionRow = { session_id: string; block_id: string; agent_id: string; stat
  * Only for embedded files; used inside the libSQL worker thread (`src/entry/libsql-worker.ts`).
  */
 export class NativeRecordWriter {
-  private readonly db: Database.Database;
-  private readonly begin: Statement;
-  private readonly commit: Statement;
-  private readonly rollback: Statement;
-  private readonly chunk: Statement;
-  private readonly single: Statement;
-  private readonly status: Statement;
-  private readonly session: Statement;
+  private readonly path: string;
+  private readonly busyTimeoutMs: number;
+  private db!: Database.Database;
+  private begin!: Statement;
+  private commit!: Statement;
+  private rollback!: Statement;
+  private chunk!: Statement;
+  private single!: Statement;
+  private status!: Statement;
+  private session!: Statement;
+  /** The connection was dropped after a failure (`discard`): the next call opens a new one. */
+  private dropped = false;
+  private closed = false;
   private readonly chunkArgs: (string | number)[] = new Array<string | number>(5 * CHUNK_ROWS);
 
-  private constructor(db: Database.Database) {
-    this.db = db;
-    // statements are prepared after the schema exists (the caller has migrated the database)
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
-    const row = '(?,?,?,?,?)';
-    const insert = 'INSERT INTO audit_records (session_id, ale_seq, ale_type, canonical, hash) VALUES ';
-    this.chunk = db.prepare(insert + new Array<string>(CHUNK_ROWS).fill(row).join(','));
-    this.single = db.prepare(insert + row);
-    this.status = db.prepare('UPDATE sessions SET status = ? WHERE session_id = ?');
-    this.session = db.prepare('SELECT session_id, block_id, agent_id, status, created_at FROM sessions WHERE session_id = ?');
+  private constructor(path: string, busyTimeoutMs: number) {
+    this.path = path;
+    this.busyTimeoutMs = busyTimeoutMs;
+    this.connect();
   }
 
   /**
@@ -67,13 +65,71 @@ export class NativeRecordWriter {
    */
   static open(url: string, options: { busyTimeoutMs?: number } = {}): NativeRecordWriter {
     const { path } = expandConfig({ url }, true);
-    const db = new Database(path);
-    db.exec('PRAGMA journal_mode=WAL');
-    db.exec('PRAGMA synchronous=FULL');
-    db.exec(`PRAGMA busy_timeout=${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-    db.exec(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
-    db.exec(`PRAGMA wal_autocheckpoint=${WAL_AUTOCHECKPOINT_PAGES}`);
-    return new NativeRecordWriter(db);
+    return new NativeRecordWriter(path, Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000)));
+  }
+
+  /** Opens the connection and prepares its statements (the schema exists: the caller has migrated the database). */
+  private connect(): void {
+    const db = new Database(this.path);
+    try {
+      db.exec('PRAGMA journal_mode=WAL');
+      db.exec('PRAGMA synchronous=FULL');
+      db.exec(`PRAGMA busy_timeout=${this.busyTimeoutMs}`);
+      db.exec(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
+      db.exec(`PRAGMA wal_autocheckpoint=${WAL_AUTOCHECKPOINT_PAGES}`);
+      this.begin = db.prepare('BEGIN IMMEDIATE');
+      this.commit = db.prepare('COMMIT');
+      this.rollback = db.prepare('ROLLBACK');
+      const row = '(?,?,?,?,?)';
+      const insert = 'INSERT INTO audit_records (session_id, ale_seq, ale_type, canonical, hash) VALUES ';
+      this.chunk = db.prepare(insert + new Array<string>(CHUNK_ROWS).fill(row).join(','));
+      this.single = db.prepare(insert + row);
+      this.status = db.prepare('UPDATE sessions SET status = ? WHERE session_id = ?');
+      this.session = db.prepare('SELECT session_id, block_id, agent_id, status, created_at FROM sessions WHERE session_id = ?');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    this.db = db;
+  }
+
+  /** The connection, opened again if a failure dropped it; GAR_UNAVAILABLE if it cannot be. */
+  private ready(): void {
+    if (!this.dropped) return;
+    if (this.closed) throw storeError(new Error('the native record writer is closed'));
+    try {
+      this.connect();
+    } catch (e) {
+      throw storeError(e);
+    }
+    this.dropped = false;
+  }
+
+  /**
+   * Drops the connection after a failure it may not have recovered from, and returns the error
+   * to throw. The binding never resets a statement that failed: one that failed with
+   * SQLITE_BUSY (a `BEGIN IMMEDIATE`, a lone INSERT or UPDATE, while another connection holds
+   * the write lock) stays active, counted by SQLite as a write in progress, and while it is, a
+   * lone statement's own transaction is not committed when it returns (SQLite commits a
+   * statement outside `BEGIN` only once no other write statement is active), yet the connection
+   * reports no transaction open (`inTransaction` false: SQLite's autocommit flag is still set).
+   * The next run of the failed statement resets it and rolls back all of that. So no state of
+   * this connection is trusted after such a failure: what may be open is rolled back, the
+   * connection is closed, and the next call opens a new one.
+   */
+  private discard(e: unknown): DomainError {
+    try {
+      this.rollback.run();
+    } catch {
+      /* no transaction was open */
+    }
+    try {
+      this.db.close();
+    } catch {
+      /* closed already */
+    }
+    this.dropped = true;
+    return storeError(e);
   }
 
   /**
@@ -83,14 +139,16 @@ export class NativeRecordWriter {
    */
   append(records: readonly StoredRecord[], statuses: readonly StatusChange[] = []): void {
     if (records.length === 0 && statuses.length === 0) return;
-    // a transaction left open (a failed COMMIT whose ROLLBACK failed too) would swallow a lone
-    // statement uncommitted: then BEGIN below fails instead, and says why
+    this.ready();
+    // a transaction left open would swallow a lone statement uncommitted: then BEGIN below
+    // fails instead, and says why
     if (records.length + statuses.length === 1 && !this.db.inTransaction) return this.alone(records[0], statuses[0]);
     const sorted = records.length > 1 ? [...records].sort(byKey) : records;
     try {
       this.begin.run();
     } catch (e) {
-      throw storeError(e);
+      // SQLITE_BUSY leaves BEGIN active (see discard)
+      throw this.discard(e);
     }
     try {
       let i = 0;
@@ -106,16 +164,19 @@ export class NativeRecordWriter {
       for (const s of statuses) this.status.run([s.status, s.sessionId]);
       this.commit.run();
     } catch (e) {
-      // a failed COMMIT may leave the transaction open (SQLITE_BUSY); anything else rolled back
-      // by us here. Either way nothing of the batch is stored.
-      if (this.db.inTransaction) {
-        try {
-          this.rollback.run();
-        } catch {
-          /* the connection is unusable: the next batch fails too, and says why */
-        }
+      // a refused row (CONFLICT) ended its statement; the transaction is rolled back here and
+      // the connection kept if that leaves it outside any transaction. Anything else (a failed
+      // COMMIT may leave the transaction open and itself active): the connection is dropped.
+      // Either way nothing of the batch is stored.
+      const err = storeError(e);
+      if (err.code !== 'CONFLICT') throw this.discard(e);
+      try {
+        this.rollback.run();
+      } catch {
+        throw this.discard(e);
       }
-      throw storeError(e);
+      if (this.db.inTransaction) throw this.discard(e);
+      throw err;
     } finally {
       // the chunk buffer must not keep the batch's strings alive until the next batch
       this.chunkArgs.fill(0);
@@ -127,16 +188,21 @@ export class NativeRecordWriter {
    * of a gateway making one call at a time) runs as that statement alone, without `BEGIN
    * IMMEDIATE` and `COMMIT` around it: SQLite runs a statement outside a transaction as its own
    * write transaction (its triggers included; all or nothing, the same locks taken the same way
-   * at its start, the same busy timeout) and commits it, fsynced, before it returns. Two
-   * statements fewer through the binding per commit (~4 µs of CPU of ~18, tmpfs).
+   * at its start, the same busy timeout) and commits it, fsynced, before it returns, provided
+   * no other write statement of the connection is active: after any failure but a refused row
+   * the connection is dropped (`discard`), so none ever is. Two statements fewer through the
+   * binding per commit (~4 µs of CPU of ~18, tmpfs).
    */
   private alone(record: StoredRecord | undefined, status: StatusChange | undefined): void {
     try {
       if (record) this.single.run([record.sessionId, record.aleSeq, record.aleType, record.canonical, record.hash]);
       else if (status) this.status.run([status.status, status.sessionId]);
     } catch (e) {
-      // the statement rolled itself back; nothing of it is stored
-      throw storeError(e);
+      // a refused row ended the statement, which rolled itself back; anything else (SQLITE_BUSY
+      // leaves it active) drops the connection. Nothing of it is stored.
+      const err = storeError(e);
+      if (err.code !== 'CONFLICT' || this.db.inTransaction) throw this.discard(e);
+      throw err;
     }
   }
 
@@ -147,15 +213,18 @@ export class NativeRecordWriter {
    * see every transaction committed on either connection (WAL).
    */
   getSession(sessionId: string): Session | null {
+    this.ready();
     try {
       const r = this.session.get([sessionId]) as SessionRow | undefined;
       return r ? { session_id: r.session_id, block_id: r.block_id, agent_id: r.agent_id, status: r.status, created_at: r.created_at } : null;
     } catch (e) {
-      throw storeError(e);
+      throw this.discard(e);
     }
   }
 
   close(): void {
-    this.db.close();
+    if (!this.dropped) this.db.close();
+    this.dropped = true;
+    this.closed = true;
   }
 }

@@ -5,7 +5,7 @@ import { schema } from './schema.ts';
 import type { Session } from '../../kernel/types.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { byKey, putRow } from './batch-rows.ts';
-import { ROWS_PER_INSERT, SqliteAuditStore, type SqliteDb } from './store.ts';
+import { ROWS_PER_INSERT, SqliteAuditStore, storeError, type SqliteDb } from './store.ts';
 
 /**
  * A second, native connection (the libSQL worker's NativeRecordWriter) for the hot paths:
@@ -28,10 +28,51 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   private readonly insertSql = new Map<number, string>();
 
   private native: NativeConnection | null = null;
+  /** An embedded file's connection settings (null over HTTP): applied again when the connections are reopened. */
+  private readonly embedded: { busyTimeoutMs: number } | null;
 
-  constructor(db: SqliteDb, client: Client) {
+  constructor(db: SqliteDb, client: Client, embedded: { busyTimeoutMs: number } | null = null) {
     super(db);
     this.client = client;
+    this.embedded = embedded;
+  }
+
+  /** The last client call of an embedded file (they run one at a time, see `run`). */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Embedded file: after a failure other than a refused row (CONFLICT), the client's
+   * connections are closed and opened again before the error is thrown. The binding never
+   * resets a statement that failed: one that failed with SQLITE_BUSY (a batch's `BEGIN
+   * IMMEDIATE`, a lone UPDATE or INSERT, while another connection holds the write lock) stays
+   * active, and while it is, SQLite does not commit a lone write of that connection when it
+   * returns (another write statement is active; yet no transaction is reported open), and
+   * rolls it back later: a status change or document answered as stored would be lost (see
+   * NativeRecordWriter.discard). Calls run one at a time (each is synchronous in the driver
+   * anyway), so no call runs on a connection between its failure and the reconnect.
+   */
+  protected override run<T>(op: () => PromiseLike<T>): Promise<T> {
+    if (!this.embedded) return super.run(op);
+    const out = this.tail.then(() => this.attempt(op));
+    this.tail = out.then(noop, noop);
+    return out;
+  }
+
+  private async attempt<T>(op: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      const err = storeError(e);
+      if (this.embedded && err.code !== 'CONFLICT' && !this.client.closed) {
+        try {
+          await this.client.reconnect();
+          await applyPragmas(this.client, this.embedded.busyTimeoutMs);
+        } catch {
+          /* the next call fails too, and says why */
+        }
+      }
+      throw err;
+    }
   }
 
   /**
@@ -75,6 +116,8 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   }
 }
 
+const noop = (): void => {};
+
 /** The embedded connection's page cache, KiB. */
 export const PAGE_CACHE_KIB = 65_536;
 
@@ -88,13 +131,16 @@ export const PAGE_CACHE_KIB = 65_536;
  * of the store, not only the group commit's, gives up after the same time.
  */
 export async function openLibsqlStore(client: Client, options: { embedded: boolean; busyTimeoutMs?: number }): Promise<LibsqlAuditStore> {
-  if (options.embedded) {
-    await client.execute('PRAGMA journal_mode=WAL');
-    await client.execute('PRAGMA synchronous=FULL');
-    await client.execute(`PRAGMA busy_timeout=${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    await client.execute(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
-  }
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  if (options.embedded) await applyPragmas(client, busyTimeoutMs);
   const db = drizzle(client, { schema }) as unknown as SqliteDb;
   await migrate(db);
-  return new LibsqlAuditStore(db, client);
+  return new LibsqlAuditStore(db, client, options.embedded ? { busyTimeoutMs } : null);
+}
+
+async function applyPragmas(client: Client, busyTimeoutMs: number): Promise<void> {
+  await client.execute('PRAGMA journal_mode=WAL');
+  await client.execute('PRAGMA synchronous=FULL');
+  await client.execute(`PRAGMA busy_timeout=${busyTimeoutMs}`);
+  await client.execute(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
 }
