@@ -57,3 +57,69 @@ describe('WorkerTokenSigner (credentials signed in a worker thread, Node)', () =
     await closed;
   });
 });
+
+describe('DPoP proof signatures checked in the signing worker (Node)', async () => {
+  const { base64url, exportJWK, generateKeyPair, SignJWT } = await import('jose');
+  const { agentProofs, joseAgentProofs, usualDpop } = await import('../adapters/jose/agent-proofs.ts');
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+  const other = await generateKeyPair('EdDSA', { extractable: true });
+  const pub = { kty: 'OKP', crv: 'Ed25519', x: (await exportJWK(publicKey)).x as string };
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { htm: 'POST', htu: 'http://k/v1/sessions/s/authorize', ath: 'x', jti: 'j1', iat: now };
+  const usual = { alg: 'EdDSA', typ: 'dpop+jwt', jwk: pub };
+  const sign = (header: Record<string, unknown>, payload: Record<string, unknown> = claims, key = privateKey) => new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key);
+
+  it('gives WebCrypto’s answer for valid, forged, altered and unusual proofs, many in one turn', async () => {
+    const seed = JoseTokenSigner.generateSeed();
+    const worker = new WorkerTokenSigner(seed, new JoseTokenSigner(seed));
+    const offloaded = agentProofs(worker.verifyEd25519);
+    try {
+      const valid = await sign(usual);
+      const [h, , s] = valid.split('.') as [string, string, string];
+      const sig = base64url.decode(s);
+      sig[0] = (sig[0] as number) ^ 1;
+      const nonPoint = base64url.encode(new Uint8Array(32).fill(0xff));
+      const cases = [
+        valid,
+        await sign({ ...usual, jwk: { ...pub, x: (await exportJWK(other.publicKey)).x } }), // signed by another key than its jwk
+        await sign(usual, undefined, other.privateKey),
+        `${h}.${base64url.encode(JSON.stringify({ ...claims, jti: 'j2' }))}.${s}`,
+        `${h}.${valid.split('.')[1]}.${base64url.encode(sig)}`,
+        await sign({ ...usual, jwk: { ...pub, x: nonPoint } }),
+        await sign({ ...usual, typ: 'application/dpop+jwt' }), // unusual: jose's path
+        await sign(usual, { ...claims, iat: String(now) }),
+        'a.b',
+      ];
+      // asked together (one message), and again one by one
+      const together = await Promise.all(cases.map((p) => offloaded.verifyDpop(p)));
+      for (const [i, p] of cases.entries()) {
+        const expected = await joseAgentProofs.verifyDpop(p);
+        expect(together[i], p).toEqual(expected);
+        expect(await offloaded.verifyDpop(p), p).toEqual(expected);
+      }
+      expect(together[0]).not.toBeNull();
+      expect(together.slice(1, 6)).toEqual([null, null, null, null, null]);
+      // the usual proofs were checked in the worker: it answers true/false itself
+      expect(await worker.verifyEd25519(pub.x, `${h}.${valid.split('.')[1]}`, s)).toBe(true);
+      expect(await worker.verifyEd25519(pub.x, `${h}.${valid.split('.')[1]}`, base64url.encode(sig))).toBe(false);
+      expect(await usualDpop(valid, worker.verifyEd25519)).toEqual(await usualDpop(valid));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('leaves the check to WebCrypto when the worker is gone or owes the last batch', async () => {
+    const seed = JoseTokenSigner.generateSeed();
+    const worker = new WorkerTokenSigner(seed, new JoseTokenSigner(seed));
+    const valid = await sign(usual);
+    const [h, p, s] = valid.split('.') as [string, string, string];
+    const first = worker.verifyEd25519(pub.x, `${h}.${p}`, s);
+    await new Promise((r) => setImmediate(r)); // the first batch is sent; the worker owes it
+    const second = worker.verifyEd25519(pub.x, `${h}.${p}`, s);
+    const [a, b] = await Promise.all([first, second]);
+    expect(a === true && (b === true || b === undefined)).toBe(true);
+    await worker.close();
+    expect(await worker.verifyEd25519(pub.x, `${h}.${p}`, s)).toBeUndefined();
+    expect(await agentProofs(worker.verifyEd25519).verifyDpop(valid)).toEqual(await joseAgentProofs.verifyDpop(valid));
+  });
+});

@@ -31,6 +31,15 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const DPOP_HEADER_MEMBERS = new Set(['alg', 'typ', 'jwk']);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
+/**
+ * An Ed25519 signature check made elsewhere than WebCrypto (the Node server's signing worker,
+ * `entry/worker-token-signer.ts`): `x` the public key (JWK `x`), `signingInput` the ASCII
+ * `header.payload`, `signature` its base64url (86 characters). True or false as WebCrypto's
+ * `verify` would answer; undefined when it was not checked there (worker busy or gone): the
+ * caller then runs WebCrypto itself.
+ */
+export type Ed25519VerifyOffload = (x: string, signingInput: string, signature: string) => Promise<boolean | undefined>;
+
 /** base64url text as jose decodes it, then JSON (strict UTF-8, as jose); undefined when either step fails. */
 function jsonSegment(segment: string): unknown {
   try {
@@ -50,7 +59,7 @@ function jsonSegment(segment: string): unknown {
  * or null. Anything else is undefined: the caller then runs `jose` itself, so every unusual proof
  * gets exactly `jose`'s answer.
  */
-export async function usualDpop(proof: string): Promise<{ claims: Record<string, unknown>; jkt: string } | null | undefined> {
+export async function usualDpop(proof: string, offload?: Ed25519VerifyOffload): Promise<{ claims: Record<string, unknown>; jkt: string } | null | undefined> {
   const parts = proof.split('.');
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
@@ -63,6 +72,8 @@ export async function usualDpop(proof: string): Promise<{ claims: Record<string,
   if (!isPlainObject(claims) || typeof claims.iat !== 'number' || 'exp' in claims || 'nbf' in claims) return undefined;
   try {
     const { key, jkt } = await agentKey(jwk.x);
+    const checked = offload ? await offload(jwk.x, `${h}.${p}`, s) : undefined;
+    if (checked !== undefined) return checked ? { claims, jkt } : null;
     return (await crypto.subtle.verify(ED25519, key, joseBase64url.decode(s) as Uint8Array<ArrayBuffer>, ascii.encode(`${h}.${p}`))) ? { claims, jkt } : null;
   } catch {
     return null; // a key WebCrypto cannot import or use: jose's import or verify fails the same way
@@ -71,6 +82,34 @@ export async function usualDpop(proof: string): Promise<{ claims: Record<string,
 
 /** `ath` values of the tokens seen, by token text. */
 const tokenHashes = new Map<string, string>();
+
+/**
+ * The adapter; `offload`: where the usual DPoP proof's signature is checked instead of
+ * WebCrypto (the same key, imported by WebCrypto first as without it, the same answer).
+ */
+export function agentProofs(offload?: Ed25519VerifyOffload): AgentProofVerifier {
+  return {
+    ...joseAgentProofs,
+    async verifyDpop(proof: string) {
+      const usual = await usualDpop(proof, offload);
+      return usual !== undefined ? usual : joseDpop(proof);
+    },
+  };
+}
+
+/** A DPoP proof checked by `jose`'s `jwtVerify` (every proof `usualDpop` leaves to it). */
+async function joseDpop(proof: string): Promise<{ claims: Record<string, unknown>; jkt: string } | null> {
+  try {
+    // the kernel applies its own clock to `iat`: no time check here
+    const jwk = decodeProtectedHeader(proof).jwk;
+    if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string') return null;
+    const { key, jkt } = await agentKey(jwk.x);
+    const { payload } = await jwtVerify(proof, key, { algorithms: ALGORITHMS, typ: 'dpop+jwt', clockTolerance: Number.MAX_SAFE_INTEGER });
+    return { claims: payload as Record<string, unknown>, jkt };
+  } catch {
+    return null;
+  }
+}
 
 export const joseAgentProofs: AgentProofVerifier = {
   unverifiedClaims(token) {
@@ -92,17 +131,7 @@ export const joseAgentProofs: AgentProofVerifier = {
 
   async verifyDpop(proof: string) {
     const usual = await usualDpop(proof);
-    if (usual !== undefined) return usual;
-    try {
-      // the kernel applies its own clock to `iat`: no time check here
-      const jwk = decodeProtectedHeader(proof).jwk;
-      if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string') return null;
-      const { key, jkt } = await agentKey(jwk.x);
-      const { payload } = await jwtVerify(proof, key, { algorithms: ALGORITHMS, typ: 'dpop+jwt', clockTolerance: Number.MAX_SAFE_INTEGER });
-      return { claims: payload as Record<string, unknown>, jkt };
-    } catch {
-      return null;
-    }
+    return usual !== undefined ? usual : joseDpop(proof);
   },
 
   accessTokenHash(token: string) {
