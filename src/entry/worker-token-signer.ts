@@ -12,13 +12,18 @@
  * `worker-token-signer.test.ts`). Verification, the key's JWK and ids stay with `jose`. If the
  * worker fails, the signatures waiting on it fail (`SIGNER_FAILED`, so no credential is issued
  * unsigned) and every later one is made by `jose` as before.
+ *
+ * The same messages carry the turn's DPoP proof signature checks (`verifyEd25519`, handed to
+ * `agentProofs` by `local.ts`): checked in the worker with `node:crypto` over a key object per
+ * agent key (at most 1,024), answered true or false, or left to WebCrypto (undefined) when the
+ * worker is busy with the last batch, gone, or cannot import the key.
  */
 import { Worker } from 'node:worker_threads';
 import type { JoseTokenSigner } from '../adapters/jose/token-signer.ts';
 import { DomainError } from '../kernel/errors.ts';
 import type { TokenJwk, TokenSigner } from '../ports/token-signer.ts';
 
-/** The worker: `[typ, claims JSON][]` in, compact JWS strings (or one error) out, in order. */
+/** The worker: `[typ, claims JSON][]` in, compact JWS strings (or one error) out, in order; `[x, signing input, signature][]` in, 1 (valid), 0 (invalid) or 2 (not checked) out. */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createPrivateKey, createPublicKey, sign, verify } = require('node:crypto');
