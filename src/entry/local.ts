@@ -45,7 +45,7 @@ import { readLocalConfig, type StoreConfig } from './local-config.ts';
 import { readRevocationConfig } from './ssf-config.ts';
 import { joseSetVerifier } from '../adapters/jose/set-verifier.ts';
 import { checkPortFree, listenError, prepareDataDir } from './startup-checks.ts';
-import { agentProofs, joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
+import { joseAgentProofs } from '../adapters/jose/agent-proofs.ts';
 import { exitOnStartupError, StartupError, startupFailureLine } from './startup-error.ts';
 import { readAllowNonconformant, readLifetimeConfig } from './lifetime-config.ts';
 import { acquireStoreLock, describeHolder, type StoreLock } from './store-lock.ts';
@@ -145,8 +145,6 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   const signing = await setupSigner({ dataDir, wasm });
   const tokenSeed = await loadTokenSeed(process.env, dataDir);
   const tokens = options.signInWorker ? new WorkerTokenSigner(tokenSeed, new JoseTokenSigner(tokenSeed)) : new JoseTokenSigner(tokenSeed);
-  // with the signing worker, the DPoP proofs' signatures are checked there too (in its messages)
-  const proofs = tokens instanceof WorkerTokenSigner ? agentProofs(tokens.verifyEd25519) : joseAgentProofs;
   const signer = signing.signer;
   const exporters = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? [{ exporter: new OTLPTraceExporter(), batch: true }] : [];
   const { telemetry, provider } = createGovernanceTracing({
@@ -162,7 +160,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   };
   const etcd = config.cluster ? await openEtcd(config.cluster) : null;
   const cluster = etcd && config.cluster ? { consensus: etcd, options: { pollMs: config.cluster.pollMs, heartbeatTimeoutMs: config.cluster.heartbeatTimeoutMs, staleWindowMs: config.cluster.staleWindowMs } } : undefined;
-  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: proofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
+  const kernel = new Kernel({ ...(cluster ? { cluster } : {}), store, policy, policyFactory, signer, verifier: ed25519Verifier, merkle, tokens, intentHasher: nobleIntentHasher, xpid: uuidXpidDeriver(), agentProofs: joseAgentProofs, operatorTokens, clock: systemClock, telemetry, runtime, capProfile, manifest: { kernelVersion: KERNEL_VERSION, wasmModules, deployment: { store: config.store.kind === 'postgres' ? 'postgres' : 'libsql', signer: signing.kind }, ...(signing.attest ? { attest: signing.attest } : {}) }, alerts: signing.alerts, setVerifier: joseSetVerifier(), options: { ...auditTuning, signing: signing.options, auth: config.auth, hemTimeoutS: config.hemTimeoutS, revocation, acd, ...lifetimes, allowNonconformant } });
   await kernel.start();
   await signing.attach(kernel);
   kernel.startHousekeeping();

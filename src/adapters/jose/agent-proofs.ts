@@ -31,15 +31,6 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const DPOP_HEADER_MEMBERS = new Set(['alg', 'typ', 'jwk']);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-/**
- * An Ed25519 signature check made elsewhere than WebCrypto (the Node server's signing worker,
- * `entry/worker-token-signer.ts`): `x` the public key (JWK `x`), `signingInput` the ASCII
- * `header.payload`, `signature` its base64url (86 characters). True or false as WebCrypto's
- * `verify` would answer; undefined when it was not checked there (worker busy or gone): the
- * caller then runs WebCrypto itself.
- */
-export type Ed25519VerifyOffload = (x: string, signingInput: string, signature: string) => Promise<boolean | undefined>;
-
 /** base64url text as jose decodes it, then JSON (strict UTF-8, as jose); undefined when either step fails. */
 function jsonSegment(segment: string): unknown {
   try {
@@ -79,7 +70,7 @@ function usualHeaderKey(h: string): string | undefined {
  * or null. Anything else is undefined: the caller then runs `jose` itself, so every unusual proof
  * gets exactly `jose`'s answer.
  */
-export async function usualDpop(proof: string, offload?: Ed25519VerifyOffload): Promise<{ claims: Record<string, unknown>; jkt: string } | null | undefined> {
+export async function usualDpop(proof: string): Promise<{ claims: Record<string, unknown>; jkt: string } | null | undefined> {
   const parts = proof.split('.');
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
@@ -90,8 +81,6 @@ export async function usualDpop(proof: string, offload?: Ed25519VerifyOffload): 
   if (!isPlainObject(claims) || typeof claims.iat !== 'number' || 'exp' in claims || 'nbf' in claims) return undefined;
   try {
     const { key, jkt } = await agentKey(x);
-    const checked = offload ? await offload(x, `${h}.${p}`, s) : undefined;
-    if (checked !== undefined) return checked ? { claims, jkt } : null;
     return (await crypto.subtle.verify(ED25519, key, joseBase64url.decode(s) as Uint8Array<ArrayBuffer>, ascii.encode(`${h}.${p}`))) ? { claims, jkt } : null;
   } catch {
     return null; // a key WebCrypto cannot import or use: jose's import or verify fails the same way
@@ -100,20 +89,6 @@ export async function usualDpop(proof: string, offload?: Ed25519VerifyOffload): 
 
 /** `ath` values of the tokens seen, by token text. */
 const tokenHashes = new Map<string, string>();
-
-/**
- * The adapter; `offload`: where the usual DPoP proof's signature is checked instead of
- * WebCrypto (the same key, imported by WebCrypto first as without it, the same answer).
- */
-export function agentProofs(offload?: Ed25519VerifyOffload): AgentProofVerifier {
-  return {
-    ...joseAgentProofs,
-    async verifyDpop(proof: string) {
-      const usual = await usualDpop(proof, offload);
-      return usual !== undefined ? usual : joseDpop(proof);
-    },
-  };
-}
 
 /** A DPoP proof checked by `jose`'s `jwtVerify` (every proof `usualDpop` leaves to it). */
 async function joseDpop(proof: string): Promise<{ claims: Record<string, unknown>; jkt: string } | null> {
