@@ -49,6 +49,28 @@ describe('DPoP proofs', async () => {
     }
   });
 
+  it('decodes a key’s usual header once: later proofs under it are still checked in full', async () => {
+    const first = await proof(usual);
+    expect(await usualDpop(first)).toEqual(await reference(first)); // the header is now known
+    const [h] = first.split('.') as [string];
+    const later = [
+      await proof(usual, { ...claims, iat: now, jti: 'j9' }),
+      await proof(usual, { ...claims, iat: now, jti: 'j10' }, other.privateKey),
+      await proof(usual, { ...claims, iat: String(now) }),
+      await proof(usual, { ...claims, iat: now, exp: now + 10 }),
+      `${h}.${first.split('.')[1]}.${'A'.repeat(86)}`,
+      `${h}.${first.split('.')[1]}.${'A'.repeat(85)}`,
+      `${h}.e30.${first.split('.')[2]}`,
+    ];
+    for (const p of later) {
+      expect(p.startsWith(`${h}.`)).toBe(true);
+      expect(await joseAgentProofs.verifyDpop(p), p).toEqual(await reference(p));
+    }
+    expect(await joseAgentProofs.verifyDpop(later[0] as string)).not.toBeNull();
+    expect(await usualDpop(later[1] as string)).toBeNull();
+    expect(await usualDpop(later[2] as string)).toBeUndefined();
+  });
+
   it('leaves every unusual proof to jose, whose answer it gives', async () => {
     const cases = [
       await proof({ ...usual, typ: 'application/dpop+jwt' }),

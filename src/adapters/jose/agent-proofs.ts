@@ -41,6 +41,26 @@ function jsonSegment(segment: string): unknown {
 }
 
 /**
+ * The `x` of the usual proof header's key, by the header's exact base64url text: an agent signs
+ * every proof of a key under the same header, so it is decoded and checked once (bounded: only
+ * usual headers are kept, cleared when full). Undefined for any other header.
+ */
+const usualHeaders = new Map<string, string>();
+
+function usualHeaderKey(h: string): string | undefined {
+  const known = usualHeaders.get(h);
+  if (known !== undefined) return known;
+  if (!B64URL.test(h)) return undefined;
+  const header = jsonSegment(h);
+  if (!isPlainObject(header) || header.alg !== 'EdDSA' || header.typ !== 'dpop+jwt' || Object.keys(header).some((k) => !DPOP_HEADER_MEMBERS.has(k))) return undefined;
+  const jwk = header.jwk;
+  if (!isPlainObject(jwk) || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string' || !B64URL.test(jwk.x) || jwk.x.length !== 43) return undefined;
+  if (usualHeaders.size >= MAX_KEYS) usualHeaders.clear();
+  usualHeaders.set(h, jwk.x);
+  return jwk.x;
+}
+
+/**
  * The usual DPoP proof checked with one WebCrypto `verify` and none of `jwtVerify`'s generic
  * work: a compact JWS whose protected header holds exactly `alg` `EdDSA`, `typ` `dpop+jwt` and an
  * Ed25519 `jwk`, and whose claims are a JSON object with a numeric `iat` and no `exp`/`nbf`. For
@@ -54,15 +74,13 @@ export async function usualDpop(proof: string): Promise<{ claims: Record<string,
   const parts = proof.split('.');
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
-  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s) || s.length !== 86) return undefined;
-  const header = jsonSegment(h);
-  if (!isPlainObject(header) || header.alg !== 'EdDSA' || header.typ !== 'dpop+jwt' || Object.keys(header).some((k) => !DPOP_HEADER_MEMBERS.has(k))) return undefined;
-  const jwk = header.jwk;
-  if (!isPlainObject(jwk) || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string' || !B64URL.test(jwk.x) || jwk.x.length !== 43) return undefined;
+  if (!B64URL.test(p) || !B64URL.test(s) || s.length !== 86) return undefined;
+  const x = usualHeaderKey(h);
+  if (x === undefined) return undefined;
   const claims = jsonSegment(p);
   if (!isPlainObject(claims) || typeof claims.iat !== 'number' || 'exp' in claims || 'nbf' in claims) return undefined;
   try {
-    const { key, jkt } = await agentKey(jwk.x);
+    const { key, jkt } = await agentKey(x);
     return (await crypto.subtle.verify(ED25519, key, joseBase64url.decode(s) as Uint8Array<ArrayBuffer>, ascii.encode(`${h}.${p}`))) ? { claims, jkt } : null;
   } catch {
     return null; // a key WebCrypto cannot import or use: jose's import or verify fails the same way
@@ -80,6 +98,20 @@ function signedWithBadTime(e: unknown): Record<string, unknown> | null {
 
 /** `ath` values of the tokens seen, by token text. */
 const tokenHashes = new Map<string, string>();
+
+/** A DPoP proof checked by `jose`'s `jwtVerify` (every proof `usualDpop` leaves to it). */
+async function joseDpop(proof: string): Promise<{ claims: Record<string, unknown>; jkt: string } | null> {
+  try {
+    // the kernel applies its own clock to `iat`: no time check here
+    const jwk = decodeProtectedHeader(proof).jwk;
+    if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string') return null;
+    const { key, jkt } = await agentKey(jwk.x);
+    const { payload } = await jwtVerify(proof, key, { algorithms: ALGORITHMS, typ: 'dpop+jwt', clockTolerance: Number.MAX_SAFE_INTEGER });
+    return { claims: payload as Record<string, unknown>, jkt };
+  } catch {
+    return null;
+  }
+}
 
 export const joseAgentProofs: AgentProofVerifier = {
   unverifiedClaims(token) {
@@ -101,17 +133,7 @@ export const joseAgentProofs: AgentProofVerifier = {
 
   async verifyDpop(proof: string) {
     const usual = await usualDpop(proof);
-    if (usual !== undefined) return usual;
-    try {
-      // the kernel applies its own clock to `iat`: no time check here
-      const jwk = decodeProtectedHeader(proof).jwk;
-      if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk || typeof jwk.x !== 'string') return null;
-      const { key, jkt } = await agentKey(jwk.x);
-      const { payload } = await jwtVerify(proof, key, { algorithms: ALGORITHMS, typ: 'dpop+jwt', clockTolerance: Number.MAX_SAFE_INTEGER });
-      return { claims: payload as Record<string, unknown>, jkt };
-    } catch {
-      return null;
-    }
+    return usual !== undefined ? usual : joseDpop(proof);
   },
 
   accessTokenHash(token: string) {

@@ -46,7 +46,9 @@ export class JoseTokenSigner implements TokenSigner {
    * every call of its session, and the same bytes under the same key verify the same way, so its
    * signature is checked once (callers still check `exp` and the rest each time). Bounded.
    */
-  private readonly verified = new Map<string, Record<string, unknown>>();
+  private readonly verified = new Map<string, Map<string, Record<string, unknown>>>();
+  /** Tokens held in `verified`, all `typ`s together (at most MAX_VERIFIED). */
+  private verifiedCount = 0;
 
   /** `seed`: the 32-byte Ed25519 secret key. */
   constructor(seed: Uint8Array) {
@@ -97,8 +99,8 @@ export class JoseTokenSigner implements TokenSigner {
   }
 
   async verify(token: string, typ: string): Promise<Record<string, unknown> | null> {
-    const id = `${typ}\u0000${token}`;
-    const known = this.verified.get(id);
+    // by `typ`, then by the token's own text (no key string built per call)
+    const known = this.verified.get(typ)?.get(token);
     if (known) return { ...known };
     this.verifyKey ??= importJWK({ kty: 'OKP', crv: 'Ed25519', x: this.jwk.x }, 'EdDSA');
     try {
@@ -106,8 +108,15 @@ export class JoseTokenSigner implements TokenSigner {
       if (protectedHeader.typ !== typ || protectedHeader.kid !== this.kid) return null;
       const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
       if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return null;
-      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
-      this.verified.set(id, claims as Record<string, unknown>);
+      if (this.verifiedCount >= MAX_VERIFIED) {
+        this.verified.clear();
+        this.verifiedCount = 0;
+      }
+      let ofTyp = this.verified.get(typ);
+      if (ofTyp === undefined) this.verified.set(typ, (ofTyp = new Map()));
+      const before = ofTyp.size;
+      ofTyp.set(token, claims as Record<string, unknown>);
+      this.verifiedCount += ofTyp.size - before;
       return { ...(claims as Record<string, unknown>) };
     } catch {
       return null;

@@ -178,8 +178,19 @@ export class AgentAuthenticator {
   }
 }
 
+/** `withoutQuery` of the URLs seen (one per session and route: parsed once; at most 1,024 of up to 512 characters). */
+const htus = new Map<string, string>();
+
 /** RFC 9449 §4.3: `htu` is compared without query and fragment. */
 function withoutQuery(url: string): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
+  let htu = htus.get(url);
+  if (htu === undefined) {
+    const u = new URL(url);
+    htu = `${u.origin}${u.pathname}`;
+    if (url.length <= 512) {
+      if (htus.size >= 1024) htus.clear();
+      htus.set(url, htu);
+    }
+  }
+  return htu;
 }
