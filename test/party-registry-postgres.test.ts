@@ -3,42 +3,25 @@
  * next kernel on the same database, and its version still bounds the next submission.
  * (Memory and libSQL: test/party-registry.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
-import { openPostgresStore, type PostgresStore } from '../src/adapters/postgres/open-postgres.ts';
 import { verifyPartyRegistry } from '../src/verifier/index.ts';
 import { toHex } from '../src/kernel/hex.ts';
 import { capProfileDeps, makePublishers, sign } from './support/cap-profile.ts';
 import { makeHarness } from './support/harness.ts';
-import { startPostgres, type PostgresServer } from './support/postgres.ts';
-
-let server: PostgresServer | undefined;
-let startError: unknown;
-const opened: PostgresStore[] = [];
+import { usePostgres } from './support/postgres.ts';
 
 // never skipped: a missing server fails with the reason
-beforeAll(async () => {
-  server = await startPostgres().catch((e: unknown) => {
-    startError = e;
-    return undefined;
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close().catch(() => {})));
-  await server?.stop();
-});
+const pg = usePostgres();
 
 describe('the party registry on PostgreSQL', () => {
   it('survives a restart', async () => {
-    if (!server) throw startError ?? new Error('the postgresql test server did not start');
-    const url = await server.createDatabase();
+    const url = await pg.database();
     const publishers = await makePublishers(3);
     const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
     const boot = async () => {
-      const pg = await openPostgresStore(url);
-      opened.push(pg);
-      const h = makeHarness({ store: pg.store, signer, deps: { capProfile: capProfileDeps(publishers) } });
+      const store = (await pg.open(url)).store;
+      const h = makeHarness({ store, signer, deps: { capProfile: capProfileDeps(publishers) } });
       await h.started;
       return h;
     };

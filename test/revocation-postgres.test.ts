@@ -2,38 +2,21 @@
  * P8 on PostgreSQL: registry entries (every kind) and SSF streams are stored as documents and
  * replayed by the next kernel on the same database. (libSQL: test/revocation-registry.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type PostgresStore } from '../src/adapters/postgres/open-postgres.ts';
+import { describe, expect, it } from 'vitest';
 import { makeHarness } from './support/harness.ts';
 import { makeOperators } from './support/operators.ts';
-import { startPostgres, type PostgresServer } from './support/postgres.ts';
-
-let server: PostgresServer | undefined;
-let startError: unknown;
-const opened: PostgresStore[] = [];
+import { usePostgres } from './support/postgres.ts';
 
 // never skipped: a missing server fails with the reason
-beforeAll(async () => {
-  server = await startPostgres().catch((e: unknown) => {
-    startError = e;
-    return undefined;
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close().catch(() => {})));
-  await server?.stop();
-});
+const pg = usePostgres();
 
 describe('the revocation registry on PostgreSQL', () => {
   it('entries and SSF streams survive a restart', async () => {
-    if (!server) throw startError ?? new Error('the postgresql test server did not start');
-    const url = await server.createDatabase();
+    const url = await pg.database();
     const ops = await makeOperators();
     const boot = async () => {
-      const pg = await openPostgresStore(url);
-      opened.push(pg);
-      const h = makeHarness({ store: pg.store, deps: { operatorTokens: ops.verifier, options: { revocation: { tickMs: 0 } } } });
+      const store = (await pg.open(url)).store;
+      const h = makeHarness({ store, deps: { operatorTokens: ops.verifier, options: { revocation: { tickMs: 0 } } } });
       await h.started;
       return h;
     };

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { Client } from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { openPostgresStore, type PostgresOptions, type PostgresStore } from '../../src/adapters/postgres/open-postgres.ts';
 import { freePort } from './free-port.ts';
 
 export type PostgresServer = {
@@ -119,6 +121,40 @@ export async function startPostgres(): Promise<PostgresServer> {
       await admin.end().catch(() => {});
       stopSync();
       process.removeListener('exit', stopSync);
+    },
+  };
+}
+
+/**
+ * One throwaway server for a test file: started before its tests, stopped after them with every
+ * store `open` opened closed first. Never skipped: if the server cannot start, every call fails
+ * with the reason (e.g. "install the Debian `postgresql` package").
+ */
+export function usePostgres(): { server: () => PostgresServer; database: () => Promise<string>; open: (url: string, options?: PostgresOptions) => Promise<PostgresStore> } {
+  let server: PostgresServer | undefined;
+  let startError: unknown;
+  const opened: PostgresStore[] = [];
+  beforeAll(async () => {
+    server = await startPostgres().catch((e: unknown) => {
+      startError = e;
+      return undefined;
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close().catch(() => {})));
+    await server?.stop();
+  });
+  const running = (): PostgresServer => {
+    if (!server) throw startError ?? new Error('the postgresql test server did not start');
+    return server;
+  };
+  return {
+    server: running,
+    database: () => running().createDatabase(),
+    open: async (url, options) => {
+      const s = await openPostgresStore(url, options);
+      opened.push(s);
+      return s;
     },
   };
 }

@@ -3,51 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
-import { describe, expect, it } from 'vitest';
+import { runReplayStoreContract } from '../../../test/contract/replay-store.case.ts';
 import { migrate } from './migrate.ts';
 import { SqliteReplayStore } from './replay-store.ts';
 import { schema } from './schema.ts';
 import type { SqliteDb } from './store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kee-replay-'));
+let files = 0;
 
-async function openDb(file: string): Promise<{ db: SqliteDb; rows: () => Promise<{ id: string; expires_at: number }[]> }> {
-  const client = createClient({ url: `file:${join(dir, file)}` });
+// the workerd isolates of a Worker share one D1 database: both kernels are stores on one db
+runReplayStoreContract('SqliteReplayStore', async () => {
+  const client = createClient({ url: `file:${join(dir, `replay-${files++}.db`)}` });
   const db = drizzle(client, { schema }) as unknown as SqliteDb;
   await migrate(db);
-  return { db, rows: async () => (await client.execute('SELECT id, expires_at FROM replay_ids ORDER BY id')).rows as unknown as { id: string; expires_at: number }[] };
-}
-
-describe('SqliteReplayStore', () => {
-  it('two kernels over one database: an id claimed by one is refused by the other until it expires, then claimed again', async () => {
-    const { db, rows } = await openDb('shared.db');
-    const a = new SqliteReplayStore(db);
-    const b = new SqliteReplayStore(db);
-    expect(await a.claim('p1', 100, 40)).toBe(true);
-    expect(await b.claim('p1', 100, 50)).toBe(false);
-    expect(await a.claim('p1', 100, 100)).toBe(false); // still valid at its expiry second
-    expect(await b.claim('p1', 170, 101)).toBe(true); // expired: taken over, with the new expiry
-    expect(await a.claim('p1', 170, 150)).toBe(false);
-    // concurrent claims of one id: exactly one wins
-    const both = await Promise.all([a.claim('p2', 200, 150), b.claim('p2', 200, 150)]);
-    expect(both.filter(Boolean)).toHaveLength(1);
-    expect(await rows()).toEqual([
-      { id: 'p1', expires_at: 170 },
-      { id: 'p2', expires_at: 200 },
-    ]);
-  });
-
-  it('sweeps expired ids at its first claim and every 64th after, in the same round trip', async () => {
-    const { db, rows } = await openDb('sweep.db');
-    const old = new SqliteReplayStore(db);
-    for (let i = 0; i < 3; i++) expect(await old.claim(`old${i}`, 10, 1)).toBe(true);
-    const fresh = new SqliteReplayStore(db);
-    expect(await fresh.claim('new0', 100, 20)).toBe(true); // its first claim: the expired ones go
-    expect((await rows()).map((r) => r.id)).toEqual(['new0']);
-    expect(await fresh.claim('x', 5, 1)).toBe(true);
-    for (let i = 1; i < 63; i++) await fresh.claim(`new${i}`, 100, 20);
-    expect((await rows()).map((r) => r.id)).toContain('x');
-    await fresh.claim('new63', 100, 20); // the 65th claim
-    expect((await rows()).map((r) => r.id)).not.toContain('x');
-  });
+  return {
+    kernel: () => new SqliteReplayStore(db),
+    rows: async () => (await client.execute('SELECT id, expires_at FROM replay_ids ORDER BY id')).rows as unknown as { id: string; expires_at: number }[],
+  };
 });

@@ -1,53 +1,27 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
 import { agentRegistryRoundTrip } from '../../../test/support/agent-registry-scenario.ts';
 import { agentRead, makeHarness } from '../../../test/support/harness.ts';
-import { startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
+import { usePostgres } from '../../../test/support/postgres.ts';
 import { isDomainError } from '../../kernel/errors.ts';
 import type { StoredRecord } from '../../ports/storage.ts';
 import { MIGRATIONS } from './migrations/bundle.gen.ts';
-import { openPostgresStore, type PostgresOptions, type PostgresStore } from './open-postgres.ts';
-
-let server: PostgresServer | undefined;
-let startError: unknown;
-const opened: PostgresStore[] = [];
+import { openPostgresStore } from './open-postgres.ts';
 
 // A missing server fails every test with the reason (e.g. "install the Debian `postgresql`
 // package"): these tests are never skipped.
-beforeAll(async () => {
-  server = await startPostgres().catch((e: unknown) => {
-    startError = e;
-    return undefined;
-  });
-}, 120_000);
+const { database, open } = usePostgres();
 
-afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close().catch(() => {})));
-  await server?.stop();
-});
-
-const pg = (): PostgresServer => {
-  if (!server) throw startError ?? new Error('the postgresql test server did not start');
-  return server;
-};
-
-const open = async (url: string, options?: PostgresOptions): Promise<PostgresStore> => {
-  const s = await openPostgresStore(url, options);
-  opened.push(s);
-  return s;
-};
-
-// each store gets a database of its own: empty, and migrated by openPostgresStore
-runStorageContract('postgres', async () => (await open(await pg().createDatabase())).store);
+runStorageContract('postgres', async () => (await open(await database())).store);
 
 describe('postgres store', () => {
   it('keeps the agent registry: CRUD, journal records, replayed by the next kernel', async () => {
-    await agentRegistryRoundTrip((await open(await pg().createDatabase())).store);
+    await agentRegistryRoundTrip((await open(await database())).store);
   }, 60_000);
 
   it('applies migrations once, also when two kernels start together', async () => {
-    const url = await pg().createDatabase();
+    const url = await database();
     const [a] = await Promise.all([open(url), open(url), open(url)]);
     await open(url);
     const { rows } = await a.pool.query<{ tag: string }>('SELECT tag FROM __kee_migrations ORDER BY tag');
@@ -55,7 +29,7 @@ describe('postgres store', () => {
   });
 
   it('keeps synchronous_commit on even if the database default is off', async () => {
-    const url = await pg().createDatabase();
+    const url = await database();
     const { pool } = await open(url);
     await pool.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = off`);
     const { pool: fresh } = await open(url);
@@ -76,7 +50,7 @@ describe('postgres store', () => {
   });
 
   it('reports a closed pool as GAR_UNAVAILABLE', async () => {
-    const s = await open(await pg().createDatabase());
+    const s = await open(await database());
     await s.close();
     await s.close(); // idempotent
     const err = await s.store.getSession('x').catch((e: unknown) => e);
@@ -86,7 +60,7 @@ describe('postgres store', () => {
   });
 
   it('rolls a batch of several INSERT statements back whole, status changes included', async () => {
-    const { store } = await open(await pg().createDatabase());
+    const { store } = await open(await database());
     const sessionId = '00000000-0000-4000-8000-0000000000cc';
     await store.createSession(
       { session_id: sessionId, block_id: 'cc'.repeat(16), agent_id: 'agent', status: 'OPEN', created_at: '2026-11-22T00:00:00.000Z' },
@@ -102,7 +76,7 @@ describe('postgres store', () => {
   });
 
   it('never interleaves half of a batch: racing batches from two store instances, one wins whole', async () => {
-    const url = await pg().createDatabase();
+    const url = await database();
     const a = await open(url);
     const b = await open(url);
     const sessionId = '00000000-0000-4000-8000-0000000000aa';
@@ -170,7 +144,7 @@ describe('postgres store', () => {
   });
 
   it('a kernel on PostgreSQL keeps the checkpoints it signed and the manifest chain: a rewritten log or deleted manifests are refused (issue 12)', async () => {
-    const url = await pg().createDatabase();
+    const url = await database();
     const h = makeHarness({ store: (await open(url)).store });
     const closeOne = async () => {
       const { json: s } = await h.call('POST', '/v1/sessions', { agent_id: 'a' });
