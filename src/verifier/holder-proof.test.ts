@@ -24,7 +24,7 @@ async function setup() {
 }
 
 describe('kee/verifier: holder proof of a credential with cnf.jkt (DPoP)', () => {
-  it('accepts the holder’s proof, refuses none, another key, another method or URL, a stale one, a wrong ath, a replay', async () => {
+  it('accepts the holder’s proof, refuses none, another key, another method or URL, a stale one, an expired or not-yet-valid one, a wrong ath, a replay', async () => {
     const { key, credential, sessionToken, verifier } = await setup();
     const intent = agentRead('a1');
     const proof = async (k = key, method = 'GET', url = FILE_URL, token = credential, claims: Record<string, unknown> = {}) => ({ dpop: await dpopProof(k, method, url, token, claims), method: 'GET', url: FILE_URL });
@@ -33,6 +33,9 @@ describe('kee/verifier: holder proof of a credential with cnf.jkt (DPoP)', () =>
     expect(await verifier.verify(credential, intent, await proof(key, 'POST'))).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: expect.stringMatching(/htm/) });
     expect(await verifier.verify(credential, intent, await proof(key, 'GET', 'https://files.example/files/other'))).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: expect.stringMatching(/htu/) });
     expect(await verifier.verify(credential, intent, await proof(key, 'GET', FILE_URL, credential, { iat: Math.floor(Date.now() / 1000) - 300 }))).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: expect.stringMatching(/iat/) });
+    const now = Math.floor(Date.now() / 1000);
+    expect(await verifier.verify(credential, intent, await proof(key, 'GET', FILE_URL, credential, { exp: now - 30 }))).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: "the `DPoP` proof's `exp` has passed" });
+    expect(await verifier.verify(credential, intent, await proof(key, 'GET', FILE_URL, credential, { nbf: now + 30 }))).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: "the `DPoP` proof's `nbf` is in the future" });
     expect(await verifier.verify(credential, intent, await proof(key, 'GET', FILE_URL, sessionToken))).toMatchObject({ ok: false, code: 'PROOF_INVALID', reason: expect.stringMatching(/ath/) });
     const good = await proof();
     expect(await verifier.verify(credential, intent, good)).toMatchObject({ ok: true, claims: { cnf: { jkt: key.jkt } } });

@@ -59,6 +59,9 @@ export class HolderProofs {
     if (claims.htu !== `${u.origin}${u.pathname}`) return `the \`DPoP\` proof's \`htu\` is not \`${u.origin}${u.pathname}\``;
     const iat = claims.iat;
     if (typeof iat !== 'number' || iat < nowSeconds - PROOF_MAX_AGE_SECONDS - skew || iat > nowSeconds + skew) return `the \`DPoP\` proof's \`iat\` is not within the last ${PROOF_MAX_AGE_SECONDS} seconds`;
+    // RFC 9449 defines neither, but RFC 7519 §4.1.4-5 binds any JWT that carries them (jose has already refused non-numeric ones)
+    if (typeof claims.exp === 'number' && claims.exp + skew < nowSeconds) return "the `DPoP` proof's `exp` has passed";
+    if (typeof claims.nbf === 'number' && claims.nbf - skew > nowSeconds) return "the `DPoP` proof's `nbf` is in the future";
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(credential)));
     if (claims.ath !== base64url.encode(digest)) return "the `DPoP` proof's `ath` is not the hash of the credential";
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) return "the `DPoP` proof's `jti` is required";

@@ -63,6 +63,7 @@ describe('agent client assertions (KEE_AUTH=agents)', () => {
       return s.h.call('POST', '/v1/sessions', { agent_id: 'a1', client_assertion: a });
     }, /already used/],
     ['expired', (s: Awaited<ReturnType<typeof setup>>) => { const t = Math.floor(Date.now() / 1000) - 120; return s.open({ iat: t, exp: t + 30 }); }, /expired/],
+    ['not yet valid (nbf)', (s: Awaited<ReturnType<typeof setup>>) => { const t = Math.floor(Date.now() / 1000); return s.open({ iat: t, exp: t + 60, nbf: t + 30 }); }, /^`client_assertion`: `nbf` is in the future/],
     ['lifetime over 60 s', (s: Awaited<ReturnType<typeof setup>>) => { const t = Math.floor(Date.now() / 1000); return s.open({ iat: t, exp: t + 61 }); }, /lifetime/],
     ['wrong audience', (s: Awaited<ReturnType<typeof setup>>) => s.open({ aud: 'https://elsewhere.example' }), /aud/],
     ['wrong iss', (s: Awaited<ReturnType<typeof setup>>) => s.open({ iss: 'a2' }), /iss/],
@@ -127,6 +128,8 @@ describe('DPoP on authorize and close (KEE_AUTH=agents)', () => {
     ['a wrong htm', async (k: any, url: string, token: string) => dpopHeaders(k, 'GET', url, token), /htm/],
     ['a wrong htu', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', `${url}/batch`, token), /htu/],
     ['a stale iat', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', url, token, { iat: Math.floor(Date.now() / 1000) - 120 }), /iat/],
+    ['an exp that has passed', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', url, token, { exp: Math.floor(Date.now() / 1000) - 30 }), /`exp` has passed/],
+    ['an nbf in the future', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', url, token, { nbf: Math.floor(Date.now() / 1000) + 30 }), /`nbf` is in the future/],
     ['a wrong ath', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', url, token, { ath: 'x'.repeat(43) }), /ath/],
     ['no jti', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', url, token, { jti: undefined }), /jti/],
     ['a tampered session token', async (k: any, url: string, token: string) => dpopHeaders(k, 'POST', url, `${token.slice(0, -4)}AAAA`), /session token does not verify/],

@@ -105,6 +105,7 @@ export class AgentAuthenticator {
     const now = this.now();
     if (exp + SKEW_SECONDS < now) throw unauthenticated('`client_assertion` has expired');
     if (iat - SKEW_SECONDS > now) throw unauthenticated('`client_assertion`: `iat` is in the future');
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf - SKEW_SECONDS > now)) throw unauthenticated('`client_assertion`: `nbf` is in the future (or is not a number)');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw unauthenticated('`client_assertion`: `jti` is required (1 to 256 characters)');
     if (!this.assertions.use(`${agentId}\u0000${jti}`, exp + SKEW_SECONDS, now) || !(await this.shared('assertion', agentId, jti, exp + SKEW_SECONDS, now))) throw unauthenticated('`client_assertion` was already used (`jti` replayed)');
     if (agent.status !== 'ACTIVE') throw new DomainError('FORBIDDEN', `agent \`${agentId.slice(0, 64)}\` is ${agent.status}: it cannot open sessions`);
@@ -160,6 +161,9 @@ export class AgentAuthenticator {
     if (p.htm !== call.method) throw unauthenticated(`the \`DPoP\` proof's \`htm\` must be \`${call.method}\``);
     if (p.htu !== withoutQuery(call.url)) throw unauthenticated(`the \`DPoP\` proof's \`htu\` must be \`${withoutQuery(call.url)}\``);
     if (typeof p.iat !== 'number' || p.iat < now - DPOP_MAX_AGE_SECONDS || p.iat > now + SKEW_SECONDS) throw unauthenticated(`the \`DPoP\` proof's \`iat\` must be within the last ${DPOP_MAX_AGE_SECONDS} seconds`);
+    // RFC 9449 defines neither, but RFC 7519 §4.1.4-5 binds any JWT that carries them
+    if (p.exp !== undefined && (typeof p.exp !== 'number' || p.exp + SKEW_SECONDS < now)) throw unauthenticated("the `DPoP` proof's `exp` has passed (or is not a number)");
+    if (p.nbf !== undefined && (typeof p.nbf !== 'number' || p.nbf > now + SKEW_SECONDS)) throw unauthenticated("the `DPoP` proof's `nbf` is in the future (or is not a number)");
     if (p.ath !== this.proofs().accessTokenHash(token)) throw unauthenticated(`the \`DPoP\` proof's \`ath\` is not the hash of the ${what === 'session' ? 'session token' : 'credential'}`);
     if (typeof p.jti !== 'string' || p.jti.length === 0 || p.jti.length > 256) throw unauthenticated("the `DPoP` proof's `jti` is required (1 to 256 characters)");
     const until = p.iat + DPOP_MAX_AGE_SECONDS + SKEW_SECONDS;
