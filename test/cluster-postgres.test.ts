@@ -13,6 +13,7 @@ import { body, makePublishers, sign, type Publisher } from './support/cap-profil
 import { startClusterKernel, type ClusterKernel } from './support/cluster-kernels.ts';
 import { startEtcdCluster, type EtcdCluster } from './support/etcd.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
+import { until } from './support/until.ts';
 import { wasmMerkle } from './support/wasm.ts';
 
 let etcd: EtcdCluster;
@@ -43,12 +44,10 @@ describe('three instances on one PostgreSQL store', () => {
   it('a profile pushed to one is served by all, and a restarted instance comes back on it', async () => {
     const res = await fetch(`${kernels[1]!.base}/v1/cap-profile`, { method: 'PUT', headers: json, body: JSON.stringify(await sign(body({ version: 1 }), [publishers[0]!, publishers[2]!])) });
     expect(res.status, await res.clone().text()).toBe(200);
-    const deadline = Date.now() + 10_000;
-    let all = await Promise.all(kernels.map(active));
-    while (!all.every((p) => p.version === 1) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      all = await Promise.all(kernels.map(active));
-    }
+    const all = await until('every instance serving version 1', async () => {
+      const ps = await Promise.all(kernels.map(active));
+      return ps.every((p) => p.version === 1) ? ps : undefined;
+    }, { timeoutMs: 30_000, everyMs: 100 });
     expect(all.map((p) => p.version)).toEqual([1, 1, 1]);
     expect(new Set(all.map((p) => p.cedar_policy_hash)).size).toBe(1);
     // the signed profile is stored once, by the instance that proposed it

@@ -14,6 +14,7 @@ import { nodeEtcdTransport } from '../src/entry/etcd-transport.ts';
 import { readCluster } from '../src/entry/local-config.ts';
 import { startClusterKernel, type ClusterKernel } from './support/cluster-kernels.ts';
 import { makeEtcdCerts, startEtcdCluster, type EtcdCluster, type EtcdTlsFiles } from './support/etcd.ts';
+import { until } from './support/until.ts';
 
 let etcd: EtcdCluster;
 let certs: EtcdTlsFiles;
@@ -34,8 +35,7 @@ const tlsOf = async (f: { ca: string; cert: string; key: string }) => ({ ca: awa
 describe('kernel ↔ etcd over mutual TLS', () => {
   it('the adapter reads and compare-and-swaps with its client certificate, and reaches nothing without one the members trust', async () => {
     const gw = new EtcdGateway(etcd.endpoints, nodeEtcdTransport({ tls: await tlsOf(certs) }));
-    const deadline = Date.now() + 20_000;
-    while (!(await gw.status()).leader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until('the TLS member elected leader', async () => (await gw.status()).leader, { timeoutMs: 30_000, everyMs: 100 });
     expect(await gw.status()).toEqual({ members: 1, reachable: 1, leader: true });
     expect(await gw.compareAndSwap('kee/tls-probe', '0', 'one')).toBe(true);
     expect(await gw.read('kee/tls-probe')).toMatchObject({ value: 'one' });
@@ -50,7 +50,7 @@ describe('kernel ↔ etcd over mutual TLS', () => {
     const bare = new EtcdGateway(etcd.endpoints, nodeEtcdTransport());
     await expect(bare.read('kee/tls-probe')).rejects.toThrow(/no client certificate/);
     bare.close();
-  }, 30_000);
+  }, 60_000);
 
   it('a kernel configured with KEE_CLUSTER_ETCD_CA/_CERT/_KEY joins and serves', async () => {
     kernel = await startClusterKernel({ KEE_CLUSTER_ETCD: etcd.endpoints.join(','), KEE_CLUSTER_ETCD_CA: certs.ca, KEE_CLUSTER_ETCD_CERT: certs.cert, KEE_CLUSTER_ETCD_KEY: certs.key });

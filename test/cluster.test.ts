@@ -16,6 +16,7 @@ import { encodeCommitted, POLICY_KEY } from '../src/kernel/cluster/committed-pol
 import { body, makePublisher, makePublishers, POLICIES_V1, sign, type Publisher } from './support/cap-profile.ts';
 import { startClusterKernel, type ClusterKernel } from './support/cluster-kernels.ts';
 import { startEtcdCluster, type EtcdCluster } from './support/etcd.ts';
+import { until } from './support/until.ts';
 import { wasmMerkle } from './support/wasm.ts';
 
 let etcd: EtcdCluster;
@@ -24,21 +25,6 @@ let env: Record<string, string>;
 const kernels: ClusterKernel[] = [];
 const json = { 'content-type': 'application/json' };
 const read = { principal: { type: 'Agent', id: 'a' }, action: { type: 'Action', id: 'read' }, resource: { type: 'Dataset', id: 'd1' }, context: {} };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Catalog `cat-<version>` superseding the one before (P4 catalog continuity). */
 const catalog = (version: number, supersedes: number | null) => ({ catalog_version: { version_id: `cat-${version}`, supersedes: supersedes === null ? null : `cat-${supersedes}`, published_by: 'test-authority', published_at: '2026-01-01T00:00:00Z' } });
@@ -58,14 +44,14 @@ async function decideOnce(k: ClusterKernel): Promise<{ decision: string; reasons
   return (await (await fetch(`${k.base}/v1/sessions/${s.session_id}/authorize`, { method: 'POST', headers: json, body: JSON.stringify(read) })).json()) as { decision: string; reasons: string[] };
 }
 /** Every instance serves `version`, SERVING, with one cedar_policy_hash. */
-async function allServe(version: number, ms = 10_000): Promise<string> {
+async function allServe(version: number): Promise<string> {
   return until(`every instance serving version ${version}`, async () => {
     const hs = await Promise.all(kernels.map(health));
     if (!hs.every((h) => h.status === 200 && h.body.cluster.state === 'SERVING' && h.body.cluster.serving_version === version)) return undefined;
     const ps = await Promise.all(kernels.map(profile));
     const hashes = new Set(ps.map((p) => p.cedar_policy_hash));
     return ps.every((p) => p.version === version) && hashes.size === 1 ? [...hashes][0] : undefined;
-  }, ms);
+  }, { timeoutMs: 30_000, everyMs: 100 });
 }
 
 beforeAll(async () => {
@@ -92,7 +78,7 @@ describe('policy cluster (3 etcd members, 3 instances)', () => {
     const again = await push(kernels[1]!, await sign(body({ version: 1, ...catalog(1, null) }), [publishers[1]!, publishers[2]!]));
     expect(again.status).toBe(409);
     expect(((await again.json()) as { code: string }).code).toBe('CAP_ROLLBACK');
-  }, 60_000);
+  }, 120_000);
 
   it('a forged update committed behind the instances\' back is refused by every instance, never applied, until a valid one', async () => {
     const outsider = await makePublisher();
@@ -106,7 +92,7 @@ describe('policy cluster (3 etcd members, 3 instances)', () => {
     await until('every instance refusing the forged update', async () => {
       const hs = await Promise.all(kernels.map(health));
       return hs.every((h) => h.status === 503 && h.body.cluster.state === 'DENY_ALL' && h.body.cluster.reason === 'COMMITTED_UPDATE_REFUSED') ? true : undefined;
-    }, 10_000);
+    }, { timeoutMs: 30_000, everyMs: 100 });
     for (const k of kernels) {
       expect((await profile(k)).version).toBe(1);
       const d = await decideOnce(k);
@@ -118,17 +104,17 @@ describe('policy cluster (3 etcd members, 3 instances)', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     await allServe(3);
     for (const k of kernels) expect((await decideOnce(k)).decision).toBe('PERMIT');
-  }, 60_000);
+  }, 120_000);
 
-  it('losing the etcd quorum puts every instance in DENY_ALL within the stale window; restoring it brings them back', async () => {
+  // how soon (at the first round that sees a minority, before any stale window) is the kernel
+  // clock's business: src/kernel/cluster/policy-cluster.test.ts; no wall-clock bound here (no timed tests)
+  it('losing the etcd quorum puts every instance in DENY_ALL (NO_MAJORITY); restoring it brings them back', async () => {
     await etcd.stopMember(1);
     await etcd.stopMember(2);
-    const lost = Date.now();
     const states = await until('every instance DENY_ALL', async () => {
       const hs = await Promise.all(kernels.map(health));
       return hs.every((h) => h.status === 503 && h.body.cluster.state === 'DENY_ALL') ? hs : undefined;
-    }, 3_000 + 2_000);
-    expect(Date.now() - lost).toBeLessThan(5_000);
+    }, { timeoutMs: 30_000, everyMs: 100 });
     for (const h of states) expect(h.body.cluster).toMatchObject({ reason: 'NO_MAJORITY', split_brain: true });
     const d = await decideOnce(kernels[0]!);
     expect(d.decision).toBe('DENY');
@@ -137,9 +123,9 @@ describe('policy cluster (3 etcd members, 3 instances)', () => {
     expect(refused.status).toBe(503); // nothing commits
     await etcd.startMember(1);
     await etcd.startMember(2);
-    await allServe(3, 15_000);
+    await allServe(3);
     expect((await decideOnce(kernels[2]!)).decision).toBe('PERMIT');
-  }, 60_000);
+  }, 120_000);
 
   it('load over the three instances with one killed mid-load: every acknowledged decision is in a verified package, one linear chain per session', async () => {
     type Ack = { ale_seq: number; decision: string };

@@ -15,6 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
+import { until } from './support/until.ts';
 
 const run = promisify(execFile);
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kee-mcp-cli-')));
@@ -94,14 +95,14 @@ describe('kee mcp-gateway (CLI)', () => {
     expect(log).toContain('cap profile mcp-tools version 1 signed with the development publishers and activated');
     await exercise(client);
     await client.close();
-    await until(() => log.includes('audit package'));
+    await until('the stdio session\'s audit package written', () => log.includes('audit package'), { timeoutMs: 60_000 });
     expect(await verifyNewPackage([])).toBe('SESSION_OPEN CEDAR_PERMIT TOOL_RESULT CEDAR_DENY SESSION_COMPLETE');
 
     // the same data directory over HTTP: the profile is already active, the agent key is reused
     const child = spawn('node', ['bin/kee.mjs', 'mcp-gateway', '--config', config, '--packages', packages, '--http', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let httpLog = '';
     child.stderr.on('data', (d: Buffer) => (httpLog += d.toString()));
-    await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(httpLog));
+    await until('the HTTP gateway listening', () => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(httpLog), { timeoutMs: 60_000 });
     expect(httpLog).toContain('cap profile mcp-tools version 1 is active');
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(httpLog)?.[1] as string;
     const before = readdirSync(packages);
@@ -111,7 +112,7 @@ describe('kee mcp-gateway (CLI)', () => {
     await exercise(httpClient);
     await transport.terminateSession();
     await httpClient.close();
-    await until(() => readdirSync(packages).length > before.length);
+    await until('the HTTP session\'s audit package written', () => readdirSync(packages).length > before.length, { timeoutMs: 60_000 });
     expect(await verifyNewPackage(before)).toBe('SESSION_OPEN CEDAR_PERMIT TOOL_RESULT CEDAR_DENY SESSION_COMPLETE');
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -129,7 +130,7 @@ describe('kee mcp-gateway (CLI)', () => {
     expect(denied.isError).toBe(true);
     const pid = stdio.pid as number;
     process.kill(pid, 'SIGKILL');
-    await until(() => {
+    await until('the killed gateway gone', () => {
       try {
         process.kill(pid, 0);
         return false;
@@ -148,11 +149,3 @@ describe('kee mcp-gateway (CLI)', () => {
     }
   }, 60_000);
 });
-
-async function until(done: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

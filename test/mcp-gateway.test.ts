@@ -36,6 +36,7 @@ import { policyVisibility } from '../src/mcp/tool-visibility.ts';
 import { ToolListNotifier } from '../src/mcp/tool-list-changes.ts';
 import { loadCedar } from './support/cedar.ts';
 import { makeHarness, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 const run = promisify(execFile);
 const FS_SERVER = 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js';
@@ -316,7 +317,7 @@ describe('mcp-gateway with a remote kernel (HTTP, client assertion, DPoP)', () =
     const g = await gateway(READ_ONLY, fs(), 'remote');
     await g.sessionId();
     for (const stop of stops.splice(0)) stop();
-    await new Promise((r) => setTimeout(r, 100));
+    await until('the kernel refusing connections', () => fetch(`${g.kernelUrl}/healthz`).then(() => false, () => true));
     const r = await g.client.callTool({ name: 'fs__read_text_file', arguments: { path: file } });
     expect(text(r)).toMatch(/refused `fs__read_text_file`: the kernel could not decide \(.*\); nothing was forwarded/);
   }, 60_000);

@@ -15,6 +15,7 @@ import { findChainBreak } from '../src/kernel/audit/chain.ts';
 import type { AuditStore } from '../src/ports/storage.ts';
 import type { AuditRecord } from '../src/kernel/types.ts';
 import { agentRead, classifyGold, makeHarness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 /** A store, and how to make its database refuse writes (and take them again). */
 type Outage = { store: AuditStore; refuse: () => Promise<void>; accept: () => Promise<void>; close: () => Promise<void> };
@@ -85,28 +86,21 @@ describe('audit store outage', () => {
       }
     })();
 
-    /** Polls healthz until `done` holds (bounded: a loaded machine may take seconds); the last state seen. */
-    const until = async (done: (state: string) => boolean): Promise<string> => {
-      let state = '';
-      for (const start = Date.now(); Date.now() - start < 20_000; ) {
-        state = (await h.call('GET', '/healthz')).json.state as string;
-        if (done(state)) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return state;
-    };
+    const state = async () => (await h.call('GET', '/healthz')).json.state as string;
+    /** How many answers of `phase` with `status` the workers have had so far. */
+    const count = (p: string, status: number) => answered.filter((a) => a.phase === p && a.status === status).length;
 
-    await new Promise((r) => setTimeout(r, 400));
+    // decisions flow before the outage (every worker has had a few answered)
+    await until('decisions before the outage', () => count('before', 200) >= 3 * ids.length);
     phase = 'outage';
     await outage.refuse();
-    // the first failed write suspends the kernel; the outage then lasts a while longer
-    const duringOutage = await until((s) => s === 'SUSPENDED_GAR');
-    await new Promise((r) => setTimeout(r, 200));
+    // the first failed write suspends the kernel; the outage then lasts while workers keep asking
+    const duringOutage = await until('SUSPENDED_GAR during the outage', async () => ((await state()) === 'SUSPENDED_GAR' ? 'SUSPENDED_GAR' : undefined));
+    await until('503s answered during the outage, and seen by the healthz watcher', () => count('outage', 503) >= ids.length && states.has('SUSPENDED_GAR'));
     await outage.accept();
     phase = 'after';
     // the first committed write ends SUSPENDED_GAR; then decisions go on for a while
-    await until((s) => s === 'NORMAL' && answered.some((a) => a.phase === 'after' && a.status === 200));
-    await new Promise((r) => setTimeout(r, 300));
+    await until('NORMAL with decisions after the outage', async () => (await state()) === 'NORMAL' && count('after', 200) >= 3 * ids.length);
     stop = true;
     await Promise.all([...workers, watch]);
 

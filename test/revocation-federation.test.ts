@@ -1,13 +1,15 @@
 /**
  * P8 between two kernels federated on loopback (real HTTP, test/support/federation.ts): A
- * transmits over SSF, B receives. Revoking an agent at A makes B refuse it (the time is measured
- * and printed, bounded by the 30 s of digest §2.8); B unreachable gives PARTIAL, then CLEAN after
+ * transmits over SSF, B receives. Revoking an agent at A makes B refuse it at A's first delivery
+ * (push) or B's next poll, with no time passing on either kernel's clock (the 30 s of digest §2.8
+ * on the wall clock is measured by bench/revocation); B unreachable gives PARTIAL, then CLEAN after
  * retries; A silent past the bound makes B deny what it cannot confirm.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from './support/free-port.ts';
 import { agentKey, journalRecords, makeOperators } from './support/operators.ts';
 import { startNode, transmitterConfig, type Node, type Ops } from './support/federation.ts';
+import { until } from './support/until.ts';
 
 const nodes: Node[] = [];
 afterEach(async () => {
@@ -37,25 +39,20 @@ async function registerAt(n: Node, ops: Ops, agent: string) {
 
 describe('revocation between federated kernels (SSF over loopback HTTP)', () => {
   for (const delivery of ['push', 'poll'] as const) {
-    it(`${delivery}: an agent revoked at A is refused at B within 30 s; A's event is CLEAN; B's entry records its source`, async () => {
+    it(`${delivery}: an agent revoked at A is refused at B at A's first delivery (push) or B's next poll; A's event is CLEAN; B's entry records its source`, async () => {
       const ops = await makeOperators();
       const { a, b } = await pair(delivery, ops);
       const { xpid } = await registerAt(a, ops, 'agent-1');
       expect((await b.decide('agent-1')).decision).toBe('PERMIT');
 
-      const t0 = performance.now();
       const revoked = await a.h.call('POST', '/v1/agents/agent-1/revoke', undefined, await ops.bearer('operator'));
       expect(revoked.status).toBe(200);
-      let d = await b.decide('agent-1');
-      while (d.decision !== 'DENY' && performance.now() - t0 < 30_000) {
-        if (delivery === 'poll') await b.tick();
-        else await new Promise((r) => setTimeout(r, 5));
-        d = await b.decide('agent-1');
-      }
-      const ms = performance.now() - t0;
-      console.log(`revocation A→B (${delivery}): refused at B ${ms.toFixed(1)} ms after POST /v1/agents/agent-1/revoke at A`);
+      // no time passes on either kernel's clock: push, B has it once A's first delivery is done;
+      // poll, at B's next poll. (How fast on the wall clock is bench/revocation's business.)
+      await a.h.kernel.revocation.idle();
+      if (delivery === 'poll') await b.tick();
+      const d = await b.decide('agent-1');
       expect(d.decision).toBe('DENY');
-      expect(ms).toBeLessThan(30_000);
       expect(d.reasons.join(' ')).toMatch(new RegExp(`^XPID_REVOKED: XPID \`${xpid}\` of agent \`agent-1\` .* \\(by ${a.h.kernel.issuer.replaceAll('.', '\\.')}\\)$`));
 
       const entry = (await b.h.call('GET', '/v1/revocations')).json.revocations[0];
@@ -131,7 +128,7 @@ describe('revocation between federated kernels (SSF over loopback HTTP)', () => 
     await a.listen();
     b.advance(10_000);
     await b.tick();
-    for (let i = 0; i < 200 && !b.h.kernel.health().revocation?.status_confirmable; i++) await new Promise((r) => setTimeout(r, 10));
+    await until('B confirming revocation status again', () => b.h.kernel.health().revocation?.status_confirmable);
     expect(b.h.kernel.health().revocation?.status_confirmable).toBe(true);
     expect((await b.decide('peer-agent')).decision).toBe('PERMIT');
     expect((await acd()).status).toBe(200);

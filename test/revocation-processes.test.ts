@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentRead } from './support/harness.ts';
 import { startServer, type RunningServer } from './runtime/servers.ts';
+import { until } from './support/until.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
@@ -17,16 +18,6 @@ const operatorToken = (dataDir: string) =>
   new Promise<string>((resolve, reject) => {
     execFile(process.execPath, ['bin/kee.mjs', 'operator', 'token', '--role', 'operator', '--ttl', '600'], { env: { ...process.env, KEE_DATA_DIR: dataDir }, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())));
   });
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('revocation between two Node kernel processes (KEE_SSF_TRANSMITTERS)', () => {
   it('B creates its poll stream at A from its configuration; a mandate revoked at A is refused at B', async () => {
@@ -40,7 +31,7 @@ describe('revocation between two Node kernel processes (KEE_SSF_TRANSMITTERS)', 
     const health = await until('B stream at A', async () => {
       const h = (await (await fetch(`${b.base}/healthz`)).json()) as { revocation?: { status_confirmable: boolean; streams_in: { stream_id: string | null }[] } };
       return h.revocation?.streams_in[0]?.stream_id ? h.revocation : undefined;
-    });
+    }, { timeoutMs: 60_000, everyMs: 100 });
     expect(health.status_confirmable).toBe(true);
 
     const decideAtB = async () => {
@@ -54,7 +45,7 @@ describe('revocation between two Node kernel processes (KEE_SSF_TRANSMITTERS)', 
     const denied = await until('DENY at B', async () => {
       const d = await decideAtB();
       return d.decision === 'DENY' ? d : undefined;
-    });
+    }, { timeoutMs: 60_000, everyMs: 100 });
     expect(denied.reasons.join(' ')).toMatch(/^MANDATE_REVOKED: MANDATE_JTI `mandate-z` of agent `agent-z`/);
     const feed = (await (await fetch(`${b.base}/v1/revocations`)).json()) as { revocations: { source: string; id: string }[] };
     expect(feed.revocations).toEqual([expect.objectContaining({ id: 'mandate-z', source: 'CAEP' })]);

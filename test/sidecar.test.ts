@@ -20,6 +20,7 @@ import { canonicalJson } from '../src/kernel/jcs.ts';
 import { freePort } from './support/free-port.ts';
 import { startServer, type RunningServer } from './runtime/servers.ts';
 import { kee, startSidecar, type Sidecar } from './support/sidecars.ts';
+import { until } from './support/until.ts';
 import { loadKeeWasm } from './support/wasm.ts';
 
 const KEK = 'a5'.repeat(32);
@@ -128,21 +129,15 @@ describe('FROST sidecars as separate processes', () => {
 
   it('restart it: the kernel recovers by itself and completes the close that gave up', async () => {
     sidecars[1] = await startSidecar(serveArgs(1), env);
-    let state = '';
-    for (let i = 0; i < 100 && state !== 'NORMAL'; i++) {
-      await sleep(100);
-      state = (await call('GET', '/healthz')).json.state;
-    }
-    expect(state).toBe('NORMAL');
-    let block = await call('GET', `/v1/audit/blocks/${pending.block_id}`);
-    for (let i = 0; i < 50 && block.status !== 200; i++) {
-      await sleep(100);
-      block = await call('GET', `/v1/audit/blocks/${pending.block_id}`);
-    }
+    await until('the kernel NORMAL again', async () => (await call('GET', '/healthz')).json.state === 'NORMAL', { timeoutMs: 30_000, everyMs: 100 });
+    const block = await until('the block of the close that gave up', async () => {
+      const b = await call('GET', `/v1/audit/blocks/${pending.block_id}`);
+      return b.status === 200 ? b : undefined;
+    }, { timeoutMs: 30_000, everyMs: 100 });
     expect(block.status).toBe(200);
     expect(verifiesUnderGroupKey(block.json, groupKey)).toBe(true);
     expect(kernel.output()).toContain('"alert":"SIGNING_QUORUM_RESTORED"');
-  });
+  }, 90_000);
 
   it('refuses nonce reuse and requests not signed by the coordinator, over HTTP', async () => {
     const coordinatorKey = Buffer.from(readFileSync(join(frost, 'coordinator-ed25519.key'), 'utf8').trim(), 'hex');
@@ -208,7 +203,9 @@ describe('FROST sidecars as separate processes', () => {
       });
     try {
       expect(await reused()).toBe(false);
-      await sleep(7_000); // Node closes idle connections a little after its 5 s keepAliveTimeout
+      // a negative check, so a real wait: past Node's default 5 s keepAliveTimeout the socket would be
+      // closed (the first request above shows a fresh socket is reported as not reused)
+      await sleep(7_000);
       expect(await reused()).toBe(true);
     } finally {
       agent.destroy();

@@ -15,7 +15,7 @@ export async function startSidecar(args: string[], env: Record<string, string> =
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sidecar did not start in time:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`sidecar did not start in time:\n${out}`)), 60_000);
     child.stdout?.on('data', (d) => {
       out += String(d);
       if (out.includes('listening on')) {

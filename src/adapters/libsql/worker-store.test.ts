@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
+import { until } from '../../../test/support/until.ts';
 import { openWorkerLibsqlStore, type WorkerStoreHandle } from '../../entry/open-worker-store.ts';
 import { isDomainError } from '../../kernel/errors.ts';
 import { MemoryStore } from '../memory/store.ts';
@@ -61,11 +62,7 @@ describe('worker store', () => {
     const first = h.worker();
     await first.terminate(); // as a crash would
     expect(isDomainError(await h.store.lastRecord('r1').catch((e: unknown) => e), 'GAR_UNAVAILABLE')).toBe(true);
-    let last = null;
-    for (let i = 0; i < 100 && last === null; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      last = await h.store.lastRecord('r1').catch(() => null);
-    }
+    const last = await until('a new worker answering', () => h.store.lastRecord('r1').catch(() => null), { everyMs: 50 });
     expect(h.worker()).not.toBe(first);
     expect(last?.aleSeq).toBe(1);
     await h.store.appendRecords([rec(2)]);

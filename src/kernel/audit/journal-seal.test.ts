@@ -10,6 +10,7 @@ import { ed25519Verifier } from '../../adapters/noble/ed25519.ts';
 import { MemoryStore } from '../../adapters/memory/store.ts';
 import { Ed25519Signer } from '../../adapters/noble/ed25519.ts';
 import { makeHarness } from '../../../test/support/harness.ts';
+import { until } from '../../../test/support/until.ts';
 import type { Signer } from '../../ports/signer.ts';
 import type { AuditPackage } from './audit-package.ts';
 import { JOURNAL_AGENT_ID } from './journal.ts';
@@ -182,7 +183,7 @@ describe('kernel journal blocks', () => {
     gated = true;
     await event(1);
     await event(2); // block 1 is due: its successor is claimed and its seal waits on the signer
-    while (release === null) await new Promise((r) => setTimeout(r, 1));
+    await until('the seal waiting on the signer', () => release !== null, { everyMs: 1 });
     const during = (await h.call('GET', '/v1/audit/journal')).json;
     expect(during).toMatchObject({ last_journal_seq: 0, blocks: [] });
     const sealing = (await h.kernel.journalBlocks(1, 1))[0]!;

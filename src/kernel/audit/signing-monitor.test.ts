@@ -10,6 +10,7 @@ import { FrostSigner } from '../../adapters/frost/frost-signer.ts';
 import type { Participant, Round2Request } from '../../adapters/frost/participant.ts';
 import type { OperatorAlert } from '../../ports/alert.ts';
 import { makeHarness } from '../../../test/support/harness.ts';
+import { until } from '../../../test/support/until.ts';
 import { loadKeeWasm } from '../../../test/support/wasm.ts';
 
 const wasm = loadKeeWasm();
@@ -18,6 +19,9 @@ class Switchable implements Participant {
   readonly id: number;
   down = false;
   corrupt = false;
+  /** Health checks (the monitor's probes) and signing rounds asked of this participant, answered or not. */
+  probes = 0;
+  rounds = 0;
   private readonly inner: Participant;
   constructor(inner: Participant) {
     this.inner = inner;
@@ -27,6 +31,7 @@ class Switchable implements Participant {
     if (this.down) throw new Error('connection refused');
   }
   async round1(s: Uint8Array) {
+    this.rounds++;
     this.check();
     return this.inner.round1(s);
   }
@@ -41,6 +46,7 @@ class Switchable implements Participant {
     return this.inner.cancel(s);
   }
   async health() {
+    this.probes++;
     this.check();
   }
 }
@@ -60,7 +66,6 @@ function setup(signing: { closeRetryMs?: number; probeIntervalMs?: number; healt
   return { h, ps, alerts, journal, open };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('signing quorum failure', () => {
   it('suspends with no block, names the unavailable participants in the journal and an alert, and never signs with fewer than t', async () => {
@@ -100,10 +105,12 @@ describe('signing quorum failure', () => {
       ps[1]!.down = true;
       ps[2]!.down = true;
       expect((await h.call('POST', `/v1/sessions/${s.session_id}/close`)).status).toBe(503);
-      await sleep(200);
+      // the probe runs (twice) while quorum still lacks: it does not leave SIGNING_SUSPENDED
+      const probed = ps[0]!.probes;
+      await until('two probes during the suspension', () => ps[0]!.probes >= probed + 2);
       expect((await h.call('GET', '/healthz')).json.state).toBe('SIGNING_SUSPENDED');
       ps[2]!.down = false;
-      for (let i = 0; i < 100 && (await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status !== 200; i++) await sleep(20);
+      await until('the block of the close that gave up', async () => (await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status === 200);
       expect((await h.call('GET', '/healthz')).json.state).toBe('NORMAL');
       const block = await h.call('GET', `/v1/audit/blocks/${s.block_id}`);
       expect(block.status).toBe(200);
@@ -120,7 +127,8 @@ describe('signing quorum failure', () => {
     const s = await open();
     ps[0]!.down = true;
     ps[1]!.down = true;
-    setTimeout(() => (ps[1]!.down = false), 300);
+    // participant 2 comes back once the close has tried (and failed) at least once
+    void until('a first signing round of the close', () => ps[1]!.rounds >= 1).then(() => (ps[1]!.down = false));
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(r.status).toBe(200);
     expect(r.json.block_id).toBe(s.block_id);
@@ -147,7 +155,7 @@ describe('signing quorum failure', () => {
     const r = await h.call('POST', `/v1/sessions/${s.session_id}/close`);
     expect(r.status).toBe(200);
     expect((await h.call('GET', `/v1/audit/blocks/${s.block_id}`)).status).toBe(200);
-    await sleep(10);
+    await until('FROST_INVALID_SHARE journaled', () => journal().find((x) => x.event_type === 'FROST_INVALID_SHARE'));
     expect(journal().find((x) => x.event_type === 'FROST_INVALID_SHARE')).toMatchObject({ severity: 'CRITICAL', culprit_participants: [1], detail: 'frost participants 1 sent invalid signature shares' });
     expect(alerts).toEqual([expect.objectContaining({ alert: 'FROST_INVALID_SHARE', culprit_participants: [1] })]);
     expect((await h.call('GET', '/healthz')).json.state).toBe('NORMAL');
