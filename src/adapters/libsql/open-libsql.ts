@@ -69,7 +69,8 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   }
 
   private async attempt<T>(op: () => PromiseLike<T>): Promise<T> {
-    if (!this.configured) {
+    // (a closed client stays closed: the call fails)
+    if (!this.configured && !this.client.closed) {
       try {
         await this.reopen();
       } catch (e) {
@@ -82,7 +83,9 @@ export class LibsqlAuditStore extends SqliteAuditStore {
       const err = storeError(e);
       if (this.embedded && !this.client.closed) {
         try {
-          if (err.code !== 'CONFLICT' || (await settingsProblemOf(this.client, this.embedded.busyTimeoutMs)) !== null) await this.reopen();
+          // a settings read that fails counts as settings lost
+          const lost = err.code !== 'CONFLICT' || (await settingsProblemOf(this.client, this.embedded.busyTimeoutMs).catch(String)) !== null;
+          if (lost) await this.reopen();
         } catch {
           /* `configured` stays false: the next call reconnects first, or fails and says why */
         }
