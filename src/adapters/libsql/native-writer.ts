@@ -71,7 +71,8 @@ export class NativeRecordWriter {
 
   /** Opens the connection and prepares its statements (the schema exists: the caller has migrated the database). */
   private connect(): void {
-    const db = new Database(this.path);
+    // the busy timeout from the start: the settings below wait for a lock like any statement
+    const db = new Database(this.path, { timeout: this.busyTimeoutMs });
     try {
       for (const sql of settingStatements(this.busyTimeoutMs)) db.exec(sql);
       db.exec(`PRAGMA wal_autocheckpoint=${WAL_AUTOCHECKPOINT_PAGES}`);
