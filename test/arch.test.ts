@@ -36,6 +36,19 @@ describe('architecture', () => {
     }
   });
 
+  it('libSQL connections are opened only where they are given the store settings', () => {
+    // a PRAGMA reaches only the connection that ran it: createLibsqlClient keeps an embedded
+    // file's client to one connection (openLibsqlStore configures it and refuses a pooled one),
+    // the NativeRecordWriter configures its own; the store lock's connection writes no audit data
+    const opens = { 'createClient(': ['src/adapters/libsql/client.ts'], 'new Database(': ['src/adapters/libsql/native-writer.ts', 'src/entry/store-lock.ts'] };
+    for (const [call, allowed] of Object.entries(opens)) {
+      for (const f of src.filter((f) => f.text.includes(call))) expect(allowed, `${f.path} calls ${call}`).toContain(f.path);
+    }
+    for (const f of src.filter((f) => f.path !== 'src/adapters/libsql/client.ts' && imports(f.text).includes('@libsql/client'))) {
+      expect(f.text.match(/^\s*import\s+\{([^}]*)\}\s+from\s+['"]@libsql\/client['"]/m)?.[1] ?? '', `${f.path} imports from @libsql/client`).not.toMatch(/\bcreateClient\b/);
+    }
+  });
+
   it('only entry files name the cedar-wasm package', () => {
     for (const f of src.filter((f) => !f.path.startsWith('src/entry/'))) {
       expect(imports(f.text).filter((s) => s.startsWith('@cedar-policy/')), f.path).toEqual([]);

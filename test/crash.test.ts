@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { findChainBreak, recordHash } from '../src/kernel/audit/chain.ts';
@@ -55,7 +55,7 @@ describe('crash safety', () => {
       // odd trials: the libSQL connection in a worker thread (WorkerAuditStore, the npm start default)
       const out = await runAndKill(file, Math.floor(Math.random() * 800), trial % 2 === 1);
       const lines = out.split('\n').slice(0, -1); // a last line without newline may be cut
-      const client = createClient({ url: `file:${file}` });
+      const client = createLibsqlClient(`file:${file}`);
       const store = await openLibsqlStore(client, { embedded: true });
 
       for (const line of lines) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -183,7 +183,7 @@ describe('introspection, revocation and the revocation feed', () => {
     const seed = JoseTokenSigner.generateSeed();
     const signer = new (await import('../src/adapters/noble/ed25519.ts')).Ed25519Signer((await import('../src/adapters/noble/ed25519.ts')).Ed25519Signer.generateSeed());
     const boot = async () => {
-      const client = createClient({ url: `file:${file}` });
+      const client = createLibsqlClient(`file:${file}`);
       const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), signer, deps: { tokens: new JoseTokenSigner(seed) } });
       await h.started;
       return { client, h };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
 import { Ed25519Signer } from '../src/adapters/noble/ed25519.ts';
@@ -216,7 +216,7 @@ describe('HEM escalation', () => {
     const operators = await makeOperators();
     const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
     const boot = async () => {
-      const client = createClient({ url: `file:${file}` });
+      const client = createLibsqlClient(`file:${file}`);
       const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), signer, deps: { operatorTokens: operators.verifier } });
       await h.started;
       return { client, h };

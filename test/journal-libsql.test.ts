@@ -4,7 +4,7 @@
  * `recovered` and the chain verifies offline across the restart; an idle session left open is
  * expired by the next start.
  */
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ describe('journal blocks and session expiry on libSQL', () => {
     let now = Date.parse('2026-12-06T00:00:00.000Z');
     const clock = createSystemClock(() => now);
     const open = async () => {
-      const client = createClient({ url: `file:${file}` });
+      const client = createLibsqlClient(`file:${file}`);
       const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), signer, deps: { clock, options: { journal: { blockRecords: 3 }, sessions: { idleMs: 60_000 } } } });
       await h.started;
       return { h, client };

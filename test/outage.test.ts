@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
@@ -23,7 +23,7 @@ type Outage = { store: AuditStore; refuse: () => Promise<void>; accept: () => Pr
 // another process holds the write lock (the client reopens its connections after a failure, so
 // a per-connection device such as PRAGMA query_only would not outlast the first failed write)
 const inThread = async (file: string): Promise<Outage> => {
-  const client = createClient({ url: `file:${file}` });
+  const client = createLibsqlClient(`file:${file}`);
   const store = await openLibsqlStore(client, { embedded: true, busyTimeoutMs: 50 });
   const holder = new Database(file);
   holder.exec('PRAGMA busy_timeout = 5000');

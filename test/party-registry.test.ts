@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
@@ -182,7 +182,7 @@ describe('the KIA Party Registry', () => {
     const publishers = await makePublishers(3);
     const signer = new Ed25519Signer(Ed25519Signer.generateSeed());
     const boot = async () => {
-      const client = createClient({ url: `file:${join(dir, 'kee.db')}` });
+      const client = createLibsqlClient(`file:${join(dir, 'kee.db')}`);
       return { client, h: await kernelWith(publishers, { store: await openLibsqlStore(client, { embedded: true }), signer }) };
     };
     try {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
@@ -105,7 +105,7 @@ describe('the revocation registry (P8)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kee-revoc-'));
     const ops = await makeOperators();
     const boot = async () => {
-      const client = createClient({ url: `file:${join(dir, 'kee.db')}` });
+      const client = createLibsqlClient(`file:${join(dir, 'kee.db')}`);
       return { client, ...(await setup(await openLibsqlStore(client, { embedded: true }), ops)) };
     };
     try {

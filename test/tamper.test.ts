@@ -6,7 +6,8 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
@@ -22,7 +23,7 @@ const golden = join(dir, 'golden.db');
 
 /** Builds a store with three closed blocks (4, 7 and 12 records); returns their ids. */
 async function buildGolden(): Promise<{ blocks: string[]; pkgs: any[] }> {
-  const client = createClient({ url: `file:${golden}` });
+  const client = createLibsqlClient(`file:${golden}`);
   const store = await openLibsqlStore(client, { embedded: true });
   const h = makeHarness({ store });
   const blocks: string[] = [];
@@ -142,7 +143,7 @@ describe('tamper evidence', () => {
         const block = blocks[bi] as string;
         const file = join(dir, `t${trial++}.db`);
         copyFileSync(golden, file);
-        const client = createClient({ url: `file:${file}` });
+        const client = createLibsqlClient(`file:${file}`);
         const store = await openLibsqlStore(client, { embedded: true });
         const ms = mutations(block);
         const m = ms[mi % ms.length] as Mutation;
@@ -237,7 +238,7 @@ describe('tamper evidence', () => {
 
 /** A kernel over the libSQL file `file` (a restart when the file exists); close the client when done. */
 async function kernelOn(file: string, deps: Partial<KernelDeps> = {}) {
-  const client = createClient({ url: `file:${file}` });
+  const client = createLibsqlClient(`file:${file}`);
   const h = makeHarness({ store: await openLibsqlStore(client, { embedded: true }), deps });
   await h.started;
   return { client, h };
@@ -391,7 +392,7 @@ describe('tamperings that went unseen (issue 12)', () => {
     await session(k.h); // its block is made under epoch 2
     k.client.close();
     // the start's first read of the chain sees epoch 1 only, as if epoch 2 were stored just after it
-    const client = createClient({ url: `file:${file}` });
+    const client = createLibsqlClient(`file:${file}`);
     const store = await openLibsqlStore(client, { embedded: true });
     let stale = true;
     const staleStore = new Proxy(store, {
@@ -424,7 +425,7 @@ describe('tamperings that went unseen (issue 12)', () => {
     const s = await session(k.h);
     expect((await k.h.call('POST', `/v1/sessions/${t.session_id}/close`)).status).toBe(200);
     k.client.close();
-    const c = createClient({ url: `file:${file}` });
+    const c = createLibsqlClient(`file:${file}`);
     await c.execute("DELETE FROM documents WHERE kind = 'gec_manifest' AND seq >= 2");
     c.close();
     // the newest block was made under epoch 1, which is intact: the start re-issues epoch 2
@@ -450,7 +451,7 @@ describe('tamperings that went unseen (issue 12)', () => {
         if (epoch === 3) expect((await session(k.h)).decision).toBe('PERMIT');
         k.client.close();
       }
-      const c = createClient({ url: `file:${file}` });
+      const c = createLibsqlClient(`file:${file}`);
       await c.execute(tamper);
       c.close();
       const { client, h } = await kernelOn(file);

@@ -22,8 +22,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { createLibsqlClient } from '../../src/adapters/libsql/client.ts';
 import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
 import { openWorkerLibsqlStore } from '../../src/entry/open-worker-store.ts';
 import type { AuditStore } from '../../src/ports/storage.ts';
@@ -103,7 +103,7 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 
 async function openStore(kind: StoreKind, file: string): Promise<{ store: AuditStore; close: () => Promise<void> }> {
   if (kind === 'worker') return openWorkerLibsqlStore(`file:${file}`);
-  const client = createClient({ url: `file:${file}` });
+  const client = createLibsqlClient(`file:${file}`);
   return { store: await openLibsqlStore(client, { embedded: true }), close: async () => client.close() };
 }
 

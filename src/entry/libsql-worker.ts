@@ -7,7 +7,7 @@
  * (prepared statements on a second connection, small frequent checkpoints).
  */
 import { workerData } from 'node:worker_threads';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient, isEmbeddedUrl } from '../adapters/libsql/client.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
 import { NativeRecordWriter } from '../adapters/libsql/native-writer.ts';
 import { serveAuditStore, type StoreChannel } from '../adapters/libsql/worker-store.ts';
@@ -16,8 +16,8 @@ type Init = { url: string; authToken?: string; busyTimeoutMs?: number; port: Sto
 
 const { url, authToken, busyTimeoutMs, port } = workerData as Init;
 try {
-  const client = createClient({ url, ...(authToken ? { authToken } : {}) });
-  const embedded = url.startsWith('file:');
+  const client = createLibsqlClient(url, { ...(authToken ? { authToken } : {}), ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
+  const embedded = isEmbeddedUrl(url);
   const store = await openLibsqlStore(client, { embedded, ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
   if (embedded) store.throughNative(NativeRecordWriter.open(url, busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}));
   serveAuditStore(store, port);

@@ -10,7 +10,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
-import { createClient } from '@libsql/client';
 import * as cedar from '@cedar-policy/cedar-wasm/web';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { Hono } from 'hono';
@@ -19,6 +18,7 @@ import { DEFAULT_CAP_PROFILE } from '../adapters/cedar/default-profile.ts';
 import { createPolicyInspector } from '../adapters/cedar/policy-inspector.ts';
 import { joseJwsVerifier } from '../adapters/jose/jws.ts';
 import { openLibsqlStore } from '../adapters/libsql/open-libsql.ts';
+import { createLibsqlClient, isEmbeddedUrl } from '../adapters/libsql/client.ts';
 import { openWorkerLibsqlStore } from './open-worker-store.ts';
 import { ed25519Verifier } from '../adapters/noble/ed25519.ts';
 import { createGovernanceTracing } from '../adapters/otel/telemetry.ts';
@@ -223,8 +223,9 @@ async function openStore(config: StoreConfig, libsqlThread?: 'main' | 'worker'):
     const { store, close } = await openWorkerLibsqlStore(url, { cacheSessions: libsqlThread === 'worker' });
     return { store, close, auditTuning: { eagerBatch: 256 } };
   }
-  const client = createClient({ url, ...(process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {}) });
-  const store = await openLibsqlStore(client, { embedded: url.startsWith('file:') });
+  // a libSQL server, or an embedded file with KEE_LIBSQL_WORKER=0 (one connection, its settings: pragmas.ts)
+  const client = createLibsqlClient(url, process.env.KEE_DATABASE_AUTH_TOKEN ? { authToken: process.env.KEE_DATABASE_AUTH_TOKEN } : {});
+  const store = await openLibsqlStore(client, { embedded: isEmbeddedUrl(url) });
   return { store, close: () => client.close(), auditTuning: {} };
 }
 

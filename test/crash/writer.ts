@@ -6,7 +6,7 @@
  * With `worker`, the store is the WorkerAuditStore (libSQL in a worker thread, as `npm start`).
  */
 import '../../src/entry/node-v8-flags.ts';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../../src/adapters/libsql/client.ts';
 import { openLibsqlStore } from '../../src/adapters/libsql/open-libsql.ts';
 import { openWorkerLibsqlStore } from '../../src/entry/open-worker-store.ts';
 import { agentRead, classifyGold, makeHarness } from '../support/harness.ts';
@@ -14,7 +14,7 @@ import { agentRead, classifyGold, makeHarness } from '../support/harness.ts';
 const file = process.argv[2];
 if (!file) throw new Error('usage: writer.ts <db-file>');
 const inWorker = process.argv[3] === 'worker';
-const store = inWorker ? (await openWorkerLibsqlStore(`file:${file}`)).store : await openLibsqlStore(createClient({ url: `file:${file}` }), { embedded: true });
+const store = inWorker ? (await openWorkerLibsqlStore(`file:${file}`)).store : await openLibsqlStore(createLibsqlClient(`file:${file}`), { embedded: true });
 const { kernel } = makeHarness({ store, ...(inWorker ? { deps: { options: { eagerBatch: 256 } } } : {}) });
 const out: string[] = [];
 const flush = () => {

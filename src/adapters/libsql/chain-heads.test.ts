@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
+import { createLibsqlClient } from './client.ts';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../kernel/errors.ts';
@@ -46,7 +47,7 @@ const count = async (c: Client, table: string) => Number((await c.execute(`SELEC
 describe('libsql audit chain heads', () => {
   it('refuses an ale_seq that does not follow the head: a gap, a repeat, a first record twice', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(1);
     await store.createSession(s, rec(s, 1, 'SESSION_OPEN'));
@@ -68,7 +69,7 @@ describe('libsql audit chain heads', () => {
 
   it('a refused batch stores nothing, also through the native writer', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = await openLibsqlStore(client, { embedded: true });
     const [a, b] = [session(2), session(3)];
     await store.createSession(a, rec(a, 1));
@@ -90,7 +91,7 @@ describe('libsql audit chain heads', () => {
   });
 
   it('keeps only open sessions in audit_heads; a closed session takes no record, not even a new first one', async () => {
-    const client = createClient({ url: url() });
+    const client = createLibsqlClient(url());
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(4);
     await store.createSession(s, rec(s, 1));
@@ -106,7 +107,7 @@ describe('libsql audit chain heads', () => {
   });
 
   it('a reader gives every record left after a deleted row, a cut link or a link cycle, and never loops', async () => {
-    const client = createClient({ url: url() });
+    const client = createLibsqlClient(url());
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(5);
     await store.createSession(s, rec(s, 1));
@@ -127,7 +128,7 @@ describe('libsql audit chain heads', () => {
 
   it('migrates a database written before 0003: every chain, open or closed, reads back and goes on', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     // the schema as it was: migrations 0000-0002 only, then rows written the old way
     await client.execute('CREATE TABLE `__kee_migrations` (`tag` text PRIMARY KEY NOT NULL, `applied_at` text NOT NULL)');
     for (const m of MIGRATIONS.slice(0, 3)) {
@@ -159,7 +160,7 @@ describe('libsql audit chain heads', () => {
 describe('native record writer', () => {
   it('fails with GAR_UNAVAILABLE while another connection holds the write lock, stores nothing, and works once it is released', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(8);
     await store.createSession(s, rec(s, 1));
@@ -181,7 +182,7 @@ describe('native record writer', () => {
 
   it('commits a lone record or status change as its own statement: durable when append returns, the connection left outside any transaction', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(9);
     await store.createSession(s, rec(s, 1));
@@ -210,7 +211,7 @@ describe('native record writer', () => {
 
   it('never lets a lone record join a transaction left open on its connection: it fails (GAR_UNAVAILABLE) and nothing of it is committed', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = await openLibsqlStore(client, { embedded: true });
     const s = session(10);
     await store.createSession(s, rec(s, 1));
@@ -236,7 +237,7 @@ describe('native record writer', () => {
     // did not commit a lone statement (another write statement active), and the next BEGIN
     // rolled back records already answered as stored
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = await openLibsqlStore(client, { embedded: true });
     const [s, t] = [session(20), session(21)];
     await store.createSession(s, rec(s, 1));
@@ -274,9 +275,9 @@ describe('native record writer', () => {
 
   it('reads sessions on the native connection: every commit of either connection is seen, and no read keeps a snapshot', async () => {
     const u = url();
-    const client = createClient({ url: u });
+    const client = createLibsqlClient(u);
     const store = (await openLibsqlStore(client, { embedded: true })).throughNative(NativeRecordWriter.open(u));
-    const other = createClient({ url: u });
+    const other = createLibsqlClient(u);
     const s = session(7);
     expect(await store.getSession(s.session_id)).toBeNull();
     await store.createSession(s, rec(s, 1, 'SESSION_OPEN'));

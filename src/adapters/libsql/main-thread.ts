@@ -1,4 +1,4 @@
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from './client.ts';
 import { NativeRecordWriter } from './native-writer.ts';
 import type { AuditStore } from '../../ports/storage.ts';
 import { openLibsqlStore } from './open-libsql.ts';
@@ -16,9 +16,10 @@ import { SessionCachingStore } from './session-cache.ts';
  */
 export async function openMainThreadLibsqlStore(url: string, options: { busyTimeoutMs?: number } = {}): Promise<{ store: AuditStore; close: () => void }> {
   if (!url.startsWith('file:')) throw new Error('the libSQL store runs on the main thread only for an embedded file (`file:` URL)');
-  const client = createClient({ url });
+  const client = createLibsqlClient(url, options);
   try {
-    const store = await openLibsqlStore(client, { embedded: true });
+    // both connections with the same busy timeout (pragmas.ts: the settings of each)
+    const store = await openLibsqlStore(client, { embedded: true, ...options });
     const native = NativeRecordWriter.open(url, options);
     store.throughNative(native);
     return {

@@ -4,7 +4,8 @@ import type { DomainError } from '../../kernel/errors.ts';
 import type { Session, SessionStatus } from '../../kernel/types.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { byKey, putRow } from './batch-rows.ts';
-import { PAGE_CACHE_KIB } from './open-libsql.ts';
+import { busyTimeout } from './client.ts';
+import { READ_BACK, settingsFrom, settingsProblem, settingStatements, type ConnectionSettings } from './pragmas.ts';
 import { storeError } from './store.ts';
 
 /**
@@ -65,18 +66,19 @@ export class NativeRecordWriter {
    */
   static open(url: string, options: { busyTimeoutMs?: number } = {}): NativeRecordWriter {
     const { path } = expandConfig({ url }, true);
-    return new NativeRecordWriter(path, Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000)));
+    return new NativeRecordWriter(path, busyTimeout(options.busyTimeoutMs));
   }
 
   /** Opens the connection and prepares its statements (the schema exists: the caller has migrated the database). */
   private connect(): void {
-    const db = new Database(this.path);
+    // the busy timeout from the start: the settings below wait for a lock like any statement
+    const db = new Database(this.path, { timeout: this.busyTimeoutMs });
     try {
-      db.exec('PRAGMA journal_mode=WAL');
-      db.exec('PRAGMA synchronous=FULL');
-      db.exec(`PRAGMA busy_timeout=${this.busyTimeoutMs}`);
-      db.exec(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
+      for (const sql of settingStatements(this.busyTimeoutMs)) db.exec(sql);
       db.exec(`PRAGMA wal_autocheckpoint=${WAL_AUTOCHECKPOINT_PAGES}`);
+      // a connection that does not report the settings (`pragmas.ts`) is not used
+      const problem = settingsProblem(readSettings(db), this.busyTimeoutMs);
+      if (problem) throw new Error(`the native libSQL connection does not take the store's settings: ${problem}`);
       this.begin = db.prepare('BEGIN IMMEDIATE');
       this.commit = db.prepare('COMMIT');
       this.rollback = db.prepare('ROLLBACK');
@@ -222,9 +224,20 @@ export class NativeRecordWriter {
     }
   }
 
+  /** What this writer's connection runs with (opened again first if a failure dropped it). */
+  settings(): ConnectionSettings {
+    this.ready();
+    return readSettings(this.db);
+  }
+
   close(): void {
     if (!this.dropped) this.db.close();
     this.dropped = true;
     this.closed = true;
   }
+}
+
+/** The settings a native connection reports (`pragmas.ts` READ_BACK). */
+function readSettings(db: Database.Database): ConnectionSettings {
+  return settingsFrom(READ_BACK.map((sql) => (db.prepare(sql).raw().get() as unknown[] | undefined)?.[0]));
 }

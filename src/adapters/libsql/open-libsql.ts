@@ -6,6 +6,8 @@ import type { Session } from '../../kernel/types.ts';
 import type { StatusChange, StoredRecord } from '../../ports/storage.ts';
 import { byKey, putRow } from './batch-rows.ts';
 import { ROWS_PER_INSERT, SqliteAuditStore, storeError, type SqliteDb } from './store.ts';
+import { busyTimeout } from './client.ts';
+import { READ_BACK, settingsFrom, settingsProblem, settingStatements } from './pragmas.ts';
 
 /**
  * A second, native connection (the libSQL worker's NativeRecordWriter) for the hot paths:
@@ -28,8 +30,14 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   private readonly insertSql = new Map<number, string>();
 
   private native: NativeConnection | null = null;
-  /** An embedded file's connection settings (null over HTTP): applied again when the connections are reopened. */
+  /** An embedded file's connection settings (null over HTTP): applied again when the connection is reopened. */
   private readonly embedded: { busyTimeoutMs: number } | null;
+  /**
+   * The client's connection runs with the settings (`pragmas.ts`). False from a reconnect until
+   * they are applied and read back: a call then reconnects first, and fails if it cannot, rather
+   * than run on a connection without them.
+   */
+  private configured = true;
 
   constructor(db: SqliteDb, client: Client, embedded: { busyTimeoutMs: number } | null = null) {
     super(db);
@@ -42,14 +50,16 @@ export class LibsqlAuditStore extends SqliteAuditStore {
 
   /**
    * Embedded file: after a failure other than a refused row (CONFLICT), the client's
-   * connections are closed and opened again before the error is thrown. The binding never
-   * resets a statement that failed: one that failed with SQLITE_BUSY (a batch's `BEGIN
-   * IMMEDIATE`, a lone UPDATE or INSERT, while another connection holds the write lock) stays
-   * active, and while it is, SQLite does not commit a lone write of that connection when it
-   * returns (another write statement is active; yet no transaction is reported open), and
+   * connection is closed and opened again, with its settings, before the error is thrown. The
+   * binding never resets a statement that failed: one that failed with SQLITE_BUSY (a batch's
+   * `BEGIN IMMEDIATE`, a lone UPDATE or INSERT, while another connection holds the write lock)
+   * stays active, and while it is, SQLite does not commit a lone write of that connection when
+   * it returns (another write statement is active; yet no transaction is reported open), and
    * rolls it back later: a status change or document answered as stored would be lost (see
-   * NativeRecordWriter.discard). Calls run one at a time (each is synchronous in the driver
-   * anyway), so no call runs on a connection between its failure and the reconnect.
+   * NativeRecordWriter.discard). After a CONFLICT the settings are read back (the pool drops a
+   * connection it cannot roll back and would open a new one). Calls run one at a time (each is
+   * synchronous in the driver anyway), so no call runs on a connection between its failure and
+   * the reconnect, and the client never needs a second connection.
    */
   protected override run<T>(op: () => PromiseLike<T>): Promise<T> {
     if (!this.embedded) return super.run(op);
@@ -59,20 +69,38 @@ export class LibsqlAuditStore extends SqliteAuditStore {
   }
 
   private async attempt<T>(op: () => PromiseLike<T>): Promise<T> {
+    // (a closed client stays closed: the call fails)
+    if (!this.configured && !this.client.closed) {
+      try {
+        await this.reopen();
+      } catch (e) {
+        throw storeError(e);
+      }
+    }
     try {
       return await op();
     } catch (e) {
       const err = storeError(e);
-      if (this.embedded && err.code !== 'CONFLICT' && !this.client.closed) {
+      if (this.embedded && !this.client.closed) {
         try {
-          await this.client.reconnect();
-          await applyPragmas(this.client, this.embedded.busyTimeoutMs);
+          // a settings read that fails counts as settings lost
+          const lost = err.code !== 'CONFLICT' || (await settingsProblemOf(this.client, this.embedded.busyTimeoutMs).catch(String)) !== null;
+          if (lost) await this.reopen();
         } catch {
-          /* the next call fails too, and says why */
+          /* `configured` stays false: the next call reconnects first, or fails and says why */
         }
       }
       throw err;
     }
+  }
+
+  /** Closes the client's connection, opens a new one and gives it the settings. */
+  private async reopen(): Promise<void> {
+    if (!this.embedded) return;
+    this.configured = false;
+    await this.client.reconnect();
+    await configure(this.client, this.embedded.busyTimeoutMs);
+    this.configured = true;
   }
 
   /**
@@ -118,29 +146,40 @@ export class LibsqlAuditStore extends SqliteAuditStore {
 
 const noop = (): void => {};
 
-/** The embedded connection's page cache, KiB. */
-export const PAGE_CACHE_KIB = 65_536;
-
 /**
- * Opens the audit store on a libSQL client. For an embedded file the journal is switched to
- * WAL and `synchronous=FULL`, so an acknowledged commit survives a crash or power loss. Its
- * page cache is 64 MiB (SQLite's default is 2 MiB), so that reads of recent records (heads,
- * block closes walking a session's links) find their pages in memory. `busyTimeoutMs` (default
- * 5,000): how long a write of this connection waits for a lock another connection holds before it
- * fails; the worker thread gives it the same value as its NativeRecordWriter, so that every write
- * of the store, not only the group commit's, gives up after the same time.
+ * Opens the audit store on a libSQL client. For an embedded file the client must be one made by
+ * `createLibsqlClient` (one connection); its connection is given the settings of `pragmas.ts`:
+ * WAL and `synchronous=FULL`, so an acknowledged commit survives a crash or power loss, a 64 MiB
+ * page cache, and `busyTimeoutMs` (default 5,000): how long a write of this connection waits for
+ * a lock another connection holds before it fails; the worker thread gives it the same value as
+ * its NativeRecordWriter, so that every write of the store, not only the group commit's, gives
+ * up after the same time. Throws if a connection the client hands out lacks them (a client with
+ * a pool of connections). Over HTTP nothing is set: the server owns durability.
  */
 export async function openLibsqlStore(client: Client, options: { embedded: boolean; busyTimeoutMs?: number }): Promise<LibsqlAuditStore> {
-  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
-  if (options.embedded) await applyPragmas(client, busyTimeoutMs);
+  const busyTimeoutMs = busyTimeout(options.busyTimeoutMs);
+  if (options.embedded) {
+    await configure(client, busyTimeoutMs);
+    // two readers at once: a client that may open a second connection does so here, and that
+    // connection reports SQLite's defaults
+    const problems = await Promise.all([0, 1].map(() => settingsProblemOf(client, busyTimeoutMs)));
+    const problem = problems.find((p) => p !== null);
+    if (problem) throw new Error(`the embedded libSQL client hands out a connection without the store's settings (${problem}): make it with createLibsqlClient, one connection`);
+  }
   const db = drizzle(client, { schema }) as unknown as SqliteDb;
   await migrate(db);
   return new LibsqlAuditStore(db, client, options.embedded ? { busyTimeoutMs } : null);
 }
 
-async function applyPragmas(client: Client, busyTimeoutMs: number): Promise<void> {
-  await client.execute('PRAGMA journal_mode=WAL');
-  await client.execute('PRAGMA synchronous=FULL');
-  await client.execute(`PRAGMA busy_timeout=${busyTimeoutMs}`);
-  await client.execute(`PRAGMA cache_size=-${PAGE_CACHE_KIB}`);
+/** Gives the client's connection the settings, and reads them back: throws if it does not report them. */
+async function configure(client: Client, busyTimeoutMs: number): Promise<void> {
+  for (const sql of settingStatements(busyTimeoutMs)) await client.execute(sql);
+  const problem = await settingsProblemOf(client, busyTimeoutMs);
+  if (problem) throw new Error(`the embedded libSQL connection does not take the store's settings: ${problem}`);
+}
+
+/** Why the connection a client call gets lacks the settings, or null (read in one batch: one connection). */
+async function settingsProblemOf(client: Client, busyTimeoutMs: number): Promise<string | null> {
+  const results = await client.batch([...READ_BACK], 'deferred');
+  return settingsProblem(settingsFrom(results.map((r) => r.rows[0]?.[0])), busyTimeoutMs);
 }

@@ -1,17 +1,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from './client.ts';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
 import { runStorageContract } from '../../../test/contract/storage.case.ts';
 import { agentRegistryRoundTrip } from '../../../test/support/agent-registry-scenario.ts';
 import { isDomainError } from '../../kernel/errors.ts';
-import { openLibsqlStore, PAGE_CACHE_KIB } from './open-libsql.ts';
+import { openLibsqlStore } from './open-libsql.ts';
+import { PAGE_CACHE_KIB } from './pragmas.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kee-libsql-'));
 let n = 0;
-const open = (file = `t${n++}.db`) => openLibsqlStore(createClient({ url: `file:${join(dir, file)}` }), { embedded: true });
+const open = (file = `t${n++}.db`) => openLibsqlStore(createLibsqlClient(`file:${join(dir, file)}`), { embedded: true });
 
 runStorageContract('libsql (embedded file, WAL)', () => open());
 
@@ -21,7 +22,7 @@ describe('libsql store', () => {
   }, 60_000);
 
   it('runs in WAL mode and applies migrations once', async () => {
-    const client = createClient({ url: `file:${join(dir, 'wal.db')}` });
+    const client = createLibsqlClient(`file:${join(dir, 'wal.db')}`);
     await openLibsqlStore(client, { embedded: true });
     await openLibsqlStore(client, { embedded: true });
     expect((await client.execute('PRAGMA journal_mode')).rows[0]?.journal_mode).toBe('wal');
@@ -38,7 +39,7 @@ describe('libsql store', () => {
     // SQLITE_BUSY left the failed statement active (the binding never resets it): SQLite then
     // did not commit a lone statement of that connection, and rolled it back later
     const file = join(dir, `busy-${first}.db`);
-    const client = createClient({ url: `file:${file}` });
+    const client = createLibsqlClient(`file:${file}`);
     const store = await openLibsqlStore(client, { embedded: true, busyTimeoutMs: 20 });
     const session = (i: number) => ({ session_id: `s${i}`, block_id: `b${i}`, agent_id: 'a', status: 'OPEN' as const, created_at: '2026-12-06T00:00:00.000Z' });
     const first1 = (i: number) => ({ sessionId: `s${i}`, aleSeq: 1, aleType: 'SESSION_OPEN', canonical: `{"s":${i}}`, hash: String(i).padStart(64, '0') });
@@ -61,7 +62,7 @@ describe('libsql store', () => {
   });
 
   it('reports an unusable database as GAR_UNAVAILABLE', async () => {
-    const client = createClient({ url: `file:${join(dir, 'closed.db')}` });
+    const client = createLibsqlClient(`file:${join(dir, 'closed.db')}`);
     const store = await openLibsqlStore(client, { embedded: true });
     client.close();
     const err = await store.getSession('x').catch((e: unknown) => e);
