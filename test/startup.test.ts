@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './runtime/servers.ts';
 import { freePort } from './support/free-port.ts';
+import { agentRead } from './support/harness.ts';
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -182,4 +183,29 @@ describe('the embedded store is single-writer', () => {
     servers.push(third);
     expect(third.output()).not.toContain('taking over');
   }, 240_000);
+});
+
+describe('KEE_DATABASE_URL=file::memory:', () => {
+  const servers: RunningServer[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.stop();
+  });
+  it('runs on one connection (the writer and the reader see one database), says that nothing survives, and records what it decides', async () => {
+    const k = await startServer('node', { env: { KEE_DATABASE_URL: 'file::memory:' } });
+    servers.push(k);
+    expect(k.output()).toContain('kee: WARNING: KEE_DATABASE_URL is an in-memory database: the audit log, sessions and keys stored in it are lost when this process stops');
+    const post = (path: string, body: unknown) => fetch(`${k.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const opened = await post('/v1/sessions', { agent_id: 'agent-1' });
+    expect(opened.status).toBe(201);
+    const { session_id } = (await opened.json()) as { session_id: string };
+    for (let i = 0; i < 2; i++) {
+      const decided = await post(`/v1/sessions/${session_id}/authorize`, agentRead('agent-1'));
+      expect(decided.status, await decided.clone().text()).toBe(200);
+      expect(((await decided.json()) as { decision: string }).decision).toBe('PERMIT');
+    }
+    // the block is built from what the store holds: the opening, both decisions and the close
+    const closed = await post(`/v1/sessions/${session_id}/close`, undefined);
+    expect(closed.status, await closed.clone().text()).toBe(200);
+    expect(((await closed.json()) as { record_count: number }).record_count).toBe(4);
+  }, 120_000);
 });

@@ -166,6 +166,7 @@ async function build(runtime: LocalRuntime, held: { lock: StoreLock | null }, op
   await signing.attach(kernel);
   kernel.startHousekeeping();
   // after a successful start only: a failed start stays one stderr line
+  if (config.store.kind === 'libsql' && isEmbeddedUrl(config.store.url)) console.warn('kee: WARNING: KEE_DATABASE_URL is an in-memory database: the audit log, sessions and keys stored in it are lost when this process stops; for experiments only');
   if (config.auth === 'none') console.warn('kee: WARNING: KEE_AUTH=none: agents are not authenticated (any agent_id opens a session); for local experiments on loopback only, set KEE_AUTH=agents');
   return {
     app: createApp(kernel, { console: { wasm: keeBytes } }),
@@ -211,13 +212,15 @@ async function openStore(config: StoreConfig, libsqlThread?: 'main' | 'worker'):
     // other kernels may share this database: assertion and DPoP ids are claimed in it too (docs/identity.md "Replay caches")
     return { store: pg.store, close: pg.close, auditTuning: {}, replayStore: new PostgresReplayStore(pg.claims) };
   }
-  if (url.startsWith('file:') && libsqlThread === 'main') {
+  // an embedded file only: `file::memory:` is a database per connection, so the writer thread and the
+  // client would each see their own (it takes the one-connection path below)
+  if (config.kind === 'embedded' && libsqlThread === 'main') {
     // no thread hand-off per store call: each commit (fsynced as in the worker) holds the event loop (docs/mcp.md "Speed")
     const { openMainThreadLibsqlStore } = await import('../adapters/libsql/main-thread.ts');
     const { store, close } = await openMainThreadLibsqlStore(url);
     return { store, close, auditTuning: { eagerBatch: 256 } };
   }
-  if (url.startsWith('file:') && process.env.KEE_LIBSQL_WORKER !== '0') {
+  if (config.kind === 'embedded' && process.env.KEE_LIBSQL_WORKER !== '0') {
     // embedded libSQL in a worker thread: SQLite and fsync off the event loop (bench/audit)
     // the gateway's worker-thread store (one call at a time) keeps sessions in memory; the HTTP kernel does not
     const { store, close } = await openWorkerLibsqlStore(url, { cacheSessions: libsqlThread === 'worker' });
