@@ -367,6 +367,12 @@ export class Kernel {
         throw failed.reason;
       }
       this.revocationsLoaded = true;
+      // P8: the SSF outbox (what receivers are owed) before any request
+      const restored = await this.revocation.restore().then(() => null, (e: unknown) => e ?? new Error('restore failed'));
+      if (restored !== null) {
+        this.starting = null;
+        throw restored;
+      }
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.profileUpdates.reloadSigned(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
