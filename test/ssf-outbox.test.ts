@@ -1,16 +1,20 @@
 /**
  * The SSF outbox (docs/revocation.md, "What survives a restart") on embedded libSQL: the shared
  * restart cases (test/contract/ssf-outbox.case.ts), and what the outbox drops, never silently: the
- * SETs of a deleted stream, and SETs unacknowledged past the outbox's maximum age.
+ * SETs of a deleted stream, and SETs unacknowledged past the outbox's maximum age; and a registry
+ * entry whose outbox write failed is owed at the next start (entries older than the outbox are not).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
 import { MemoryStore } from '../src/adapters/memory/store.ts';
+import { DomainError } from '../src/kernel/errors.ts';
 import type { OperatorAlert } from '../src/ports/alert.ts';
+import type { StoredDocument } from '../src/ports/storage.ts';
 import { runSsfOutboxCases } from './contract/ssf-outbox.case.ts';
 import { makeHarness } from './support/harness.ts';
 import { journalRecords, makeOperators } from './support/operators.ts';
@@ -89,5 +93,47 @@ describe('what the SSF outbox drops', () => {
       ['REVOCATION_ALERT', 'UNKNOWN'],
     ]);
     again.h.kernel.stop();
+  });
+});
+
+/** A store whose `ssf_outbox` writes are lost (`ignore`: a kernel before the outbox) or fail (`fail`: the store failing). */
+class OutboxFaults extends MemoryStore {
+  mode: 'ok' | 'ignore' | 'fail' = 'ok';
+  override async putDocument(doc: StoredDocument): Promise<void> {
+    if (doc.kind === 'ssf_outbox' && this.mode === 'ignore') return;
+    if (doc.kind === 'ssf_outbox' && this.mode === 'fail') throw new DomainError('GAR_UNAVAILABLE', 'the store is down');
+    return super.putDocument(doc);
+  }
+}
+
+describe('registry entries without SETs in the outbox', () => {
+  it('the outbox write fails: the revocation is not answered 201, and the next start owes its SET; entries older than the outbox are not sent', async () => {
+    const store = new OutboxFaults();
+    const ops = await makeOperators();
+    const op = await ops.bearer('operator');
+    // a kernel from before the outbox: its stream and a revocation, no outbox at all
+    store.mode = 'ignore';
+    const old = await boot(store, ops, { ms: 0 });
+    const stream = (await old.h.call('POST', '/ssf/streams', { delivery: { method: POLL } }, op)).json.stream_id as string;
+    expect((await old.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-old' }, op)).status).toBe(201);
+    old.h.kernel.stop();
+
+    store.mode = 'ok';
+    const first = await boot(store, ops, { ms: 0 });
+    store.mode = 'fail';
+    const failed = await first.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-new' }, op);
+    expect(failed.status).toBe(503);
+    expect(failed.json.code).toBe('GAR_UNAVAILABLE');
+    first.h.kernel.stop();
+
+    store.mode = 'ok';
+    const second = await boot(store, ops, { ms: 0 });
+    await second.h.kernel.revocation.idle();
+    const entry = (await second.h.call('GET', '/v1/revocations')).json.revocations.find((e: { id: string }) => e.id === 'k-new');
+    expect(entry).toMatchObject({ kind: 'KIA_KEY', source: 'LOCAL' });
+    const sets = (await second.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets as Record<string, string>;
+    expect(Object.values(sets).map((t) => decodeJwt(t).txn)).toEqual([entry.event_id]);
+    expect(second.h.kernel.revocation.propagation.view().map((e) => [e.id, e.state, e.started_at])).toEqual([['k-new', 'PENDING', entry.revoked_at]]);
+    second.h.kernel.stop();
   });
 });

@@ -12,7 +12,7 @@ import type { TokenSigner } from '../../ports/token-signer.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import type { RevocationRegistry } from '../credentials/revocations.ts';
 import { Outbox } from './outbox.ts';
-import { Propagation } from './propagation.ts';
+import { Propagation, type PropagationEvent } from './propagation.ts';
 import { Receiver, type StreamHealth, type TransmitterConfig } from './receiver.ts';
 import { EVENTS_SUPPORTED } from './set-events.ts';
 import { POLL_METHOD, PUSH_METHOD, StreamStore } from './streams.ts';
@@ -109,13 +109,7 @@ export class Federation {
     // the SETs are in the outbox before the revocation is answered; their delivery goes on after
     deps.registry.onAdded(async (entry) => {
       if (entry.source !== 'LOCAL') return;
-      const ev = await this.propagation.owe(entry);
-      const started = this.propagation.deliver(ev).then(
-        () => undefined,
-        () => undefined,
-      );
-      this.starting.add(started);
-      void started.finally(() => this.starting.delete(started));
+      this.deliver(await this.propagation.owe(entry));
     });
   }
 
@@ -134,9 +128,19 @@ export class Federation {
    * SETs back into their poll queues and push retries, the events' tracking, and the LOCAL
    * entries a crash left without SETs owed.
    */
-  restore(): Promise<void> {
+  async restore(): Promise<void> {
     const local = this.deps.registry.entriesAfter(0).filter((e) => e.source === 'LOCAL');
-    return this.propagation.restore(local, this.deps.registry.sequence());
+    for (const ev of await this.propagation.restore(local, this.deps.registry.sequence())) this.deliver(ev);
+  }
+
+  /** The first delivery of an owed event, in the background (`idle()` waits for it). */
+  private deliver(ev: PropagationEvent): void {
+    const started = this.propagation.deliver(ev).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.starting.add(started);
+    void started.finally(() => this.starting.delete(started));
   }
 
   /** Starts the `tick()` timer (and runs one tick now) unless `tickMs` is 0. */

@@ -147,9 +147,10 @@ export class Propagation {
    * acknowledged, the others go back into their poll queues (same jti and bytes) or are pushed
    * again at the next tick; a stream gone or disabled drops its SETs. `local` are the LOCAL
    * registry entries: those after the outbox's baseline that no event covers (a crash between
-   * the registry write and the outbox write) are owed now, as from their `revoked_at`.
+   * the registry write and the outbox write) are owed now, as from their `revoked_at`; their
+   * events are returned, for the caller to `deliver` without holding up the start.
    */
-  async restore(local: RevocationEntry[], registrySeq: number): Promise<void> {
+  async restore(local: RevocationEntry[], registrySeq: number): Promise<PropagationEvent[]> {
     const stored = await this.deps.outbox.read();
     let baseline: number | null = null;
     const seen = new Set<string>();
@@ -168,12 +169,15 @@ export class Propagation {
       // every SET acknowledged, and the process ended before the CLEAN record
       if ((ev.state === 'PENDING' || ev.state === 'PARTIAL') && ev.receivers.size > 0 && [...ev.receivers.values()].every((r) => r.ackedAtMs !== null)) await this.settle(ev, 'CLEAN');
     }
+    const owed: PropagationEvent[] = [];
     for (const entry of local) {
       const eventId = entry.event_id ?? `${entry.kind}:${entry.id}`;
       if (entry.seq <= baseline || seen.has(eventId)) continue;
-      await this.deliver(await this.owe(entry, Date.parse(entry.revoked_at)));
+      owed.push(await this.owe(entry, Date.parse(entry.revoked_at)));
     }
+    this.prune();
     await this.sweep();
+    return owed;
   }
 
   /** Applies a stored outbox entry (`restoring`: at start, all of them; later, those of other instances: acks and drops). */
@@ -234,7 +238,7 @@ export class Propagation {
   async tick(): Promise<void> {
     for (const entry of [...this.unowed.values()]) {
       try {
-        await this.deliver(await this.owe(entry));
+        await this.deliver(await this.owe(entry, Date.parse(entry.revoked_at)));
       } catch {
         // the store is still failing: next tick
       }
