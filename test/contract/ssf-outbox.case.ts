@@ -84,7 +84,7 @@ export function runSsfOutboxCases(name: string, database: () => Promise<OutboxFi
       expect(first.h.kernel.revocation.propagation.view(entry.event_id)[0]).toMatchObject({ state: 'PENDING', receivers: [{ stream_id: stream, acknowledged: false, attempts: 1 }] });
       const owed = (await first.store.listDocuments('ssf_outbox', 1, 100)).map((d) => JSON.parse(d.body));
       const set = owed.find((d) => d.op === 'owed')?.sets[0];
-      expect(set).toMatchObject({ stream_id: stream, jti: expect.any(String), token: expect.any(String) });
+      expect(set).toMatchObject({ stream_id: stream, aud: 'op-operator', method: PUSH, jti: expect.any(String), token: expect.any(String) });
       await first.stop();
 
       const second = await boot(fx, ops, keys);

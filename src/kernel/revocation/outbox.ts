@@ -13,8 +13,8 @@ import type { Json } from '../types.ts';
 
 export const OUTBOX_DOCUMENT_KIND = 'ssf_outbox';
 
-/** A SET owed to a receiver stream: its `jti` and exact compact JWS. */
-export type OwedSet = { stream_id: string; jti: string; token: string };
+/** A SET owed to a receiver stream: its `jti` and exact compact JWS (`aud`, `method`: the stream's, for the view once it is gone). */
+export type OwedSet = { stream_id: string; aud: string; method: string; jti: string; token: string };
 
 export type OutboxEntry =
   /** The registry sequence when the outbox began: older LOCAL entries predate it (not owed). */

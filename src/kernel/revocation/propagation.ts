@@ -117,7 +117,7 @@ export class Propagation {
       const sets = [];
       for (const stream of streams) {
         const { jti, token } = await transmitter.setOf(stream, entry);
-        sets.push({ stream_id: stream.config.stream_id, jti, token });
+        sets.push({ stream_id: stream.config.stream_id, aud: stream.config.aud, method: stream.config.delivery.method, jti, token });
         ev.receivers.set(stream.config.stream_id, { stream, sets: new Map([[jti, token]]), acked: new Set(), ackedAtMs: null, attempts: 0, nextRetryMs: 0, dropped: null });
       }
       await this.deps.outbox.append({ op: 'owed', event_id: eventId, kind: entry.kind, id: entry.id, registry_seq: entry.seq, started_ms: startedMs, expires_ms: expiresMs, sets });
@@ -185,7 +185,8 @@ export class Propagation {
     if (e.op === 'owed' && restoring) {
       const ev: PropagationEvent = { event_id: e.event_id, kind: e.kind, id: e.id, startedMs: e.started_ms, expiresMs: e.expires_ms, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy: null, lone: false };
       for (const s of e.sets) {
-        const stream = this.deps.transmitter.streamOf(s.stream_id) ?? { config: { stream_id: s.stream_id, iss: '', aud: '', events_supported: [], events_requested: [], events_delivered: [], delivery: { method: '' }, min_verification_interval: 1 }, status: 'disabled' as const };
+        // a stream gone since: its SETs are dropped by the sweep that follows
+        const stream = this.deps.transmitter.streamOf(s.stream_id) ?? { config: { stream_id: s.stream_id, iss: '', aud: s.aud, events_supported: [], events_requested: [], events_delivered: [], delivery: { method: s.method }, min_verification_interval: 1 }, status: 'disabled' as const };
         ev.receivers.set(s.stream_id, { stream, sets: new Map([[s.jti, s.token]]), acked: new Set(), ackedAtMs: null, attempts: 0, nextRetryMs: 0, dropped: null });
         this.bySet.set(s.jti, e.event_id);
       }
