@@ -166,8 +166,10 @@ export class Propagation {
     }
     for (const ev of this.events.values()) {
       for (const r of ev.receivers.values()) if (r.ackedAtMs === null && r.dropped === null && r.stream.config.delivery.method === POLL_METHOD) await this.send(ev, r);
-      // every SET acknowledged, and the process ended before the CLEAN record
-      if ((ev.state === 'PENDING' || ev.state === 'PARTIAL') && ev.receivers.size > 0 && [...ev.receivers.values()].every((r) => r.ackedAtMs !== null)) await this.settle(ev, 'CLEAN');
+      // every SET acknowledged (or none owed), and the process ended before the state's record
+      if (ev.state !== 'PENDING' && ev.state !== 'PARTIAL') continue;
+      if (ev.receivers.size === 0 && this.deps.federated()) await this.unknown(ev, 'no enabled SSF stream: the receivers cannot be enumerated');
+      else if ([...ev.receivers.values()].every((r) => r.ackedAtMs !== null)) await this.settle(ev, 'CLEAN');
     }
     const owed: PropagationEvent[] = [];
     for (const entry of local) {
