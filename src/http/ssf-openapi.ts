@@ -60,8 +60,8 @@ export const REVOCATION_PATHS = {
   '/v1/revocations/events': {
     get: {
       operationId: 'getRevocationEvents',
-      summary: 'The revocation events this kernel process originated, newest first, with their completion state (roles `operator`, `auditor`; the console\'s Revocations page)',
-      description: 'An in-memory view (the latest 1,000; empty after a restart): each state is also a `REVOCATION_PROPAGATION` record of the kernel journal, the evidence. `PENDING` until every receiver acknowledged or the 30 s window passed.',
+      summary: 'The revocation events this kernel originated, newest first, with their completion state (roles `operator`, `auditor`; the console\'s Revocations page)',
+      description: 'Every event still owed to a receiver and the latest 1,000 settled ones, restored from the SSF outbox after a restart: each state is also a `REVOCATION_PROPAGATION` record of the kernel journal, the evidence. `PENDING` until every receiver acknowledged or the 30 s window passed.',
       security: OPERATOR,
       responses: {
         '200': { description: 'the events', headers: { 'Cache-Control': { schema: { const: 'no-store' } } }, ...json({ type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: '#/components/schemas/RevocationEvent' } } } }) },
@@ -171,7 +171,7 @@ export const REVOCATION_SCHEMAS = {
         items: {
           type: 'object',
           required: ['stream_id', 'aud', 'method', 'acknowledged', 'acked_ms', 'attempts'],
-          properties: { stream_id: { type: 'string' }, aud: { type: 'string' }, method: { type: 'string' }, acknowledged: { type: 'boolean' }, acked_ms: { type: ['integer', 'null'] }, attempts: { type: 'integer', minimum: 0 } },
+          properties: { stream_id: { type: 'string' }, aud: { type: 'string' }, method: { type: 'string' }, acknowledged: { type: 'boolean' }, acked_ms: { type: ['integer', 'null'] }, attempts: { type: 'integer', minimum: 0, description: 'deliveries by this kernel process (0 after a restart until the next retry)' } },
         },
       },
     },

@@ -367,6 +367,12 @@ export class Kernel {
         throw failed.reason;
       }
       this.revocationsLoaded = true;
+      // P8: the SSF outbox (what receivers are owed) before any request
+      const restored = await this.revocation.restore().then(() => null, (e: unknown) => e ?? new Error('restore failed'));
+      if (restored !== null) {
+        this.starting = null;
+        throw restored;
+      }
       const signed = this.deps.capProfile ? (doc: StoredDocument) => this.profileUpdates.reloadSigned(doc) : undefined;
       await this.policies.restore(this.deps.reloadCapProfile ?? signed);
       try {
@@ -658,9 +664,9 @@ export class Kernel {
   }
 
   /**
-   * The revocation events this kernel process originated, newest first, each with its completion
-   * state (PENDING, CLEAN, PARTIAL, UNKNOWN) and receivers: the in-memory tracking of
-   * `REVOCATION_PROPAGATION` (the records are the evidence; this view starts empty at a restart).
+   * The revocation events this kernel originated, newest first, each with its completion state
+   * (PENDING, CLEAN, PARTIAL, UNKNOWN) and receivers: the tracking of `REVOCATION_PROPAGATION`,
+   * restored from the SSF outbox at a restart (the records are the evidence).
    */
   async revocationEvents(): Promise<PropagationView[]> {
     if (!this.started) await this.ready();

@@ -39,7 +39,8 @@ export function command(runtime: RuntimeName, port: number, dataDir: string, var
 }
 
 
-export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; output: () => string };
+/** `kill`: SIGKILL at once (a crash: no graceful shutdown). */
+export type RunningServer = { base: string; dataDir: string; stop: () => Promise<void>; kill: () => Promise<void>; output: () => string };
 
 /**
  * `vars`: the Worker's variables on workerd (`--var`), instead of the default kernel key. `port`:
@@ -60,7 +61,7 @@ export async function startServer(runtime: RuntimeName, options: { dataDir?: str
   child.stderr?.on('data', (d) => (out += String(d)));
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     const exited = new Promise((r) => child.once('exit', r));
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -77,12 +78,22 @@ export async function startServer(runtime: RuntimeName, options: { dataDir?: str
     await exited;
     clearTimeout(t);
   };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await exited;
+  };
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`);
     try {
       const res = await fetch(`${base}/healthz`);
-      if (res.status === 200) return { base, dataDir, stop, output: () => out };
+      if (res.status === 200) return { base, dataDir, stop, kill, output: () => out };
     } catch {
       /* not up yet */
     }

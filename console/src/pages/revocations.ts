@@ -82,7 +82,7 @@ export function revocationsPage(main: HTMLElement): () => void {
     main,
     h('h1', {}, 'Revocations'),
     h('section', {}, h('h2', { id: 'rv-add' }, 'Add a revocation'), form, note),
-    h('section', {}, h('h2', {}, 'Revocation events'), h('p', {}, 'What this kernel revoked and sent to its SSF receivers, newest first: CLEAN once every receiver acknowledged, PARTIAL when some had not within 30 s (retried), UNKNOWN when the receivers cannot be enumerated. Tracked in memory since the kernel started; each state is a REVOCATION_PROPAGATION record of the kernel journal.'), events),
+    h('section', {}, h('h2', {}, 'Revocation events'), h('p', {}, 'What this kernel revoked and sent to its SSF receivers, newest first: CLEAN once every receiver acknowledged, PARTIAL when some had not within 30 s (retried), UNKNOWN when the receivers cannot be enumerated. Kept across restarts (the SSF outbox: what a receiver has not acknowledged is delivered after a restart); each state is a REVOCATION_PROPAGATION record of the kernel journal.'), events),
     h('section', {}, h('h2', {}, 'Registry'), h('p', {}, 'Every entry, LOCAL or received over CAEP, newest first (the feed resource providers poll: ', h('code', {}, 'GET /v1/revocations'), ').'), registry),
   );
 
@@ -92,7 +92,7 @@ export function revocationsPage(main: HTMLElement): () => void {
       mount(
         events,
         list.length === 0
-          ? h('p', {}, 'No revocation event since the kernel started.')
+          ? h('p', {}, 'No revocation event yet.')
           : table(
               `${list.length} revocation events`,
               ['Event', 'Kind', 'Identifier', 'State', 'Started', 'Receivers'],

@@ -102,15 +102,20 @@ export class RevocationRegistry {
   private readonly byAgent = new Map<string, RevocationEntry>();
   private readonly byXpid = new Map<string, RevocationEntry>();
   private readonly entries: RevocationEntry[] = [];
-  private readonly listeners: ((entry: RevocationEntry) => void)[] = [];
+  private readonly listeners: ((entry: RevocationEntry) => void | Promise<void>)[] = [];
 
   constructor(deps: RevocationDeps) {
     this.deps = deps;
   }
 
-  /** Calls `listener` with every entry this instance adds, once durable. */
-  onAdded(listener: (entry: RevocationEntry) => void): void {
+  /** Calls `listener` with every entry this instance adds, once durable; `register` resolves after the listeners (the SSF outbox is stored before the answer). */
+  onAdded(listener: (entry: RevocationEntry) => void | Promise<void>): void {
     this.listeners.push(listener);
+  }
+
+  /** The entries as loaded with a sequence above `seq`, in order. */
+  entriesAfter(seq: number): RevocationEntry[] {
+    return this.entries.slice(seq);
   }
 
   /** The highest sequence loaded. */
@@ -198,15 +203,16 @@ export class RevocationRegistry {
       try {
         await this.deps.io(() => this.deps.store.putDocument({ kind: REVOCATION_DOCUMENT_KIND, seq: entry.seq, docId: `${entry.kind}:${entry.id}`.slice(0, 500), body: canonicalJson(entry as unknown as Json), createdAt: revoked_at }), true);
         this.add(entry);
-        for (const l of this.listeners) l(entry);
-        return entry;
       } catch (e) {
         // another instance took the sequence: catch up and try the next one
         if (!isDomainError(e, 'CONFLICT') || attempt >= 5) throw e;
         await this.refresh();
         const now = this.byKey.get(key(input.kind, input.id));
         if (now) return now;
+        continue;
       }
+      for (const l of this.listeners) await l(entry);
+      return entry;
     }
   }
 

@@ -11,7 +11,8 @@ import type { Telemetry } from '../../ports/telemetry.ts';
 import type { TokenSigner } from '../../ports/token-signer.ts';
 import type { KernelJournal } from '../audit/journal.ts';
 import type { RevocationRegistry } from '../credentials/revocations.ts';
-import { Propagation } from './propagation.ts';
+import { Outbox } from './outbox.ts';
+import { Propagation, type PropagationEvent } from './propagation.ts';
 import { Receiver, type StreamHealth, type TransmitterConfig } from './receiver.ts';
 import { EVENTS_SUPPORTED } from './set-events.ts';
 import { POLL_METHOD, PUSH_METHOD, StreamStore } from './streams.ts';
@@ -35,6 +36,8 @@ export type RevocationOptions = {
   alertAfterMs?: number;
   /** Timer period of `tick()` (default 1,000 ms; 0: no timer). */
   tickMs?: number;
+  /** How long after its revocation a SET stays owed unacknowledged in the outbox (default 30 days), then dropped with an alert. */
+  outboxMaxAgeMs?: number;
 };
 
 export type FederationDeps = {
@@ -69,7 +72,8 @@ export class Federation {
     const o = deps.options ?? {};
     const send = deps.fetch ?? ((input, init) => fetch(input, init));
     this.streams = new StreamStore({ store: deps.store, io: deps.io, nowIso: deps.nowIso });
-    this.transmitter = new Transmitter({ streams: this.streams, tokens: deps.tokens, issuer: deps.issuer, nowMs: deps.nowMs, fetch: send, newId: () => crypto.randomUUID(), onPollAck: (s, j) => this.propagation.pollAck(s, j) });
+    this.transmitter = new Transmitter({ streams: this.streams, tokens: deps.tokens, issuer: deps.issuer, nowMs: deps.nowMs, fetch: send, newId: () => crypto.randomUUID(), onPollAck: (s, j) => this.propagation.pollAck(s, j), onStreamGone: (s, why) => this.propagation.streamGone(s, why) });
+    const outbox = new Outbox({ store: deps.store, io: deps.io, nowIso: deps.nowIso, onForeign: (e) => this.propagation.apply(e) });
     const transmitters = o.transmitters ?? [];
     if (transmitters.length > 0 && !deps.setVerifier) throw new Error('SSF transmitters are configured but no SET verifier is wired');
     this.receiver = new Receiver({
@@ -89,6 +93,7 @@ export class Federation {
     });
     this.propagation = new Propagation({
       transmitter: this.transmitter,
+      outbox,
       journal: deps.journal,
       alerts: deps.alerts,
       telemetry: deps.telemetry,
@@ -98,16 +103,13 @@ export class Federation {
       federated: () => this.receiver.configured() || this.transmitter.streamCount() > 0,
       ackTimeoutMs: o.ackTimeoutMs ?? 30_000,
       alertAfterMs: o.alertAfterMs ?? 60_000,
+      maxAgeMs: o.outboxMaxAgeMs,
     });
     // only what this kernel revoked travels on: CAEP entries came from a transmitter
-    deps.registry.onAdded((entry) => {
+    // the SETs are in the outbox before the revocation is answered; their delivery goes on after
+    deps.registry.onAdded(async (entry) => {
       if (entry.source !== 'LOCAL') return;
-      const started = this.propagation.start(entry).then(
-        () => undefined,
-        () => undefined,
-      );
-      this.starting.add(started);
-      void started.finally(() => this.starting.delete(started));
+      this.deliver(await this.propagation.owe(entry));
     });
   }
 
@@ -119,6 +121,26 @@ export class Federation {
   /** Loads the stored streams (at start). */
   load(): Promise<void> {
     return this.streams.load();
+  }
+
+  /**
+   * Restores the outbox (at start, once the streams and the registry are loaded): unacknowledged
+   * SETs back into their poll queues and push retries, the events' tracking, and the LOCAL
+   * entries a crash left without SETs owed.
+   */
+  async restore(): Promise<void> {
+    const local = this.deps.registry.entriesAfter(0).filter((e) => e.source === 'LOCAL');
+    for (const ev of await this.propagation.restore(local, this.deps.registry.sequence())) this.deliver(ev);
+  }
+
+  /** The first delivery of an owed event, in the background (`idle()` waits for it). */
+  private deliver(ev: PropagationEvent): void {
+    const started = this.propagation.deliver(ev).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.starting.add(started);
+    void started.finally(() => this.starting.delete(started));
   }
 
   /** Starts the `tick()` timer (and runs one tick now) unless `tickMs` is 0. */

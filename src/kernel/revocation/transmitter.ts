@@ -20,6 +20,8 @@ export type TransmitterDeps = {
   newId: () => string;
   /** A poll receiver acknowledged the SET `jti` of `streamId`. */
   onPollAck: (streamId: string, jti: string) => Promise<void>;
+  /** Stream `streamId` was deleted or disabled: what it is owed is dropped. */
+  onStreamGone?: (streamId: string, why: string) => Promise<void>;
 };
 
 /** RFC 8936 §2.1 poll request. */
@@ -48,6 +50,21 @@ export class Transmitter {
   /** Whether any stream exists that is not enabled (its receiver cannot be told now). */
   hasInactiveStreams(): boolean {
     return this.deps.streams.all().some((s) => s.status !== 'enabled');
+  }
+
+  /** The stream `id` as loaded, or undefined. */
+  streamOf(id: string): Stream | undefined {
+    return this.deps.streams.all().find((s) => s.config.stream_id === id);
+  }
+
+  /** Reads the stream documents other instances stored since. */
+  loadStreams(): Promise<void> {
+    return this.deps.streams.load();
+  }
+
+  /** Takes SET `jti` out of the poll queue of stream `id` (acknowledged elsewhere, or dropped). */
+  unqueue(id: string, jti: string): void {
+    this.queues.get(id)?.delete(jti);
   }
 
   streamCount(): number {
@@ -85,6 +102,7 @@ export class Transmitter {
     this.deps.streams.get(id);
     await this.deps.streams.put(id, null);
     this.queues.delete(id);
+    await this.deps.onStreamGone?.(id, 'its stream was deleted');
   }
 
   async status(id: string): Promise<{ stream_id: string; status: StreamStatus; reason?: string }> {
@@ -104,6 +122,7 @@ export class Transmitter {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1024)) throw new DomainError('INVALID_INPUT', '`reason` must be a string');
     const next: Stream = { config: s.config, status, ...(reason === undefined ? {} : { reason: reason as string }) };
     await this.deps.streams.put(id, next);
+    if (status === 'disabled') await this.deps.onStreamGone?.(id, 'its stream is disabled');
     return this.statusOf(id);
   }
 
