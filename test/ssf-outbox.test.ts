@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@libsql/client';
+import { createLibsqlClient } from '../src/adapters/libsql/client.ts';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { openLibsqlStore } from '../src/adapters/libsql/open-libsql.ts';
@@ -23,7 +23,7 @@ runSsfOutboxCases('embedded libSQL', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'kee-outbox-')), 'kee.db');
   return {
     open: async () => {
-      const client = createClient({ url: `file:${file}` });
+      const client = createLibsqlClient(`file:${file}`);
       return { store: await openLibsqlStore(client, { embedded: true }), close: async () => client.close() };
     },
   };
