@@ -30,7 +30,7 @@ import { CredentialIssuer } from './credentials/issuer.ts';
 import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
 import { Federation } from './revocation/federation.ts';
 import type { PropagationView } from './revocation/propagation.ts';
-import { DomainError, isDomainError } from './errors.ts';
+import { DomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import { PolicyRegistry } from './policy/policy-registry.ts';
@@ -41,13 +41,12 @@ import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
 import { reportClusterRefusal } from './cluster/refusal.ts';
 import { ManifestService } from './manifest/manifest-service.ts';
 import { ManifestRefresher } from './manifest/manifest-refresh.ts';
-import { bootFields, bootSpanAttributes, KERNEL_BOOT, KERNEL_BOOT_SPAN } from './boot/boot-record.ts';
 import { KERNEL_REQUIREMENTS, kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
 import { MANIFEST_STALENESS_MAX_SECONDS } from './acd/acd-record.ts';
 import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import { KernelState } from './state/kernel-state.ts';
+import { Startup } from './startup/startup.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
-import type { StoredDocument } from '../ports/storage.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
 import { ToolPermits } from './tool-results/permits.ts';
@@ -86,9 +85,6 @@ export class Kernel {
   private readonly monitor: SigningMonitor;
   /** The GEC Manifest (P5): issued by `start()`, one epoch per policy activation. */
   readonly manifests: ManifestService;
-  private started = false;
-  private manifestIssued = false;
-  private starting: Promise<void> | null = null;
   private readonly oneShot: OneShotSessions;
   /** Operator bearer tokens and the role rule (the agent registry's routes). */
   readonly operators: OperatorAuth;
@@ -112,11 +108,8 @@ export class Kernel {
   private readonly acd: AcdService;
   /** Re-issues the manifest before Check 1 finds it stale, and when P3 / P8 change (under the activation mutex). */
   private readonly manifestRefresh: ManifestRefresher;
-  /** The ACD check at start: `pending`, null (passed) or its failure (the P3 requirement). */
-  private acdStartup: 'pending' | null | { failedCheck: number; reason: string } = 'pending';
-  private revocationsLoaded = false;
-  /** The start's recovery of an earlier run's leftovers (see `recovered`). */
-  private recovery: Promise<void> = Promise.resolve();
+  /** The start and what it leaves (started, first manifest issued, ACD startup check): `startup/startup.ts`. */
+  private readonly startup: Startup;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -310,7 +303,7 @@ export class Kernel {
     // P5 / choice 5.6, the manifest epoch: every activation after start signs and stores the next
     // manifest first, and it becomes current in the same turn as the swap. (The activation that
     // restores the stored profile at start runs before the first manifest, which then declares it.)
-    this.policies.onEpoch((next) => (this.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
+    this.policies.onEpoch((next) => (this.startup.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
     const { manifests, monitor, revocations, agents } = this;
     this.manifestRefresh = new ManifestRefresher({
       issuedFacts: () => manifests.issuedFacts(),
@@ -325,136 +318,34 @@ export class Kernel {
       journal,
     });
     this.acd = createAcdService({ deps, state: this.state, journal, audit: this.audit, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
+    const { state, metrics, kernelId, audit, blocks, expiry, policies, profileUpdates, manifestRefresh, hem, revocation, acd, cluster } = this;
+    this.startup = new Startup(deps, { state, metrics, kernelId, audit, journal, blocks, monitor, expiry, policies, profileUpdates, manifests, manifestRefresh, agents, revocations, hem, revocation, acd, cluster, activePolicy: () => this.activePolicy() });
   }
 
   /**
-   * Starts the kernel: verifies the stored GEC Manifest chain (every epoch, and that a store
-   * holding audit data holds a manifest), restores the latest stored CAP Profile (re-verified
-   * through the P4 checks, or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the
-   * GEC Manifest for the serving set, chained to the latest stored one. Until it has run, the
-   * kernel opens no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls
-   * made while it runs wait for it. A stored chain that fails verification leaves the kernel
-   * started in MANIFEST_INTEGRITY_FAILURE (deny-all from the first request, no signatures,
-   * visible on /healthz); any other failure rejects, and start may be called again.
+   * Starts the kernel (the ordered steps and their fail-closed handling: `startup/startup.ts`).
+   * Until it has run, the kernel opens no session, decides nothing and signs nothing (503
+   * KERNEL_NOT_STARTED); calls made while it runs wait for it. A stored manifest chain that fails
+   * verification leaves the kernel started in MANIFEST_INTEGRITY_FAILURE; any other failure
+   * rejects, and start may be called again.
    */
   start(): Promise<void> {
-    this.starting ??= (async () => {
-      // P5: the stored manifest chain verifies, and reaches the audit data. Beside it, the state
-      // decisions read, each replayed from its own stored log before any answer (registered
-      // agents, the credential revocation registry, escalations, SSF streams, issued ACD records):
-      // independent reads, run together so a start waits for the slowest, not for their sum
-      this.policies.prefetchStored(); // the stored CAP Profile's read too (restored below)
-      const [chain, ...loads] = await Promise.allSettled([
-        this.manifests.verifyStore(),
-        this.countOpenSessions(),
-        this.agents.load(),
-        this.revocations.refresh(),
-        this.hem.refresh(),
-        this.revocation.load(),
-        this.acd.load(),
-      ]);
-      let intact = true;
-      if (chain.status === 'rejected') {
-        if (!isDomainError(chain.reason, 'MANIFEST_INTEGRITY_FAILURE')) {
-          this.starting = null;
-          throw chain.reason;
-        }
-        intact = false;
-      }
-      const failed = loads.find((l) => l.status === 'rejected');
-      if (failed) {
-        this.starting = null;
-        throw failed.reason;
-      }
-      this.revocationsLoaded = true;
-      const signed = this.deps.capProfile ? (doc: StoredDocument) => this.profileUpdates.reloadSigned(doc) : undefined;
-      await this.policies.restore(this.deps.reloadCapProfile ?? signed);
-      try {
-        if (intact) {
-          await this.manifests.issue(this.activePolicy());
-          this.manifestIssued = true;
-        }
-      } catch (e) {
-        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
-          this.starting = null;
-          throw e;
-        }
-      }
-      try {
-        await this.startupFourChecks();
-      } catch (e) {
-        // the store failed under the checks (nothing decided): start may be called again
-        this.starting = null;
-        throw e;
-      }
-      this.started = true;
-      // timers do not outlive requests on workerd (no group commit there): escalations time out on read
-      if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
-      // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
-      if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
-      // what an earlier run left behind, then KERNEL_BOOT; on workerd once its first requests are answered (options.deferRecovery, recoveryGate)
-      const gate = this.deps.options?.deferRecovery ? this.deps.options.recoveryGate : undefined;
-      const recovery = gate ? gate().then(() => this.recoverLeftovers(), () => this.recoverLeftovers()) : this.recoverLeftovers();
-      if (this.deps.options?.deferRecovery) this.recovery = recovery;
-      else await recovery;
-      // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
-      await this.cluster?.start();
-    })();
-    return this.starting;
-  }
-
-  /**
-   * Sessions left CLOSING are closed, the journal block and the sessions an earlier run left
-   * open are sealed and expired, then KERNEL_BOOT is journaled. Never rejects: what fails is left to the next round (signing
-   * monitor, housekeeping timer, the session's own next call).
-   */
-  private async recoverLeftovers(): Promise<void> {
-    await this.resumeClosing();
-    if (this.manifestIssued) {
-      await this.journal.recover().catch(() => undefined);
-      await this.expiry.recover().catch(() => undefined);
-      // Appendix A step 3: the identity and posture this start established, journaled and spanned
-      await this.recordBoot();
-    }
+    return this.startup.start();
   }
 
   /** Settles once the start's recovery is done (at once unless `options.deferRecovery`; after `options.recoveryGate` when given). */
   recovered(): Promise<void> {
-    return this.recovery;
+    return this.startup.recovered();
   }
 
-  /**
-   * KERNEL_BOOT in the journal and span `soos.kernel.boot`: the kernel id, the manifest issued
-   * (hash-lock, conformance level), the CAP Profile and the startup four checks. A start whose
-   * journal cannot be written still serves (the audit log is SUSPENDED_GAR and says so).
-   */
-  private async recordBoot(): Promise<void> {
-    try {
-      const manifest = await this.manifests.current();
-      const acd = this.acdStartup === 'pending' ? null : this.acdStartup;
-      const fields = bootFields({ kernelId: this.kernelId, manifest, manifestHash: this.manifests.inForce(), startupCheck: acd, runtime: this.deps.runtime, state: this.state.snapshot().state });
-      await this.deps.telemetry.span(KERNEL_BOOT_SPAN, { attributes: bootSpanAttributes(fields) }, () => this.journal.record(KERNEL_BOOT, fields));
-    } catch {
-      // the manifest cannot be verified or the store is failing: both are already fail-closed and journaled
-    }
+  private get started(): boolean {
+    return this.startup.started;
   }
 
-  /**
-   * KEE-1 Appendix A step 2: the ACD four checks once at start (no agent yet). A failure puts
-   * the kernel in DENY_ALL (ACD_STARTUP_CHECK_FAILED in the journal) until a restart.
-   */
-  private async startupFourChecks(): Promise<void> {
-    // already fail-closed, with its reason journaled: nothing to add
-    if (this.state.has('MANIFEST_INTEGRITY_FAILURE') || this.state.has('DENY_ALL')) return;
-    // (signing quorum: the manifest this start just signed is the proof it held)
-    const failed = await this.acd.startupCheck();
-    this.acdStartup = failed;
-    if (!failed) return;
-    this.state.enter('DENY_ALL', `ACD startup check ${failed.failedCheck} failed: ${failed.reason}`);
-    await this.journal.anomaly('ACD_STARTUP_CHECK_FAILED', { failed_check: failed.failedCheck, reason: failed.reason });
-    // the manifest issued before the check claimed P3: the next epoch lists it unmet
-    if (this.manifestIssued) await this.manifestRefresh.refreshIfDue('the ACD four-check sequence failed at start').catch(() => undefined);
+  private ready(): Promise<void> {
+    return this.startup.ready();
   }
+
 
   /**
    * P3 `GET /.well-known/soos-acd`: under KEE_AUTH=agents the resource provider authenticates
@@ -477,45 +368,6 @@ export class Kernel {
     return this.acd.grant(acdSessionId, provider, report);
   }
 
-  /**
-   * Sessions a crash (or a signer outage before a restart) left CLOSING: their SESSION_COMPLETE
-   * is durable but no block was signed. Each is closed now; one that still cannot be signed is
-   * left to the signing monitor, which completes it once signing is back.
-   */
-  private async resumeClosing(): Promise<void> {
-    let closing: Session[];
-    try {
-      closing = await this.audit.io(() => this.deps.store.sessionsWithStatus('CLOSING', 1_000), false);
-    } catch {
-      return; // the store is failing: SUSPENDED_GAR is set; a client's retry of the close completes it
-    }
-    for (const session of closing) {
-      try {
-        await this.blocks.close(session, 0);
-      } catch {
-        this.monitor.leftClosing(session.session_id);
-      }
-    }
-  }
-
-  /** Seeds the `sessions open` gauge from the store (sessions left open by earlier runs, up to 10,000). */
-  private async countOpenSessions(): Promise<void> {
-    try {
-      this.metrics.sessionsOpen += (await this.deps.store.sessionsWithStatus('OPEN', 10_000)).length;
-    } catch {
-      // a failing store is reported by the first write; the gauge then counts this run only
-    }
-  }
-
-  private async ready(): Promise<void> {
-    const starting = this.starting;
-    if (!starting) throw new DomainError('KERNEL_NOT_STARTED', 'the kernel has not been started');
-    try {
-      await starting;
-    } catch (e) {
-      throw new DomainError('KERNEL_NOT_STARTED', 'the kernel failed to start', { cause: e });
-    }
-  }
 
   /**
    * P1 atomic hot swap of the policy set (see `PolicyRegistry`): throws, with the old set still
@@ -558,7 +410,7 @@ export class Kernel {
 
   /** P3 and P8 as they stand now (conformance_unmet, /healthz). */
   private ownRequirements(): ReturnType<typeof kernelRequirements> {
-    return kernelRequirements({ acdStartup: () => this.acdStartup, revocationLoaded: () => this.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
+    return kernelRequirements({ acdStartup: () => this.startup.acdStartup, revocationLoaded: () => this.startup.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
   /** Re-issues the GEC Manifest now if it is due (half its staleness window, or P3 / P8 changed): what the housekeeping timer runs. */
