@@ -1,55 +1,52 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
 import { acdGateFor } from './acd/acd-gate.ts';
-import { createAcdService } from './acd/wiring.ts';
-import { PartyRegistryService } from './party-registry/party-registry-service.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import type { PartyRegistryService } from './party-registry/party-registry-service.ts';
+import type { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
-import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
-import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
-import { Housekeeping } from './sessions/housekeeping.ts';
-import { SessionExpiry } from './sessions/session-expiry.ts';
+import type { BlockService, BlockLogEntry, Checkpoint, ConsistencyProof, InclusionProof } from './audit/blocks.ts';
+import type { KernelJournal } from './audit/journal.ts';
+import type { Housekeeping } from './sessions/housekeeping.ts';
+import type { SessionExpiry } from './sessions/session-expiry.ts';
 import { sessionAuthority } from './sessions/session-authority.ts';
-import { OperatorAuth } from './auth/operator-roles.ts';
-import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
+import type { OperatorAuth } from './auth/operator-roles.ts';
+import type { AgentRegistry, Agent } from './agents/agent-registry.ts';
 import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
-import { AgentAuthenticator, type AuthMode, type SessionCall, type SessionHolder } from './auth/agent-auth.ts';
+import type { AgentAuthenticator, AuthMode, SessionCall, SessionHolder } from './auth/agent-auth.ts';
 import type { AgentRegistration } from './agents/registry-entry.ts';
-import { SigningMonitor } from './audit/signing-monitor.ts';
+import type { SigningMonitor } from './audit/signing-monitor.ts';
 import { decideAndRecord, type AuthorizeResult, type DecideOptions } from './authorize/decide.ts';
-import { DecisionFeed } from './decision-feed/feed.ts';
-import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
-import { CapProfileHistory } from './cap-profile/history.ts';
-import { CapProfileRegistry, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
-import { CapProfileUpdates } from './cap-profile/profile-updates.ts';
-import { governmentNonconformance, type DeploymentConformance } from './cap-profile/conformance.ts';
+import type { DecisionFeed } from './decision-feed/feed.ts';
+import { oneShotAgentId, type OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
+import type { CapProfileHistory } from './cap-profile/history.ts';
+import type { CapProfileRegistry, ActiveCapProfile, CapProfileAccepted } from './cap-profile/registry.ts';
+import type { CapProfileUpdates } from './cap-profile/profile-updates.ts';
 import { ptdControl, type PtdControl } from './ptd/controls.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
-import { CredentialIssuer } from './credentials/issuer.ts';
-import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
-import { Federation } from './revocation/federation.ts';
+import type { CredentialIssuer } from './credentials/issuer.ts';
+import type { RevocationRegistry, RevocationEntry, RevocationFeed, RevocationInput } from './credentials/revocations.ts';
+import type { Federation } from './revocation/federation.ts';
 import type { PropagationView } from './revocation/propagation.ts';
 import { DomainError } from './errors.ts';
 import { randomTraceId, toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
-import { PolicyRegistry } from './policy/policy-registry.ts';
-import { DEFAULT_HEM_TIMEOUT_S, type Escalation, type HemAnswer, type HemStatus } from './hem/escalation.ts';
-import { HemService, type HemNotice } from './hem/hem-service.ts';
+import type { PolicyRegistry } from './policy/policy-registry.ts';
+import type { Escalation, HemAnswer, HemStatus } from './hem/escalation.ts';
+import type { HemService, HemNotice } from './hem/hem-service.ts';
 import { withHemFacts } from './hem/retry.ts';
-import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
-import { reportClusterRefusal } from './cluster/refusal.ts';
-import { ManifestService } from './manifest/manifest-service.ts';
-import { ManifestRefresher } from './manifest/manifest-refresh.ts';
-import { KERNEL_REQUIREMENTS, kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
-import { MANIFEST_STALENESS_MAX_SECONDS } from './acd/acd-record.ts';
-import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
-import { KernelState } from './state/kernel-state.ts';
-import { Startup } from './startup/startup.ts';
+import type { PolicyCluster, ClusterView } from './cluster/policy-cluster.ts';
+import type { ManifestService } from './manifest/manifest-service.ts';
+import type { ManifestRefresher } from './manifest/manifest-refresh.ts';
+import { kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
+import type { KernelMetrics, MetricsSnapshot } from './metrics/kernel-metrics.ts';
+import type { KernelState } from './state/kernel-state.ts';
+import type { Startup } from './startup/startup.ts';
+import { wireKernel } from './wiring.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
-import { ToolPermits } from './tool-results/permits.ts';
+import type { ToolPermits } from './tool-results/permits.ts';
 import { TOOL_RESULT_ALE, toolResultFields, type ToolResultReport } from './tool-results/tool-result.ts';
 
 export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, MetricsSnapshot, OneShotResult };
@@ -57,11 +54,11 @@ export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, M
 
 /** The governance kernel: sessions, fail-closed authorization, the audit chain and Session Blocks. */
 export class Kernel {
-  readonly state = new KernelState();
+  readonly state: KernelState;
   /** Counters read by `GET /metrics`. */
-  readonly metrics = new KernelMetrics();
+  readonly metrics: KernelMetrics;
   /** Decisions as they are made, for live views (the console); the audit log is the evidence. */
-  readonly decisions = new DecisionFeed();
+  readonly decisions: DecisionFeed;
   readonly kernelId: string;
   private readonly deps: KernelDeps;
   private readonly audit: AuditLog;
@@ -113,213 +110,22 @@ export class Kernel {
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
-    this.operators = new OperatorAuth(deps.operatorTokens);
-    // the level a government profile is checked against: the one the manifest in force computed from what runs (KEE1-L1 before the first)
-    const manifestsNow = (): ManifestService | undefined => this.manifests;
-    const conformance: DeploymentConformance = {
-      get level() {
-        return manifestsNow()?.conformance()?.level ?? 'KEE1-L1';
-      },
-      allowNonconformant: deps.options?.allowNonconformant === true,
-    };
-    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), conformance);
-    this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
-    this.audit = new AuditLog({
-      ...deps,
-      state: this.state,
-      kernelId: this.kernelId,
-      ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}),
-      ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
-      ...(deps.options?.maxInFlight ? { maxInFlight: deps.options.maxInFlight } : {}),
-      ...(deps.options?.eagerBatch ? { eagerBatch: deps.options.eagerBatch } : {}),
-      metrics: this.metrics,
-    });
-    this.oneShot = new OneShotSessions(
-      {
-        open: (agentId) => this.open(agentId),
-        close: (sessionId) => this.closeSession(sessionId),
-        nowMs: () => Date.parse(deps.clock.nowIso()),
-      },
-      deps.options?.oneShot,
-      deps.options?.groupCommit !== false,
-    );
-    const nowMs = () => Date.parse(deps.clock.nowIso());
-    const io = <T>(op: () => Promise<T>, write: boolean) => this.audit.io(op, write);
-    const journal = new KernelJournal(
-      {
-        log: this.audit,
-        store: deps.store,
-        io,
-        nowMs,
-        newBlockId: () => randomTraceId(16),
-        newSessionId: () => crypto.randomUUID(),
-        open: (ids, fields) => this.open(JOURNAL_AGENT_ID, undefined, undefined, { ...ids, fields }),
-        seal: (session, fields, retryMs) => this.blocks.close(session, retryMs, fields),
-        shared: deps.options?.groupCommit !== false,
-      },
-      deps.options?.journal,
-    );
-    this.journal = journal;
-    this.profileUpdates = new CapProfileUpdates({
-      registry: this.capProfiles,
-      clock: deps.clock,
-      journal,
-      refusalsPerMinute: deps.options?.capRefusalsPerMinute,
-      cluster: () => this.cluster,
-      current: () => this.policies.current(),
-      activate: (candidate) => this.activatePolicy(candidate),
-    });
-    this.expiry = new SessionExpiry(
-      {
-        store: deps.store,
-        io,
-        nowMs,
-        record: async (session, fields) => void (await this.audit.append(session, 'SESSION_EXPIRED', fields)),
-        close: (session) => this.blocks.close(session),
-        exempt: (session) => session.agent_id === JOURNAL_AGENT_ID,
-      },
-      deps.options?.sessions,
-    );
-    this.housekeeping = new Housekeeping([() => this.journal.sealIfDue(), () => this.expiry.sweep(), async () => void (await this.manifestRefresh.refreshIfDue())], Math.min(deps.options?.journal?.blockMs ?? 60_000, this.expiry.options.idleMs) / 4);
-    this.agents = new AgentRegistry({
-      store: deps.store,
-      journal,
-      clock: deps.clock,
-      merkle: deps.merkle,
-      xpid: deps.xpid,
-      kernelId: this.kernelId,
-      io: (op, write) => this.audit.io(op, write),
-      queue: deps.options?.groupCommit !== false,
-    });
-    this.issuer = deps.options?.logOrigin ?? `kee.local/${this.kernelId}`;
-    this.credentials = new CredentialIssuer({
-      tokens: deps.tokens,
-      hasher: deps.intentHasher,
-      xpid: deps.xpid,
-      sha256: (b) => deps.merkle.sha256(b),
-      clock: deps.clock,
-      kernelId: this.kernelId,
-      issuer: this.issuer,
-      registeredXpid: (agentId) => this.agents.xpidOf(agentId),
-    });
-    this.authMode = deps.options?.auth ?? 'agents';
-    this.agentAuth = new AgentAuthenticator({
-      proofs: deps.agentProofs,
-      tokens: deps.tokens,
-      clock: deps.clock,
-      issuer: this.issuer,
-      agent: async (agentId) => {
-        await this.agents.catchUp();
-        return this.agents.find(agentId);
-      },
-      ...(deps.replayStore ? { replay: deps.replayStore } : {}),
-    });
-    this.hem = new HemService({
-      store: deps.store,
-      clock: deps.clock,
-      journal,
-      telemetry: deps.telemetry,
-      ...(deps.alerts ? { alerts: deps.alerts } : {}),
-      kernelId: this.kernelId,
-      io: (op, write) => this.audit.io(op, write),
-      timeoutS: deps.options?.hemTimeoutS ?? DEFAULT_HEM_TIMEOUT_S,
-      queue: deps.options?.groupCommit !== false,
-    });
-    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write), issuer: this.issuer });
-    this.revocation = new Federation({
-      store: deps.store,
-      io: (op, write) => this.audit.io(op, write),
-      registry: this.revocations,
-      journal,
-      tokens: deps.tokens,
-      issuer: this.issuer,
-      kernelId: this.kernelId,
-      nowMs: () => Date.parse(deps.clock.nowIso()),
-      nowIso: () => deps.clock.nowIso(),
-      telemetry: deps.telemetry,
-      alerts: deps.alerts,
-      setVerifier: deps.setVerifier,
-      fetch: deps.fetch,
-      options: deps.options?.revocation,
-    });
-    this.capProfileHistory = new CapProfileHistory({ store: deps.store, io: (op, write) => this.audit.io(op, write) });
-    this.partyRegistry = new PartyRegistryService({ store: deps.store, io: (op, write) => this.audit.io(op, write), clock: deps.clock, journal, publisherKeys: deps.capProfile?.publisherKeys, jws: deps.capProfile?.jws, kiaId: this.kernelId, publicKeyHex: toHex(deps.signer.publicKey()) });
-    this.monitor = new SigningMonitor({
-      signer: deps.signer,
-      clock: deps.clock,
-      state: this.state,
-      journal,
-      alerts: deps.alerts,
-      kernelId: this.kernelId,
-      options: deps.options?.signing,
-      completeClose: async (sessionId) => this.blocks.close(await this.sessionOrThrow(sessionId), 0),
-    });
-    this.manifests = new ManifestService({
-      ...deps,
-      state: this.state,
-      journal,
-      kernelId: this.kernelId,
-      livePolicy: () => this.policies.current().engine.active(),
-      // P3 and P8 (issue 21's hook), beside whatever the entry declares
-      inputs: { ...deps.manifest, requirements: () => [...(deps.manifest.requirements?.() ?? []), ...this.ownRequirements()], tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
-      io: (op, write) => this.audit.io(op, write),
-      recheckMs: deps.options?.manifestRecheckMs ?? 250,
-      reuseForMs: ((deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS) * 1000) / 2, revoked: (id) => this.revocations.isRevokedLoaded('GEC_MANIFEST', id),
-      // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
-      nonconformance: (epoch) => (this.profileUpdates.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
-    });
-    this.toolPermits = new ToolPermits((sid) => this.audit.io(() => deps.store.listRecords(sid), false));
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
-    this.policies = new PolicyRegistry(
-      {
-        factory: deps.policyFactory,
-        store: deps.store,
-        clock: deps.clock,
-        state: this.state,
-        journal,
-        io: (op, write) => this.audit.io(op, write),
-        queue: deps.options?.groupCommit !== false,
-      },
-      deps.policy,
-    );
-    // The active CAP Profile's facts (GET /v1/cap-profile, the rollback and catalog checks) change
-    // in the same turn as the swap of the set they describe.
-    this.policies.onEpoch(async (next) => () => {
-      const verified = this.profileUpdates.pending.get(next.version);
-      if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
-    });
-    this.cluster = deps.cluster
-      ? new PolicyCluster({
-          consensus: deps.cluster.consensus,
-          state: this.state,
-          clock: deps.clock,
-          servingVersion: () => this.policies.current().version,
-          servingHash: () => this.policies.current().capProfileHash,
-          apply: (c) => this.profileUpdates.applyCommitted(c),
-          refused: (f) => reportClusterRefusal({ journal, alerts: deps.alerts, kernelId: this.kernelId, at: deps.clock.nowIso() }, f),
-          ...(deps.cluster.options ? { options: deps.cluster.options } : {}),
-        })
-      : null;
-    // P5 / choice 5.6, the manifest epoch: every activation after start signs and stores the next
-    // manifest first, and it becomes current in the same turn as the swap. (The activation that
-    // restores the stored profile at start runs before the first manifest, which then declares it.)
-    this.policies.onEpoch((next) => (this.startup.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
-    const { manifests, monitor, revocations, agents } = this;
-    this.manifestRefresh = new ManifestRefresher({
-      issuedFacts: () => manifests.issuedFacts(),
-      prepareEpoch: (next) => manifests.prepareEpoch(next),
-      exclusive: (fn) => this.policies.exclusive(fn),
-      livePolicy: () => this.activePolicy(),
-      nowMs,
-      windowSeconds: deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS,
-      unmetNow: () => this.ownRequirements().filter((r) => !r.met).map((r) => r.requirement),
-      owned: KERNEL_REQUIREMENTS,
-      blocked: () => this.state.reason('MANIFEST_INTEGRITY_FAILURE') ?? null,
-      journal,
-    });
-    this.acd = createAcdService({ deps, state: this.state, journal, audit: this.audit, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
-    const { state, metrics, kernelId, audit, blocks, expiry, policies, profileUpdates, manifestRefresh, hem, revocation, acd, cluster } = this;
-    this.startup = new Startup(deps, { state, metrics, kernelId, audit, journal, blocks, monitor, expiry, policies, profileUpdates, manifests, manifestRefresh, agents, revocations, hem, revocation, acd, cluster, activePolicy: () => this.activePolicy() });
+    // every service, wired in order (`wiring.ts`); what they call back on the facade, here
+    ({
+      state: this.state, metrics: this.metrics, decisions: this.decisions, kernelId: this.kernelId, audit: this.audit, toolPermits: this.toolPermits,
+      blocks: this.blocks, journal: this.journal, expiry: this.expiry, housekeeping: this.housekeeping, policies: this.policies, capProfiles: this.capProfiles,
+      capProfileHistory: this.capProfileHistory, partyRegistry: this.partyRegistry, profileUpdates: this.profileUpdates, monitor: this.monitor, manifests: this.manifests, oneShot: this.oneShot,
+      operators: this.operators, agents: this.agents, credentials: this.credentials, revocations: this.revocations, hem: this.hem, revocation: this.revocation,
+      issuer: this.issuer, authMode: this.authMode, cluster: this.cluster, agentAuth: this.agentAuth, acd: this.acd, manifestRefresh: this.manifestRefresh,
+      startup: this.startup,
+    } = wireKernel(deps, {
+      open: (agentId, jkt, tokenJti, kernelSession) => this.open(agentId, jkt, tokenJti, kernelSession),
+      closeSession: (sessionId) => this.closeSession(sessionId),
+      activatePolicy: (candidate) => this.activatePolicy(candidate),
+      activePolicy: () => this.activePolicy(),
+      ownRequirements: () => this.ownRequirements(),
+      sessionOrThrow: (sessionId) => this.sessionOrThrow(sessionId),
+    }));
   }
 
   /**
