@@ -1,6 +1,5 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
-import { acdGateFor } from './acd/acd-gate.ts';
 import type { PartyRegistryService } from './party-registry/party-registry-service.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
@@ -11,11 +10,10 @@ import type { SessionExpiry } from './sessions/session-expiry.ts';
 import { sessionAuthority } from './sessions/session-authority.ts';
 import type { OperatorAuth } from './auth/operator-roles.ts';
 import type { AgentRegistry, Agent } from './agents/agent-registry.ts';
-import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
 import type { AgentAuthenticator, AuthMode, SessionCall, SessionHolder } from './auth/agent-auth.ts';
 import type { AgentRegistration } from './agents/registry-entry.ts';
 import type { SigningMonitor } from './audit/signing-monitor.ts';
-import { decideAndRecord, type AuthorizeResult, type DecideOptions } from './authorize/decide.ts';
+import type { AuthorizeResult, DecideOptions } from './authorize/decide.ts';
 import type { DecisionFeed } from './decision-feed/feed.ts';
 import { oneShotAgentId, type OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
 import type { CapProfileHistory } from './cap-profile/history.ts';
@@ -34,7 +32,6 @@ import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, Po
 import type { PolicyRegistry } from './policy/policy-registry.ts';
 import type { Escalation, HemAnswer, HemStatus } from './hem/escalation.ts';
 import type { HemService, HemNotice } from './hem/hem-service.ts';
-import { withHemFacts } from './hem/retry.ts';
 import type { PolicyCluster, ClusterView } from './cluster/policy-cluster.ts';
 import type { ManifestService } from './manifest/manifest-service.ts';
 import type { ManifestRefresher } from './manifest/manifest-refresh.ts';
@@ -43,6 +40,7 @@ import type { KernelMetrics, MetricsSnapshot } from './metrics/kernel-metrics.ts
 import type { KernelState } from './state/kernel-state.ts';
 import type { Startup } from './startup/startup.ts';
 import { wireKernel } from './wiring.ts';
+import type { InSessionDecisions } from './authorize/in-session.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
@@ -107,6 +105,8 @@ export class Kernel {
   private readonly manifestRefresh: ManifestRefresher;
   /** The start and what it leaves (started, first manifest issued, ACD startup check): `startup/startup.ts`. */
   private readonly startup: Startup;
+  /** Decisions in an open session: `authorize/in-session.ts`. */
+  private readonly inSession: InSessionDecisions;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -117,7 +117,7 @@ export class Kernel {
       capProfileHistory: this.capProfileHistory, partyRegistry: this.partyRegistry, profileUpdates: this.profileUpdates, monitor: this.monitor, manifests: this.manifests, oneShot: this.oneShot,
       operators: this.operators, agents: this.agents, credentials: this.credentials, revocations: this.revocations, hem: this.hem, revocation: this.revocation,
       issuer: this.issuer, authMode: this.authMode, cluster: this.cluster, agentAuth: this.agentAuth, acd: this.acd, manifestRefresh: this.manifestRefresh,
-      startup: this.startup,
+      startup: this.startup, inSession: this.inSession,
     } = wireKernel(deps, {
       open: (agentId, jkt, tokenJti, kernelSession) => this.open(agentId, jkt, tokenJti, kernelSession),
       closeSession: (sessionId) => this.closeSession(sessionId),
@@ -529,51 +529,8 @@ export class Kernel {
     return holder ?? null;
   }
 
-  /**
-   * Why a request in `session` is DENIED before evaluation, or null: the principal of an
-   * authenticated session must be its agent (PRINCIPAL_MISMATCH), and a registered agent that
-   * is no longer ACTIVE gets no PERMIT in its sessions (AGENT_SUSPENDED, AGENT_REVOKED).
-   */
-  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest, acdGate?: (audience: string) => string | null): string | null {
-    const own = this.agents.find(session.agent_id);
-    if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
-    const revoked = this.revocation.refusal(session.agent_id, own?.xpid);
-    if (revoked) return revoked;
-    const p = request.principal;
-    if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
-    if (request.audience !== undefined && acdGate) return acdGate(request.audience);
-    return null;
-  }
-
-  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
-    if (!this.started) await this.ready();
-    const session = await this.sessionOrThrow(sessionId);
-    await this.expiry.check(session);
-    if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
-    if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
-    if (holder && holder.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
-    // P5 on the hot path: the live set is the manifest's (one comparison), full re-verify at most
-    // every `manifestRecheckMs`; a mismatch enters MANIFEST_INTEGRITY_FAILURE before evaluation.
-    // (A swap during the await changes set and manifest together, in one turn.)
-    const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
-    if (manifestCheck) await manifestCheck;
-    // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
-    const cluster = this.cluster;
-    const prepared = await withHemFacts(this.hem, session, requests);
-    const acdGate = await acdGateFor(requests, {
-      // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
-      agents: () => this.agents.list(),
-      registry: () => this.partyRegistry.providers(),
-      records: () => this.audit.io(() => this.deps.store.listRecords(session.session_id), false),
-      nowMs: () => Date.parse(this.deps.clock.nowIso()),
-    });
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r, acdGate), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
-    const t0 = performance.now();
-    const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);
-    this.expiry.touched(sessionId);
-    this.toolPermits.decided(sessionId, requests, results);
-    this.decisions.publish(this.deps.clock.nowIso(), session, requests, results, performance.now() - t0);
-    return results;
+  private decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
+    return this.inSession.decide(sessionId, requests, holder, options);
   }
 
   /** Human escalations, newest first, optionally of one status (overdue ones resolved TIMEOUT_DENY first). */

@@ -13,6 +13,7 @@ import { AgentRegistry } from './agents/agent-registry.ts';
 import { AgentAuthenticator, type AuthMode } from './auth/agent-auth.ts';
 import { DecisionFeed } from './decision-feed/feed.ts';
 import { OneShotSessions } from './authorize/one-shot.ts';
+import { InSessionDecisions } from './authorize/in-session.ts';
 import { CapProfileHistory } from './cap-profile/history.ts';
 import { CapProfileRegistry } from './cap-profile/registry.ts';
 import { CapProfileUpdates } from './cap-profile/profile-updates.ts';
@@ -70,6 +71,7 @@ export interface KernelServices {
   readonly acd: AcdService;
   readonly manifestRefresh: ManifestRefresher;
   readonly startup: Startup;
+  readonly inSession: InSessionDecisions;
 }
 
 /** What the services call back on the kernel facade (all called after the wiring). */
@@ -296,5 +298,6 @@ export function wireKernel(deps: KernelDeps, kernel: KernelCalls): KernelService
   s.acd = createAcdService({ deps, state: s.state, journal, audit: s.audit, kernelId: s.kernelId, io: (op, write) => s.audit.io(op, write), policies: () => s.policies, manifests, monitor, revocations, agents, unconfirmed: () => s.revocation.receiver.unconfirmed() });
   const { state, metrics, kernelId, audit, blocks, expiry, policies, profileUpdates, manifestRefresh, hem, revocation, acd, cluster } = s;
   s.startup = new Startup(deps, { state, metrics, kernelId, audit, journal, blocks, monitor, expiry, policies, profileUpdates, manifests, manifestRefresh, agents, revocations, hem, revocation, acd, cluster, activePolicy: () => kernel.activePolicy() });
+  s.inSession = new InSessionDecisions(deps, { ...s, sessionOrThrow: (sessionId) => kernel.sessionOrThrow(sessionId) });
   return s;
 }
