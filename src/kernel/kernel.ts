@@ -7,7 +7,6 @@ import type { BlockService, BlockLogEntry, Checkpoint, ConsistencyProof, Inclusi
 import type { KernelJournal } from './audit/journal.ts';
 import type { Housekeeping } from './sessions/housekeeping.ts';
 import type { SessionExpiry } from './sessions/session-expiry.ts';
-import { sessionAuthority } from './sessions/session-authority.ts';
 import type { OperatorAuth } from './auth/operator-roles.ts';
 import type { AgentRegistry, Agent } from './agents/agent-registry.ts';
 import type { AgentAuthenticator, AuthMode, SessionCall, SessionHolder } from './auth/agent-auth.ts';
@@ -27,7 +26,7 @@ import type { RevocationRegistry, RevocationEntry, RevocationFeed, RevocationInp
 import type { Federation } from './revocation/federation.ts';
 import type { PropagationView } from './revocation/propagation.ts';
 import { DomainError } from './errors.ts';
-import { randomTraceId, toHex } from './hex.ts';
+import { toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
 import type { PolicyRegistry } from './policy/policy-registry.ts';
 import type { Escalation, HemAnswer, HemStatus } from './hem/escalation.ts';
@@ -41,6 +40,7 @@ import type { KernelState } from './state/kernel-state.ts';
 import type { Startup } from './startup/startup.ts';
 import { wireKernel } from './wiring.ts';
 import type { InSessionDecisions } from './authorize/in-session.ts';
+import type { SessionOpener } from './sessions/session-open.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
@@ -107,6 +107,8 @@ export class Kernel {
   private readonly startup: Startup;
   /** Decisions in an open session: `authorize/in-session.ts`. */
   private readonly inSession: InSessionDecisions;
+  /** Opens sessions (SESSION_OPEN first): `sessions/session-open.ts`. */
+  private readonly opener: SessionOpener;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
@@ -117,7 +119,7 @@ export class Kernel {
       capProfileHistory: this.capProfileHistory, partyRegistry: this.partyRegistry, profileUpdates: this.profileUpdates, monitor: this.monitor, manifests: this.manifests, oneShot: this.oneShot,
       operators: this.operators, agents: this.agents, credentials: this.credentials, revocations: this.revocations, hem: this.hem, revocation: this.revocation,
       issuer: this.issuer, authMode: this.authMode, cluster: this.cluster, agentAuth: this.agentAuth, acd: this.acd, manifestRefresh: this.manifestRefresh,
-      startup: this.startup, inSession: this.inSession,
+      startup: this.startup, inSession: this.inSession, opener: this.opener,
     } = wireKernel(deps, {
       open: (agentId, jkt, tokenJti, kernelSession) => this.open(agentId, jkt, tokenJti, kernelSession),
       closeSession: (sessionId) => this.closeSession(sessionId),
@@ -432,24 +434,8 @@ export class Kernel {
     return this.agentAuth.checkCall(call);
   }
 
-  private async open(agentId: string, jkt?: string, tokenJti?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
-    const session: Session = {
-      session_id: kernelSession?.sessionId ?? crypto.randomUUID(),
-      block_id: kernelSession?.blockId ?? randomTraceId(16),
-      agent_id: agentId,
-      status: 'OPEN',
-      created_at: this.deps.clock.nowIso(),
-    };
-    const live = this.policies.current();
-    // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const xpid = this.credentials.agentXpid(agentId);
-    // Appendix A step 4: who opened it, under which entry and mandate, and the intake checks (agent sessions only)
-    const agent = this.agents.find(agentId);
-    const authority = kernelSession ? {} : sessionAuthority({ agentId, agent, jkt, mandateJti: tokenJti, revocation: this.revocation.refusal(agentId, agent?.xpid), kernelState: this.state.snapshot().state, capProfileId: live.info.capProfileId });
-    const fields = { agent_id: agentId, xpid, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...authority, ...kernelSession?.fields };
-    await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
-    this.expiry.opened(session);
-    return session;
+  private open(agentId: string, jkt?: string, tokenJti?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
+    return this.opener.open(agentId, jkt, tokenJti, kernelSession);
   }
 
   /**

@@ -8,6 +8,7 @@ import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
 import { SigningMonitor } from './audit/signing-monitor.ts';
 import { Housekeeping } from './sessions/housekeeping.ts';
 import { SessionExpiry } from './sessions/session-expiry.ts';
+import { SessionOpener } from './sessions/session-open.ts';
 import { OperatorAuth } from './auth/operator-roles.ts';
 import { AgentRegistry } from './agents/agent-registry.ts';
 import { AgentAuthenticator, type AuthMode } from './auth/agent-auth.ts';
@@ -72,6 +73,7 @@ export interface KernelServices {
   readonly manifestRefresh: ManifestRefresher;
   readonly startup: Startup;
   readonly inSession: InSessionDecisions;
+  readonly opener: SessionOpener;
 }
 
 /** What the services call back on the kernel facade (all called after the wiring). */
@@ -299,5 +301,6 @@ export function wireKernel(deps: KernelDeps, kernel: KernelCalls): KernelService
   const { state, metrics, kernelId, audit, blocks, expiry, policies, profileUpdates, manifestRefresh, hem, revocation, acd, cluster } = s;
   s.startup = new Startup(deps, { state, metrics, kernelId, audit, journal, blocks, monitor, expiry, policies, profileUpdates, manifests, manifestRefresh, agents, revocations, hem, revocation, acd, cluster, activePolicy: () => kernel.activePolicy() });
   s.inSession = new InSessionDecisions(deps, { ...s, sessionOrThrow: (sessionId) => kernel.sessionOrThrow(sessionId) });
+  s.opener = new SessionOpener(deps, s);
   return s;
 }
