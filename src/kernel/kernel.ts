@@ -1,50 +1,39 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
 import type { PartyRegistryService } from './party-registry/party-registry-service.ts';
-import type { AuditLog } from './audit/audit-log.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
-import type { BlockService, BlockLogEntry, Checkpoint, ConsistencyProof, InclusionProof } from './audit/blocks.ts';
+import type { BlockLogEntry, Checkpoint, ConsistencyProof, InclusionProof } from './audit/blocks.ts';
 import type { KernelJournal } from './audit/journal.ts';
-import type { Housekeeping } from './sessions/housekeeping.ts';
 import type { SessionExpiry } from './sessions/session-expiry.ts';
 import type { OperatorAuth } from './auth/operator-roles.ts';
-import type { AgentRegistry, Agent } from './agents/agent-registry.ts';
+import type { Agent } from './agents/agent-registry.ts';
 import type { AgentAuthenticator, AuthMode, SessionCall, SessionHolder } from './auth/agent-auth.ts';
 import type { AgentRegistration } from './agents/registry-entry.ts';
-import type { SigningMonitor } from './audit/signing-monitor.ts';
 import type { AuthorizeResult, DecideOptions } from './authorize/decide.ts';
 import type { DecisionFeed } from './decision-feed/feed.ts';
-import { oneShotAgentId, type OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
+import { oneShotAgentId, type OneShotResult } from './authorize/one-shot.ts';
 import type { CapProfileHistory } from './cap-profile/history.ts';
-import type { CapProfileRegistry, ActiveCapProfile, CapProfileAccepted } from './cap-profile/registry.ts';
-import type { CapProfileUpdates } from './cap-profile/profile-updates.ts';
+import type { ActiveCapProfile, CapProfileAccepted } from './cap-profile/registry.ts';
 import { ptdControl, type PtdControl } from './ptd/controls.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
-import type { CredentialIssuer } from './credentials/issuer.ts';
-import type { RevocationRegistry, RevocationEntry, RevocationFeed, RevocationInput } from './credentials/revocations.ts';
+import type { RevocationEntry, RevocationFeed, RevocationInput } from './credentials/revocations.ts';
 import type { Federation } from './revocation/federation.ts';
 import type { PropagationView } from './revocation/propagation.ts';
 import { DomainError } from './errors.ts';
 import { toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
-import type { PolicyRegistry } from './policy/policy-registry.ts';
 import type { Escalation, HemAnswer, HemStatus } from './hem/escalation.ts';
-import type { HemService, HemNotice } from './hem/hem-service.ts';
-import type { PolicyCluster, ClusterView } from './cluster/policy-cluster.ts';
+import type { HemNotice } from './hem/hem-service.ts';
+import type { ClusterView } from './cluster/policy-cluster.ts';
 import type { ManifestService } from './manifest/manifest-service.ts';
-import type { ManifestRefresher } from './manifest/manifest-refresh.ts';
 import { kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
 import type { KernelMetrics, MetricsSnapshot } from './metrics/kernel-metrics.ts';
 import type { KernelState } from './state/kernel-state.ts';
-import type { Startup } from './startup/startup.ts';
-import { wireKernel } from './wiring.ts';
-import type { InSessionDecisions } from './authorize/in-session.ts';
-import type { SessionOpener } from './sessions/session-open.ts';
+import { wireKernel, type KernelServices } from './wiring.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
-import type { ToolPermits } from './tool-results/permits.ts';
 import { TOOL_RESULT_ALE, toolResultFields, type ToolResultReport } from './tool-results/tool-result.ts';
 
 export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, MetricsSnapshot, OneShotResult };
@@ -59,75 +48,43 @@ export class Kernel {
   readonly decisions: DecisionFeed;
   readonly kernelId: string;
   private readonly deps: KernelDeps;
-  private readonly audit: AuditLog;
-  /** The PERMITs a TOOL_RESULT may follow (`tool-results/permits.ts`). */
-  private readonly toolPermits: ToolPermits;
-  private readonly blocks: BlockService;
-  private readonly journal: KernelJournal;
+  /** The services behind the facade (`wiring.ts`); the public ones are also its fields. */
+  private readonly s: KernelServices;
   /** Session lifetime and idle limits (SESSION_EXPIRED). */
   readonly expiry: SessionExpiry;
-  /** The timer of journal seals and session expiry (`tick()` runs it once). */
-  private readonly housekeeping: Housekeeping;
-  /** Refused CAP Profile updates recorded per minute (the rest answer RATE_LIMITED). */
-  private readonly policies: PolicyRegistry;
-  private readonly capProfiles: CapProfileRegistry;
   /** The signed CAP Profile updates accepted so far, as stored (read back for diffs). */
   readonly capProfileHistory: CapProfileHistory;
   /** The KIA Party Registry signed by the CAP Profile publishers, served to providers (docs/party-registry.md). */
   readonly partyRegistry: PartyRegistryService;
-  /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
-  private readonly profileUpdates: CapProfileUpdates;
-  private readonly monitor: SigningMonitor;
   /** The GEC Manifest (P5): issued by `start()`, one epoch per policy activation. */
   readonly manifests: ManifestService;
-  private readonly oneShot: OneShotSessions;
   /** Operator bearer tokens and the role rule (the agent registry's routes). */
   readonly operators: OperatorAuth;
-  private readonly agents: AgentRegistry;
-  private readonly credentials: CredentialIssuer;
-  private readonly revocations: RevocationRegistry;
-  /** Human escalations (HEM): opened by `@hem` DENYs, answered by approvers. */
-  private readonly hem: HemService;
   /** P8 revocation over SSF / CAEP: transmitter streams, completion states, receiver streams. */
   readonly revocation: Federation;
   /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
   readonly authMode: AuthMode;
-  /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
-  private readonly cluster: PolicyCluster | null;
   /** Versions this instance proposed and is about to apply: the ones whose signed profile it stores. */
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
-  /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
-  private readonly acd: AcdService;
-  /** Re-issues the manifest before Check 1 finds it stale, and when P3 / P8 change (under the activation mutex). */
-  private readonly manifestRefresh: ManifestRefresher;
-  /** The start and what it leaves (started, first manifest issued, ACD startup check): `startup/startup.ts`. */
-  private readonly startup: Startup;
-  /** Decisions in an open session: `authorize/in-session.ts`. */
-  private readonly inSession: InSessionDecisions;
-  /** Opens sessions (SESSION_OPEN first): `sessions/session-open.ts`. */
-  private readonly opener: SessionOpener;
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
     // every service, wired in order (`wiring.ts`); what they call back on the facade, here
-    ({
-      state: this.state, metrics: this.metrics, decisions: this.decisions, kernelId: this.kernelId, audit: this.audit, toolPermits: this.toolPermits,
-      blocks: this.blocks, journal: this.journal, expiry: this.expiry, housekeeping: this.housekeeping, policies: this.policies, capProfiles: this.capProfiles,
-      capProfileHistory: this.capProfileHistory, partyRegistry: this.partyRegistry, profileUpdates: this.profileUpdates, monitor: this.monitor, manifests: this.manifests, oneShot: this.oneShot,
-      operators: this.operators, agents: this.agents, credentials: this.credentials, revocations: this.revocations, hem: this.hem, revocation: this.revocation,
-      issuer: this.issuer, authMode: this.authMode, cluster: this.cluster, agentAuth: this.agentAuth, acd: this.acd, manifestRefresh: this.manifestRefresh,
-      startup: this.startup, inSession: this.inSession, opener: this.opener,
-    } = wireKernel(deps, {
+    this.s = wireKernel(deps, {
       open: (agentId, jkt, tokenJti, kernelSession) => this.open(agentId, jkt, tokenJti, kernelSession),
       closeSession: (sessionId) => this.closeSession(sessionId),
       activatePolicy: (candidate) => this.activatePolicy(candidate),
       activePolicy: () => this.activePolicy(),
       ownRequirements: () => this.ownRequirements(),
       sessionOrThrow: (sessionId) => this.sessionOrThrow(sessionId),
-    }));
+    });
+    ({
+      state: this.state, metrics: this.metrics, decisions: this.decisions, kernelId: this.kernelId, expiry: this.expiry, capProfileHistory: this.capProfileHistory, partyRegistry: this.partyRegistry,
+      manifests: this.manifests, operators: this.operators, revocation: this.revocation, issuer: this.issuer, authMode: this.authMode, agentAuth: this.agentAuth,
+    } = this.s);
   }
 
   /**
@@ -138,22 +95,21 @@ export class Kernel {
    * rejects, and start may be called again.
    */
   start(): Promise<void> {
-    return this.startup.start();
+    return this.s.startup.start();
   }
 
   /** Settles once the start's recovery is done (at once unless `options.deferRecovery`; after `options.recoveryGate` when given). */
   recovered(): Promise<void> {
-    return this.startup.recovered();
+    return this.s.startup.recovered();
   }
 
   private get started(): boolean {
-    return this.startup.started;
+    return this.s.startup.started;
   }
 
   private ready(): Promise<void> {
-    return this.startup.ready();
+    return this.s.startup.ready();
   }
-
 
   /**
    * P3 `GET /.well-known/soos-acd`: under KEE_AUTH=agents the resource provider authenticates
@@ -165,17 +121,16 @@ export class Kernel {
     const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
     // where no timer runs (workerd) the manifest is kept fresh here; a refresh that cannot run now
     // (an activation holds the mutex) leaves the manifest in force, still inside its window
-    await this.manifestRefresh.refreshIfDue().catch(() => undefined);
-    return this.acd.handshake(aepSessionId, provider);
+    await this.s.manifestRefresh.refreshIfDue().catch(() => undefined);
+    return this.s.acd.handshake(aepSessionId, provider);
   }
 
   /** P3 `POST /v1/acd/{acd_session_id}/grant`: the provider's access decision (ALE-058 / ALE-062). */
   async acdGrant(acdSessionId: string, report: AcdGrantReport, authorization: string | undefined): Promise<Awaited<ReturnType<AcdService['grant']>>> {
     if (!this.started) await this.ready();
     const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
-    return this.acd.grant(acdSessionId, provider, report);
+    return this.s.acd.grant(acdSessionId, provider, report);
   }
-
 
   /**
    * P1 atomic hot swap of the policy set (see `PolicyRegistry`): throws, with the old set still
@@ -185,17 +140,17 @@ export class Kernel {
   async activatePolicy(candidate: PolicyCandidate): Promise<PolicyActivation> {
     // after start: the manifest of the restored set exists, so this activation is its next epoch
     if (!this.started) await this.ready();
-    return this.policies.activate(candidate);
+    return this.s.policies.activate(candidate);
   }
 
   /** Registers a manifest-epoch hook: prepared before every swap, committed in the same turn as it. */
   onPolicyEpoch(hook: EpochHook): void {
-    this.policies.onEpoch(hook);
+    this.s.policies.onEpoch(hook);
   }
 
   /** The serving policy set: ids, hashes, tiers, version (0: the built-in profile). */
   activePolicy(): PolicyEpoch & { activatedAt: string | null } {
-    const live = this.policies.current();
+    const live = this.s.policies.current();
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
@@ -203,27 +158,27 @@ export class Kernel {
     const snap = this.state.snapshot();
     const conformance = liveConformance(this.manifests.conformance(), this.ownRequirements());
     const revocation = this.revocation.health();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}), ...(this.cluster ? { cluster: this.cluster.view() } : {}) };
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}), ...(this.s.cluster ? { cluster: this.s.cluster.view() } : {}) };
   }
 
   /** The policy cluster node's view (state, versions, split brain), or null for a single kernel. */
   clusterView(): ClusterView | null {
-    return this.cluster?.view() ?? null;
+    return this.s.cluster?.view() ?? null;
   }
 
   /** One policy-cluster poll now (tests; the node also polls by itself). */
   async clusterTick(): Promise<void> {
-    await this.cluster?.tick();
+    await this.s.cluster?.tick();
   }
 
   /** P3 and P8 as they stand now (conformance_unmet, /healthz). */
   private ownRequirements(): ReturnType<typeof kernelRequirements> {
-    return kernelRequirements({ acdStartup: () => this.startup.acdStartup, revocationLoaded: () => this.startup.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
+    return kernelRequirements({ acdStartup: () => this.s.startup.acdStartup, revocationLoaded: () => this.s.startup.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
   /** Re-issues the GEC Manifest now if it is due (half its staleness window, or P3 / P8 changed): what the housekeeping timer runs. */
   refreshManifest(): Promise<string | null> {
-    return this.manifestRefresh.refreshIfDue();
+    return this.s.manifestRefresh.refreshIfDue();
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
@@ -246,7 +201,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string') return { active: false };
     const now = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || now >= claims.exp || now < claims.nbf) return { active: false };
-    if ((await this.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.revocations.isRevoked('XPID', claims.sub)))) return { active: false };
+    if ((await this.s.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.s.revocations.isRevoked('XPID', claims.sub)))) return { active: false };
     return { ...claims, active: true };
   }
 
@@ -259,7 +214,7 @@ export class Kernel {
     if (!this.started) await this.ready();
     const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return;
-    await this.revocations.revoke(claims.jti, claims.exp);
+    await this.s.revocations.revoke(claims.jti, claims.exp);
   }
 
   /** `revokeCredential` by the credential's holder: `call` proves the key of its `cnf.jkt` (DPoP); a token this kernel did not sign is 401. */
@@ -269,7 +224,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') throw new DomainError('UNAUTHENTICATED', 'the credential does not verify: there is no holder to prove');
     const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
     await this.agentAuth.checkHolder(call, token, typeof jkt === 'string' ? jkt : undefined);
-    await this.revocations.revoke(claims.jti, claims.exp);
+    await this.s.revocations.revoke(claims.jti, claims.exp);
   }
 
   /**
@@ -278,9 +233,9 @@ export class Kernel {
    */
   async revoke(input: RevocationInput, operator: string): Promise<RevocationEntry> {
     if (!this.started) await this.ready();
-    const agent = input.kind === 'XPID' ? (await this.agents.list()).find((a) => a.xpid === input.id) : undefined;
+    const agent = input.kind === 'XPID' ? (await this.s.agents.list()).find((a) => a.xpid === input.id) : undefined;
     const subject = input.subject ?? (agent ? { agent_id: agent.agent_id, xpid: agent.xpid } : input.kind === 'XPID' ? { xpid: input.id } : undefined);
-    return this.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
+    return this.s.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
   }
 
   /**
@@ -290,8 +245,8 @@ export class Kernel {
    */
   async checkRevocation(q: { jti?: string; xpid?: string; agentId?: string }): Promise<{ revoked: RevocationEntry | null; unconfirmed: string | null }> {
     if (!this.started) await this.ready();
-    await this.revocations.refresh();
-    return { revoked: this.revocations.check(q), unconfirmed: this.revocation.receiver.unconfirmed() };
+    await this.s.revocations.refresh();
+    return { revoked: this.s.revocations.check(q), unconfirmed: this.revocation.receiver.unconfirmed() };
   }
 
   /** A SET pushed by a configured SSF transmitter (RFC 8935): verified, then applied to the registry. */
@@ -303,7 +258,7 @@ export class Kernel {
   /** The revocation feed after sequence `since`: what a resource provider's verifier polls. */
   async revocationFeed(since: number): Promise<RevocationFeed> {
     if (!this.started) await this.ready();
-    return this.revocations.feed(since);
+    return this.s.revocations.feed(since);
   }
 
   /**
@@ -312,7 +267,7 @@ export class Kernel {
    */
   async openSessions(limit = 1000): Promise<{ sessions: Session[]; truncated: boolean }> {
     if (!this.started) await this.ready();
-    const found = await this.audit.io(() => this.deps.store.sessionsWithStatus('OPEN', limit + 1), false);
+    const found = await this.s.audit.io(() => this.deps.store.sessionsWithStatus('OPEN', limit + 1), false);
     const sessions = found.slice(0, limit).sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
     return { sessions, truncated: found.length > limit };
   }
@@ -334,32 +289,32 @@ export class Kernel {
    */
   async recordSignerEvent(event: { event_type: string } & Record<string, Json>): Promise<void> {
     const { event_type, ...fields } = event;
-    await this.journal.recordAnomaly(event_type, { severity: 'INFO', ...fields });
+    await this.s.journal.recordAnomaly(event_type, { severity: 'INFO', ...fields });
   }
 
   /** Starts the signer health probes (quorum-loss alerts, recovery by itself). */
   startSigningMonitor(): void {
-    this.monitor.start();
+    this.s.monitor.start();
   }
 
   /** Stops background work (the signer probes, the one-shot sweep, the journal and expiry timer). */
   stop(): void {
-    this.cluster?.stop();
-    this.monitor.stop();
-    this.oneShot.stop();
-    this.hem.stop();
+    this.s.cluster?.stop();
+    this.s.monitor.stop();
+    this.s.oneShot.stop();
+    this.s.hem.stop();
     this.revocation.stop();
-    this.housekeeping.stop();
+    this.s.housekeeping.stop();
   }
 
   /** Starts the timer that seals the journal's block when due and expires sessions (not on workerd). */
   startHousekeeping(): void {
-    this.housekeeping.start();
+    this.s.housekeeping.start();
   }
 
   /** One round of the housekeeping timer now: journal seal if due, session expiry. */
   tick(): Promise<void> {
-    return this.housekeeping.tick();
+    return this.s.housekeeping.tick();
   }
 
   /**
@@ -370,33 +325,33 @@ export class Kernel {
   async shutdown(): Promise<void> {
     this.stop();
     if (!this.started) return;
-    await this.journal.flush();
-    await this.journal.seal('shutdown', 0).catch(() => undefined);
+    await this.s.journal.flush();
+    await this.s.journal.seal('shutdown', 0).catch(() => undefined);
   }
 
   /** Where the kernel journal stands: its open block and the last sealed one (tests, `GET /v1/audit/journal`). */
   journalHead(): ReturnType<KernelJournal['head']> {
-    return this.journal.head();
+    return this.s.journal.head();
   }
 
   /** The kernel journal's blocks from `fromSeq`, in order. */
   journalBlocks(fromSeq: number, limit: number): ReturnType<KernelJournal['entries']> {
-    return this.journal.entries(fromSeq, limit);
+    return this.s.journal.entries(fromSeq, limit);
   }
 
   /** Resolves once the journal seals started so far have settled. */
   journalFlush(): Promise<void> {
-    return this.journal.flush();
+    return this.s.journal.flush();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
   reportSignerFault(culprits: readonly number[], detail: string): Promise<void> {
-    return this.monitor.culprits(culprits, detail);
+    return this.s.monitor.culprits(culprits, detail);
   }
 
   /** One signer probe round now (what the monitor runs on its timer). */
   probeSigner(): Promise<void> {
-    return this.monitor.probe();
+    return this.s.monitor.probe();
   }
 
   /**
@@ -435,7 +390,7 @@ export class Kernel {
   }
 
   private open(agentId: string, jkt?: string, tokenJti?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
-    return this.opener.open(agentId, jkt, tokenJti, kernelSession);
+    return this.s.opener.open(agentId, jkt, tokenJti, kernelSession);
   }
 
   /**
@@ -482,7 +437,7 @@ export class Kernel {
         const out: OneShotResult[] = new Array(requests.length);
         await Promise.all(
           [...groups].map(async ([agentId, indexes]) => {
-            const { value, session } = await this.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest), null));
+            const { value, session } = await this.s.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest), null));
             value.forEach((r, j) => {
               out[indexes[j] as number] = { ...r, session_id: session.session_id, block_id: session.block_id };
             });
@@ -495,17 +450,17 @@ export class Kernel {
 
   /** Closes every kernel-managed one-shot session into its Session Block and waits for them. */
   closeOneShotSessions(): Promise<void> {
-    return this.oneShot.closeAll();
+    return this.s.oneShot.closeAll();
   }
 
   /** Counters for `GET /metrics`, with the gauges read now. */
   metricsSnapshot(): MetricsSnapshot {
-    const live = this.policies.current();
+    const live = this.s.policies.current();
     return {
       metrics: this.metrics,
       state: this.state.snapshot(),
       capProfile: { id: live.info.capProfileId, version: live.version, cedarPolicyHash: live.info.cedarPolicyHash },
-      oneShotSessionsOpen: this.oneShot.openCount(),
+      oneShotSessionsOpen: this.s.oneShot.openCount(),
     };
   }
 
@@ -516,59 +471,59 @@ export class Kernel {
   }
 
   private decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
-    return this.inSession.decide(sessionId, requests, holder, options);
+    return this.s.inSession.decide(sessionId, requests, holder, options);
   }
 
   /** Human escalations, newest first, optionally of one status (overdue ones resolved TIMEOUT_DENY first). */
   async listEscalations(status?: HemStatus): Promise<Escalation[]> {
     if (!this.started) await this.ready();
-    return this.hem.list(status);
+    return this.s.hem.list(status);
   }
 
   async getEscalation(hemId: string): Promise<Escalation> {
     if (!this.started) await this.ready();
-    return this.hem.read(hemId);
+    return this.s.hem.read(hemId);
   }
 
   /** An approver's answer to a PENDING escalation (`approver`: the operator token's subject). */
   async resolveEscalation(hemId: string, answer: HemAnswer, approver: string, comment: string | null): Promise<Escalation> {
     if (!this.started) await this.ready();
-    return this.hem.resolve(hemId, answer, approver, comment);
+    return this.s.hem.resolve(hemId, answer, approver, comment);
   }
 
   /** Listens to escalations opened and resolved (the approvers' event stream); returns the unsubscribe function. */
   onEscalation(listener: (notice: HemNotice) => void): () => void {
-    return this.hem.subscribe(listener);
+    return this.s.hem.subscribe(listener);
   }
 
   /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */
   async registerAgent(registration: AgentRegistration, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.register(registration, operator);
+    return this.s.agents.register(registration, operator);
   }
 
   async listAgents(): Promise<Agent[]> {
     if (!this.started) await this.ready();
-    return this.agents.list();
+    return this.s.agents.list();
   }
 
   async getAgent(agentId: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.read(agentId);
+    return this.s.agents.read(agentId);
   }
 
   /** Suspends or reactivates a registered agent (AGENT_STATUS_CHANGED); CONFLICT once revoked. */
   async setAgentStatus(agentId: string, status: 'ACTIVE' | 'SUSPENDED', operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.setStatus(agentId, status, operator);
+    return this.s.agents.setStatus(agentId, status, operator);
   }
 
   /** Revokes a registered agent for good (AGENT_REVOKED). */
   async revokeAgent(agentId: string, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    const agent = await this.agents.revoke(agentId, operator);
+    const agent = await this.s.agents.revoke(agentId, operator);
     // P8: the agent's XPID joins the revocation registry, and travels to the SSF receivers
-    await this.revocations.register({ kind: 'XPID', id: agent.xpid, subject: { agent_id: agent.agent_id, xpid: agent.xpid }, reason: 'agent revoked', revoking_principal: operator });
+    await this.s.revocations.register({ kind: 'XPID', id: agent.xpid, subject: { agent_id: agent.agent_id, xpid: agent.xpid }, reason: 'agent revoked', revoking_principal: operator });
     return agent;
   }
 
@@ -581,8 +536,8 @@ export class Kernel {
     if (!this.started) await this.ready();
     if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     this.expiry.closed(sessionId);
-    this.toolPermits.closed(sessionId);
-    return this.blocks.close(await this.sessionOrThrow(sessionId));
+    this.s.toolPermits.closed(sessionId);
+    return this.s.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
   /**
@@ -600,8 +555,8 @@ export class Kernel {
     const session = await this.sessionOrThrow(sessionId);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     if (own && own.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
-    await this.toolPermits.take(sessionId, report.decision_seq, report.tool);
-    const appended = this.audit.append(session, TOOL_RESULT_ALE, fields, undefined, options?.shareCommitMs);
+    await this.s.toolPermits.take(sessionId, report.decision_seq, report.tool);
+    const appended = this.s.audit.append(session, TOOL_RESULT_ALE, fields, undefined, options?.shareCommitMs);
     // queued in the session's chain (the head is cached while the session is in use): what follows commits with it or after it
     options?.queued?.();
     const record = await appended;
@@ -609,30 +564,30 @@ export class Kernel {
   }
 
   getBlock(blockId: string): Promise<SessionBlock> {
-    return this.blocks.getBlock(blockId);
+    return this.s.blocks.getBlock(blockId);
   }
 
   getPackage(blockId: string): Promise<AuditPackage> {
-    return this.blocks.getPackage(blockId);
+    return this.s.blocks.getPackage(blockId);
   }
 
   async checkpoint(): Promise<Checkpoint> {
     if (!this.started) await this.ready();
-    return this.blocks.checkpoint();
+    return this.s.blocks.checkpoint();
   }
 
   consistency(from: number, to: number): Promise<ConsistencyProof> {
-    return this.blocks.consistency(from, to);
+    return this.s.blocks.consistency(from, to);
   }
 
   /** Inclusion proof of a block-log leaf (by index or block id) in the tree of `size` leaves (default: the whole log). */
   inclusion(leaf: { index: number } | { blockId: string }, size?: number): Promise<InclusionProof> {
-    return this.blocks.inclusion(leaf, size);
+    return this.s.blocks.inclusion(leaf, size);
   }
 
   /** The block-log entry at `index`: leaf hash and the verified Session Block. */
   logEntry(index: number): Promise<BlockLogEntry> {
-    return this.blocks.logEntry(index);
+    return this.s.blocks.logEntry(index);
   }
 
   /** The current GEC Manifest as served (JCS text), re-verified in memory and against the stored copy. */
@@ -642,7 +597,7 @@ export class Kernel {
   }
 
   blockLogIndex(blockId: string): Promise<number | null> {
-    return this.blocks.logIndex(blockId);
+    return this.s.blocks.logIndex(blockId);
   }
 
   /**
@@ -653,18 +608,18 @@ export class Kernel {
    */
   async submitCapProfile(jws: unknown): Promise<CapProfileAccepted> {
     if (!this.started) await this.ready();
-    return this.profileUpdates.submit(jws);
+    return this.s.profileUpdates.submit(jws);
   }
 
   /** Policy transparency: the serving policies implementing a CAP-RRS control (CONTROL_NOT_FOUND if none). */
   async ptdControl(controlId: string): Promise<PtdControl> {
     if (!this.started) await this.ready();
-    return ptdControl(this.policies.current(), controlId);
+    return ptdControl(this.s.policies.current(), controlId);
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
   activeCapProfile(): ActiveCapProfile {
-    return this.capProfiles.active();
+    return this.s.capProfiles.active();
   }
 
   /**
@@ -673,7 +628,7 @@ export class Kernel {
    * not keep its source.
    */
   activePolicyText(): ActivePolicyText {
-    const live = this.policies.current();
+    const live = this.s.policies.current();
     const text = live.engine.source?.();
     if (!text) throw new DomainError('UNAVAILABLE', 'the serving policy engine does not keep the text of its policies');
     return {
@@ -689,7 +644,7 @@ export class Kernel {
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {
-    const session = await this.audit.io(() => this.deps.store.getSession(sessionId), false);
+    const session = await this.s.audit.io(() => this.deps.store.getSession(sessionId), false);
     if (!session) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sessionId}\``);
     return session;
   }

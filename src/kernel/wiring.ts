@@ -46,15 +46,18 @@ export interface KernelServices {
   readonly decisions: DecisionFeed;
   readonly kernelId: string;
   readonly audit: AuditLog;
+  /** The PERMITs a TOOL_RESULT may follow (`tool-results/permits.ts`). */
   readonly toolPermits: ToolPermits;
   readonly blocks: BlockService;
   readonly journal: KernelJournal;
   readonly expiry: SessionExpiry;
+  /** The timer of journal seals and session expiry (`tick()` runs it once). */
   readonly housekeeping: Housekeeping;
   readonly policies: PolicyRegistry;
   readonly capProfiles: CapProfileRegistry;
   readonly capProfileHistory: CapProfileHistory;
   readonly partyRegistry: PartyRegistryService;
+  /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
   readonly profileUpdates: CapProfileUpdates;
   readonly monitor: SigningMonitor;
   readonly manifests: ManifestService;
@@ -63,16 +66,23 @@ export interface KernelServices {
   readonly agents: AgentRegistry;
   readonly credentials: CredentialIssuer;
   readonly revocations: RevocationRegistry;
+  /** Human escalations (HEM): opened by `@hem` DENYs, answered by approvers. */
   readonly hem: HemService;
   readonly revocation: Federation;
   readonly issuer: string;
   readonly authMode: AuthMode;
+  /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
   readonly cluster: PolicyCluster | null;
   readonly agentAuth: AgentAuthenticator;
+  /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
   readonly acd: AcdService;
+  /** Re-issues the manifest before Check 1 finds it stale, and when P3 / P8 change (under the activation mutex). */
   readonly manifestRefresh: ManifestRefresher;
+  /** The start and what it leaves (started, first manifest issued, ACD startup check): `startup/startup.ts`. */
   readonly startup: Startup;
+  /** Decisions in an open session: `authorize/in-session.ts`. */
   readonly inSession: InSessionDecisions;
+  /** Opens sessions (SESSION_OPEN first): `sessions/session-open.ts`. */
   readonly opener: SessionOpener;
 }
 
