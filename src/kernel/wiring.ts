@@ -308,8 +308,8 @@ export function wireKernel(deps: KernelDeps, kernel: KernelCalls): KernelService
     journal,
   });
   s.acd = createAcdService({ deps, state: s.state, journal, audit: s.audit, kernelId: s.kernelId, io: (op, write) => s.audit.io(op, write), policies: () => s.policies, manifests, monitor, revocations, agents, unconfirmed: () => s.revocation.receiver.unconfirmed() });
-  const { state, metrics, kernelId, audit, blocks, expiry, policies, profileUpdates, manifestRefresh, hem, revocation, acd, cluster } = s;
-  s.startup = new Startup(deps, { state, metrics, kernelId, audit, journal, blocks, monitor, expiry, policies, profileUpdates, manifests, manifestRefresh, agents, revocations, hem, revocation, acd, cluster, activePolicy: () => kernel.activePolicy() });
+  // last: what runs the start, decides in sessions and opens them, over the services above
+  s.startup = new Startup(deps, { ...s, activePolicy: () => kernel.activePolicy() });
   s.inSession = new InSessionDecisions(deps, { ...s, sessionOrThrow: (sessionId) => kernel.sessionOrThrow(sessionId) });
   s.opener = new SessionOpener(deps, s);
   return s;
