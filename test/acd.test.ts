@@ -423,7 +423,7 @@ describe('resource provider authentication (KEE_AUTH=agents)', () => {
     const s = await agentsSetup();
     const jti = JSON.parse(Buffer.from(s.token.split('.')[1] as string, 'base64url').toString()).jti as string;
     // the revocation registry as the P8 routes fill it (kind MANDATE_JTI)
-    await (s.h.kernel as unknown as { revocations: { revoke: (j: string, exp: number) => Promise<unknown> } }).revocations.revoke(jti, Math.floor(Date.now() / 1000) + 3600);
+    await (s.h.kernel as unknown as { s: { revocations: { revoke: (j: string, exp: number) => Promise<unknown> } } }).s.revocations.revoke(jti, Math.floor(Date.now() / 1000) + 3600);
     const r = await s.ask(await s.bearer());
     expect(r.status).toBe(403);
     expect(r.json.failed_check).toBe(4);

@@ -1,56 +1,39 @@
 import type { AcdGrantReport, AcdIssued, AcdRefused, AcdService } from './acd/acd-service.ts';
 import { authenticateProvider } from './acd/provider-auth.ts';
-import { acdGateFor } from './acd/acd-gate.ts';
-import { createAcdService } from './acd/wiring.ts';
-import { PartyRegistryService } from './party-registry/party-registry-service.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import type { PartyRegistryService } from './party-registry/party-registry-service.ts';
 import type { AuditPackage } from './audit/audit-package.ts';
-import { BlockService, type BlockLogEntry, type Checkpoint, type ConsistencyProof, type InclusionProof } from './audit/blocks.ts';
-import { JOURNAL_AGENT_ID, KernelJournal } from './audit/journal.ts';
-import { Housekeeping } from './sessions/housekeeping.ts';
-import { SessionExpiry } from './sessions/session-expiry.ts';
-import { sessionAuthority } from './sessions/session-authority.ts';
-import { OperatorAuth } from './auth/operator-roles.ts';
-import { AgentRegistry, type Agent } from './agents/agent-registry.ts';
-import { AGENT_ENTITY_TYPE } from './agents/registry-entry.ts';
-import { AgentAuthenticator, type AuthMode, type SessionCall, type SessionHolder } from './auth/agent-auth.ts';
+import type { BlockLogEntry, Checkpoint, ConsistencyProof, InclusionProof } from './audit/blocks.ts';
+import type { KernelJournal } from './audit/journal.ts';
+import type { SessionExpiry } from './sessions/session-expiry.ts';
+import type { OperatorAuth } from './auth/operator-roles.ts';
+import type { Agent } from './agents/agent-registry.ts';
+import type { AgentAuthenticator, AuthMode, SessionCall, SessionHolder } from './auth/agent-auth.ts';
 import type { AgentRegistration } from './agents/registry-entry.ts';
-import { SigningMonitor } from './audit/signing-monitor.ts';
-import { decideAndRecord, type AuthorizeResult, type DecideOptions } from './authorize/decide.ts';
-import { DecisionFeed } from './decision-feed/feed.ts';
-import { oneShotAgentId, OneShotSessions, type OneShotResult } from './authorize/one-shot.ts';
-import { CapProfileHistory } from './cap-profile/history.ts';
-import { CapProfileRegistry, type ActiveCapProfile, type CapProfileAccepted } from './cap-profile/registry.ts';
-import { CapProfileUpdates } from './cap-profile/profile-updates.ts';
-import { governmentNonconformance, type DeploymentConformance } from './cap-profile/conformance.ts';
+import type { AuthorizeResult, DecideOptions } from './authorize/decide.ts';
+import type { DecisionFeed } from './decision-feed/feed.ts';
+import { oneShotAgentId, type OneShotResult } from './authorize/one-shot.ts';
+import type { CapProfileHistory } from './cap-profile/history.ts';
+import type { ActiveCapProfile, CapProfileAccepted } from './cap-profile/registry.ts';
 import { ptdControl, type PtdControl } from './ptd/controls.ts';
 import type { KernelDeps } from './deps.ts';
 import { CREDENTIAL_TYP } from './credentials/claims.ts';
-import { CredentialIssuer } from './credentials/issuer.ts';
-import { RevocationRegistry, type RevocationEntry, type RevocationFeed, type RevocationInput } from './credentials/revocations.ts';
-import { Federation } from './revocation/federation.ts';
+import type { RevocationEntry, RevocationFeed, RevocationInput } from './credentials/revocations.ts';
+import type { Federation } from './revocation/federation.ts';
 import type { PropagationView } from './revocation/propagation.ts';
-import { DomainError, isDomainError } from './errors.ts';
-import { randomTraceId, toHex } from './hex.ts';
+import { DomainError } from './errors.ts';
+import { toHex } from './hex.ts';
 import type { ActivePolicyText, EpochHook, PolicyActivation, PolicyCandidate, PolicyEpoch } from './policy/activation.ts';
-import { PolicyRegistry } from './policy/policy-registry.ts';
-import { DEFAULT_HEM_TIMEOUT_S, type Escalation, type HemAnswer, type HemStatus } from './hem/escalation.ts';
-import { HemService, type HemNotice } from './hem/hem-service.ts';
-import { withHemFacts } from './hem/retry.ts';
-import { PolicyCluster, type ClusterView } from './cluster/policy-cluster.ts';
-import { reportClusterRefusal } from './cluster/refusal.ts';
-import { ManifestService } from './manifest/manifest-service.ts';
-import { ManifestRefresher } from './manifest/manifest-refresh.ts';
-import { bootFields, bootSpanAttributes, KERNEL_BOOT, KERNEL_BOOT_SPAN } from './boot/boot-record.ts';
-import { KERNEL_REQUIREMENTS, kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
-import { MANIFEST_STALENESS_MAX_SECONDS } from './acd/acd-record.ts';
-import { KernelMetrics, type MetricsSnapshot } from './metrics/kernel-metrics.ts';
-import { KernelState } from './state/kernel-state.ts';
+import type { Escalation, HemAnswer, HemStatus } from './hem/escalation.ts';
+import type { HemNotice } from './hem/hem-service.ts';
+import type { ClusterView } from './cluster/policy-cluster.ts';
+import type { ManifestService } from './manifest/manifest-service.ts';
+import { kernelRequirements, liveConformance } from './conformance/kernel-requirements.ts';
+import type { KernelMetrics, MetricsSnapshot } from './metrics/kernel-metrics.ts';
+import type { KernelState } from './state/kernel-state.ts';
+import { wireKernel, type KernelServices } from './wiring.ts';
 import type { AuthorizationRequest, Json, Session, SessionBlock } from './types.ts';
-import type { StoredDocument } from '../ports/storage.ts';
 import type { DeriveXpidInput } from '../ports/xpid.ts';
 import type { TokenJwk } from '../ports/token-signer.ts';
-import { ToolPermits } from './tool-results/permits.ts';
 import { TOOL_RESULT_ALE, toolResultFields, type ToolResultReport } from './tool-results/tool-result.ts';
 
 export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, MetricsSnapshot, OneShotResult };
@@ -58,408 +41,74 @@ export type { ActivePolicyText, Agent, AuthorizeResult, Escalation, HemNotice, M
 
 /** The governance kernel: sessions, fail-closed authorization, the audit chain and Session Blocks. */
 export class Kernel {
-  readonly state = new KernelState();
+  readonly state: KernelState;
   /** Counters read by `GET /metrics`. */
-  readonly metrics = new KernelMetrics();
+  readonly metrics: KernelMetrics;
   /** Decisions as they are made, for live views (the console); the audit log is the evidence. */
-  readonly decisions = new DecisionFeed();
+  readonly decisions: DecisionFeed;
   readonly kernelId: string;
   private readonly deps: KernelDeps;
-  private readonly audit: AuditLog;
-  /** The PERMITs a TOOL_RESULT may follow (`tool-results/permits.ts`). */
-  private readonly toolPermits: ToolPermits;
-  private readonly blocks: BlockService;
-  private readonly journal: KernelJournal;
+  /** The services behind the facade (`wiring.ts`); the public ones are also its fields. */
+  private readonly s: KernelServices;
   /** Session lifetime and idle limits (SESSION_EXPIRED). */
   readonly expiry: SessionExpiry;
-  /** The timer of journal seals and session expiry (`tick()` runs it once). */
-  private readonly housekeeping: Housekeeping;
-  /** Refused CAP Profile updates recorded per minute (the rest answer RATE_LIMITED). */
-  private readonly policies: PolicyRegistry;
-  private readonly capProfiles: CapProfileRegistry;
   /** The signed CAP Profile updates accepted so far, as stored (read back for diffs). */
   readonly capProfileHistory: CapProfileHistory;
   /** The KIA Party Registry signed by the CAP Profile publishers, served to providers (docs/party-registry.md). */
   readonly partyRegistry: PartyRegistryService;
-  /** Verified CAP Profiles between their verification and their swap, by version (committed by the epoch hook). */
-  private readonly profileUpdates: CapProfileUpdates;
-  private readonly monitor: SigningMonitor;
   /** The GEC Manifest (P5): issued by `start()`, one epoch per policy activation. */
   readonly manifests: ManifestService;
-  private started = false;
-  private manifestIssued = false;
-  private starting: Promise<void> | null = null;
-  private readonly oneShot: OneShotSessions;
   /** Operator bearer tokens and the role rule (the agent registry's routes). */
   readonly operators: OperatorAuth;
-  private readonly agents: AgentRegistry;
-  private readonly credentials: CredentialIssuer;
-  private readonly revocations: RevocationRegistry;
-  /** Human escalations (HEM): opened by `@hem` DENYs, answered by approvers. */
-  private readonly hem: HemService;
   /** P8 revocation over SSF / CAEP: transmitter streams, completion states, receiver streams. */
   readonly revocation: Federation;
   /** `iss` of credentials: the kernel's origin (its checkpoints' origin line). */
   readonly issuer: string;
   /** `KEE_AUTH`: whether agents authenticate (client assertion, session token, DPoP). */
   readonly authMode: AuthMode;
-  /** P1 policy cluster member (`KEE_CLUSTER_ETCD`), or null for a single kernel. */
-  private readonly cluster: PolicyCluster | null;
   /** Versions this instance proposed and is about to apply: the ones whose signed profile it stores. */
   /** Agent client assertions, session tokens and DPoP proofs (KEE_AUTH=agents). */
   readonly agentAuth: AgentAuthenticator;
-  /** P3: the ACD four-check handshake and signed ACD Records (docs/acd.md). */
-  private readonly acd: AcdService;
-  /** Re-issues the manifest before Check 1 finds it stale, and when P3 / P8 change (under the activation mutex). */
-  private readonly manifestRefresh: ManifestRefresher;
-  /** The ACD check at start: `pending`, null (passed) or its failure (the P3 requirement). */
-  private acdStartup: 'pending' | null | { failedCheck: number; reason: string } = 'pending';
-  private revocationsLoaded = false;
-  /** The start's recovery of an earlier run's leftovers (see `recovered`). */
-  private recovery: Promise<void> = Promise.resolve();
 
   constructor(deps: KernelDeps) {
     this.deps = deps;
-    this.operators = new OperatorAuth(deps.operatorTokens);
-    // the level a government profile is checked against: the one the manifest in force computed from what runs (KEE1-L1 before the first)
-    const manifestsNow = (): ManifestService | undefined => this.manifests;
-    const conformance: DeploymentConformance = {
-      get level() {
-        return manifestsNow()?.conformance()?.level ?? 'KEE1-L1';
-      },
-      allowNonconformant: deps.options?.allowNonconformant === true,
-    };
-    this.capProfiles = new CapProfileRegistry(deps.capProfile, deps.policy.active(), conformance);
-    this.kernelId = toHex(deps.merkle.sha256(deps.signer.publicKey()));
-    this.audit = new AuditLog({
-      ...deps,
-      state: this.state,
-      kernelId: this.kernelId,
-      ...(deps.options?.maxBatch ? { maxBatch: deps.options.maxBatch } : {}),
-      ...(deps.options?.groupCommit === false ? { groupCommit: false } : {}),
-      ...(deps.options?.maxInFlight ? { maxInFlight: deps.options.maxInFlight } : {}),
-      ...(deps.options?.eagerBatch ? { eagerBatch: deps.options.eagerBatch } : {}),
-      metrics: this.metrics,
+    // every service, wired in order (`wiring.ts`); what they call back on the facade, here
+    this.s = wireKernel(deps, {
+      open: (agentId, jkt, tokenJti, kernelSession) => this.open(agentId, jkt, tokenJti, kernelSession),
+      closeSession: (sessionId) => this.closeSession(sessionId),
+      activatePolicy: (candidate) => this.activatePolicy(candidate),
+      activePolicy: () => this.activePolicy(),
+      ownRequirements: () => this.ownRequirements(),
+      sessionOrThrow: (sessionId) => this.sessionOrThrow(sessionId),
     });
-    this.oneShot = new OneShotSessions(
-      {
-        open: (agentId) => this.open(agentId),
-        close: (sessionId) => this.closeSession(sessionId),
-        nowMs: () => Date.parse(deps.clock.nowIso()),
-      },
-      deps.options?.oneShot,
-      deps.options?.groupCommit !== false,
-    );
-    const nowMs = () => Date.parse(deps.clock.nowIso());
-    const io = <T>(op: () => Promise<T>, write: boolean) => this.audit.io(op, write);
-    const journal = new KernelJournal(
-      {
-        log: this.audit,
-        store: deps.store,
-        io,
-        nowMs,
-        newBlockId: () => randomTraceId(16),
-        newSessionId: () => crypto.randomUUID(),
-        open: (ids, fields) => this.open(JOURNAL_AGENT_ID, undefined, undefined, { ...ids, fields }),
-        seal: (session, fields, retryMs) => this.blocks.close(session, retryMs, fields),
-        shared: deps.options?.groupCommit !== false,
-      },
-      deps.options?.journal,
-    );
-    this.journal = journal;
-    this.profileUpdates = new CapProfileUpdates({
-      registry: this.capProfiles,
-      clock: deps.clock,
-      journal,
-      refusalsPerMinute: deps.options?.capRefusalsPerMinute,
-      cluster: () => this.cluster,
-      current: () => this.policies.current(),
-      activate: (candidate) => this.activatePolicy(candidate),
-    });
-    this.expiry = new SessionExpiry(
-      {
-        store: deps.store,
-        io,
-        nowMs,
-        record: async (session, fields) => void (await this.audit.append(session, 'SESSION_EXPIRED', fields)),
-        close: (session) => this.blocks.close(session),
-        exempt: (session) => session.agent_id === JOURNAL_AGENT_ID,
-      },
-      deps.options?.sessions,
-    );
-    this.housekeeping = new Housekeeping([() => this.journal.sealIfDue(), () => this.expiry.sweep(), async () => void (await this.manifestRefresh.refreshIfDue())], Math.min(deps.options?.journal?.blockMs ?? 60_000, this.expiry.options.idleMs) / 4);
-    this.agents = new AgentRegistry({
-      store: deps.store,
-      journal,
-      clock: deps.clock,
-      merkle: deps.merkle,
-      xpid: deps.xpid,
-      kernelId: this.kernelId,
-      io: (op, write) => this.audit.io(op, write),
-      queue: deps.options?.groupCommit !== false,
-    });
-    this.issuer = deps.options?.logOrigin ?? `kee.local/${this.kernelId}`;
-    this.credentials = new CredentialIssuer({
-      tokens: deps.tokens,
-      hasher: deps.intentHasher,
-      xpid: deps.xpid,
-      sha256: (b) => deps.merkle.sha256(b),
-      clock: deps.clock,
-      kernelId: this.kernelId,
-      issuer: this.issuer,
-      registeredXpid: (agentId) => this.agents.xpidOf(agentId),
-    });
-    this.authMode = deps.options?.auth ?? 'agents';
-    this.agentAuth = new AgentAuthenticator({
-      proofs: deps.agentProofs,
-      tokens: deps.tokens,
-      clock: deps.clock,
-      issuer: this.issuer,
-      agent: async (agentId) => {
-        await this.agents.catchUp();
-        return this.agents.find(agentId);
-      },
-      ...(deps.replayStore ? { replay: deps.replayStore } : {}),
-    });
-    this.hem = new HemService({
-      store: deps.store,
-      clock: deps.clock,
-      journal,
-      telemetry: deps.telemetry,
-      ...(deps.alerts ? { alerts: deps.alerts } : {}),
-      kernelId: this.kernelId,
-      io: (op, write) => this.audit.io(op, write),
-      timeoutS: deps.options?.hemTimeoutS ?? DEFAULT_HEM_TIMEOUT_S,
-      queue: deps.options?.groupCommit !== false,
-    });
-    this.revocations = new RevocationRegistry({ store: deps.store, clock: deps.clock, journal, io: (op, write) => this.audit.io(op, write), issuer: this.issuer });
-    this.revocation = new Federation({
-      store: deps.store,
-      io: (op, write) => this.audit.io(op, write),
-      registry: this.revocations,
-      journal,
-      tokens: deps.tokens,
-      issuer: this.issuer,
-      kernelId: this.kernelId,
-      nowMs: () => Date.parse(deps.clock.nowIso()),
-      nowIso: () => deps.clock.nowIso(),
-      telemetry: deps.telemetry,
-      alerts: deps.alerts,
-      setVerifier: deps.setVerifier,
-      fetch: deps.fetch,
-      options: deps.options?.revocation,
-    });
-    this.capProfileHistory = new CapProfileHistory({ store: deps.store, io: (op, write) => this.audit.io(op, write) });
-    this.partyRegistry = new PartyRegistryService({ store: deps.store, io: (op, write) => this.audit.io(op, write), clock: deps.clock, journal, publisherKeys: deps.capProfile?.publisherKeys, jws: deps.capProfile?.jws, kiaId: this.kernelId, publicKeyHex: toHex(deps.signer.publicKey()) });
-    this.monitor = new SigningMonitor({
-      signer: deps.signer,
-      clock: deps.clock,
-      state: this.state,
-      journal,
-      alerts: deps.alerts,
-      kernelId: this.kernelId,
-      options: deps.options?.signing,
-      completeClose: async (sessionId) => this.blocks.close(await this.sessionOrThrow(sessionId), 0),
-    });
-    this.manifests = new ManifestService({
-      ...deps,
-      state: this.state,
-      journal,
-      kernelId: this.kernelId,
-      livePolicy: () => this.policies.current().engine.active(),
-      // P3 and P8 (issue 21's hook), beside whatever the entry declares
-      inputs: { ...deps.manifest, requirements: () => [...(deps.manifest.requirements?.() ?? []), ...this.ownRequirements()], tokenKeys: [{ kid: deps.tokens.kid, public_key: deps.tokens.publicKeyHex }], publisherKeys: deps.manifest.publisherKeys ?? deps.capProfile?.publisherKeys.map((k) => toHex(k)) ?? [], xpidDerivationVersion: deps.xpid.version, agentAuthentication: this.authMode },
-      io: (op, write) => this.audit.io(op, write),
-      recheckMs: deps.options?.manifestRecheckMs ?? 250,
-      reuseForMs: ((deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS) * 1000) / 2, revoked: (id) => this.revocations.isRevokedLoaded('GEC_MANIFEST', id),
-      // a government profile below KEE1-L3 (accepted only under the development switch) is named in the manifest
-      nonconformance: (epoch) => (this.profileUpdates.profileKind(epoch.version) === 'government' ? governmentNonconformance(conformance) : null),
-    });
-    this.toolPermits = new ToolPermits((sid) => this.audit.io(() => deps.store.listRecords(sid), false));
-    this.blocks = new BlockService(deps, this.audit, journal, this.state, this.kernelId, this.monitor, (what) => this.manifests.beforeSigning(what), this.manifests);
-    this.policies = new PolicyRegistry(
-      {
-        factory: deps.policyFactory,
-        store: deps.store,
-        clock: deps.clock,
-        state: this.state,
-        journal,
-        io: (op, write) => this.audit.io(op, write),
-        queue: deps.options?.groupCommit !== false,
-      },
-      deps.policy,
-    );
-    // The active CAP Profile's facts (GET /v1/cap-profile, the rollback and catalog checks) change
-    // in the same turn as the swap of the set they describe.
-    this.policies.onEpoch(async (next) => () => {
-      const verified = this.profileUpdates.pending.get(next.version);
-      if (verified) this.capProfiles.commit(verified, next, this.deps.clock.nowIso());
-    });
-    this.cluster = deps.cluster
-      ? new PolicyCluster({
-          consensus: deps.cluster.consensus,
-          state: this.state,
-          clock: deps.clock,
-          servingVersion: () => this.policies.current().version,
-          servingHash: () => this.policies.current().capProfileHash,
-          apply: (c) => this.profileUpdates.applyCommitted(c),
-          refused: (f) => reportClusterRefusal({ journal, alerts: deps.alerts, kernelId: this.kernelId, at: deps.clock.nowIso() }, f),
-          ...(deps.cluster.options ? { options: deps.cluster.options } : {}),
-        })
-      : null;
-    // P5 / choice 5.6, the manifest epoch: every activation after start signs and stores the next
-    // manifest first, and it becomes current in the same turn as the swap. (The activation that
-    // restores the stored profile at start runs before the first manifest, which then declares it.)
-    this.policies.onEpoch((next) => (this.manifestIssued ? this.manifests.prepareEpoch(next) : Promise.resolve(() => undefined)));
-    const { manifests, monitor, revocations, agents } = this;
-    this.manifestRefresh = new ManifestRefresher({
-      issuedFacts: () => manifests.issuedFacts(),
-      prepareEpoch: (next) => manifests.prepareEpoch(next),
-      exclusive: (fn) => this.policies.exclusive(fn),
-      livePolicy: () => this.activePolicy(),
-      nowMs,
-      windowSeconds: deps.options?.acd?.manifestMaxAgeSeconds ?? MANIFEST_STALENESS_MAX_SECONDS,
-      unmetNow: () => this.ownRequirements().filter((r) => !r.met).map((r) => r.requirement),
-      owned: KERNEL_REQUIREMENTS,
-      blocked: () => this.state.reason('MANIFEST_INTEGRITY_FAILURE') ?? null,
-      journal,
-    });
-    this.acd = createAcdService({ deps, state: this.state, journal, audit: this.audit, kernelId: this.kernelId, io: (op, write) => this.audit.io(op, write), policies: () => this.policies, manifests, monitor, revocations, agents, unconfirmed: () => this.revocation.receiver.unconfirmed() });
+    ({
+      state: this.state, metrics: this.metrics, decisions: this.decisions, kernelId: this.kernelId, expiry: this.expiry, capProfileHistory: this.capProfileHistory, partyRegistry: this.partyRegistry,
+      manifests: this.manifests, operators: this.operators, revocation: this.revocation, issuer: this.issuer, authMode: this.authMode, agentAuth: this.agentAuth,
+    } = this.s);
   }
 
   /**
-   * Starts the kernel: verifies the stored GEC Manifest chain (every epoch, and that a store
-   * holding audit data holds a manifest), restores the latest stored CAP Profile (re-verified
-   * through the P4 checks, or `deps.reloadCapProfile`; DENY_ALL if that fails), then issues the
-   * GEC Manifest for the serving set, chained to the latest stored one. Until it has run, the
-   * kernel opens no session, decides nothing and signs nothing (503 KERNEL_NOT_STARTED); calls
-   * made while it runs wait for it. A stored chain that fails verification leaves the kernel
-   * started in MANIFEST_INTEGRITY_FAILURE (deny-all from the first request, no signatures,
-   * visible on /healthz); any other failure rejects, and start may be called again.
+   * Starts the kernel (the ordered steps and their fail-closed handling: `startup/startup.ts`).
+   * Until it has run, the kernel opens no session, decides nothing and signs nothing (503
+   * KERNEL_NOT_STARTED); calls made while it runs wait for it. A stored manifest chain that fails
+   * verification leaves the kernel started in MANIFEST_INTEGRITY_FAILURE; any other failure
+   * rejects, and start may be called again.
    */
   start(): Promise<void> {
-    this.starting ??= (async () => {
-      // P5: the stored manifest chain verifies, and reaches the audit data. Beside it, the state
-      // decisions read, each replayed from its own stored log before any answer (registered
-      // agents, the credential revocation registry, escalations, SSF streams, issued ACD records):
-      // independent reads, run together so a start waits for the slowest, not for their sum
-      this.policies.prefetchStored(); // the stored CAP Profile's read too (restored below)
-      const [chain, ...loads] = await Promise.allSettled([
-        this.manifests.verifyStore(),
-        this.countOpenSessions(),
-        this.agents.load(),
-        this.revocations.refresh(),
-        this.hem.refresh(),
-        this.revocation.load(),
-        this.acd.load(),
-      ]);
-      let intact = true;
-      if (chain.status === 'rejected') {
-        if (!isDomainError(chain.reason, 'MANIFEST_INTEGRITY_FAILURE')) {
-          this.starting = null;
-          throw chain.reason;
-        }
-        intact = false;
-      }
-      const failed = loads.find((l) => l.status === 'rejected');
-      if (failed) {
-        this.starting = null;
-        throw failed.reason;
-      }
-      this.revocationsLoaded = true;
-      // P8: the SSF outbox (what receivers are owed) before any request
-      const restored = await this.revocation.restore().then(() => null, (e: unknown) => e ?? new Error('restore failed'));
-      if (restored !== null) {
-        this.starting = null;
-        throw restored;
-      }
-      const signed = this.deps.capProfile ? (doc: StoredDocument) => this.profileUpdates.reloadSigned(doc) : undefined;
-      await this.policies.restore(this.deps.reloadCapProfile ?? signed);
-      try {
-        if (intact) {
-          await this.manifests.issue(this.activePolicy());
-          this.manifestIssued = true;
-        }
-      } catch (e) {
-        if (!isDomainError(e, 'MANIFEST_INTEGRITY_FAILURE')) {
-          this.starting = null;
-          throw e;
-        }
-      }
-      try {
-        await this.startupFourChecks();
-      } catch (e) {
-        // the store failed under the checks (nothing decided): start may be called again
-        this.starting = null;
-        throw e;
-      }
-      this.started = true;
-      // timers do not outlive requests on workerd (no group commit there): escalations time out on read
-      if (this.deps.options?.groupCommit !== false) this.hem.startTimers();
-      // retries, polls and stream health run on a timer where timers outlive requests (not workerd)
-      if (this.deps.options?.groupCommit !== false) this.revocation.startTimers();
-      // what an earlier run left behind, then KERNEL_BOOT; on workerd once its first requests are answered (options.deferRecovery, recoveryGate)
-      const gate = this.deps.options?.deferRecovery ? this.deps.options.recoveryGate : undefined;
-      const recovery = gate ? gate().then(() => this.recoverLeftovers(), () => this.recoverLeftovers()) : this.recoverLeftovers();
-      if (this.deps.options?.deferRecovery) this.recovery = recovery;
-      else await recovery;
-      // clustered: SYNCING (deny-all) until the committed version is read with a quorum and serves
-      await this.cluster?.start();
-    })();
-    return this.starting;
-  }
-
-  /**
-   * Sessions left CLOSING are closed, the journal block and the sessions an earlier run left
-   * open are sealed and expired, then KERNEL_BOOT is journaled. Never rejects: what fails is left to the next round (signing
-   * monitor, housekeeping timer, the session's own next call).
-   */
-  private async recoverLeftovers(): Promise<void> {
-    await this.resumeClosing();
-    if (this.manifestIssued) {
-      await this.journal.recover().catch(() => undefined);
-      await this.expiry.recover().catch(() => undefined);
-      // Appendix A step 3: the identity and posture this start established, journaled and spanned
-      await this.recordBoot();
-    }
+    return this.s.startup.start();
   }
 
   /** Settles once the start's recovery is done (at once unless `options.deferRecovery`; after `options.recoveryGate` when given). */
   recovered(): Promise<void> {
-    return this.recovery;
+    return this.s.startup.recovered();
   }
 
-  /**
-   * KERNEL_BOOT in the journal and span `soos.kernel.boot`: the kernel id, the manifest issued
-   * (hash-lock, conformance level), the CAP Profile and the startup four checks. A start whose
-   * journal cannot be written still serves (the audit log is SUSPENDED_GAR and says so).
-   */
-  private async recordBoot(): Promise<void> {
-    try {
-      const manifest = await this.manifests.current();
-      const acd = this.acdStartup === 'pending' ? null : this.acdStartup;
-      const fields = bootFields({ kernelId: this.kernelId, manifest, manifestHash: this.manifests.inForce(), startupCheck: acd, runtime: this.deps.runtime, state: this.state.snapshot().state });
-      await this.deps.telemetry.span(KERNEL_BOOT_SPAN, { attributes: bootSpanAttributes(fields) }, () => this.journal.record(KERNEL_BOOT, fields));
-    } catch {
-      // the manifest cannot be verified or the store is failing: both are already fail-closed and journaled
-    }
+  private get started(): boolean {
+    return this.s.startup.started;
   }
 
-  /**
-   * KEE-1 Appendix A step 2: the ACD four checks once at start (no agent yet). A failure puts
-   * the kernel in DENY_ALL (ACD_STARTUP_CHECK_FAILED in the journal) until a restart.
-   */
-  private async startupFourChecks(): Promise<void> {
-    // already fail-closed, with its reason journaled: nothing to add
-    if (this.state.has('MANIFEST_INTEGRITY_FAILURE') || this.state.has('DENY_ALL')) return;
-    // (signing quorum: the manifest this start just signed is the proof it held)
-    const failed = await this.acd.startupCheck();
-    this.acdStartup = failed;
-    if (!failed) return;
-    this.state.enter('DENY_ALL', `ACD startup check ${failed.failedCheck} failed: ${failed.reason}`);
-    await this.journal.anomaly('ACD_STARTUP_CHECK_FAILED', { failed_check: failed.failedCheck, reason: failed.reason });
-    // the manifest issued before the check claimed P3: the next epoch lists it unmet
-    if (this.manifestIssued) await this.manifestRefresh.refreshIfDue('the ACD four-check sequence failed at start').catch(() => undefined);
+  private ready(): Promise<void> {
+    return this.s.startup.ready();
   }
 
   /**
@@ -472,55 +121,15 @@ export class Kernel {
     const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
     // where no timer runs (workerd) the manifest is kept fresh here; a refresh that cannot run now
     // (an activation holds the mutex) leaves the manifest in force, still inside its window
-    await this.manifestRefresh.refreshIfDue().catch(() => undefined);
-    return this.acd.handshake(aepSessionId, provider);
+    await this.s.manifestRefresh.refreshIfDue().catch(() => undefined);
+    return this.s.acd.handshake(aepSessionId, provider);
   }
 
   /** P3 `POST /v1/acd/{acd_session_id}/grant`: the provider's access decision (ALE-058 / ALE-062). */
   async acdGrant(acdSessionId: string, report: AcdGrantReport, authorization: string | undefined): Promise<Awaited<ReturnType<AcdService['grant']>>> {
     if (!this.started) await this.ready();
     const provider = this.authMode === 'agents' ? await authenticateProvider(this.agentAuth, this.deps.agentProofs, authorization) : null;
-    return this.acd.grant(acdSessionId, provider, report);
-  }
-
-  /**
-   * Sessions a crash (or a signer outage before a restart) left CLOSING: their SESSION_COMPLETE
-   * is durable but no block was signed. Each is closed now; one that still cannot be signed is
-   * left to the signing monitor, which completes it once signing is back.
-   */
-  private async resumeClosing(): Promise<void> {
-    let closing: Session[];
-    try {
-      closing = await this.audit.io(() => this.deps.store.sessionsWithStatus('CLOSING', 1_000), false);
-    } catch {
-      return; // the store is failing: SUSPENDED_GAR is set; a client's retry of the close completes it
-    }
-    for (const session of closing) {
-      try {
-        await this.blocks.close(session, 0);
-      } catch {
-        this.monitor.leftClosing(session.session_id);
-      }
-    }
-  }
-
-  /** Seeds the `sessions open` gauge from the store (sessions left open by earlier runs, up to 10,000). */
-  private async countOpenSessions(): Promise<void> {
-    try {
-      this.metrics.sessionsOpen += (await this.deps.store.sessionsWithStatus('OPEN', 10_000)).length;
-    } catch {
-      // a failing store is reported by the first write; the gauge then counts this run only
-    }
-  }
-
-  private async ready(): Promise<void> {
-    const starting = this.starting;
-    if (!starting) throw new DomainError('KERNEL_NOT_STARTED', 'the kernel has not been started');
-    try {
-      await starting;
-    } catch (e) {
-      throw new DomainError('KERNEL_NOT_STARTED', 'the kernel failed to start', { cause: e });
-    }
+    return this.s.acd.grant(acdSessionId, provider, report);
   }
 
   /**
@@ -531,17 +140,17 @@ export class Kernel {
   async activatePolicy(candidate: PolicyCandidate): Promise<PolicyActivation> {
     // after start: the manifest of the restored set exists, so this activation is its next epoch
     if (!this.started) await this.ready();
-    return this.policies.activate(candidate);
+    return this.s.policies.activate(candidate);
   }
 
   /** Registers a manifest-epoch hook: prepared before every swap, committed in the same turn as it. */
   onPolicyEpoch(hook: EpochHook): void {
-    this.policies.onEpoch(hook);
+    this.s.policies.onEpoch(hook);
   }
 
   /** The serving policy set: ids, hashes, tiers, version (0: the built-in profile). */
   activePolicy(): PolicyEpoch & { activatedAt: string | null } {
-    const live = this.policies.current();
+    const live = this.s.policies.current();
     return { ...live.info, version: live.version, ...(live.capProfileHash === null ? {} : { capProfileHash: live.capProfileHash }), activatedAt: live.activatedAt };
   }
 
@@ -549,27 +158,27 @@ export class Kernel {
     const snap = this.state.snapshot();
     const conformance = liveConformance(this.manifests.conformance(), this.ownRequirements());
     const revocation = this.revocation.health();
-    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}), ...(this.cluster ? { cluster: this.cluster.view() } : {}) };
+    return { status: 'ok', state: snap.state, runtime: this.deps.runtime, conditions: snap.conditions, ...(conformance ? { conformance } : {}), ...(revocation ? { revocation } : {}), ...(this.s.cluster ? { cluster: this.s.cluster.view() } : {}) };
   }
 
   /** The policy cluster node's view (state, versions, split brain), or null for a single kernel. */
   clusterView(): ClusterView | null {
-    return this.cluster?.view() ?? null;
+    return this.s.cluster?.view() ?? null;
   }
 
   /** One policy-cluster poll now (tests; the node also polls by itself). */
   async clusterTick(): Promise<void> {
-    await this.cluster?.tick();
+    await this.s.cluster?.tick();
   }
 
   /** P3 and P8 as they stand now (conformance_unmet, /healthz). */
   private ownRequirements(): ReturnType<typeof kernelRequirements> {
-    return kernelRequirements({ acdStartup: () => this.acdStartup, revocationLoaded: () => this.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
+    return kernelRequirements({ acdStartup: () => this.s.startup.acdStartup, revocationLoaded: () => this.s.startup.revocationsLoaded, revocationUnconfirmed: () => this.revocation.receiver.unconfirmed() });
   }
 
   /** Re-issues the GEC Manifest now if it is due (half its staleness window, or P3 / P8 changed): what the housekeeping timer runs. */
   refreshManifest(): Promise<string | null> {
-    return this.manifestRefresh.refreshIfDue();
+    return this.s.manifestRefresh.refreshIfDue();
   }
 
   publicKey(): { algorithm: 'Ed25519'; key_id: string; public_key: string } {
@@ -592,7 +201,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string') return { active: false };
     const now = Math.floor(Date.parse(this.deps.clock.nowIso()) / 1000);
     if (typeof claims.exp !== 'number' || typeof claims.nbf !== 'number' || now >= claims.exp || now < claims.nbf) return { active: false };
-    if ((await this.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.revocations.isRevoked('XPID', claims.sub)))) return { active: false };
+    if ((await this.s.revocations.isRevoked(claims.jti)) || (typeof claims.sub === 'string' && (await this.s.revocations.isRevoked('XPID', claims.sub)))) return { active: false };
     return { ...claims, active: true };
   }
 
@@ -605,7 +214,7 @@ export class Kernel {
     if (!this.started) await this.ready();
     const claims = await this.deps.tokens.verify(token, CREDENTIAL_TYP);
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return;
-    await this.revocations.revoke(claims.jti, claims.exp);
+    await this.s.revocations.revoke(claims.jti, claims.exp);
   }
 
   /** `revokeCredential` by the credential's holder: `call` proves the key of its `cnf.jkt` (DPoP); a token this kernel did not sign is 401. */
@@ -615,7 +224,7 @@ export class Kernel {
     if (!claims || claims.iss !== this.issuer || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') throw new DomainError('UNAUTHENTICATED', 'the credential does not verify: there is no holder to prove');
     const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
     await this.agentAuth.checkHolder(call, token, typeof jkt === 'string' ? jkt : undefined);
-    await this.revocations.revoke(claims.jti, claims.exp);
+    await this.s.revocations.revoke(claims.jti, claims.exp);
   }
 
   /**
@@ -624,9 +233,9 @@ export class Kernel {
    */
   async revoke(input: RevocationInput, operator: string): Promise<RevocationEntry> {
     if (!this.started) await this.ready();
-    const agent = input.kind === 'XPID' ? (await this.agents.list()).find((a) => a.xpid === input.id) : undefined;
+    const agent = input.kind === 'XPID' ? (await this.s.agents.list()).find((a) => a.xpid === input.id) : undefined;
     const subject = input.subject ?? (agent ? { agent_id: agent.agent_id, xpid: agent.xpid } : input.kind === 'XPID' ? { xpid: input.id } : undefined);
-    return this.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
+    return this.s.revocations.register({ ...input, ...(subject ? { subject } : {}), revoking_principal: operator, source: 'LOCAL' });
   }
 
   /**
@@ -636,8 +245,8 @@ export class Kernel {
    */
   async checkRevocation(q: { jti?: string; xpid?: string; agentId?: string }): Promise<{ revoked: RevocationEntry | null; unconfirmed: string | null }> {
     if (!this.started) await this.ready();
-    await this.revocations.refresh();
-    return { revoked: this.revocations.check(q), unconfirmed: this.revocation.receiver.unconfirmed() };
+    await this.s.revocations.refresh();
+    return { revoked: this.s.revocations.check(q), unconfirmed: this.revocation.receiver.unconfirmed() };
   }
 
   /** A SET pushed by a configured SSF transmitter (RFC 8935): verified, then applied to the registry. */
@@ -649,7 +258,7 @@ export class Kernel {
   /** The revocation feed after sequence `since`: what a resource provider's verifier polls. */
   async revocationFeed(since: number): Promise<RevocationFeed> {
     if (!this.started) await this.ready();
-    return this.revocations.feed(since);
+    return this.s.revocations.feed(since);
   }
 
   /**
@@ -658,7 +267,7 @@ export class Kernel {
    */
   async openSessions(limit = 1000): Promise<{ sessions: Session[]; truncated: boolean }> {
     if (!this.started) await this.ready();
-    const found = await this.audit.io(() => this.deps.store.sessionsWithStatus('OPEN', limit + 1), false);
+    const found = await this.s.audit.io(() => this.deps.store.sessionsWithStatus('OPEN', limit + 1), false);
     const sessions = found.slice(0, limit).sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
     return { sessions, truncated: found.length > limit };
   }
@@ -680,32 +289,32 @@ export class Kernel {
    */
   async recordSignerEvent(event: { event_type: string } & Record<string, Json>): Promise<void> {
     const { event_type, ...fields } = event;
-    await this.journal.recordAnomaly(event_type, { severity: 'INFO', ...fields });
+    await this.s.journal.recordAnomaly(event_type, { severity: 'INFO', ...fields });
   }
 
   /** Starts the signer health probes (quorum-loss alerts, recovery by itself). */
   startSigningMonitor(): void {
-    this.monitor.start();
+    this.s.monitor.start();
   }
 
   /** Stops background work (the signer probes, the one-shot sweep, the journal and expiry timer). */
   stop(): void {
-    this.cluster?.stop();
-    this.monitor.stop();
-    this.oneShot.stop();
-    this.hem.stop();
+    this.s.cluster?.stop();
+    this.s.monitor.stop();
+    this.s.oneShot.stop();
+    this.s.hem.stop();
     this.revocation.stop();
-    this.housekeeping.stop();
+    this.s.housekeeping.stop();
   }
 
   /** Starts the timer that seals the journal's block when due and expires sessions (not on workerd). */
   startHousekeeping(): void {
-    this.housekeeping.start();
+    this.s.housekeeping.start();
   }
 
   /** One round of the housekeeping timer now: journal seal if due, session expiry. */
   tick(): Promise<void> {
-    return this.housekeeping.tick();
+    return this.s.housekeeping.tick();
   }
 
   /**
@@ -716,33 +325,33 @@ export class Kernel {
   async shutdown(): Promise<void> {
     this.stop();
     if (!this.started) return;
-    await this.journal.flush();
-    await this.journal.seal('shutdown', 0).catch(() => undefined);
+    await this.s.journal.flush();
+    await this.s.journal.seal('shutdown', 0).catch(() => undefined);
   }
 
   /** Where the kernel journal stands: its open block and the last sealed one (tests, `GET /v1/audit/journal`). */
   journalHead(): ReturnType<KernelJournal['head']> {
-    return this.journal.head();
+    return this.s.journal.head();
   }
 
   /** The kernel journal's blocks from `fromSeq`, in order. */
   journalBlocks(fromSeq: number, limit: number): ReturnType<KernelJournal['entries']> {
-    return this.journal.entries(fromSeq, limit);
+    return this.s.journal.entries(fromSeq, limit);
   }
 
   /** Resolves once the journal seals started so far have settled. */
   journalFlush(): Promise<void> {
-    return this.journal.flush();
+    return this.s.journal.flush();
   }
 
   /** A threshold signer found participants sending invalid shares: journal and alert (never throws). */
   reportSignerFault(culprits: readonly number[], detail: string): Promise<void> {
-    return this.monitor.culprits(culprits, detail);
+    return this.s.monitor.culprits(culprits, detail);
   }
 
   /** One signer probe round now (what the monitor runs on its timer). */
   probeSigner(): Promise<void> {
-    return this.monitor.probe();
+    return this.s.monitor.probe();
   }
 
   /**
@@ -780,24 +389,8 @@ export class Kernel {
     return this.agentAuth.checkCall(call);
   }
 
-  private async open(agentId: string, jkt?: string, tokenJti?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
-    const session: Session = {
-      session_id: kernelSession?.sessionId ?? crypto.randomUUID(),
-      block_id: kernelSession?.blockId ?? randomTraceId(16),
-      agent_id: agentId,
-      status: 'OPEN',
-      created_at: this.deps.clock.nowIso(),
-    };
-    const live = this.policies.current();
-    // the epoch this session is made under: its manifest's hash-lock (null only before a store's first manifest)
-    const xpid = this.credentials.agentXpid(agentId);
-    // Appendix A step 4: who opened it, under which entry and mandate, and the intake checks (agent sessions only)
-    const agent = this.agents.find(agentId);
-    const authority = kernelSession ? {} : sessionAuthority({ agentId, agent, jkt, mandateJti: tokenJti, revocation: this.revocation.refusal(agentId, agent?.xpid), kernelState: this.state.snapshot().state, capProfileId: live.info.capProfileId });
-    const fields = { agent_id: agentId, xpid, cap_profile_id: live.info.capProfileId, cap_profile_version: live.version, cedar_policy_hash: live.info.cedarPolicyHash, manifest_hash: this.manifests.inForce(), authenticated: jkt !== undefined, ...(jkt === undefined ? {} : { agent_key_jkt: jkt }), ...(tokenJti === undefined ? {} : { session_token_jti: tokenJti }), ...authority, ...kernelSession?.fields };
-    await this.audit.createSession(session, 'SESSION_OPEN', fields, (first) => this.deps.store.createSession(session, first));
-    this.expiry.opened(session);
-    return session;
+  private open(agentId: string, jkt?: string, tokenJti?: string, kernelSession?: { sessionId: string; blockId: string; fields: Record<string, Json> }): Promise<Session> {
+    return this.s.opener.open(agentId, jkt, tokenJti, kernelSession);
   }
 
   /**
@@ -844,7 +437,7 @@ export class Kernel {
         const out: OneShotResult[] = new Array(requests.length);
         await Promise.all(
           [...groups].map(async ([agentId, indexes]) => {
-            const { value, session } = await this.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest), null));
+            const { value, session } = await this.s.oneShot.run(agentId, indexes.length, (s) => this.decideInSession(s.session_id, indexes.map((i) => requests[i] as AuthorizationRequest), null));
             value.forEach((r, j) => {
               out[indexes[j] as number] = { ...r, session_id: session.session_id, block_id: session.block_id };
             });
@@ -857,17 +450,17 @@ export class Kernel {
 
   /** Closes every kernel-managed one-shot session into its Session Block and waits for them. */
   closeOneShotSessions(): Promise<void> {
-    return this.oneShot.closeAll();
+    return this.s.oneShot.closeAll();
   }
 
   /** Counters for `GET /metrics`, with the gauges read now. */
   metricsSnapshot(): MetricsSnapshot {
-    const live = this.policies.current();
+    const live = this.s.policies.current();
     return {
       metrics: this.metrics,
       state: this.state.snapshot(),
       capProfile: { id: live.info.capProfileId, version: live.version, cedarPolicyHash: live.info.cedarPolicyHash },
-      oneShotSessionsOpen: this.oneShot.openCount(),
+      oneShotSessionsOpen: this.s.oneShot.openCount(),
     };
   }
 
@@ -877,103 +470,60 @@ export class Kernel {
     return holder ?? null;
   }
 
-  /**
-   * Why a request in `session` is DENIED before evaluation, or null: the principal of an
-   * authenticated session must be its agent (PRINCIPAL_MISMATCH), and a registered agent that
-   * is no longer ACTIVE gets no PERMIT in its sessions (AGENT_SUSPENDED, AGENT_REVOKED).
-   */
-  private refusal(session: Session, holder: SessionHolder | null, request: AuthorizationRequest, acdGate?: (audience: string) => string | null): string | null {
-    const own = this.agents.find(session.agent_id);
-    if (own && own.status !== 'ACTIVE') return `AGENT_${own.status}: agent \`${session.agent_id}\` is ${own.status}`;
-    const revoked = this.revocation.refusal(session.agent_id, own?.xpid);
-    if (revoked) return revoked;
-    const p = request.principal;
-    if (holder && (p.type !== AGENT_ENTITY_TYPE || p.id !== holder.agentId)) return `PRINCIPAL_MISMATCH: the principal ${p.type}::${JSON.stringify(p.id)} is not the session's agent ${AGENT_ENTITY_TYPE}::${JSON.stringify(holder.agentId)}`;
-    if (request.audience !== undefined && acdGate) return acdGate(request.audience);
-    return null;
-  }
-
-  private async decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
-    if (!this.started) await this.ready();
-    const session = await this.sessionOrThrow(sessionId);
-    await this.expiry.check(session);
-    if (session.status === 'TAMPERED') throw new DomainError('AUDIT_TAMPERED', `session \`${sessionId}\` is marked tampered`);
-    if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
-    if (holder && holder.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
-    // P5 on the hot path: the live set is the manifest's (one comparison), full re-verify at most
-    // every `manifestRecheckMs`; a mismatch enters MANIFEST_INTEGRITY_FAILURE before evaluation.
-    // (A swap during the await changes set and manifest together, in one turn.)
-    const manifestCheck = this.manifests.checkDecision(this.policies.current().engine.active());
-    if (manifestCheck) await manifestCheck;
-    // the kernel alone fills `context.hem`, from its own records of the escalation a retry names
-    const cluster = this.cluster;
-    const prepared = await withHemFacts(this.hem, session, requests);
-    const acdGate = await acdGateFor(requests, {
-      // caught up with the store: a declaration made through another kernel on it is honoured at once (fail-closed)
-      agents: () => this.agents.list(),
-      registry: () => this.partyRegistry.providers(),
-      records: () => this.audit.io(() => this.deps.store.listRecords(session.session_id), false),
-      nowMs: () => Date.parse(this.deps.clock.nowIso()),
-    });
-    const deps = { policy: () => this.policies.current(), telemetry: this.deps.telemetry, state: this.state, kernelId: this.kernelId, merkle: this.deps.merkle, audit: this.audit, credentials: this.credentials, refusal: (r: AuthorizationRequest) => this.refusal(session, holder, r, acdGate), hem: { service: this.hem, retries: prepared.retries }, cluster: cluster ? () => { const v = cluster.view(); return { state: v.state, reason: v.reason, splitBrain: v.split_brain }; } : undefined };
-    const t0 = performance.now();
-    const results = await decideAndRecord(deps, session, prepared.requests.map((r) => this.agents.withAgentEntity(r)), holder?.jkt, options);
-    this.expiry.touched(sessionId);
-    this.toolPermits.decided(sessionId, requests, results);
-    this.decisions.publish(this.deps.clock.nowIso(), session, requests, results, performance.now() - t0);
-    return results;
+  private decideInSession(sessionId: string, requests: readonly AuthorizationRequest[], holder: SessionHolder | null, options?: DecideOptions): Promise<AuthorizeResult[]> {
+    return this.s.inSession.decide(sessionId, requests, holder, options);
   }
 
   /** Human escalations, newest first, optionally of one status (overdue ones resolved TIMEOUT_DENY first). */
   async listEscalations(status?: HemStatus): Promise<Escalation[]> {
     if (!this.started) await this.ready();
-    return this.hem.list(status);
+    return this.s.hem.list(status);
   }
 
   async getEscalation(hemId: string): Promise<Escalation> {
     if (!this.started) await this.ready();
-    return this.hem.read(hemId);
+    return this.s.hem.read(hemId);
   }
 
   /** An approver's answer to a PENDING escalation (`approver`: the operator token's subject). */
   async resolveEscalation(hemId: string, answer: HemAnswer, approver: string, comment: string | null): Promise<Escalation> {
     if (!this.started) await this.ready();
-    return this.hem.resolve(hemId, answer, approver, comment);
+    return this.s.hem.resolve(hemId, answer, approver, comment);
   }
 
   /** Listens to escalations opened and resolved (the approvers' event stream); returns the unsubscribe function. */
   onEscalation(listener: (notice: HemNotice) => void): () => void {
-    return this.hem.subscribe(listener);
+    return this.s.hem.subscribe(listener);
   }
 
   /** Registers an agent (operator): its XPID is derived here, recorded as XPID_DERIVED with AGENT_REGISTERED. */
   async registerAgent(registration: AgentRegistration, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.register(registration, operator);
+    return this.s.agents.register(registration, operator);
   }
 
   async listAgents(): Promise<Agent[]> {
     if (!this.started) await this.ready();
-    return this.agents.list();
+    return this.s.agents.list();
   }
 
   async getAgent(agentId: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.read(agentId);
+    return this.s.agents.read(agentId);
   }
 
   /** Suspends or reactivates a registered agent (AGENT_STATUS_CHANGED); CONFLICT once revoked. */
   async setAgentStatus(agentId: string, status: 'ACTIVE' | 'SUSPENDED', operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    return this.agents.setStatus(agentId, status, operator);
+    return this.s.agents.setStatus(agentId, status, operator);
   }
 
   /** Revokes a registered agent for good (AGENT_REVOKED). */
   async revokeAgent(agentId: string, operator: string): Promise<Agent> {
     if (!this.started) await this.ready();
-    const agent = await this.agents.revoke(agentId, operator);
+    const agent = await this.s.agents.revoke(agentId, operator);
     // P8: the agent's XPID joins the revocation registry, and travels to the SSF receivers
-    await this.revocations.register({ kind: 'XPID', id: agent.xpid, subject: { agent_id: agent.agent_id, xpid: agent.xpid }, reason: 'agent revoked', revoking_principal: operator });
+    await this.s.revocations.register({ kind: 'XPID', id: agent.xpid, subject: { agent_id: agent.agent_id, xpid: agent.xpid }, reason: 'agent revoked', revoking_principal: operator });
     return agent;
   }
 
@@ -986,8 +536,8 @@ export class Kernel {
     if (!this.started) await this.ready();
     if (holder && holder.agentId !== (await this.sessionOrThrow(sessionId)).agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
     this.expiry.closed(sessionId);
-    this.toolPermits.closed(sessionId);
-    return this.blocks.close(await this.sessionOrThrow(sessionId));
+    this.s.toolPermits.closed(sessionId);
+    return this.s.blocks.close(await this.sessionOrThrow(sessionId));
   }
 
   /**
@@ -1005,8 +555,8 @@ export class Kernel {
     const session = await this.sessionOrThrow(sessionId);
     if (session.status !== 'OPEN') throw new DomainError('SESSION_CLOSED', `session \`${sessionId}\` is closed`);
     if (own && own.agentId !== session.agent_id) throw new DomainError('UNAUTHENTICATED', 'the session token is not for this session');
-    await this.toolPermits.take(sessionId, report.decision_seq, report.tool);
-    const appended = this.audit.append(session, TOOL_RESULT_ALE, fields, undefined, options?.shareCommitMs);
+    await this.s.toolPermits.take(sessionId, report.decision_seq, report.tool);
+    const appended = this.s.audit.append(session, TOOL_RESULT_ALE, fields, undefined, options?.shareCommitMs);
     // queued in the session's chain (the head is cached while the session is in use): what follows commits with it or after it
     options?.queued?.();
     const record = await appended;
@@ -1014,30 +564,30 @@ export class Kernel {
   }
 
   getBlock(blockId: string): Promise<SessionBlock> {
-    return this.blocks.getBlock(blockId);
+    return this.s.blocks.getBlock(blockId);
   }
 
   getPackage(blockId: string): Promise<AuditPackage> {
-    return this.blocks.getPackage(blockId);
+    return this.s.blocks.getPackage(blockId);
   }
 
   async checkpoint(): Promise<Checkpoint> {
     if (!this.started) await this.ready();
-    return this.blocks.checkpoint();
+    return this.s.blocks.checkpoint();
   }
 
   consistency(from: number, to: number): Promise<ConsistencyProof> {
-    return this.blocks.consistency(from, to);
+    return this.s.blocks.consistency(from, to);
   }
 
   /** Inclusion proof of a block-log leaf (by index or block id) in the tree of `size` leaves (default: the whole log). */
   inclusion(leaf: { index: number } | { blockId: string }, size?: number): Promise<InclusionProof> {
-    return this.blocks.inclusion(leaf, size);
+    return this.s.blocks.inclusion(leaf, size);
   }
 
   /** The block-log entry at `index`: leaf hash and the verified Session Block. */
   logEntry(index: number): Promise<BlockLogEntry> {
-    return this.blocks.logEntry(index);
+    return this.s.blocks.logEntry(index);
   }
 
   /** The current GEC Manifest as served (JCS text), re-verified in memory and against the stored copy. */
@@ -1047,7 +597,7 @@ export class Kernel {
   }
 
   blockLogIndex(blockId: string): Promise<number | null> {
-    return this.blocks.logIndex(blockId);
+    return this.s.blocks.logIndex(blockId);
   }
 
   /**
@@ -1058,18 +608,18 @@ export class Kernel {
    */
   async submitCapProfile(jws: unknown): Promise<CapProfileAccepted> {
     if (!this.started) await this.ready();
-    return this.profileUpdates.submit(jws);
+    return this.s.profileUpdates.submit(jws);
   }
 
   /** Policy transparency: the serving policies implementing a CAP-RRS control (CONTROL_NOT_FOUND if none). */
   async ptdControl(controlId: string): Promise<PtdControl> {
     if (!this.started) await this.ready();
-    return ptdControl(this.policies.current(), controlId);
+    return ptdControl(this.s.policies.current(), controlId);
   }
 
   /** The active CAP Profile: id, version, hashes, policy ids and tiers. */
   activeCapProfile(): ActiveCapProfile {
-    return this.capProfiles.active();
+    return this.s.capProfiles.active();
   }
 
   /**
@@ -1078,7 +628,7 @@ export class Kernel {
    * not keep its source.
    */
   activePolicyText(): ActivePolicyText {
-    const live = this.policies.current();
+    const live = this.s.policies.current();
     const text = live.engine.source?.();
     if (!text) throw new DomainError('UNAVAILABLE', 'the serving policy engine does not keep the text of its policies');
     return {
@@ -1094,7 +644,7 @@ export class Kernel {
   }
 
   private async sessionOrThrow(sessionId: string): Promise<Session> {
-    const session = await this.audit.io(() => this.deps.store.getSession(sessionId), false);
+    const session = await this.s.audit.io(() => this.deps.store.getSession(sessionId), false);
     if (!session) throw new DomainError('SESSION_NOT_FOUND', `no session \`${sessionId}\``);
     return session;
   }
