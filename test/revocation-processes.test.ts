@@ -3,21 +3,16 @@
  * (poll every 200 ms, the bearer token from `token_env`) naming A. B sets up its stream at A by itself
  * (its revocation timer), and a revocation posted at A is refused at B.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentRead } from './support/harness.ts';
 import { startServer, type RunningServer } from './runtime/servers.ts';
+import { operatorTokenFor } from './support/operator-cli.ts';
 import { until } from './support/until.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop();
 });
-
-const operatorToken = (dataDir: string) =>
-  new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['bin/kee.mjs', 'operator', 'token', '--role', 'operator', '--ttl', '600'], { env: { ...process.env, KEE_DATA_DIR: dataDir }, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())));
-  });
 
 describe('revocation between two Node kernel processes (KEE_SSF_TRANSMITTERS)', () => {
   it('B creates its poll stream at A from its configuration; a mandate revoked at A is refused at B', async () => {
@@ -26,7 +21,7 @@ describe('revocation between two Node kernel processes (KEE_SSF_TRANSMITTERS)', 
     servers.push(a);
     // poll: B's own URL (for a push_url) is not known before startServer picks its port
     const transmitters = [{ config_url: `${a.base}/.well-known/ssf-configuration`, delivery: 'poll', token_env: 'PEER_A_TOKEN' }];
-    const b = await startServer('node', { env: { ...env, KEE_SSF_TRANSMITTERS: JSON.stringify(transmitters), KEE_SSF_POLL_MS: '200', PEER_A_TOKEN: await operatorToken(a.dataDir) }, timeoutMs: 180_000 });
+    const b = await startServer('node', { env: { ...env, KEE_SSF_TRANSMITTERS: JSON.stringify(transmitters), KEE_SSF_POLL_MS: '200', PEER_A_TOKEN: await operatorTokenFor(a.dataDir) }, timeoutMs: 180_000 });
     servers.push(b);
     const health = await until('B stream at A', async () => {
       const h = (await (await fetch(`${b.base}/healthz`)).json()) as { revocation?: { status_confirmable: boolean; streams_in: { stream_id: string | null }[] } };
@@ -40,7 +35,7 @@ describe('revocation between two Node kernel processes (KEE_SSF_TRANSMITTERS)', 
       return (await r.json()) as { decision: string; reasons: string[] };
     };
     expect((await decideAtB()).decision).toBe('PERMIT');
-    const posted = await fetch(`${a.base}/v1/revocations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(a.dataDir)}` }, body: JSON.stringify({ kind: 'MANDATE_JTI', id: 'mandate-z', subject: { agent_id: 'agent-z' } }) });
+    const posted = await fetch(`${a.base}/v1/revocations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorTokenFor(a.dataDir)}` }, body: JSON.stringify({ kind: 'MANDATE_JTI', id: 'mandate-z', subject: { agent_id: 'agent-z' } }) });
     expect(posted.status).toBe(201);
     const denied = await until('DENY at B', async () => {
       const d = await decideAtB();

@@ -5,20 +5,15 @@
  * its JWKS, `txn` the event). Acknowledged, killed again: the third process serves nothing and
  * shows the event CLEAN.
  */
-import { execFile } from 'node:child_process';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './runtime/servers.ts';
+import { operatorTokenFor } from './support/operator-cli.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop();
 });
-
-const operatorToken = (dataDir: string) =>
-  new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['bin/kee.mjs', 'operator', 'token', '--role', 'operator', '--ttl', '600'], { env: { ...process.env, KEE_DATA_DIR: dataDir }, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim())));
-  });
 
 describe('the SSF outbox through SIGKILL', () => {
   it('a revocation answered 201 then SIGKILL: the next process polls out the same SET; acked, SIGKILL: not served again', async () => {
@@ -26,7 +21,7 @@ describe('the SSF outbox through SIGKILL', () => {
     const first = await startServer('node', { env, timeoutMs: 180_000 });
     servers.push(first);
     const { dataDir } = first;
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken(dataDir)}` };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${await operatorTokenFor(dataDir)}` };
     const post = (s: RunningServer, path: string, body: unknown) => fetch(`${s.base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
     const stream = ((await (await post(first, '/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } })).json()) as { stream_id: string }).stream_id;
     const revoked = await post(first, '/v1/revocations', { kind: 'MANDATE_JTI', id: 'mandate-crash', subject: { agent_id: 'agent-c' } });
