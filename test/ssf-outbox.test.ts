@@ -137,3 +137,91 @@ describe('registry entries without SETs in the outbox', () => {
     second.h.kernel.stop();
   });
 });
+
+/** Counts the `ssf_outbox` documents each start reads (and the checkpoint reads). */
+class CountingStore extends MemoryStore {
+  outboxRead = 0;
+  checkpointReads = 0;
+  override async listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]> {
+    const docs = await super.listDocuments(kind, fromSeq, limit);
+    if (kind === 'ssf_outbox') this.outboxRead += docs.length;
+    return docs;
+  }
+  override async getDocument(kind: string, seq: number): Promise<StoredDocument | null> {
+    const doc = await super.getDocument(kind, seq);
+    if (kind === 'ssf_outbox' && doc) this.outboxRead++;
+    return doc;
+  }
+  override async latestDocument(kind: string): Promise<StoredDocument | null> {
+    if (kind === 'ssf_outbox') this.outboxRead++;
+    if (kind === 'ssf_outbox_checkpoint') this.checkpointReads++;
+    return super.latestDocument(kind);
+  }
+}
+
+describe('a start reads only the live outbox (the checkpoint)', () => {
+  it('40 events settled and one owed: the next start reads the owed one and what follows, restores it (same SET), and after its ack reads next to nothing', async () => {
+    const store = new CountingStore();
+    const ops = await makeOperators();
+    const op = await ops.bearer('operator');
+    const first = await boot(store, ops, { ms: 0 });
+    const stream = (await first.h.call('POST', '/ssf/streams', { delivery: { method: POLL } }, op)).json.stream_id as string;
+    for (let i = 0; i < 40; i++) {
+      expect((await first.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: `k-${i}` }, op)).status).toBe(201);
+      await first.h.kernel.revocation.idle();
+      const sets = (await first.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets as Record<string, string>;
+      expect((await first.h.call('POST', `/ssf/poll/${stream}`, { ack: Object.keys(sets), returnImmediately: true }, op)).status).toBe(200);
+    }
+    const owed = (await first.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-owed' }, op)).json;
+    await first.h.kernel.revocation.idle();
+    const before = (await first.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets as Record<string, string>;
+    expect(Object.values(before).map((t) => decodeJwt(t).txn)).toEqual([owed.event_id]);
+    first.h.kernel.stop();
+    const written = (await store.latestDocument('ssf_outbox'))!.seq;
+    expect(written).toBe(1 + 40 * 3 + 1); // the baseline, per settled event its owed, ack and state, the owed event
+
+    // no checkpoint yet: this start reads the whole outbox, and writes one before the owed event
+    store.outboxRead = 0;
+    const second = await boot(store, ops, { ms: 0 });
+    expect(store.outboxRead).toBe(written);
+    const checkpoint = JSON.parse((await store.latestDocument('ssf_outbox_checkpoint'))!.body);
+    expect(checkpoint.from_seq).toBe(written); // the owed event's document
+    second.h.kernel.stop();
+
+    // the next start reads from the checkpoint: the document before it (which must exist) and the owed event's
+    store.outboxRead = 0;
+    const third = await boot(store, ops, { ms: 0 });
+    expect(store.outboxRead).toBe(2);
+    expect(third.h.kernel.revocation.propagation.view().map((e) => [e.id, e.state])).toEqual([['k-owed', 'PENDING']]);
+    const after = (await third.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets as Record<string, string>;
+    expect(after).toEqual(before); // same jti, same bytes
+    expect((await third.h.call('POST', `/ssf/poll/${stream}`, { ack: Object.keys(after), returnImmediately: true }, op)).status).toBe(200);
+    expect(third.h.kernel.revocation.propagation.view(owed.event_id)[0]?.state).toBe('CLEAN');
+    third.h.kernel.stop();
+
+    // settled: the next start moves the checkpoint past it, and the one after reads one document
+    const fourth = await boot(store, ops, { ms: 0 });
+    fourth.h.kernel.stop();
+    store.outboxRead = 0;
+    const fifth = await boot(store, ops, { ms: 0 });
+    expect(store.outboxRead).toBe(1);
+    expect(fifth.h.kernel.revocation.propagation.view()).toEqual([]);
+    expect((await fifth.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets).toEqual({});
+    // a revocation after it is owed as usual (the checkpoint's registry_seq covers only what was owed)
+    expect((await fifth.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-next' }, op)).status).toBe(201);
+    await fifth.h.kernel.revocation.idle();
+    expect(Object.keys((await fifth.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets)).toHaveLength(1);
+    fifth.h.kernel.stop();
+  });
+
+  it('a checkpoint naming a document past the outbox fails the start (AUDIT_TAMPERED)', async () => {
+    const store = new MemoryStore();
+    const ops = await makeOperators();
+    const first = await boot(store, ops, { ms: 0 });
+    first.h.kernel.stop();
+    await store.putDocument({ kind: 'ssf_outbox_checkpoint', seq: 1, docId: 'checkpoint', body: JSON.stringify({ from_seq: 50, registry_seq: 0 }), createdAt: new Date().toISOString() });
+    const h = makeHarness({ store, deps: { operatorTokens: ops.verifier, options: { revocation: { tickMs: 0 } } } });
+    await expect(h.started).rejects.toThrow(/checkpoint 1 names document 50, past the outbox/);
+    h.kernel.stop();
+  });
+});

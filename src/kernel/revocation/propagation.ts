@@ -42,6 +42,11 @@ export type PropagationEvent = {
   unknownWhy: string | null;
   /** Not federated and no receiver: CLEAN at once. */
   lone: boolean;
+  /** The `seq` of its `owed` outbox document, and of its registry entry. */
+  outboxSeq: number;
+  registrySeq: number;
+  /** The last state stored in the outbox (null: none yet). */
+  storedState: PropagationState | null;
 };
 
 export type PropagationView = { event_id: string; kind: string; id: string; state: PropagationState; started_at: string; after_retry: boolean; receivers: { stream_id: string; aud: string; method: string; acknowledged: boolean; acked_ms: number | null; attempts: number }[] };
@@ -113,14 +118,14 @@ export class Propagation {
       const lone = streams.length === 0 && !inactive && !this.deps.federated();
       const unknownWhy = lone || (streams.length > 0 && !inactive) ? null : streams.length === 0 ? 'no enabled SSF stream: the receivers cannot be enumerated' : 'a paused or disabled SSF stream: its receiver cannot be told';
       const expiresMs = startedMs + (this.deps.maxAgeMs ?? OUTBOX_MAX_AGE_MS);
-      const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs, expiresMs, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy, lone };
+      const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs, expiresMs, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy, lone, outboxSeq: 0, registrySeq: entry.seq, storedState: null };
       const sets = [];
       for (const stream of streams) {
         const { jti, token } = await transmitter.setOf(stream, entry);
         sets.push({ stream_id: stream.config.stream_id, aud: stream.config.aud, method: stream.config.delivery.method, jti, token });
         ev.receivers.set(stream.config.stream_id, { stream, sets: new Map([[jti, token]]), acked: new Set(), ackedAtMs: null, attempts: 0, nextRetryMs: 0, dropped: null });
       }
-      await this.deps.outbox.append({ op: 'owed', event_id: eventId, kind: entry.kind, id: entry.id, registry_seq: entry.seq, started_ms: startedMs, expires_ms: expiresMs, sets });
+      ev.outboxSeq = await this.deps.outbox.append({ op: 'owed', event_id: eventId, kind: entry.kind, id: entry.id, registry_seq: entry.seq, started_ms: startedMs, expires_ms: expiresMs, sets });
       this.unowed.delete(eventId);
       for (const s of sets) this.bySet.set(s.jti, eventId);
       this.events.set(eventId, ev);
@@ -149,20 +154,26 @@ export class Propagation {
    * registry entries: those after the outbox's baseline that no event covers (a crash between
    * the registry write and the outbox write) are owed now, as from their `revoked_at`; their
    * events are returned, for the caller to `deliver` without holding up the start.
+   *
+   * It reads from the outbox's latest checkpoint (outbox.ts), and moves the checkpoint past the
+   * events it finds settled, so that the next start reads only what is still live.
    */
   async restore(local: RevocationEntry[], registrySeq: number): Promise<PropagationEvent[]> {
-    const stored = await this.deps.outbox.read();
-    let baseline: number | null = null;
+    const { checkpoint, entries } = await this.deps.outbox.start();
+    // documents appended from here on by other instances are not tracked: the checkpoint stays before them
+    const readEnd = this.deps.outbox.lastSeq();
+    // a checkpoint covers the baseline: LOCAL entries up to its registry_seq are owed
+    let baseline: number | null = checkpoint?.registry_seq ?? null;
     const seen = new Set<string>();
-    for (const e of stored) {
+    for (const { seq, entry: e } of entries) {
       if (e.op === 'baseline') baseline ??= e.registry_seq;
       if (e.op === 'owed') seen.add(e.event_id);
-      this.apply(e, true);
+      this.apply(e, true, seq);
     }
     if (baseline === null) {
       // the first start with an outbox: what was revoked before it is not owed
-      await this.deps.outbox.append({ op: 'baseline', registry_seq: stored.length === 0 ? registrySeq : 0 });
-      baseline = stored.length === 0 ? registrySeq : 0;
+      await this.deps.outbox.append({ op: 'baseline', registry_seq: entries.length === 0 ? registrySeq : 0 });
+      baseline = entries.length === 0 ? registrySeq : 0;
     }
     for (const ev of this.events.values()) {
       for (const r of ev.receivers.values()) if (r.ackedAtMs === null && r.dropped === null && r.stream.config.delivery.method === POLL_METHOD) await this.send(ev, r);
@@ -179,13 +190,34 @@ export class Propagation {
     }
     this.prune();
     await this.sweep();
+    await this.checkpoint(readEnd, registrySeq);
     return owed;
   }
 
+  /**
+   * Moves the outbox checkpoint to the first `owed` document of an event still live, or of one
+   * whose registry entry is past `registrySeq` (a later start must see it owed), and never past
+   * `readEnd` + 1 (what other instances appended since is not tracked here). Every LOCAL entry up
+   * to `registrySeq` is owed by now (`restore` owed those no event covered).
+   */
+  private async checkpoint(readEnd: number, registrySeq: number): Promise<void> {
+    let fromSeq = readEnd + 1;
+    for (const ev of this.events.values()) {
+      if (ev.outboxSeq >= fromSeq) continue;
+      if (!this.settled(ev) || ev.registrySeq > registrySeq) fromSeq = ev.outboxSeq;
+    }
+    await this.deps.outbox.advance({ from_seq: fromSeq, registry_seq: registrySeq });
+  }
+
+  /** CLEAN or UNKNOWN with nothing left to deliver, and its state stored: a start need not replay it. */
+  private settled(ev: PropagationEvent): boolean {
+    return ev.storedState === ev.state && (ev.state === 'CLEAN' || ev.state === 'UNKNOWN') && [...ev.receivers.values()].every((r) => r.ackedAtMs !== null || r.dropped !== null);
+  }
+
   /** Applies a stored outbox entry (`restoring`: at start, all of them; later, those of other instances: acks and drops). */
-  apply(e: OutboxEntry, restoring = false): void {
+  apply(e: OutboxEntry, restoring = false, seq = 0): void {
     if (e.op === 'owed' && restoring) {
-      const ev: PropagationEvent = { event_id: e.event_id, kind: e.kind, id: e.id, startedMs: e.started_ms, expiresMs: e.expires_ms, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy: null, lone: false };
+      const ev: PropagationEvent = { event_id: e.event_id, kind: e.kind, id: e.id, startedMs: e.started_ms, expiresMs: e.expires_ms, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy: null, lone: false, outboxSeq: seq, registrySeq: e.registry_seq, storedState: null };
       for (const s of e.sets) {
         // a stream gone since: its SETs are dropped by the sweep that follows
         const stream = this.deps.transmitter.streamOf(s.stream_id) ?? { config: { stream_id: s.stream_id, iss: '', aud: s.aud, events_supported: [], events_requested: [], events_delivered: [], delivery: { method: s.method }, min_verification_interval: 1 }, status: 'disabled' as const };
@@ -212,6 +244,7 @@ export class Propagation {
       if (r.ackedAtMs === null && r.acked.size >= r.sets.size) r.ackedAtMs = e.acked_ms;
     } else if (e.op === 'state' && restoring) {
       ev.state = e.state as PropagationState;
+      ev.storedState = ev.state;
       ev.afterRetry = e.after_retry;
       ev.alerted = e.alerted;
     }
@@ -336,7 +369,9 @@ export class Propagation {
 
   private async saveState(ev: PropagationEvent): Promise<void> {
     try {
-      await this.deps.outbox.append({ op: 'state', event_id: ev.event_id, state: ev.state, after_retry: ev.afterRetry, alerted: ev.alerted });
+      const state = ev.state;
+      await this.deps.outbox.append({ op: 'state', event_id: ev.event_id, state, after_retry: ev.afterRetry, alerted: ev.alerted });
+      ev.storedState = state;
     } catch {
       // the journal record is the evidence; a restart recomputes the state from the acks
     }
