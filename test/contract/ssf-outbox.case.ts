@@ -117,6 +117,41 @@ export function runSsfOutboxCases(name: string, database: () => Promise<OutboxFi
       await rx.down();
     });
 
+    it('instances sharing the store: two starting at once (one checkpoint each, or one refused, never a failed start); what others owe after a checkpoint is restored by the next start, what was settled before it is not', async () => {
+      const fx = await database();
+      const ops = await makeOperators();
+      const op = await ops.bearer('operator');
+      const keys = newKeys();
+      const a = await boot(fx, ops, keys);
+      const stream = (await a.h.call('POST', '/ssf/streams', { delivery: { method: POLL } }, op)).json.stream_id as string;
+      const settled = (await a.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-settled' }, op)).json;
+      await a.h.kernel.revocation.idle();
+      const first = (await a.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets as Record<string, string>;
+      await a.h.call('POST', `/ssf/poll/${stream}`, { ack: Object.keys(first), returnImmediately: true }, op);
+      expect(a.h.kernel.revocation.propagation.view(settled.event_id)[0]?.state).toBe('CLEAN');
+
+      // two instances start at once: both find the event settled and write a checkpoint past it
+      const [b, c] = await Promise.all([boot(fx, ops, keys), boot(fx, ops, keys)]);
+      const checkpoint = JSON.parse((await b.store.latestDocument('ssf_outbox_checkpoint'))!.body);
+      expect(checkpoint.from_seq).toBeGreaterThan(1);
+      // after it, A and B each revoke (B appends after A's entry, which it reads as another instance's)
+      const byA = (await a.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-a' }, op)).json;
+      const byB = (await b.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-b' }, op)).json;
+      await Promise.all([a.h.kernel.revocation.idle(), b.h.kernel.revocation.idle()]);
+      await Promise.all([a.stop(), b.stop(), c.stop()]);
+
+      const d = await boot(fx, ops, keys);
+      const owed = (await d.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets as Record<string, string>;
+      expect(Object.values(owed).map((t) => decodeJwt(t).txn).sort()).toEqual([byA.event_id, byB.event_id].sort());
+      expect(d.h.kernel.revocation.propagation.view().map((e) => e.id).sort()).toEqual(['k-a', 'k-b']);
+      await d.h.call('POST', `/ssf/poll/${stream}`, { ack: Object.keys(owed), returnImmediately: true }, op);
+      expect(d.h.kernel.revocation.propagation.view().map((e) => e.state)).toEqual(['CLEAN', 'CLEAN']);
+      await d.stop();
+      const e = await boot(fx, ops, keys);
+      expect((await e.h.call('POST', `/ssf/poll/${stream}`, { returnImmediately: true }, op)).json.sets).toEqual({});
+      await e.stop();
+    });
+
     it('poll receiver: revoked, restarted before it polls: the poll answers the same SET (same jti and bytes); acked, restarted: not answered again', async () => {
       const fx = await database();
       const ops = await makeOperators();
