@@ -61,7 +61,7 @@ export const REVOCATION_PATHS = {
     get: {
       operationId: 'getRevocationEvents',
       summary: 'The revocation events this kernel originated, newest first, with their completion state (roles `operator`, `auditor`; the console\'s Revocations page)',
-      description: 'Every event still owed to a receiver and the latest 1,000 settled ones, restored from the SSF outbox after a restart: each state is also a `REVOCATION_PROPAGATION` record of the kernel journal, the evidence. `PENDING` until every receiver acknowledged or the 30 s window passed.',
+      description: 'Every event still owed to a receiver and the latest 1,000 settled ones; after a restart, those the SSF outbox holds past its checkpoint (events settled before the previous start are not read again): each state is also a `REVOCATION_PROPAGATION` record of the kernel journal, the evidence. `PENDING` until every receiver acknowledged or the 30 s window passed.',
       security: OPERATOR,
       responses: {
         '200': { description: 'the events', headers: { 'Cache-Control': { schema: { const: 'no-store' } } }, ...json({ type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: '#/components/schemas/RevocationEvent' } } } }) },
