@@ -42,9 +42,8 @@ export type PropagationEvent = {
   unknownWhy: string | null;
   /** Not federated and no receiver: CLEAN at once. */
   lone: boolean;
-  /** The `seq` of its `owed` outbox document, and of its registry entry. */
+  /** The `seq` of its `owed` outbox document. */
   outboxSeq: number;
-  registrySeq: number;
   /** The last state stored in the outbox (null: none yet). */
   storedState: PropagationState | null;
 };
@@ -118,7 +117,7 @@ export class Propagation {
       const lone = streams.length === 0 && !inactive && !this.deps.federated();
       const unknownWhy = lone || (streams.length > 0 && !inactive) ? null : streams.length === 0 ? 'no enabled SSF stream: the receivers cannot be enumerated' : 'a paused or disabled SSF stream: its receiver cannot be told';
       const expiresMs = startedMs + (this.deps.maxAgeMs ?? OUTBOX_MAX_AGE_MS);
-      const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs, expiresMs, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy, lone, outboxSeq: 0, registrySeq: entry.seq, storedState: null };
+      const ev: PropagationEvent = { event_id: eventId, kind: entry.kind, id: entry.id, startedMs, expiresMs, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy, lone, outboxSeq: 0, storedState: null };
       const sets = [];
       for (const stream of streams) {
         const { jti, token } = await transmitter.setOf(stream, entry);
@@ -190,22 +189,22 @@ export class Propagation {
     }
     this.prune();
     await this.sweep();
-    await this.checkpoint(readEnd, registrySeq);
+    // an event of an entry newer than the registry read here (another instance's) stays read, settled or not
+    const newer = entries.find(({ entry: e }) => e.op === 'owed' && e.registry_seq > registrySeq)?.seq ?? readEnd + 1;
+    await this.checkpoint(Math.min(newer, readEnd + 1), registrySeq);
     return owed;
   }
 
   /**
-   * Moves the outbox checkpoint to the first `owed` document of an event still live, or of one
-   * whose registry entry is past `registrySeq` (a later start must see it owed), and never past
-   * `readEnd` + 1 (what other instances appended since is not tracked here). Every LOCAL entry up
-   * to `registrySeq` is owed by now (`restore` owed those no event covered).
+   * Moves the outbox checkpoint to the first `owed` document of an event still live, never past
+   * `limit` (the first `owed` document of an entry past `registrySeq`, which a later start must
+   * see owed, or the first document this start did not read: other instances' entries since are
+   * not tracked here). Every LOCAL entry up to `registrySeq` is owed by now (`restore` owed those
+   * no event covered).
    */
-  private async checkpoint(readEnd: number, registrySeq: number): Promise<void> {
-    let fromSeq = readEnd + 1;
-    for (const ev of this.events.values()) {
-      if (ev.outboxSeq >= fromSeq) continue;
-      if (!this.settled(ev) || ev.registrySeq > registrySeq) fromSeq = ev.outboxSeq;
-    }
+  private async checkpoint(limit: number, registrySeq: number): Promise<void> {
+    let fromSeq = limit;
+    for (const ev of this.events.values()) if (ev.outboxSeq < fromSeq && !this.settled(ev)) fromSeq = ev.outboxSeq;
     await this.deps.outbox.advance({ from_seq: fromSeq, registry_seq: registrySeq });
   }
 
@@ -217,7 +216,7 @@ export class Propagation {
   /** Applies a stored outbox entry (`restoring`: at start, all of them; later, those of other instances: acks and drops). */
   apply(e: OutboxEntry, restoring = false, seq = 0): void {
     if (e.op === 'owed' && restoring) {
-      const ev: PropagationEvent = { event_id: e.event_id, kind: e.kind, id: e.id, startedMs: e.started_ms, expiresMs: e.expires_ms, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy: null, lone: false, outboxSeq: seq, registrySeq: e.registry_seq, storedState: null };
+      const ev: PropagationEvent = { event_id: e.event_id, kind: e.kind, id: e.id, startedMs: e.started_ms, expiresMs: e.expires_ms, state: 'PENDING', receivers: new Map(), alerted: false, afterRetry: false, unknownWhy: null, lone: false, outboxSeq: seq, storedState: null };
       for (const s of e.sets) {
         // a stream gone since: its SETs are dropped by the sweep that follows
         const stream = this.deps.transmitter.streamOf(s.stream_id) ?? { config: { stream_id: s.stream_id, iss: '', aud: s.aud, events_supported: [], events_requested: [], events_delivered: [], delivery: { method: s.method }, min_verification_interval: 1 }, status: 'disabled' as const };
