@@ -225,3 +225,44 @@ describe('a start reads only the live outbox (the checkpoint)', () => {
     h.kernel.stop();
   });
 });
+
+/** Runs `hook` once, inside the next read of the outbox (a start's), before it answers. */
+class HookedStore extends MemoryStore {
+  hook: (() => Promise<void>) | null = null;
+  override async listDocuments(kind: string, fromSeq: number, limit: number): Promise<StoredDocument[]> {
+    const hook = this.hook;
+    if (kind === 'ssf_outbox' && hook) {
+      this.hook = null;
+      await hook();
+    }
+    return super.listDocuments(kind, fromSeq, limit);
+  }
+}
+
+describe('the checkpoint and another instance revoking during a start', () => {
+  it('an entry revoked after the starting kernel read the registry, settled before it read the outbox: the checkpoint stays before it, and the next start does not owe it again', async () => {
+    const store = new HookedStore();
+    const ops = await makeOperators();
+    const op = await ops.bearer('operator');
+    const a = await boot(store, ops, { ms: 0 });
+    let revoked: { event_id: string } | undefined;
+    // B loads its registry, then reads the outbox: A revokes in between (no receiver: CLEAN at once)
+    store.hook = async () => {
+      revoked = (await a.h.call('POST', '/v1/revocations', { kind: 'KIA_KEY', id: 'k-between' }, op)).json;
+      await a.h.kernel.revocation.idle();
+    };
+    const b = await boot(store, ops, { ms: 0 });
+    expect(a.h.kernel.revocation.propagation.view(revoked!.event_id)[0]?.state).toBe('CLEAN');
+    const owedDocs = async () => (await store.listDocuments('ssf_outbox', 1, 1000)).map((d) => JSON.parse(d.body)).filter((e) => e.op === 'owed' && e.event_id === revoked!.event_id);
+    expect(await owedDocs()).toHaveLength(1);
+    const checkpoint = JSON.parse((await store.latestDocument('ssf_outbox_checkpoint'))?.body ?? '{"from_seq":1}');
+    const owedAt = (await store.listDocuments('ssf_outbox', 1, 1000)).find((d) => JSON.parse(d.body).event_id === revoked!.event_id)!.seq;
+    expect(checkpoint.from_seq).toBeLessThanOrEqual(owedAt);
+    a.h.kernel.stop();
+    b.h.kernel.stop();
+    const c = await boot(store, ops, { ms: 0 });
+    await c.h.kernel.revocation.idle();
+    expect(await owedDocs()).toHaveLength(1);
+    c.h.kernel.stop();
+  });
+});
